@@ -1,0 +1,499 @@
+package bolnatest
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// API is the fake Bolna API as an http.Handler. Serve it with [NewServer] in tests, or on any
+// listener (the command's `sim` does). It is safe for concurrent use.
+type API struct {
+	opts *Options
+	mux  *http.ServeMux
+
+	mu         sync.Mutex
+	sim        *sim
+	base       string
+	placements []Placement
+	stats      Stats
+	windows    map[string][]time.Time // accepted requests in the last minute, per limit class
+}
+
+// Placement is one call the fake created, as POST /call asked for it.
+type Placement struct {
+	ExecutionID string
+	Phone       string
+	From        string
+	UserData    map[string]string
+	At          time.Time
+}
+
+// Stats counts what the fake saw and did.
+type Stats struct {
+	Requests       int            // every request, refused ones included
+	ByRoute        map[string]int // "POST /call", "GET /executions/{id}", ...
+	TooMany        int            // 429s sent (limits and faults)
+	Faults         int            // faults injected
+	Placed         int            // calls created
+	MaxActive      int            // most calls holding a concurrency slot at once
+	MaxOutstanding int            // most calls queued or holding a slot at once
+	// SlotBusy is the total time calls held a slot; divided by the concurrency and the
+	// campaign's makespan it is the account's utilisation.
+	SlotBusy time.Duration
+}
+
+// NewAPI returns a fake Bolna API.
+func NewAPI(opts Options) *API {
+	opts.setDefaults()
+	a := &API{opts: &opts, windows: map[string][]time.Time{}}
+	a.sim = newSim(a.opts)
+	a.stats.ByRoute = map[string]int{}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /user/me", a.userMe)
+	mux.HandleFunc("POST /call", a.placeCall)
+	mux.HandleFunc("POST /call/{id}/stop", a.stopCall)
+	mux.HandleFunc("GET /executions/{id}", a.getExecution)
+	mux.HandleFunc("GET /v2/agent/{agent}/executions", a.listExecutions)
+	mux.HandleFunc("POST /v2/agent/{agent}/stop", a.stopAgent)
+	mux.HandleFunc("GET /recordings/call/{id}", a.recording)
+	a.mux = mux
+	return a
+}
+
+// SetBaseURL tells the fake its own address, used in recording URLs.
+func (a *API) SetBaseURL(u string) {
+	a.mu.Lock()
+	a.base = strings.TrimRight(u, "/")
+	a.mu.Unlock()
+}
+
+func (a *API) baseURL() string {
+	if a.base == "" {
+		return "https://api.bolna.ai"
+	}
+	return a.base
+}
+
+// SetFaults replaces the injected faults; tests turn faults on and off mid-run with it.
+func (a *API) SetFaults(f Faults) {
+	a.mu.Lock()
+	a.opts.Faults = f
+	a.mu.Unlock()
+}
+
+// Placements returns every call the fake created, in order.
+func (a *API) Placements() []Placement {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Clone(a.placements)
+}
+
+// Stats returns the counters as of now.
+func (a *API) Stats() Stats {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.sim.advance(a.opts.Now())
+	s := a.stats
+	s.ByRoute = make(map[string]int, len(a.stats.ByRoute))
+	for k, v := range a.stats.ByRoute {
+		s.ByRoute[k] = v
+	}
+	s.MaxActive, s.MaxOutstanding = a.sim.maxSlotsUsed, a.sim.maxOutstanding
+	s.SlotBusy = a.sim.slotBusy
+	for _, ex := range a.sim.ordered { // slots still held count up to now
+		if ex.holdsSlot {
+			s.SlotBusy += a.opts.Now().Sub(ex.slotAt)
+		}
+	}
+	return s
+}
+
+// Call is the state of one call as the fake knows it.
+type Call struct {
+	ID        string
+	Phone     string
+	Status    string
+	UserData  map[string]string
+	CreatedAt time.Time
+	FinalAt   time.Time
+	Cost      float64
+}
+
+// Calls returns every call in creation order, advanced to now.
+func (a *API) Calls() []Call {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.sim.advance(a.opts.Now())
+	calls := make([]Call, 0, len(a.sim.ordered))
+	for _, ex := range a.sim.ordered {
+		calls = append(calls, Call{
+			ID: ex.id, Phone: ex.phone, Status: ex.status, UserData: textMap(ex.userData),
+			CreatedAt: ex.createdAt, FinalAt: ex.finalAt, Cost: ex.cost,
+		})
+	}
+	return calls
+}
+
+// ServeHTTP authenticates, applies limits and faults, and serves the route.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	_, pattern := a.mux.Handler(r)
+	a.mu.Lock()
+	a.stats.Requests++
+	a.stats.ByRoute[pattern]++
+	a.mu.Unlock()
+
+	if pattern == "" {
+		writeJSON(w, http.StatusNotFound, map[string]any{"error": 404, "message": "resource doesn't exist or belongs to another account"})
+		return
+	}
+	if !a.authenticate(w, r) {
+		return
+	}
+	if a.overLimit(w, r, pattern) {
+		return
+	}
+	switch fault := a.fault(r, pattern); fault {
+	case TooMany:
+		a.tooMany(w, a.opts.Faults.PlaceRetryAfter)
+		return
+	case Unavailable:
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"message": "Service temporarily unavailable"})
+		return
+	case HTMLError:
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusInternalServerError)
+		io.WriteString(w, "<html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1></body></html>")
+		return
+	case LoseReply, ResetReply:
+		a.mux.ServeHTTP(discard{header: http.Header{}}, r) // the request takes effect...
+		if fault == ResetReply {
+			if hj, ok := w.(http.Hijacker); ok {
+				if conn, _, err := hj.Hijack(); err == nil {
+					conn.Close() // ...and the reply never arrives
+					return
+				}
+			}
+		}
+		writeJSON(w, http.StatusBadGateway, map[string]any{"message": "Bad Gateway"})
+		return
+	}
+	a.mux.ServeHTTP(w, r)
+}
+
+func (a *API) authenticate(w http.ResponseWriter, r *http.Request) bool {
+	key, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if ok && key == a.opts.APIKey {
+		return true
+	}
+	if ok && slices.Contains(a.opts.ForbiddenKeys, key) {
+		writeJSON(w, http.StatusForbidden, map[string]any{"detail": "You do not have permission to perform this action"})
+		return false
+	}
+	if a.opts.Style.AuthDocs {
+		writeJSON(w, http.StatusUnauthorized, map[string]any{"error": 401, "message": "Access denied"})
+	} else {
+		writeJSON(w, http.StatusForbidden, map[string]any{"detail": "Unrecognized access token"})
+	}
+	return false
+}
+
+// overLimit applies the per-minute limits with a sliding one-minute window.
+func (a *API) overLimit(w http.ResponseWriter, r *http.Request, pattern string) bool {
+	class, limit := "other", a.opts.Limits.OtherPerMinute
+	switch pattern {
+	case "POST /call":
+		class, limit = "call", a.opts.Limits.CallPerMinute
+	case "GET /v2/agent/{agent}/executions":
+		class, limit = "list", a.opts.Limits.ListPerMinute
+	}
+	if limit <= 0 {
+		return false
+	}
+	now := time.Now() // request limits are per real minute, whatever the simulated clock
+	a.mu.Lock()
+	win := a.windows[class]
+	cut := 0
+	for cut < len(win) && now.Sub(win[cut]) >= time.Minute {
+		cut++
+	}
+	win = win[cut:]
+	over := len(win) >= limit
+	if !over {
+		win = append(win, now)
+	}
+	a.windows[class] = win
+	a.mu.Unlock()
+	if over {
+		a.tooMany(w, a.opts.Limits.RetryAfter)
+	}
+	return over
+}
+
+func (a *API) fault(r *http.Request, pattern string) Fault {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	f := a.opts.Faults
+	fault := NoFault
+	if f.Hook != nil {
+		fault = f.Hook(r)
+	}
+	if fault == NoFault {
+		p := a.sim.rng.Float64()
+		switch {
+		case pattern == "POST /call" && p < f.PlaceTooMany:
+			fault = TooMany
+		case pattern == "POST /call" && p < f.PlaceTooMany+f.PlaceLost:
+			fault = LoseReply
+			if a.sim.rng.IntN(2) == 0 {
+				fault = ResetReply
+			}
+		case r.Method == http.MethodGet && p < f.ReadTooMany:
+			fault = TooMany
+		case r.Method == http.MethodGet && p < f.ReadTooMany+f.ReadUnavailable:
+			fault = Unavailable
+		}
+	}
+	if fault != NoFault {
+		a.stats.Faults++
+	}
+	return fault
+}
+
+func (a *API) tooMany(w http.ResponseWriter, retryAfter time.Duration) {
+	a.mu.Lock()
+	a.stats.TooMany++
+	a.mu.Unlock()
+	if retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int((retryAfter+time.Second-1)/time.Second)))
+	}
+	writeJSON(w, http.StatusTooManyRequests, map[string]any{"error": 429, "message": "rate limit exceeded"})
+}
+
+func (a *API) userMe(w http.ResponseWriter, r *http.Request) {
+	a.mu.Lock()
+	a.sim.advance(a.opts.Now())
+	body := map[string]any{
+		"id": "c4f1d7a2-8f0e-4c57-9a51-5b7a3e2d9f10", "name": "Sandbox Account", "email": "sandbox@example.com",
+		"wallet":      round2(a.sim.wallet * 100),
+		"concurrency": map[string]any{"max": a.opts.Concurrency, "current": a.sim.currentActive()},
+	}
+	a.mu.Unlock()
+	writeJSON(w, http.StatusOK, body)
+}
+
+var e164 = regexp.MustCompile(`^\+[1-9]\d{1,14}$`)
+
+func (a *API) placeCall(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		AgentID   string                     `json:"agent_id"`
+		Recipient string                     `json:"recipient_phone_number"`
+		From      string                     `json:"from_phone_number"`
+		UserData  map[string]json.RawMessage `json:"user_data"`
+	}
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err := json.Unmarshal(body, &req); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": 1000, "message": "invalid JSON body"})
+		return
+	}
+	switch {
+	case req.AgentID == "":
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": 1001, "message": "agent_id is required"})
+		return
+	case !e164.MatchString(req.Recipient):
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": 1002, "message": "recipient_phone_number is required"})
+		return
+	case !slices.Contains(a.opts.AgentIDs, req.AgentID):
+		writeJSON(w, http.StatusNotFound, map[string]any{"error": 404, "message": "resource doesn't exist or belongs to another account"})
+		return
+	case req.From != "" && len(a.opts.OwnedNumbers) > 0 && !slices.Contains(a.opts.OwnedNumbers, req.From):
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": 1003, "message": "from_phone_number not owned by account"})
+		return
+	}
+	a.mu.Lock()
+	now := a.opts.Now()
+	ex := a.sim.create(now, req.AgentID, req.Recipient, req.From, req.UserData)
+	a.placements = append(a.placements, Placement{
+		ExecutionID: ex.id, Phone: req.Recipient, From: req.From, UserData: textMap(req.UserData), At: now,
+	})
+	a.stats.Placed++
+	a.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"message": "done", "status": "queued", "execution_id": ex.id})
+}
+
+func (a *API) lookup(id string) *execution {
+	ex := a.sim.byID[id]
+	if ex == nil || !slices.Contains(a.opts.AgentIDs, ex.agentID) {
+		return nil
+	}
+	return ex
+}
+
+func (a *API) getExecution(w http.ResponseWriter, r *http.Request) {
+	a.mu.Lock()
+	a.sim.advance(a.opts.Now())
+	ex := a.lookup(r.PathValue("id"))
+	var body map[string]any
+	if ex != nil {
+		body = a.payload(ex)
+	}
+	a.mu.Unlock()
+	if ex == nil {
+		writeJSON(w, http.StatusNotFound, map[string]any{"error": 404, "message": "execution not found"})
+		return
+	}
+	writeJSON(w, http.StatusOK, body)
+}
+
+func (a *API) listExecutions(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	agent := r.PathValue("agent")
+	if !slices.Contains(a.opts.AgentIDs, agent) {
+		writeJSON(w, http.StatusNotFound, map[string]any{"error": 404, "message": "agent not found"})
+		return
+	}
+	from, errFrom := time.Parse(time.RFC3339Nano, q.Get("from"))
+	to, errTo := time.Parse(time.RFC3339Nano, q.Get("to"))
+	if errFrom != nil || errTo != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": 1010, "message": "from and to are required (UTC ISO-8601)"})
+		return
+	}
+	if to.Sub(from) > 7*24*time.Hour || to.Before(from) {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": 1011, "message": "date range must be at most 7 days"})
+		return
+	}
+	page, size := atoiDefault(q.Get("page_number"), 1), atoiDefault(q.Get("page_size"), 20)
+	if page < 1 || size < 1 || size > 50 {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": 1012, "message": "page_size must be between 1 and 50"})
+		return
+	}
+	status := q.Get("status")
+
+	a.mu.Lock()
+	a.sim.advance(a.opts.Now())
+	var match []*execution
+	for i := len(a.sim.ordered) - 1; i >= 0; i-- { // newest first
+		ex := a.sim.ordered[i]
+		if ex.agentID != agent || ex.createdAt.Before(from) || ex.createdAt.After(to) {
+			continue
+		}
+		if status != "" && ex.status != status {
+			continue
+		}
+		match = append(match, ex)
+	}
+	start := min((page-1)*size, len(match))
+	end := min(start+size, len(match))
+	data := make([]map[string]any, 0, end-start)
+	for _, ex := range match[start:end] {
+		if a.opts.Style.FullListItems {
+			data = append(data, a.payload(ex))
+		} else {
+			data = append(data, a.trimmed(ex))
+		}
+	}
+	a.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{
+		"page_number": page, "page_size": size, "total": len(match), "has_more": end < len(match),
+		"data": data, "filters": map[string]any{"status": nilIfEmpty(status)}, "sorts": map[string]any{"created_at": "desc"},
+	})
+}
+
+func (a *API) stopCall(w http.ResponseWriter, r *http.Request) {
+	a.mu.Lock()
+	ex := a.lookup(r.PathValue("id"))
+	ok := ex != nil && a.sim.stop(a.opts.Now(), ex)
+	a.mu.Unlock()
+	switch {
+	case ex == nil:
+		writeJSON(w, http.StatusNotFound, map[string]any{"error": 404, "message": "execution not found"})
+	case !ok:
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": 1020, "message": "only queued or scheduled calls can be stopped"})
+	default:
+		writeJSON(w, http.StatusOK, map[string]any{"message": "done", "status": "stopped", "execution_id": ex.id})
+	}
+}
+
+func (a *API) stopAgent(w http.ResponseWriter, r *http.Request) {
+	agent := r.PathValue("agent")
+	a.mu.Lock()
+	now := a.opts.Now()
+	stopped := []string{}
+	for _, ex := range a.sim.ordered {
+		if ex.agentID == agent && a.sim.stop(now, ex) {
+			stopped = append(stopped, ex.id)
+		}
+	}
+	a.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"stopped_executions": stopped})
+}
+
+func (a *API) recording(w http.ResponseWriter, r *http.Request) {
+	a.mu.Lock()
+	a.sim.advance(a.opts.Now())
+	ex := a.lookup(r.PathValue("id"))
+	done := ex != nil && ex.status == "completed"
+	a.mu.Unlock()
+	if !done {
+		writeJSON(w, http.StatusNotFound, map[string]any{"message": "recording not found"})
+		return
+	}
+	w.Header().Set("Content-Type", "audio/wav")
+	w.Write([]byte("RIFF\x24\x00\x00\x00WAVEfmt ")) // a stub: the fake has no audio
+}
+
+// discard is a ResponseWriter that drops the reply of a request whose reply is to be lost.
+type discard struct{ header http.Header }
+
+func (d discard) Header() http.Header         { return d.header }
+func (d discard) Write(b []byte) (int, error) { return len(b), nil }
+func (d discard) WriteHeader(int)             {}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	var buf bytes.Buffer
+	json.NewEncoder(&buf).Encode(v)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	w.Write(buf.Bytes())
+}
+
+func textMap(m map[string]json.RawMessage) map[string]string {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, raw := range m {
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			out[k] = s
+		} else {
+			out[k] = string(raw)
+		}
+	}
+	return out
+}
+
+func atoiDefault(s string, def int) int {
+	if s == "" {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+func nilIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

@@ -1,0 +1,209 @@
+package bolnatest
+
+import (
+	"hash/fnv"
+	"net/http"
+	"time"
+)
+
+// Defaults of a fake account.
+const (
+	DefaultAPIKey  = "bn-test-key"
+	DefaultAgentID = "3c90c3cc-0d44-4b50-8888-8dd25736052a"
+)
+
+// Options configure a fake Bolna API. The zero value is a usable account: key [DefaultAPIKey],
+// agent [DefaultAgentID], concurrency 10, real-time timings and the default outcome mix.
+type Options struct {
+	APIKey string // the key that authenticates; default DefaultAPIKey
+	// ForbiddenKeys authenticate but lack permission: every request answers 403.
+	ForbiddenKeys []string
+	AgentIDs      []string // agents of the account; default {DefaultAgentID}
+	Concurrency   int      // concurrency.max; default 10
+	// Wallet is the balance in cents (GET /user/me reports it ×100, as the live API does).
+	// A call dialled when the wallet is not positive ends balance-low. Default 1e6.
+	Wallet float64
+	// OwnedNumbers are the caller ids from_phone_number may name; empty accepts any.
+	OwnedNumbers []string
+
+	Timing Timing
+	// TimeScale multiplies every duration of Timing: 0.01 makes a two-minute call last 1.2 s.
+	// Default 1.
+	TimeScale float64
+	Seed      uint64 // seeds the random timings; the same seed and requests give the same run
+
+	// Outcome picks what happens to a call to a number; default DefaultOutcome. Script
+	// overrides it for the numbers it names.
+	Outcome func(phone string) Outcome
+	Script  map[string]Outcome
+
+	Style  Style
+	Limits Limits
+	Faults Faults
+
+	// Now is the clock; default time.Now. Every transition is computed from it lazily, so a
+	// test may drive it by hand.
+	Now func() time.Time
+}
+
+// Style switches between the behaviours on which Bolna's sources disagree (bolna-api.md §12).
+type Style struct {
+	// AuthDocs answers a bad key with the documented 401 {"error":401,"message":"Access denied"};
+	// the default is the observed 403 {"detail":"Unrecognized access token"}.
+	AuthDocs bool
+	// DisconnectDocs leaves duration, cost and transcript empty at call-disconnected (the docs);
+	// the default fills them (observed payloads). The recording is "" in both.
+	DisconnectDocs bool
+	// ZuluTimestamps writes timestamps as RFC 3339 with Z (docs); the default is naive
+	// microseconds without an offset (observed).
+	ZuluTimestamps bool
+	// FullListItems lists whole executions; the default lists the trimmed projection.
+	FullListItems bool
+	// DisconnectHoldsSlot keeps a call's concurrency slot until completed (⚙ in §13); by
+	// default the slot is freed when the line drops.
+	DisconnectHoldsSlot bool
+	// StopStatus is the status a stopped call ends in: "stopped" (default) or "canceled".
+	StopStatus string
+}
+
+// Limits are the request limits per minute; 0 means no limit. Over a limit the reply is 429.
+type Limits struct {
+	CallPerMinute  int // POST /call (Bolna: 500)
+	ListPerMinute  int // GET /v2/agent/{id}/executions (Bolna: 500)
+	OtherPerMinute int // everything else (Bolna: 1000)
+	// RetryAfter, when positive, is sent as Retry-After on these 429s.
+	RetryAfter time.Duration
+}
+
+// BolnaLimits are Bolna's published request limits.
+var BolnaLimits = Limits{CallPerMinute: 500, ListPerMinute: 500, OtherPerMinute: 1000}
+
+// Fault is what the fake does to one request instead of (or after) serving it.
+type Fault int
+
+// The faults that can be injected.
+const (
+	NoFault Fault = iota
+	// TooMany answers 429 without serving the request.
+	TooMany
+	// Unavailable answers 503 without serving the request.
+	Unavailable
+	// LoseReply serves the request (a POST /call creates its call), then answers 502: the
+	// client cannot tell whether the call exists.
+	LoseReply
+	// ResetReply serves the request, then drops the connection without a reply.
+	ResetReply
+	// HTMLError answers 500 with an HTML page instead of JSON, without serving the request.
+	HTMLError
+)
+
+// Faults inject failures. Rates are probabilities in [0,1] drawn from the seeded generator.
+type Faults struct {
+	PlaceTooMany    float64       // POST /call answers 429; the call is not created
+	PlaceRetryAfter time.Duration // sent as Retry-After on those 429s when positive
+	PlaceLost       float64       // POST /call creates the call, then the reply is lost (502 or reset)
+	ReadTooMany     float64       // GET answers 429
+	ReadUnavailable float64       // GET answers 503
+	// Hook, when set, is asked first for every authenticated request; a fault it returns
+	// replaces the random ones.
+	Hook func(r *http.Request) Fault
+}
+
+// Timing is the lifecycle's timing as ranges [Min, Max]; each call draws within them.
+type Timing struct {
+	Dequeue      Range // queued → initiated once a slot is free
+	Dial         Range // initiated → ringing
+	Ring         Range // ringing → in-progress for an answered call
+	Talk         Range // in-progress → call-disconnected
+	PostProcess  Range // call-disconnected → completed
+	NoAnswerRing Range // ringing → no-answer
+	BusyAfter    Range // initiated → busy
+	FailAfter    Range // initiated → failed / error
+}
+
+// Range is a duration drawn uniformly from [Min, Max].
+type Range struct{ Min, Max time.Duration }
+
+// DefaultTiming follows bolna-api.md §13.
+var DefaultTiming = Timing{
+	Dequeue:      Range{500 * time.Millisecond, 3 * time.Second},
+	Dial:         Range{1 * time.Second, 3 * time.Second},
+	Ring:         Range{3 * time.Second, 25 * time.Second},
+	Talk:         Range{10 * time.Second, 180 * time.Second},
+	PostProcess:  Range{5 * time.Second, 3 * time.Minute},
+	NoAnswerRing: Range{20 * time.Second, 45 * time.Second},
+	BusyAfter:    Range{2 * time.Second, 10 * time.Second},
+	FailAfter:    Range{1 * time.Second, 5 * time.Second},
+}
+
+// Outcome is what happens to one call.
+type Outcome struct {
+	// Status is the final status: completed, no-answer, busy, failed, error, balance-low.
+	Status string
+	// Talk fixes the conversation's length of a completed call (0: drawn from Timing.Talk;
+	// negative: a completed call with a 0 s conversation, as a rejected call ends).
+	Talk      time.Duration
+	Voicemail bool
+	// StuckAt holds the call in this status for ever: "queued" (concurrency starvation) or
+	// "call-disconnected" (post-processing that never ends).
+	StuckAt string
+	// ErrorMessage overrides the error_message of failed / error calls.
+	ErrorMessage string
+	// Extracted overrides the extracted_data of a completed call.
+	Extracted map[string]any
+}
+
+// DefaultOutcome is a stable mix by number: about 60% completed, 15% no-answer, 10% busy,
+// 5% completed on voicemail, 5% failed, 5% completed with a 0 s conversation.
+func DefaultOutcome(phone string) Outcome {
+	switch h := hash(phone) % 100; {
+	case h < 60:
+		return Outcome{Status: "completed"}
+	case h < 75:
+		return Outcome{Status: "no-answer"}
+	case h < 85:
+		return Outcome{Status: "busy"}
+	case h < 90:
+		return Outcome{Status: "completed", Voicemail: true}
+	case h < 95:
+		return Outcome{Status: "failed"}
+	default:
+		return Outcome{Status: "completed", Talk: -1}
+	}
+}
+
+func hash(s string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	return h.Sum64()
+}
+
+func (o *Options) setDefaults() {
+	if o.APIKey == "" {
+		o.APIKey = DefaultAPIKey
+	}
+	if len(o.AgentIDs) == 0 {
+		o.AgentIDs = []string{DefaultAgentID}
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = 10
+	}
+	if o.Wallet == 0 {
+		o.Wallet = 1e6
+	}
+	if o.Timing == (Timing{}) {
+		o.Timing = DefaultTiming
+	}
+	if o.TimeScale <= 0 {
+		o.TimeScale = 1
+	}
+	if o.Outcome == nil {
+		o.Outcome = DefaultOutcome
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Style.StopStatus == "" {
+		o.Style.StopStatus = "stopped"
+	}
+}

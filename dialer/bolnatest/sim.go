@@ -1,0 +1,274 @@
+package bolnatest
+
+import (
+	"container/heap"
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+)
+
+// execution is one call in the simulated account.
+type execution struct {
+	seq        uint64
+	id         string
+	agentID    string
+	phone      string
+	from       string
+	userData   map[string]json.RawMessage
+	outcome    Outcome
+	status     string
+	createdAt  time.Time
+	updatedAt  time.Time
+	providerID string
+
+	holdsSlot bool
+	left      bool // no longer queued nor holding a slot
+	slotAt    time.Time
+	talk      time.Duration // conversation length once answered
+	ring      time.Duration
+	cost      float64
+	finalAt   time.Time
+}
+
+// event is one scheduled status change.
+type event struct {
+	at  time.Time
+	seq uint64
+	ex  *execution
+	to  string
+}
+
+type eventHeap []event
+
+func (h eventHeap) Len() int { return len(h) }
+func (h eventHeap) Less(i, j int) bool {
+	if !h[i].at.Equal(h[j].at) {
+		return h[i].at.Before(h[j].at)
+	}
+	return h[i].seq < h[j].seq
+}
+func (h eventHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *eventHeap) Push(x any)   { *h = append(*h, x.(event)) }
+func (h *eventHeap) Pop() any {
+	old := *h
+	e := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return e
+}
+
+// sim is the account's call engine: a discrete-event simulation advanced lazily to the clock's
+// present whenever anything looks at it. It is not safe for concurrent use; API holds its lock.
+type sim struct {
+	opts    *Options
+	rng     *rand.Rand
+	seq     uint64
+	events  eventHeap
+	queue   []*execution // FIFO of calls waiting for a slot
+	byID    map[string]*execution
+	ordered []*execution // creation order
+	wallet  float64
+
+	slotsUsed      int
+	outstanding    int // queued or holding a slot
+	maxSlotsUsed   int
+	maxOutstanding int
+	slotBusy       time.Duration
+}
+
+func newSim(opts *Options) *sim {
+	return &sim{
+		opts:   opts,
+		rng:    rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)),
+		byID:   map[string]*execution{},
+		wallet: opts.Wallet,
+	}
+}
+
+func (s *sim) draw(r Range) time.Duration {
+	d := r.Min
+	if r.Max > r.Min {
+		d += time.Duration(s.rng.Int64N(int64(r.Max-r.Min) + 1))
+	}
+	return time.Duration(float64(d) * s.opts.TimeScale)
+}
+
+func (s *sim) newID() string {
+	var b [16]byte
+	for i := range b {
+		b[i] = byte(s.rng.UintN(256))
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// create adds a call at now, queued for a slot.
+func (s *sim) create(now time.Time, agentID, phone, from string, userData map[string]json.RawMessage) *execution {
+	s.advance(now)
+	s.seq++
+	outcome := s.opts.Outcome(phone)
+	if o, ok := s.opts.Script[phone]; ok {
+		outcome = o
+	}
+	ex := &execution{
+		seq: s.seq, id: s.newID(), agentID: agentID, phone: phone, from: from,
+		userData: userData, outcome: outcome, status: "queued", createdAt: now, updatedAt: now,
+	}
+	s.byID[ex.id] = ex
+	s.ordered = append(s.ordered, ex)
+	s.outstanding++
+	s.maxOutstanding = max(s.maxOutstanding, s.outstanding)
+	if outcome.StuckAt != "queued" {
+		s.queue = append(s.queue, ex)
+	}
+	s.dispatch(now)
+	return ex
+}
+
+// dispatch gives free slots to waiting calls, first come first served.
+func (s *sim) dispatch(at time.Time) {
+	for len(s.queue) > 0 && s.slotsUsed < s.opts.Concurrency {
+		ex := s.queue[0]
+		s.queue = s.queue[1:]
+		if ex.status != "queued" { // stopped while waiting
+			continue
+		}
+		if s.wallet <= 0 || ex.outcome.Status == "balance-low" {
+			s.finish(ex, at, "balance-low")
+			continue
+		}
+		ex.holdsSlot, ex.slotAt = true, at
+		s.slotsUsed++
+		s.maxSlotsUsed = max(s.maxSlotsUsed, s.slotsUsed)
+		s.schedule(ex, at.Add(s.draw(s.opts.Timing.Dequeue)), "initiated")
+	}
+}
+
+func (s *sim) schedule(ex *execution, at time.Time, to string) {
+	s.seq++
+	heap.Push(&s.events, event{at: at, seq: s.seq, ex: ex, to: to})
+}
+
+// advance applies every transition due by now, in time order.
+func (s *sim) advance(now time.Time) {
+	for len(s.events) > 0 && !s.events[0].at.After(now) {
+		ev := heap.Pop(&s.events).(event)
+		s.apply(ev)
+	}
+}
+
+func (s *sim) apply(ev event) {
+	ex, at, t := ev.ex, ev.at, s.opts.Timing
+	if Final(ex.status) {
+		return
+	}
+	ex.status, ex.updatedAt = ev.to, at
+	switch ev.to {
+	case "initiated":
+		ex.providerID = s.newID()
+		switch ex.outcome.Status {
+		case "failed", "error":
+			s.schedule(ex, at.Add(s.draw(t.FailAfter)), ex.outcome.Status)
+		default:
+			s.schedule(ex, at.Add(s.draw(t.Dial)), "ringing")
+		}
+	case "ringing":
+		switch ex.outcome.Status {
+		case "no-answer":
+			ex.ring = s.draw(t.NoAnswerRing)
+			s.schedule(ex, at.Add(ex.ring), "no-answer")
+		case "busy":
+			ex.ring = s.draw(t.BusyAfter)
+			s.schedule(ex, at.Add(ex.ring), "busy")
+		default:
+			ex.ring = s.draw(t.Ring)
+			if ex.outcome.Talk < 0 { // rejected: the line drops without a conversation
+				s.schedule(ex, at.Add(ex.ring), "call-disconnected")
+				return
+			}
+			s.schedule(ex, at.Add(ex.ring), "in-progress")
+		}
+	case "in-progress":
+		ex.talk = ex.outcome.Talk
+		if ex.talk == 0 {
+			ex.talk = s.draw(t.Talk)
+		} else {
+			ex.talk = time.Duration(float64(ex.talk) * s.opts.TimeScale)
+		}
+		s.schedule(ex, at.Add(ex.talk), "call-disconnected")
+	case "call-disconnected":
+		ex.cost = callCost(ex.talk, s.opts.TimeScale)
+		if !s.opts.Style.DisconnectHoldsSlot {
+			s.release(ex, at)
+		}
+		if ex.outcome.StuckAt != "call-disconnected" {
+			s.schedule(ex, at.Add(s.draw(t.PostProcess)), "completed")
+		}
+	default:
+		s.finish(ex, at, ev.to)
+	}
+}
+
+// finish ends a call in a final status at time at.
+func (s *sim) finish(ex *execution, at time.Time, status string) {
+	ex.status, ex.updatedAt, ex.finalAt = status, at, at
+	if status == "completed" {
+		s.wallet -= ex.cost
+	}
+	if ex.holdsSlot {
+		s.release(ex, at)
+	}
+	s.leave(ex)
+}
+
+// release frees the call's concurrency slot and hands it to the next waiting call.
+func (s *sim) release(ex *execution, at time.Time) {
+	if !ex.holdsSlot {
+		return
+	}
+	ex.holdsSlot = false
+	s.slotsUsed--
+	s.slotBusy += at.Sub(ex.slotAt)
+	s.leave(ex)
+	s.dispatch(at)
+}
+
+// leave takes the call out of the outstanding count (queued or holding a slot), once.
+func (s *sim) leave(ex *execution) {
+	if !ex.left {
+		ex.left = true
+		s.outstanding--
+	}
+}
+
+// stop ends a waiting call; it reports false for a call that is already dialling or later.
+func (s *sim) stop(now time.Time, ex *execution) bool {
+	s.advance(now)
+	switch ex.status {
+	case "queued", "scheduled", "rescheduled", "prepared":
+		s.finish(ex, now, s.opts.Style.StopStatus)
+		return true
+	}
+	return false
+}
+
+// callCost is total_cost in cents for a conversation: about 9 cents a minute plus a cent to
+// connect, computed on the unscaled length so that costs look real under compressed time.
+func callCost(talk time.Duration, scale float64) float64 {
+	secs := talk.Seconds() / scale
+	return math.Round((1+secs*0.15)*100) / 100
+}
+
+// currentActive is concurrency.current: calls that hold a slot.
+func (s *sim) currentActive() int { return s.slotsUsed }
+
+// Final reports whether status is one of Bolna's terminal statuses.
+func Final(status string) bool {
+	switch status {
+	case "completed", "no-answer", "busy", "failed", "canceled", "stopped", "error", "balance-low":
+		return true
+	}
+	return false
+}

@@ -1,0 +1,419 @@
+package dialer
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Defaults of a [Client].
+const (
+	DefaultBaseURL = "https://api.bolna.ai"
+	DefaultTimeout = 30 * time.Second
+	// MaxBodySize bounds a success body: a page of 50 full executions with transcripts fits
+	// many times over.
+	MaxBodySize = 16 << 20
+	// MaxErrorBodySize bounds an error body; only its message is kept.
+	MaxErrorBodySize = 64 << 10
+	// MaxListPageSize is the largest page the executions list serves.
+	MaxListPageSize = 50
+)
+
+// Limits is the client's request budget per class of endpoint, in requests per second.
+// rate.Inf turns a class's pacing off.
+type Limits struct {
+	Call  rate.Limit // POST /call
+	List  rate.Limit // GET /v2/agent/{id}/executions
+	Other rate.Limit // everything else
+}
+
+// DefaultLimits keeps 10% below Bolna's published limits (500/min on /call and the list,
+// 1000/min elsewhere), which are shared by every key of the account.
+var DefaultLimits = Limits{Call: 450.0 / 60, List: 450.0 / 60, Other: 900.0 / 60}
+
+// Backoff is the retry policy for requests that may be retried.
+type Backoff struct {
+	Attempts int           // tries in all, the first included
+	Base     time.Duration // wait before the second try; doubles each time
+	Max      time.Duration // cap of one wait (a Retry-After may exceed it, up to MaxRetryAfter)
+}
+
+// DefaultBackoff gives a read about a minute and a half of retries.
+var DefaultBackoff = Backoff{Attempts: 8, Base: 500 * time.Millisecond, Max: 20 * time.Second}
+
+// Client talks to the Bolna API. Create it with [New]; it is safe for concurrent use.
+type Client struct {
+	base      *url.URL
+	key       string
+	http      *http.Client
+	userAgent string
+	backoff   Backoff
+	call      *rate.Limiter
+	list      *rate.Limiter
+	other     *rate.Limiter
+}
+
+// Option configures a [Client].
+type Option func(*Client) error
+
+// WithBaseURL sets the API's address. Plain http is accepted only for loopback addresses, so a
+// key is never sent in the clear over a network.
+func WithBaseURL(raw string) Option {
+	return func(c *Client) error {
+		u, err := CheckBaseURL(raw)
+		if err != nil {
+			return err
+		}
+		c.base = u
+		return nil
+	}
+}
+
+// WithHTTPClient sets the HTTP client (its Timeout bounds each request).
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *Client) error { c.http = hc; return nil }
+}
+
+// WithUserAgent sets the User-Agent header.
+func WithUserAgent(ua string) Option {
+	return func(c *Client) error { c.userAgent = ua; return nil }
+}
+
+// WithBackoff sets the retry policy.
+func WithBackoff(b Backoff) Option {
+	return func(c *Client) error {
+		if b.Attempts < 1 || b.Base <= 0 || b.Max < b.Base {
+			return fmt.Errorf("dialer: invalid backoff %+v", b)
+		}
+		c.backoff = b
+		return nil
+	}
+}
+
+// WithLimits sets the request budget.
+func WithLimits(l Limits) Option {
+	return func(c *Client) error {
+		c.call, c.list, c.other = newLimiter(l.Call), newLimiter(l.List), newLimiter(l.Other)
+		return nil
+	}
+}
+
+func newLimiter(r rate.Limit) *rate.Limiter {
+	burst := max(1, int(float64(r)*2)) // two seconds' worth, at least one
+	if r == rate.Inf {
+		burst = 1
+	}
+	return rate.NewLimiter(r, min(burst, 20))
+}
+
+// New returns a client that authenticates with apiKey.
+func New(apiKey string, opts ...Option) (*Client, error) {
+	if strings.TrimSpace(apiKey) == "" {
+		return nil, errors.New("dialer: empty API key")
+	}
+	c := &Client{
+		key:       apiKey,
+		http:      &http.Client{Timeout: DefaultTimeout},
+		userAgent: "bolna-campaign",
+		backoff:   DefaultBackoff,
+	}
+	c.base, _ = url.Parse(DefaultBaseURL)
+	if err := WithLimits(DefaultLimits)(c); err != nil {
+		return nil, err
+	}
+	for _, opt := range opts {
+		if err := opt(c); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// CheckBaseURL parses an API address and refuses plain http to anything but loopback.
+func CheckBaseURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimRight(strings.TrimSpace(raw), "/"))
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("dialer: base URL %q is not an absolute URL", raw)
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !isLoopback(u.Hostname()) {
+			return nil, fmt.Errorf("dialer: base URL %q: plain http is allowed only to loopback (use https)", raw)
+		}
+	default:
+		return nil, fmt.Errorf("dialer: base URL %q: scheme must be https", raw)
+	}
+	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("dialer: base URL %q must not carry credentials, a query or a fragment", u.Redacted())
+	}
+	return u, nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Account returns the account behind the key (GET /user/me).
+func (c *Client) Account(ctx context.Context) (*Account, error) {
+	var a Account
+	if err := c.do(ctx, request{method: http.MethodGet, path: "/user/me", limiter: c.other, retry: retryAll}, &a); err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+// PlaceCall places one outbound call (POST /call). It is re-sent only after a 429. When it
+// fails, [MaybePlaced] tells whether a call may have been created anyway.
+func (c *Client) PlaceCall(ctx context.Context, req CallRequest) (*PlacedCall, error) {
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, &notSentError{fmt.Errorf("dialer: POST /call: %w", err)}
+	}
+	var raw struct {
+		PlacedCall
+		ID ID `json:"id"`
+	}
+	if err := c.do(ctx, request{method: http.MethodPost, path: "/call", body: body, limiter: c.call, retry: retryRefused}, &raw); err != nil {
+		return nil, err
+	}
+	placed := raw.PlacedCall
+	if placed.ExecutionID == "" {
+		placed.ExecutionID = string(raw.ID)
+	}
+	if placed.ExecutionID == "" {
+		// A 200 without an id: the call was probably created, but cannot be followed by id.
+		return nil, fmt.Errorf("dialer: POST /call: reply has no execution_id")
+	}
+	return &placed, nil
+}
+
+// Execution returns one execution (GET /executions/{id}).
+func (c *Client) Execution(ctx context.Context, id string) (*Execution, error) {
+	var e Execution
+	path := "/executions/" + url.PathEscape(id)
+	if err := c.do(ctx, request{method: http.MethodGet, path: path, limiter: c.other, retry: retryAll}, &e); err != nil {
+		return nil, err
+	}
+	if e.ID == "" {
+		e.ID = ID(id)
+	}
+	return &e, nil
+}
+
+// ListOptions selects executions for [Client.ListExecutions]. From and To are required by
+// Bolna, filter on created_at and may span at most seven days.
+type ListOptions struct {
+	From, To time.Time
+	Page     int    // 1-based; 0 means 1
+	PageSize int    // at most MaxListPageSize; 0 means MaxListPageSize
+	Status   Status // optional filter
+}
+
+// ListExecutions returns one page of an agent's executions, newest first
+// (GET /v2/agent/{id}/executions). Items may be trimmed to id, status, duration, created_at and
+// a short telephony_data; read one by id for the whole payload.
+func (c *Client) ListExecutions(ctx context.Context, agentID string, opts ListOptions) (*ExecutionPage, error) {
+	q := url.Values{}
+	q.Set("from", opts.From.UTC().Format("2006-01-02T15:04:05.000Z"))
+	q.Set("to", opts.To.UTC().Format("2006-01-02T15:04:05.000Z"))
+	q.Set("page_number", strconv.Itoa(max(opts.Page, 1)))
+	size := opts.PageSize
+	if size <= 0 || size > MaxListPageSize {
+		size = MaxListPageSize
+	}
+	q.Set("page_size", strconv.Itoa(size))
+	if opts.Status != "" {
+		q.Set("status", string(opts.Status))
+	}
+	var page ExecutionPage
+	path := "/v2/agent/" + url.PathEscape(agentID) + "/executions"
+	if err := c.do(ctx, request{method: http.MethodGet, path: path, query: q, limiter: c.list, retry: retryAll}, &page); err != nil {
+		return nil, err
+	}
+	return &page, nil
+}
+
+// StopCall stops a call that is still queued or scheduled (POST /call/{id}/stop). Bolna cannot
+// stop a call that is ringing or talking.
+func (c *Client) StopCall(ctx context.Context, id string) error {
+	path := "/call/" + url.PathEscape(id) + "/stop"
+	return c.do(ctx, request{method: http.MethodPost, path: path, limiter: c.other, retry: retryRefused}, nil)
+}
+
+type retryPolicy int
+
+const (
+	retryAll     retryPolicy = iota // 429, 5xx and transport errors: safe for reads
+	retryRefused                    // 429 only: the request was refused, so nothing happened
+)
+
+type request struct {
+	method  string
+	path    string
+	query   url.Values
+	body    []byte
+	limiter *rate.Limiter
+	retry   retryPolicy
+}
+
+// do sends req, retrying as its policy allows, and decodes a 2xx body into out.
+func (c *Client) do(ctx context.Context, req request, out any) error {
+	var err error
+	for attempt := 1; ; attempt++ {
+		err = c.once(ctx, req, out)
+		if err == nil || attempt >= c.backoff.Attempts || !c.shouldRetry(req, err) {
+			return err
+		}
+		if werr := sleep(ctx, c.wait(attempt, err)); werr != nil {
+			return errors.Join(err, werr)
+		}
+	}
+}
+
+func (c *Client) shouldRetry(req request, err error) bool {
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		if req.retry == retryRefused {
+			return apiErr.StatusCode == http.StatusTooManyRequests
+		}
+		return apiErr.Retryable()
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) && !isTimeout(err) {
+		return false // the caller's context ended
+	}
+	var notSent *notSentError
+	if errors.As(err, &notSent) {
+		return true // nothing reached the server, so trying again is safe for any request
+	}
+	if req.retry == retryRefused {
+		return false
+	}
+	var transient *transientError
+	return errors.As(err, &transient)
+}
+
+func isTimeout(err error) bool {
+	var netErr net.Error
+	return errors.As(err, &netErr) && netErr.Timeout()
+}
+
+// wait is the pause before attempt+1: the server's Retry-After when it gave one, else full
+// jitter over an exponential bound.
+func (c *Client) wait(attempt int, err error) time.Duration {
+	var apiErr *APIError
+	if errors.As(err, &apiErr) && apiErr.RetryAfter > 0 {
+		return apiErr.RetryAfter
+	}
+	bound := c.backoff.Base << min(attempt-1, 20)
+	if bound > c.backoff.Max || bound <= 0 {
+		bound = c.backoff.Max
+	}
+	return bound/2 + rand.N(bound/2+1)
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+// transientError is a failure in transport (a reset, a timeout, a truncated body) after the
+// request was sent: a read may be retried, a placement may have happened.
+type transientError struct{ err error }
+
+func (e *transientError) Error() string { return e.err.Error() }
+func (e *transientError) Unwrap() error { return e.err }
+
+// once sends req one time.
+func (c *Client) once(ctx context.Context, req request, out any) error {
+	label := req.method + " " + req.path
+	if err := ctx.Err(); err != nil {
+		return &notSentError{fmt.Errorf("dialer: %s: %w", label, context.Cause(ctx))}
+	}
+	if err := req.limiter.Wait(ctx); err != nil {
+		return &notSentError{fmt.Errorf("dialer: %s: %w", label, err)}
+	}
+	u := *c.base
+	u.Path = strings.TrimRight(c.base.Path, "/") + req.path
+	u.RawQuery = req.query.Encode()
+	var body io.Reader
+	if req.body != nil {
+		body = bytes.NewReader(req.body)
+	}
+	hreq, err := http.NewRequestWithContext(ctx, req.method, u.String(), body)
+	if err != nil {
+		return &notSentError{fmt.Errorf("dialer: %s: %w", label, err)}
+	}
+	hreq.Header.Set("Authorization", "Bearer "+c.key)
+	hreq.Header.Set("Accept", "application/json")
+	hreq.Header.Set("User-Agent", c.userAgent)
+	if req.body != nil {
+		hreq.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(hreq)
+	if err != nil {
+		err = fmt.Errorf("dialer: %s: %w", label, stripURL(err))
+		if neverSent(err) {
+			return &notSentError{err}
+		}
+		return ctxErr(ctx, &transientError{err})
+	}
+	defer resp.Body.Close()
+
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, MaxErrorBodySize))
+		return &APIError{
+			Method:     req.method,
+			Path:       req.path,
+			StatusCode: resp.StatusCode,
+			Message:    errorMessage(b),
+			RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()),
+		}
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxBodySize+1))
+	if err != nil {
+		return ctxErr(ctx, &transientError{fmt.Errorf("dialer: %s: reading reply: %w", label, stripURL(err))})
+	}
+	if len(b) > MaxBodySize {
+		return fmt.Errorf("dialer: %s: reply exceeds %d bytes", label, MaxBodySize)
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(b, out); err != nil {
+		return fmt.Errorf("dialer: %s: decoding reply: %w", label, err)
+	}
+	return nil
+}
+
+// stripURL drops the URL from a *url.Error: its text would repeat the address (and query) in
+// every message, and the label already says which request failed.
+func stripURL(err error) error {
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		return uerr.Err
+	}
+	return err
+}

@@ -1,0 +1,193 @@
+package dialer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// MaxRetryAfter bounds a server's Retry-After: a hostile or confused server cannot park the
+// client for longer than this.
+const MaxRetryAfter = 2 * time.Minute
+
+// APIError is a reply outside 2xx.
+type APIError struct {
+	Method     string
+	Path       string // the path without query, safe to print
+	StatusCode int
+	// Message is Bolna's text from the body's "message", "detail" or "error", or the start of
+	// the body when it is not JSON (an HTML error page, say).
+	Message string
+	// RetryAfter is the server's Retry-After, bounded by [MaxRetryAfter]; 0 when absent.
+	RetryAfter time.Duration
+}
+
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "dialer: %s %s: %d %s", e.Method, e.Path, e.StatusCode, http.StatusText(e.StatusCode))
+	if e.Message != "" {
+		fmt.Fprintf(&b, ": %s", e.Message)
+	}
+	if e.RetryAfter > 0 {
+		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter)
+	}
+	return b.String()
+}
+
+// Retryable reports whether the same request may succeed later: 429 and 5xx.
+func (e *APIError) Retryable() bool {
+	return e.StatusCode == http.StatusTooManyRequests || e.StatusCode >= 500
+}
+
+// Unauthorized reports whether the key was refused (401) or lacks permission (403). Bolna has
+// been seen answering both for an invalid key, so they are treated alike.
+func (e *APIError) Unauthorized() bool {
+	return e.StatusCode == http.StatusUnauthorized || e.StatusCode == http.StatusForbidden
+}
+
+// NotFound reports whether the resource does not exist or belongs to another account.
+func (e *APIError) NotFound() bool { return e.StatusCode == http.StatusNotFound }
+
+// IsUnauthorized reports whether err is an [*APIError] for a refused key.
+func IsUnauthorized(err error) bool {
+	var e *APIError
+	return errors.As(err, &e) && e.Unauthorized()
+}
+
+// IsNotFound reports whether err is an [*APIError] with status 404.
+func IsNotFound(err error) bool {
+	var e *APIError
+	return errors.As(err, &e) && e.NotFound()
+}
+
+// MaybePlaced reports whether a failed [Client.PlaceCall] may nevertheless have created a call.
+// Only a 4xx reply (the call was refused) or a failure to connect at all proves it did not; a
+// timeout, a reset, a 5xx or an unreadable 200 may hide a call that Bolna created. Such a call
+// must be found, never placed again.
+func MaybePlaced(err error) bool {
+	if err == nil {
+		return true
+	}
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.StatusCode >= 500
+	}
+	var notSent *notSentError
+	return !errors.As(err, &notSent)
+}
+
+// notSentError wraps a failure that happened before any byte of the request left the client.
+type notSentError struct{ err error }
+
+func (e *notSentError) Error() string { return e.err.Error() }
+func (e *notSentError) Unwrap() error { return e.err }
+
+// neverSent reports whether err proves the request was not sent: the context ended before the
+// attempt, or the connection could not be made.
+func neverSent(err error) bool {
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Op == "dial" {
+		return true
+	}
+	var dnsErr *net.DNSError
+	return errors.As(err, &dnsErr)
+}
+
+// errorMessage extracts Bolna's text from an error body: JSON under "message", "detail" or
+// "error" (a string, or FastAPI's list of {msg}), else the start of the body as text.
+func errorMessage(body []byte) string {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(body, &m) == nil {
+		for _, key := range []string{"message", "detail", "error"} {
+			if text := rawText(m[key]); text != "" {
+				return truncate(text, 300)
+			}
+		}
+	}
+	text := strings.TrimSpace(string(body))
+	if strings.HasPrefix(text, "<") {
+		return "non-JSON reply (" + truncate(stripTags(text), 120) + ")"
+	}
+	return truncate(strings.Join(strings.Fields(text), " "), 300)
+}
+
+func rawText(raw json.RawMessage) string {
+	if len(raw) == 0 {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var list []struct {
+		Msg string `json:"msg"`
+	}
+	if json.Unmarshal(raw, &list) == nil {
+		parts := make([]string, 0, len(list))
+		for _, item := range list {
+			if item.Msg != "" {
+				parts = append(parts, item.Msg)
+			}
+		}
+		return strings.Join(parts, "; ")
+	}
+	var n json.Number
+	if json.Unmarshal(raw, &n) == nil {
+		return "" // a bare numeric code says nothing; keep looking
+	}
+	return strings.TrimSpace(string(raw))
+}
+
+func stripTags(s string) string {
+	var b strings.Builder
+	in := false
+	for _, r := range s {
+		switch {
+		case r == '<':
+			in = true
+		case r == '>':
+			in = false
+			b.WriteByte(' ')
+		case !in:
+			b.WriteRune(r)
+		}
+	}
+	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+// parseRetryAfter reads a Retry-After header (seconds or an HTTP date), bounded by
+// [MaxRetryAfter]. It returns 0 when absent or unreadable.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	var d time.Duration
+	if secs, err := strconv.ParseFloat(v, 64); err == nil {
+		if secs <= 0 || secs != secs {
+			return 0
+		}
+		if secs > MaxRetryAfter.Seconds() {
+			return MaxRetryAfter
+		}
+		d = time.Duration(secs * float64(time.Second))
+	} else if t, err := http.ParseTime(v); err == nil {
+		d = t.Sub(now)
+	}
+	return min(max(d, 0), MaxRetryAfter)
+}
+
+// ctxErr returns the context's error when it ended, else err: a cancelled request should say
+// so, not report the transport's less useful error.
+func ctxErr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("%w (%v)", context.Cause(ctx), err)
+	}
+	return err
+}

@@ -1,0 +1,222 @@
+package dialer
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Account is the reply of GET /user/me.
+type Account struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Email string `json:"email"`
+	// Wallet is the balance as Bolna reports it. The live API reports it scaled by 100 (in
+	// cents, the unit total_cost uses); the docs call it the balance.
+	Wallet      Number      `json:"wallet"`
+	Concurrency Concurrency `json:"concurrency"`
+}
+
+// Concurrency is the account's limit on simultaneous outbound calls and its current use.
+type Concurrency struct {
+	Max     int `json:"max"`
+	Current int `json:"current"`
+}
+
+// CallRequest is the body of POST /call.
+type CallRequest struct {
+	AgentID              string            `json:"agent_id"`
+	RecipientPhoneNumber string            `json:"recipient_phone_number"`
+	FromPhoneNumber      string            `json:"from_phone_number,omitempty"`
+	UserData             map[string]string `json:"user_data,omitempty"`
+}
+
+// PlacedCall is the reply of a successful POST /call.
+type PlacedCall struct {
+	Message     string `json:"message"`
+	Status      string `json:"status"`
+	ExecutionID string `json:"execution_id"`
+}
+
+// Execution is one call as GET /executions/{id} (and, possibly trimmed, the list) returns it.
+// Only the fields a campaign uses are decoded; unknown fields are ignored.
+type Execution struct {
+	ID                   ID              `json:"id"`
+	AgentID              string          `json:"agent_id"`
+	Status               Status          `json:"status"`
+	ErrorMessage         string          `json:"error_message"`
+	AnsweredByVoiceMail  *bool           `json:"answered_by_voice_mail"`
+	ConversationDuration Number          `json:"conversation_duration"`
+	TotalCost            Number          `json:"total_cost"`
+	Transcript           string          `json:"transcript"`
+	Summary              string          `json:"summary"`
+	ExtractedData        json.RawMessage `json:"extracted_data"`
+	CreatedAt            Time            `json:"created_at"`
+	UpdatedAt            Time            `json:"updated_at"`
+	TelephonyData        TelephonyData   `json:"telephony_data"`
+	ContextDetails       ContextDetails  `json:"context_details"`
+	TerminationReason    string          `json:"termination_reason"`
+	UserNumber           string          `json:"user_number"`
+}
+
+// RecipientNumber is the number the call went to, from whichever field carries it.
+func (e *Execution) RecipientNumber() string {
+	switch {
+	case e.TelephonyData.ToNumber != "":
+		return e.TelephonyData.ToNumber
+	case e.ContextDetails.RecipientPhoneNumber != "":
+		return e.ContextDetails.RecipientPhoneNumber
+	}
+	return e.UserNumber
+}
+
+// TelephonyData is the telephony part of an execution.
+type TelephonyData struct {
+	Duration           Number `json:"duration"`
+	ToNumber           string `json:"to_number"`
+	FromNumber         string `json:"from_number"`
+	RecordingURL       string `json:"recording_url"`
+	Provider           string `json:"provider"`
+	ProviderCallID     string `json:"provider_call_id"`
+	CallType           string `json:"call_type"`
+	HangupBy           string `json:"hangup_by"`
+	HangupReason       string `json:"hangup_reason"`
+	HangupProviderCode Number `json:"hangup_provider_code"`
+}
+
+// ContextDetails echoes what the call was placed with. RecipientData is the user_data of the
+// call; values are kept as JSON so that numbers and nested values survive.
+type ContextDetails struct {
+	RecipientData        map[string]json.RawMessage `json:"recipient_data"`
+	RecipientPhoneNumber string                     `json:"recipient_phone_number"`
+}
+
+// RecipientValue returns the user_data value under key as text ("" when absent).
+func (c ContextDetails) RecipientValue(key string) string {
+	raw, ok := c.RecipientData[key]
+	if !ok {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	return string(raw)
+}
+
+// ExecutionPage is one page of GET /v2/agent/{id}/executions.
+type ExecutionPage struct {
+	PageNumber int         `json:"page_number"`
+	PageSize   int         `json:"page_size"`
+	Total      int         `json:"total"`
+	HasMore    bool        `json:"has_more"`
+	Data       []Execution `json:"data"`
+}
+
+// ID is an execution id. Real payloads carry UUID strings; old examples carry integers.
+type ID string
+
+// UnmarshalJSON accepts a string, a number or null.
+func (id *ID) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || string(b) == "null" {
+		*id = ""
+		return nil
+	}
+	if b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*id = ID(s)
+		return nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil {
+		return fmt.Errorf("id: %s is neither a string nor a number", truncate(string(b), 40))
+	}
+	*id = ID(n.String())
+	return nil
+}
+
+// Number is a JSON number that also accepts a numeric string ("28", "0.0"), null and "".
+// Anything else decodes as 0 rather than failing the whole payload.
+type Number float64
+
+// UnmarshalJSON decodes leniently; see [Number].
+func (n *Number) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	*n = 0
+	if len(b) == 0 || string(b) == "null" {
+		return nil
+	}
+	s := string(b)
+	if b[0] == '"' {
+		if err := json.Unmarshal(b, &s); err != nil {
+			return nil
+		}
+	}
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return nil
+	}
+	*n = Number(f)
+	return nil
+}
+
+// Time is a timestamp that accepts RFC 3339 with or without an offset and with or without
+// fractional seconds. A time without an offset is UTC (Bolna's real payloads are naive UTC).
+type Time struct{ time.Time }
+
+var timeLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02",
+}
+
+// UnmarshalJSON decodes leniently; see [Time]. An unreadable value decodes as the zero time.
+func (t *Time) UnmarshalJSON(b []byte) error {
+	t.Time = time.Time{}
+	var s string
+	if json.Unmarshal(b, &s) != nil || s == "" {
+		return nil
+	}
+	t.Time = ParseTime(s)
+	return nil
+}
+
+// MarshalJSON writes RFC 3339 in UTC, or null for the zero time.
+func (t Time) MarshalJSON() ([]byte, error) {
+	if t.IsZero() {
+		return []byte("null"), nil
+	}
+	return json.Marshal(t.UTC().Format(time.RFC3339Nano))
+}
+
+// ParseTime parses a Bolna timestamp leniently (see [Time]); it returns the zero time when s
+// matches no known layout.
+func ParseTime(s string) time.Time {
+	s = strings.TrimSpace(s)
+	for _, layout := range timeLayouts {
+		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
+			return t.UTC()
+		}
+	}
+	return time.Time{}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
