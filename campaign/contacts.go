@@ -1,0 +1,208 @@
+package campaign
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// PhoneColumns are the column names tried, in order and ignoring case, when no phone column is
+// named.
+var PhoneColumns = []string{"contact_number", "phone", "phone_number", "recipient_phone_number", "mobile"}
+
+// RefKey is the user_data key under which each call carries its correlation reference, so that a
+// call whose placement reply was lost can be found again (it comes back in
+// context_details.recipient_data).
+const RefKey = "bolna_campaign_ref"
+
+// InputError is a problem with the contact list as a whole: the file cannot be read, has no
+// header or no phone column, or is not valid CSV. Nothing is dialled when it occurs.
+type InputError struct {
+	File   string
+	Line   int // 0 when the problem is not on one line
+	Column int // 1-based; 0 when not on one column
+	Err    error
+}
+
+func (e *InputError) Error() string {
+	switch {
+	case e.Line > 0 && e.Column > 0:
+		return fmt.Sprintf("%s:%d:%d: %v", e.File, e.Line, e.Column, e.Err)
+	case e.Line > 0:
+		return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", e.File, e.Err)
+}
+
+func (e *InputError) Unwrap() error { return e.Err }
+
+// LoadOptions say how to read a contact list.
+type LoadOptions struct {
+	PhoneColumn string // default: the first of PhoneColumns present
+	IDColumn    string // identifies a contact across runs; default: the normalised phone
+	Region      string // for national numbers; see PhoneNormalizer
+}
+
+// Row is one contact of the list.
+type Row struct {
+	Line    int      // line of the file where the row starts (the header is line 1)
+	Record  []string // the row's cells, exactly one per header column
+	Phone   string   // E.164; "" when the number is invalid
+	Key     string   // identity across runs: the id column's value, else Phone
+	Problem string   // why the row cannot be dialled; "" when it can
+}
+
+// Loader streams the rows of a contact list. It reads one row at a time, so lists of any
+// length use the same memory.
+//
+// It uses encoding/csv rather than gocsv: gocsv drops unknown columns (they are user_data
+// here), keeps global state, leaks its producer goroutine when a consumer stops early, and is
+// 3-4x slower (docs/dependencies.md).
+type Loader struct {
+	file     string
+	r        *csv.Reader
+	header   []string
+	phoneCol int
+	idCol    int
+	norm     PhoneNormalizer
+}
+
+// NewLoader reads the header of a contact list from r; file names it in errors.
+func NewLoader(r io.Reader, file string, opts LoadOptions) (*Loader, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
+		br.Discard(3) // Excel's UTF-8 byte order mark would stick to the first column's name
+	}
+	cr := csv.NewReader(br)
+	cr.FieldsPerRecord = -1 // ragged rows are judged per row, not fatal to the file
+	cr.ReuseRecord = true
+	l := &Loader{file: file, r: cr, idCol: -1, norm: PhoneNormalizer{Region: strings.ToUpper(opts.Region)}}
+
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, &InputError{File: file, Err: errors.New("the file is empty: expected a header row naming the columns")}
+	}
+	if err != nil {
+		return nil, l.csvError(err)
+	}
+	l.header = make([]string, len(header))
+	seen := map[string]int{}
+	for i, h := range header {
+		h = strings.TrimSpace(h)
+		l.header[i] = h
+		if h == "" {
+			continue
+		}
+		if j, dup := seen[strings.ToLower(h)]; dup {
+			return nil, &InputError{File: file, Line: 1, Column: i + 1, Err: fmt.Errorf("column %q appears twice (also column %d)", h, j+1)}
+		}
+		seen[strings.ToLower(h)] = i
+		if strings.EqualFold(h, RefKey) {
+			return nil, &InputError{File: file, Line: 1, Column: i + 1, Err: fmt.Errorf("column %q is reserved for the runner's call reference", h)}
+		}
+	}
+
+	l.phoneCol = -1
+	if opts.PhoneColumn != "" {
+		if i, ok := seen[strings.ToLower(strings.TrimSpace(opts.PhoneColumn))]; ok {
+			l.phoneCol = i
+		} else {
+			return nil, &InputError{File: file, Line: 1, Err: fmt.Errorf("no column named %q (columns: %s)", opts.PhoneColumn, l.columnList())}
+		}
+	} else {
+		for _, name := range PhoneColumns {
+			if i, ok := seen[name]; ok {
+				l.phoneCol = i
+				break
+			}
+		}
+	}
+	if l.phoneCol < 0 {
+		for _, h := range header {
+			if _, problem := (PhoneNormalizer{}).Normalize(h); problem == "" {
+				return nil, &InputError{File: file, Line: 1, Err: fmt.Errorf("the first line holds a phone number (%s), not column names: add a header row", clip(h))}
+			}
+		}
+		return nil, &InputError{File: file, Line: 1, Err: fmt.Errorf("no phone column: expected one of %s, or name it with --phone-column (columns: %s)",
+			strings.Join(PhoneColumns, ", "), l.columnList())}
+	}
+	if opts.IDColumn != "" {
+		i, ok := seen[strings.ToLower(strings.TrimSpace(opts.IDColumn))]
+		if !ok {
+			return nil, &InputError{File: file, Line: 1, Err: fmt.Errorf("no id column named %q (columns: %s)", opts.IDColumn, l.columnList())}
+		}
+		l.idCol = i
+	}
+	return l, nil
+}
+
+func (l *Loader) columnList() string {
+	names := make([]string, 0, len(l.header))
+	for _, h := range l.header {
+		names = append(names, fmt.Sprintf("%q", clip(h)))
+	}
+	return strings.Join(names, ", ")
+}
+
+func (l *Loader) csvError(err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return &InputError{File: l.file, Line: pe.Line, Column: pe.Column, Err: pe.Err}
+	}
+	return &InputError{File: l.file, Err: err}
+}
+
+// Header returns the column names as written (spaces trimmed, byte order mark removed).
+func (l *Loader) Header() []string { return l.header }
+
+// PhoneColumn returns the index of the phone column.
+func (l *Loader) PhoneColumn() int { return l.phoneCol }
+
+// Next returns the next row, or io.EOF after the last. A row that cannot be dialled comes back
+// with its Problem set; only a file that is not CSV any more gives an *InputError.
+func (l *Loader) Next() (Row, error) {
+	rec, err := l.r.Read()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return Row{}, io.EOF
+		}
+		return Row{}, l.csvError(err)
+	}
+	line, _ := l.r.FieldPos(0)
+	row := Row{Line: line, Record: make([]string, len(l.header))}
+	copy(row.Record, rec)
+	if len(rec) > len(l.header) {
+		for _, extra := range rec[len(l.header):] {
+			if strings.TrimSpace(extra) != "" {
+				row.Problem = fmt.Sprintf("row has %d cells, the header has %d", len(rec), len(l.header))
+				return row, nil
+			}
+		}
+	}
+	row.Phone, row.Problem = l.norm.Normalize(row.Record[l.phoneCol])
+	row.Key = row.Phone
+	if l.idCol >= 0 {
+		row.Key = strings.TrimSpace(row.Record[l.idCol])
+		if row.Key == "" && row.Problem == "" {
+			row.Problem = "empty " + l.header[l.idCol]
+		}
+	}
+	return row, nil
+}
+
+// UserData returns the row's cells other than the phone number, keyed by column name: they
+// fill the {variables} of the agent's prompt. Columns without a name are left out.
+func (l *Loader) UserData(row Row) map[string]string {
+	m := make(map[string]string, len(l.header))
+	for i, h := range l.header {
+		if i == l.phoneCol || h == "" {
+			continue
+		}
+		m[h] = row.Record[i]
+	}
+	return m
+}

@@ -1,0 +1,57 @@
+//go:build unix
+
+package campaign
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Lock is an exclusive lock on a results file, held for a whole run so that two runs (two cron
+// ticks, say) never work on the same campaign at once. It is an flock on a lock file: the
+// kernel releases it when the holder dies, however it dies, so a stale lock is taken over
+// without any cleanup.
+type Lock struct{ f *os.File }
+
+// LockedError says another live process holds the lock.
+type LockedError struct {
+	Path   string
+	Holder string // what the holder wrote: pid, host, start time
+}
+
+func (e *LockedError) Error() string {
+	return fmt.Sprintf("%s is held by another run (%s); wait for it to finish", e.Path, e.Holder)
+}
+
+// AcquireLock takes the lock at path without waiting.
+func AcquireLock(path string) (*Lock, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("lock: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		holder, _ := os.ReadFile(path)
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, &LockedError{Path: path, Holder: strings.TrimSpace(string(holder))}
+		}
+		return nil, fmt.Errorf("lock: %s: %w", path, err)
+	}
+	host, _ := os.Hostname()
+	f.Truncate(0)
+	fmt.Fprintf(f, "pid %d on %s since %s\n", os.Getpid(), host, time.Now().UTC().Format(time.RFC3339))
+	return &Lock{f: f}, nil
+}
+
+// Release gives the lock up.
+func (l *Lock) Release() error {
+	if l == nil || l.f == nil {
+		return nil
+	}
+	syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN)
+	return l.f.Close()
+}

@@ -1,0 +1,69 @@
+package campaign
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/bolna-campaign/bolna-campaign/dialer"
+)
+
+// The statuses of a results row that are the runner's own; the others are Bolna's final
+// statuses (completed, no-answer, busy, failed, canceled, stopped, error, balance-low).
+const (
+	StatusInvalid    = "invalid"    // not dialled: the number or row is bad; Error says why
+	StatusDuplicate  = "duplicate"  // not dialled: the same contact is earlier in the file
+	StatusSuppressed = "suppressed" // not dialled: on the do-not-call list
+	StatusPending    = "pending"    // not dialled yet
+	StatusInFlight   = "in-flight"  // dialled, not final yet
+	StatusTimeout    = "timeout"    // followed for --max-wait without reaching a final status
+	StatusUnknown    = "unknown"    // the placement's reply was lost and the call was not found
+)
+
+// Outcome is the latest state of one contact: what the results row shows.
+type Outcome struct {
+	Status       string          `json:"status"`
+	ExecutionID  string          `json:"execution_id,omitempty"`
+	Attempts     int             `json:"attempts,omitempty"`
+	Duration     float64         `json:"duration,omitempty"` // conversation seconds
+	Cost         float64         `json:"cost,omitempty"`     // total_cost, in Bolna's unit (cents)
+	RecordingURL string          `json:"recording_url,omitempty"`
+	HangupReason string          `json:"hangup_reason,omitempty"`
+	Summary      string          `json:"summary,omitempty"`
+	Extracted    json.RawMessage `json:"extracted_data,omitempty"`
+	Error        string          `json:"error,omitempty"`
+	DialedAt     time.Time       `json:"dialed_at,omitzero"`
+	FinishedAt   time.Time       `json:"finished_at,omitzero"`
+}
+
+// Final reports whether the outcome will not change unless the row is dialled again.
+func (o Outcome) Final() bool {
+	switch o.Status {
+	case StatusPending, StatusInFlight, StatusTimeout, "":
+		return false
+	}
+	return true
+}
+
+// outcomeOf reads the outcome of a call from its final execution payload.
+func outcomeOf(ex *dialer.Execution, attempts int, dialedAt time.Time) Outcome {
+	o := Outcome{
+		Status:       string(ex.Status),
+		ExecutionID:  string(ex.ID),
+		Attempts:     attempts,
+		Duration:     float64(ex.ConversationDuration),
+		Cost:         float64(ex.TotalCost),
+		RecordingURL: ex.TelephonyData.RecordingURL,
+		HangupReason: ex.TelephonyData.HangupReason,
+		Summary:      ex.Summary,
+		Error:        ex.ErrorMessage,
+		DialedAt:     dialedAt,
+		FinishedAt:   ex.UpdatedAt.Time,
+	}
+	if len(ex.ExtractedData) > 0 && string(ex.ExtractedData) != "null" {
+		o.Extracted = ex.ExtractedData
+	}
+	if o.FinishedAt.IsZero() {
+		o.FinishedAt = time.Now().UTC()
+	}
+	return o
+}

@@ -1,0 +1,667 @@
+package campaign
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/semaphore"
+	"golang.org/x/time/rate"
+
+	"github.com/bolna-campaign/bolna-campaign/dialer"
+)
+
+// Dialer is what the runner needs from a Bolna client; *dialer.Client satisfies it.
+type Dialer interface {
+	Account(ctx context.Context) (*dialer.Account, error)
+	PlaceCall(ctx context.Context, req dialer.CallRequest) (*dialer.PlacedCall, error)
+	Execution(ctx context.Context, id string) (*dialer.Execution, error)
+	ListExecutions(ctx context.Context, agentID string, opts dialer.ListOptions) (*dialer.ExecutionPage, error)
+}
+
+var _ Dialer = (*dialer.Client)(nil)
+
+// ResultWriter receives the results file, one row per input row in input order, once the run
+// is over. The results package implements it.
+type ResultWriter interface {
+	WriteHeader(inputHeader []string) error
+	WriteRow(record []string, o Outcome) error
+}
+
+// Defaults of a [Config].
+const (
+	DefaultRate         = 5.0
+	DefaultPollInterval = 3 * time.Second
+	DefaultMaxWait      = 30 * time.Minute
+	DefaultHaltAfter    = 10
+)
+
+// Config is how a campaign runs.
+type Config struct {
+	AgentID    string
+	FromNumber string // caller id; empty lets Bolna choose
+	Load       LoadOptions
+
+	// Concurrency caps the calls in flight; 0 sizes it from the account:
+	// concurrency.max - current - Reserve. It is never above concurrency.max.
+	Concurrency int
+	Reserve     int
+	Rate        float64 // placements per second for the whole run; <= 0 is unlimited
+
+	PollInterval time.Duration // how often a live call is checked
+	MaxWait      time.Duration // a call followed this long without a final status is a timeout
+
+	Retry       []string      // re-dial rows whose last attempt ended in these statuses
+	MaxAttempts int           // attempts per row, the first included
+	RetryAfter  time.Duration // the least time between an attempt's end and the next
+	HaltAfter   int           // stop placing after this many failed/error outcomes in a row; <= 0 never
+
+	Now func() time.Time     // the clock; default time.Now
+	Log func(string, ...any) // notable events, printf-style; nil discards
+}
+
+func (c *Config) setDefaults() {
+	if c.PollInterval <= 0 {
+		c.PollInterval = DefaultPollInterval
+	}
+	if c.MaxWait <= 0 {
+		c.MaxWait = DefaultMaxWait
+	}
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = 1
+		if len(c.Retry) > 0 {
+			c.MaxAttempts = 3
+		}
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Log == nil {
+		c.Log = func(string, ...any) {}
+	}
+}
+
+// FatalError is a condition that makes going on pointless: the key was refused, the agent does
+// not exist, the state cannot be written. The run stops; what was recorded stays valid.
+type FatalError struct{ Err error }
+
+func (e *FatalError) Error() string { return e.Err.Error() }
+func (e *FatalError) Unwrap() error { return e.Err }
+
+// ErrStopped is returned by [Runner.Run] after [Runner.Stop]: no new calls were placed, the
+// calls in flight were followed to the end, and the results were written.
+var ErrStopped = errors.New("campaign: stopped before every row was dialled")
+
+// Runner runs one campaign: it dials the rows that need it, follows every call to its final
+// status, and writes the results. Create it with [NewRunner].
+type Runner struct {
+	cfg    Config
+	dialer Dialer
+
+	stopOnce sync.Once
+	stopped  chan struct{}
+
+	haltMu sync.Mutex
+	halt   string // why placing stopped early ("" if it did not)
+
+	progress progress
+}
+
+// NewRunner returns a runner that places calls through d.
+func NewRunner(d Dialer, cfg Config) *Runner {
+	cfg.setDefaults()
+	return &Runner{cfg: cfg, dialer: d, stopped: make(chan struct{})}
+}
+
+// Stop makes the runner place no new calls; calls in flight are still followed to their final
+// status. It is safe to call more than once and from any goroutine.
+func (r *Runner) Stop() { r.stopOnce.Do(func() { close(r.stopped) }) }
+
+// Halt stops placing calls for a reason the summary reports (spend cap, failures in a row).
+func (r *Runner) haltWith(reason string) {
+	r.haltMu.Lock()
+	if r.halt == "" {
+		r.halt = reason
+		r.cfg.Log("halting: %s", reason)
+	}
+	r.haltMu.Unlock()
+	r.Stop()
+}
+
+func (r *Runner) haltReason() string {
+	r.haltMu.Lock()
+	defer r.haltMu.Unlock()
+	return r.halt
+}
+
+// Summary is what a run did and what the results file holds.
+type Summary struct {
+	Rows        int            `json:"rows"`
+	ByStatus    map[string]int `json:"by_status"`
+	Dialled     int            `json:"dialled"` // calls placed by this run
+	Concurrency int            `json:"concurrency"`
+	RetryDue    int            `json:"retry_due"` // rows with a final outcome that --retry will dial again
+	Halted      string         `json:"halted,omitempty"`
+	Elapsed     time.Duration  `json:"elapsed_ns"`
+}
+
+// Unfinished is the number of rows that a later run has work for: not dialled yet, in flight,
+// timed out, or due for a retry.
+func (s *Summary) Unfinished() int {
+	return s.ByStatus[StatusPending] + s.ByStatus[StatusInFlight] + s.ByStatus[StatusTimeout] + s.RetryDue
+}
+
+// Run dials the rows of the contact list at input that need it, follows the calls, records
+// everything in st, and finally writes one results row per input row to out.
+//
+// Cancelling ctx abandons the calls in flight at once (they are recorded in st and the next
+// run follows them); [Runner.Stop] is the gentle way to end early.
+func (r *Runner) Run(ctx context.Context, input string, st *State, out ResultWriter) (*Summary, error) {
+	start := r.cfg.Now()
+	plan, err := r.scan(input, st, nil)
+	if err != nil {
+		return nil, err
+	}
+	live := st.Live()
+	r.progress.set(plan.Dial, len(live))
+
+	acct, err := r.dialer.Account(ctx)
+	if err != nil {
+		if dialer.IsUnauthorized(err) {
+			return nil, &FatalError{fmt.Errorf("the API key was refused: %w", err)}
+		}
+		return nil, &FatalError{fmt.Errorf("reading the account: %w", err)}
+	}
+	slots := r.slots(acct, len(live))
+	sem := semaphore.NewWeighted(int64(slots))
+
+	followCtx, cancelFollow := context.WithCancelCause(ctx)
+	defer cancelFollow(nil)
+	tr := newTracker(r, st, sem, slots)
+	for _, lc := range live {
+		sem.Acquire(followCtx, 1) // never blocks: slots ≥ len(live) unless the account is tiny
+		tr.adopt(lc, start)
+	}
+	dispatchDone := make(chan struct{})
+	trackerDone := make(chan error, 1)
+	go func() { trackerDone <- tr.run(followCtx, dispatchDone) }()
+
+	dialled, dispatchErr := r.dispatch(followCtx, input, st, sem, tr)
+	close(dispatchDone)
+	if dispatchErr != nil {
+		cancelFollow(dispatchErr)
+	}
+	trackErr := <-trackerDone
+
+	summary, werr := r.writeResults(input, st, out)
+	if werr != nil {
+		return nil, werr
+	}
+	summary.Dialled, summary.Concurrency, summary.Halted = dialled, slots, r.haltReason()
+	summary.Elapsed = r.cfg.Now().Sub(start)
+
+	var fatal *FatalError
+	switch {
+	case errors.As(dispatchErr, &fatal):
+		return summary, dispatchErr
+	case errors.As(trackErr, &fatal):
+		return summary, trackErr
+	case ctx.Err() != nil:
+		return summary, context.Cause(ctx)
+	case summary.Halted == "" && r.isStopped() && summary.Unfinished() > 0:
+		return summary, ErrStopped
+	}
+	return summary, nil
+}
+
+func (r *Runner) isStopped() bool {
+	select {
+	case <-r.stopped:
+		return true
+	default:
+		return false
+	}
+}
+
+// slots sizes the pool: --concurrency, else what the account has free, never above its max.
+// Calls resumed from an earlier run count in concurrency.current and take pool slots too, so
+// they are added back.
+func (r *Runner) slots(acct *dialer.Account, resumed int) int {
+	maxSlots := acct.Concurrency.Max
+	n := r.cfg.Concurrency
+	if n <= 0 {
+		n = min(maxSlots-acct.Concurrency.Current+resumed, maxSlots) - r.cfg.Reserve
+		if n < 1 {
+			r.cfg.Log("the account has no free concurrency (max %d, in use %d, reserve %d): dialling one call at a time",
+				maxSlots, acct.Concurrency.Current, r.cfg.Reserve)
+			n = 1
+		}
+	}
+	if maxSlots > 0 && n > maxSlots {
+		r.cfg.Log("--concurrency %d is above the account's limit of %d: using %d", n, maxSlots, maxSlots)
+		n = maxSlots
+	}
+	return max(n, resumed, 1)
+}
+
+// dispatch streams the list a second time and places a call for every row that needs one. It
+// returns when the list is exhausted or placing stops, once every placement has finished.
+func (r *Runner) dispatch(ctx context.Context, input string, st *State, sem *semaphore.Weighted, tr *tracker) (int, error) {
+	dispatchCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-r.stopped:
+			cancel()
+		case <-dispatchCtx.Done():
+		}
+	}()
+	limit := rate.Inf
+	if r.cfg.Rate > 0 {
+		limit = rate.Limit(r.cfg.Rate)
+	}
+	limiter := rate.NewLimiter(limit, 1)
+
+	var (
+		wg      sync.WaitGroup
+		dialled atomic.Int64
+		errOnce sync.Once
+		fatal   error
+	)
+	fail := func(err error) {
+		errOnce.Do(func() { fatal = err })
+		r.Stop()
+	}
+	_, err := r.scan(input, st, func(row Row, userData map[string]string, attempt int) bool {
+		if err := sem.Acquire(dispatchCtx, 1); err != nil {
+			return false
+		}
+		if err := limiter.Wait(dispatchCtx); err != nil {
+			sem.Release(1)
+			return false
+		}
+		wg.Go(func() {
+			placed, err := r.place(ctx, st, tr, row, userData, attempt)
+			if placed {
+				dialled.Add(1)
+			}
+			if err != nil {
+				fail(err)
+			}
+		})
+		return true
+	})
+	wg.Wait()
+	if err != nil {
+		return int(dialled.Load()), err
+	}
+	return int(dialled.Load()), fatal
+}
+
+// place dials one row: intent recorded, POST /call, execution id recorded, call handed to the
+// tracker. It holds one slot, which the tracker (or a refusal here) releases.
+func (r *Runner) place(ctx context.Context, st *State, tr *tracker, row Row, userData map[string]string, attempt int) (bool, error) {
+	now := r.cfg.Now()
+	ref := st.Ref(row.Key, attempt)
+	if err := st.Dial(row.Key, row.Phone, attempt, ref, now); err != nil {
+		tr.release(1)
+		return false, &FatalError{err}
+	}
+	userData[RefKey] = ref
+	req := dialer.CallRequest{AgentID: r.cfg.AgentID, RecipientPhoneNumber: row.Phone, FromPhoneNumber: r.cfg.FromNumber, UserData: userData}
+	lc := LiveCall{Key: row.Key, Phone: row.Phone, Attempt: attempt, Ref: ref, DialedAt: now}
+	r.progress.placing()
+
+	placed, err := r.dialer.PlaceCall(ctx, req)
+	switch {
+	case err == nil:
+		lc.ExecutionID = placed.ExecutionID
+		if err := st.Placed(row.Key, attempt, placed.ExecutionID, r.cfg.Now()); err != nil {
+			tr.release(1)
+			return true, &FatalError{err}
+		}
+		tr.add(ctx, lc)
+		return true, nil
+	case dialer.MaybePlaced(err):
+		r.cfg.Log("line %d: the reply to POST /call was lost (%v); looking for the call instead of dialling again", row.Line, err)
+		tr.add(ctx, lc)
+		return true, nil
+	}
+	// Refused: no call exists.
+	tr.release(1)
+	var apiErr *dialer.APIError
+	errors.As(err, &apiErr)
+	switch {
+	case apiErr != nil && apiErr.Unauthorized():
+		st.Void(row.Key, attempt, r.cfg.Now())
+		return false, &FatalError{fmt.Errorf("the API key was refused: %w", err)}
+	case apiErr != nil && apiErr.NotFound():
+		st.Void(row.Key, attempt, r.cfg.Now())
+		return false, &FatalError{fmt.Errorf("agent %s was not found (or belongs to another account): %w", r.cfg.AgentID, err)}
+	case apiErr == nil || apiErr.StatusCode == 429:
+		// Refused for now (rate limited to the end, or never sent): the row stays pending.
+		r.progress.unplaced()
+		if verr := st.Void(row.Key, attempt, r.cfg.Now()); verr != nil {
+			return false, &FatalError{verr}
+		}
+		return false, nil
+	}
+	o := Outcome{Status: string(dialer.StatusError), Error: "Bolna refused the call: " + apiErr.Message, DialedAt: now, FinishedAt: r.cfg.Now()}
+	if ferr := st.Final(row.Key, attempt, o); ferr != nil {
+		return false, &FatalError{ferr}
+	}
+	r.progress.finished(o.Status)
+	tr.countFailure(o.Status)
+	return false, nil
+}
+
+// Plan is what a scan of the list found: how many rows of each kind.
+type Plan struct {
+	Rows       int            `json:"rows"`
+	Invalid    int            `json:"invalid"`
+	Reasons    map[string]int `json:"invalid_reasons,omitempty"` // invalid rows by reason
+	Duplicates int            `json:"duplicates"`
+	Done       int            `json:"done"`        // final in an earlier run, no retry due
+	Live       int            `json:"in_flight"`   // dialled by an earlier run, not final yet
+	Waiting    int            `json:"retry_later"` // a retry is due after --retry-after
+	Dial       int            `json:"to_dial"`     // to dial now
+}
+
+func (p *Plan) count(row Row, k kind) {
+	p.Rows++
+	switch k {
+	case kindInvalid:
+		p.Invalid++
+		reason, _, _ := strings.Cut(row.Problem, " (")
+		if p.Reasons == nil {
+			p.Reasons = map[string]int{}
+		}
+		if len(p.Reasons) < 20 || p.Reasons[reason] > 0 {
+			p.Reasons[reason]++
+		} else {
+			p.Reasons["other"]++
+		}
+	case kindDuplicate:
+		p.Duplicates++
+	case kindDone:
+		p.Done++
+	case kindLive:
+		p.Live++
+	case kindWait:
+		p.Waiting++
+	case kindDial:
+		p.Dial++
+	}
+}
+
+// Scan reads the whole list and says what a run would do, without dialling.
+func (r *Runner) Scan(input string, st *State) (Plan, error) {
+	return r.scan(input, st, nil)
+}
+
+// DryRun scans the list and hands emit the POST /call body of every row a run would dial now.
+func (r *Runner) DryRun(input string, st *State, emit func(dialer.CallRequest) error) (Plan, error) {
+	var emitErr error
+	p, err := r.scan(input, st, func(row Row, userData map[string]string, attempt int) bool {
+		userData[RefKey] = st.Ref(row.Key, attempt)
+		emitErr = emit(dialer.CallRequest{AgentID: r.cfg.AgentID, RecipientPhoneNumber: row.Phone, FromPhoneNumber: r.cfg.FromNumber, UserData: userData})
+		return emitErr == nil
+	})
+	return p, errors.Join(err, emitErr)
+}
+
+// scan streams the list and classifies every row. For each row to dial now it calls dial (if
+// not nil) with a fresh user_data map and the attempt number; dial returning false ends the
+// scan. A list that is not readable CSV fails the scan before any call: the dispatching scan
+// only starts after a clean first one.
+func (r *Runner) scan(input string, st *State, dial func(Row, map[string]string, int) bool) (Plan, error) {
+	f, err := os.Open(input)
+	if err != nil {
+		return Plan{}, &InputError{File: input, Err: unwrapPath(err)}
+	}
+	defer f.Close()
+	l, err := NewLoader(f, input, r.cfg.Load)
+	if err != nil {
+		return Plan{}, err
+	}
+	cl := newClassifier(r.cfg, st)
+	var p Plan
+	for {
+		row, err := l.Next()
+		if errors.Is(err, io.EOF) {
+			return p, nil
+		}
+		if err != nil {
+			return p, err
+		}
+		c := cl.classify(row)
+		p.count(row, c.kind)
+		if c.kind == kindDial && dial != nil && !dial(row, l.UserData(row), c.attempt) {
+			return p, nil
+		}
+	}
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// writeResults streams the list a last time and writes each row's latest state.
+func (r *Runner) writeResults(input string, st *State, out ResultWriter) (*Summary, error) {
+	f, err := os.Open(input)
+	if err != nil {
+		return nil, &InputError{File: input, Err: unwrapPath(err)}
+	}
+	defer f.Close()
+	l, err := NewLoader(f, input, r.cfg.Load)
+	if err != nil {
+		return nil, err
+	}
+	if err := out.WriteHeader(l.Header()); err != nil {
+		return nil, err
+	}
+	s := &Summary{ByStatus: map[string]int{}}
+	cl := newClassifier(r.cfg, st)
+	for {
+		row, err := l.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		o, retryDue, err := cl.outcome(row)
+		if err != nil {
+			return nil, err
+		}
+		if retryDue {
+			s.RetryDue++
+		}
+		s.Rows++
+		s.ByStatus[o.Status]++
+		if err := out.WriteRow(row.Record, o); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// kind is what a row needs.
+type kind int
+
+const (
+	kindInvalid   kind = iota // not a dialable row
+	kindDuplicate             // the same contact earlier in the list
+	kindDone                  // has its final outcome, no retry due
+	kindLive                  // dialled and not final: followed, never re-dialled
+	kindWait                  // a retry is due later (--retry-after)
+	kindDial                  // dial now
+)
+
+type classification struct {
+	kind    kind
+	attempt int // for kindDial
+	dupOf   int // for kindDuplicate: the line of the first occurrence
+	entry   Entry
+}
+
+// classifier decides what each row needs, identically in every pass over the list.
+type classifier struct {
+	cfg   *Config
+	st    *State
+	retry map[string]bool
+	seen  map[uint64]int32 // hash of phone and of id → first line
+}
+
+func newClassifier(cfg Config, st *State) *classifier {
+	retry := map[string]bool{}
+	for _, s := range cfg.Retry {
+		retry[s] = true
+	}
+	return &classifier{cfg: &cfg, st: st, retry: retry, seen: map[uint64]int32{}}
+}
+
+func (c *classifier) classify(row Row) classification {
+	if row.Problem != "" {
+		return classification{kind: kindInvalid}
+	}
+	hp := KeyHash("phone\x00" + row.Phone)
+	hk := KeyHash("key\x00" + row.Key)
+	if line, dup := c.seen[hp]; dup {
+		return classification{kind: kindDuplicate, dupOf: int(line)}
+	}
+	if line, dup := c.seen[hk]; dup {
+		return classification{kind: kindDuplicate, dupOf: int(line)}
+	}
+	c.seen[hp], c.seen[hk] = int32(row.Line), int32(row.Line)
+
+	e := c.st.Lookup(row.Key)
+	switch {
+	case e.Live != nil:
+		return classification{kind: kindLive, entry: e}
+	case e.Status == "":
+		return classification{kind: kindDial, attempt: e.Attempts + 1, entry: e}
+	case !c.retry[e.Status] || e.Attempts >= c.cfg.MaxAttempts:
+		return classification{kind: kindDone, entry: e}
+	}
+	if c.cfg.RetryAfter > 0 {
+		if o, ok, _ := c.st.Outcome(row.Key); ok && c.cfg.Now().Before(o.FinishedAt.Add(c.cfg.RetryAfter)) {
+			return classification{kind: kindWait, entry: e}
+		}
+	}
+	return classification{kind: kindDial, attempt: e.Attempts + 1, entry: e}
+}
+
+// outcome is the results row's state for row; retryDue reports a row whose last outcome is
+// final but that a later run will dial again (--retry).
+func (c *classifier) outcome(row Row) (o Outcome, retryDue bool, err error) {
+	cl := c.classify(row)
+	switch cl.kind {
+	case kindInvalid:
+		return Outcome{Status: StatusInvalid, Error: row.Problem}, false, nil
+	case kindDuplicate:
+		return Outcome{Status: StatusDuplicate, Error: fmt.Sprintf("same contact as line %d", cl.dupOf)}, false, nil
+	}
+	o, ok, err := c.st.Outcome(row.Key)
+	if err != nil {
+		return Outcome{}, false, err
+	}
+	if lc := cl.entry.Live; lc != nil && (!ok || o.Status != StatusTimeout || o.Attempts != lc.Attempt) {
+		return Outcome{Status: StatusInFlight, ExecutionID: lc.ExecutionID, Attempts: lc.Attempt, DialedAt: lc.DialedAt}, false, nil
+	}
+	if !ok {
+		return Outcome{Status: StatusPending, Attempts: cl.entry.Attempts}, false, nil
+	}
+	return o, cl.kind == kindDial || cl.kind == kindWait, nil
+}
+
+// progress counts what the run has done, for progress bars and log lines.
+type progress struct {
+	mu       sync.Mutex
+	toDial   int
+	resumed  int
+	placed   int
+	done     int
+	byStatus map[string]int
+}
+
+// Progress is a snapshot of a running campaign.
+type Progress struct {
+	ToDial   int            // rows this run set out to dial
+	Resumed  int            // calls from earlier runs being followed
+	Placed   int            // calls placed so far
+	Done     int            // calls (placed or resumed) that reached an outcome
+	ByStatus map[string]int // outcomes so far
+}
+
+func (p *progress) set(toDial, resumed int) {
+	p.mu.Lock()
+	p.toDial, p.resumed, p.byStatus = toDial, resumed, map[string]int{}
+	p.mu.Unlock()
+}
+
+func (p *progress) placing() {
+	p.mu.Lock()
+	p.placed++
+	p.mu.Unlock()
+}
+
+func (p *progress) unplaced() {
+	p.mu.Lock()
+	p.placed--
+	p.toDial--
+	p.mu.Unlock()
+}
+
+func (p *progress) finished(status string) {
+	p.mu.Lock()
+	p.done++
+	if p.byStatus == nil {
+		p.byStatus = map[string]int{}
+	}
+	p.byStatus[status]++
+	p.mu.Unlock()
+}
+
+// Progress returns a snapshot of the run so far; it is safe to call from any goroutine.
+func (r *Runner) Progress() Progress {
+	p := &r.progress
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return Progress{ToDial: p.toDial, Resumed: p.resumed, Placed: p.placed, Done: p.done, ByStatus: maps.Clone(p.byStatus)}
+}
+
+// StatusOrder lists statuses in the order summaries show them.
+var StatusOrder = []string{"completed", "no-answer", "busy", "failed", "error", "canceled", "stopped", "balance-low",
+	StatusTimeout, StatusUnknown, StatusInFlight, StatusPending, StatusInvalid, StatusDuplicate, StatusSuppressed}
+
+// SortedStatuses returns the keys of m in StatusOrder, unknown ones last.
+func SortedStatuses(m map[string]int) []string {
+	keys := slices.Collect(maps.Keys(m))
+	slices.SortFunc(keys, func(a, b string) int {
+		ia, ib := slices.Index(StatusOrder, a), slices.Index(StatusOrder, b)
+		if ia < 0 {
+			ia = len(StatusOrder)
+		}
+		if ib < 0 {
+			ib = len(StatusOrder)
+		}
+		if ia != ib {
+			return ia - ib
+		}
+		return strings.Compare(a, b)
+	})
+	return keys
+}

@@ -1,0 +1,381 @@
+package campaign
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"os"
+	"slices"
+	"sync"
+	"time"
+)
+
+// State is the durable record of a campaign across runs: an append-only journal of JSON lines
+// beside the results file. Before each POST /call the intent to dial is written and synced;
+// right after it, the execution id; when the call ends, its outcome. After a crash at any
+// instant, replaying the journal tells for every contact whether it was never dialled, is in
+// flight (follow it, never re-dial it), was placed with a lost reply (find it), or is done.
+//
+// Only small fixed-size entries are kept in memory per contact (the outcome itself stays on
+// disk and is read back by offset), so a million-row campaign needs tens of megabytes.
+type State struct {
+	path     string
+	f        *os.File // nil when read-only
+	campaign string
+
+	mu      sync.Mutex
+	size    int64 // end of the journal
+	written uint64
+	rows    map[uint64]rowState
+	live    map[uint64]*LiveCall
+	skipped int // undecodable lines seen when loading
+
+	syncMu sync.Mutex
+	synced uint64
+}
+
+// rowState is what State keeps in memory per contact.
+type rowState struct {
+	finalOff int64  // offset of the latest final record, -1 if none
+	finalLen int32  // its length
+	attempts uint16 // dial intents that were not voided
+	status   uint8  // code of the latest final status (see statusCodes), 0 if none
+}
+
+// LiveCall is a call that was dialled and has no final outcome yet: in flight, timed out, or
+// placed with a lost reply (ExecutionID empty).
+type LiveCall struct {
+	Key         string
+	Phone       string
+	Attempt     int
+	Ref         string
+	ExecutionID string
+	DialedAt    time.Time
+}
+
+// journal record kinds.
+const (
+	evCampaign = "campaign" // first line: the campaign's id
+	evDial     = "dial"     // intent to dial, synced before POST /call
+	evPlaced   = "placed"   // the execution id, synced after POST /call
+	evVoid     = "void"     // the POST was refused (429 to the end): no call exists
+	evFinal    = "final"    // the attempt's outcome
+)
+
+type record struct {
+	Ev          string    `json:"ev"`
+	V           int       `json:"v,omitempty"`
+	Campaign    string    `json:"campaign,omitempty"`
+	Key         string    `json:"key,omitempty"`
+	Phone       string    `json:"phone,omitempty"`
+	Attempt     int       `json:"attempt,omitempty"`
+	Ref         string    `json:"ref,omitempty"`
+	ExecutionID string    `json:"execution_id,omitempty"`
+	At          time.Time `json:"at,omitzero"`
+	Outcome     *Outcome  `json:"outcome,omitempty"`
+}
+
+var statusCodes = []string{"", "completed", "no-answer", "busy", "failed", "canceled", "stopped", "error",
+	"balance-low", StatusTimeout, StatusUnknown, StatusInvalid}
+
+func statusCode(s string) uint8 {
+	for i, v := range statusCodes {
+		if v == s {
+			return uint8(i)
+		}
+	}
+	return uint8(len(statusCodes) - 1) // anything else reads back as invalid
+}
+
+// KeyHash is the 64-bit FNV-1a hash by which contacts are indexed (and sharded).
+func KeyHash(key string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(key))
+	return h.Sum64()
+}
+
+// OpenState opens (or creates, mode 0600) the journal at path for appending, replaying what it
+// holds. A torn last line, left by a crash in the middle of a write, is cut off.
+func OpenState(path string) (*State, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("state: %w", err)
+	}
+	s, err := loadState(path, f)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	s.f = f
+	if err := f.Truncate(s.size); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("state: %w", err)
+	}
+	if _, err := f.Seek(s.size, io.SeekStart); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("state: %w", err)
+	}
+	if s.campaign == "" {
+		var b [6]byte
+		rand.Read(b[:])
+		s.campaign = hex.EncodeToString(b[:])
+		if err := s.append(record{Ev: evCampaign, V: 1, Campaign: s.campaign, At: time.Now().UTC()}, true); err != nil {
+			f.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// ReadState replays the journal at path without taking it for writing (for --dry-run). A
+// missing file is an empty state.
+func ReadState(path string) (*State, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return &State{path: path, rows: map[uint64]rowState{}, live: map[uint64]*LiveCall{}}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("state: %w", err)
+	}
+	defer f.Close()
+	s, err := loadState(path, f)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func loadState(path string, f *os.File) (*State, error) {
+	s := &State{path: path, rows: map[uint64]rowState{}, live: map[uint64]*LiveCall{}}
+	br := bufio.NewReaderSize(f, 256<<10)
+	var off int64
+	for {
+		line, err := br.ReadBytes('\n')
+		if len(line) > 0 && line[len(line)-1] != '\n' {
+			break // torn last line: the crash came mid-write; it is dropped
+		}
+		if len(line) > 0 {
+			var rec record
+			if json.Unmarshal(line, &rec) != nil || rec.Ev == "" {
+				s.skipped++
+			} else if err := s.apply(rec, off, len(line)); err != nil {
+				return nil, fmt.Errorf("state: %s: at byte %d: %w", path, off, err)
+			}
+			off += int64(len(line))
+		}
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("state: %s: %w", path, err)
+		}
+	}
+	s.size = off
+	return s, nil
+}
+
+// apply folds one record into the in-memory index.
+func (s *State) apply(rec record, off int64, n int) error {
+	if rec.Ev == evCampaign {
+		if s.campaign != "" && s.campaign != rec.Campaign {
+			return errors.New("two campaigns in one journal")
+		}
+		s.campaign = rec.Campaign
+		return nil
+	}
+	h := KeyHash(rec.Key)
+	row, ok := s.rows[h]
+	if !ok {
+		row.finalOff = -1
+	}
+	switch rec.Ev {
+	case evDial:
+		row.attempts = uint16(max(int(row.attempts), rec.Attempt))
+		s.live[h] = &LiveCall{Key: rec.Key, Phone: rec.Phone, Attempt: rec.Attempt, Ref: rec.Ref, DialedAt: rec.At}
+	case evPlaced:
+		if lc := s.live[h]; lc != nil && lc.Attempt == rec.Attempt {
+			lc.ExecutionID = rec.ExecutionID
+		}
+	case evVoid:
+		if lc := s.live[h]; lc != nil && lc.Attempt == rec.Attempt {
+			delete(s.live, h)
+			row.attempts = uint16(rec.Attempt - 1)
+		}
+	case evFinal:
+		if rec.Outcome == nil {
+			return errors.New("final record without an outcome")
+		}
+		row.finalOff, row.finalLen, row.status = off, int32(n), statusCode(rec.Outcome.Status)
+		if lc := s.live[h]; lc != nil && lc.Attempt == rec.Attempt {
+			if rec.Outcome.Status == StatusTimeout {
+				lc.ExecutionID = rec.Outcome.ExecutionID // still followed by the next run
+			} else {
+				delete(s.live, h)
+			}
+		}
+	default:
+		return fmt.Errorf("unknown record %q", rec.Ev)
+	}
+	s.rows[h] = row
+	return nil
+}
+
+// append writes rec; when durable, it returns only once rec is on disk. Concurrent durable
+// appends share one fsync (group commit).
+func (s *State) append(rec record, durable bool) error {
+	line, err := json.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("state: %w", err)
+	}
+	line = append(line, '\n')
+	s.mu.Lock()
+	if s.f == nil {
+		s.mu.Unlock()
+		return errors.New("state: read-only")
+	}
+	off := s.size
+	if _, err := s.f.Write(line); err != nil {
+		s.mu.Unlock()
+		return fmt.Errorf("state: writing %s: %w", s.path, err)
+	}
+	s.size += int64(len(line))
+	s.written++
+	seq := s.written
+	err = s.apply(rec, off, len(line))
+	s.mu.Unlock()
+	if err != nil || !durable {
+		return err
+	}
+
+	s.syncMu.Lock()
+	defer s.syncMu.Unlock()
+	if s.synced >= seq {
+		return nil // another append's fsync covered this record
+	}
+	s.mu.Lock()
+	upto := s.written
+	s.mu.Unlock()
+	if err := s.f.Sync(); err != nil {
+		return fmt.Errorf("state: syncing %s: %w", s.path, err)
+	}
+	s.synced = upto
+	return nil
+}
+
+// Campaign returns the campaign's id (random, made when the journal was created).
+func (s *State) Campaign() string { return s.campaign }
+
+// Ref returns the correlation reference of a contact's attempt, carried in user_data.
+func (s *State) Ref(key string, attempt int) string {
+	id := s.campaign
+	if id == "" {
+		id = "new" // a dry run before the first real run
+	}
+	return fmt.Sprintf("%s-%016x-%d", id, KeyHash(key), attempt)
+}
+
+// Dial records, durably, the intent to dial key for the attempt-th time.
+func (s *State) Dial(key, phone string, attempt int, ref string, at time.Time) error {
+	return s.append(record{Ev: evDial, Key: key, Phone: phone, Attempt: attempt, Ref: ref, At: at.UTC()}, true)
+}
+
+// Placed records, durably, the execution id of an attempt.
+func (s *State) Placed(key string, attempt int, executionID string, at time.Time) error {
+	return s.append(record{Ev: evPlaced, Key: key, Attempt: attempt, ExecutionID: executionID, At: at.UTC()}, true)
+}
+
+// Void records that an attempt's POST was refused: no call exists and the attempt is not
+// counted.
+func (s *State) Void(key string, attempt int, at time.Time) error {
+	return s.append(record{Ev: evVoid, Key: key, Attempt: attempt, At: at.UTC()}, true)
+}
+
+// Final records an attempt's outcome (a timeout too: the next run follows the call again).
+func (s *State) Final(key string, attempt int, o Outcome) error {
+	o.Attempts = attempt
+	return s.append(record{Ev: evFinal, Key: key, Attempt: attempt, At: time.Now().UTC(), Outcome: &o}, true)
+}
+
+// Live returns the calls that were dialled and have no final outcome, sorted by dial time.
+func (s *State) Live() []LiveCall {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]LiveCall, 0, len(s.live))
+	for _, lc := range s.live {
+		out = append(out, *lc)
+	}
+	sortLive(out)
+	return out
+}
+
+// Entry is what the journal says of one contact.
+type Entry struct {
+	Attempts int
+	Status   string // latest final (or timeout/unknown) status; "" if none
+	Live     *LiveCall
+}
+
+// Lookup returns what the journal says of key.
+func (s *State) Lookup(key string) Entry {
+	h := KeyHash(key)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	row, ok := s.rows[h]
+	if !ok {
+		return Entry{}
+	}
+	e := Entry{Attempts: int(row.attempts), Status: statusCodes[row.status]}
+	if lc := s.live[h]; lc != nil {
+		c := *lc
+		e.Live = &c
+	}
+	return e
+}
+
+// Outcome reads back the latest final outcome of key from disk; ok is false when there is
+// none.
+func (s *State) Outcome(key string) (o Outcome, ok bool, err error) {
+	s.mu.Lock()
+	row, found := s.rows[KeyHash(key)]
+	s.mu.Unlock()
+	if !found || row.finalOff < 0 {
+		return Outcome{}, false, nil
+	}
+	buf := make([]byte, row.finalLen)
+	f := s.f
+	if f == nil {
+		if f, err = os.Open(s.path); err != nil {
+			return Outcome{}, false, fmt.Errorf("state: %w", err)
+		}
+		defer f.Close()
+	}
+	if _, err := f.ReadAt(buf, row.finalOff); err != nil {
+		return Outcome{}, false, fmt.Errorf("state: reading %s: %w", s.path, err)
+	}
+	var rec record
+	if err := json.Unmarshal(bytes.TrimSpace(buf), &rec); err != nil || rec.Outcome == nil {
+		return Outcome{}, false, fmt.Errorf("state: %s: record at byte %d is unreadable", s.path, row.finalOff)
+	}
+	return *rec.Outcome, true, nil
+}
+
+// Skipped is the number of undecodable lines passed over when the journal was loaded.
+func (s *State) Skipped() int { return s.skipped }
+
+// Close closes the journal.
+func (s *State) Close() error {
+	if s.f == nil {
+		return nil
+	}
+	return s.f.Close()
+}
+
+func sortLive(calls []LiveCall) {
+	slices.SortFunc(calls, func(a, b LiveCall) int { return a.DialedAt.Compare(b.DialedAt) })
+}

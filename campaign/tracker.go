@@ -1,0 +1,451 @@
+package campaign
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+	"golang.org/x/sync/semaphore"
+
+	"github.com/bolna-campaign/bolna-campaign/dialer"
+)
+
+// Tuning of the tracker.
+const (
+	// clockSkew widens every executions-list window: Bolna filters on its own created_at, and
+	// its clock and ours may disagree.
+	clockSkew = 15 * time.Minute
+	// maxListWindow is the widest window the list serves (seven days), less the skew margins.
+	maxListWindow = 7*24*time.Hour - 2*clockSkew - time.Hour
+	// searchTries bounds the search for a call whose placement reply was lost.
+	searchTries = 5
+	// fetchers bounds the GETs in flight at once.
+	fetchers = 8
+)
+
+// trackedCall is one live call the tracker follows.
+type trackedCall struct {
+	LiveCall
+	holdsSlot bool
+	status    dialer.Status
+	nextCheck time.Time
+	deadline  time.Time
+	searches  int
+}
+
+// tracker follows every live call to its final status, in one goroutine. It checks many calls
+// at once through the executions list where that is cheaper than a GET per call, releases a
+// call's concurrency slot as soon as its line drops (call-disconnected), and reads each call by
+// id once, when it is final, for the whole payload.
+type tracker struct {
+	r     *Runner
+	st    *State
+	sem   *semaphore.Weighted
+	slots int
+
+	adds  chan trackedCall
+	calls map[string]*trackedCall // by execution id, or by ref while the id is unknown
+
+	failMu      sync.Mutex
+	failsInARow int
+}
+
+func newTracker(r *Runner, st *State, sem *semaphore.Weighted, slots int) *tracker {
+	return &tracker{r: r, st: st, sem: sem, slots: slots, adds: make(chan trackedCall, slots), calls: map[string]*trackedCall{}}
+}
+
+func (c *trackedCall) id() string {
+	if c.ExecutionID != "" {
+		return c.ExecutionID
+	}
+	return "ref:" + c.Ref
+}
+
+// adopt takes over a call left live by an earlier run; it holds a slot already acquired.
+func (t *tracker) adopt(lc LiveCall, runStart time.Time) {
+	c := &trackedCall{LiveCall: lc, holdsSlot: true, deadline: runStart.Add(t.r.cfg.MaxWait)}
+	t.calls[c.id()] = c
+}
+
+// add hands the tracker a call just placed (or whose reply was lost), holding one slot. Once
+// ctx has ended the tracker is gone; the call stays live in the journal for the next run.
+func (t *tracker) add(ctx context.Context, lc LiveCall) {
+	select {
+	case t.adds <- trackedCall{LiveCall: lc, holdsSlot: true, deadline: lc.DialedAt.Add(t.r.cfg.MaxWait)}:
+	case <-ctx.Done():
+	}
+}
+
+func (t *tracker) release(n int64) { t.sem.Release(n) }
+
+// run follows calls until dispatching is over and no call is left, or ctx ends.
+func (t *tracker) run(ctx context.Context, dispatchDone <-chan struct{}) error {
+	tick := time.NewTicker(t.tickEvery())
+	defer tick.Stop()
+	done := dispatchDone
+	for {
+		if done == nil && len(t.calls) == 0 && len(t.adds) == 0 {
+			return nil
+		}
+		select {
+		case c := <-t.adds:
+			c.nextCheck = t.align(t.r.cfg.Now())
+			t.calls[c.id()] = &c
+		case <-done:
+			done = nil
+		case <-tick.C:
+			if err := t.sweep(ctx); err != nil {
+				return err
+			}
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+	}
+}
+
+func (t *tracker) tickEvery() time.Duration {
+	return min(max(t.r.cfg.PollInterval/4, 10*time.Millisecond), time.Second)
+}
+
+// align puts a check time on the poll grid, so that calls placed at different moments come due
+// together and one list request serves them all.
+func (t *tracker) align(now time.Time) time.Time {
+	p := t.r.cfg.PollInterval
+	return now.Truncate(p).Add(p)
+}
+
+// sweep checks the calls that are due.
+func (t *tracker) sweep(ctx context.Context) error {
+	now := t.r.cfg.Now()
+	var due, lost []*trackedCall
+	for _, c := range t.calls {
+		if !now.Before(c.deadline) {
+			o := Outcome{Status: StatusTimeout, ExecutionID: c.ExecutionID, Attempts: c.Attempt, DialedAt: c.DialedAt,
+				Error: fmt.Sprintf("no final status after %s (last seen: %s); the next run follows it again", t.r.cfg.MaxWait, orNone(c.status))}
+			if err := t.finish(c, o); err != nil {
+				return err
+			}
+			continue
+		}
+		if now.Before(c.nextCheck) {
+			continue
+		}
+		if c.ExecutionID == "" {
+			lost = append(lost, c)
+		} else {
+			due = append(due, c)
+		}
+	}
+	if len(due) > 0 {
+		if err := t.check(ctx, due, now); err != nil {
+			return err
+		}
+	}
+	for _, c := range lost {
+		if err := t.search(ctx, c, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func orNone(s dialer.Status) string {
+	if s == "" {
+		return "none"
+	}
+	return string(s)
+}
+
+// check brings the due calls up to date: through the list when it is cheaper, by id otherwise,
+// then by id for the full payload of those that became final.
+func (t *tracker) check(ctx context.Context, due []*trackedCall, now time.Time) error {
+	var byID []*trackedCall
+	if t.listIsCheaper(due, now) {
+		unseen, finals, err := t.listSweep(ctx, due, now)
+		if err != nil {
+			if fatal := t.fatal(err); fatal != nil {
+				return fatal
+			}
+			t.r.cfg.Log("listing executions failed (%v); checking calls one by one", err)
+			byID = due
+		} else {
+			byID = append(unseen, finals...)
+		}
+	} else {
+		byID = due
+	}
+	return t.fetch(ctx, byID, now)
+}
+
+// listIsCheaper estimates whether paging through the list beats one GET per due call. The
+// list returns every call created since the oldest due one (ours, and any other traffic), 50
+// a page, against a limit half that of GETs.
+func (t *tracker) listIsCheaper(due []*trackedCall, now time.Time) bool {
+	if len(due) < 3 {
+		return false
+	}
+	oldest := due[0].DialedAt
+	for _, c := range due {
+		if c.DialedAt.Before(oldest) {
+			oldest = c.DialedAt
+		}
+	}
+	if now.Sub(oldest) > maxListWindow {
+		return false
+	}
+	created := 0 // our own calls created since the oldest due one: a floor for the list's size
+	for _, c := range t.calls {
+		if !c.DialedAt.Before(oldest) {
+			created++
+		}
+	}
+	pages := (created + dialer.MaxListPageSize - 1) / dialer.MaxListPageSize
+	return 2*pages < len(due)
+}
+
+// listSweep pages through the executions list until every due call was seen. It updates every
+// tracked call it meets and returns the due calls it did not see and the calls that became
+// final (their list items may be trimmed: they are read again by id).
+func (t *tracker) listSweep(ctx context.Context, due []*trackedCall, now time.Time) (unseen, finals []*trackedCall, err error) {
+	oldest := due[0].DialedAt
+	want := make(map[string]*trackedCall, len(due))
+	for _, c := range due {
+		want[c.ExecutionID] = c
+		if c.DialedAt.Before(oldest) {
+			oldest = c.DialedAt
+		}
+	}
+	opts := dialer.ListOptions{From: oldest.Add(-clockSkew), To: now.Add(clockSkew), PageSize: dialer.MaxListPageSize}
+	for opts.Page = 1; len(want) > 0; opts.Page++ {
+		page, err := t.r.dialer.ListExecutions(ctx, t.r.cfg.AgentID, opts)
+		if err != nil {
+			return nil, nil, err
+		}
+		for i := range page.Data {
+			item := &page.Data[i]
+			c := t.calls[string(item.ID)]
+			if c == nil {
+				continue
+			}
+			delete(want, c.ExecutionID)
+			if item.Status.Final() {
+				finals = append(finals, c)
+				continue
+			}
+			t.observe(c, item, now)
+		}
+		if !page.HasMore || len(page.Data) == 0 {
+			break
+		}
+	}
+	for _, c := range want {
+		unseen = append(unseen, c)
+	}
+	return unseen, finals, nil
+}
+
+// fetch reads calls by id, a few at a time, and applies what it read.
+func (t *tracker) fetch(ctx context.Context, calls []*trackedCall, now time.Time) error {
+	if len(calls) == 0 {
+		return nil
+	}
+	results := make([]*dialer.Execution, len(calls))
+	errs := make([]error, len(calls))
+	var g errgroup.Group
+	g.SetLimit(fetchers)
+	for i, c := range calls {
+		g.Go(func() error {
+			results[i], errs[i] = t.r.dialer.Execution(ctx, c.ExecutionID)
+			return nil
+		})
+	}
+	g.Wait()
+	for i, c := range calls {
+		if err := errs[i]; err != nil {
+			if fatal := t.fatal(err); fatal != nil {
+				return fatal
+			}
+			if dialer.IsNotFound(err) {
+				o := Outcome{Status: StatusUnknown, ExecutionID: c.ExecutionID, Attempts: c.Attempt, DialedAt: c.DialedAt,
+					Error: "Bolna no longer knows this execution (404)"}
+				if err := t.finish(c, o); err != nil {
+					return err
+				}
+				continue
+			}
+			if ctx.Err() != nil {
+				return context.Cause(ctx)
+			}
+			t.r.cfg.Log("checking call %s: %v; trying again later", c.ExecutionID, err)
+			c.nextCheck = t.align(now)
+			continue
+		}
+		ex := results[i]
+		if ex.Status.Final() {
+			if err := t.finish(c, outcomeOf(ex, c.Attempt, c.DialedAt)); err != nil {
+				return err
+			}
+			continue
+		}
+		t.observe(c, ex, now)
+	}
+	return nil
+}
+
+// observe applies a non-final status: the slot goes back when the line has dropped, and the
+// next check is sooner for calls about to change than for queued or post-processing ones.
+func (t *tracker) observe(c *trackedCall, ex *dialer.Execution, now time.Time) {
+	if c.status != ex.Status && !ex.Status.Known() {
+		t.r.cfg.Log("call %s: unknown status %q; still following it", c.ExecutionID, ex.Status)
+	}
+	c.status = ex.Status
+	interval := t.r.cfg.PollInterval
+	switch {
+	case ex.Status == dialer.StatusCallDisconnected:
+		t.releaseSlot(c)
+		interval *= 2 // post-processing takes seconds to minutes
+	case ex.Status.Waiting():
+		interval *= 2
+	}
+	c.nextCheck = t.align(now.Add(interval - t.r.cfg.PollInterval))
+}
+
+func (t *tracker) releaseSlot(c *trackedCall) {
+	if c.holdsSlot {
+		c.holdsSlot = false
+		t.sem.Release(1)
+	}
+}
+
+// finish records a call's outcome and lets it go.
+func (t *tracker) finish(c *trackedCall, o Outcome) error {
+	if err := t.st.Final(c.Key, c.Attempt, o); err != nil {
+		return &FatalError{err}
+	}
+	t.releaseSlot(c)
+	delete(t.calls, c.id())
+	t.r.progress.finished(o.Status)
+	t.countFailure(o.Status)
+	if o.Status == string(dialer.StatusBalanceLow) {
+		t.r.haltWith("the wallet is too low to place calls (balance-low)")
+	}
+	return nil
+}
+
+// countFailure tracks failed/error outcomes in a row and halts placing at --halt-after.
+func (t *tracker) countFailure(status string) {
+	t.failMu.Lock()
+	defer t.failMu.Unlock()
+	switch dialer.Status(status) {
+	case dialer.StatusFailed, dialer.StatusError:
+		t.failsInARow++
+		if n := t.r.cfg.HaltAfter; n > 0 && t.failsInARow >= n {
+			t.r.haltWith(fmt.Sprintf("%d calls in a row ended failed or error: the agent or the caller id looks misconfigured", t.failsInARow))
+		}
+	case dialer.StatusCompleted, dialer.StatusNoAnswer, dialer.StatusBusy:
+		t.failsInARow = 0
+	}
+}
+
+// fatal turns errors that make following pointless into a *FatalError.
+func (t *tracker) fatal(err error) error {
+	if dialer.IsUnauthorized(err) {
+		return &FatalError{fmt.Errorf("the API key was refused while following calls: %w", err)}
+	}
+	var fe *FatalError
+	if errors.As(err, &fe) {
+		return err
+	}
+	return nil
+}
+
+// search looks for a call whose placement reply was lost: among the agent's executions
+// created since it was dialled, the one whose user_data carries its reference. Found, it is
+// followed like any other; not found after a bounded search, its row ends unknown and is not
+// dialled again unless --retry unknown asks.
+func (t *tracker) search(ctx context.Context, c *trackedCall, now time.Time) error {
+	c.searches++
+	found, err := t.find(ctx, c, now)
+	if err != nil {
+		if fatal := t.fatal(err); fatal != nil {
+			return fatal
+		}
+		t.r.cfg.Log("looking for the call to %s: %v", maskPhone(c.Phone), err)
+	}
+	if found != nil {
+		delete(t.calls, c.id())
+		c.ExecutionID = string(found.ID)
+		t.calls[c.id()] = c
+		if err := t.st.Placed(c.Key, c.Attempt, c.ExecutionID, now); err != nil {
+			return &FatalError{err}
+		}
+		t.r.cfg.Log("found the call to %s whose reply was lost: %s", maskPhone(c.Phone), c.ExecutionID)
+		if found.Status.Final() {
+			return t.finish(c, outcomeOf(found, c.Attempt, c.DialedAt))
+		}
+		t.observe(c, found, now)
+		return nil
+	}
+	if c.searches >= searchTries {
+		o := Outcome{Status: StatusUnknown, Attempts: c.Attempt, DialedAt: c.DialedAt,
+			Error: "the reply to POST /call was lost and no call carrying its reference was found; not dialled again unless --retry unknown"}
+		return t.finish(c, o)
+	}
+	c.nextCheck = t.align(now.Add(max(t.r.cfg.PollInterval, time.Second)))
+	return nil
+}
+
+func (t *tracker) find(ctx context.Context, c *trackedCall, now time.Time) (*dialer.Execution, error) {
+	if now.Sub(c.DialedAt) > maxListWindow {
+		return nil, nil
+	}
+	opts := dialer.ListOptions{From: c.DialedAt.Add(-clockSkew), To: now.Add(clockSkew), PageSize: dialer.MaxListPageSize}
+	var candidates []string
+	for opts.Page = 1; ; opts.Page++ {
+		page, err := t.r.dialer.ListExecutions(ctx, t.r.cfg.AgentID, opts)
+		if err != nil {
+			return nil, err
+		}
+		for i := range page.Data {
+			item := &page.Data[i]
+			if _, tracked := t.calls[string(item.ID)]; tracked {
+				continue
+			}
+			if ref := item.ContextDetails.RecipientValue(RefKey); ref != "" {
+				if ref == c.Ref {
+					return item, nil
+				}
+				continue
+			}
+			if to := item.RecipientNumber(); to == "" || to == c.Phone {
+				candidates = append(candidates, string(item.ID))
+			}
+		}
+		if !page.HasMore || len(page.Data) == 0 {
+			break
+		}
+	}
+	sort.Strings(candidates)
+	for _, id := range candidates {
+		ex, err := t.r.dialer.Execution(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if ex.ContextDetails.RecipientValue(RefKey) == c.Ref {
+			return ex, nil
+		}
+	}
+	return nil, nil
+}
+
+// maskPhone keeps log lines free of whole phone numbers.
+func maskPhone(p string) string {
+	if len(p) <= 6 {
+		return "…"
+	}
+	return p[:len(p)-6] + "••••" + p[len(p)-2:]
+}

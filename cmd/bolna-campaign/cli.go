@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"runtime/debug"
+
+	"github.com/bolna-campaign/bolna-campaign/campaign"
+)
+
+// Exit codes (see the package comment and the README).
+const (
+	exitOK          = 0
+	exitFatal       = 1
+	exitUsage       = 2
+	exitUnfinished  = 3
+	exitInterrupted = 130
+)
+
+const usage = `bolna-campaign runs outbound AI phone-call campaigns on the Bolna Voice AI API.
+
+Usage:
+  bolna-campaign run [flags] CONTACTS.csv     place calls, follow them, write results
+  bolna-campaign sim [flags]                  serve the fake Bolna API on loopback
+  bolna-campaign version
+
+Run 'bolna-campaign run -h' for the flags of run.
+
+Exit codes: 0 every row has a final outcome; 3 rows are still pending (run again later);
+1 fatal (bad key, agent not found, results not writable, lock held); 2 usage or unreadable
+input; 130 interrupted.
+`
+
+// Main runs the command with args (without the program name) and returns the exit code.
+func Main(args []string, env Env) int {
+	if len(args) == 0 {
+		fmt.Fprint(env.Stderr, usage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "run":
+		return runCommand(args[1:], env)
+	case "sim":
+		return simCommand(args[1:], env)
+	case "version", "-version", "--version":
+		fmt.Fprintf(env.Stdout, "bolna-campaign %s\n", version())
+		return exitOK
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(env.Stdout, usage)
+		return exitOK
+	}
+	fmt.Fprintf(env.Stderr, "bolna-campaign: unknown command %q\n\n%s", args[0], usage)
+	return exitUsage
+}
+
+// version is the module version the binary was built from ("(devel)" from a checkout).
+func version() string {
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" {
+		return info.Main.Version
+	}
+	return "(devel)"
+}
+
+// usageError is a problem with the command line.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usageErrorf(format string, args ...any) error {
+	return &usageError{fmt.Sprintf(format, args...)}
+}
+
+// exitCode maps the outcome of a run to the process's exit code.
+func exitCode(err error, summary *campaign.Summary) int {
+	var (
+		usageErr *usageError
+		inputErr *campaign.InputError
+	)
+	switch {
+	case err == nil && summary != nil && summary.Unfinished() > 0:
+		return exitUnfinished
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.As(err, &usageErr), errors.As(err, &inputErr):
+		return exitUsage
+	case errors.Is(err, campaign.ErrStopped), errors.Is(err, context.Canceled), errors.Is(err, errInterrupted):
+		return exitInterrupted
+	}
+	return exitFatal
+}
+
+var errInterrupted = errors.New("interrupted")

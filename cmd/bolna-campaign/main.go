@@ -1,0 +1,43 @@
+// Command bolna-campaign runs outbound AI phone-call campaigns on the Bolna Voice AI API: a CSV
+// of contacts goes in, each row becomes one call, every call is followed to its final status,
+// and a results CSV comes out with one row per contact.
+//
+// Usage:
+//
+//	bolna-campaign run [flags] CONTACTS.csv     place calls, follow them, write results
+//	bolna-campaign sim [flags]                  serve the fake Bolna API on loopback
+//	bolna-campaign version
+//
+// Exit codes: 0 every row has a final outcome; 3 the run ended cleanly but rows are still
+// pending (run again later); 1 fatal (bad key, agent not found, results not writable, another
+// run holds the lock); 2 usage or unreadable input; 130 interrupted.
+package main
+
+import (
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"golang.org/x/term"
+)
+
+func main() {
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	os.Exit(Main(os.Args[1:], Env{
+		Stdout:     os.Stdout,
+		Stderr:     os.Stderr,
+		Getenv:     os.Getenv,
+		Signals:    signals,
+		IsTerminal: term.IsTerminal(int(os.Stderr.Fd())),
+	}))
+}
+
+// Env is everything the command takes from its process, so tests can run it in-process.
+type Env struct {
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+	Signals        <-chan os.Signal // SIGINT/SIGTERM; nil never signals
+	IsTerminal     bool             // stderr is a terminal: show a live progress bar
+}

@@ -1,0 +1,334 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/dialer"
+	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
+	"github.com/bolna-campaign/bolna-campaign/results"
+)
+
+// runOptions are the flags of `run`.
+type runOptions struct {
+	agentID, baseURL, resultsPath       string
+	phoneColumn, idColumn, region, from string
+	concurrency, reserve                int
+	rate                                float64
+	pollInterval, maxWait, retryAfter   time.Duration
+	retry                               string
+	maxAttempts, haltAfter              int
+	dryRun, sandbox, jsonOut            bool
+	input                               string
+}
+
+func (o *runOptions) flags(fs *flag.FlagSet, getenv func(string) string) {
+	fs.StringVar(&o.agentID, "agent-id", getenv("BOLNA_AGENT_ID"), "agent that places the calls (env BOLNA_AGENT_ID; required unless --sandbox)")
+	fs.StringVar(&o.baseURL, "base-url", cmp(getenv("BOLNA_BASE_URL"), dialer.DefaultBaseURL), "Bolna API address (env BOLNA_BASE_URL); plain http only to loopback")
+	fs.StringVar(&o.resultsPath, "results", "", "results CSV (default: CONTACTS.results.csv beside the input)")
+	fs.StringVar(&o.phoneColumn, "phone-column", "", "column with the phone number (default: first of "+strings.Join(campaign.PhoneColumns, ", ")+")")
+	fs.StringVar(&o.idColumn, "id-column", "", "column that identifies a contact across runs (default: the normalised phone)")
+	fs.StringVar(&o.region, "region", "", "two-letter region to turn national numbers into E.164 (without it they are invalid)")
+	fs.StringVar(&o.from, "from-number", "", "caller id in E.164 (default: Bolna's)")
+	fs.IntVar(&o.concurrency, "concurrency", 0, "calls in flight at most (default: the account's free concurrency; never above its max)")
+	fs.IntVar(&o.reserve, "reserve", 0, "concurrency slots left free for other traffic")
+	fs.Float64Var(&o.rate, "rate", campaign.DefaultRate, "placements per second at most, for the whole run")
+	fs.DurationVar(&o.pollInterval, "poll-interval", campaign.DefaultPollInterval, "how often calls are checked")
+	fs.DurationVar(&o.maxWait, "max-wait", campaign.DefaultMaxWait, "follow one call at most this long, then its row is timeout")
+	fs.StringVar(&o.retry, "retry", "", "re-dial rows whose last attempt ended in these statuses, e.g. no-answer,busy")
+	fs.IntVar(&o.maxAttempts, "max-attempts", 0, "attempts per row including the first (default 1; 3 with --retry)")
+	fs.DurationVar(&o.retryAfter, "retry-after", 0, "wait at least this long after an attempt before re-dialling its row")
+	fs.IntVar(&o.haltAfter, "halt-after", campaign.DefaultHaltAfter, "stop placing calls after this many failed/error outcomes in a row (0: never)")
+	fs.BoolVar(&o.dryRun, "dry-run", false, "no network: print each POST /call body as a JSON line, a summary on stderr")
+	fs.BoolVar(&o.sandbox, "sandbox", false, "run against an in-process fake Bolna (no key needed)")
+	fs.BoolVar(&o.jsonOut, "json", false, "print the final summary as one JSON object on stdout")
+}
+
+func cmp(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// retryable are the statuses --retry accepts.
+var retryable = []string{"no-answer", "busy", "failed", "error", "canceled", "stopped", "balance-low", "completed", campaign.StatusUnknown}
+
+func (o *runOptions) validate(fs *flag.FlagSet) error {
+	args := fs.Args()
+	switch {
+	case len(args) == 0:
+		return usageErrorf("run: name the contacts CSV, e.g. bolna-campaign run --sandbox samples/contacts.csv")
+	case len(args) > 1:
+		for _, a := range args[1:] {
+			if strings.HasPrefix(a, "-") {
+				return usageErrorf("run: flags go before the file (%s came after %s)", a, args[0])
+			}
+		}
+		return usageErrorf("run: one contacts file at a time (got %d)", len(args))
+	}
+	o.input = args[0]
+	if o.resultsPath == "" {
+		o.resultsPath = strings.TrimSuffix(o.input, filepath.Ext(o.input)) + ".results.csv"
+	}
+	if filepath.Clean(o.resultsPath) == filepath.Clean(o.input) {
+		return usageErrorf("run: --results must not be the contacts file itself")
+	}
+	if o.region != "" && !campaign.ValidRegion(o.region) {
+		return usageErrorf("run: --region %q is not a two-letter region code (e.g. IN, US, GB)", o.region)
+	}
+	if o.from != "" {
+		if e164, problem := (campaign.PhoneNormalizer{}).Normalize(o.from); problem != "" {
+			return usageErrorf("run: --from-number: %s", problem)
+		} else {
+			o.from = e164
+		}
+	}
+	if o.concurrency < 0 || o.reserve < 0 || o.rate < 0 || o.maxAttempts < 0 || o.haltAfter < 0 {
+		return usageErrorf("run: --concurrency, --reserve, --rate, --max-attempts and --halt-after cannot be negative")
+	}
+	if o.pollInterval < 10*time.Millisecond || o.maxWait <= 0 || o.retryAfter < 0 {
+		return usageErrorf("run: --poll-interval must be at least 10ms and --max-wait positive")
+	}
+	for _, s := range o.retryList() {
+		if !slices.Contains(retryable, s) {
+			return usageErrorf("run: --retry %q: not a status that can be retried (%s)", s, strings.Join(retryable, ", "))
+		}
+	}
+	if !o.sandbox && o.agentID == "" {
+		return usageErrorf("run: --agent-id (or BOLNA_AGENT_ID) is required unless --sandbox")
+	}
+	return nil
+}
+
+func (o *runOptions) retryList() []string {
+	var out []string
+	for s := range strings.SplitSeq(o.retry, ",") {
+		if s = strings.TrimSpace(strings.ToLower(s)); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func runCommand(args []string, env Env) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	var o runOptions
+	o.flags(fs, env.Getenv)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), "Usage: bolna-campaign run [flags] CONTACTS.csv\n\nThe API key comes from BOLNA_API_KEY only.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return exitCode(err, nil)
+	}
+	explicit := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
+	if err := o.validate(fs); err != nil {
+		fmt.Fprintf(env.Stderr, "bolna-campaign: %v\n", err)
+		return exitCode(err, nil)
+	}
+	summary, err := o.run(env, explicit)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "bolna-campaign: %v\n", err)
+	}
+	return exitCode(err, summary)
+}
+
+func (o *runOptions) config(log func(string, ...any)) campaign.Config {
+	return campaign.Config{
+		AgentID:      o.agentID,
+		FromNumber:   o.from,
+		Load:         campaign.LoadOptions{PhoneColumn: o.phoneColumn, IDColumn: o.idColumn, Region: o.region},
+		Concurrency:  o.concurrency,
+		Reserve:      o.reserve,
+		Rate:         o.rate,
+		PollInterval: o.pollInterval,
+		MaxWait:      o.maxWait,
+		Retry:        o.retryList(),
+		MaxAttempts:  o.maxAttempts,
+		RetryAfter:   o.retryAfter,
+		HaltAfter:    o.haltAfter,
+		Log:          log,
+	}
+}
+
+func (o *runOptions) run(env Env, explicit map[string]bool) (*campaign.Summary, error) {
+	out := newConsole(env)
+	statePath := o.resultsPath + ".state"
+	if o.dryRun {
+		return nil, o.dryRunList(env, out, statePath)
+	}
+
+	var client campaign.Dialer
+	if o.sandbox {
+		srv := bolnatest.NewServer(sandboxOptions(o.agentID))
+		defer srv.Close()
+		if o.agentID == "" {
+			o.agentID = bolnatest.DefaultAgentID
+		}
+		if !explicit["poll-interval"] {
+			o.pollInterval = 250 * time.Millisecond // sandbox calls last seconds, not minutes
+		}
+		out.logf("sandbox: a fake Bolna account on %s (calls run about 30x faster than real ones)", srv.URL)
+		client = srv.Client()
+	} else {
+		key := strings.TrimSpace(env.Getenv("BOLNA_API_KEY"))
+		if key == "" {
+			return nil, usageErrorf("run: set BOLNA_API_KEY to your Bolna API key (or try --sandbox)")
+		}
+		c, err := dialer.New(key, dialer.WithBaseURL(o.baseURL), dialer.WithUserAgent("bolna-campaign/"+version()))
+		if err != nil {
+			return nil, usageErrorf("run: %v", err)
+		}
+		client = c
+	}
+
+	lock, err := campaign.AcquireLock(o.resultsPath + ".lock")
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Release()
+	st, err := campaign.OpenState(statePath)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	if n := st.Skipped(); n > 0 {
+		out.logf("warning: %d unreadable lines in %s were skipped", n, statePath)
+	}
+	w, err := results.Create(o.resultsPath)
+	if err != nil {
+		return nil, err
+	}
+
+	runner := campaign.NewRunner(client, o.config(out.logf))
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	stopSignals := o.watchSignals(env, out, runner, cancel)
+	defer stopSignals()
+	stopProgress := out.follow(runner)
+
+	summary, err := runner.Run(ctx, o.input, st, w)
+	stopProgress()
+	if summary == nil {
+		w.Abort()
+		return nil, err
+	}
+	if cerr := w.Commit(); cerr != nil {
+		return nil, cerr
+	}
+	o.report(env, summary)
+	return summary, err
+}
+
+// watchSignals: the first SIGINT/SIGTERM stops placing calls and lets the calls in flight
+// finish; the second abandons them at once (the next run follows them).
+func (o *runOptions) watchSignals(env Env, out *console, runner *campaign.Runner, cancel context.CancelCauseFunc) func() {
+	done := make(chan struct{})
+	var once sync.Once
+	go func() {
+		first := true
+		for {
+			select {
+			case <-env.Signals:
+				if first {
+					first = false
+					runner.Stop()
+					out.logf("stopping: no new calls; following the calls in flight to the end (interrupt again to quit now)")
+					continue
+				}
+				out.logf("quitting now: calls in flight are recorded and the next run follows them")
+				cancel(errInterrupted)
+				return
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() { once.Do(func() { close(done) }) }
+}
+
+func sandboxOptions(agentID string) bolnatest.Options {
+	opts := bolnatest.Options{Concurrency: 10, TimeScale: 0.03, Seed: 42}
+	if agentID != "" {
+		opts.AgentIDs = []string{agentID, bolnatest.DefaultAgentID}
+	}
+	return opts
+}
+
+// dryRunList prints the POST /call bodies a run would send, and a summary.
+func (o *runOptions) dryRunList(env Env, out *console, statePath string) error {
+	st, err := campaign.ReadState(statePath)
+	if err != nil {
+		return err
+	}
+	if o.agentID == "" {
+		o.agentID = bolnatest.DefaultAgentID
+	}
+	runner := campaign.NewRunner(nil, o.config(out.logf))
+	bw := bufio.NewWriterSize(env.Stdout, 64<<10)
+	enc := json.NewEncoder(bw)
+	plan, err := runner.DryRun(o.input, st, func(req dialer.CallRequest) error { return enc.Encode(req) })
+	if ferr := bw.Flush(); err == nil {
+		err = ferr
+	}
+	if err != nil {
+		return err
+	}
+	if o.jsonOut {
+		return json.NewEncoder(env.Stderr).Encode(plan)
+	}
+	fmt.Fprintf(env.Stderr, "dry run: %d rows: %d to dial now, %d invalid, %d duplicates, %d done in earlier runs, %d in flight, %d retry later\n",
+		plan.Rows, plan.Dial, plan.Invalid, plan.Duplicates, plan.Done, plan.Live, plan.Waiting)
+	for _, reason := range sortedKeys(plan.Reasons) {
+		fmt.Fprintf(env.Stderr, "  invalid: %6d  %s\n", plan.Reasons[reason], reason)
+	}
+	if o.rate > 0 {
+		fmt.Fprintf(env.Stderr, "  placing %d calls at %.3g a second takes at least %s\n", plan.Dial, o.rate,
+			(time.Duration(float64(plan.Dial)/o.rate) * time.Second).Round(time.Second))
+	}
+	return nil
+}
+
+// report prints the final summary: text on stderr, or JSON on stdout with --json.
+func (o *runOptions) report(env Env, s *campaign.Summary) {
+	if o.jsonOut {
+		json.NewEncoder(env.Stdout).Encode(struct {
+			*campaign.Summary
+			Results string `json:"results"`
+		}{s, o.resultsPath})
+		return
+	}
+	fmt.Fprintf(env.Stderr, "\n%d rows, %d dialled this run at concurrency %d, in %s\n", s.Rows, s.Dialled, s.Concurrency, s.Elapsed.Round(100*time.Millisecond))
+	for _, status := range campaign.SortedStatuses(s.ByStatus) {
+		n := s.ByStatus[status]
+		fmt.Fprintf(env.Stderr, "  %-12s %6d  %5.1f%%\n", status, n, 100*float64(n)/float64(max(s.Rows, 1)))
+	}
+	if s.Halted != "" {
+		fmt.Fprintf(env.Stderr, "halted: %s\n", s.Halted)
+	}
+	if n := s.Unfinished(); n > 0 {
+		fmt.Fprintf(env.Stderr, "%d rows still have work to do: run the same command again later (exit 3)\n", n)
+	}
+	fmt.Fprintf(env.Stderr, "results: %s\n", o.resultsPath)
+}
+
+func sortedKeys(m map[string]int) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
+)
+
+// simCommand serves the fake Bolna API on loopback until interrupted, for trying the tool by
+// hand (BOLNA_BASE_URL=http://127.0.0.1:8787) and for other tools' tests.
+func simCommand(args []string, env Env) int {
+	fs := flag.NewFlagSet("sim", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	var (
+		addr        = fs.String("addr", "127.0.0.1:8787", "loopback address to listen on")
+		key         = fs.String("key", bolnatest.DefaultAPIKey, "the API key the fake accepts")
+		agent       = fs.String("agent-id", bolnatest.DefaultAgentID, "the agent the fake knows")
+		concurrency = fs.Int("concurrency", 10, "the account's concurrency.max")
+		scale       = fs.Float64("time-scale", 0.05, "multiplies every call timing (1 is real time)")
+		seed        = fs.Uint64("seed", 1, "seed of the random timings")
+		limits      = fs.Bool("limits", true, "enforce Bolna's request limits (500/min on /call and the list, 1000/min elsewhere)")
+		placeLost   = fs.Float64("lose-replies", 0, "share of POST /call whose reply is lost after the call is created")
+		place429    = fs.Float64("place-429", 0, "share of POST /call refused with 429")
+		read503     = fs.Float64("read-503", 0, "share of GETs answered 503")
+		authDocs    = fs.Bool("auth-docs", false, "answer a bad key with the documented 401 instead of the observed 403")
+	)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), "Usage: bolna-campaign sim [flags]\n\nServes a fake Bolna API on loopback.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return exitCode(err, nil)
+	}
+	host, _, err := net.SplitHostPort(*addr)
+	if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
+		fmt.Fprintf(env.Stderr, "bolna-campaign: sim: --addr %q must be a loopback address\n", *addr)
+		return exitUsage
+	}
+	opts := bolnatest.Options{
+		APIKey: *key, AgentIDs: []string{*agent}, Concurrency: *concurrency, TimeScale: *scale, Seed: *seed,
+		Style:  bolnatest.Style{AuthDocs: *authDocs},
+		Faults: bolnatest.Faults{PlaceLost: *placeLost, PlaceTooMany: *place429, ReadUnavailable: *read503},
+	}
+	if *limits {
+		opts.Limits = bolnatest.BolnaLimits
+	}
+	api := bolnatest.NewAPI(opts)
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "bolna-campaign: sim: %v\n", err)
+		return exitFatal
+	}
+	api.SetBaseURL("http://" + ln.Addr().String())
+	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(env.Stderr, "bolna-campaign: fake Bolna API on http://%s (key %s, agent %s); interrupt to stop\n", ln.Addr(), *key, *agent)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case <-env.Signals:
+	case err := <-served:
+		if !errors.Is(err, http.ErrServerClosed) {
+			fmt.Fprintf(env.Stderr, "bolna-campaign: sim: %v\n", err)
+			return exitFatal
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	srv.Shutdown(ctx)
+	st := api.Stats()
+	fmt.Fprintf(env.Stderr, "bolna-campaign: sim: %d requests, %d calls placed, at most %d active at once\n", st.Requests, st.Placed, st.MaxActive)
+	return exitOK
+}
