@@ -1,6 +1,7 @@
 package campaign
 
 import (
+	"regexp"
 	"strings"
 
 	"github.com/nyaruka/phonenumbers"
@@ -39,7 +40,7 @@ func (n PhoneNormalizer) Normalize(raw string) (e164, problem string) {
 		case r == '+' && i == 0:
 			b.WriteRune(r)
 		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')' || r == '/' || r == '\u00a0' || r == '\t':
-		case r == 'E' || r == 'e':
+		case (r == 'E' || r == 'e') && scientific.MatchString(s):
 			return "", "looks like a number a spreadsheet turned into scientific notation (" + clip(raw) + ")"
 		default:
 			return "", "not a phone number (" + clip(raw) + ")"
@@ -64,6 +65,9 @@ func (n PhoneNormalizer) Normalize(raw string) (e164, problem string) {
 	}
 	return phonenumbers.Format(num, phonenumbers.E164), ""
 }
+
+// scientific matches what a spreadsheet makes of a long number: 9.19876E+11.
+var scientific = regexp.MustCompile(`^\+?\d+(\.\d+)?[eE]\+?\d+$`)
 
 // isE164 checks the shape ^\+[1-9]\d{7,14}$ without a regexp.
 func isE164(s string) bool {

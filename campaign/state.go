@@ -28,6 +28,7 @@ type State struct {
 	path     string
 	f        *os.File // nil when read-only
 	campaign string
+	owner    Owner // what the campaign dials through
 
 	mu      sync.Mutex
 	size    int64 // end of the journal
@@ -72,6 +73,8 @@ type record struct {
 	Ev          string    `json:"ev"`
 	V           int       `json:"v,omitempty"`
 	Campaign    string    `json:"campaign,omitempty"`
+	Agent       string    `json:"agent,omitempty"`
+	API         string    `json:"api,omitempty"`
 	Key         string    `json:"key,omitempty"`
 	Phone       string    `json:"phone,omitempty"`
 	Attempt     int       `json:"attempt,omitempty"`
@@ -93,6 +96,12 @@ func statusCode(s string) uint8 {
 	return uint8(len(statusCodes) - 1) // anything else reads back as invalid
 }
 
+// StatePath is where the journal of the campaign whose results file is results lives.
+func StatePath(results string) string { return results + ".state" }
+
+// LockPath is the lock file of the campaign whose results file is results.
+func LockPath(results string) string { return results + ".lock" }
+
 // KeyHash is the 64-bit FNV-1a hash by which contacts are indexed (and sharded).
 func KeyHash(key string) uint64 {
 	h := fnv.New64a()
@@ -100,9 +109,29 @@ func KeyHash(key string) uint64 {
 	return h.Sum64()
 }
 
+// Owner is what a campaign dials through: its agent and API. A journal belongs to one owner,
+// so that a results file made against the sandbox (or another agent) never passes for the real
+// campaign's, which would skip rows that were never really called.
+type Owner struct {
+	Agent string
+	API   string
+}
+
+// OwnerError says a journal belongs to another agent or API.
+type OwnerError struct {
+	Path       string
+	Have, Want Owner
+}
+
+func (e *OwnerError) Error() string {
+	return fmt.Sprintf("%s belongs to agent %s on %s, not agent %s on %s: use another --results file",
+		e.Path, e.Have.Agent, e.Have.API, e.Want.Agent, e.Want.API)
+}
+
 // OpenState opens (or creates, mode 0600) the journal at path for appending, replaying what it
-// holds. A torn last line, left by a crash in the middle of a write, is cut off.
-func OpenState(path string) (*State, error) {
+// holds. A torn last line, left by a crash in the middle of a write, is cut off. The journal
+// must belong to owner (see [Owner]).
+func OpenState(path string, owner Owner) (*State, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("state: %w", err)
@@ -111,6 +140,10 @@ func OpenState(path string) (*State, error) {
 	if err != nil {
 		f.Close()
 		return nil, err
+	}
+	if s.campaign != "" && s.owner != owner {
+		f.Close()
+		return nil, &OwnerError{Path: path, Have: s.owner, Want: owner}
 	}
 	s.f = f
 	if err := f.Truncate(s.size); err != nil {
@@ -125,7 +158,8 @@ func OpenState(path string) (*State, error) {
 		var b [6]byte
 		rand.Read(b[:])
 		s.campaign = hex.EncodeToString(b[:])
-		if err := s.append(record{Ev: evCampaign, V: 1, Campaign: s.campaign, At: time.Now().UTC()}, true); err != nil {
+		rec := record{Ev: evCampaign, V: 1, Campaign: s.campaign, Agent: owner.Agent, API: owner.API, At: time.Now().UTC()}
+		if err := s.append(rec, true); err != nil {
 			f.Close()
 			return nil, err
 		}
@@ -186,7 +220,7 @@ func (s *State) apply(rec record, off int64, n int) error {
 		if s.campaign != "" && s.campaign != rec.Campaign {
 			return errors.New("two campaigns in one journal")
 		}
-		s.campaign = rec.Campaign
+		s.campaign, s.owner = rec.Campaign, Owner{Agent: rec.Agent, API: rec.API}
 		return nil
 	}
 	h := KeyHash(rec.Key)

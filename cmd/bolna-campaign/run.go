@@ -79,6 +79,10 @@ func (o *runOptions) validate(fs *flag.FlagSet) error {
 	o.input = args[0]
 	if o.resultsPath == "" {
 		o.resultsPath = strings.TrimSuffix(o.input, filepath.Ext(o.input)) + ".results.csv"
+		if o.sandbox {
+			// never mixed up with a real campaign's results
+			o.resultsPath = strings.TrimSuffix(o.input, filepath.Ext(o.input)) + ".sandbox.results.csv"
+		}
 	}
 	if filepath.Clean(o.resultsPath) == filepath.Clean(o.input) {
 		return usageErrorf("run: --results must not be the contacts file itself")
@@ -165,12 +169,13 @@ func (o *runOptions) config(log func(string, ...any)) campaign.Config {
 
 func (o *runOptions) run(env Env, explicit map[string]bool) (*campaign.Summary, error) {
 	out := newConsole(env)
-	statePath := o.resultsPath + ".state"
+	statePath := campaign.StatePath(o.resultsPath)
 	if o.dryRun {
 		return nil, o.dryRunList(env, out, statePath)
 	}
 
 	var client campaign.Dialer
+	owner := campaign.Owner{Agent: o.agentID, API: o.baseURL}
 	if o.sandbox {
 		srv := bolnatest.NewServer(sandboxOptions(o.agentID))
 		defer srv.Close()
@@ -182,6 +187,7 @@ func (o *runOptions) run(env Env, explicit map[string]bool) (*campaign.Summary, 
 		}
 		out.logf("sandbox: a fake Bolna account on %s (calls run about 30x faster than real ones)", srv.URL)
 		client = srv.Client()
+		owner = campaign.Owner{Agent: o.agentID, API: "sandbox"}
 	} else {
 		key := strings.TrimSpace(env.Getenv("BOLNA_API_KEY"))
 		if key == "" {
@@ -194,12 +200,12 @@ func (o *runOptions) run(env Env, explicit map[string]bool) (*campaign.Summary, 
 		client = c
 	}
 
-	lock, err := campaign.AcquireLock(o.resultsPath + ".lock")
+	lock, err := campaign.AcquireLock(campaign.LockPath(o.resultsPath))
 	if err != nil {
 		return nil, err
 	}
 	defer lock.Release()
-	st, err := campaign.OpenState(statePath)
+	st, err := campaign.OpenState(statePath, owner)
 	if err != nil {
 		return nil, err
 	}

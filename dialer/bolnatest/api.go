@@ -45,6 +45,7 @@ type Stats struct {
 	Placed         int            // calls created
 	MaxActive      int            // most calls holding a concurrency slot at once
 	MaxOutstanding int            // most calls queued or holding a slot at once
+	MaxUnfinished  int            // most calls created and not final at once (post-processing included)
 	// SlotBusy is the total time calls held a slot; divided by the concurrency and the
 	// campaign's makespan it is the account's utilisation.
 	SlotBusy time.Duration
@@ -106,7 +107,7 @@ func (a *API) Stats() Stats {
 	for k, v := range a.stats.ByRoute {
 		s.ByRoute[k] = v
 	}
-	s.MaxActive, s.MaxOutstanding = a.sim.maxSlotsUsed, a.sim.maxOutstanding
+	s.MaxActive, s.MaxOutstanding, s.MaxUnfinished = a.sim.maxSlotsUsed, a.sim.maxOutstanding, a.sim.maxUnfinished
 	s.SlotBusy = a.sim.slotBusy
 	for _, ex := range a.sim.ordered { // slots still held count up to now
 		if ex.holdsSlot {

@@ -74,6 +74,8 @@ type sim struct {
 	outstanding    int // queued or holding a slot
 	maxSlotsUsed   int
 	maxOutstanding int
+	unfinished     int // created and not final
+	maxUnfinished  int
 	slotBusy       time.Duration
 }
 
@@ -120,6 +122,8 @@ func (s *sim) create(now time.Time, agentID, phone, from string, userData map[st
 	s.ordered = append(s.ordered, ex)
 	s.outstanding++
 	s.maxOutstanding = max(s.maxOutstanding, s.outstanding)
+	s.unfinished++
+	s.maxUnfinished = max(s.maxUnfinished, s.unfinished)
 	if outcome.StuckAt != "queued" {
 		s.queue = append(s.queue, ex)
 	}
@@ -214,6 +218,7 @@ func (s *sim) apply(ev event) {
 // finish ends a call in a final status at time at.
 func (s *sim) finish(ex *execution, at time.Time, status string) {
 	ex.status, ex.updatedAt, ex.finalAt = status, at, at
+	s.unfinished--
 	if status == "completed" {
 		s.wallet -= ex.cost
 	}

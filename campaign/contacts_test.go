@@ -1,0 +1,214 @@
+package campaign_test
+
+import (
+	"errors"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/bolna-campaign/bolna-campaign/campaign"
+)
+
+func TestLoader(t *testing.T) {
+	t.Parallel()
+	type want struct {
+		phone, key, problem string
+		line                int
+		userData            map[string]string
+	}
+	tests := []struct {
+		name   string
+		csv    string
+		opts   campaign.LoadOptions
+		header []string
+		rows   []want
+	}{
+		{
+			name:   "plain",
+			csv:    "phone,name\n+919876543210,Asha\n",
+			header: []string{"phone", "name"},
+			rows:   []want{{phone: "+919876543210", key: "+919876543210", line: 2, userData: map[string]string{"name": "Asha"}}},
+		},
+		{
+			name:   "bom crlf and case-insensitive header",
+			csv:    "\ufeffName,Contact_Number\r\nAsha,+919876543210\r\n",
+			header: []string{"Name", "Contact_Number"},
+			rows:   []want{{phone: "+919876543210", key: "+919876543210", line: 2, userData: map[string]string{"Name": "Asha"}}},
+		},
+		{
+			name: "quoted fields with commas, quotes and newlines",
+			csv:  "phone,note\n\"+1 (415) 555-0123\",\"says \"\"hi\"\", then, bye\"\n+14155550124,\"two\nlines\"\n+14155550125,x\n",
+			rows: []want{
+				{phone: "+14155550123", key: "+14155550123", line: 2, userData: map[string]string{"note": `says "hi", then, bye`}},
+				{phone: "+14155550124", key: "+14155550124", line: 3, userData: map[string]string{"note": "two\nlines"}},
+				{phone: "+14155550125", key: "+14155550125", line: 5, userData: map[string]string{"note": "x"}},
+			},
+		},
+		{
+			name: "phone column preference order",
+			csv:  "mobile,phone\n+14155550100,+14155550199\n",
+			rows: []want{{phone: "+14155550199", key: "+14155550199", line: 2, userData: map[string]string{"mobile": "+14155550100"}}},
+		},
+		{
+			name: "named phone column and id column",
+			csv:  "cust_id,cell\nC-7,+14155550100\n",
+			opts: campaign.LoadOptions{PhoneColumn: "CELL", IDColumn: "cust_id"},
+			rows: []want{{phone: "+14155550100", key: "C-7", line: 2, userData: map[string]string{"cust_id": "C-7"}}},
+		},
+		{
+			name: "region converts national numbers",
+			csv:  "phone\n020 7946 0958\n0044 20 7946 0958\n",
+			opts: campaign.LoadOptions{Region: "gb"},
+			rows: []want{
+				{phone: "+442079460958", key: "+442079460958", line: 2, userData: map[string]string{}},
+				{phone: "+442079460958", key: "+442079460958", line: 3, userData: map[string]string{}},
+			},
+		},
+		{
+			name: "bad rows are rows, not errors",
+			csv:  "phone,name\n98450 12345,no region\n,empty\n+91 98450 ABCDE,letters\n9.19876E+11,excel\n+0123456789,zero\n+919876543210,a,b\n+919876543211,a,,\n",
+			rows: []want{
+				{problem: "no country code", line: 2},
+				{problem: "empty phone number", line: 3},
+				{problem: "not a phone number", line: 4},
+				{problem: "scientific notation", line: 5},
+				{problem: "not a valid E.164", line: 6},
+				{problem: "row has 3 cells", line: 7},
+				{phone: "+919876543211", key: "+919876543211", line: 8, userData: map[string]string{"name": "a"}},
+			},
+		},
+		{
+			name: "short rows are padded",
+			csv:  "phone,name,city\n+919876543210\n",
+			rows: []want{{phone: "+919876543210", key: "+919876543210", line: 2, userData: map[string]string{"name": "", "city": ""}}},
+		},
+		{
+			name: "empty id",
+			csv:  "id,phone\n,+919876543210\n",
+			opts: campaign.LoadOptions{IDColumn: "id"},
+			rows: []want{{phone: "+919876543210", problem: "empty id", line: 2}},
+		},
+		{
+			name: "header only",
+			csv:  "phone,name\n",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			l, err := campaign.NewLoader(strings.NewReader(tt.csv), "test.csv", tt.opts)
+			if err != nil {
+				t.Fatalf("NewLoader() error = %v", err)
+			}
+			if tt.header != nil && strings.Join(l.Header(), "|") != strings.Join(tt.header, "|") {
+				t.Errorf("Header() = %q, want %q", l.Header(), tt.header)
+			}
+			for i, w := range tt.rows {
+				row, err := l.Next()
+				if err != nil {
+					t.Fatalf("row %d: Next() error = %v", i, err)
+				}
+				if row.Phone != w.phone || row.Line != w.line || (w.key != "" && row.Key != w.key) {
+					t.Errorf("row %d = phone %q key %q line %d, want %q %q %d", i, row.Phone, row.Key, row.Line, w.phone, w.key, w.line)
+				}
+				if !strings.Contains(row.Problem, w.problem) || (w.problem == "") != (row.Problem == "") {
+					t.Errorf("row %d problem = %q, want %q", i, row.Problem, w.problem)
+				}
+				if len(row.Record) != len(l.Header()) {
+					t.Errorf("row %d has %d cells, want %d", i, len(row.Record), len(l.Header()))
+				}
+				if w.userData != nil {
+					got := l.UserData(row)
+					if len(got) != len(w.userData) {
+						t.Errorf("row %d user_data = %q, want %q", i, got, w.userData)
+					}
+					for k, v := range w.userData {
+						if got[k] != v {
+							t.Errorf("row %d user_data[%q] = %q, want %q", i, k, got[k], v)
+						}
+					}
+				}
+			}
+			if _, err := l.Next(); !errors.Is(err, io.EOF) {
+				t.Errorf("after the last row: Next() error = %v, want io.EOF", err)
+			}
+		})
+	}
+}
+
+func TestLoaderFileErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, csv string
+		opts      campaign.LoadOptions
+		wantLine  int
+		want      string
+	}{
+		{"empty file", "", campaign.LoadOptions{}, 0, "empty"},
+		{"no phone column", "name,city\nAsha,Pune\n", campaign.LoadOptions{}, 1, "no phone column"},
+		{"no header", "+919876543210,Asha\n", campaign.LoadOptions{}, 1, "add a header row"},
+		{"named column missing", "phone\n+1\n", campaign.LoadOptions{PhoneColumn: "cell"}, 1, `no column named "cell"`},
+		{"id column missing", "phone\n+1\n", campaign.LoadOptions{IDColumn: "id"}, 1, `no id column`},
+		{"duplicate header", "phone,Phone\n", campaign.LoadOptions{}, 1, "appears twice"},
+		{"reserved column", "phone,bolna_campaign_ref\n", campaign.LoadOptions{}, 1, "reserved"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := campaign.NewLoader(strings.NewReader(tt.csv), "list.csv", tt.opts)
+			var ie *campaign.InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("NewLoader() error = %v, want *InputError", err)
+			}
+			if ie.File != "list.csv" || ie.Line != tt.wantLine || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("NewLoader() error = %v (line %d), want line %d and %q", err, ie.Line, tt.wantLine, tt.want)
+			}
+		})
+	}
+
+	// A broken quote deep in the file is an InputError naming its line and column.
+	l, err := campaign.NewLoader(strings.NewReader("phone,name\n+14155550100,ok\n+14155550101,\"unterminated\n"), "list.csv", campaign.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Next()
+	_, err = l.Next()
+	var ie *campaign.InputError
+	if !errors.As(err, &ie) || ie.Line != 3 {
+		t.Errorf("broken quote: error = %v, want an InputError on line 3", err)
+	}
+}
+
+func TestPhoneNormalize(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		raw, region, want, problem string
+	}{
+		{"+919876543210", "", "+919876543210", ""},
+		{" +91 98765-43210 ", "", "+919876543210", ""},
+		{"+1 (415) 555.0123", "", "+14155550123", ""},
+		{"00919876543210", "", "+919876543210", ""},
+		{"tel:+14155550123", "", "+14155550123", ""},
+		{"09876543210", "IN", "+919876543210", ""},
+		{"98765 43210", "IN", "+919876543210", ""},
+		{"(415) 555-0123", "US", "+14155550123", ""},
+		{"(415) 555-01", "US", "", "not a valid number in region US"},
+		{"(650) 253-0000", "US", "+16502530000", ""},
+		{"12345", "IN", "", "not a valid number"},
+		{"98765 43210", "", "", "no country code"},
+		{"+12", "", "", "not a valid E.164"},
+		{"+1234567890123456", "", "", "not a valid E.164"},
+		{"+91 98765 43210 ext 12", "", "", "not a phone number"},
+		{"", "", "", "empty"},
+		{"=HYPERLINK(\"x\")", "", "", "not a phone number"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.raw+"/"+tt.region, func(t *testing.T) {
+			t.Parallel()
+			got, problem := campaign.PhoneNormalizer{Region: tt.region}.Normalize(tt.raw)
+			if got != tt.want || !strings.Contains(problem, tt.problem) || (tt.problem == "") != (problem == "") {
+				t.Errorf("Normalize(%q, %q) = %q, %q; want %q, %q", tt.raw, tt.region, got, problem, tt.want, tt.problem)
+			}
+		})
+	}
+}

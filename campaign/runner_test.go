@@ -1,0 +1,457 @@
+package campaign_test
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/dialer"
+	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
+	"github.com/bolna-campaign/bolna-campaign/results"
+)
+
+// fast is a call lifecycle in tens of milliseconds.
+var fast = bolnatest.Timing{
+	Dequeue:      bolnatest.Range{Min: 2 * time.Millisecond, Max: 10 * time.Millisecond},
+	Dial:         bolnatest.Range{Min: 5 * time.Millisecond, Max: 15 * time.Millisecond},
+	Ring:         bolnatest.Range{Min: 10 * time.Millisecond, Max: 40 * time.Millisecond},
+	Talk:         bolnatest.Range{Min: 20 * time.Millisecond, Max: 120 * time.Millisecond},
+	PostProcess:  bolnatest.Range{Min: 20 * time.Millisecond, Max: 150 * time.Millisecond},
+	NoAnswerRing: bolnatest.Range{Min: 30 * time.Millisecond, Max: 80 * time.Millisecond},
+	BusyAfter:    bolnatest.Range{Min: 5 * time.Millisecond, Max: 20 * time.Millisecond},
+	FailAfter:    bolnatest.Range{Min: 5 * time.Millisecond, Max: 20 * time.Millisecond},
+}
+
+// testCampaign is a contact list, a fake Bolna and a results file in a temp dir.
+type testCampaign struct {
+	srv     *bolnatest.Server
+	input   string
+	results string
+	phones  []string
+}
+
+// newCampaign writes a list of n contacts (phone,name,city) plus extra raw lines.
+func newCampaign(t *testing.T, opts bolnatest.Options, n int, extra ...string) *testCampaign {
+	t.Helper()
+	if opts.Timing == (bolnatest.Timing{}) {
+		opts.Timing = fast
+	}
+	srv := bolnatest.NewServer(opts)
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	tc := &testCampaign{srv: srv, input: filepath.Join(dir, "contacts.csv"), results: filepath.Join(dir, "contacts.results.csv")}
+	var b strings.Builder
+	b.WriteString("phone,name,city\n")
+	for i := range n {
+		p := fmt.Sprintf("+9198%08d", 10000000+i*7919)
+		tc.phones = append(tc.phones, p)
+		fmt.Fprintf(&b, "%s,Name %d,City %d\n", p, i, i%5)
+	}
+	for _, line := range extra {
+		b.WriteString(line + "\n")
+	}
+	if err := os.WriteFile(tc.input, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return tc
+}
+
+func baseConfig() campaign.Config {
+	return campaign.Config{
+		AgentID:      bolnatest.DefaultAgentID,
+		Rate:         0,
+		PollInterval: 20 * time.Millisecond,
+		MaxWait:      30 * time.Second,
+		HaltAfter:    campaign.DefaultHaltAfter,
+	}
+}
+
+// run runs the campaign once and returns the summary, the error and the results rows.
+func (tc *testCampaign) run(t *testing.T, cfg campaign.Config, hook func(*campaign.Runner)) (*campaign.Summary, error, []results.Row) {
+	t.Helper()
+	lock, err := campaign.AcquireLock(campaign.LockPath(tc.results))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Release()
+	st, err := campaign.OpenState(campaign.StatePath(tc.results), campaign.Owner{Agent: cfg.AgentID, API: tc.srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	w, err := results.Create(tc.results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := campaign.NewRunner(tc.srv.Client(), cfg)
+	if hook != nil {
+		hook(r)
+	}
+	summary, runErr := r.Run(t.Context(), tc.input, st, w)
+	if summary == nil {
+		w.Abort()
+		return nil, runErr, nil
+	}
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	return summary, runErr, readResults(t, tc.results)
+}
+
+func readResults(t *testing.T, path string) []results.Row {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var rows []results.Row
+	if err := results.Read(f, path, func(r results.Row) error { rows = append(rows, r); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+// checkOncePerPhone fails if any number was dialled more than want times.
+func checkDialled(t *testing.T, srv *bolnatest.Server, phones []string, want int) {
+	t.Helper()
+	count := map[string]int{}
+	for _, p := range srv.Placements() {
+		count[p.Phone]++
+	}
+	for _, p := range phones {
+		if count[p] != want {
+			t.Errorf("%s dialled %d times, want %d", p, count[p], want)
+		}
+	}
+	if len(count) != len(phones) && want > 0 {
+		t.Errorf("%d distinct numbers dialled, want %d", len(count), len(phones))
+	}
+}
+
+// checkMatchesServer asserts every dialled row shows the server's final state of its call.
+func checkMatchesServer(t *testing.T, srv *bolnatest.Server, rows []results.Row) {
+	t.Helper()
+	calls := map[string]bolnatest.Call{}
+	for _, c := range srv.Calls() {
+		calls[c.ID] = c
+	}
+	for _, row := range rows {
+		o := row.Outcome
+		if o.ExecutionID == "" {
+			continue
+		}
+		c, ok := calls[o.ExecutionID]
+		if !ok {
+			t.Errorf("line %d: execution %s unknown to the server", row.Line, o.ExecutionID)
+			continue
+		}
+		if c.Phone != row.Input["phone"] {
+			t.Errorf("line %d: execution %s called %s, row is %s", row.Line, o.ExecutionID, c.Phone, row.Input["phone"])
+		}
+		if o.Status != c.Status {
+			t.Errorf("line %d: status %s, server says %s", row.Line, o.Status, c.Status)
+		}
+		if o.Status == "completed" && (o.RecordingURL == "" || len(o.Extracted) == 0 || o.FinishedAt.IsZero()) {
+			t.Errorf("line %d: completed row lacks recording/extracted data: %+v", row.Line, o)
+		}
+	}
+}
+
+func TestRunEndToEnd(t *testing.T) {
+	t.Parallel()
+	tc := newCampaign(t, bolnatest.Options{Concurrency: 4}, 40,
+		"98450 12345,Bad,City",       // invalid: no country code
+		"+919810000000,Again,City 0", // duplicate of the first row
+	)
+	summary, err, rows := tc.run(t, baseConfig(), nil)
+	if err != nil {
+		t.Fatalf("Run() error = %v", err)
+	}
+	if len(rows) != 42 || summary.Rows != 42 {
+		t.Fatalf("results have %d rows (summary %d), want 42", len(rows), summary.Rows)
+	}
+	checkDialled(t, tc.srv, tc.phones, 1)
+	checkMatchesServer(t, tc.srv, rows)
+	for i, row := range rows[:40] {
+		if !row.Outcome.Final() || row.Outcome.Status == "call-disconnected" {
+			t.Errorf("line %d: status %q is not final", row.Line, row.Outcome.Status)
+		}
+		if row.Input["name"] != fmt.Sprintf("Name %d", i) || row.Outcome.Attempts != 1 {
+			t.Errorf("line %d: input %v attempts %d, want row %d unchanged with 1 attempt", row.Line, row.Input, row.Outcome.Attempts, i)
+		}
+	}
+	if got := rows[40].Outcome; got.Status != campaign.StatusInvalid || !strings.Contains(got.Error, "country code") {
+		t.Errorf("bad number row = %+v, want invalid with a reason", got)
+	}
+	if got := rows[41].Outcome; got.Status != campaign.StatusDuplicate || !strings.Contains(got.Error, "line 2") {
+		t.Errorf("duplicate row = %+v, want duplicate of line 2", got)
+	}
+	for _, p := range tc.srv.Placements() {
+		if p.UserData["name"] == "" || p.UserData["city"] == "" || p.UserData[campaign.RefKey] == "" {
+			t.Errorf("user_data %v lacks the row's columns or the reference", p.UserData)
+		}
+	}
+	st := tc.srv.Stats()
+	if st.MaxOutstanding > 4 {
+		t.Errorf("up to %d calls queued or active at once, want at most concurrency 4", st.MaxOutstanding)
+	}
+	if st.MaxUnfinished <= 4 {
+		t.Errorf("at most %d calls unfinished at once: slots were not released at call-disconnected", st.MaxUnfinished)
+	}
+
+	// A rerun of a finished campaign dials nobody and keeps every outcome.
+	before := len(tc.srv.Placements())
+	summary2, err, rows2 := tc.run(t, baseConfig(), nil)
+	if err != nil || summary2.Dialled != 0 || len(tc.srv.Placements()) != before {
+		t.Fatalf("rerun: error %v, dialled %d (server saw %d new)", err, summary2.Dialled, len(tc.srv.Placements())-before)
+	}
+	for i := range rows {
+		if rows[i].Outcome.Status != rows2[i].Outcome.Status || rows[i].Outcome.ExecutionID != rows2[i].Outcome.ExecutionID {
+			t.Errorf("line %d changed on rerun: %+v → %+v", rows[i].Line, rows[i].Outcome, rows2[i].Outcome)
+		}
+	}
+}
+
+func TestRunTimeoutThenResume(t *testing.T) {
+	t.Parallel()
+	stuck := map[string]bool{}
+	tc := newCampaign(t, bolnatest.Options{
+		Outcome: func(p string) bolnatest.Outcome {
+			if stuck[p] {
+				return bolnatest.Outcome{Status: "completed", StuckAt: "call-disconnected"}
+			}
+			return bolnatest.Outcome{Status: "completed"}
+		},
+	}, 6)
+	stuck[tc.phones[1]], stuck[tc.phones[4]] = true, true
+	cfg := baseConfig()
+	cfg.MaxWait = 600 * time.Millisecond
+	summary, err, rows := tc.run(t, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if summary.ByStatus[campaign.StatusTimeout] != 2 || summary.ByStatus["completed"] != 4 || summary.Unfinished() != 2 {
+		t.Fatalf("summary = %+v, want 4 completed, 2 timeout", summary)
+	}
+	if rows[1].Outcome.Status != campaign.StatusTimeout || rows[1].Outcome.ExecutionID == "" {
+		t.Errorf("stuck row = %+v, want timeout with its execution id", rows[1].Outcome)
+	}
+	// The next run follows the timed-out calls again; it never re-dials them.
+	summary, err, _ = tc.run(t, cfg, nil)
+	if err != nil || summary.Dialled != 0 || summary.ByStatus[campaign.StatusTimeout] != 2 {
+		t.Errorf("rerun: %+v, %v; want 0 dialled and the 2 still timing out", summary, err)
+	}
+	checkDialled(t, tc.srv, tc.phones, 1)
+}
+
+func TestRunFaults(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		faults bolnatest.Faults
+	}{
+		{"lost replies", bolnatest.Faults{PlaceLost: 0.3}},
+		{"429 on placement", bolnatest.Faults{PlaceTooMany: 0.3}},
+		{"429 with Retry-After", bolnatest.Faults{PlaceTooMany: 0.3, PlaceRetryAfter: time.Second}},
+		{"429 and 503 on reads", bolnatest.Faults{ReadTooMany: 0.1, ReadUnavailable: 0.1}},
+		{"everything", bolnatest.Faults{PlaceLost: 0.2, PlaceTooMany: 0.3, ReadTooMany: 0.1, ReadUnavailable: 0.1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tc := newCampaign(t, bolnatest.Options{Concurrency: 5, Seed: 7, Faults: tt.faults}, 30)
+			summary, err, rows := tc.run(t, baseConfig(), nil)
+			if err != nil {
+				t.Fatalf("Run() error = %v", err)
+			}
+			checkDialled(t, tc.srv, tc.phones, 1)
+			checkMatchesServer(t, tc.srv, rows)
+			if summary.Unfinished() != 0 || summary.ByStatus[campaign.StatusUnknown] != 0 {
+				t.Errorf("summary = %+v, want every row final and none unknown", summary)
+			}
+			for _, row := range rows {
+				if row.Outcome.ExecutionID == "" {
+					t.Errorf("line %d has no execution id: %+v", row.Line, row.Outcome)
+				}
+			}
+		})
+	}
+}
+
+func TestRunLostReplyNotCreated(t *testing.T) {
+	t.Parallel()
+	// A 503 from a proxy in front of Bolna: the call was never created. The row ends unknown
+	// and is not dialled again, unless --retry unknown asks.
+	var once sync.Once
+	tc := newCampaign(t, bolnatest.Options{Faults: bolnatest.Faults{Hook: func(r *http.Request) bolnatest.Fault {
+		f := bolnatest.NoFault
+		if r.Method == http.MethodPost && r.URL.Path == "/call" {
+			once.Do(func() { f = bolnatest.Unavailable })
+		}
+		return f
+	}}}, 3)
+	summary, err, _ := tc.run(t, baseConfig(), nil)
+	if err != nil || summary.ByStatus[campaign.StatusUnknown] != 1 {
+		t.Fatalf("Run() = %+v, %v; want one unknown row", summary, err)
+	}
+	summary, _, _ = tc.run(t, baseConfig(), nil)
+	if summary.Dialled != 0 {
+		t.Errorf("plain rerun dialled %d, want 0", summary.Dialled)
+	}
+	cfg := baseConfig()
+	cfg.Retry = []string{campaign.StatusUnknown}
+	summary, _, _ = tc.run(t, cfg, nil)
+	if summary.Dialled != 1 || summary.ByStatus[campaign.StatusUnknown] != 0 {
+		t.Errorf("--retry unknown: %+v, want the one row dialled", summary)
+	}
+	checkDialled(t, tc.srv, tc.phones, 1)
+}
+
+func TestRunRetries(t *testing.T) {
+	t.Parallel()
+	outcomes := []string{"completed", "no-answer", "busy", "failed", "no-answer", "balance-low"}
+	var tc *testCampaign
+	tc = newCampaign(t, bolnatest.Options{Outcome: func(p string) bolnatest.Outcome {
+		for i, q := range tc.phones {
+			if q == p {
+				return bolnatest.Outcome{Status: outcomes[i]}
+			}
+		}
+		return bolnatest.Outcome{Status: "completed"}
+	}}, len(outcomes))
+	if _, err, _ := tc.run(t, baseConfig(), nil); err != nil {
+		t.Fatal(err)
+	}
+	cfg := baseConfig()
+	cfg.Retry, cfg.MaxAttempts = []string{"no-answer", "busy"}, 2
+	summary, err, rows := tc.run(t, cfg, nil)
+	if err != nil || summary.Dialled != 3 {
+		t.Fatalf("retry run: %+v, %v; want the 3 no-answer/busy rows dialled", summary, err)
+	}
+	for i, row := range rows {
+		want := 1
+		if outcomes[i] == "no-answer" || outcomes[i] == "busy" {
+			want = 2
+		}
+		if row.Outcome.Attempts != want {
+			t.Errorf("line %d (%s): attempts %d, want %d", row.Line, outcomes[i], row.Outcome.Attempts, want)
+		}
+	}
+	// Attempts are used up: neither a plain rerun nor the same retry dials anybody.
+	for _, c := range []campaign.Config{baseConfig(), cfg} {
+		if summary, _, _ := tc.run(t, c, nil); summary.Dialled != 0 {
+			t.Errorf("rerun dialled %d, want 0", summary.Dialled)
+		}
+	}
+	count := map[string]int{}
+	for _, p := range tc.srv.Placements() {
+		count[p.Phone]++
+	}
+	for i, p := range tc.phones {
+		if want := rows[i].Outcome.Attempts; count[p] != want {
+			t.Errorf("%s (%s) dialled %d times, want %d", p, outcomes[i], count[p], want)
+		}
+	}
+}
+
+func TestRunStop(t *testing.T) {
+	t.Parallel()
+	tc := newCampaign(t, bolnatest.Options{Concurrency: 2}, 20)
+	cfg := baseConfig()
+	cfg.Concurrency = 2
+	var r atomic.Pointer[campaign.Runner]
+	stopAt := 5
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for r.Load() == nil || r.Load().Progress().Placed < stopAt {
+			time.Sleep(time.Millisecond) // polling the progress of a real run, not a timing assumption
+		}
+		r.Load().Stop()
+	}()
+	summary, err, rows := tc.run(t, cfg, func(run *campaign.Runner) { r.Store(run) })
+	<-done
+	if !errors.Is(err, campaign.ErrStopped) {
+		t.Fatalf("Run() error = %v, want ErrStopped", err)
+	}
+	placed := len(tc.srv.Placements())
+	if placed < stopAt || placed > stopAt+2 {
+		t.Errorf("%d calls placed after stopping at %d, want no new calls beyond those being placed", placed, stopAt)
+	}
+	for _, row := range rows {
+		if row.Outcome.Status == campaign.StatusInFlight {
+			t.Errorf("line %d still in flight: calls in flight must be followed to the end", row.Line)
+		}
+	}
+	if summary.ByStatus[campaign.StatusPending] != 20-placed {
+		t.Errorf("pending = %d, want %d", summary.ByStatus[campaign.StatusPending], 20-placed)
+	}
+	summary, err, _ = tc.run(t, baseConfig(), nil)
+	if err != nil || summary.Dialled != 20-placed {
+		t.Errorf("rerun dialled %d (%v), want the %d left", summary.Dialled, err, 20-placed)
+	}
+	checkDialled(t, tc.srv, tc.phones, 1)
+}
+
+func TestRunHaltsOnFailures(t *testing.T) {
+	t.Parallel()
+	tc := newCampaign(t, bolnatest.Options{Concurrency: 1, Outcome: func(string) bolnatest.Outcome { return bolnatest.Outcome{Status: "failed"} }}, 10)
+	cfg := baseConfig()
+	cfg.HaltAfter = 3
+	summary, err, _ := tc.run(t, cfg, nil)
+	if err != nil {
+		t.Fatalf("Run() error = %v", err)
+	}
+	if summary.Halted == "" || summary.ByStatus["failed"] < 3 || summary.ByStatus[campaign.StatusPending] < 5 {
+		t.Errorf("summary = %+v, want halted after 3 failures with the rest pending", summary)
+	}
+}
+
+func TestRunFatal(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		agent string
+		key   string
+		want  string
+	}{
+		{"bad key", bolnatest.DefaultAgentID, "bn-wrong", "key was refused"},
+		{"unknown agent", "no-such-agent", "", "was not found"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tc := newCampaign(t, bolnatest.Options{}, 5)
+			cfg := baseConfig()
+			cfg.AgentID = tt.agent
+			st, err := campaign.OpenState(campaign.StatePath(tc.results), campaign.Owner{Agent: tt.agent})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			w, _ := results.Create(tc.results)
+			defer w.Abort()
+			var d campaign.Dialer = tc.srv.Client()
+			if tt.key != "" {
+				d, _ = dialer.New(tt.key, dialer.WithBaseURL(tc.srv.URL))
+			}
+			_, err = campaign.NewRunner(d, cfg).Run(t.Context(), tc.input, st, w)
+			var fatal *campaign.FatalError
+			if !errors.As(err, &fatal) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Run() error = %v, want a FatalError saying %q", err, tt.want)
+			}
+			if n := len(tc.srv.Placements()); n != 0 {
+				t.Errorf("%d calls placed, want 0", n)
+			}
+		})
+	}
+}
