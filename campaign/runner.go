@@ -322,7 +322,7 @@ func (r *Runner) place(ctx context.Context, st *State, tr *tracker, row Row, use
 	lc := LiveCall{Key: row.Key, Phone: row.Phone, Attempt: attempt, Ref: ref, DialedAt: now}
 	r.progress.placing()
 
-	placed, err := r.dialer.PlaceCall(ctx, req)
+	placed, err := r.placeCall(ctx, req)
 	switch {
 	case err == nil:
 		lc.ExecutionID = placed.ExecutionID
@@ -349,7 +349,7 @@ func (r *Runner) place(ctx context.Context, st *State, tr *tracker, row Row, use
 		st.Void(row.Key, attempt, r.cfg.Now())
 		return false, &FatalError{fmt.Errorf("agent %s was not found (or belongs to another account): %w", r.cfg.AgentID, err)}
 	case apiErr == nil || apiErr.StatusCode == 429:
-		// Refused for now (rate limited to the end, or never sent): the row stays pending.
+		// Refused for now (stopped while rate limited, or never sent): the row stays pending.
 		r.progress.unplaced()
 		if verr := st.Void(row.Key, attempt, r.cfg.Now()); verr != nil {
 			return false, &FatalError{verr}
@@ -363,6 +363,32 @@ func (r *Runner) place(ctx context.Context, st *State, tr *tracker, row Row, use
 	r.progress.finished(o.Status)
 	tr.countFailure(o.Status)
 	return false, nil
+}
+
+// placeCall sends POST /call until it is answered other than 429: a 429 means the call was
+// refused, so sending again is safe, and a row is not given up because Bolna was busy. The
+// client already retried with backoff; this keeps trying, more slowly, until the run stops.
+func (r *Runner) placeCall(ctx context.Context, req dialer.CallRequest) (*dialer.PlacedCall, error) {
+	wait := time.Second
+	for {
+		placed, err := r.dialer.PlaceCall(ctx, req)
+		var apiErr *dialer.APIError
+		if err == nil || !errors.As(err, &apiErr) || apiErr.StatusCode != 429 {
+			return placed, err
+		}
+		wait = min(max(wait*2, apiErr.RetryAfter), time.Minute)
+		r.cfg.Log("POST /call rate limited (%v); trying again in %s", err, wait)
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-r.stopped:
+			t.Stop()
+			return nil, err
+		case <-ctx.Done():
+			t.Stop()
+			return nil, err
+		}
+	}
 }
 
 // Plan is what a scan of the list found: how many rows of each kind.

@@ -1,0 +1,349 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
+	"github.com/bolna-campaign/bolna-campaign/results"
+)
+
+// syncBuffer is a bytes.Buffer safe for the command's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// invocation runs the command in-process.
+type invocation struct {
+	env     map[string]string
+	signals chan os.Signal
+	stdout  syncBuffer
+	stderr  syncBuffer
+}
+
+func newInvocation(env map[string]string) *invocation {
+	return &invocation{env: env, signals: make(chan os.Signal, 2)}
+}
+
+func (inv *invocation) run(args ...string) int {
+	return Main(args, Env{
+		Stdout:  &inv.stdout,
+		Stderr:  &inv.stderr,
+		Getenv:  func(k string) string { return inv.env[k] },
+		Signals: inv.signals,
+	})
+}
+
+// fastTiming makes calls last tens of milliseconds.
+var fastTiming = bolnatest.Timing{
+	Dequeue:      bolnatest.Range{Min: 2 * time.Millisecond, Max: 10 * time.Millisecond},
+	Dial:         bolnatest.Range{Min: 5 * time.Millisecond, Max: 15 * time.Millisecond},
+	Ring:         bolnatest.Range{Min: 10 * time.Millisecond, Max: 40 * time.Millisecond},
+	Talk:         bolnatest.Range{Min: 20 * time.Millisecond, Max: 120 * time.Millisecond},
+	PostProcess:  bolnatest.Range{Min: 20 * time.Millisecond, Max: 150 * time.Millisecond},
+	NoAnswerRing: bolnatest.Range{Min: 30 * time.Millisecond, Max: 80 * time.Millisecond},
+	BusyAfter:    bolnatest.Range{Min: 5 * time.Millisecond, Max: 20 * time.Millisecond},
+	FailAfter:    bolnatest.Range{Min: 5 * time.Millisecond, Max: 20 * time.Millisecond},
+}
+
+func writeContacts(t *testing.T, n int, extra ...string) (path string, phones []string) {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("phone,name,plan\n")
+	for i := range n {
+		p := fmt.Sprintf("+9199%08d", 20000000+i*104729)
+		phones = append(phones, p)
+		fmt.Fprintf(&b, "%s,Person %d,gold\n", p, i)
+	}
+	for _, l := range extra {
+		b.WriteString(l + "\n")
+	}
+	path = filepath.Join(t.TempDir(), "contacts.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path, phones
+}
+
+func readRows(t *testing.T, path string) []results.Row {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var rows []results.Row
+	if err := results.Read(f, path, func(r results.Row) error { rows = append(rows, r); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+func countDials(srv *bolnatest.Server) map[string]int {
+	n := map[string]int{}
+	for _, p := range srv.Placements() {
+		n[p.Phone]++
+	}
+	return n
+}
+
+// TestRunAgainstStandIn drives the command as a user would, against a Bolna stand-in on
+// loopback reached through BOLNA_BASE_URL.
+func TestRunAgainstStandIn(t *testing.T) {
+	t.Parallel()
+	srv := bolnatest.NewServer(bolnatest.Options{Concurrency: 3, Timing: fastTiming, APIKey: "bn-secret-key-123"})
+	t.Cleanup(srv.Close)
+	input, phones := writeContacts(t, 25, "12345,Bad,gold")
+	out := filepath.Join(t.TempDir(), "out.csv")
+	inv := newInvocation(map[string]string{"BOLNA_API_KEY": "bn-secret-key-123", "BOLNA_BASE_URL": srv.URL})
+	code := inv.run("run", "--agent-id", bolnatest.DefaultAgentID, "--poll-interval", "20ms", "--results", out, "--json", input)
+	if code != exitOK {
+		t.Fatalf("exit %d, want 0; stderr:\n%s", code, inv.stderr.String())
+	}
+	dials := countDials(srv)
+	for _, p := range phones {
+		if dials[p] != 1 {
+			t.Errorf("%s dialled %d times, want 1", p, dials[p])
+		}
+	}
+	if st := srv.Stats(); st.MaxOutstanding > 3 {
+		t.Errorf("%d calls queued or active at once, want at most concurrency.max 3", st.MaxOutstanding)
+	}
+	rows := readRows(t, out)
+	if len(rows) != 26 {
+		t.Fatalf("%d result rows, want 26", len(rows))
+	}
+	server := map[string]bolnatest.Call{}
+	for _, c := range srv.Calls() {
+		server[c.ID] = c
+	}
+	for _, row := range rows[:25] {
+		c := server[row.Outcome.ExecutionID]
+		if c.Status != row.Outcome.Status || c.Phone != row.Input["phone"] {
+			t.Errorf("line %d: %s %s, server has %s %s", row.Line, row.Outcome.Status, row.Input["phone"], c.Status, c.Phone)
+		}
+		if row.Outcome.Status == "completed" && (row.Outcome.RecordingURL == "" || len(row.Outcome.Extracted) == 0) {
+			t.Errorf("line %d: completed without recording or extracted data", row.Line)
+		}
+	}
+	if rows[25].Outcome.Status != campaign.StatusInvalid {
+		t.Errorf("bad row status %q, want invalid", rows[25].Outcome.Status)
+	}
+	var summary struct {
+		Rows     int            `json:"rows"`
+		ByStatus map[string]int `json:"by_status"`
+		Results  string         `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(inv.stdout.String()), &summary); err != nil || summary.Rows != 26 || summary.Results != out {
+		t.Errorf("--json summary %q: %v", inv.stdout.String(), err)
+	}
+	if strings.Contains(inv.stderr.String()+inv.stdout.String(), "bn-secret-key-123") {
+		t.Error("the API key appears in the output")
+	}
+	info, _ := os.Stat(out)
+	if info.Mode().Perm() != 0o600 {
+		t.Errorf("results mode %v, want 0600", info.Mode().Perm())
+	}
+}
+
+func TestRunExitCodes(t *testing.T) {
+	t.Parallel()
+	srv := bolnatest.NewServer(bolnatest.Options{Timing: fastTiming})
+	t.Cleanup(srv.Close)
+	docs := bolnatest.NewServer(bolnatest.Options{Timing: fastTiming, Style: bolnatest.Style{AuthDocs: true}})
+	t.Cleanup(docs.Close)
+	input, _ := writeContacts(t, 3)
+	noPhone := filepath.Join(t.TempDir(), "nophone.csv")
+	os.WriteFile(noPhone, []byte("name,city\nAsha,Pune\n"), 0o600)
+	good := map[string]string{"BOLNA_API_KEY": bolnatest.DefaultAPIKey, "BOLNA_BASE_URL": srv.URL, "BOLNA_AGENT_ID": bolnatest.DefaultAgentID}
+
+	tests := []struct {
+		name     string
+		env      map[string]string
+		args     []string
+		want     int
+		stderr   string
+		forbid   string
+		noResult bool
+	}{
+		{name: "no args", args: []string{}, want: exitUsage},
+		{name: "unknown command", args: []string{"dial"}, want: exitUsage, stderr: "unknown command"},
+		{name: "version", args: []string{"version"}, want: exitOK},
+		{name: "help", args: []string{"run", "-h"}, want: exitOK},
+		{name: "no file", env: good, args: []string{"run"}, want: exitUsage, stderr: "name the contacts CSV"},
+		{name: "flag after file", env: good, args: []string{"run", input, "--sandbox"}, want: exitUsage, stderr: "flags go before the file"},
+		{name: "missing file", env: good, args: []string{"run", "/nonexistent/list.csv"}, want: exitUsage, stderr: "/nonexistent/list.csv", noResult: true},
+		{name: "no phone column", env: good, args: []string{"run", noPhone}, want: exitUsage, stderr: "nophone.csv:1: no phone column", noResult: true},
+		{name: "no key", env: map[string]string{"BOLNA_AGENT_ID": "a"}, args: []string{"run", input}, want: exitUsage, stderr: "BOLNA_API_KEY"},
+		{name: "no agent", env: map[string]string{"BOLNA_API_KEY": "k"}, args: []string{"run", input}, want: exitUsage, stderr: "--agent-id"},
+		{name: "bad region", env: good, args: []string{"run", "--region", "XX", input}, want: exitUsage, stderr: "--region"},
+		{name: "bad retry", env: good, args: []string{"run", "--retry", "maybe", input}, want: exitUsage, stderr: "--retry"},
+		{name: "plain http off loopback", env: map[string]string{"BOLNA_API_KEY": "k", "BOLNA_AGENT_ID": "a", "BOLNA_BASE_URL": "http://api.bolna.ai"}, args: []string{"run", input}, want: exitUsage, stderr: "plain http"},
+		{
+			name: "bad key 403", env: map[string]string{"BOLNA_API_KEY": "bn-wrong-key-xyz", "BOLNA_BASE_URL": srv.URL, "BOLNA_AGENT_ID": bolnatest.DefaultAgentID},
+			args: []string{"run", input}, want: exitFatal, stderr: "key was refused", forbid: "bn-wrong-key-xyz",
+		},
+		{
+			name: "bad key 401", env: map[string]string{"BOLNA_API_KEY": "bn-wrong-key-xyz", "BOLNA_BASE_URL": docs.URL, "BOLNA_AGENT_ID": bolnatest.DefaultAgentID},
+			args: []string{"run", input}, want: exitFatal, stderr: "Access denied", forbid: "bn-wrong-key-xyz",
+		},
+		{
+			name: "unknown agent", env: map[string]string{"BOLNA_API_KEY": bolnatest.DefaultAPIKey, "BOLNA_BASE_URL": srv.URL, "BOLNA_AGENT_ID": "nope"},
+			args: []string{"run", input}, want: exitFatal, stderr: "agent nope was not found",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			inv := newInvocation(tt.env)
+			results := filepath.Join(t.TempDir(), "r.csv")
+			args := tt.args
+			if len(args) > 1 && args[0] == "run" && args[1] != "-h" {
+				args = append([]string{"run", "--results", results}, args[1:]...)
+			}
+			if code := inv.run(args...); code != tt.want {
+				t.Errorf("exit %d, want %d; stderr:\n%s", code, tt.want, inv.stderr.String())
+			}
+			if !strings.Contains(inv.stderr.String(), tt.stderr) {
+				t.Errorf("stderr %q does not say %q", inv.stderr.String(), tt.stderr)
+			}
+			if tt.forbid != "" && strings.Contains(inv.stderr.String()+inv.stdout.String(), tt.forbid) {
+				t.Errorf("output shows %q", tt.forbid)
+			}
+			if _, err := os.Stat(results); tt.noResult && err == nil {
+				t.Errorf("a results file was written for unreadable input")
+			}
+		})
+	}
+	if n := len(srv.Placements()) + len(docs.Placements()); n != 0 {
+		t.Errorf("%d calls placed by failing runs, want 0", n)
+	}
+}
+
+func TestSandbox(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	input := filepath.Join(dir, "contacts.csv")
+	data, err := os.ReadFile("../../samples/contacts.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(input, data, 0o600)
+	inv := newInvocation(nil)
+	if code := inv.run("run", "--sandbox", "--rate", "0", input); code != exitOK {
+		t.Fatalf("exit %d; stderr:\n%s", code, inv.stderr.String())
+	}
+	rows := readRows(t, filepath.Join(dir, "contacts.sandbox.results.csv"))
+	if want := strings.Count(string(data), "\n") - 1; len(rows) != want {
+		t.Errorf("%d result rows, want %d", len(rows), want)
+	}
+	for _, row := range rows {
+		if !row.Outcome.Final() {
+			t.Errorf("line %d: %s is not final", row.Line, row.Outcome.Status)
+		}
+	}
+}
+
+func TestDryRun(t *testing.T) {
+	t.Parallel()
+	input, phones := writeContacts(t, 10, "555,Bad,gold", "+919920000000,Dup,gold")
+	inv := newInvocation(map[string]string{"BOLNA_API_KEY": "k", "BOLNA_BASE_URL": "http://127.0.0.1:1"})
+	if code := inv.run("run", "--dry-run", "--agent-id", "agent-x", input); code != exitOK {
+		t.Fatalf("exit %d; stderr:\n%s", code, inv.stderr.String())
+	}
+	lines := strings.Split(strings.TrimSpace(inv.stdout.String()), "\n")
+	if len(lines) != len(phones) {
+		t.Fatalf("%d bodies printed, want %d", len(lines), len(phones))
+	}
+	for i, l := range lines {
+		var body struct {
+			AgentID   string            `json:"agent_id"`
+			Recipient string            `json:"recipient_phone_number"`
+			UserData  map[string]string `json:"user_data"`
+		}
+		if err := json.Unmarshal([]byte(l), &body); err != nil || body.AgentID != "agent-x" || body.Recipient != phones[i] || body.UserData["name"] == "" {
+			t.Errorf("body %d = %s (%v)", i, l, err)
+		}
+	}
+	if !strings.Contains(inv.stderr.String(), "10 to dial now, 1 invalid, 1 duplicates") {
+		t.Errorf("summary %q", inv.stderr.String())
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(input)); len(entries) != 1 {
+		t.Errorf("a dry run wrote files: %v", entries)
+	}
+}
+
+func TestInterrupt(t *testing.T) {
+	t.Parallel()
+	srv := bolnatest.NewServer(bolnatest.Options{Concurrency: 2, Timing: fastTiming})
+	t.Cleanup(srv.Close)
+	input, phones := writeContacts(t, 20)
+	env := map[string]string{"BOLNA_API_KEY": bolnatest.DefaultAPIKey, "BOLNA_BASE_URL": srv.URL, "BOLNA_AGENT_ID": bolnatest.DefaultAgentID}
+	inv := newInvocation(env)
+	go func() {
+		for len(srv.Placements()) < 4 {
+			time.Sleep(time.Millisecond) // waiting on the server's state, not on time
+		}
+		inv.signals <- os.Interrupt
+	}()
+	code := inv.run("run", "--poll-interval", "20ms", "--concurrency", "2", input)
+	if code != exitInterrupted {
+		t.Fatalf("exit %d, want 130; stderr:\n%s", code, inv.stderr.String())
+	}
+	placed := len(srv.Placements())
+	rows := readRows(t, strings.TrimSuffix(input, ".csv")+".results.csv")
+	for _, row := range rows {
+		if s := row.Outcome.Status; s != campaign.StatusPending && !row.Outcome.Final() {
+			t.Errorf("line %d: %s after a graceful stop, want final or pending", row.Line, s)
+		}
+	}
+	if placed >= 20 {
+		t.Fatalf("all %d calls placed despite the interrupt", placed)
+	}
+	rerun := newInvocation(env)
+	if code := rerun.run("run", "--poll-interval", "20ms", input); code != exitOK {
+		t.Fatalf("rerun exit %d; stderr:\n%s", code, rerun.stderr.String())
+	}
+	dials := countDials(srv)
+	for _, p := range phones {
+		if dials[p] != 1 {
+			t.Errorf("%s dialled %d times, want 1", p, dials[p])
+		}
+	}
+}
+
+func TestLockHeld(t *testing.T) {
+	t.Parallel()
+	input, _ := writeContacts(t, 1)
+	results := strings.TrimSuffix(input, ".csv") + ".results.csv"
+	lock, err := campaign.AcquireLock(campaign.LockPath(results))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Release()
+	inv := newInvocation(map[string]string{"BOLNA_API_KEY": "k", "BOLNA_AGENT_ID": "a", "BOLNA_BASE_URL": "http://127.0.0.1:1"})
+	if code := inv.run("run", input); code != exitFatal || !strings.Contains(inv.stderr.String(), "held by another run") {
+		t.Errorf("exit %d, stderr %q; want 1 naming the holder", code, inv.stderr.String())
+	}
+}

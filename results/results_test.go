@@ -1,0 +1,129 @@
+package results_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/results"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+var at = time.Date(2026, 12, 1, 9, 30, 0, 0, time.UTC)
+
+// golden rows cover every status and the cells that need care.
+var goldenRows = []struct {
+	record  []string
+	outcome campaign.Outcome
+}{
+	{[]string{"+919876543210", "Asha", "=1+1"}, campaign.Outcome{
+		Status: "completed", ExecutionID: "e-1", Attempts: 1, Duration: 42.5, Cost: 7.13,
+		RecordingURL: "https://api.bolna.ai/recordings/call/e-1", HangupReason: "Call recipient hungup",
+		Summary: "=HYPERLINK(\"http://evil\") confirmed", Extracted: json.RawMessage(`{"confirmed":"yes"}`),
+		DialedAt: at, FinishedAt: at.Add(90 * time.Second),
+	}},
+	{[]string{"+919812345678", "Vikram, Jr.", "multi\nline"}, campaign.Outcome{
+		Status: "no-answer", ExecutionID: "e-2", Attempts: 2, HangupReason: "Call unanswered", DialedAt: at, FinishedAt: at.Add(40 * time.Second),
+	}},
+	{[]string{"+14155550123", "Maria", ""}, campaign.Outcome{
+		Status: "failed", ExecutionID: "e-3", Attempts: 1, Error: "-destination unreachable", DialedAt: at, FinishedAt: at,
+	}},
+	{[]string{"98450 12345", "Bad", ""}, campaign.Outcome{Status: campaign.StatusInvalid, Error: "no country code (98450 12345)"}},
+	{[]string{"+919876543210", "Asha again", ""}, campaign.Outcome{Status: campaign.StatusDuplicate, Error: "same contact as line 2"}},
+	{[]string{"+447911123456", "Harry", "@home"}, campaign.Outcome{Status: campaign.StatusPending}},
+	{[]string{"+447911123457", "Short row"}, campaign.Outcome{Status: campaign.StatusInFlight, ExecutionID: "e-7", Attempts: 1, DialedAt: at}},
+}
+
+func TestWriterGolden(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "out.csv")
+	w, err := results.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.WriteHeader([]string{"phone", "name", "note"})
+	for _, r := range goldenRows {
+		if err := w.WriteRow(r.record, r.outcome); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(path)
+	golden := filepath.Join("testdata", "results.golden.csv")
+	if *update {
+		os.WriteFile(golden, got, 0o644)
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("results file differs from %s (go test ./results -update to accept):\n%s", golden, got)
+	}
+	info, _ := os.Stat(path)
+	if info.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, want 0600", info.Mode().Perm())
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("%d files in the directory, want only the results (no temp left)", len(entries))
+	}
+
+	// What was written reads back the same.
+	f, _ := os.Open(path)
+	defer f.Close()
+	i := 0
+	err = results.Read(f, path, func(row results.Row) error {
+		want := goldenRows[i].outcome
+		if row.Outcome.Status != want.Status || row.Outcome.Summary != want.Summary || row.Outcome.Error != want.Error ||
+			row.Outcome.Attempts != want.Attempts || string(row.Outcome.Extracted) != string(want.Extracted) ||
+			!row.Outcome.FinishedAt.Equal(want.FinishedAt) || row.Input["name"] != goldenRows[i].record[1] {
+			t.Errorf("row %d read back as %+v, want %+v", i, row.Outcome, want)
+		}
+		i++
+		return nil
+	})
+	if err != nil || i != len(goldenRows) {
+		t.Errorf("Read() = %v after %d rows", err, i)
+	}
+}
+
+func TestNeutralise(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"=cmd|' /C calc'!A0": "'=cmd|' /C calc'!A0",
+		"+1 call me":         "'+1 call me",
+		"-5 stars":           "'-5 stars",
+		"@SUM(A1)":           "'@SUM(A1)",
+		"\tx":                "'\tx",
+		"fine":               "fine",
+		"":                   "",
+	} {
+		if got := results.Neutralise(in); got != want {
+			t.Errorf("Neutralise(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestReadRejectsForeignFiles(t *testing.T) {
+	t.Parallel()
+	for name, body := range map[string]string{
+		"not ours":  "phone,name\n+1,a\n",
+		"empty":     "",
+		"bad count": "phone," + strings.Join(results.Columns, ",") + "\n+1,completed\n",
+	} {
+		err := results.Read(strings.NewReader(body), name, func(results.Row) error { return nil })
+		if err == nil {
+			t.Errorf("Read(%s) succeeded, want an error", name)
+		}
+	}
+}
