@@ -170,9 +170,6 @@ func (r *Runner) Run(ctx context.Context, input string, st *State, out ResultWri
 	if err != nil {
 		return nil, err
 	}
-	live := st.Live()
-	r.progress.set(plan.Dial, len(live))
-
 	acct, err := r.dialer.Account(ctx)
 	if err != nil {
 		if dialer.IsUnauthorized(err) {
@@ -180,14 +177,25 @@ func (r *Runner) Run(ctx context.Context, input string, st *State, out ResultWri
 		}
 		return nil, &FatalError{fmt.Errorf("reading the account: %w", err)}
 	}
+	tr := newTracker(r, st)
+	live, voided, err := tr.settle(ctx, st.Live())
+	if err != nil {
+		return nil, err
+	}
+	if voided > 0 { // those rows are to dial again: count them
+		if plan, err = r.scan(input, st, nil); err != nil {
+			return nil, err
+		}
+	}
+	r.progress.set(plan.Dial, len(live))
 	slots := r.slots(acct, len(live))
 	sem := semaphore.NewWeighted(int64(slots))
+	tr.start(sem, slots)
 	r.cfg.Log("account: %d of %d concurrency slots in use, wallet %.2f; %d rows to dial, %d calls to follow from earlier runs, up to %d at once",
 		acct.Concurrency.Current, acct.Concurrency.Max, float64(acct.Wallet), plan.Dial, len(live), slots)
 
 	followCtx, cancelFollow := context.WithCancelCause(ctx)
 	defer cancelFollow(nil)
-	tr := newTracker(r, st, sem, slots)
 	for _, lc := range live {
 		sem.Acquire(followCtx, 1) // never blocks: slots ≥ len(live) unless the account is tiny
 		tr.adopt(lc, start)
@@ -565,15 +573,20 @@ func (c *classifier) classify(row Row) classification {
 	if row.Problem != "" {
 		return classification{kind: kindInvalid}
 	}
-	hp := KeyHash("phone\x00" + row.Phone)
-	hk := KeyHash("key\x00" + row.Key)
+	// One person is one number: a number appears once per run whatever the ids say, and an
+	// id appears once whatever the numbers say.
+	hp := KeyHash(row.Phone)
 	if line, dup := c.seen[hp]; dup {
 		return classification{kind: kindDuplicate, dupOf: int(line)}
 	}
-	if line, dup := c.seen[hk]; dup {
-		return classification{kind: kindDuplicate, dupOf: int(line)}
+	if row.Key != row.Phone {
+		hk := KeyHash("id\x00" + row.Key)
+		if line, dup := c.seen[hk]; dup {
+			return classification{kind: kindDuplicate, dupOf: int(line)}
+		}
+		c.seen[hk] = int32(row.Line)
 	}
-	c.seen[hp], c.seen[hk] = int32(row.Line), int32(row.Line)
+	c.seen[hp] = int32(row.Line)
 
 	e := c.st.Lookup(row.Key)
 	switch {

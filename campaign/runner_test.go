@@ -455,3 +455,38 @@ func TestRunFatal(t *testing.T) {
 		})
 	}
 }
+
+// TestRunSettlesCrashedIntents: an earlier run synced its intent to dial and died. If the call
+// reached Bolna it is found by its reference and followed; if not, the row is dialled now.
+func TestRunSettlesCrashedIntents(t *testing.T) {
+	t.Parallel()
+	tc := newCampaign(t, bolnatest.Options{}, 3)
+	cfg := baseConfig()
+	st, err := campaign.OpenState(campaign.StatePath(tc.results), campaign.Owner{Agent: cfg.AgentID, API: tc.srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	// Row 0: the POST landed before the crash. Row 1: the crash came first.
+	ref0 := st.Ref(tc.phones[0], 1)
+	st.Dial(tc.phones[0], tc.phones[0], 1, ref0, now)
+	if _, err := tc.srv.Client().PlaceCall(t.Context(), dialer.CallRequest{AgentID: cfg.AgentID, RecipientPhoneNumber: tc.phones[0],
+		UserData: map[string]string{campaign.RefKey: ref0}}); err != nil {
+		t.Fatal(err)
+	}
+	st.Dial(tc.phones[1], tc.phones[1], 1, st.Ref(tc.phones[1], 1), now)
+	st.Close()
+
+	summary, err, rows := tc.run(t, cfg, nil)
+	if err != nil || summary.Unfinished() != 0 {
+		t.Fatalf("Run() = %+v, %v", summary, err)
+	}
+	checkDialled(t, tc.srv, tc.phones, 1)
+	checkMatchesServer(t, tc.srv, rows)
+	if rows[0].Outcome.ExecutionID != tc.srv.Placements()[0].ExecutionID {
+		t.Errorf("row 0 follows %s, want the call placed before the crash", rows[0].Outcome.ExecutionID)
+	}
+	if rows[1].Outcome.Attempts != 1 {
+		t.Errorf("row 1 attempts = %d, want 1 (the crashed intent never became a call)", rows[1].Outcome.Attempts)
+	}
+}

@@ -28,7 +28,8 @@ type State struct {
 	path     string
 	f        *os.File // nil when read-only
 	campaign string
-	owner    Owner // what the campaign dials through
+	owner    Owner  // what the campaign dials through
+	run      string // random id of this run, so that every intent's reference is unique
 
 	mu      sync.Mutex
 	size    int64 // end of the journal
@@ -155,9 +156,7 @@ func OpenState(path string, owner Owner) (*State, error) {
 		return nil, fmt.Errorf("state: %w", err)
 	}
 	if s.campaign == "" {
-		var b [6]byte
-		rand.Read(b[:])
-		s.campaign = hex.EncodeToString(b[:])
+		s.campaign = randomHex(6)
 		rec := record{Ev: evCampaign, V: 1, Campaign: s.campaign, Agent: owner.Agent, API: owner.API, At: time.Now().UTC()}
 		if err := s.append(rec, true); err != nil {
 			f.Close()
@@ -172,7 +171,7 @@ func OpenState(path string, owner Owner) (*State, error) {
 func ReadState(path string) (*State, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return &State{path: path, rows: map[uint64]rowState{}, live: map[uint64]*LiveCall{}}, nil
+		return &State{path: path, rows: map[uint64]rowState{}, live: map[uint64]*LiveCall{}, run: "dryrun"}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("state: %w", err)
@@ -186,7 +185,7 @@ func ReadState(path string) (*State, error) {
 }
 
 func loadState(path string, f *os.File) (*State, error) {
-	s := &State{path: path, rows: map[uint64]rowState{}, live: map[uint64]*LiveCall{}}
+	s := &State{path: path, rows: map[uint64]rowState{}, live: map[uint64]*LiveCall{}, run: randomHex(3)}
 	br := bufio.NewReaderSize(f, 256<<10)
 	var off int64
 	for {
@@ -305,13 +304,14 @@ func (s *State) append(rec record, durable bool) error {
 // Campaign returns the campaign's id (random, made when the journal was created).
 func (s *State) Campaign() string { return s.campaign }
 
-// Ref returns the correlation reference of a contact's attempt, carried in user_data.
+// Ref returns the correlation reference of a contact's attempt in this run, carried in
+// user_data: campaign, contact, attempt and run, so that no two intents share one.
 func (s *State) Ref(key string, attempt int) string {
 	id := s.campaign
 	if id == "" {
 		id = "new" // a dry run before the first real run
 	}
-	return fmt.Sprintf("%s-%016x-%d", id, KeyHash(key), attempt)
+	return fmt.Sprintf("%s-%016x-%d-%s", id, KeyHash(key), attempt, s.run)
 }
 
 // Dial records, durably, the intent to dial key for the attempt-th time.
@@ -408,6 +408,12 @@ func (s *State) Close() error {
 		return nil
 	}
 	return s.f.Close()
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 func sortLive(calls []LiveCall) {

@@ -27,7 +27,8 @@ func TestStateRoundTrip(t *testing.T) {
 	st.Final("+911", 1, campaign.Outcome{Status: "completed", ExecutionID: "exec-1", Summary: "ok", FinishedAt: at})
 	st.Dial("+912", "+912", 1, st.Ref("+912", 1), at)
 	st.Placed("+912", 1, "exec-2", at)
-	st.Dial("+913", "+913", 1, st.Ref("+913", 1), at) // reply lost: no execution id
+	ref3 := st.Ref("+913", 1)
+	st.Dial("+913", "+913", 1, ref3, at) // reply lost: no execution id
 	st.Dial("+914", "+914", 1, st.Ref("+914", 1), at)
 	st.Void("+914", 1, at) // refused: as if never dialled
 	campaignID := st.Campaign()
@@ -50,8 +51,8 @@ func TestStateRoundTrip(t *testing.T) {
 	if e := st.Lookup("+912"); e.Live == nil || e.Live.ExecutionID != "exec-2" {
 		t.Errorf("+912 = %+v, want live with exec-2", e)
 	}
-	if e := st.Lookup("+913"); e.Live == nil || e.Live.ExecutionID != "" || e.Live.Ref != st.Ref("+913", 1) {
-		t.Errorf("+913 = %+v, want live without an execution id, with its ref", e)
+	if e := st.Lookup("+913"); e.Live == nil || e.Live.ExecutionID != "" || e.Live.Ref != ref3 || ref3 == st.Ref("+913", 1) {
+		t.Errorf("+913 = %+v, want live without an execution id, with its ref (unique to its run)", e)
 	}
 	if e := st.Lookup("+914"); e.Live != nil || e.Attempts != 0 {
 		t.Errorf("+914 = %+v, want no attempt", e)

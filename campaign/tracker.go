@@ -23,6 +23,8 @@ const (
 	maxListWindow = 7*24*time.Hour - 2*clockSkew - time.Hour
 	// searchTries bounds the search for a call whose placement reply was lost.
 	searchTries = 5
+	// settleTries bounds the search, at start, for intents a crashed run left unanswered.
+	settleTries = 3
 	// fetchers bounds the GETs in flight at once.
 	fetchers = 8
 )
@@ -54,8 +56,79 @@ type tracker struct {
 	failsInARow int
 }
 
-func newTracker(r *Runner, st *State, sem *semaphore.Weighted, slots int) *tracker {
-	return &tracker{r: r, st: st, sem: sem, slots: slots, adds: make(chan trackedCall, slots), calls: map[string]*trackedCall{}}
+func newTracker(r *Runner, st *State) *tracker {
+	return &tracker{r: r, st: st, calls: map[string]*trackedCall{}}
+}
+
+// start gives the tracker the pool of slots it releases.
+func (t *tracker) start(sem *semaphore.Weighted, slots int) {
+	t.sem, t.slots, t.adds = sem, slots, make(chan trackedCall, slots)
+}
+
+// settle resolves, before anything is dialled, the intents an earlier run recorded but never
+// heard back about: that run died between syncing the intent and reading the reply. Each is
+// looked for (a few times, a second apart, since a request in flight at the crash may still
+// be landing); found, it is followed; not found, no call was made, the intent is voided and
+// the row is dialled as if the crashed run had never reached it. It returns the live calls to
+// follow, all with their execution ids, and how many intents it voided.
+func (t *tracker) settle(ctx context.Context, live []LiveCall) ([]LiveCall, int, error) {
+	var out, missing []LiveCall
+	for _, lc := range live {
+		if lc.ExecutionID == "" {
+			missing = append(missing, lc)
+		} else {
+			out = append(out, lc)
+			t.calls[lc.ExecutionID] = &trackedCall{LiveCall: lc} // so the search skips them
+		}
+	}
+	for try := 0; len(missing) > 0 && try < settleTries; try++ {
+		if try > 0 {
+			if err := sleepCtx(ctx, time.Second); err != nil {
+				return nil, 0, err
+			}
+		}
+		var still []LiveCall
+		for _, lc := range missing {
+			ex, err := t.find(ctx, &trackedCall{LiveCall: lc}, t.r.cfg.Now())
+			if err != nil {
+				if fatal := t.fatal(err); fatal != nil {
+					return nil, 0, fatal
+				}
+				return nil, 0, &FatalError{fmt.Errorf("looking for calls an earlier run may have placed: %w", err)}
+			}
+			if ex == nil {
+				still = append(still, lc)
+				continue
+			}
+			lc.ExecutionID = string(ex.ID)
+			if err := t.st.Placed(lc.Key, lc.Attempt, lc.ExecutionID, t.r.cfg.Now()); err != nil {
+				return nil, 0, &FatalError{err}
+			}
+			t.r.cfg.Log("found the call to %s that an earlier run placed before it stopped: %s", maskPhone(lc.Phone), lc.ExecutionID)
+			t.calls[lc.ExecutionID] = &trackedCall{LiveCall: lc}
+			out = append(out, lc)
+		}
+		missing = still
+	}
+	for _, lc := range missing {
+		if err := t.st.Void(lc.Key, lc.Attempt, t.r.cfg.Now()); err != nil {
+			return nil, 0, &FatalError{err}
+		}
+		t.r.cfg.Log("an earlier run stopped before its call to %s reached Bolna: it will be dialled", maskPhone(lc.Phone))
+	}
+	clear(t.calls)
+	return out, len(missing), nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
 }
 
 func (c *trackedCall) id() string {

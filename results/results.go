@@ -38,11 +38,17 @@ type Writer struct {
 
 var _ campaign.ResultWriter = (*Writer)(nil)
 
-// Create starts a results file that replaces path when [Writer.Commit] is called.
+// Create starts a results file that replaces path when [Writer.Commit] is called. Temporary
+// files left by a run that was killed are removed first, so call it only while holding the
+// campaign's lock.
 func Create(path string) (*Writer, error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
+	}
+	stale, _ := filepath.Glob(filepath.Join(dir, "."+globEscape(base)+".tmp-*"))
+	for _, f := range stale {
+		os.Remove(f)
 	}
 	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
 	if err != nil {
@@ -54,6 +60,11 @@ func Create(path string) (*Writer, error) {
 		return nil, fmt.Errorf("results: %w", err)
 	}
 	return &Writer{path: path, tmp: tmp, w: csv.NewWriter(tmp)}, nil
+}
+
+func globEscape(s string) string {
+	r := strings.NewReplacer(`*`, `\*`, `?`, `\?`, `[`, `\[`, `\`, `\\`)
+	return r.Replace(s)
 }
 
 // WriteHeader writes the input's column names followed by [Columns].

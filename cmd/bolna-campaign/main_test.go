@@ -161,6 +161,9 @@ func TestRunAgainstStandIn(t *testing.T) {
 	if strings.Contains(inv.stderr.String()+inv.stdout.String(), "bn-secret-key-123") {
 		t.Error("the API key appears in the output")
 	}
+	if strings.ContainsAny(inv.stderr.String(), "\r\x1b") {
+		t.Errorf("stderr is not a terminal but carries control codes: %q", inv.stderr.String())
+	}
 	info, _ := os.Stat(out)
 	if info.Mode().Perm() != 0o600 {
 		t.Errorf("results mode %v, want 0600", info.Mode().Perm())
