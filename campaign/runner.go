@@ -191,8 +191,8 @@ func (r *Runner) Run(ctx context.Context, input string, st *State, out ResultWri
 	slots := r.slots(acct, len(live))
 	sem := semaphore.NewWeighted(int64(slots))
 	tr.start(sem, slots)
-	r.cfg.Log("account: %d of %d concurrency slots in use, wallet %.2f; %d rows to dial, %d calls to follow from earlier runs, up to %d at once",
-		acct.Concurrency.Current, acct.Concurrency.Max, float64(acct.Wallet), plan.Dial, len(live), slots)
+	r.cfg.Log("account: %d of %d concurrency slots in use, wallet %.2f (about $%.2f); %d rows to dial, %d calls to follow from earlier runs, up to %d at once",
+		acct.Concurrency.Current, acct.Concurrency.Max, float64(acct.Wallet), float64(acct.Wallet)/100, plan.Dial, len(live), slots)
 
 	followCtx, cancelFollow := context.WithCancelCause(ctx)
 	defer cancelFollow(nil)

@@ -155,10 +155,12 @@ func (t *tracker) add(ctx context.Context, lc LiveCall) {
 
 func (t *tracker) release(n int64) { t.sem.Release(n) }
 
-// run follows calls until dispatching is over and no call is left, or ctx ends.
+// run follows calls until dispatching is over and no call is left, or ctx ends. It wakes when
+// the earliest call is due, so a dropped line is seen within one poll interval.
 func (t *tracker) run(ctx context.Context, dispatchDone <-chan struct{}) error {
-	tick := time.NewTicker(t.tickEvery())
-	defer tick.Stop()
+	timer := time.NewTimer(t.r.cfg.PollInterval)
+	defer timer.Stop()
+	wake := t.r.cfg.Now().Add(t.r.cfg.PollInterval)
 	done := dispatchDone
 	for {
 		if done == nil && len(t.calls) == 0 && len(t.adds) == 0 {
@@ -168,20 +170,37 @@ func (t *tracker) run(ctx context.Context, dispatchDone <-chan struct{}) error {
 		case c := <-t.adds:
 			c.nextCheck = t.align(t.r.cfg.Now())
 			t.calls[c.id()] = &c
+			if c.nextCheck.Before(wake) {
+				wake = c.nextCheck
+				timer.Reset(max(time.Until(wake), time.Millisecond))
+			}
 		case <-done:
 			done = nil
-		case <-tick.C:
+		case <-timer.C:
 			if err := t.sweep(ctx); err != nil {
 				return err
 			}
+			wake = t.nextWake()
+			timer.Reset(max(wake.Sub(t.r.cfg.Now()), time.Millisecond))
 		case <-ctx.Done():
 			return context.Cause(ctx)
 		}
 	}
 }
 
-func (t *tracker) tickEvery() time.Duration {
-	return min(max(t.r.cfg.PollInterval/4, 10*time.Millisecond), time.Second)
+// nextWake is when the earliest call is due (for a check or its --max-wait), at most one poll
+// interval away.
+func (t *tracker) nextWake() time.Time {
+	wake := t.r.cfg.Now().Add(t.r.cfg.PollInterval)
+	for _, c := range t.calls {
+		if c.nextCheck.Before(wake) {
+			wake = c.nextCheck
+		}
+		if c.deadline.Before(wake) {
+			wake = c.deadline
+		}
+	}
+	return wake
 }
 
 // align puts a check time on the poll grid, so that calls placed at different moments come due
@@ -305,7 +324,14 @@ func (t *tracker) listSweep(ctx context.Context, due []*trackedCall, now time.Ti
 				continue
 			}
 			delete(want, c.ExecutionID)
-			if item.Status.Final() {
+			switch {
+			case item.Status.Final() && !hasPostCallData(item.Status):
+				// Nothing more to read: the call never connected. No GET needed.
+				if err := t.finish(c, outcomeOf(item, c.Attempt, c.DialedAt)); err != nil {
+					return nil, nil, err
+				}
+				continue
+			case item.Status.Final():
 				finals = append(finals, c)
 				continue
 			}
@@ -319,6 +345,17 @@ func (t *tracker) listSweep(ctx context.Context, due []*trackedCall, now time.Ti
 		unseen = append(unseen, c)
 	}
 	return unseen, finals, nil
+}
+
+// hasPostCallData reports whether a final call carries data that a trimmed list item lacks:
+// a recording, summary and extraction (completed) or an error message (failed, error,
+// balance-low). A call that was not answered, was busy or was stopped has none.
+func hasPostCallData(s dialer.Status) bool {
+	switch s {
+	case dialer.StatusNoAnswer, dialer.StatusBusy, dialer.StatusCanceled, dialer.StatusStopped:
+		return false
+	}
+	return true
 }
 
 // fetch reads calls by id, a few at a time, and applies what it read.

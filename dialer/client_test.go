@@ -17,7 +17,7 @@ import (
 
 func TestAccount(t *testing.T) {
 	t.Parallel()
-	srv := bolnatest.NewServer(bolnatest.Options{Concurrency: 7, Wallet: 123.45})
+	srv := bolnatest.NewServer(bolnatest.Options{Concurrency: 7, Wallet: 12345})
 	t.Cleanup(srv.Close)
 
 	acct, err := srv.Client().Account(t.Context())
@@ -28,7 +28,7 @@ func TestAccount(t *testing.T) {
 		t.Errorf("Account() concurrency = %+v, want max 7, current 0", acct.Concurrency)
 	}
 	if acct.Wallet != 12345 {
-		t.Errorf("Account() wallet = %v, want 12345 (×100, as the live API reports)", acct.Wallet)
+		t.Errorf("Account() wallet = %v, want 12345 (cents, as the live API reports)", acct.Wallet)
 	}
 }
 

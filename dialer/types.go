@@ -14,8 +14,8 @@ type Account struct {
 	ID    string `json:"id"`
 	Name  string `json:"name"`
 	Email string `json:"email"`
-	// Wallet is the balance as Bolna reports it. The live API reports it scaled by 100 (in
-	// cents, the unit total_cost uses); the docs call it the balance.
+	// Wallet is the balance as Bolna reports it: the live API reports the balance ×100 (in
+	// cents, the unit total_cost uses; raw 9930.01 is $99.30); the docs call it the balance.
 	Wallet      Number      `json:"wallet"`
 	Concurrency Concurrency `json:"concurrency"`
 }

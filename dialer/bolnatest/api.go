@@ -49,6 +49,22 @@ type Stats struct {
 	// SlotBusy is the total time calls held a slot; divided by the concurrency and the
 	// campaign's makespan it is the account's utilisation.
 	SlotBusy time.Duration
+	// Busy is the account's busy period: from the first call taking a slot to the last slot
+	// given back.
+	Busy time.Duration
+	// SteadyUtilisation is the share of slot time used from the first call taking a slot to
+	// the last one doing so, while a runner still had calls to place: every idle slot there
+	// is the runner's doing.
+	SteadyUtilisation float64
+}
+
+// Utilisation is the share of the account's slot time used during its busy period:
+// SlotBusy / (concurrency × Busy). 1 means every slot was busy from the first call to the last.
+func (s Stats) Utilisation(concurrency int) float64 {
+	if s.Busy <= 0 || concurrency <= 0 {
+		return 0
+	}
+	return s.SlotBusy.Seconds() / (float64(concurrency) * s.Busy.Seconds())
 }
 
 // NewAPI returns a fake Bolna API.
@@ -109,6 +125,8 @@ func (a *API) Stats() Stats {
 	}
 	s.MaxActive, s.MaxOutstanding, s.MaxUnfinished = a.sim.maxSlotsUsed, a.sim.maxOutstanding, a.sim.maxUnfinished
 	s.SlotBusy = a.sim.slotBusy
+	s.Busy = a.sim.lastRelease.Sub(a.sim.firstSlot)
+	s.SteadyUtilisation = a.sim.steadyUtilisation(a.opts.Now())
 	for _, ex := range a.sim.ordered { // slots still held count up to now
 		if ex.holdsSlot {
 			s.SlotBusy += a.opts.Now().Sub(ex.slotAt)
@@ -283,7 +301,7 @@ func (a *API) userMe(w http.ResponseWriter, r *http.Request) {
 	a.sim.advance(a.opts.Now())
 	body := map[string]any{
 		"id": "c4f1d7a2-8f0e-4c57-9a51-5b7a3e2d9f10", "name": "Sandbox Account", "email": "sandbox@example.com",
-		"wallet":      round2(a.sim.wallet * 100),
+		"wallet":      round2(a.sim.wallet), // cents: the balance ×100, as the live API reports it
 		"concurrency": map[string]any{"max": a.opts.Concurrency, "current": a.sim.currentActive()},
 	}
 	a.mu.Unlock()

@@ -20,8 +20,9 @@ type Options struct {
 	ForbiddenKeys []string
 	AgentIDs      []string // agents of the account; default {DefaultAgentID}
 	Concurrency   int      // concurrency.max; default 10
-	// Wallet is the balance in cents (GET /user/me reports it ×100, as the live API does).
-	// A call dialled when the wallet is not positive ends balance-low. Default 1e6.
+	// Wallet is the balance in cents, the unit of total_cost; GET /user/me reports it as is,
+	// which is the balance ×100, as the live API does. A call dialled when the wallet is not
+	// positive ends balance-low. Default 1e6 ($10,000).
 	Wallet float64
 	// OwnedNumbers are the caller ids from_phone_number may name; empty accepts any.
 	OwnedNumbers []string

@@ -26,6 +26,7 @@ type execution struct {
 	holdsSlot bool
 	left      bool // no longer queued nor holding a slot
 	slotAt    time.Time
+	freedAt   time.Time // when it gave its slot back
 	talk      time.Duration // conversation length once answered
 	ring      time.Duration
 	cost      float64
@@ -77,6 +78,9 @@ type sim struct {
 	unfinished     int // created and not final
 	maxUnfinished  int
 	slotBusy       time.Duration
+	firstSlot      time.Time // when the first call took a slot
+	lastRelease    time.Time // when the latest slot was given back
+	lastSlot       time.Time // when the latest call took a slot
 }
 
 func newSim(opts *Options) *sim {
@@ -144,6 +148,10 @@ func (s *sim) dispatch(at time.Time) {
 			continue
 		}
 		ex.holdsSlot, ex.slotAt = true, at
+		if s.firstSlot.IsZero() {
+			s.firstSlot = at
+		}
+		s.lastSlot = at
 		s.slotsUsed++
 		s.maxSlotsUsed = max(s.maxSlotsUsed, s.slotsUsed)
 		s.schedule(ex, at.Add(s.draw(s.opts.Timing.Dequeue)), "initiated")
@@ -236,6 +244,7 @@ func (s *sim) release(ex *execution, at time.Time) {
 	ex.holdsSlot = false
 	s.slotsUsed--
 	s.slotBusy += at.Sub(ex.slotAt)
+	s.lastRelease, ex.freedAt = at, at
 	s.leave(ex)
 	s.dispatch(at)
 }
@@ -266,6 +275,32 @@ func callCost(talk time.Duration, scale float64) float64 {
 	return math.Round((1+secs*0.15)*100) / 100
 }
 
+// steadyUtilisation is the share of slot time used from the first call taking a slot to the
+// last one doing so: the stretch in which a runner always had calls left to place, so every
+// idle slot there is the runner's doing (after it, slots empty as the last calls end, whatever
+// the runner).
+func (s *sim) steadyUtilisation(now time.Time) float64 {
+	window := s.lastSlot.Sub(s.firstSlot)
+	if window <= 0 {
+		return 0
+	}
+	var used time.Duration
+	for _, ex := range s.ordered {
+		if ex.slotAt.IsZero() {
+			continue
+		}
+		end := ex.freedAt
+		if ex.holdsSlot {
+			end = now
+		}
+		from, to := later(ex.slotAt, s.firstSlot), earlier(end, s.lastSlot)
+		if to.After(from) {
+			used += to.Sub(from)
+		}
+	}
+	return used.Seconds() / (float64(s.opts.Concurrency) * window.Seconds())
+}
+
 // currentActive is concurrency.current: calls that hold a slot.
 func (s *sim) currentActive() int { return s.slotsUsed }
 
@@ -276,4 +311,18 @@ func Final(status string) bool {
 		return true
 	}
 	return false
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func earlier(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
