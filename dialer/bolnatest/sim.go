@@ -26,7 +26,7 @@ type execution struct {
 	holdsSlot bool
 	left      bool // no longer queued nor holding a slot
 	slotAt    time.Time
-	freedAt   time.Time // when it gave its slot back
+	freedAt   time.Time     // when it gave its slot back
 	talk      time.Duration // conversation length once answered
 	ring      time.Duration
 	cost      float64
