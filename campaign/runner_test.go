@@ -490,3 +490,25 @@ func TestRunSettlesCrashedIntents(t *testing.T) {
 		t.Errorf("row 1 attempts = %d, want 1 (the crashed intent never became a call)", rows[1].Outcome.Attempts)
 	}
 }
+
+// TestRunListPaging follows more live calls than one page of the executions list holds, while
+// new calls keep pushing items down the pages: every call is finished exactly once.
+func TestRunListPaging(t *testing.T) {
+	t.Parallel()
+	tc := newCampaign(t, bolnatest.Options{Concurrency: 60}, 150)
+	cfg := baseConfig()
+	cfg.PollInterval = 5 * time.Millisecond
+	var r *campaign.Runner
+	summary, err, rows := tc.run(t, cfg, func(run *campaign.Runner) { r = run })
+	if err != nil || summary.Unfinished() != 0 {
+		t.Fatalf("Run() = %+v, %v", summary, err)
+	}
+	checkDialled(t, tc.srv, tc.phones, 1)
+	checkMatchesServer(t, tc.srv, rows)
+	if p := r.Progress(); p.Done != p.Placed || p.Placed != 150 {
+		t.Errorf("progress placed %d, done %d; want 150 each (a call finished twice?)", p.Placed, p.Done)
+	}
+	if lists := tc.srv.Stats().ByRoute["GET /v2/agent/{agent}/executions"]; lists == 0 {
+		t.Error("the executions list was never used")
+	}
+}

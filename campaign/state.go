@@ -331,9 +331,13 @@ func (s *State) Void(key string, attempt int, at time.Time) error {
 }
 
 // Final records an attempt's outcome (a timeout too: the next run follows the call again).
+// It is written at once but not synced on its own: a process killed right after still leaves
+// it in the file, and should the machine go down before the next sync, the call is merely
+// followed again (by id) by the next run. Only the intent and the execution id must be on
+// disk before the run goes on.
 func (s *State) Final(key string, attempt int, o Outcome) error {
 	o.Attempts = attempt
-	return s.append(record{Ev: evFinal, Key: key, Attempt: attempt, At: time.Now().UTC(), Outcome: &o}, true)
+	return s.append(record{Ev: evFinal, Key: key, Attempt: attempt, At: time.Now().UTC(), Outcome: &o}, false)
 }
 
 // Live returns the calls that were dialled and have no final outcome, sorted by dial time.
@@ -402,12 +406,16 @@ func (s *State) Outcome(key string) (o Outcome, ok bool, err error) {
 // Skipped is the number of undecodable lines passed over when the journal was loaded.
 func (s *State) Skipped() int { return s.skipped }
 
-// Close closes the journal.
+// Close syncs and closes the journal.
 func (s *State) Close() error {
 	if s.f == nil {
 		return nil
 	}
-	return s.f.Close()
+	err := s.f.Sync()
+	if cerr := s.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 func randomHex(n int) string {

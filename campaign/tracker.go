@@ -49,8 +49,9 @@ type tracker struct {
 	sem   *semaphore.Weighted
 	slots int
 
-	adds  chan trackedCall
-	calls map[string]*trackedCall // by execution id, or by ref while the id is unknown
+	adds     chan trackedCall
+	calls    map[string]*trackedCall // by execution id, or by ref while the id is unknown
+	draining bool                    // nothing is left to dial: a freed slot is no longer urgent
 
 	failMu      sync.Mutex
 	failsInARow int
@@ -175,7 +176,7 @@ func (t *tracker) run(ctx context.Context, dispatchDone <-chan struct{}) error {
 				timer.Reset(max(time.Until(wake), time.Millisecond))
 			}
 		case <-done:
-			done = nil
+			done, t.draining = nil, true
 		case <-timer.C:
 			if err := t.sweep(ctx); err != nil {
 				return err
@@ -312,6 +313,7 @@ func (t *tracker) listSweep(ctx context.Context, due []*trackedCall, now time.Ti
 		}
 	}
 	opts := dialer.ListOptions{From: oldest.Add(-clockSkew), To: now.Add(clockSkew), PageSize: dialer.MaxListPageSize}
+	seen := map[*trackedCall]bool{}
 	for opts.Page = 1; len(want) > 0; opts.Page++ {
 		page, err := t.r.dialer.ListExecutions(ctx, t.r.cfg.AgentID, opts)
 		if err != nil {
@@ -320,9 +322,10 @@ func (t *tracker) listSweep(ctx context.Context, due []*trackedCall, now time.Ti
 		for i := range page.Data {
 			item := &page.Data[i]
 			c := t.calls[string(item.ID)]
-			if c == nil {
-				continue
+			if c == nil || seen[c] {
+				continue // not ours, or met on an earlier page (new calls push items down)
 			}
+			seen[c] = true
 			delete(want, c.ExecutionID)
 			switch {
 			case item.Status.Final() && !hasPostCallData(item.Status):
@@ -418,8 +421,8 @@ func (t *tracker) observe(c *trackedCall, ex *dialer.Execution, now time.Time) {
 	case ex.Status == dialer.StatusCallDisconnected:
 		t.releaseSlot(c)
 		interval *= 2 // post-processing takes seconds to minutes
-	case ex.Status.Waiting():
-		interval *= 2
+	case ex.Status.Waiting(), t.draining:
+		interval *= 2 // a queued call frees no slot; with nothing left to dial, neither matters
 	}
 	c.nextCheck = t.align(now.Add(interval - t.r.cfg.PollInterval))
 }

@@ -350,3 +350,26 @@ func TestLockHeld(t *testing.T) {
 		t.Errorf("exit %d, stderr %q; want 1 naming the holder", code, inv.stderr.String())
 	}
 }
+
+// TestSandboxManyFastCalls runs thousands of near-instant sandbox calls, so that the
+// executions list pages while new calls push its items down: each call must end exactly once
+// in the journal.
+func TestSandboxManyFastCalls(t *testing.T) {
+	t.Parallel()
+	input, phones := writeContacts(t, 3000)
+	inv := newInvocation(map[string]string{"BOLNA_SANDBOX_TIME_SCALE": "0.0001", "BOLNA_SANDBOX_CONCURRENCY": "60"})
+	if code := inv.run("run", "--sandbox", "--rate", "0", "--poll-interval", "10ms", input); code != exitOK {
+		t.Fatalf("exit %d; stderr:\n%s", code, inv.stderr.String())
+	}
+	results := strings.TrimSuffix(input, ".csv") + ".sandbox.results.csv"
+	journal, err := os.ReadFile(campaign.StatePath(results))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Count(string(journal), `"ev":"final"`); got != len(phones) {
+		t.Errorf("%d final records for %d calls: some call was finished twice or never", got, len(phones))
+	}
+	if rows := readRows(t, results); len(rows) != len(phones) {
+		t.Errorf("%d result rows, want %d", len(rows), len(phones))
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -177,7 +178,11 @@ func (o *runOptions) run(env Env, explicit map[string]bool) (*campaign.Summary, 
 	var client campaign.Dialer
 	owner := campaign.Owner{Agent: o.agentID, API: o.baseURL}
 	if o.sandbox {
-		srv := bolnatest.NewServer(sandboxOptions(o.agentID))
+		opts, err := sandboxOptions(o.agentID, env.Getenv)
+		if err != nil {
+			return nil, err
+		}
+		srv := bolnatest.NewServer(opts)
 		defer srv.Close()
 		if o.agentID == "" {
 			o.agentID = bolnatest.DefaultAgentID
@@ -265,12 +270,29 @@ func (o *runOptions) watchSignals(env Env, out *console, runner *campaign.Runner
 	return func() { once.Do(func() { close(done) }) }
 }
 
-func sandboxOptions(agentID string) bolnatest.Options {
-	opts := bolnatest.Options{Concurrency: 10, TimeScale: 0.03, Seed: 42}
+// sandboxOptions is the fake account of --sandbox: concurrency 10, calls 30 times faster than
+// real ones. BOLNA_SANDBOX_CONCURRENCY and BOLNA_SANDBOX_TIME_SCALE change both, for
+// benchmarks (scripts/bench-memory.sh runs a million near-instant calls).
+func sandboxOptions(agentID string, getenv func(string) string) (bolnatest.Options, error) {
+	opts := bolnatest.Options{Concurrency: 10, TimeScale: 0.03, Seed: 42, MaxRetained: 2000}
 	if agentID != "" {
 		opts.AgentIDs = []string{agentID, bolnatest.DefaultAgentID}
 	}
-	return opts
+	if v := getenv("BOLNA_SANDBOX_CONCURRENCY"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return opts, usageErrorf("BOLNA_SANDBOX_CONCURRENCY=%q: want a positive whole number", v)
+		}
+		opts.Concurrency = n
+	}
+	if v := getenv("BOLNA_SANDBOX_TIME_SCALE"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f <= 0 {
+			return opts, usageErrorf("BOLNA_SANDBOX_TIME_SCALE=%q: want a positive number", v)
+		}
+		opts.TimeScale = f
+	}
+	return opts, nil
 }
 
 // dryRunList prints the POST /call bodies a run would send, and a summary.

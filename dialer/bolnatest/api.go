@@ -342,6 +342,9 @@ func (a *API) placeCall(w http.ResponseWriter, r *http.Request) {
 	a.placements = append(a.placements, Placement{
 		ExecutionID: ex.id, Phone: req.Recipient, From: req.From, UserData: textMap(req.UserData), At: now,
 	})
+	if limit := a.opts.MaxRetained; limit > 0 && len(a.placements) > 2*limit {
+		a.placements = append([]Placement(nil), a.placements[len(a.placements)-limit:]...)
+	}
 	a.stats.Placed++
 	a.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{"message": "done", "status": "queued", "execution_id": ex.id})
@@ -400,7 +403,10 @@ func (a *API) listExecutions(w http.ResponseWriter, r *http.Request) {
 	var match []*execution
 	for i := len(a.sim.ordered) - 1; i >= 0; i-- { // newest first
 		ex := a.sim.ordered[i]
-		if ex.agentID != agent || ex.createdAt.Before(from) || ex.createdAt.After(to) {
+		if ex.createdAt.Before(from) {
+			break // created in order: everything older is outside the window too
+		}
+		if ex.agentID != agent || ex.createdAt.After(to) {
 			continue
 		}
 		if status != "" && ex.status != status {

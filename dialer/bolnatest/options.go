@@ -42,6 +42,11 @@ type Options struct {
 	Limits Limits
 	Faults Faults
 
+	// MaxRetained, when positive, bounds memory for very long runs (the sandbox with a
+	// million rows): beyond that many calls, the oldest finished ones are forgotten (a GET of
+	// one answers 404) and so are their placement records. 0 keeps everything, as Bolna does.
+	MaxRetained int
+
 	// Now is the clock; default time.Now. Every transition is computed from it lazily, so a
 	// test may drive it by hand.
 	Now func() time.Time

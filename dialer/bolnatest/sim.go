@@ -124,6 +124,7 @@ func (s *sim) create(now time.Time, agentID, phone, from string, userData map[st
 	}
 	s.byID[ex.id] = ex
 	s.ordered = append(s.ordered, ex)
+	s.evict()
 	s.outstanding++
 	s.maxOutstanding = max(s.maxOutstanding, s.outstanding)
 	s.unfinished++
@@ -133,6 +134,16 @@ func (s *sim) create(now time.Time, agentID, phone, from string, userData map[st
 	}
 	s.dispatch(now)
 	return ex
+}
+
+// evict forgets the oldest finished calls beyond Options.MaxRetained.
+func (s *sim) evict() {
+	limit := s.opts.MaxRetained
+	for limit > 0 && len(s.ordered) > limit && Final(s.ordered[0].status) {
+		delete(s.byID, s.ordered[0].id)
+		s.ordered[0] = nil
+		s.ordered = s.ordered[1:]
+	}
 }
 
 // dispatch gives free slots to waiting calls, first come first served.
