@@ -25,6 +25,8 @@ const (
 	searchTries = 5
 	// settleTries bounds the search, at start, for intents a crashed run left unanswered.
 	settleTries = 3
+	// maxCheckInterval caps how far the request budget stretches the checks.
+	maxCheckInterval = 15 * time.Second
 	// fetchers bounds the GETs in flight at once.
 	fetchers = 8
 )
@@ -33,6 +35,7 @@ const (
 type trackedCall struct {
 	LiveCall
 	holdsSlot bool
+	adopted   bool // left live by an earlier run
 	status    dialer.Status
 	nextCheck time.Time
 	deadline  time.Time
@@ -52,6 +55,12 @@ type tracker struct {
 	adds     chan trackedCall
 	calls    map[string]*trackedCall // by execution id, or by ref while the id is unknown
 	draining bool                    // nothing is left to dial: a freed slot is no longer urgent
+
+	// slotTime is the mean time from placing a call to its line dropping (an exponentially
+	// weighted mean over the calls of this run); it paces the checks (see interval).
+	slotTime    time.Duration
+	slotSamples int
+	iv          time.Duration // the check interval; 0 until measured
 
 	failMu      sync.Mutex
 	failsInARow int
@@ -132,6 +141,42 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
+// listsPerCall is the request budget for checking calls: about this many list requests for
+// each call that ends, on top of its POST and (for calls with post-call data) one GET.
+const listsPerCall = 1.2
+
+// interval is how often live calls are checked: the poll interval, stretched when checking
+// that often would cost more than listsPerCall list requests per call. One list request
+// checks every live call, and calls end at a rate of slots / slotTime, so checks every
+// slotTime / (listsPerCall × slots) keep the budget; a dropped line is still seen within a
+// small share of a call's length, which is what keeps the slots busy. It is a whole multiple
+// of the poll interval and changes seldom, so that checks stay on one grid.
+func (t *tracker) interval() time.Duration {
+	if t.iv == 0 {
+		return t.r.cfg.PollInterval
+	}
+	return t.iv
+}
+
+// noteSlotTime adds one call's time from placement to its line dropping to the mean, and
+// now and then recomputes the check interval from it.
+func (t *tracker) noteSlotTime(d time.Duration) {
+	t.slotSamples++
+	if t.slotSamples == 1 {
+		t.slotTime = d
+	} else {
+		w := max(1/float64(t.slotSamples), 0.05)
+		t.slotTime = time.Duration((1-w)*float64(t.slotTime) + w*float64(d))
+	}
+	if t.slotSamples%(4*t.slots) != t.slots%(4*t.slots) {
+		return
+	}
+	p := t.r.cfg.PollInterval
+	budget := time.Duration(float64(t.slotTime) / (listsPerCall * float64(t.slots)))
+	k := max(1, int(min(budget, maxCheckInterval)/p))
+	t.iv = time.Duration(k) * p
+}
+
 func (c *trackedCall) id() string {
 	if c.ExecutionID != "" {
 		return c.ExecutionID
@@ -141,7 +186,7 @@ func (c *trackedCall) id() string {
 
 // adopt takes over a call left live by an earlier run; it holds a slot already acquired.
 func (t *tracker) adopt(lc LiveCall, runStart time.Time) {
-	c := &trackedCall{LiveCall: lc, holdsSlot: true, deadline: runStart.Add(t.r.cfg.MaxWait)}
+	c := &trackedCall{LiveCall: lc, holdsSlot: true, adopted: true, deadline: runStart.Add(t.r.cfg.MaxWait)}
 	t.calls[c.id()] = c
 }
 
@@ -192,7 +237,7 @@ func (t *tracker) run(ctx context.Context, dispatchDone <-chan struct{}) error {
 // nextWake is when the earliest call is due (for a check or its --max-wait), at most one poll
 // interval away.
 func (t *tracker) nextWake() time.Time {
-	wake := t.r.cfg.Now().Add(t.r.cfg.PollInterval)
+	wake := t.r.cfg.Now().Add(t.interval())
 	for _, c := range t.calls {
 		if c.nextCheck.Before(wake) {
 			wake = c.nextCheck
@@ -204,11 +249,11 @@ func (t *tracker) nextWake() time.Time {
 	return wake
 }
 
-// align puts a check time on the poll grid, so that calls placed at different moments come due
-// together and one list request serves them all.
+// align puts a check time on the grid of the check interval, so that calls placed at
+// different moments come due together and one list request serves them all.
 func (t *tracker) align(now time.Time) time.Time {
-	p := t.r.cfg.PollInterval
-	return now.Truncate(p).Add(p)
+	iv := t.interval()
+	return now.Truncate(iv).Add(iv)
 }
 
 // sweep checks the calls that are due.
@@ -416,21 +461,25 @@ func (t *tracker) observe(c *trackedCall, ex *dialer.Execution, now time.Time) {
 		t.r.cfg.Log("call %s: unknown status %q; still following it", c.ExecutionID, ex.Status)
 	}
 	c.status = ex.Status
-	interval := t.r.cfg.PollInterval
+	later := time.Duration(0)
 	switch {
 	case ex.Status == dialer.StatusCallDisconnected:
 		t.releaseSlot(c)
-		interval *= 2 // post-processing takes seconds to minutes
+		later = t.interval() // post-processing takes seconds to minutes
 	case ex.Status.Waiting(), t.draining:
-		interval *= 2 // a queued call frees no slot; with nothing left to dial, neither matters
+		later = t.interval() // a queued call frees no slot; with nothing left to dial, neither matters
 	}
-	c.nextCheck = t.align(now.Add(interval - t.r.cfg.PollInterval))
+	c.nextCheck = t.align(now.Add(later))
 }
 
+// releaseSlot gives the call's slot back to the pool.
 func (t *tracker) releaseSlot(c *trackedCall) {
 	if c.holdsSlot {
 		c.holdsSlot = false
 		t.sem.Release(1)
+		if !c.adopted {
+			t.noteSlotTime(t.r.cfg.Now().Sub(c.DialedAt))
+		}
 	}
 }
 

@@ -274,7 +274,7 @@ func (o *runOptions) watchSignals(env Env, out *console, runner *campaign.Runner
 // real ones. BOLNA_SANDBOX_CONCURRENCY and BOLNA_SANDBOX_TIME_SCALE change both, for
 // benchmarks (scripts/bench-memory.sh runs a million near-instant calls).
 func sandboxOptions(agentID string, getenv func(string) string) (bolnatest.Options, error) {
-	opts := bolnatest.Options{Concurrency: 10, TimeScale: 0.03, Seed: 42, MaxRetained: 2000}
+	opts := bolnatest.Options{Concurrency: 10, TimeScale: 0.03, Seed: 42, MaxRetained: 2000, Wallet: 1e9}
 	if agentID != "" {
 		opts.AgentIDs = []string{agentID, bolnatest.DefaultAgentID}
 	}
