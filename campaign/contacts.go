@@ -45,6 +45,9 @@ type LoadOptions struct {
 	PhoneColumn string // default: the first of PhoneColumns present
 	IDColumn    string // identifies a contact across runs; default: the normalised phone
 	Region      string // for national numbers; see PhoneNormalizer
+	// TimezoneColumn names a column holding each contact's IANA time zone (for the calling
+	// window); optional.
+	TimezoneColumn string
 }
 
 // Row is one contact of the list.
@@ -53,6 +56,7 @@ type Row struct {
 	Record  []string // the row's cells, exactly one per header column
 	Phone   string   // E.164; "" when the number is invalid
 	Key     string   // identity across runs: the id column's value, else Phone
+	Zone    string   // the time zone column's value ("" without one)
 	Problem string   // why the row cannot be dialled; "" when it can
 }
 
@@ -68,6 +72,7 @@ type Loader struct {
 	header   []string
 	phoneCol int
 	idCol    int
+	zoneCol  int
 	norm     PhoneNormalizer
 }
 
@@ -80,7 +85,7 @@ func NewLoader(r io.Reader, file string, opts LoadOptions) (*Loader, error) {
 	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = -1 // ragged rows are judged per row, not fatal to the file
 	cr.ReuseRecord = true
-	l := &Loader{file: file, r: cr, idCol: -1, norm: PhoneNormalizer{Region: strings.ToUpper(opts.Region)}}
+	l := &Loader{file: file, r: cr, idCol: -1, zoneCol: -1, norm: PhoneNormalizer{Region: strings.ToUpper(opts.Region)}}
 
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
@@ -137,6 +142,13 @@ func NewLoader(r io.Reader, file string, opts LoadOptions) (*Loader, error) {
 		}
 		l.idCol = i
 	}
+	if opts.TimezoneColumn != "" {
+		i, ok := seen[strings.ToLower(strings.TrimSpace(opts.TimezoneColumn))]
+		if !ok {
+			return nil, &InputError{File: file, Line: 1, Err: fmt.Errorf("no time zone column named %q (columns: %s)", opts.TimezoneColumn, l.columnList())}
+		}
+		l.zoneCol = i
+	}
 	return l, nil
 }
 
@@ -184,6 +196,9 @@ func (l *Loader) Next() (Row, error) {
 		}
 	}
 	row.Phone, row.Problem = l.norm.Normalize(row.Record[l.phoneCol])
+	if l.zoneCol >= 0 {
+		row.Zone = row.Record[l.zoneCol]
+	}
 	row.Key = row.Phone
 	if l.idCol >= 0 {
 		row.Key = strings.TrimSpace(row.Record[l.idCol])

@@ -64,6 +64,12 @@ type Config struct {
 	RetryAfter  time.Duration // the least time between an attempt's end and the next
 	HaltAfter   int           // stop placing after this many failed/error outcomes in a row; <= 0 never
 
+	Window   *Window      // calling hours in each contact's local time; nil: any time
+	Zones    *Zones       // each contact's zone for Window; see Zones
+	Suppress *Suppression // numbers never to dial; nil for none
+	MaxCost  float64      // stop placing once the campaign's summed total_cost reaches this; 0: no cap
+	Shard    Shard        // the slice of the list this run takes
+
 	Now func() time.Time     // the clock; default time.Now
 	Log func(string, ...any) // notable events, printf-style; nil discards
 }
@@ -86,6 +92,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Log == nil {
 		c.Log = func(string, ...any) {}
+	}
+	if c.Zones == nil {
+		c.Zones = &Zones{}
 	}
 }
 
@@ -188,6 +197,7 @@ func (r *Runner) Run(ctx context.Context, input string, st *State, out ResultWri
 		}
 	}
 	r.progress.set(plan.Dial, len(live))
+	r.checkSpend(st)
 	slots := r.slots(acct, len(live))
 	sem := semaphore.NewWeighted(int64(slots))
 	tr.start(sem, slots)
@@ -241,13 +251,24 @@ func (r *Runner) isStopped() bool {
 	}
 }
 
+// checkSpend halts placing once the campaign's spend reaches --max-cost.
+func (r *Runner) checkSpend(st *State) {
+	if spent := st.Spent(); r.cfg.MaxCost > 0 && spent >= r.cfg.MaxCost {
+		r.haltWith(fmt.Sprintf("the spend cap of %g is reached (spent %.2f)", r.cfg.MaxCost, spent))
+	}
+}
+
 // slots sizes the pool: --concurrency, else what the account has free, never above its max.
 // Calls resumed from an earlier run count in concurrency.current and take pool slots too, so
 // they are added back.
 func (r *Runner) slots(acct *dialer.Account, resumed int) int {
 	maxSlots := acct.Concurrency.Max
 	n := r.cfg.Concurrency
-	if n <= 0 {
+	if n <= 0 && r.cfg.Shard.N > 1 {
+		// Each of N shards takes an equal share; what sibling shards use already counts in
+		// concurrency.current, so the share is of the max.
+		n = max(1, (maxSlots-r.cfg.Reserve)/r.cfg.Shard.N)
+	} else if n <= 0 {
 		n = min(maxSlots-acct.Concurrency.Current+resumed, maxSlots) - r.cfg.Reserve
 		if n < 1 {
 			r.cfg.Log("the account has no free concurrency (max %d, in use %d, reserve %d): dialling one call at a time",
@@ -290,7 +311,7 @@ func (r *Runner) dispatch(ctx context.Context, input string, st *State, sem *sem
 		errOnce.Do(func() { fatal = err })
 		r.Stop()
 	}
-	_, err := r.scan(input, st, func(row Row, userData map[string]string, attempt int) bool {
+	_, err := r.scan(input, st, func(row Row, userData map[string]string, c classification) bool {
 		if err := sem.Acquire(dispatchCtx, 1); err != nil {
 			return false
 		}
@@ -298,8 +319,16 @@ func (r *Runner) dispatch(ctx context.Context, input string, st *State, sem *sem
 			sem.Release(1)
 			return false
 		}
+		if r.isStopped() { // halted (spend cap, balance) while this row waited for a slot
+			sem.Release(1)
+			return false
+		}
+		if c.zone != nil && !r.cfg.Window.Contains(r.cfg.Now().In(c.zone)) {
+			sem.Release(1) // the window closed while this row waited for a slot
+			return true
+		}
 		wg.Go(func() {
-			placed, err := r.place(ctx, st, tr, row, userData, attempt)
+			placed, err := r.place(ctx, st, tr, row, userData, c.attempt)
 			if placed {
 				dialled.Add(1)
 			}
@@ -405,13 +434,18 @@ type Plan struct {
 	Invalid    int            `json:"invalid"`
 	Reasons    map[string]int `json:"invalid_reasons,omitempty"` // invalid rows by reason
 	Duplicates int            `json:"duplicates"`
-	Done       int            `json:"done"`        // final in an earlier run, no retry due
-	Live       int            `json:"in_flight"`   // dialled by an earlier run, not final yet
-	Waiting    int            `json:"retry_later"` // a retry is due after --retry-after
-	Dial       int            `json:"to_dial"`     // to dial now
+	Suppressed int            `json:"suppressed"`
+	Outside    int            `json:"outside_window"` // to dial, but outside calling hours now
+	Done       int            `json:"done"`           // final in an earlier run, no retry due
+	Live       int            `json:"in_flight"`      // dialled by an earlier run, not final yet
+	Waiting    int            `json:"retry_later"`    // a retry is due after --retry-after
+	Dial       int            `json:"to_dial"`        // to dial now
 }
 
 func (p *Plan) count(row Row, k kind) {
+	if k == kindOtherShard {
+		return
+	}
 	p.Rows++
 	switch k {
 	case kindInvalid:
@@ -427,6 +461,10 @@ func (p *Plan) count(row Row, k kind) {
 		}
 	case kindDuplicate:
 		p.Duplicates++
+	case kindSuppressed:
+		p.Suppressed++
+	case kindOutside:
+		p.Outside++
 	case kindDone:
 		p.Done++
 	case kindLive:
@@ -446,8 +484,8 @@ func (r *Runner) Scan(input string, st *State) (Plan, error) {
 // DryRun scans the list and hands emit the POST /call body of every row a run would dial now.
 func (r *Runner) DryRun(input string, st *State, emit func(dialer.CallRequest) error) (Plan, error) {
 	var emitErr error
-	p, err := r.scan(input, st, func(row Row, userData map[string]string, attempt int) bool {
-		userData[RefKey] = st.Ref(row.Key, attempt)
+	p, err := r.scan(input, st, func(row Row, userData map[string]string, c classification) bool {
+		userData[RefKey] = st.Ref(row.Key, c.attempt)
 		emitErr = emit(dialer.CallRequest{AgentID: r.cfg.AgentID, RecipientPhoneNumber: row.Phone, FromPhoneNumber: r.cfg.FromNumber, UserData: userData})
 		return emitErr == nil
 	})
@@ -458,7 +496,7 @@ func (r *Runner) DryRun(input string, st *State, emit func(dialer.CallRequest) e
 // not nil) with a fresh user_data map and the attempt number; dial returning false ends the
 // scan. A list that is not readable CSV fails the scan before any call: the dispatching scan
 // only starts after a clean first one.
-func (r *Runner) scan(input string, st *State, dial func(Row, map[string]string, int) bool) (Plan, error) {
+func (r *Runner) scan(input string, st *State, dial func(Row, map[string]string, classification) bool) (Plan, error) {
 	f, err := os.Open(input)
 	if err != nil {
 		return Plan{}, &InputError{File: input, Err: unwrapPath(err)}
@@ -468,7 +506,7 @@ func (r *Runner) scan(input string, st *State, dial func(Row, map[string]string,
 	if err != nil {
 		return Plan{}, err
 	}
-	cl := newClassifier(r.cfg, st)
+	cl := newClassifier(&r.cfg, st)
 	var p Plan
 	for {
 		row, err := l.Next()
@@ -478,12 +516,24 @@ func (r *Runner) scan(input string, st *State, dial func(Row, map[string]string,
 		if err != nil {
 			return p, err
 		}
-		c := cl.classify(row)
+		c, err := cl.classify(row)
+		if err != nil {
+			return p, inFile(err, input)
+		}
 		p.count(row, c.kind)
-		if c.kind == kindDial && dial != nil && !dial(row, l.UserData(row), c.attempt) {
+		if c.kind == kindDial && dial != nil && !dial(row, l.UserData(row), c) {
 			return p, nil
 		}
 	}
+}
+
+// inFile names the file in an InputError that lacks it.
+func inFile(err error, file string) error {
+	var ie *InputError
+	if errors.As(err, &ie) && ie.File == "" {
+		ie.File = file
+	}
+	return err
 }
 
 func unwrapPath(err error) error {
@@ -509,7 +559,7 @@ func (r *Runner) writeResults(input string, st *State, out ResultWriter) (*Summa
 		return nil, err
 	}
 	s := &Summary{ByStatus: map[string]int{}}
-	cl := newClassifier(r.cfg, st)
+	cl := newClassifier(&r.cfg, st)
 	for {
 		row, err := l.Next()
 		if errors.Is(err, io.EOF) {
@@ -518,9 +568,12 @@ func (r *Runner) writeResults(input string, st *State, out ResultWriter) (*Summa
 		if err != nil {
 			return nil, err
 		}
-		o, retryDue, err := cl.outcome(row)
+		o, retryDue, write, err := cl.outcome(row)
 		if err != nil {
-			return nil, err
+			return nil, inFile(err, input)
+		}
+		if !write {
+			continue
 		}
 		if retryDue {
 			s.RetryDue++
@@ -532,100 +585,6 @@ func (r *Runner) writeResults(input string, st *State, out ResultWriter) (*Summa
 		}
 	}
 	return s, nil
-}
-
-// kind is what a row needs.
-type kind int
-
-const (
-	kindInvalid   kind = iota // not a dialable row
-	kindDuplicate             // the same contact earlier in the list
-	kindDone                  // has its final outcome, no retry due
-	kindLive                  // dialled and not final: followed, never re-dialled
-	kindWait                  // a retry is due later (--retry-after)
-	kindDial                  // dial now
-)
-
-type classification struct {
-	kind    kind
-	attempt int // for kindDial
-	dupOf   int // for kindDuplicate: the line of the first occurrence
-	entry   Entry
-}
-
-// classifier decides what each row needs, identically in every pass over the list.
-type classifier struct {
-	cfg   *Config
-	st    *State
-	retry map[string]bool
-	seen  map[uint64]int32 // hash of phone and of id → first line
-}
-
-func newClassifier(cfg Config, st *State) *classifier {
-	retry := map[string]bool{}
-	for _, s := range cfg.Retry {
-		retry[s] = true
-	}
-	return &classifier{cfg: &cfg, st: st, retry: retry, seen: map[uint64]int32{}}
-}
-
-func (c *classifier) classify(row Row) classification {
-	if row.Problem != "" {
-		return classification{kind: kindInvalid}
-	}
-	// One person is one number: a number appears once per run whatever the ids say, and an
-	// id appears once whatever the numbers say.
-	hp := KeyHash(row.Phone)
-	if line, dup := c.seen[hp]; dup {
-		return classification{kind: kindDuplicate, dupOf: int(line)}
-	}
-	if row.Key != row.Phone {
-		hk := KeyHash("id\x00" + row.Key)
-		if line, dup := c.seen[hk]; dup {
-			return classification{kind: kindDuplicate, dupOf: int(line)}
-		}
-		c.seen[hk] = int32(row.Line)
-	}
-	c.seen[hp] = int32(row.Line)
-
-	e := c.st.Lookup(row.Key)
-	switch {
-	case e.Live != nil:
-		return classification{kind: kindLive, entry: e}
-	case e.Status == "":
-		return classification{kind: kindDial, attempt: e.Attempts + 1, entry: e}
-	case !c.retry[e.Status] || e.Attempts >= c.cfg.MaxAttempts:
-		return classification{kind: kindDone, entry: e}
-	}
-	if c.cfg.RetryAfter > 0 {
-		if o, ok, _ := c.st.Outcome(row.Key); ok && c.cfg.Now().Before(o.FinishedAt.Add(c.cfg.RetryAfter)) {
-			return classification{kind: kindWait, entry: e}
-		}
-	}
-	return classification{kind: kindDial, attempt: e.Attempts + 1, entry: e}
-}
-
-// outcome is the results row's state for row; retryDue reports a row whose last outcome is
-// final but that a later run will dial again (--retry).
-func (c *classifier) outcome(row Row) (o Outcome, retryDue bool, err error) {
-	cl := c.classify(row)
-	switch cl.kind {
-	case kindInvalid:
-		return Outcome{Status: StatusInvalid, Error: row.Problem}, false, nil
-	case kindDuplicate:
-		return Outcome{Status: StatusDuplicate, Error: fmt.Sprintf("same contact as line %d", cl.dupOf)}, false, nil
-	}
-	o, ok, err := c.st.Outcome(row.Key)
-	if err != nil {
-		return Outcome{}, false, err
-	}
-	if lc := cl.entry.Live; lc != nil && (!ok || o.Status != StatusTimeout || o.Attempts != lc.Attempt) {
-		return Outcome{Status: StatusInFlight, ExecutionID: lc.ExecutionID, Attempts: lc.Attempt, DialedAt: lc.DialedAt}, false, nil
-	}
-	if !ok {
-		return Outcome{Status: StatusPending, Attempts: cl.entry.Attempts}, false, nil
-	}
-	return o, cl.kind == kindDial || cl.kind == kindWait, nil
 }
 
 // progress counts what the run has done, for progress bars and log lines.

@@ -36,7 +36,8 @@ type State struct {
 	written uint64
 	rows    map[uint64]rowState
 	live    map[uint64]*LiveCall
-	skipped int // undecodable lines seen when loading
+	spent   float64 // summed total_cost of every attempt's outcome
+	skipped int     // undecodable lines seen when loading
 
 	syncMu sync.Mutex
 	synced uint64
@@ -245,6 +246,7 @@ func (s *State) apply(rec record, off int64, n int) error {
 			return errors.New("final record without an outcome")
 		}
 		row.finalOff, row.finalLen, row.status = off, int32(n), statusCode(rec.Outcome.Status)
+		s.spent += rec.Outcome.Cost
 		if lc := s.live[h]; lc != nil && lc.Attempt == rec.Attempt {
 			if rec.Outcome.Status == StatusTimeout {
 				lc.ExecutionID = rec.Outcome.ExecutionID // still followed by the next run
@@ -401,6 +403,14 @@ func (s *State) Outcome(key string) (o Outcome, ok bool, err error) {
 		return Outcome{}, false, fmt.Errorf("state: %s: record at byte %d is unreadable", s.path, row.finalOff)
 	}
 	return *rec.Outcome, true, nil
+}
+
+// Spent is the summed total_cost of every outcome recorded, across runs: what the campaign has
+// cost so far.
+func (s *State) Spent() float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.spent
 }
 
 // Skipped is the number of undecodable lines passed over when the journal was loaded.

@@ -218,7 +218,7 @@ func (t *tracker) run(ctx context.Context, dispatchDone <-chan struct{}) error {
 			t.calls[c.id()] = &c
 			if c.nextCheck.Before(wake) {
 				wake = c.nextCheck
-				timer.Reset(max(time.Until(wake), time.Millisecond))
+				timer.Reset(max(wake.Sub(t.r.cfg.Now()), time.Millisecond))
 			}
 		case <-done:
 			done, t.draining = nil, true
@@ -495,6 +495,7 @@ func (t *tracker) finish(c *trackedCall, o Outcome) error {
 	if o.Status == string(dialer.StatusBalanceLow) {
 		t.r.haltWith("the wallet is too low to place calls (balance-low)")
 	}
+	t.r.checkSpend(t.st)
 	return nil
 }
 

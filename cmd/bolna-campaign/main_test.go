@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -289,8 +291,10 @@ func TestDryRun(t *testing.T) {
 			t.Errorf("body %d = %s (%v)", i, l, err)
 		}
 	}
-	if !strings.Contains(inv.stderr.String(), "10 to dial now, 1 invalid, 1 duplicates") {
-		t.Errorf("summary %q", inv.stderr.String())
+	for _, want := range []string{"12 rows read, 11 valid", "invalid              1  no country code", "duplicates           1", "to dial now         10"} {
+		if !strings.Contains(inv.stderr.String(), want) {
+			t.Errorf("summary %q lacks %q", inv.stderr.String(), want)
+		}
 	}
 	if entries, _ := os.ReadDir(filepath.Dir(input)); len(entries) != 1 {
 		t.Errorf("a dry run wrote files: %v", entries)
@@ -371,5 +375,73 @@ func TestSandboxManyFastCalls(t *testing.T) {
 	}
 	if rows := readRows(t, results); len(rows) != len(phones) {
 		t.Errorf("%d result rows, want %d", len(rows), len(phones))
+	}
+}
+
+// TestSamples loads every file in samples/: the contact list runs (TestSandbox), the
+// do-not-call list loads, and the bolna-campaign command lines of the crontab and the
+// Kubernetes job parse with the flags of run.
+func TestSamples(t *testing.T) {
+	t.Parallel()
+	entries, err := os.ReadDir("../../samples")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, e := range entries {
+		path := filepath.Join("../../samples", e.Name())
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case strings.Contains(e.Name(), ".results.csv"):
+			continue // written by a sandbox run, not a sample
+		case strings.HasSuffix(e.Name(), ".csv"):
+			l, err := campaign.NewLoader(strings.NewReader(string(data)), path, campaign.LoadOptions{})
+			if err != nil {
+				t.Errorf("%s: %v", path, err)
+				continue
+			}
+			for {
+				if _, err := l.Next(); err != nil {
+					break
+				}
+			}
+		case strings.HasSuffix(e.Name(), ".txt"):
+			if _, err := campaign.LoadSuppression(path, campaign.PhoneNormalizer{}); err != nil {
+				t.Errorf("%s: %v", path, err)
+			}
+		case e.Name() == "crontab", strings.HasSuffix(e.Name(), ".yaml"):
+			text := strings.ReplaceAll(string(data), ">-\n", "")
+			i := strings.Index(text, "bolna-campaign run ")
+			if i < 0 {
+				t.Errorf("%s: no bolna-campaign run command", path)
+				continue
+			}
+			cmdline := text[i+len("bolna-campaign run "):]
+			cmdline = cmdline[:strings.IndexAny(cmdline, ";>")]
+			var args []string
+			for _, f := range strings.Fields(cmdline) {
+				if strings.HasPrefix(f, "#") {
+					break
+				}
+				args = append(args, strings.Trim(f, `"`))
+			}
+			fs := flag.NewFlagSet("run", flag.ContinueOnError)
+			fs.SetOutput(io.Discard)
+			var o runOptions
+			o.flags(fs, func(string) string { return "" })
+			if err := fs.Parse(args); err != nil || fs.NArg() != 1 {
+				t.Errorf("%s: run %q: %v (args left %q)", path, args, err, fs.Args())
+			}
+		default:
+			t.Errorf("%s: no test loads this kind of sample", path)
+			continue
+		}
+		seen++
+	}
+	if seen < 4 {
+		t.Errorf("%d samples checked, want at least 4", seen)
 	}
 }

@@ -30,6 +30,15 @@ type runOptions struct {
 	maxAttempts, haltAfter              int
 	dryRun, sandbox, jsonOut            bool
 	input                               string
+
+	window, timezone, timezoneColumn, suppress, shard string
+	maxCost                                           float64
+
+	// parsed from the flags above
+	parsedWindow *campaign.Window
+	zone         *time.Location
+	parsedShard  campaign.Shard
+	suppression  *campaign.Suppression
 }
 
 func (o *runOptions) flags(fs *flag.FlagSet, getenv func(string) string) {
@@ -49,6 +58,12 @@ func (o *runOptions) flags(fs *flag.FlagSet, getenv func(string) string) {
 	fs.IntVar(&o.maxAttempts, "max-attempts", 0, "attempts per row including the first (default 1; 3 with --retry)")
 	fs.DurationVar(&o.retryAfter, "retry-after", 0, "wait at least this long after an attempt before re-dialling its row")
 	fs.IntVar(&o.haltAfter, "halt-after", campaign.DefaultHaltAfter, "stop placing calls after this many failed/error outcomes in a row (0: never)")
+	fs.StringVar(&o.window, "window", "", "calling hours in the contact's local time, e.g. 09:00-21:00; rows outside stay pending")
+	fs.StringVar(&o.timezone, "timezone", "", "IANA zone for --window (default: from the number, where it has one zone)")
+	fs.StringVar(&o.timezoneColumn, "timezone-column", "", "column with each contact's IANA zone for --window")
+	fs.StringVar(&o.suppress, "suppress", "", "do-not-call list: one number a line, or a CSV with a phone column")
+	fs.Float64Var(&o.maxCost, "max-cost", 0, "stop placing calls once the campaign's summed total_cost (Bolna's unit, cents) reaches this")
+	fs.StringVar(&o.shard, "shard", "", "take only shard K of N (K from 0 to N-1, e.g. 0/4); the concurrency is split N ways")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "no network: print each POST /call body as a JSON line, a summary on stderr")
 	fs.BoolVar(&o.sandbox, "sandbox", false, "run against an in-process fake Bolna (no key needed)")
 	fs.BoolVar(&o.jsonOut, "json", false, "print the final summary as one JSON object on stdout")
@@ -78,12 +93,22 @@ func (o *runOptions) validate(fs *flag.FlagSet) error {
 		return usageErrorf("run: one contacts file at a time (got %d)", len(args))
 	}
 	o.input = args[0]
-	if o.resultsPath == "" {
-		o.resultsPath = strings.TrimSuffix(o.input, filepath.Ext(o.input)) + ".results.csv"
-		if o.sandbox {
-			// never mixed up with a real campaign's results
-			o.resultsPath = strings.TrimSuffix(o.input, filepath.Ext(o.input)) + ".sandbox.results.csv"
+	if o.shard != "" {
+		shard, err := campaign.ParseShard(o.shard)
+		if err != nil {
+			return usageErrorf("run: --shard: %v", err)
 		}
+		o.parsedShard = shard
+	}
+	if o.resultsPath == "" {
+		base := strings.TrimSuffix(o.input, filepath.Ext(o.input))
+		if o.sandbox {
+			base += ".sandbox" // never mixed up with a real campaign's results
+		}
+		if o.parsedShard.N > 1 {
+			base += fmt.Sprintf(".shard-%d-of-%d", o.parsedShard.K, o.parsedShard.N)
+		}
+		o.resultsPath = base + ".results.csv"
 	}
 	if filepath.Clean(o.resultsPath) == filepath.Clean(o.input) {
 		return usageErrorf("run: --results must not be the contacts file itself")
@@ -108,6 +133,33 @@ func (o *runOptions) validate(fs *flag.FlagSet) error {
 		if !slices.Contains(retryable, s) {
 			return usageErrorf("run: --retry %q: not a status that can be retried (%s)", s, strings.Join(retryable, ", "))
 		}
+	}
+	if o.window != "" {
+		w, err := campaign.ParseWindow(o.window)
+		if err != nil {
+			return usageErrorf("run: --window: %v", err)
+		}
+		o.parsedWindow = &w
+	}
+	if o.timezone != "" {
+		zone, err := campaign.LoadZone(o.timezone)
+		if err != nil {
+			return usageErrorf("run: --timezone: %v", err)
+		}
+		o.zone = zone
+	}
+	if (o.timezone != "" || o.timezoneColumn != "") && o.window == "" {
+		return usageErrorf("run: --timezone and --timezone-column only apply with --window")
+	}
+	if o.maxCost < 0 {
+		return usageErrorf("run: --max-cost cannot be negative")
+	}
+	if o.suppress != "" {
+		s, err := campaign.LoadSuppression(o.suppress, campaign.PhoneNormalizer{Region: o.region})
+		if err != nil {
+			return err // an *InputError naming the file and line: exit 2
+		}
+		o.suppression = s
 	}
 	if !o.sandbox && o.agentID == "" {
 		return usageErrorf("run: --agent-id (or BOLNA_AGENT_ID) is required unless --sandbox")
@@ -154,7 +206,7 @@ func (o *runOptions) config(log func(string, ...any)) campaign.Config {
 	return campaign.Config{
 		AgentID:      o.agentID,
 		FromNumber:   o.from,
-		Load:         campaign.LoadOptions{PhoneColumn: o.phoneColumn, IDColumn: o.idColumn, Region: o.region},
+		Load:         campaign.LoadOptions{PhoneColumn: o.phoneColumn, IDColumn: o.idColumn, Region: o.region, TimezoneColumn: o.timezoneColumn},
 		Concurrency:  o.concurrency,
 		Reserve:      o.reserve,
 		Rate:         o.rate,
@@ -164,6 +216,11 @@ func (o *runOptions) config(log func(string, ...any)) campaign.Config {
 		MaxAttempts:  o.maxAttempts,
 		RetryAfter:   o.retryAfter,
 		HaltAfter:    o.haltAfter,
+		Window:       o.parsedWindow,
+		Zones:        &campaign.Zones{Default: o.zone},
+		Suppress:     o.suppression,
+		MaxCost:      o.maxCost,
+		Shard:        o.parsedShard,
 		Log:          log,
 	}
 }
@@ -314,19 +371,90 @@ func (o *runOptions) dryRunList(env Env, out *console, statePath string) error {
 	if err != nil {
 		return err
 	}
-	if o.jsonOut {
-		return json.NewEncoder(env.Stderr).Encode(plan)
+	acct := o.dryRunAccount(env)
+	concurrency := o.concurrency
+	if concurrency == 0 && acct != nil {
+		concurrency = max(1, acct.Concurrency.Max-acct.Concurrency.Current-o.reserve)
+		if o.parsedShard.N > 1 {
+			concurrency = max(1, (acct.Concurrency.Max-o.reserve)/o.parsedShard.N)
+		}
 	}
-	fmt.Fprintf(env.Stderr, "dry run: %d rows: %d to dial now, %d invalid, %d duplicates, %d done in earlier runs, %d in flight, %d retry later\n",
-		plan.Rows, plan.Dial, plan.Invalid, plan.Duplicates, plan.Done, plan.Live, plan.Waiting)
-	for _, reason := range sortedKeys(plan.Reasons) {
-		fmt.Fprintf(env.Stderr, "  invalid: %6d  %s\n", plan.Reasons[reason], reason)
+	estimate := time.Duration(0)
+	if concurrency > 0 {
+		waves := (plan.Dial + concurrency - 1) / concurrency
+		estimate = time.Duration(waves) * assumedCallTime
 	}
 	if o.rate > 0 {
-		fmt.Fprintf(env.Stderr, "  placing %d calls at %.3g a second takes at least %s\n", plan.Dial, o.rate,
-			(time.Duration(float64(plan.Dial)/o.rate) * time.Second).Round(time.Second))
+		estimate = max(estimate, time.Duration(float64(plan.Dial)/o.rate*float64(time.Second)))
+	}
+	if o.jsonOut {
+		return json.NewEncoder(env.Stderr).Encode(struct {
+			campaign.Plan
+			Concurrency int             `json:"concurrency,omitempty"`
+			EstimateSec float64         `json:"estimated_seconds,omitempty"`
+			Account     *dialer.Account `json:"account,omitempty"`
+		}{plan, concurrency, estimate.Seconds(), acct})
+	}
+	e := env.Stderr
+	fmt.Fprintf(e, "dry run: %d rows read, %d valid\n", plan.Rows, plan.Rows-plan.Invalid)
+	for _, reason := range sortedKeys(plan.Reasons) {
+		fmt.Fprintf(e, "  invalid        %7d  %s\n", plan.Reasons[reason], reason)
+	}
+	for _, line := range []struct {
+		name string
+		n    int
+	}{
+		{"duplicates", plan.Duplicates}, {"suppressed", plan.Suppressed}, {"outside window", plan.Outside},
+		{"done earlier", plan.Done}, {"in flight", plan.Live}, {"retry later", plan.Waiting}, {"to dial now", plan.Dial},
+	} {
+		fmt.Fprintf(e, "  %-14s %7d\n", line.name, line.n)
+	}
+	if acct != nil {
+		fmt.Fprintf(e, "account: wallet %.2f (about $%.2f), concurrency %d of %d in use\n",
+			float64(acct.Wallet), float64(acct.Wallet)/100, acct.Concurrency.Current, acct.Concurrency.Max)
+	}
+	switch {
+	case estimate > 0 && concurrency > 0:
+		fmt.Fprintf(e, "estimate: about %s at concurrency %d and %.3g calls a second, assuming %s a call\n",
+			estimate.Round(time.Second), concurrency, o.rate, assumedCallTime)
+	case estimate > 0:
+		fmt.Fprintf(e, "estimate: at least %s to place them at %.3g a second (pass --concurrency, or a key, for more)\n",
+			estimate.Round(time.Second), o.rate)
 	}
 	return nil
+}
+
+// assumedCallTime is the length of a call the dry run's estimate assumes: ringing, a short
+// conversation and the line dropping.
+const assumedCallTime = 2 * time.Minute
+
+// dryRunAccount reads the account for the dry run's estimate when a key is at hand: a read
+// that places nothing. Without a key, or when Bolna cannot be reached, the dry run goes on
+// without it.
+func (o *runOptions) dryRunAccount(env Env) *dialer.Account {
+	if o.sandbox {
+		opts, err := sandboxOptions(o.agentID, env.Getenv)
+		if err != nil {
+			return nil
+		}
+		return &dialer.Account{Wallet: dialer.Number(opts.Wallet), Concurrency: dialer.Concurrency{Max: opts.Concurrency}}
+	}
+	key := strings.TrimSpace(env.Getenv("BOLNA_API_KEY"))
+	if key == "" {
+		return nil
+	}
+	c, err := dialer.New(key, dialer.WithBaseURL(o.baseURL), dialer.WithBackoff(dialer.Backoff{Attempts: 1, Base: time.Second, Max: time.Second}))
+	if err != nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	acct, err := c.Account(ctx)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "bolna-campaign: the account could not be read (%v); the estimate assumes --concurrency\n", err)
+		return nil
+	}
+	return acct
 }
 
 // report prints the final summary: text on stderr, or JSON on stdout with --json.

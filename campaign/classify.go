@@ -1,0 +1,145 @@
+package campaign
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// kind is what a row needs.
+type kind int
+
+const (
+	kindOtherShard kind = iota // another shard's row: not this run's business
+	kindInvalid                // not a dialable row
+	kindDuplicate              // the same contact earlier in the list
+	kindSuppressed             // on the do-not-call list
+	kindDone                   // has its final outcome, no retry due
+	kindLive                   // dialled and not final: followed, never re-dialled
+	kindWait                   // a retry is due later (--retry-after)
+	kindOutside                // to dial, but outside calling hours now
+	kindDial                   // dial now
+)
+
+type classification struct {
+	kind    kind
+	attempt int            // for kindDial
+	dupOf   int            // for kindDuplicate: the line of the first occurrence
+	zone    *time.Location // the contact's zone, when a calling window applies
+	entry   Entry
+}
+
+// classifier decides what each row needs, identically in every pass over the list.
+type classifier struct {
+	cfg   *Config
+	st    *State
+	retry map[string]bool
+	seen  map[uint64]int32 // hash of phone and of id → first line
+}
+
+func newClassifier(cfg *Config, st *State) *classifier {
+	retry := map[string]bool{}
+	for _, s := range cfg.Retry {
+		retry[s] = true
+	}
+	return &classifier{cfg: cfg, st: st, retry: retry, seen: map[uint64]int32{}}
+}
+
+// classify decides what row needs now. Its error is a problem of the whole run (a contact
+// whose time zone cannot be told), reported before anything is dialled.
+func (c *classifier) classify(row Row) (classification, error) {
+	if !c.cfg.Shard.Has(row.Key, row.Line) {
+		return classification{kind: kindOtherShard}, nil
+	}
+	if row.Problem != "" {
+		return classification{kind: kindInvalid}, nil
+	}
+	// One person is one number: a number appears once per run whatever the ids say, and an
+	// id appears once whatever the numbers say.
+	hp := KeyHash(row.Phone)
+	if line, dup := c.seen[hp]; dup {
+		return classification{kind: kindDuplicate, dupOf: int(line)}, nil
+	}
+	if row.Key != row.Phone {
+		hk := KeyHash("id\x00" + row.Key)
+		if line, dup := c.seen[hk]; dup {
+			return classification{kind: kindDuplicate, dupOf: int(line)}, nil
+		}
+		c.seen[hk] = int32(row.Line)
+	}
+	c.seen[hp] = int32(row.Line)
+
+	e := c.st.Lookup(row.Key)
+	switch {
+	case e.Live != nil:
+		return classification{kind: kindLive, entry: e}, nil
+	case c.cfg.Suppress.Contains(row.Phone) && e.Status == "":
+		return classification{kind: kindSuppressed, entry: e}, nil
+	case c.cfg.Suppress.Contains(row.Phone):
+		return classification{kind: kindDone, entry: e}, nil // its outcome stands; never dialled again
+	case e.Status != "" && (!c.retry[e.Status] || e.Attempts >= c.cfg.MaxAttempts):
+		return classification{kind: kindDone, entry: e}, nil
+	}
+	if e.Status != "" && c.cfg.RetryAfter > 0 {
+		if o, ok, _ := c.st.Outcome(row.Key); ok && c.cfg.Now().Before(o.FinishedAt.Add(c.cfg.RetryAfter)) {
+			return classification{kind: kindWait, entry: e}, nil
+		}
+	}
+	cl := classification{kind: kindDial, attempt: e.Attempts + 1, entry: e}
+	if c.cfg.Window != nil {
+		zone, err := c.cfg.Zones.For(row.Phone, row.Zone)
+		var zerr *ZoneError
+		switch {
+		case errors.As(err, &zerr):
+			return cl, &InputError{File: "", Line: row.Line, Err: err}
+		case err != nil:
+			row.Problem = err.Error()
+			return classification{kind: kindInvalid}, nil
+		}
+		cl.zone = zone
+		if !c.cfg.Window.Contains(c.cfg.Now().In(zone)) {
+			cl.kind = kindOutside
+		}
+	}
+	return cl, nil
+}
+
+// outcome is the results row's state for row; retryDue reports a row whose last outcome is
+// final but that a later run will dial again (--retry); write is false for another shard's
+// rows.
+func (c *classifier) outcome(row Row) (o Outcome, retryDue, write bool, err error) {
+	cl, err := c.classify(row)
+	if err != nil {
+		return Outcome{}, false, false, err
+	}
+	switch cl.kind {
+	case kindOtherShard:
+		return Outcome{}, false, false, nil
+	case kindInvalid:
+		problem := row.Problem
+		if problem == "" && c.cfg.Window != nil { // a bad zone name in the row's zone column
+			_, zerr := c.cfg.Zones.For(row.Phone, row.Zone)
+			problem = zerr.Error()
+		}
+		return Outcome{Status: StatusInvalid, Error: problem}, false, true, nil
+	case kindDuplicate:
+		return Outcome{Status: StatusDuplicate, Error: fmt.Sprintf("same contact as line %d", cl.dupOf)}, false, true, nil
+	case kindSuppressed:
+		return Outcome{Status: StatusSuppressed, Error: "on the do-not-call list"}, false, true, nil
+	}
+	o, ok, err := c.st.Outcome(row.Key)
+	if err != nil {
+		return Outcome{}, false, false, err
+	}
+	if lc := cl.entry.Live; lc != nil && (!ok || o.Status != StatusTimeout || o.Attempts != lc.Attempt) {
+		return Outcome{Status: StatusInFlight, ExecutionID: lc.ExecutionID, Attempts: lc.Attempt, DialedAt: lc.DialedAt}, false, true, nil
+	}
+	if !ok {
+		o = Outcome{Status: StatusPending, Attempts: cl.entry.Attempts}
+		if cl.kind == kindOutside {
+			o.Error = fmt.Sprintf("outside calling hours %s (%s)", c.cfg.Window, cl.zone)
+		}
+		return o, false, true, nil
+	}
+	return o, cl.kind == kindDial || cl.kind == kindWait || cl.kind == kindOutside, true, nil
+}

@@ -1,0 +1,288 @@
+package campaign_test
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
+)
+
+func TestWindow(t *testing.T) {
+	t.Parallel()
+	ny, _ := time.LoadLocation("America/New_York")
+	kolkata, _ := time.LoadLocation("Asia/Kolkata")
+	tests := []struct {
+		window string
+		at     time.Time // read in its own location
+		want   bool
+	}{
+		{"09:00-21:00", time.Date(2026, 12, 1, 9, 0, 0, 0, kolkata), true},
+		{"09:00-21:00", time.Date(2026, 12, 1, 8, 59, 0, 0, kolkata), false},
+		{"09:00-21:00", time.Date(2026, 12, 1, 21, 0, 0, 0, kolkata), false}, // the end is exclusive
+		{"21:00-08:00", time.Date(2026, 12, 1, 23, 30, 0, 0, kolkata), true}, // across midnight
+		{"21:00-08:00", time.Date(2026, 12, 1, 7, 59, 0, 0, kolkata), true},
+		{"21:00-08:00", time.Date(2026, 12, 1, 12, 0, 0, 0, kolkata), false},
+		{"00:00-24:00", time.Date(2026, 12, 1, 3, 0, 0, 0, kolkata), true},
+		// DST starts in New York on 2026-03-08 at 02:00: 13:30 UTC is 08:30 the day before and
+		// 09:30 on the day.
+		{"09:00-17:00", time.Date(2026, 3, 7, 13, 30, 0, 0, time.UTC).In(ny), false},
+		{"09:00-17:00", time.Date(2026, 3, 8, 13, 30, 0, 0, time.UTC).In(ny), true},
+		// and ends on 2026-11-01: 13:30 UTC is 09:30 the day before and 08:30 on the day.
+		{"09:00-17:00", time.Date(2026, 10, 31, 13, 30, 0, 0, time.UTC).In(ny), true},
+		{"09:00-17:00", time.Date(2026, 11, 1, 13, 30, 0, 0, time.UTC).In(ny), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.window+"@"+tt.at.Format(time.RFC3339), func(t *testing.T) {
+			t.Parallel()
+			w, err := campaign.ParseWindow(tt.window)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := w.Contains(tt.at); got != tt.want {
+				t.Errorf("%s.Contains(%s) = %v, want %v", w, tt.at, got, tt.want)
+			}
+		})
+	}
+	for _, bad := range []string{"", "9-5", "09:00", "25:00-26:00", "09:00-09:00", "09:60-10:00", "9:0-10:00"} {
+		if _, err := campaign.ParseWindow(bad); err == nil {
+			t.Errorf("ParseWindow(%q) succeeded, want an error", bad)
+		}
+	}
+}
+
+func TestZones(t *testing.T) {
+	t.Parallel()
+	london, _ := time.LoadLocation("Europe/London")
+	tests := []struct {
+		name, phone, column string
+		def                 *time.Location
+		want                string
+		zoneErr             bool
+		rowErr              bool
+	}{
+		{name: "india has one zone", phone: "+919876543210", want: "Asia/Calcutta"}, // libphonenumber's name for Asia/Kolkata
+		{name: "area code narrows the US", phone: "+14155550123", want: "America/Los_Angeles"},
+		{name: "toll-free spans a continent", phone: "+18005550199", zoneErr: true},
+		{name: "default wins over the number", phone: "+18005550199", def: london, want: "Europe/London"},
+		{name: "column wins over all", phone: "+919876543210", column: "America/New_York", def: london, want: "America/New_York"},
+		{name: "bad column value", phone: "+919876543210", column: "Mars/Olympus", rowErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			z := &campaign.Zones{Default: tt.def}
+			loc, err := z.For(tt.phone, tt.column)
+			var zerr *campaign.ZoneError
+			switch {
+			case tt.zoneErr:
+				if !errors.As(err, &zerr) {
+					t.Errorf("For(%s) error = %v, want *ZoneError", tt.phone, err)
+				}
+			case tt.rowErr:
+				if err == nil || errors.As(err, &zerr) {
+					t.Errorf("For(%s, %q) error = %v, want a row error", tt.phone, tt.column, err)
+				}
+			case err != nil || loc.String() != tt.want:
+				t.Errorf("For(%s, %q) = %v, %v; want %s", tt.phone, tt.column, loc, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestSuppression(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(body), 0o600)
+		return p
+	}
+	plain := write("dnc.txt", "# do not call\n+91 98765 43210\n\n09812345678\n")
+	s, err := campaign.LoadSuppression(plain, campaign.PhoneNormalizer{Region: "IN"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Contains("+919876543210") || !s.Contains("+919812345678") || s.Contains("+919999999999") || s.Len() != 2 {
+		t.Errorf("plain list: %d numbers, contains %v %v", s.Len(), s.Contains("+919876543210"), s.Contains("+919812345678"))
+	}
+	csvList := write("dnc.csv", "\ufeffName,Mobile\nAsha,+919876543210\n")
+	if s, err := campaign.LoadSuppression(csvList, campaign.PhoneNormalizer{}); err != nil || !s.Contains("+919876543210") {
+		t.Errorf("CSV list: %v, %v", s, err)
+	}
+	bad := write("bad.txt", "+919876543210\nnot a number\n")
+	_, err = campaign.LoadSuppression(bad, campaign.PhoneNormalizer{})
+	var ie *campaign.InputError
+	if !errors.As(err, &ie) || ie.Line != 2 {
+		t.Errorf("bad line: error = %v, want an InputError on line 2", err)
+	}
+}
+
+func TestShard(t *testing.T) {
+	t.Parallel()
+	for _, bad := range []string{"4/4", "-1/4", "1/0", "a/b", "1"} {
+		if _, err := campaign.ParseShard(bad); err == nil {
+			t.Errorf("ParseShard(%q) succeeded", bad)
+		}
+	}
+	shards := make([]campaign.Shard, 4)
+	for k := range shards {
+		shards[k], _ = campaign.ParseShard(fmt.Sprintf("%d/4", k))
+	}
+	counts := make([]int, 4)
+	for i := range 4000 {
+		key := fmt.Sprintf("+9198%08d", i)
+		in := 0
+		for k, s := range shards {
+			if s.Has(key, i) {
+				in++
+				counts[k]++
+			}
+		}
+		if in != 1 {
+			t.Fatalf("%s is in %d shards, want exactly 1", key, in)
+		}
+	}
+	for k, n := range counts {
+		if n < 800 || n > 1200 {
+			t.Errorf("shard %d has %d of 4000 rows, want about 1000", k, n)
+		}
+	}
+}
+
+// TestRunOpsControls: a list mixing time zones, a do-not-call list and a window, at a moment
+// (from an injected clock) when some zones are inside calling hours and some are not.
+func TestRunOpsControls(t *testing.T) {
+	t.Parallel()
+	srv := bolnatest.NewServer(bolnatest.Options{Timing: fast})
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	input := filepath.Join(dir, "contacts.csv")
+	rows := []string{
+		"phone,name,tz",
+		"+919876543210,India 1,",               // Asia/Kolkata: 15:30 → inside
+		"+919876543211,India 2,",               // inside, but on the do-not-call list
+		"+14155550123,California,",             // America/Los_Angeles: 02:00 → outside
+		"+442079460958,London,",                // Europe/London: 10:00 → inside
+		"+18005550199,Toll-free,Europe/Moscow", // several zones, but the column says: 13:00 → inside
+		"+14155550124,Night owl,Asia/Tokyo",    // the column wins: 19:00 → inside
+		"+919876543212,India 3,Mars/Olympus",   // a bad zone in the column: invalid
+	}
+	os.WriteFile(input, []byte(strings.Join(rows, "\n")+"\n"), 0o600)
+	dnc := filepath.Join(dir, "dnc.txt")
+	os.WriteFile(dnc, []byte("+919876543211\n"), 0o600)
+	supp, err := campaign.LoadSuppression(dnc, campaign.PhoneNormalizer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	window, _ := campaign.ParseWindow("09:00-21:00")
+	tc := &testCampaign{srv: srv, input: input, results: filepath.Join(dir, "contacts.results.csv")}
+	clockAt := func(hourUTC int) func() time.Time {
+		offset := time.Until(time.Date(2026, 12, 1, hourUTC, 0, 0, 0, time.UTC))
+		return func() time.Time { return time.Now().Add(offset) }
+	}
+	cfg := baseConfig()
+	cfg.Load.TimezoneColumn = "tz"
+	cfg.Window, cfg.Suppress, cfg.Now = &window, supp, clockAt(10)
+
+	summary, err, results := tc.run(t, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"completed|no-answer|busy|failed", "suppressed", "pending", "completed|no-answer|busy|failed",
+		"completed|no-answer|busy|failed", "completed|no-answer|busy|failed", "invalid"}
+	for i, row := range results {
+		if !strings.Contains(want[i], row.Outcome.Status) {
+			t.Errorf("%s: %s (%s), want %s", row.Input["name"], row.Outcome.Status, row.Outcome.Error, want[i])
+		}
+	}
+	if !strings.Contains(results[2].Outcome.Error, "outside calling hours 09:00-21:00 (America/Los_Angeles)") {
+		t.Errorf("California row error %q, want the window and zone", results[2].Outcome.Error)
+	}
+	if summary.Unfinished() != 1 {
+		t.Errorf("unfinished = %d, want 1 (the row outside the window)", summary.Unfinished())
+	}
+	dials := countPhones(srv)
+	if len(dials) != 4 || dials["+919876543211"] != 0 || dials["+14155550123"] != 0 {
+		t.Errorf("dialled %v, want the 4 rows inside the window and not suppressed", dials)
+	}
+
+	// Eight hours later California is inside and India outside: the rerun dials California only.
+	cfg.Now = clockAt(18)
+	summary, err, _ = tc.run(t, cfg, nil)
+	if err != nil || summary.Dialled != 1 || countPhones(srv)["+14155550123"] != 1 {
+		t.Errorf("rerun: %+v, %v; want only California dialled", summary, err)
+	}
+
+	// Without the zone column, a fresh campaign refuses to start: the toll-free number could be
+	// anywhere in North America.
+	cfg.Load.TimezoneColumn = ""
+	tc.results = filepath.Join(dir, "fresh.results.csv")
+	_, err, _ = tc.run(t, cfg, nil)
+	var ie *campaign.InputError
+	if !errors.As(err, &ie) || ie.Line != 6 || !strings.Contains(err.Error(), "--timezone") {
+		t.Errorf("no zone for a multi-zone number: error = %v, want an InputError for line 6", err)
+	}
+}
+
+func countPhones(srv *bolnatest.Server) map[string]int {
+	n := map[string]int{}
+	for _, p := range srv.Placements() {
+		n[p.Phone]++
+	}
+	return n
+}
+
+func TestRunSpendCap(t *testing.T) {
+	t.Parallel()
+	tc := newCampaign(t, bolnatest.Options{Concurrency: 1, Outcome: func(string) bolnatest.Outcome {
+		return bolnatest.Outcome{Status: "completed", Talk: 60 * time.Second} // 1 + 60×0.15 = 10 cents each
+	}, TimeScale: 0.001}, 10)
+	cfg := baseConfig()
+	cfg.MaxCost = 25
+	summary, err, _ := tc.run(t, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The third call's cost reaches the cap; a fourth may already be placed when the third's
+	// line drops (its slot is free before its cost is known).
+	if got := len(tc.srv.Placements()); got < 3 || got > 4 || summary.Halted == "" || summary.ByStatus[campaign.StatusPending] != 10-got {
+		t.Errorf("placed %d, summary %+v; want 3 or 4 calls (30 cents ≥ 25) then a halt with the rest pending", got, summary)
+	}
+	// The cap holds across runs: the spend so far counts.
+	summary, _, _ = tc.run(t, cfg, nil)
+	if summary.Dialled != 0 || summary.Halted == "" {
+		t.Errorf("rerun dialled %d, want 0 with the cap reached", summary.Dialled)
+	}
+}
+
+func TestRunShards(t *testing.T) {
+	t.Parallel()
+	srv := bolnatest.NewServer(bolnatest.Options{Timing: fast, Concurrency: 8})
+	t.Cleanup(srv.Close)
+	base := newCampaign(t, bolnatest.Options{}, 40)
+	total := 0
+	for k := range 3 {
+		shard, _ := campaign.ParseShard(fmt.Sprintf("%d/3", k))
+		tc := &testCampaign{srv: srv, input: base.input, results: filepath.Join(t.TempDir(), "r.csv")}
+		cfg := baseConfig()
+		cfg.Shard = shard
+		summary, err, rows := tc.run(t, cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if summary.Concurrency != 8/3 {
+			t.Errorf("shard %d concurrency %d, want the account's 8 split three ways", k, summary.Concurrency)
+		}
+		total += len(rows)
+	}
+	if total != 40 {
+		t.Errorf("shards wrote %d rows in all, want 40", total)
+	}
+	checkDialled(t, srv, base.phones, 1)
+}
