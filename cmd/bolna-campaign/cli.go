@@ -23,6 +23,7 @@ const usage = `bolna-campaign runs outbound AI phone-call campaigns on the Bolna
 
 Usage:
   bolna-campaign run [flags] CONTACTS.csv     place calls, follow them, write results
+  bolna-campaign report [flags] RESULTS.csv…  summarise one or more results files
   bolna-campaign sim [flags]                  serve the fake Bolna API on loopback
   bolna-campaign version
 
@@ -42,6 +43,8 @@ func Main(args []string, env Env) int {
 	switch args[0] {
 	case "run":
 		return runCommand(args[1:], env)
+	case "report":
+		return reportCommand(args[1:], env)
 	case "sim":
 		return simCommand(args[1:], env)
 	case "version", "-version", "--version":

@@ -5,6 +5,7 @@
 // Usage:
 //
 //	bolna-campaign run [flags] CONTACTS.csv     place calls, follow them, write results
+//	bolna-campaign report [flags] RESULTS.csv…  summarise one or more results files
 //	bolna-campaign sim [flags]                  serve the fake Bolna API on loopback
 //	bolna-campaign version
 //

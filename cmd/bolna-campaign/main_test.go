@@ -397,6 +397,10 @@ func TestSamples(t *testing.T) {
 		switch {
 		case strings.Contains(e.Name(), ".results.csv"):
 			continue // written by a sandbox run, not a sample
+		case strings.HasSuffix(e.Name(), "-results.csv"):
+			if _, err := results.ReadReport(path); err != nil {
+				t.Errorf("%s: %v", path, err)
+			}
 		case strings.HasSuffix(e.Name(), ".csv"):
 			l, err := campaign.NewLoader(strings.NewReader(string(data)), path, campaign.LoadOptions{})
 			if err != nil {
@@ -443,5 +447,31 @@ func TestSamples(t *testing.T) {
 	}
 	if seen < 4 {
 		t.Errorf("%d samples checked, want at least 4", seen)
+	}
+}
+
+func TestReportCommand(t *testing.T) {
+	t.Parallel()
+	page := filepath.Join(t.TempDir(), "report.html")
+	inv := newInvocation(nil)
+	if code := inv.run("report", "--html", page, "../../samples/example-results.csv", "../../samples/example-results.csv"); code != exitOK {
+		t.Fatalf("exit %d; stderr:\n%s", code, inv.stderr.String())
+	}
+	if !strings.Contains(inv.stdout.String(), "44 rows from") {
+		t.Errorf("two copies of a 22-row file should merge into 44 rows:\n%s", inv.stdout.String())
+	}
+	if info, err := os.Stat(page); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("HTML report: %v, mode %v; want a 0600 file", err, info)
+	}
+	inv = newInvocation(nil)
+	if code := inv.run("report", "--json", "../../samples/example-results.csv"); code != exitOK {
+		t.Fatalf("--json exit %d", code)
+	}
+	var r results.Report
+	if err := json.Unmarshal([]byte(inv.stdout.String()), &r); err != nil || r.Rows != 22 {
+		t.Errorf("--json: %v, rows %d", err, r.Rows)
+	}
+	if code := newInvocation(nil).run("report", "../../samples/contacts.csv"); code != exitUsage {
+		t.Errorf("report of a contact list: exit %d, want 2 (not a results file)", code)
 	}
 }

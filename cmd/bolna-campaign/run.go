@@ -457,19 +457,24 @@ func (o *runOptions) dryRunAccount(env Env) *dialer.Account {
 	return acct
 }
 
-// report prints the final summary: text on stderr, or JSON on stdout with --json.
+// report prints the final summary, with the numbers of `report` for the results file: text
+// on stderr, or JSON on stdout with --json.
 func (o *runOptions) report(env Env, s *campaign.Summary) {
+	rep, err := results.ReadReport(o.resultsPath)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "bolna-campaign: reading the results back: %v\n", err)
+	}
 	if o.jsonOut {
 		json.NewEncoder(env.Stdout).Encode(struct {
 			*campaign.Summary
-			Results string `json:"results"`
-		}{s, o.resultsPath})
+			Results string          `json:"results"`
+			Report  *results.Report `json:"report,omitempty"`
+		}{s, o.resultsPath, rep})
 		return
 	}
-	fmt.Fprintf(env.Stderr, "\n%d rows, %d dialled this run at concurrency %d, in %s\n", s.Rows, s.Dialled, s.Concurrency, s.Elapsed.Round(100*time.Millisecond))
-	for _, status := range campaign.SortedStatuses(s.ByStatus) {
-		n := s.ByStatus[status]
-		fmt.Fprintf(env.Stderr, "  %-12s %6d  %5.1f%%\n", status, n, 100*float64(n)/float64(max(s.Rows, 1)))
+	fmt.Fprintf(env.Stderr, "\n%d dialled this run at concurrency %d, in %s\n", s.Dialled, s.Concurrency, s.Elapsed.Round(100*time.Millisecond))
+	if rep != nil {
+		rep.WriteText(env.Stderr)
 	}
 	if s.Halted != "" {
 		fmt.Fprintf(env.Stderr, "halted: %s\n", s.Halted)

@@ -1,0 +1,201 @@
+package results
+
+import (
+	_ "embed"
+	"fmt"
+	"html/template"
+	"io"
+	"math"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// WriteText writes the report as a terminal table.
+func (r *Report) WriteText(w io.Writer) error {
+	fmt.Fprintf(w, "%d rows from %s\n\n", r.Rows, strings.Join(r.Files, ", "))
+	fmt.Fprintf(w, "  %-12s %8s %7s\n", "status", "rows", "share")
+	for _, s := range r.Statuses() {
+		fmt.Fprintf(w, "  %-12s %8d %6.1f%%\n", oneLine(s, 12), r.ByStatus[s], pct(r.ByStatus[s], r.Rows))
+	}
+	fmt.Fprintln(w)
+	kv := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(kv, "dialled\t%d rows, %d calls (%.2f attempts a row)\n", r.Dialled, r.Attempts, r.MeanAttempts)
+	fmt.Fprintf(kv, "answered\t%d (%.1f%% of dialled rows)\n", r.Answered, 100*r.AnswerRate)
+	fmt.Fprintf(kv, "talk time\t%s in all, %s mean, p50 %s, p95 %s\n",
+		seconds(r.TotalDuration), seconds(r.MeanDuration), seconds(r.P50Duration), seconds(r.P95Duration))
+	fmt.Fprintf(kv, "cost\t%.2f in all, %.2f a dialled row (Bolna's unit, cents)\n", r.TotalCost, r.MeanCost)
+	kv.Flush()
+	if keys := r.ExtractedKeys(); len(keys) > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "extracted data (top values):")
+		for _, k := range keys {
+			var parts []string
+			for _, vc := range r.Top(k, 3) {
+				parts = append(parts, fmt.Sprintf("%s %.0f%%", oneLine(vc.Value, 40), 100*vc.Share))
+			}
+			fmt.Fprintf(w, "  %s: %s\n", oneLine(k, 40), strings.Join(parts, ", "))
+		}
+	}
+	if r.ChaseTotal > 0 {
+		fmt.Fprintf(w, "\n%d rows to chase (no-answer, busy, failed): bolna-campaign report --html shows them\n", r.ChaseTotal)
+	}
+	return nil
+}
+
+func pct(n, of int) float64 {
+	if of == 0 {
+		return 0
+	}
+	return 100 * float64(n) / float64(of)
+}
+
+func seconds(s float64) string {
+	return (time.Duration(s * float64(time.Second))).Round(time.Second).String()
+}
+
+// oneLine keeps a value on one line of a terminal, without control characters.
+func oneLine(s string, n int) string {
+	s = strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
+}
+
+//go:embed report.html.tmpl
+var htmlTemplate string
+
+var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
+	"pct":     pct,
+	"seconds": seconds,
+	"percent": func(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) },
+	"cost":    func(f float64) string { return fmt.Sprintf("%.2f", f) },
+}).Parse(htmlTemplate))
+
+// bar is one bar of an SVG bar chart.
+type bar struct {
+	Label string
+	Value string
+	Y     int
+	Width float64
+	Color string
+}
+
+// statusColors colour outcomes alike in every chart.
+var statusColors = map[string]string{
+	"completed": "#2e7d32", "no-answer": "#f9a825", "busy": "#ef6c00", "failed": "#c62828", "error": "#8e24aa",
+	"canceled": "#6d4c41", "stopped": "#6d4c41", "balance-low": "#ad1457", "timeout": "#546e7a", "unknown": "#37474f",
+	"in-flight": "#0277bd", "pending": "#90a4ae", "invalid": "#bdbdbd", "duplicate": "#bdbdbd", "suppressed": "#757575",
+}
+
+func color(status string) string {
+	if c, ok := statusColors[status]; ok {
+		return c
+	}
+	return "#607d8b"
+}
+
+const barHeight, barGap, chartWidth = 18, 6, 360.0
+
+// chart is a horizontal bar chart drawn as inline SVG.
+type chart struct {
+	Title  string
+	Bars   []bar
+	Height int
+}
+
+func newChart(title string, labels []string, values []float64, text func(int) string, colors func(int) string) chart {
+	b := bars(labels, values, text, colors)
+	return chart{Title: title, Bars: b, Height: max(len(b)*(barHeight+barGap), barHeight)}
+}
+
+func bars(labels []string, values []float64, text func(int) string, colors func(int) string) []bar {
+	top := 0.0
+	for _, v := range values {
+		top = math.Max(top, v)
+	}
+	out := make([]bar, len(labels))
+	for i := range labels {
+		w := 0.0
+		if top > 0 {
+			w = chartWidth * values[i] / top
+		}
+		out[i] = bar{Label: labels[i], Value: text(i), Y: i * (barHeight + barGap), Width: w, Color: colors(i)}
+	}
+	return out
+}
+
+// attemptRow is one line of the outcomes-by-attempt table.
+type attemptRow struct {
+	Attempts int
+	Cells    []int
+	Total    int
+}
+
+// WriteHTML writes the report as one self-contained page: inline CSS and SVG charts, no
+// scripts, no external assets. Every value from the results files is escaped.
+func (r *Report) WriteHTML(w io.Writer, generated time.Time) error {
+	statuses := r.Statuses()
+	counts := make([]float64, len(statuses))
+	costs := make([]float64, len(statuses))
+	for i, s := range statuses {
+		counts[i], costs[i] = float64(r.ByStatus[s]), r.CostByStatus[s]
+	}
+	hist := make([]float64, len(r.DurationBuckets))
+	for i, n := range r.DurationBuckets {
+		hist[i] = float64(n)
+	}
+	var dialledStatuses []string
+	for _, s := range statuses {
+		for _, byStatus := range r.ByAttempt {
+			if byStatus[s] > 0 {
+				dialledStatuses = append(dialledStatuses, s)
+				break
+			}
+		}
+	}
+	var attempts []attemptRow
+	for a := 0; a <= 20; a++ {
+		byStatus, ok := r.ByAttempt[a]
+		if !ok {
+			continue
+		}
+		row := attemptRow{Attempts: a}
+		for _, s := range dialledStatuses {
+			row.Cells = append(row.Cells, byStatus[s])
+			row.Total += byStatus[s]
+		}
+		attempts = append(attempts, row)
+	}
+	type extracted struct {
+		Key    string
+		Values []ValueCount
+	}
+	var ex []extracted
+	for _, k := range r.ExtractedKeys() {
+		ex = append(ex, extracted{Key: k, Values: r.Top(k, 5)})
+	}
+	data := map[string]any{
+		"R":         r,
+		"Generated": generated.UTC().Format(time.RFC3339),
+		"Statuses":  statuses,
+		"Outcomes": newChart("Outcomes", statuses, counts, func(i int) string {
+			return fmt.Sprintf("%d (%.1f%%)", r.ByStatus[statuses[i]], pct(r.ByStatus[statuses[i]], r.Rows))
+		}, func(i int) string { return color(statuses[i]) }),
+		"Costs": newChart("Cost by status", statuses, costs, func(i int) string { return fmt.Sprintf("%.2f", costs[i]) },
+			func(i int) string { return color(statuses[i]) }),
+		"Histogram": newChart("Talk time of answered calls", DurationBucketLabels, hist,
+			func(i int) string { return fmt.Sprint(r.DurationBuckets[i]) }, func(int) string { return "#2e7d32" }),
+		"AttemptCols": dialledStatuses,
+		"Attempts":    attempts,
+		"Extracted":   ex,
+		"ChaseMore":   r.ChaseTotal - len(r.Chase),
+	}
+	return reportTemplate.Execute(w, data)
+}

@@ -1,0 +1,245 @@
+package results
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/bolna-campaign/bolna-campaign/campaign"
+)
+
+// MaxChase bounds the rows to chase a report lists; the results files have them all.
+const MaxChase = 1000
+
+// chaseStatuses are the outcomes worth another try by hand.
+var chaseStatuses = []string{"no-answer", "busy", "failed"}
+
+// Report is what a campaign's results add up to. Build it with [NewReport] and [Report.Add],
+// or [ReadReport].
+type Report struct {
+	Files    []string       `json:"files"`
+	Rows     int            `json:"rows"`
+	ByStatus map[string]int `json:"by_status"`
+
+	Dialled    int     `json:"dialled"`     // rows with a call placed
+	Answered   int     `json:"answered"`    // completed with a conversation (duration > 0)
+	AnswerRate float64 `json:"answer_rate"` // Answered / Dialled
+
+	Attempts     int                    `json:"attempts"` // calls placed, retries included
+	MeanAttempts float64                `json:"mean_attempts"`
+	ByAttempt    map[int]map[string]int `json:"by_attempt"` // attempts → status → rows
+
+	TotalDuration float64 `json:"total_duration_s"`
+	MeanDuration  float64 `json:"mean_duration_s"` // over answered calls
+	P50Duration   float64 `json:"p50_duration_s"`
+	P95Duration   float64 `json:"p95_duration_s"`
+	// DurationBuckets counts answered calls by duration: [0,15), [15,30), [30,60), [60,120),
+	// [120,300), [300,∞) seconds.
+	DurationBuckets []int `json:"duration_buckets"`
+
+	TotalCost    float64            `json:"total_cost"`
+	MeanCost     float64            `json:"mean_cost"` // per dialled row
+	CostByStatus map[string]float64 `json:"cost_by_status"`
+
+	// Extracted counts the values of each extracted_data key (top values only, see Top).
+	Extracted map[string]map[string]int `json:"extracted"`
+
+	Chase      []Chase `json:"chase"`       // rows to chase, at most MaxChase
+	ChaseTotal int     `json:"chase_total"` // all of them
+
+	durations []float64
+}
+
+// DurationBucketLabels name Report.DurationBuckets.
+var DurationBucketLabels = []string{"<15s", "15-30s", "30-60s", "1-2m", "2-5m", "5m+"}
+
+var bucketEdges = []float64{15, 30, 60, 120, 300}
+
+// Chase is a row worth another try: not answered, busy or failed.
+type Chase struct {
+	File     string `json:"file"`
+	Line     int    `json:"line"`
+	Phone    string `json:"phone"`
+	Name     string `json:"name,omitempty"`
+	Status   string `json:"status"`
+	Attempts int    `json:"attempts"`
+	Error    string `json:"error,omitempty"`
+}
+
+// NewReport returns an empty report.
+func NewReport() *Report {
+	return &Report{
+		ByStatus: map[string]int{}, ByAttempt: map[int]map[string]int{}, CostByStatus: map[string]float64{},
+		Extracted: map[string]map[string]int{}, DurationBuckets: make([]int, len(DurationBucketLabels)),
+	}
+}
+
+// ReadReport reads and merges results files (the shards of one campaign, say).
+func ReadReport(paths ...string) (*Report, error) {
+	r := NewReport()
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			return nil, fmt.Errorf("results: %w", err)
+		}
+		err = r.AddFile(f, p)
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	r.Finish()
+	return r, nil
+}
+
+// AddFile adds every row of one results file.
+func (r *Report) AddFile(rd io.Reader, name string) error {
+	r.Files = append(r.Files, name)
+	return Read(rd, name, func(row Row) error {
+		r.Add(name, row)
+		return nil
+	})
+}
+
+// Add counts one row.
+func (r *Report) Add(file string, row Row) {
+	o := row.Outcome
+	r.Rows++
+	r.ByStatus[o.Status]++
+	if o.ExecutionID != "" || o.Attempts > 0 {
+		r.Dialled++
+		r.Attempts += o.Attempts
+		if r.ByAttempt[o.Attempts] == nil {
+			r.ByAttempt[o.Attempts] = map[string]int{}
+		}
+		r.ByAttempt[o.Attempts][o.Status]++
+	}
+	r.TotalCost += o.Cost
+	r.CostByStatus[o.Status] += o.Cost
+	if o.Status == "completed" && o.Duration > 0 {
+		r.Answered++
+		r.TotalDuration += o.Duration
+		r.durations = append(r.durations, o.Duration)
+		r.DurationBuckets[sort.SearchFloat64s(bucketEdges, math.Nextafter(o.Duration, math.Inf(1)))]++
+	}
+	if len(o.Extracted) > 0 {
+		var m map[string]any
+		if json.Unmarshal(o.Extracted, &m) == nil {
+			for k, v := range m {
+				if v == nil {
+					continue
+				}
+				vals := r.Extracted[k]
+				if vals == nil {
+					if len(r.Extracted) >= 50 {
+						continue // a bounded report: the first 50 keys
+					}
+					vals = map[string]int{}
+					r.Extracted[k] = vals
+				}
+				text := fmt.Sprint(v)
+				if s, ok := v.(string); ok {
+					text = s
+				} else if b, err := json.Marshal(v); err == nil {
+					text = string(b)
+				}
+				if len(vals) < 1000 || vals[text] > 0 {
+					vals[text]++
+				} else {
+					vals["(other)"]++
+				}
+			}
+		}
+	}
+	if slices.Contains(chaseStatuses, o.Status) {
+		r.ChaseTotal++
+		if len(r.Chase) < MaxChase {
+			r.Chase = append(r.Chase, Chase{File: file, Line: row.Line, Phone: phoneOf(row.Input), Name: nameOf(row.Input),
+				Status: o.Status, Attempts: o.Attempts, Error: o.Error})
+		}
+	}
+}
+
+// Finish computes the means and percentiles once every row is added.
+func (r *Report) Finish() {
+	if r.Dialled > 0 {
+		r.AnswerRate = float64(r.Answered) / float64(r.Dialled)
+		r.MeanAttempts = float64(r.Attempts) / float64(r.Dialled)
+		r.MeanCost = r.TotalCost / float64(r.Dialled)
+	}
+	if r.Answered > 0 {
+		r.MeanDuration = r.TotalDuration / float64(r.Answered)
+		slices.Sort(r.durations)
+		r.P50Duration = percentile(r.durations, 0.50)
+		r.P95Duration = percentile(r.durations, 0.95)
+	}
+}
+
+// percentile is the nearest-rank percentile of sorted values.
+func percentile(sorted []float64, p float64) float64 {
+	i := int(math.Ceil(p*float64(len(sorted)))) - 1
+	return sorted[max(0, min(i, len(sorted)-1))]
+}
+
+// Statuses returns the statuses present, in the order summaries show them.
+func (r *Report) Statuses() []string { return campaign.SortedStatuses(r.ByStatus) }
+
+// ValueCount is one value of an extracted_data key and how often it came.
+type ValueCount struct {
+	Value string
+	Count int
+	Share float64 // of the rows that had the key
+}
+
+// Top returns the n most frequent values of an extracted_data key.
+func (r *Report) Top(key string, n int) []ValueCount {
+	vals := r.Extracted[key]
+	total := 0
+	for _, c := range vals {
+		total += c
+	}
+	out := make([]ValueCount, 0, len(vals))
+	for v, c := range vals {
+		out = append(out, ValueCount{Value: v, Count: c, Share: float64(c) / float64(total)})
+	}
+	slices.SortFunc(out, func(a, b ValueCount) int {
+		if a.Count != b.Count {
+			return b.Count - a.Count
+		}
+		return strings.Compare(a.Value, b.Value)
+	})
+	return out[:min(n, len(out))]
+}
+
+// ExtractedKeys returns the extracted_data keys, sorted.
+func (r *Report) ExtractedKeys() []string {
+	return slices.Sorted(maps.Keys(r.Extracted))
+}
+
+func phoneOf(input map[string]string) string {
+	for k, v := range input {
+		for _, name := range campaign.PhoneColumns {
+			if strings.EqualFold(k, name) {
+				return v
+			}
+		}
+	}
+	return ""
+}
+
+func nameOf(input map[string]string) string {
+	for _, name := range []string{"name", "full_name", "customer_name", "first_name"} {
+		for k, v := range input {
+			if strings.EqualFold(k, name) {
+				return v
+			}
+		}
+	}
+	return ""
+}

@@ -1,0 +1,153 @@
+package results_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/results"
+)
+
+const sample = "../samples/example-results.csv"
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		os.WriteFile(path, got, 0o644)
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from %s (go test ./results -update to accept):\n%s", path, got)
+	}
+}
+
+func TestReportGolden(t *testing.T) {
+	t.Parallel()
+	r, err := results.ReadReport(sample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text, page bytes.Buffer
+	r.WriteText(&text)
+	golden(t, "report.golden.txt", text.Bytes())
+	if err := r.WriteHTML(&page, time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "report.golden.html", page.Bytes())
+	for _, forbidden := range []string{"<script", "src=\"http", "href=\"http", "@import", "url("} {
+		if strings.Contains(page.String(), forbidden) {
+			t.Errorf("the page is not self-contained: it has %q", forbidden)
+		}
+	}
+}
+
+func TestReportNumbers(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write := func(name string, rows [][]string, outcomes []campaign.Outcome) string {
+		path := filepath.Join(dir, name)
+		w, err := results.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.WriteHeader([]string{"phone", "name"})
+		for i := range rows {
+			w.WriteRow(rows[i], outcomes[i])
+		}
+		if err := w.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	done := func(d, cost float64, extracted string) campaign.Outcome {
+		return campaign.Outcome{Status: "completed", ExecutionID: "e", Attempts: 1, Duration: d, Cost: cost, Extracted: json.RawMessage(extracted)}
+	}
+	a := write("a.csv", [][]string{{"+911", "A"}, {"+912", "B"}, {"+913", "C"}}, []campaign.Outcome{
+		done(10, 2, `{"confirmed":"yes"}`), done(20, 4, `{"confirmed":"no"}`), {Status: "no-answer", ExecutionID: "e", Attempts: 2},
+	})
+	b := write("b.csv", [][]string{{"+914", "D"}, {"12", "E"}, {"+916", "F"}}, []campaign.Outcome{
+		done(100, 16, `{"confirmed":"yes","n":3}`), {Status: campaign.StatusInvalid, Error: "bad"}, done(0, 1, `{}`),
+	})
+	r, err := results.ReadReport(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := []struct {
+		name      string
+		got, want float64
+	}{
+		{"rows", float64(r.Rows), 6},
+		{"dialled", float64(r.Dialled), 5},
+		{"answered (a 0 s completed call is not)", float64(r.Answered), 3},
+		{"answer rate", r.AnswerRate, 0.6},
+		{"attempts", float64(r.Attempts), 6},
+		{"total cost", r.TotalCost, 23},
+		{"mean duration", r.MeanDuration, (10 + 20 + 100) / 3.0},
+		{"p50", r.P50Duration, 20},
+		{"p95", r.P95Duration, 100},
+		{"chase", float64(r.ChaseTotal), 1},
+		{"bucket <15s", float64(r.DurationBuckets[0]), 1},
+		{"bucket 15-30s", float64(r.DurationBuckets[1]), 1},
+		{"bucket 1-2m", float64(r.DurationBuckets[3]), 1},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+	if top := r.Top("confirmed", 1); len(top) != 1 || top[0].Value != "yes" || top[0].Count != 2 {
+		t.Errorf("Top(confirmed) = %+v, want yes ×2", top)
+	}
+	if r.Chase[0].Phone != "+913" || r.Chase[0].Name != "C" {
+		t.Errorf("chase = %+v", r.Chase)
+	}
+}
+
+func TestReportHTMLEscapes(t *testing.T) {
+	t.Parallel()
+	evil := `<script>alert(1)</script><img src=x onerror=alert(2)>"'&`
+	path := filepath.Join(t.TempDir(), evil[:8]+".csv")
+	w, err := results.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.WriteHeader([]string{"phone", "name"})
+	w.WriteRow([]string{evil, evil}, campaign.Outcome{Status: "no-answer", ExecutionID: "e", Attempts: 1, Error: evil})
+	w.WriteRow([]string{"+911", evil}, campaign.Outcome{Status: evil, ExecutionID: "e", Attempts: 1})
+	w.WriteRow([]string{"+912", "x"}, campaign.Outcome{Status: "completed", ExecutionID: "e", Attempts: 1, Duration: 5,
+		Summary: evil, Extracted: json.RawMessage(`{"` + strings.ReplaceAll(evil, `"`, `\"`) + `":"` + strings.ReplaceAll(evil, `"`, `\"`) + `"}`)})
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	r, err := results.ReadReport(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var page bytes.Buffer
+	if err := r.WriteHTML(&page, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	html := page.String()
+	for _, raw := range []string{"<script", "<img", "\" onerror"} {
+		if strings.Contains(html, raw) {
+			t.Errorf("the page carries %q unescaped", raw)
+		}
+	}
+	if !strings.Contains(html, "&lt;script&gt;") {
+		t.Error("the hostile value is missing from the page instead of escaped")
+	}
+	var text bytes.Buffer
+	r.WriteText(&text)
+	if strings.ContainsAny(text.String(), "\x1b\r") {
+		t.Error("the text report carries control characters")
+	}
+}
