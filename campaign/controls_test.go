@@ -190,7 +190,7 @@ func TestRunOpsControls(t *testing.T) {
 	cfg.Load.TimezoneColumn = "tz"
 	cfg.Window, cfg.Suppress, cfg.Now = &window, supp, clockAt(10)
 
-	summary, err, results := tc.run(t, cfg, nil)
+	summary, results, err := tc.run(t, cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +214,7 @@ func TestRunOpsControls(t *testing.T) {
 
 	// Eight hours later California is inside and India outside: the rerun dials California only.
 	cfg.Now = clockAt(18)
-	summary, err, _ = tc.run(t, cfg, nil)
+	summary, _, err = tc.run(t, cfg, nil)
 	if err != nil || summary.Dialled != 1 || countPhones(srv)["+14155550123"] != 1 {
 		t.Errorf("rerun: %+v, %v; want only California dialled", summary, err)
 	}
@@ -223,7 +223,7 @@ func TestRunOpsControls(t *testing.T) {
 	// anywhere in North America.
 	cfg.Load.TimezoneColumn = ""
 	tc.results = filepath.Join(dir, "fresh.results.csv")
-	_, err, _ = tc.run(t, cfg, nil)
+	_, _, err = tc.run(t, cfg, nil)
 	var ie *campaign.InputError
 	if !errors.As(err, &ie) || ie.Line != 6 || !strings.Contains(err.Error(), "--timezone") {
 		t.Errorf("no zone for a multi-zone number: error = %v, want an InputError for line 6", err)
@@ -245,7 +245,7 @@ func TestRunSpendCap(t *testing.T) {
 	}, TimeScale: 0.001}, 10)
 	cfg := baseConfig()
 	cfg.MaxCost = 25
-	summary, err, _ := tc.run(t, cfg, nil)
+	summary, _, err := tc.run(t, cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +272,7 @@ func TestRunShards(t *testing.T) {
 		tc := &testCampaign{srv: srv, input: base.input, results: filepath.Join(t.TempDir(), "r.csv")}
 		cfg := baseConfig()
 		cfg.Shard = shard
-		summary, err, rows := tc.run(t, cfg, nil)
+		summary, rows, err := tc.run(t, cfg, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -61,7 +61,7 @@ func (n PhoneNormalizer) Normalize(raw string) (e164, problem string) {
 	}
 	num, err := phonenumbers.Parse(digits, n.Region)
 	if err != nil || !phonenumbers.IsValidNumber(num) {
-		return "", "not a valid number in region " + n.Region + " (" + clip(raw) + ")"
+		return "", "not a valid number in region " + clip(n.Region) + " (" + clip(raw) + ")"
 	}
 	return phonenumbers.Format(num, phonenumbers.E164), ""
 }

@@ -75,7 +75,7 @@ func baseConfig() campaign.Config {
 }
 
 // run runs the campaign once and returns the summary, the error and the results rows.
-func (tc *testCampaign) run(t *testing.T, cfg campaign.Config, hook func(*campaign.Runner)) (*campaign.Summary, error, []results.Row) {
+func (tc *testCampaign) run(t *testing.T, cfg campaign.Config, hook func(*campaign.Runner)) (*campaign.Summary, []results.Row, error) {
 	t.Helper()
 	lock, err := campaign.AcquireLock(campaign.LockPath(tc.results))
 	if err != nil {
@@ -98,12 +98,12 @@ func (tc *testCampaign) run(t *testing.T, cfg campaign.Config, hook func(*campai
 	summary, runErr := r.Run(t.Context(), tc.input, st, w)
 	if summary == nil {
 		w.Abort()
-		return nil, runErr, nil
+		return nil, nil, runErr
 	}
 	if err := w.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	return summary, runErr, readResults(t, tc.results)
+	return summary, readResults(t, tc.results), runErr
 }
 
 func readResults(t *testing.T, path string) []results.Row {
@@ -172,7 +172,7 @@ func TestRunEndToEnd(t *testing.T) {
 		"98450 12345,Bad,City",       // invalid: no country code
 		"+919810000000,Again,City 0", // duplicate of the first row
 	)
-	summary, err, rows := tc.run(t, baseConfig(), nil)
+	summary, rows, err := tc.run(t, baseConfig(), nil)
 	if err != nil {
 		t.Fatalf("Run() error = %v", err)
 	}
@@ -210,7 +210,7 @@ func TestRunEndToEnd(t *testing.T) {
 
 	// A rerun of a finished campaign dials nobody and keeps every outcome.
 	before := len(tc.srv.Placements())
-	summary2, err, rows2 := tc.run(t, baseConfig(), nil)
+	summary2, rows2, err := tc.run(t, baseConfig(), nil)
 	if err != nil || summary2.Dialled != 0 || len(tc.srv.Placements()) != before {
 		t.Fatalf("rerun: error %v, dialled %d (server saw %d new)", err, summary2.Dialled, len(tc.srv.Placements())-before)
 	}
@@ -235,7 +235,7 @@ func TestRunTimeoutThenResume(t *testing.T) {
 	stuck[tc.phones[1]], stuck[tc.phones[4]] = true, true
 	cfg := baseConfig()
 	cfg.MaxWait = 600 * time.Millisecond
-	summary, err, rows := tc.run(t, cfg, nil)
+	summary, rows, err := tc.run(t, cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +246,7 @@ func TestRunTimeoutThenResume(t *testing.T) {
 		t.Errorf("stuck row = %+v, want timeout with its execution id", rows[1].Outcome)
 	}
 	// The next run follows the timed-out calls again; it never re-dials them.
-	summary, err, _ = tc.run(t, cfg, nil)
+	summary, _, err = tc.run(t, cfg, nil)
 	if err != nil || summary.Dialled != 0 || summary.ByStatus[campaign.StatusTimeout] != 2 {
 		t.Errorf("rerun: %+v, %v; want 0 dialled and the 2 still timing out", summary, err)
 	}
@@ -269,7 +269,7 @@ func TestRunFaults(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			tc := newCampaign(t, bolnatest.Options{Concurrency: 5, Seed: 7, Faults: tt.faults}, 30)
-			summary, err, rows := tc.run(t, baseConfig(), nil)
+			summary, rows, err := tc.run(t, baseConfig(), nil)
 			if err != nil {
 				t.Fatalf("Run() error = %v", err)
 			}
@@ -299,7 +299,7 @@ func TestRunLostReplyNotCreated(t *testing.T) {
 		}
 		return f
 	}}}, 3)
-	summary, err, _ := tc.run(t, baseConfig(), nil)
+	summary, _, err := tc.run(t, baseConfig(), nil)
 	if err != nil || summary.ByStatus[campaign.StatusUnknown] != 1 {
 		t.Fatalf("Run() = %+v, %v; want one unknown row", summary, err)
 	}
@@ -328,12 +328,12 @@ func TestRunRetries(t *testing.T) {
 		}
 		return bolnatest.Outcome{Status: "completed"}
 	}}, len(outcomes))
-	if _, err, _ := tc.run(t, baseConfig(), nil); err != nil {
+	if _, _, err := tc.run(t, baseConfig(), nil); err != nil {
 		t.Fatal(err)
 	}
 	cfg := baseConfig()
 	cfg.Retry, cfg.MaxAttempts = []string{"no-answer", "busy"}, 2
-	summary, err, rows := tc.run(t, cfg, nil)
+	summary, rows, err := tc.run(t, cfg, nil)
 	if err != nil || summary.Dialled != 3 {
 		t.Fatalf("retry run: %+v, %v; want the 3 no-answer/busy rows dialled", summary, err)
 	}
@@ -378,7 +378,7 @@ func TestRunStop(t *testing.T) {
 		}
 		r.Load().Stop()
 	}()
-	summary, err, rows := tc.run(t, cfg, func(run *campaign.Runner) { r.Store(run) })
+	summary, rows, err := tc.run(t, cfg, func(run *campaign.Runner) { r.Store(run) })
 	<-done
 	if !errors.Is(err, campaign.ErrStopped) {
 		t.Fatalf("Run() error = %v, want ErrStopped", err)
@@ -395,7 +395,7 @@ func TestRunStop(t *testing.T) {
 	if summary.ByStatus[campaign.StatusPending] != 20-placed {
 		t.Errorf("pending = %d, want %d", summary.ByStatus[campaign.StatusPending], 20-placed)
 	}
-	summary, err, _ = tc.run(t, baseConfig(), nil)
+	summary, _, err = tc.run(t, baseConfig(), nil)
 	if err != nil || summary.Dialled != 20-placed {
 		t.Errorf("rerun dialled %d (%v), want the %d left", summary.Dialled, err, 20-placed)
 	}
@@ -407,7 +407,7 @@ func TestRunHaltsOnFailures(t *testing.T) {
 	tc := newCampaign(t, bolnatest.Options{Concurrency: 1, Outcome: func(string) bolnatest.Outcome { return bolnatest.Outcome{Status: "failed"} }}, 10)
 	cfg := baseConfig()
 	cfg.HaltAfter = 3
-	summary, err, _ := tc.run(t, cfg, nil)
+	summary, _, err := tc.run(t, cfg, nil)
 	if err != nil {
 		t.Fatalf("Run() error = %v", err)
 	}
@@ -477,7 +477,7 @@ func TestRunSettlesCrashedIntents(t *testing.T) {
 	st.Dial(tc.phones[1], tc.phones[1], 1, st.Ref(tc.phones[1], 1), now)
 	st.Close()
 
-	summary, err, rows := tc.run(t, cfg, nil)
+	summary, rows, err := tc.run(t, cfg, nil)
 	if err != nil || summary.Unfinished() != 0 {
 		t.Fatalf("Run() = %+v, %v", summary, err)
 	}
@@ -499,7 +499,7 @@ func TestRunListPaging(t *testing.T) {
 	cfg := baseConfig()
 	cfg.PollInterval = 5 * time.Millisecond
 	var r *campaign.Runner
-	summary, err, rows := tc.run(t, cfg, func(run *campaign.Runner) { r = run })
+	summary, rows, err := tc.run(t, cfg, func(run *campaign.Runner) { r = run })
 	if err != nil || summary.Unfinished() != 0 {
 		t.Fatalf("Run() = %+v, %v", summary, err)
 	}

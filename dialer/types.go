@@ -214,9 +214,10 @@ func ParseTime(s string) time.Time {
 	return time.Time{}
 }
 
+// truncate keeps at most n bytes of s, never cutting a character in two.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	return s[:n] + "…"
+	return strings.ToValidUTF8(s[:n], "") + "…"
 }
