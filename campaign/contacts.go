@@ -14,6 +14,11 @@ import (
 // named.
 var PhoneColumns = []string{"contact_number", "phone", "phone_number", "recipient_phone_number", "mobile"}
 
+// MaxUserData bounds what one call carries in user_data (names and values, in bytes): a list
+// with a 100 MB cell or ten thousand columns gets a clear per-row answer rather than a
+// rejected request or a runaway upload.
+const MaxUserData = 64 << 10
+
 // RefKey is the user_data key under which each call carries its correlation reference, so that a
 // call whose placement reply was lost can be found again (it comes back in
 // context_details.recipient_data).
@@ -194,6 +199,16 @@ func (l *Loader) Next() (Row, error) {
 				return row, nil
 			}
 		}
+	}
+	size := 0
+	for i, cell := range row.Record {
+		if i != l.phoneCol {
+			size += len(cell) + len(l.header[i])
+		}
+	}
+	if size > MaxUserData {
+		row.Problem = fmt.Sprintf("the row's columns hold %d bytes, more than the %d a call carries", size, MaxUserData)
+		return row, nil
 	}
 	row.Phone, row.Problem = l.norm.Normalize(row.Record[l.phoneCol])
 	if l.zoneCol >= 0 {

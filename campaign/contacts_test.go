@@ -2,6 +2,7 @@ package campaign_test
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -211,4 +212,51 @@ func TestPhoneNormalize(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestLoaderHostile(t *testing.T) {
+	t.Parallel()
+	huge := strings.Repeat("x", 100<<20)
+	wide := make([]string, 10000)
+	wideRow := make([]string, 10000)
+	for i := range wide {
+		wide[i], wideRow[i] = fmt.Sprintf("column_%d", i), "value"
+	}
+	wide[0], wideRow[0] = "phone", "+919876543210"
+	tests := []struct {
+		name    string
+		csv     string
+		problem string // "" for a dialable row
+	}{
+		{"100 MB cell", "phone,notes\n+919876543210," + huge + "\n", "more than the 65536 a call carries"},
+		{"10,000 columns", strings.Join(wide, ",") + "\n" + strings.Join(wideRow, ",") + "\n", "more than the 65536 a call carries"},
+		{"NUL in the phone", "phone,notes\n+91987654\x003210,x\n", "not a phone number"},
+		{"NUL elsewhere", "phone,notes\n+919876543210,a\x00b\n", ""},
+		{"invalid UTF-8", "phone,\xff\xfe\n+919876543210,\xc3\x28\n", ""},
+		{"formula cells", "phone,name\n+919876543210,\"=HYPERLINK(\"\"http://x\"\")\"\n", ""},
+		{"formula phone", "phone\n=1+919876543210\n", "not a phone number"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			l, err := campaign.NewLoader(strings.NewReader(tt.csv), "hostile.csv", campaign.LoadOptions{})
+			if err != nil {
+				t.Fatalf("NewLoader() error = %v", err)
+			}
+			row, err := l.Next()
+			if err != nil {
+				t.Fatalf("Next() error = %v", err)
+			}
+			if !strings.Contains(row.Problem, tt.problem) || (tt.problem == "") != (row.Problem == "") {
+				t.Errorf("problem = %q, want %q", clipped(row.Problem), tt.problem)
+			}
+		})
+	}
+}
+
+func clipped(s string) string {
+	if len(s) > 200 {
+		return s[:200] + "…"
+	}
+	return s
 }

@@ -512,3 +512,50 @@ func TestRunListPaging(t *testing.T) {
 		t.Error("the executions list was never used")
 	}
 }
+
+// TestRunHostileReplies: a share of the reads come back damaged (cut short, of the wrong
+// types, with a status nobody documented, trickling, huge, or reset). Each gives a bounded
+// retry: every row still ends with its call's true final state, and nobody is dialled twice.
+func TestRunHostileReplies(t *testing.T) {
+	t.Parallel()
+	for _, fault := range []struct {
+		name  string
+		fault bolnatest.Fault
+	}{
+		{"truncated json", bolnatest.TruncatedJSON},
+		{"wrong types", bolnatest.WrongTypes},
+		{"unknown status", bolnatest.UnknownStatus},
+		{"slow trickle", bolnatest.SlowTrickle},
+		{"huge body", bolnatest.HugeBody},
+		{"html error page", bolnatest.HTMLError},
+		{"connection reset", bolnatest.ResetReply},
+	} {
+		t.Run(fault.name, func(t *testing.T) {
+			t.Parallel()
+			tc := newCampaign(t, bolnatest.Options{Concurrency: 4, Seed: 11, Faults: bolnatest.Faults{
+				ReadFault: fault.fault, ReadFaultRate: 0.25, TrickleEvery: 20 * time.Millisecond,
+			}}, 16)
+			lock, _ := campaign.AcquireLock(campaign.LockPath(tc.results))
+			defer lock.Release()
+			st, err := campaign.OpenState(campaign.StatePath(tc.results), campaign.Owner{Agent: bolnatest.DefaultAgentID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			w, _ := results.Create(tc.results)
+			client := tc.srv.Client(dialer.WithHTTPClient(&http.Client{Timeout: 300 * time.Millisecond}))
+			summary, err := campaign.NewRunner(client, baseConfig()).Run(t.Context(), tc.input, st, w)
+			if err != nil {
+				t.Fatalf("Run() error = %v", err)
+			}
+			if err := w.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			if summary.Unfinished() != 0 {
+				t.Errorf("summary %+v: rows left unfinished", summary)
+			}
+			checkDialled(t, tc.srv, tc.phones, 1)
+			checkMatchesServer(t, tc.srv, readResults(t, tc.results))
+		})
+	}
+}

@@ -342,6 +342,37 @@ func (s *State) Final(key string, attempt int, o Outcome) error {
 	return s.append(record{Ev: evFinal, Key: key, Attempt: attempt, At: time.Now().UTC(), Outcome: &o}, false)
 }
 
+// Adopt records what a results file says of a contact, for a journal rebuilt from the results
+// when the journal itself was lost: a call in flight or timed out is followed again by the
+// next run, a final outcome stands, and the attempts count. Rows never dialled need nothing.
+// The records are synced by Close.
+func (s *State) Adopt(key, phone string, o Outcome) error {
+	if o.Attempts < 1 {
+		return nil
+	}
+	at := o.DialedAt
+	if at.IsZero() {
+		at = time.Now().UTC()
+	}
+	rec := record{Ev: evDial, Key: key, Phone: phone, Attempt: o.Attempts, Ref: "imported", At: at}
+	if err := s.append(rec, false); err != nil {
+		return err
+	}
+	if o.ExecutionID != "" {
+		if err := s.append(record{Ev: evPlaced, Key: key, Attempt: o.Attempts, ExecutionID: o.ExecutionID, At: at}, false); err != nil {
+			return err
+		}
+	}
+	switch o.Status {
+	case StatusInFlight, StatusPending, "":
+		if o.ExecutionID == "" { // never placed after all
+			return s.append(record{Ev: evVoid, Key: key, Attempt: o.Attempts, At: at}, false)
+		}
+		return nil
+	}
+	return s.append(record{Ev: evFinal, Key: key, Attempt: o.Attempts, At: at, Outcome: &o}, false)
+}
+
 // Live returns the calls that were dialled and have no final outcome, sorted by dial time.
 func (s *State) Live() []LiveCall {
 	s.mu.Lock()

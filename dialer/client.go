@@ -403,7 +403,9 @@ func (c *Client) once(ctx context.Context, req request, out any) error {
 		return nil
 	}
 	if err := json.Unmarshal(b, out); err != nil {
-		return fmt.Errorf("dialer: %s: decoding reply: %w", label, err)
+		// Cut short or mangled on the way: a read is worth trying again (a bounded number of
+		// times); a placement is not, and may have happened (see MaybePlaced).
+		return &transientError{fmt.Errorf("dialer: %s: decoding reply: %w", label, err)}
 	}
 	return nil
 }

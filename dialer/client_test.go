@@ -105,6 +105,7 @@ func TestPlaceCall(t *testing.T) {
 		{name: "lost reply", hook: faultFirst(1, "POST", "/call", bolnatest.LoseReply), wantErr: true, maybePlaced: true, wantCreated: 1, wantPosts: 1},
 		{name: "reset reply", hook: faultFirst(1, "POST", "/call", bolnatest.ResetReply), wantErr: true, maybePlaced: true, wantCreated: 1, wantPosts: 1},
 		{name: "html 500", hook: faultFirst(1, "POST", "/call", bolnatest.HTMLError), wantErr: true, maybePlaced: true, wantPosts: 1},
+		{name: "truncated reply", hook: faultFirst(1, "POST", "/call", bolnatest.TruncatedJSON), wantErr: true, maybePlaced: true, wantCreated: 1, wantPosts: 1},
 		{
 			name:    "bad number refused",
 			req:     func(r dialer.CallRequest) dialer.CallRequest { r.RecipientPhoneNumber = "98765"; return r },

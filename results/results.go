@@ -237,6 +237,28 @@ func unneutralise(s string) string {
 	return s
 }
 
+// IsResults reports whether a header is that of a results file of this tool: its last columns
+// are Columns.
+func IsResults(header []string) bool {
+	n := len(header) - len(Columns)
+	if n < 0 {
+		return false
+	}
+	h := header[n:]
+	if n == 0 && len(h) > 0 {
+		h = append([]string{strings.TrimPrefix(h[0], "\ufeff")}, h[1:]...)
+	}
+	return equal(h, Columns)
+}
+
+// ParseOutcome reads the outcome columns (the last len(Columns) cells of a results row).
+func ParseOutcome(cells []string) (campaign.Outcome, error) {
+	if len(cells) != len(Columns) {
+		return campaign.Outcome{}, fmt.Errorf("want %d outcome cells, got %d", len(Columns), len(cells))
+	}
+	return parseOutcome(cells)
+}
+
 func parseOutcome(c []string) (campaign.Outcome, error) {
 	o := campaign.Outcome{
 		Status: c[0], ExecutionID: c[1], RecordingURL: unneutralise(c[5]), HangupReason: unneutralise(c[6]),

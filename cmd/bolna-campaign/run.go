@@ -3,9 +3,13 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -267,11 +271,24 @@ func (o *runOptions) run(env Env, explicit map[string]bool) (*campaign.Summary, 
 		return nil, err
 	}
 	defer lock.Release()
+	if err := checkResultsFile(o.resultsPath); err != nil {
+		return nil, err
+	}
+	_, statErr := os.Stat(statePath)
 	st, err := campaign.OpenState(statePath, owner)
 	if err != nil {
 		return nil, err
 	}
 	defer st.Close()
+	if errors.Is(statErr, os.ErrNotExist) {
+		if n, err := o.importResults(st); err != nil {
+			st.Close()
+			os.Remove(statePath) // a half-rebuilt journal would pass for a whole one next time
+			return nil, fmt.Errorf("rebuilding the missing journal from %s: %w", o.resultsPath, err)
+		} else if n > 0 {
+			out.logf("the journal %s was missing: rebuilt it from the %d dialled rows of %s, so none of them is dialled again", statePath, n, o.resultsPath)
+		}
+	}
 	if n := st.Skipped(); n > 0 {
 		out.logf("warning: %d unreadable lines in %s were skipped", n, statePath)
 	}
@@ -298,6 +315,60 @@ func (o *runOptions) run(env Env, explicit map[string]bool) (*campaign.Summary, 
 	}
 	o.report(env, summary)
 	return summary, err
+}
+
+// checkResultsFile refuses to overwrite a file that is not a results file of this tool:
+// --results pointing at the contact list, or at some other CSV, must not destroy it.
+func checkResultsFile(path string) error {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	header, err := csv.NewReader(f).Read()
+	if err != nil && !errors.Is(err, io.EOF) || err == nil && !results.IsResults(header) {
+		return usageErrorf("run: %s exists and is not a results file of bolna-campaign: refusing to overwrite it (choose another --results)", path)
+	}
+	return nil
+}
+
+// importResults rebuilds a lost journal from the results file, so that the rows it shows as
+// dialled are followed or kept, never dialled again. It returns how many rows it took.
+func (o *runOptions) importResults(st *campaign.State) (int, error) {
+	f, err := os.Open(o.resultsPath)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	l, err := campaign.NewLoader(f, o.resultsPath, campaign.LoadOptions{PhoneColumn: o.phoneColumn, IDColumn: o.idColumn, Region: o.region})
+	if err != nil {
+		return 0, err
+	}
+	n := len(l.Header()) - len(results.Columns)
+	taken := 0
+	for {
+		row, err := l.Next()
+		if errors.Is(err, io.EOF) {
+			return taken, nil
+		}
+		if err != nil {
+			return taken, err
+		}
+		out, err := results.ParseOutcome(row.Record[n:])
+		if err != nil || row.Problem != "" || out.Attempts == 0 {
+			continue // not dialled, or not readable: nothing to keep
+		}
+		if err := st.Adopt(row.Key, row.Phone, out); err != nil {
+			return taken, err
+		}
+		taken++
+	}
 }
 
 // watchSignals: the first SIGINT/SIGTERM stops placing calls and lets the calls in flight

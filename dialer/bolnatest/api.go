@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strconv"
@@ -191,6 +192,9 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusInternalServerError)
 		io.WriteString(w, "<html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1></body></html>")
 		return
+	case TruncatedJSON, WrongTypes, UnknownStatus, SlowTrickle, HugeBody:
+		a.mangle(w, r, fault)
+		return
 	case LoseReply, ResetReply:
 		a.mux.ServeHTTP(discard{header: http.Header{}}, r) // the request takes effect...
 		if fault == ResetReply {
@@ -278,6 +282,8 @@ func (a *API) fault(r *http.Request, pattern string) Fault {
 			fault = TooMany
 		case r.Method == http.MethodGet && p < f.ReadTooMany+f.ReadUnavailable:
 			fault = Unavailable
+		case r.Method == http.MethodGet && p < f.ReadTooMany+f.ReadUnavailable+f.ReadFaultRate:
+			fault = f.ReadFault
 		}
 	}
 	if fault != NoFault {
@@ -473,6 +479,63 @@ func (a *API) recording(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "audio/wav")
 	w.Write([]byte("RIFF\x24\x00\x00\x00WAVEfmt ")) // a stub: the fake has no audio
 }
+
+// mangle serves r and sends a damaged reply: what a proxy, a bug or a bad network makes of
+// Bolna's answer.
+func (a *API) mangle(w http.ResponseWriter, r *http.Request, fault Fault) {
+	rec := httptest.NewRecorder()
+	a.mux.ServeHTTP(rec, r)
+	body := rec.Body.Bytes()
+	w.Header().Set("Content-Type", "application/json")
+	switch fault {
+	case TruncatedJSON:
+		w.WriteHeader(rec.Code)
+		w.Write(body[:len(body)/2])
+	case WrongTypes:
+		var v struct {
+			ID string `json:"id"`
+		}
+		json.Unmarshal(body, &v)
+		writeJSON(w, http.StatusOK, map[string]any{
+			"id": v.ID, "status": []string{"completed"}, "conversation_duration": map[string]any{},
+			"telephony_data": "not an object", "data": "not a list", "has_more": "yes",
+		})
+	case UnknownStatus:
+		w.WriteHeader(rec.Code)
+		w.Write(statusField.ReplaceAll(body, []byte(`"status":"teleported"`)))
+	case SlowTrickle:
+		every := a.opts.Faults.TrickleEvery
+		if every <= 0 {
+			every = 100 * time.Millisecond
+		}
+		w.WriteHeader(rec.Code)
+		flusher, _ := w.(http.Flusher)
+		for i := 0; i < len(body); i += 8 {
+			w.Write(body[i:min(i+8, len(body))])
+			if flusher != nil {
+				flusher.Flush()
+			}
+			select {
+			case <-time.After(every):
+			case <-r.Context().Done():
+				return
+			}
+		}
+	case HugeBody:
+		w.WriteHeader(rec.Code)
+		w.Write([]byte(`{"padding":"`))
+		chunk := bytes.Repeat([]byte("x"), 1<<20)
+		for range 17 {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+		w.Write([]byte(`",`))
+		w.Write(bytes.TrimPrefix(body, []byte("{")))
+	}
+}
+
+var statusField = regexp.MustCompile(`"status":"[^"]*"`)
 
 // discard is a ResponseWriter that drops the reply of a request whose reply is to be lost.
 type discard struct{ header http.Header }

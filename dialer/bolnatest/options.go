@@ -101,6 +101,18 @@ const (
 	ResetReply
 	// HTMLError answers 500 with an HTML page instead of JSON, without serving the request.
 	HTMLError
+	// TruncatedJSON serves the request and answers 200 with the first half of the JSON.
+	TruncatedJSON
+	// WrongTypes answers 200 with the right id but fields of the wrong JSON types.
+	WrongTypes
+	// UnknownStatus serves the request and answers with every "status" replaced by one that
+	// Bolna never documented.
+	UnknownStatus
+	// SlowTrickle serves the request and sends the reply a few bytes at a time, slowly
+	// (Faults.TrickleEvery between writes).
+	SlowTrickle
+	// HugeBody serves the request and pads the JSON reply to more than 16 MiB.
+	HugeBody
 )
 
 // Faults inject failures. Rates are probabilities in [0,1] drawn from the seeded generator.
@@ -110,6 +122,11 @@ type Faults struct {
 	PlaceLost       float64       // POST /call creates the call, then the reply is lost (502 or reset)
 	ReadTooMany     float64       // GET answers 429
 	ReadUnavailable float64       // GET answers 503
+	// ReadFault is injected into a ReadFaultRate share of GETs (any Fault above).
+	ReadFault     Fault
+	ReadFaultRate float64
+	// TrickleEvery is the pause between the writes of a SlowTrickle reply; default 100ms.
+	TrickleEvery time.Duration
 	// Hook, when set, is asked first for every authenticated request; a fault it returns
 	// replaces the random ones.
 	Hook func(r *http.Request) Fault
