@@ -34,15 +34,84 @@ type classifier struct {
 	cfg   *Config
 	st    *State
 	retry map[string]bool
-	seen  map[uint64]int32 // hash of phone and of id → first line
+	dups  *duplicates
+	row   int // ordinal of the row being classified
 }
 
-func newClassifier(cfg *Config, st *State) *classifier {
+func newClassifier(cfg *Config, st *State, dups *duplicates) *classifier {
 	retry := map[string]bool{}
 	for _, s := range cfg.Retry {
 		retry[s] = true
 	}
-	return &classifier{cfg: cfg, st: st, retry: retry, seen: map[uint64]int32{}}
+	if dups == nil {
+		dups = &duplicates{}
+	}
+	return &classifier{cfg: cfg, st: st, retry: retry, dups: dups}
+}
+
+// duplicates finds the rows whose contact came earlier in the list. The first pass over the
+// list fills a hash table of every number and id it meets, then keeps only what later passes
+// need, a bit per row and the first line of each duplicate, and lets the table go: the
+// dialling pass, whose journal grows a row at a time, does not hold both.
+type duplicates struct {
+	seen   map[uint64]int32 // first pass: hash of number or id → line of its first row
+	dup    []uint64         // bit per row ordinal: a duplicate
+	first  map[int32]int32  // row ordinal of a duplicate → line of the first row
+	check  []uint16         // per row ordinal: a fingerprint of its contact, to notice a list that changed between passes
+	frozen bool
+}
+
+// ListChangedError says the contact list changed while the run was reading it.
+type ListChangedError struct{ Line int }
+
+func (e *ListChangedError) Error() string {
+	return fmt.Sprintf("line %d changed while the run was reading the list: do not edit a list while it runs", e.Line)
+}
+
+// of reports whether the row at ordinal i is a duplicate, and the line of the first row.
+func (d *duplicates) of(i int, row Row) (dupOf int, err error) {
+	fp := uint16(KeyHash(row.Phone + "\x00" + row.Key))
+	if d.frozen {
+		if i >= len(d.check) || d.check[i] != fp {
+			return 0, &ListChangedError{Line: row.Line}
+		}
+		if d.dup[i/64]&(1<<(i%64)) != 0 {
+			return int(d.first[int32(i)]), nil
+		}
+		return 0, nil
+	}
+	if d.seen == nil {
+		d.seen, d.first = map[uint64]int32{}, map[int32]int32{}
+	}
+	for len(d.check) <= i {
+		d.check = append(d.check, 0)
+	}
+	for len(d.dup) <= i/64 {
+		d.dup = append(d.dup, 0)
+	}
+	d.check[i] = fp
+	// One person is one number: a number appears once per run whatever the ids say, and an
+	// id appears once whatever the numbers say.
+	hp := KeyHash(row.Phone)
+	line, dup := d.seen[hp]
+	if !dup && row.Key != row.Phone {
+		hk := KeyHash("id\x00" + row.Key)
+		if line, dup = d.seen[hk]; !dup {
+			d.seen[hk] = int32(row.Line)
+		}
+	}
+	if dup {
+		d.dup[i/64] |= 1 << (i % 64)
+		d.first[int32(i)] = line
+		return int(line), nil
+	}
+	d.seen[hp] = int32(row.Line)
+	return 0, nil
+}
+
+// freeze ends the first pass: later passes read the bits.
+func (d *duplicates) freeze() {
+	d.seen, d.frozen = nil, true
 }
 
 // classify decides what row needs now. Its error is a problem of the whole run (a contact
@@ -54,20 +123,9 @@ func (c *classifier) classify(row Row) (classification, error) {
 	if row.Problem != "" {
 		return classification{kind: kindInvalid}, nil
 	}
-	// One person is one number: a number appears once per run whatever the ids say, and an
-	// id appears once whatever the numbers say.
-	hp := KeyHash(row.Phone)
-	if line, dup := c.seen[hp]; dup {
-		return classification{kind: kindDuplicate, dupOf: int(line)}, nil
+	if dupOf, err := c.dups.of(c.row, row); err != nil || dupOf > 0 {
+		return classification{kind: kindDuplicate, dupOf: dupOf}, err
 	}
-	if row.Key != row.Phone {
-		hk := KeyHash("id\x00" + row.Key)
-		if line, dup := c.seen[hk]; dup {
-			return classification{kind: kindDuplicate, dupOf: int(line)}, nil
-		}
-		c.seen[hk] = int32(row.Line)
-	}
-	c.seen[hp] = int32(row.Line)
 
 	e := c.st.Lookup(row.Key)
 	switch {

@@ -122,6 +122,7 @@ type Runner struct {
 	halt   string // why placing stopped early ("" if it did not)
 
 	progress progress
+	dups     *duplicates // found by Run's first pass over the list, read by the later ones
 }
 
 // NewRunner returns a runner that places calls through d.
@@ -175,10 +176,12 @@ func (s *Summary) Unfinished() int {
 // run follows them); [Runner.Stop] is the gentle way to end early.
 func (r *Runner) Run(ctx context.Context, input string, st *State, out ResultWriter) (*Summary, error) {
 	start := r.cfg.Now()
+	r.dups = &duplicates{}
 	plan, err := r.scan(input, st, nil)
 	if err != nil {
 		return nil, err
 	}
+	r.dups.freeze()
 	acct, err := r.dialer.Account(ctx)
 	if err != nil {
 		if dialer.IsUnauthorized(err) {
@@ -506,9 +509,9 @@ func (r *Runner) scan(input string, st *State, dial func(Row, map[string]string,
 	if err != nil {
 		return Plan{}, err
 	}
-	cl := newClassifier(&r.cfg, st)
+	cl := newClassifier(&r.cfg, st, r.dups)
 	var p Plan
-	for {
+	for ; ; cl.row++ {
 		row, err := l.Next()
 		if errors.Is(err, io.EOF) {
 			return p, nil
@@ -559,8 +562,8 @@ func (r *Runner) writeResults(input string, st *State, out ResultWriter) (*Summa
 		return nil, err
 	}
 	s := &Summary{ByStatus: map[string]int{}}
-	cl := newClassifier(&r.cfg, st)
-	for {
+	cl := newClassifier(&r.cfg, st, r.dups)
+	for ; ; cl.row++ {
 		row, err := l.Next()
 		if errors.Is(err, io.EOF) {
 			break

@@ -43,12 +43,22 @@ type State struct {
 	synced uint64
 }
 
-// rowState is what State keeps in memory per contact.
-type rowState struct {
-	finalOff int64  // offset of the latest final record, -1 if none
-	finalLen int32  // its length
-	attempts uint16 // dial intents that were not voided
-	status   uint8  // code of the latest final status (see statusCodes), 0 if none
+// rowState is what State keeps in memory per contact, packed in 8 bytes so that a million
+// contacts cost a few tens of megabytes: the offset of the latest final record in the journal
+// (40 bits, plus one; 0 for none), the attempts (8 bits, saturating) and the code of the
+// latest final status (8 bits).
+type rowState uint64
+
+func (r rowState) finalOff() int64 { return int64(r&(1<<40-1)) - 1 }
+func (r rowState) attempts() int   { return int(r >> 40 & 0xff) }
+func (r rowState) status() uint8   { return uint8(r >> 48) }
+
+func (r rowState) withFinal(off int64, status uint8) rowState {
+	return r&^(1<<40-1)&^(0xff<<48) | rowState(off+1) | rowState(status)<<48
+}
+
+func (r rowState) withAttempts(n int) rowState {
+	return r&^(0xff<<40) | rowState(min(max(n, 0), 255))<<40
 }
 
 // LiveCall is a call that was dialled and has no final outcome yet: in flight, timed out, or
@@ -224,13 +234,10 @@ func (s *State) apply(rec record, off int64, n int) error {
 		return nil
 	}
 	h := KeyHash(rec.Key)
-	row, ok := s.rows[h]
-	if !ok {
-		row.finalOff = -1
-	}
+	row := s.rows[h]
 	switch rec.Ev {
 	case evDial:
-		row.attempts = uint16(max(int(row.attempts), rec.Attempt))
+		row = row.withAttempts(max(row.attempts(), rec.Attempt))
 		s.live[h] = &LiveCall{Key: rec.Key, Phone: rec.Phone, Attempt: rec.Attempt, Ref: rec.Ref, DialedAt: rec.At}
 	case evPlaced:
 		if lc := s.live[h]; lc != nil && lc.Attempt == rec.Attempt {
@@ -239,13 +246,16 @@ func (s *State) apply(rec record, off int64, n int) error {
 	case evVoid:
 		if lc := s.live[h]; lc != nil && lc.Attempt == rec.Attempt {
 			delete(s.live, h)
-			row.attempts = uint16(rec.Attempt - 1)
+			row = row.withAttempts(rec.Attempt - 1)
 		}
 	case evFinal:
 		if rec.Outcome == nil {
 			return errors.New("final record without an outcome")
 		}
-		row.finalOff, row.finalLen, row.status = off, int32(n), statusCode(rec.Outcome.Status)
+		if off >= 1<<40-1 {
+			return errors.New("journal larger than 1 TiB")
+		}
+		row = row.withFinal(off, statusCode(rec.Outcome.Status))
 		s.spent += rec.Outcome.Cost
 		if lc := s.live[h]; lc != nil && lc.Attempt == rec.Attempt {
 			if rec.Outcome.Status == StatusTimeout {
@@ -401,7 +411,7 @@ func (s *State) Lookup(key string) Entry {
 	if !ok {
 		return Entry{}
 	}
-	e := Entry{Attempts: int(row.attempts), Status: statusCodes[row.status]}
+	e := Entry{Attempts: row.attempts(), Status: statusCodes[row.status()]}
 	if lc := s.live[h]; lc != nil {
 		c := *lc
 		e.Live = &c
@@ -415,10 +425,10 @@ func (s *State) Outcome(key string) (o Outcome, ok bool, err error) {
 	s.mu.Lock()
 	row, found := s.rows[KeyHash(key)]
 	s.mu.Unlock()
-	if !found || row.finalOff < 0 {
+	off := row.finalOff()
+	if !found || off < 0 {
 		return Outcome{}, false, nil
 	}
-	buf := make([]byte, row.finalLen)
 	f := s.f
 	if f == nil {
 		if f, err = os.Open(s.path); err != nil {
@@ -426,12 +436,13 @@ func (s *State) Outcome(key string) (o Outcome, ok bool, err error) {
 		}
 		defer f.Close()
 	}
-	if _, err := f.ReadAt(buf, row.finalOff); err != nil {
+	buf, err := readLine(f, off)
+	if err != nil {
 		return Outcome{}, false, fmt.Errorf("state: reading %s: %w", s.path, err)
 	}
 	var rec record
 	if err := json.Unmarshal(bytes.TrimSpace(buf), &rec); err != nil || rec.Outcome == nil {
-		return Outcome{}, false, fmt.Errorf("state: %s: record at byte %d is unreadable", s.path, row.finalOff)
+		return Outcome{}, false, fmt.Errorf("state: %s: record at byte %d is unreadable", s.path, off)
 	}
 	return *rec.Outcome, true, nil
 }
@@ -442,6 +453,28 @@ func (s *State) Spent() float64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.spent
+}
+
+// readLine reads the journal line that starts at off.
+func readLine(f *os.File, off int64) ([]byte, error) {
+	buf := make([]byte, 0, 2048)
+	for chunk := 2048; ; chunk *= 2 {
+		part := make([]byte, chunk)
+		n, err := f.ReadAt(part, off+int64(len(buf)))
+		if i := bytes.IndexByte(part[:n], '\n'); i >= 0 {
+			return append(buf, part[:i]...), nil
+		}
+		buf = append(buf, part[:n]...)
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return buf, nil
+			}
+			return nil, err
+		}
+		if len(buf) > 64<<20 {
+			return nil, fmt.Errorf("record at byte %d has no end", off)
+		}
+	}
 }
 
 // Skipped is the number of undecodable lines passed over when the journal was loaded.

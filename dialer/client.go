@@ -397,7 +397,8 @@ func (c *Client) once(ctx context.Context, req request, out any) error {
 		return ctxErr(ctx, &transientError{fmt.Errorf("dialer: %s: reading reply: %w", label, stripURL(err))})
 	}
 	if len(b) > MaxBodySize {
-		return fmt.Errorf("dialer: %s: reply exceeds %d bytes", label, MaxBodySize)
+		// Never read whole: a read may be tried again (a bounded number of times).
+		return &transientError{fmt.Errorf("dialer: %s: reply exceeds %d bytes", label, MaxBodySize)}
 	}
 	if out == nil {
 		return nil

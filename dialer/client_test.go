@@ -244,10 +244,10 @@ func TestBodyLimits(t *testing.T) {
 		w.Write([]byte(`"}`))
 	}))
 	t.Cleanup(ts.Close)
-	c, _ := dialer.New("k", dialer.WithBaseURL(ts.URL))
+	c, _ := dialer.New("k", dialer.WithBaseURL(ts.URL), dialer.WithBackoff(dialer.Backoff{Attempts: 2, Base: time.Millisecond, Max: time.Millisecond}))
 	_, err := c.Execution(t.Context(), "x")
 	if err == nil || !strings.Contains(err.Error(), "exceeds") {
-		t.Errorf("Execution() of a 17 MiB body: error = %v, want a size error", err)
+		t.Errorf("Execution() of a 17 MiB body: error = %v, want a size error after a bounded retry", err)
 	}
 }
 
