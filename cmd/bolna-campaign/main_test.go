@@ -565,3 +565,47 @@ func sameOutcomes(t *testing.T, a, b []byte) bool {
 	ra, rb := read(a), read(b)
 	return len(ra) > 0 && strings.Join(ra, "\n") == strings.Join(rb, "\n")
 }
+
+// TestSandboxOpsControls: a sandbox run of a list mixing zones (chosen so that, whenever the
+// test runs, some contacts are inside 09:00-17:00 and some outside), with a do-not-call list
+// and a spend cap, dials exactly the rows it should.
+func TestSandboxOpsControls(t *testing.T) {
+	t.Parallel()
+	zoneAt := func(localHour int) string { // an Etc/GMT zone where it is now about localHour
+		o := ((localHour-time.Now().UTC().Hour())%24 + 24) % 24
+		if o > 14 {
+			o -= 24
+		}
+		switch {
+		case o > 0:
+			return fmt.Sprintf("Etc/GMT-%d", o) // POSIX signs: Etc/GMT-5 is UTC+5
+		case o < 0:
+			return fmt.Sprintf("Etc/GMT+%d", -o)
+		}
+		return "Etc/GMT"
+	}
+	dir := t.TempDir()
+	input := filepath.Join(dir, "list.csv")
+	os.WriteFile(input, []byte(strings.Join([]string{
+		"phone,name,tz",
+		"+919876543210,Inside," + zoneAt(12),
+		"+919812345678,Inside but do-not-call," + zoneAt(12),
+		"+14155550123,Asleep," + zoneAt(2),
+		"+442079460958,Inside too," + zoneAt(13),
+	}, "\n")+"\n"), 0o600)
+	dnc := filepath.Join(dir, "dnc.txt")
+	os.WriteFile(dnc, []byte("+91 98123 45678\n"), 0o600)
+	inv := newInvocation(nil)
+	code := inv.run("run", "--sandbox", "--window", "09:00-17:00", "--timezone-column", "tz", "--suppress", dnc, "--max-cost", "100000", input)
+	if code != exitUnfinished {
+		t.Fatalf("exit %d, want 3 (a row outside its hours is left for later); stderr:\n%s", code, inv.stderr.String())
+	}
+	rows := readRows(t, filepath.Join(dir, "list.sandbox.results.csv"))
+	want := []string{"dialled", "suppressed", "pending", "dialled"}
+	for i, row := range rows {
+		got := row.Outcome.Status
+		if (want[i] == "dialled") != (row.Outcome.ExecutionID != "") || (want[i] != "dialled" && got != want[i]) {
+			t.Errorf("%s: %s %q, want %s", row.Input["name"], got, row.Outcome.ExecutionID, want[i])
+		}
+	}
+}
