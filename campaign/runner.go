@@ -479,11 +479,6 @@ func (p *Plan) count(row Row, k kind) {
 	}
 }
 
-// Scan reads the whole list and says what a run would do, without dialling.
-func (r *Runner) Scan(input string, st *State) (Plan, error) {
-	return r.scan(input, st, nil)
-}
-
 // DryRun scans the list and hands emit the POST /call body of every row a run would dial now.
 func (r *Runner) DryRun(input string, st *State, emit func(dialer.CallRequest) error) (Plan, error) {
 	var emitErr error

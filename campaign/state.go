@@ -208,7 +208,7 @@ func loadState(path string, f *os.File) (*State, error) {
 			var rec record
 			if json.Unmarshal(line, &rec) != nil || rec.Ev == "" {
 				s.skipped++
-			} else if err := s.apply(rec, off, len(line)); err != nil {
+			} else if err := s.apply(rec, off); err != nil {
 				return nil, fmt.Errorf("state: %s: at byte %d: %w", path, off, err)
 			}
 			off += int64(len(line))
@@ -225,7 +225,7 @@ func loadState(path string, f *os.File) (*State, error) {
 }
 
 // apply folds one record into the in-memory index.
-func (s *State) apply(rec record, off int64, n int) error {
+func (s *State) apply(rec record, off int64) error {
 	if rec.Ev == evCampaign {
 		if s.campaign != "" && s.campaign != rec.Campaign {
 			return errors.New("two campaigns in one journal")
@@ -292,7 +292,7 @@ func (s *State) append(rec record, durable bool) error {
 	s.size += int64(len(line))
 	s.written++
 	seq := s.written
-	err = s.apply(rec, off, len(line))
+	err = s.apply(rec, off)
 	s.mu.Unlock()
 	if err != nil || !durable {
 		return err

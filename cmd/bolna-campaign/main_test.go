@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -607,5 +609,48 @@ func TestSandboxOpsControls(t *testing.T) {
 		if (want[i] == "dialled") != (row.Outcome.ExecutionID != "") || (want[i] != "dialled" && got != want[i]) {
 			t.Errorf("%s: %s %q, want %s", row.Input["name"], got, row.Outcome.ExecutionID, want[i])
 		}
+	}
+}
+
+// TestSimServes: `sim` serves the fake on loopback until interrupted, and a run against it
+// through BOLNA_BASE_URL works like one against Bolna.
+func TestSimServes(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	sim := newInvocation(nil)
+	done := make(chan int)
+	go func() { done <- sim.run("sim", "--addr", addr, "--time-scale", "0.002", "--limits=false") }()
+	base := "http://" + addr
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get(base + "/user/me")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusForbidden {
+				t.Errorf("unauthenticated /user/me: %d, want 403", resp.StatusCode)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sim never answered: %v\n%s", err, sim.stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond) // waiting for the server to listen
+	}
+	input, _ := writeContacts(t, 5)
+	run := newInvocation(map[string]string{"BOLNA_API_KEY": bolnatest.DefaultAPIKey, "BOLNA_BASE_URL": base, "BOLNA_AGENT_ID": bolnatest.DefaultAgentID})
+	if code := run.run("run", "--poll-interval", "20ms", input); code != exitOK {
+		t.Errorf("run against sim: exit %d\n%s", code, run.stderr.String())
+	}
+	sim.signals <- os.Interrupt
+	if code := <-done; code != exitOK || !strings.Contains(sim.stderr.String(), "5 calls placed") {
+		t.Errorf("sim exit %d, stderr %q", code, sim.stderr.String())
+	}
+	if code := newInvocation(nil).run("sim", "--addr", "0.0.0.0:0"); code != exitUsage {
+		t.Errorf("sim on a non-loopback address: exit %d, want 2", code)
 	}
 }
