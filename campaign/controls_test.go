@@ -159,7 +159,7 @@ func TestShard(t *testing.T) {
 // (from an injected clock) when some zones are inside calling hours and some are not.
 func TestRunOpsControls(t *testing.T) {
 	t.Parallel()
-	srv := bolnatest.NewServer(bolnatest.Options{Timing: fast})
+	srv := bolnatest.NewServer(bolnatest.Options{Timing: bolnatest.FastTiming})
 	t.Cleanup(srv.Close)
 	dir := t.TempDir()
 	input := filepath.Join(dir, "contacts.csv")
@@ -263,7 +263,7 @@ func TestRunSpendCap(t *testing.T) {
 
 func TestRunShards(t *testing.T) {
 	t.Parallel()
-	srv := bolnatest.NewServer(bolnatest.Options{Timing: fast, Concurrency: 8})
+	srv := bolnatest.NewServer(bolnatest.Options{Timing: bolnatest.FastTiming, Concurrency: 8})
 	t.Cleanup(srv.Close)
 	base := newCampaign(t, bolnatest.Options{}, 40)
 	total := 0

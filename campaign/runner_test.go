@@ -18,18 +18,6 @@ import (
 	"github.com/bolna-campaign/bolna-campaign/results"
 )
 
-// fast is a call lifecycle in tens of milliseconds.
-var fast = bolnatest.Timing{
-	Dequeue:      bolnatest.Range{Min: 2 * time.Millisecond, Max: 10 * time.Millisecond},
-	Dial:         bolnatest.Range{Min: 5 * time.Millisecond, Max: 15 * time.Millisecond},
-	Ring:         bolnatest.Range{Min: 10 * time.Millisecond, Max: 40 * time.Millisecond},
-	Talk:         bolnatest.Range{Min: 20 * time.Millisecond, Max: 120 * time.Millisecond},
-	PostProcess:  bolnatest.Range{Min: 20 * time.Millisecond, Max: 150 * time.Millisecond},
-	NoAnswerRing: bolnatest.Range{Min: 30 * time.Millisecond, Max: 80 * time.Millisecond},
-	BusyAfter:    bolnatest.Range{Min: 5 * time.Millisecond, Max: 20 * time.Millisecond},
-	FailAfter:    bolnatest.Range{Min: 5 * time.Millisecond, Max: 20 * time.Millisecond},
-}
-
 // testCampaign is a contact list, a fake Bolna and a results file in a temp dir.
 type testCampaign struct {
 	srv     *bolnatest.Server
@@ -42,7 +30,7 @@ type testCampaign struct {
 func newCampaign(t *testing.T, opts bolnatest.Options, n int, extra ...string) *testCampaign {
 	t.Helper()
 	if opts.Timing == (bolnatest.Timing{}) {
-		opts.Timing = fast
+		opts.Timing = bolnatest.FastTiming
 	}
 	srv := bolnatest.NewServer(opts)
 	t.Cleanup(srv.Close)
@@ -108,13 +96,8 @@ func (tc *testCampaign) run(t *testing.T, cfg campaign.Config, hook func(*campai
 
 func readResults(t *testing.T, path string) []results.Row {
 	t.Helper()
-	f, err := os.Open(path)
+	rows, err := results.ReadFile(path)
 	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var rows []results.Row
-	if err := results.Read(f, path, func(r results.Row) error { rows = append(rows, r); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	return rows

@@ -218,6 +218,19 @@ func Read(r io.Reader, name string, fn func(Row) error) error {
 	}
 }
 
+// ReadFile reads every row of a results file into memory (for tests and small files; Read
+// streams).
+func ReadFile(path string) ([]Row, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("results: %w", err)
+	}
+	defer f.Close()
+	var rows []Row
+	err = Read(f, path, func(r Row) error { rows = append(rows, r); return nil })
+	return rows, err
+}
+
 func equal(a, b []string) bool {
 	if len(a) != len(b) {
 		return false

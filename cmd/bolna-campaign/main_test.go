@@ -59,18 +59,6 @@ func (inv *invocation) run(args ...string) int {
 	})
 }
 
-// fastTiming makes calls last tens of milliseconds.
-var fastTiming = bolnatest.Timing{
-	Dequeue:      bolnatest.Range{Min: 2 * time.Millisecond, Max: 10 * time.Millisecond},
-	Dial:         bolnatest.Range{Min: 5 * time.Millisecond, Max: 15 * time.Millisecond},
-	Ring:         bolnatest.Range{Min: 10 * time.Millisecond, Max: 40 * time.Millisecond},
-	Talk:         bolnatest.Range{Min: 20 * time.Millisecond, Max: 120 * time.Millisecond},
-	PostProcess:  bolnatest.Range{Min: 20 * time.Millisecond, Max: 150 * time.Millisecond},
-	NoAnswerRing: bolnatest.Range{Min: 30 * time.Millisecond, Max: 80 * time.Millisecond},
-	BusyAfter:    bolnatest.Range{Min: 5 * time.Millisecond, Max: 20 * time.Millisecond},
-	FailAfter:    bolnatest.Range{Min: 5 * time.Millisecond, Max: 20 * time.Millisecond},
-}
-
 func writeContacts(t *testing.T, n int, extra ...string) (path string, phones []string) {
 	t.Helper()
 	var b strings.Builder
@@ -92,13 +80,8 @@ func writeContacts(t *testing.T, n int, extra ...string) (path string, phones []
 
 func readRows(t *testing.T, path string) []results.Row {
 	t.Helper()
-	f, err := os.Open(path)
+	rows, err := results.ReadFile(path)
 	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var rows []results.Row
-	if err := results.Read(f, path, func(r results.Row) error { rows = append(rows, r); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	return rows
@@ -116,7 +99,7 @@ func countDials(srv *bolnatest.Server) map[string]int {
 // loopback reached through BOLNA_BASE_URL.
 func TestRunAgainstStandIn(t *testing.T) {
 	t.Parallel()
-	srv := bolnatest.NewServer(bolnatest.Options{Concurrency: 3, Timing: fastTiming, APIKey: "bn-secret-key-123"})
+	srv := bolnatest.NewServer(bolnatest.Options{Concurrency: 3, Timing: bolnatest.FastTiming, APIKey: "bn-secret-key-123"})
 	t.Cleanup(srv.Close)
 	input, phones := writeContacts(t, 25, "12345,Bad,gold")
 	out := filepath.Join(t.TempDir(), "out.csv")
@@ -186,9 +169,9 @@ func TestRunAgainstStandIn(t *testing.T) {
 
 func TestRunExitCodes(t *testing.T) {
 	t.Parallel()
-	srv := bolnatest.NewServer(bolnatest.Options{Timing: fastTiming})
+	srv := bolnatest.NewServer(bolnatest.Options{Timing: bolnatest.FastTiming})
 	t.Cleanup(srv.Close)
-	docs := bolnatest.NewServer(bolnatest.Options{Timing: fastTiming, Style: bolnatest.Style{AuthDocs: true}})
+	docs := bolnatest.NewServer(bolnatest.Options{Timing: bolnatest.FastTiming, Style: bolnatest.Style{AuthDocs: true}})
 	t.Cleanup(docs.Close)
 	input, _ := writeContacts(t, 3)
 	noPhone := filepath.Join(t.TempDir(), "nophone.csv")
@@ -315,7 +298,7 @@ func TestDryRun(t *testing.T) {
 
 func TestInterrupt(t *testing.T) {
 	t.Parallel()
-	srv := bolnatest.NewServer(bolnatest.Options{Concurrency: 2, Timing: fastTiming})
+	srv := bolnatest.NewServer(bolnatest.Options{Concurrency: 2, Timing: bolnatest.FastTiming})
 	t.Cleanup(srv.Close)
 	input, phones := writeContacts(t, 20)
 	env := map[string]string{"BOLNA_API_KEY": bolnatest.DefaultAPIKey, "BOLNA_BASE_URL": srv.URL, "BOLNA_AGENT_ID": bolnatest.DefaultAgentID}
@@ -493,7 +476,7 @@ func TestReportCommand(t *testing.T) {
 // nobody is dialled again.
 func TestResultsFileSafety(t *testing.T) {
 	t.Parallel()
-	srv := bolnatest.NewServer(bolnatest.Options{Timing: fastTiming})
+	srv := bolnatest.NewServer(bolnatest.Options{Timing: bolnatest.FastTiming})
 	t.Cleanup(srv.Close)
 	input, phones := writeContacts(t, 8)
 	env := map[string]string{"BOLNA_API_KEY": bolnatest.DefaultAPIKey, "BOLNA_BASE_URL": srv.URL, "BOLNA_AGENT_ID": bolnatest.DefaultAgentID}

@@ -159,6 +159,19 @@ var DefaultTiming = Timing{
 	FailAfter:    Range{1 * time.Second, 5 * time.Second},
 }
 
+// FastTiming is a lifecycle in tens of milliseconds, for tests: a whole call, post-processing
+// included, takes well under half a second.
+var FastTiming = Timing{
+	Dequeue:      Range{2 * time.Millisecond, 10 * time.Millisecond},
+	Dial:         Range{5 * time.Millisecond, 15 * time.Millisecond},
+	Ring:         Range{10 * time.Millisecond, 40 * time.Millisecond},
+	Talk:         Range{20 * time.Millisecond, 120 * time.Millisecond},
+	PostProcess:  Range{20 * time.Millisecond, 150 * time.Millisecond},
+	NoAnswerRing: Range{30 * time.Millisecond, 80 * time.Millisecond},
+	BusyAfter:    Range{5 * time.Millisecond, 20 * time.Millisecond},
+	FailAfter:    Range{5 * time.Millisecond, 20 * time.Millisecond},
+}
+
 // Outcome is what happens to one call.
 type Outcome struct {
 	// Status is the final status: completed, no-answer, busy, failed, error, balance-low.
