@@ -47,19 +47,21 @@ var benchPoll = time.Duration(float64(500*time.Millisecond) * benchScale)
 //	go test ./campaign -run '^$' -bench Campaign -benchtime 3x
 func BenchmarkCampaign(b *testing.B) {
 	for _, impl := range []struct {
-		name string
-		run  func(b *testing.B, srv *bolnatest.Server, phones []string)
+		name  string
+		run   func(b *testing.B, srv *bolnatest.Server, phones []string)
+		style bolnatest.Style
 	}{
-		{"runner", benchRunner},
+		{"runner", benchRunner, bolnatest.Style{}},
 		{"runner-poll-0.7s", func(b *testing.B, srv *bolnatest.Server, phones []string) {
 			benchRunnerPoll(b, srv, phones, time.Duration(float64(700*time.Millisecond)*benchScale))
-		}},
-		{"naive", benchNaive},
+		}, bolnatest.Style{}},
+		{"runner-whole-list-items", benchRunner, bolnatest.Style{FullListItems: true}},
+		{"naive", benchNaive, bolnatest.Style{}},
 	} {
 		b.Run(impl.name, func(b *testing.B) {
 			var util, steady, reqs float64
 			for b.Loop() {
-				srv := bolnatest.NewServer(bolnatest.Options{Concurrency: benchConcurrency, Timing: benchTiming, TimeScale: benchScale, Seed: 3})
+				srv := bolnatest.NewServer(bolnatest.Options{Concurrency: benchConcurrency, Timing: benchTiming, TimeScale: benchScale, Seed: 3, Style: impl.style})
 				phones := make([]string, benchCalls)
 				for i := range phones {
 					phones[i] = fmt.Sprintf("+9198%08d", 30000000+i*7919)

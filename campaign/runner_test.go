@@ -542,3 +542,21 @@ func TestRunHostileReplies(t *testing.T) {
 		})
 	}
 }
+
+// TestRunWholeListItems: where the executions list serves whole payloads (as Bolna's OpenAPI
+// says it does), final calls are read from it without a GET each, and the results are as full.
+func TestRunWholeListItems(t *testing.T) {
+	t.Parallel()
+	tc := newCampaign(t, bolnatest.Options{Concurrency: 8, Style: bolnatest.Style{FullListItems: true}}, 40)
+	cfg := baseConfig()
+	summary, rows, err := tc.run(t, cfg, nil)
+	if err != nil || summary.Unfinished() != 0 {
+		t.Fatalf("Run() = %+v, %v", summary, err)
+	}
+	checkDialled(t, tc.srv, tc.phones, 1)
+	checkMatchesServer(t, tc.srv, rows)
+	st := tc.srv.Stats()
+	if gets := st.ByRoute["GET /executions/{id}"]; gets >= summary.ByStatus["completed"] {
+		t.Errorf("%d GETs for %d completed calls: the whole list items were not used", gets, summary.ByStatus["completed"])
+	}
+}

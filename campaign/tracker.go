@@ -373,8 +373,9 @@ func (t *tracker) listSweep(ctx context.Context, due []*trackedCall, now time.Ti
 			seen[c] = true
 			delete(want, c.ExecutionID)
 			switch {
-			case item.Status.Final() && !hasPostCallData(item.Status):
-				// Nothing more to read: the call never connected. No GET needed.
+			case item.Status.Final() && (!hasPostCallData(item.Status) || whole(item)):
+				// Nothing more to read: the call never connected, or the list served the whole
+				// payload (Bolna's sources disagree on whether it does). No GET needed.
 				if err := t.finish(c, outcomeOf(item, c.Attempt, c.DialedAt)); err != nil {
 					return nil, nil, err
 				}
@@ -404,6 +405,13 @@ func hasPostCallData(s dialer.Status) bool {
 		return false
 	}
 	return true
+}
+
+// whole reports whether a list item is a whole execution rather than the trimmed projection
+// (id, status, duration, created_at, a short telephony_data): only whole ones carry the agent
+// and the context the call was placed with.
+func whole(item *dialer.Execution) bool {
+	return item.AgentID != "" && item.ContextDetails.RecipientPhoneNumber != ""
 }
 
 // fetch reads calls by id, a few at a time, and applies what it read.
