@@ -210,12 +210,19 @@ func (r *Runner) Run(ctx context.Context, input string, st *State, out ResultWri
 	followCtx, cancelFollow := context.WithCancelCause(ctx)
 	defer cancelFollow(nil)
 	for _, lc := range live {
-		sem.Acquire(followCtx, 1) // never blocks: slots ≥ len(live) unless the account is tiny
+		sem.Acquire(followCtx, 1) // never blocks: there are at least as many slots as calls to follow
 		tr.adopt(lc, start)
 	}
 	dispatchDone := make(chan struct{})
 	trackerDone := make(chan error, 1)
-	go func() { trackerDone <- tr.run(followCtx, dispatchDone) }()
+	go func() {
+		err := tr.run(followCtx, dispatchDone)
+		if err != nil { // nobody follows calls any more: place none
+			r.Stop()
+			cancelFollow(err)
+		}
+		trackerDone <- err
+	}()
 
 	dialled, dispatchErr := r.dispatch(followCtx, input, st, sem, tr)
 	close(dispatchDone)

@@ -560,3 +560,34 @@ func TestRunWholeListItems(t *testing.T) {
 		t.Errorf("%d GETs for %d completed calls: the whole list items were not used", gets, summary.ByStatus["completed"])
 	}
 }
+
+// TestRunKeyRevokedMidRun: the key stops working while calls are followed. The run stops
+// placing calls and ends with a FatalError instead of hanging; the calls stay in the journal
+// for the next run.
+func TestRunKeyRevokedMidRun(t *testing.T) {
+	t.Parallel()
+	var revoked atomic.Bool
+	tc := newCampaign(t, bolnatest.Options{Concurrency: 2, Faults: bolnatest.Faults{Hook: func(r *http.Request) bolnatest.Fault {
+		if revoked.Load() {
+			return bolnatest.Revoked
+		}
+		return bolnatest.NoFault
+	}}}, 20)
+	go func() {
+		for len(tc.srv.Placements()) < 3 {
+			time.Sleep(time.Millisecond) // waiting on the server's state
+		}
+		revoked.Store(true)
+	}()
+	summary, _, err := tc.run(t, baseConfig(), nil)
+	var fatal *campaign.FatalError
+	if !errors.As(err, &fatal) || !strings.Contains(err.Error(), "refused") {
+		t.Fatalf("Run() error = %v, want a FatalError saying the key was refused", err)
+	}
+	if placed := len(tc.srv.Placements()); placed > 5 {
+		t.Errorf("%d calls placed, want the run to stop placing once the key is refused", placed)
+	}
+	if summary == nil || summary.ByStatus[campaign.StatusInFlight]+summary.ByStatus[campaign.StatusPending] == 0 {
+		t.Errorf("summary %+v: want rows in flight or pending for the next run", summary)
+	}
+}

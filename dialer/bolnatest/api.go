@@ -192,6 +192,9 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusInternalServerError)
 		io.WriteString(w, "<html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1></body></html>")
 		return
+	case Revoked:
+		writeJSON(w, http.StatusForbidden, map[string]any{"detail": "Unrecognized access token"})
+		return
 	case TruncatedJSON, WrongTypes, UnknownStatus, SlowTrickle, HugeBody:
 		a.mangle(w, r, fault)
 		return

@@ -113,6 +113,8 @@ const (
 	SlowTrickle
 	// HugeBody serves the request and pads the JSON reply to more than 16 MiB.
 	HugeBody
+	// Revoked answers 403 as for a key that no longer exists, without serving the request.
+	Revoked
 )
 
 // Faults inject failures. Rates are probabilities in [0,1] drawn from the seeded generator.
