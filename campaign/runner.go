@@ -189,6 +189,10 @@ func (r *Runner) Run(ctx context.Context, input string, st *State, out ResultWri
 		}
 		return nil, &FatalError{fmt.Errorf("reading the account: %w", err)}
 	}
+	if err := st.NoteAccount(Account{Wallet: float64(acct.Wallet), Concurrency: acct.Concurrency.Max,
+		InUse: acct.Concurrency.Current, At: r.cfg.Now().UTC()}); err != nil {
+		return nil, &FatalError{err}
+	}
 	tr := newTracker(r, st)
 	live, voided, err := tr.settle(ctx, st.Live())
 	if err != nil {

@@ -36,8 +36,9 @@ type State struct {
 	written uint64
 	rows    map[uint64]rowState
 	live    map[uint64]*LiveCall
-	spent   float64 // summed total_cost of every attempt's outcome
-	skipped int     // undecodable lines seen when loading
+	spent   float64  // summed total_cost of every attempt's outcome
+	account *Account // the latest run's view of the account
+	skipped int      // undecodable lines seen when loading
 
 	syncMu sync.Mutex
 	synced uint64
@@ -79,6 +80,7 @@ const (
 	evPlaced   = "placed"   // the execution id, synced after POST /call
 	evVoid     = "void"     // the POST was refused (429 to the end): no call exists
 	evFinal    = "final"    // the attempt's outcome
+	evAccount  = "account"  // the account as a run found it: wallet and concurrency
 )
 
 type record struct {
@@ -94,6 +96,16 @@ type record struct {
 	ExecutionID string    `json:"execution_id,omitempty"`
 	At          time.Time `json:"at,omitzero"`
 	Outcome     *Outcome  `json:"outcome,omitempty"`
+	Account     *Account  `json:"account,omitempty"`
+}
+
+// Account is the account as a run found it, kept so that a dry run can show it without
+// calling Bolna.
+type Account struct {
+	Wallet      float64   `json:"wallet"` // as Bolna reports it (cents)
+	Concurrency int       `json:"concurrency"`
+	InUse       int       `json:"in_use"`
+	At          time.Time `json:"at"`
 }
 
 var statusCodes = []string{"", "completed", "no-answer", "busy", "failed", "canceled", "stopped", "error",
@@ -226,6 +238,13 @@ func loadState(path string, f *os.File) (*State, error) {
 
 // apply folds one record into the in-memory index.
 func (s *State) apply(rec record, off int64) error {
+	if rec.Ev == evAccount {
+		if rec.Account != nil {
+			a := *rec.Account
+			s.account = &a
+		}
+		return nil
+	}
 	if rec.Ev == evCampaign {
 		if s.campaign != "" && s.campaign != rec.Campaign {
 			return errors.New("two campaigns in one journal")
@@ -445,6 +464,18 @@ func (s *State) Outcome(key string) (o Outcome, ok bool, err error) {
 		return Outcome{}, false, fmt.Errorf("state: %s: record at byte %d is unreadable", s.path, off)
 	}
 	return *rec.Outcome, true, nil
+}
+
+// NoteAccount records the account as this run found it.
+func (s *State) NoteAccount(a Account) error {
+	return s.append(record{Ev: evAccount, At: a.At, Account: &a}, false)
+}
+
+// LastAccount is the account as the latest run found it; nil before any run.
+func (s *State) LastAccount() *Account {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.account
 }
 
 // Spent is the summed total_cost of every outcome recorded, across runs: what the campaign has

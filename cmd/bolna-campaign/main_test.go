@@ -637,3 +637,33 @@ func TestSimServes(t *testing.T) {
 		t.Errorf("sim on a non-loopback address: exit %d, want 2", code)
 	}
 }
+
+// TestDryRunOffline: a dry run makes no network call, even with a key at hand; it shows the
+// account as the latest real run recorded it.
+func TestDryRunOffline(t *testing.T) {
+	t.Parallel()
+	srv := bolnatest.NewServer(bolnatest.Options{Timing: bolnatest.FastTiming, Concurrency: 6, Wallet: 4321})
+	t.Cleanup(srv.Close)
+	input, _ := writeContacts(t, 4)
+	env := map[string]string{"BOLNA_API_KEY": bolnatest.DefaultAPIKey, "BOLNA_BASE_URL": srv.URL, "BOLNA_AGENT_ID": bolnatest.DefaultAgentID}
+	dry := func() string {
+		inv := newInvocation(env)
+		before := srv.Stats().Requests
+		if code := inv.run("run", "--dry-run", input); code != exitOK {
+			t.Fatalf("dry run: exit %d\n%s", code, inv.stderr.String())
+		}
+		if after := srv.Stats().Requests; after != before {
+			t.Errorf("a dry run sent %d requests, want none", after-before)
+		}
+		return inv.stderr.String()
+	}
+	if out := dry(); !strings.Contains(out, "account: not known yet") || !strings.Contains(out, "to dial now          4") {
+		t.Errorf("first dry run:\n%s", out)
+	}
+	if code := newInvocation(env).run("run", "--poll-interval", "20ms", input); code != exitOK {
+		t.Fatalf("real run: exit %d", code)
+	}
+	if out := dry(); !strings.Contains(out, "wallet 4321.00") || !strings.Contains(out, "concurrency 0 of 6 in use") || !strings.Contains(out, "done earlier         4") {
+		t.Errorf("dry run after a run:\n%s", out)
+	}
+}

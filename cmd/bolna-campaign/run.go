@@ -442,12 +442,12 @@ func (o *runOptions) dryRunList(env Env, out *console, statePath string) error {
 	if err != nil {
 		return err
 	}
-	acct := o.dryRunAccount(env)
+	acct := o.dryRunAccount(env, st)
 	concurrency := o.concurrency
 	if concurrency == 0 && acct != nil {
-		concurrency = max(1, acct.Concurrency.Max-acct.Concurrency.Current-o.reserve)
+		concurrency = max(1, acct.Concurrency-acct.InUse-o.reserve)
 		if o.parsedShard.N > 1 {
-			concurrency = max(1, (acct.Concurrency.Max-o.reserve)/o.parsedShard.N)
+			concurrency = max(1, (acct.Concurrency-o.reserve)/o.parsedShard.N)
 		}
 	}
 	estimate := time.Duration(0)
@@ -461,9 +461,9 @@ func (o *runOptions) dryRunList(env Env, out *console, statePath string) error {
 	if o.jsonOut {
 		return json.NewEncoder(env.Stderr).Encode(struct {
 			campaign.Plan
-			Concurrency int             `json:"concurrency,omitempty"`
-			EstimateSec float64         `json:"estimated_seconds,omitempty"`
-			Account     *dialer.Account `json:"account,omitempty"`
+			Concurrency int               `json:"concurrency,omitempty"`
+			EstimateSec float64           `json:"estimated_seconds,omitempty"`
+			Account     *campaign.Account `json:"account,omitempty"`
 		}{plan, concurrency, estimate.Seconds(), acct})
 	}
 	e := env.Stderr
@@ -481,15 +481,17 @@ func (o *runOptions) dryRunList(env Env, out *console, statePath string) error {
 		fmt.Fprintf(e, "  %-14s %7d\n", line.name, line.n)
 	}
 	if acct != nil {
-		fmt.Fprintf(e, "account: wallet %.2f (about $%.2f), concurrency %d of %d in use\n",
-			float64(acct.Wallet), float64(acct.Wallet)/100, acct.Concurrency.Current, acct.Concurrency.Max)
+		fmt.Fprintf(e, "account (as of %s): wallet %.2f (about $%.2f), concurrency %d of %d in use\n",
+			acct.At.Format(time.RFC3339), acct.Wallet, acct.Wallet/100, acct.InUse, acct.Concurrency)
+	} else {
+		fmt.Fprintln(e, "account: not known yet (a dry run makes no network call; the first real run records it)")
 	}
 	switch {
 	case estimate > 0 && concurrency > 0:
 		fmt.Fprintf(e, "estimate: about %s at concurrency %d and %.3g calls a second, assuming %s a call\n",
 			estimate.Round(time.Second), concurrency, o.rate, assumedCallTime)
 	case estimate > 0:
-		fmt.Fprintf(e, "estimate: at least %s to place them at %.3g a second (pass --concurrency, or a key, for more)\n",
+		fmt.Fprintf(e, "estimate: at least %s to place them at %.3g a second (pass --concurrency for more)\n",
 			estimate.Round(time.Second), o.rate)
 	}
 	return nil
@@ -499,33 +501,17 @@ func (o *runOptions) dryRunList(env Env, out *console, statePath string) error {
 // conversation and the line dropping.
 const assumedCallTime = 2 * time.Minute
 
-// dryRunAccount reads the account for the dry run's estimate when a key is at hand: a read
-// that places nothing. Without a key, or when Bolna cannot be reached, the dry run goes on
-// without it.
-func (o *runOptions) dryRunAccount(env Env) *dialer.Account {
+// dryRunAccount is the account a dry run shows, without calling Bolna: the sandbox's, or the
+// one the latest real run of this campaign recorded in its journal.
+func (o *runOptions) dryRunAccount(env Env, st *campaign.State) *campaign.Account {
 	if o.sandbox {
 		opts, err := sandboxOptions(o.agentID, env.Getenv)
 		if err != nil {
 			return nil
 		}
-		return &dialer.Account{Wallet: dialer.Number(opts.Wallet), Concurrency: dialer.Concurrency{Max: opts.Concurrency}}
+		return &campaign.Account{Wallet: opts.Wallet, Concurrency: opts.Concurrency, At: time.Now().UTC()}
 	}
-	key := strings.TrimSpace(env.Getenv("BOLNA_API_KEY"))
-	if key == "" {
-		return nil
-	}
-	c, err := dialer.New(key, dialer.WithBaseURL(o.baseURL), dialer.WithBackoff(dialer.Backoff{Attempts: 1, Base: time.Second, Max: time.Second}))
-	if err != nil {
-		return nil
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	acct, err := c.Account(ctx)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "bolna-campaign: the account could not be read (%v); the estimate assumes --concurrency\n", err)
-		return nil
-	}
-	return acct
+	return st.LastAccount()
 }
 
 // report prints the final summary, with the numbers of `report` for the results file: text
