@@ -42,6 +42,7 @@ const (
 	DefaultPollInterval = 3 * time.Second
 	DefaultMaxWait      = 30 * time.Minute
 	DefaultHaltAfter    = 10
+	DefaultOutage       = 5 * time.Minute
 )
 
 // Config is how a campaign runs.
@@ -70,6 +71,10 @@ type Config struct {
 	MaxCost  float64      // stop placing once the campaign's summed total_cost reaches this; 0: no cap
 	Shard    Shard        // the slice of the list this run takes
 
+	// Outage is how long every read of Bolna may fail before the run gives up (the calls in
+	// flight stay in the journal for the next run); default DefaultOutage.
+	Outage time.Duration
+
 	Now func() time.Time     // the clock; default time.Now
 	Log func(string, ...any) // notable events, printf-style; nil discards
 }
@@ -89,6 +94,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.Outage <= 0 {
+		c.Outage = DefaultOutage
 	}
 	if c.Log == nil {
 		c.Log = func(string, ...any) {}
@@ -399,8 +407,16 @@ func (r *Runner) place(ctx context.Context, st *State, tr *tracker, row Row, use
 	case apiErr != nil && apiErr.NotFound():
 		st.Void(row.Key, attempt, r.cfg.Now())
 		return false, &FatalError{fmt.Errorf("agent %s was not found (or belongs to another account): %w", r.cfg.AgentID, err)}
-	case apiErr == nil || apiErr.StatusCode == 429:
-		// Refused for now (stopped while rate limited, or never sent): the row stays pending.
+	case apiErr == nil:
+		// Never sent, after the client's retries: Bolna cannot be reached. The row stays
+		// pending; going on would only void the rest of the list the same way.
+		r.progress.unplaced()
+		if verr := st.Void(row.Key, attempt, r.cfg.Now()); verr != nil {
+			return false, &FatalError{verr}
+		}
+		return false, &FatalError{fmt.Errorf("could not reach Bolna: %w", err)}
+	case apiErr.StatusCode == 429:
+		// Still rate limited when the run was stopped: the row stays pending.
 		r.progress.unplaced()
 		if verr := st.Void(row.Key, attempt, r.cfg.Now()); verr != nil {
 			return false, &FatalError{verr}

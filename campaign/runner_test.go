@@ -591,3 +591,27 @@ func TestRunKeyRevokedMidRun(t *testing.T) {
 		t.Errorf("summary %+v: want rows in flight or pending for the next run", summary)
 	}
 }
+
+// TestRunBolnaUnreachable: Bolna goes away mid-run (the server stops listening). Once no read
+// has succeeded for Config.Outage, the run ends with a FatalError rather than following blindly
+// until --max-wait, and the rows stay pending or in flight for the next run.
+func TestRunBolnaUnreachable(t *testing.T) {
+	t.Parallel()
+	tc := newCampaign(t, bolnatest.Options{Concurrency: 1}, 10)
+	go func() {
+		for len(tc.srv.Placements()) < 2 {
+			time.Sleep(time.Millisecond) // waiting on the server's state
+		}
+		tc.srv.Close()
+	}()
+	cfg := baseConfig()
+	cfg.Outage = 300 * time.Millisecond
+	summary, _, err := tc.run(t, cfg, nil)
+	var fatal *campaign.FatalError
+	if !errors.As(err, &fatal) {
+		t.Fatalf("Run() error = %v, want a FatalError", err)
+	}
+	if summary == nil || summary.Unfinished() < 8 {
+		t.Errorf("summary %+v: want the rows not dialled left for the next run", summary)
+	}
+}

@@ -64,6 +64,8 @@ type tracker struct {
 
 	failMu      sync.Mutex
 	failsInARow int
+
+	failingSince time.Time // since when every read has failed; zero while reads succeed
 }
 
 func newTracker(r *Runner, st *State) *tracker {
@@ -430,6 +432,9 @@ func (t *tracker) fetch(ctx context.Context, calls []*trackedCall, now time.Time
 		})
 	}
 	g.Wait()
+	if err := t.noteReads(errs, now); err != nil {
+		return err
+	}
 	for i, c := range calls {
 		if err := errs[i]; err != nil {
 			if fatal := t.fatal(err); fatal != nil {
@@ -458,6 +463,27 @@ func (t *tracker) fetch(ctx context.Context, calls []*trackedCall, now time.Time
 			continue
 		}
 		t.observe(c, ex, now)
+	}
+	return nil
+}
+
+// noteReads gives up the run when every read has failed for longer than Config.Outage: Bolna
+// is down or unreachable, and following calls blindly until --max-wait would only hold the
+// lock. The calls stay live in the journal; the next run follows them.
+func (t *tracker) noteReads(errs []error, now time.Time) error {
+	for _, err := range errs {
+		if err == nil {
+			t.failingSince = time.Time{}
+			return nil
+		}
+	}
+	if t.failingSince.IsZero() {
+		t.failingSince = now
+		return nil
+	}
+	if d := now.Sub(t.failingSince); d > t.r.cfg.Outage {
+		return &FatalError{fmt.Errorf("no read of Bolna has succeeded for %s (%v); the calls in flight are recorded and the next run follows them",
+			d.Round(time.Second), errs[0])}
 	}
 	return nil
 }
