@@ -56,7 +56,7 @@ func (o *runOptions) flags(fs *flag.FlagSet, getenv func(string) string) {
 	fs.IntVar(&o.concurrency, "concurrency", 0, "calls in flight at most (default: the account's free concurrency; never above its max)")
 	fs.IntVar(&o.reserve, "reserve", 0, "concurrency slots left free for other traffic")
 	fs.Float64Var(&o.rate, "rate", campaign.DefaultRate, "placements per second at most, for the whole run")
-	fs.DurationVar(&o.pollInterval, "poll-interval", campaign.DefaultPollInterval, "how often calls are checked")
+	fs.DurationVar(&o.pollInterval, "poll-interval", campaign.DefaultPollInterval, "how often live calls are checked at most (stretched to keep about 1.2 list requests per finished call)")
 	fs.DurationVar(&o.maxWait, "max-wait", campaign.DefaultMaxWait, "follow one call at most this long, then its row is timeout")
 	fs.StringVar(&o.retry, "retry", "", "re-dial rows whose last attempt ended in these statuses, e.g. no-answer,busy")
 	fs.IntVar(&o.maxAttempts, "max-attempts", 0, "attempts per row including the first (default 1; 3 with --retry)")
