@@ -1,7 +1,6 @@
 package results_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"flag"
 	"os"
@@ -59,17 +58,7 @@ func TestWriterGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, _ := os.ReadFile(path)
-	golden := filepath.Join("testdata", "results.golden.csv")
-	if *update {
-		os.WriteFile(golden, got, 0o644)
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("results file differs from %s (go test ./results -update to accept):\n%s", golden, got)
-	}
+	golden(t, "results.golden.csv", got)
 	info, _ := os.Stat(path)
 	if info.Mode().Perm() != 0o600 {
 		t.Errorf("mode %v, want 0600", info.Mode().Perm())
