@@ -32,19 +32,19 @@ var benchTiming = bolnatest.Timing{
 const (
 	benchScale       = 0.1
 	benchConcurrency = 8
-	benchCalls       = 96
+	benchCalls       = 384
 )
 
 // benchPoll is the poll interval, in the same compressed time (0.5 s of real time).
 var benchPoll = time.Duration(float64(500*time.Millisecond) * benchScale)
 
-// BenchmarkCampaign runs the same campaign (96 calls of a few seconds at concurrency 8,
+// BenchmarkCampaign runs the same campaign (384 calls of a few seconds at concurrency 8,
 // compressed tenfold) with the runner and with a naive baseline (one goroutine per slot, a GET
 // per call per tick, the slot held until completed), and reports for each the account's slot
 // utilisation (slot time used / (concurrency × busy period); 1 is the bound the concurrency
 // allows) and the API requests per call.
 //
-//	go test ./campaign -run '^$' -bench Campaign -benchtime 3x
+//	go test ./campaign -run '^$' -bench Campaign -benchtime 1x
 func BenchmarkCampaign(b *testing.B) {
 	for _, impl := range []struct {
 		name  string
