@@ -629,3 +629,17 @@ func TestRunBolnaUnreachable(t *testing.T) {
 		t.Errorf("summary %+v: want the rows not dialled left for the next run", summary)
 	}
 }
+
+// TestRunListRefusesFutureWindow: where the executions list refuses a window that ends in the
+// future, the runner ends its windows now, and still finds calls whose reply was lost.
+func TestRunListRefusesFutureWindow(t *testing.T) {
+	t.Parallel()
+	tc := newCampaign(t, bolnatest.Options{Concurrency: 5, Seed: 5, Style: bolnatest.Style{NoFutureTo: true},
+		Faults: bolnatest.Faults{PlaceLost: 0.3}}, 20)
+	summary, rows, err := tc.run(t, baseConfig(), nil)
+	if err != nil || summary.Unfinished() != 0 || summary.ByStatus[campaign.StatusUnknown] != 0 {
+		t.Fatalf("Run() = %+v, %v; want every row final, none unknown", summary, err)
+	}
+	checkDialled(t, tc.srv, tc.phones, 1)
+	checkMatchesServer(t, tc.srv, rows)
+}

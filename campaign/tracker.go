@@ -66,6 +66,7 @@ type tracker struct {
 	failsInARow int
 
 	failingSince time.Time // since when every read has failed; zero while reads succeed
+	noFutureTo   bool      // the list refused a window ending in the future
 }
 
 func newTracker(r *Runner, st *State) *tracker {
@@ -362,7 +363,7 @@ func (t *tracker) listSweep(ctx context.Context, due []*trackedCall, now time.Ti
 	opts := dialer.ListOptions{From: oldest.Add(-clockSkew), To: now.Add(clockSkew), PageSize: dialer.MaxListPageSize}
 	seen := map[*trackedCall]bool{}
 	for opts.Page = 1; len(want) > 0; opts.Page++ {
-		page, err := t.r.dialer.ListExecutions(ctx, t.r.cfg.AgentID, opts)
+		page, err := t.list(ctx, opts)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -414,6 +415,25 @@ func hasPostCallData(s dialer.Status) bool {
 // and the context the call was placed with.
 func whole(item *dialer.Execution) bool {
 	return item.AgentID != "" && item.ContextDetails.RecipientPhoneNumber != ""
+}
+
+// list reads one page of the agent's executions. The window reaches a little into the future
+// (Bolna's clock may run ahead of ours); should Bolna refuse a future "to" (400), the window ends
+// now from then on.
+func (t *tracker) list(ctx context.Context, opts dialer.ListOptions) (*dialer.ExecutionPage, error) {
+	now := t.r.cfg.Now()
+	if t.noFutureTo && opts.To.After(now) {
+		opts.To = now
+	}
+	page, err := t.r.dialer.ListExecutions(ctx, t.r.cfg.AgentID, opts)
+	var apiErr *dialer.APIError
+	if errors.As(err, &apiErr) && apiErr.StatusCode == 400 && !t.noFutureTo && opts.To.After(now) {
+		t.noFutureTo = true
+		t.r.cfg.Log("the executions list refused a window ending in the future (%v); windows end now from here on", err)
+		opts.To = now
+		return t.r.dialer.ListExecutions(ctx, t.r.cfg.AgentID, opts)
+	}
+	return page, err
 }
 
 // fetch reads calls by id, a few at a time, and applies what it read.
@@ -603,7 +623,7 @@ func (t *tracker) find(ctx context.Context, c *trackedCall, now time.Time) (*dia
 	opts := dialer.ListOptions{From: c.DialedAt.Add(-clockSkew), To: now.Add(clockSkew), PageSize: dialer.MaxListPageSize}
 	var candidates []string
 	for opts.Page = 1; ; opts.Page++ {
-		page, err := t.r.dialer.ListExecutions(ctx, t.r.cfg.AgentID, opts)
+		page, err := t.list(ctx, opts)
 		if err != nil {
 			return nil, err
 		}

@@ -396,6 +396,10 @@ func (a *API) listExecutions(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"error": 1010, "message": "from and to are required (UTC ISO-8601)"})
 		return
 	}
+	if a.opts.Style.NoFutureTo && to.After(a.opts.Now().Add(time.Second)) {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": 1013, "message": "to must not be in the future"})
+		return
+	}
 	if to.Sub(from) > 7*24*time.Hour || to.Before(from) {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"error": 1011, "message": "date range must be at most 7 days"})
 		return

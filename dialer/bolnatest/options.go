@@ -70,6 +70,9 @@ type Style struct {
 	DisconnectHoldsSlot bool
 	// StopStatus is the status a stopped call ends in: "stopped" (default) or "canceled".
 	StopStatus string
+	// NoFutureTo refuses (400) a list window whose "to" is in the future: undocumented either
+	// way, so the runner must cope with both.
+	NoFutureTo bool
 }
 
 // Limits are the request limits per minute; 0 means no limit. Over a limit the reply is 429.
