@@ -67,6 +67,8 @@ type tracker struct {
 
 	failingSince time.Time // since when every read has failed; zero while reads succeed
 	noFutureTo   bool      // the list refused a window ending in the future
+
+	warnedRescheduled bool // said once that Bolna's guardrails moved a call
 }
 
 func newTracker(r *Runner, st *State) *tracker {
@@ -513,6 +515,10 @@ func (t *tracker) noteReads(errs []error, now time.Time) error {
 func (t *tracker) observe(c *trackedCall, ex *dialer.Execution, now time.Time) {
 	if c.status != ex.Status && !ex.Status.Known() {
 		t.r.cfg.Log("call %s: unknown status %q; still following it", c.ExecutionID, ex.Status)
+	}
+	if ex.Status == dialer.StatusRescheduled && !t.warnedRescheduled {
+		t.warnedRescheduled = true
+		t.r.cfg.Log("call %s was rescheduled by Bolna to the agent's calling hours: it holds its slot until it dials or --max-wait ends; match --window to the agent's hours", c.ExecutionID)
 	}
 	c.status = ex.Status
 	later := time.Duration(0)
