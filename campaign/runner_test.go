@@ -643,3 +643,28 @@ func TestRunListRefusesFutureWindow(t *testing.T) {
 	checkDialled(t, tc.srv, tc.phones, 1)
 	checkMatchesServer(t, tc.srv, rows)
 }
+
+// TestRunFollowsRescheduledCalls: Bolna's guardrails hold the first calls in "rescheduled"
+// until the agent's hours start; the runner keeps following them (a rescheduled call is not
+// final) and they end with their true status.
+func TestRunFollowsRescheduledCalls(t *testing.T) {
+	t.Parallel()
+	opens := time.Now().Add(400 * time.Millisecond)
+	tc := newCampaign(t, bolnatest.Options{Concurrency: 4, Guardrails: func(now time.Time) time.Time {
+		if now.Before(opens) {
+			return opens
+		}
+		return time.Time{}
+	}}, 6)
+	summary, rows, err := tc.run(t, baseConfig(), nil)
+	if err != nil || summary.Unfinished() != 0 {
+		t.Fatalf("Run() = %+v, %v", summary, err)
+	}
+	checkDialled(t, tc.srv, tc.phones, 1)
+	checkMatchesServer(t, tc.srv, rows)
+	for _, row := range rows {
+		if row.Outcome.FinishedAt.Before(opens.Truncate(time.Second)) { // the results keep whole seconds
+			t.Errorf("line %d finished at %s, before the agent's hours opened at %s", row.Line, row.Outcome.FinishedAt, opens)
+		}
+	}
+}

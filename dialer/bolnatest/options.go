@@ -42,6 +42,11 @@ type Options struct {
 	Limits Limits
 	Faults Faults
 
+	// Guardrails, when set, is the agent's calling hours: for a call created at now it returns
+	// the zero time if the call may dial now, else when its hours start. Such a call waits in
+	// "rescheduled" until then, and then queues like any other.
+	Guardrails func(now time.Time) time.Time
+
 	// MaxRetained, when positive, bounds memory for very long runs (the sandbox with a
 	// million rows): beyond that many calls, the oldest finished ones are forgotten (a GET of
 	// one answers 404) and so are their placement records. 0 keeps everything, as Bolna does.

@@ -129,6 +129,13 @@ func (s *sim) create(now time.Time, agentID, phone, from string, userData map[st
 	s.maxOutstanding = max(s.maxOutstanding, s.outstanding)
 	s.unfinished++
 	s.maxUnfinished = max(s.maxUnfinished, s.unfinished)
+	if g := s.opts.Guardrails; g != nil {
+		if at := g(now); !at.IsZero() && at.After(now) {
+			ex.status = "rescheduled"
+			s.schedule(ex, at, "queued")
+			return ex
+		}
+	}
 	if outcome.StuckAt != "queued" {
 		s.queue = append(s.queue, ex)
 	}
@@ -189,6 +196,11 @@ func (s *sim) apply(ev event) {
 	}
 	ex.status, ex.updatedAt = ev.to, at
 	switch ev.to {
+	case "queued": // out of the agent's guardrails: now it waits for a slot like any other
+		if ex.outcome.StuckAt != "queued" {
+			s.queue = append(s.queue, ex)
+			s.dispatch(at)
+		}
 	case "initiated":
 		ex.providerID = s.newID()
 		switch ex.outcome.Status {
