@@ -113,8 +113,8 @@ type FatalError struct{ Err error }
 func (e *FatalError) Error() string { return e.Err.Error() }
 func (e *FatalError) Unwrap() error { return e.Err }
 
-// ErrStopped is returned by [Runner.Run] after [Runner.Stop]: no new calls were placed, the
-// calls in flight were followed to the end, and the results were written.
+// ErrStopped is returned by [Runner.Run] after [Runner.Stop] (a signal): no new calls were
+// placed after it, the calls in flight were followed to the end, and the results were written.
 var ErrStopped = errors.New("campaign: stopped before every row was dialled")
 
 // Runner runs one campaign: it dials the rows that need it, follows every call to its final
@@ -258,8 +258,8 @@ func (r *Runner) Run(ctx context.Context, input string, st *State, out ResultWri
 		return summary, trackErr
 	case ctx.Err() != nil:
 		return summary, context.Cause(ctx)
-	case summary.Halted == "" && r.isStopped() && summary.Unfinished() > 0:
-		return summary, ErrStopped
+	case summary.Halted == "" && r.isStopped():
+		return summary, ErrStopped // stopped from outside (a signal), even if nothing was left
 	}
 	return summary, nil
 }
