@@ -522,15 +522,11 @@ func (r *Runner) DryRun(input string, st *State, emit func(dialer.CallRequest) e
 // scan. A list that is not readable CSV fails the scan before any call: the dispatching scan
 // only starts after a clean first one.
 func (r *Runner) scan(input string, st *State, dial func(Row, map[string]string, classification) bool) (Plan, error) {
-	f, err := os.Open(input)
-	if err != nil {
-		return Plan{}, &InputError{File: input, Err: unwrapPath(err)}
-	}
-	defer f.Close()
-	l, err := NewLoader(f, input, r.cfg.Load)
+	f, l, err := r.openList(input)
 	if err != nil {
 		return Plan{}, err
 	}
+	defer f.Close()
 	cl := newClassifier(&r.cfg, st, r.dups)
 	var p Plan
 	for ; ; cl.row++ {
@@ -552,6 +548,20 @@ func (r *Runner) scan(input string, st *State, dial func(Row, map[string]string,
 	}
 }
 
+// openList opens the contact list for one pass and reads its header.
+func (r *Runner) openList(input string) (*os.File, *Loader, error) {
+	f, err := os.Open(input)
+	if err != nil {
+		return nil, nil, &InputError{File: input, Err: unwrapPath(err)}
+	}
+	l, err := NewLoader(f, input, r.cfg.Load)
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, l, nil
+}
+
 // inFile names the file in an InputError that lacks it.
 func inFile(err error, file string) error {
 	var ie *InputError
@@ -571,15 +581,11 @@ func unwrapPath(err error) error {
 
 // writeResults streams the list a last time and writes each row's latest state.
 func (r *Runner) writeResults(input string, st *State, out ResultWriter) (*Summary, error) {
-	f, err := os.Open(input)
-	if err != nil {
-		return nil, &InputError{File: input, Err: unwrapPath(err)}
-	}
-	defer f.Close()
-	l, err := NewLoader(f, input, r.cfg.Load)
+	f, l, err := r.openList(input)
 	if err != nil {
 		return nil, err
 	}
+	defer f.Close()
 	if err := out.WriteHeader(l.Header()); err != nil {
 		return nil, err
 	}

@@ -199,7 +199,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.mangle(w, r, fault)
 		return
 	case LoseReply, ResetReply:
-		a.mux.ServeHTTP(discard{header: http.Header{}}, r) // the request takes effect...
+		a.mux.ServeHTTP(httptest.NewRecorder(), r) // the request takes effect...
 		if fault == ResetReply {
 			if hj, ok := w.(http.Hijacker); ok {
 				if conn, _, err := hj.Hijack(); err == nil {
@@ -543,13 +543,6 @@ func (a *API) mangle(w http.ResponseWriter, r *http.Request, fault Fault) {
 }
 
 var statusField = regexp.MustCompile(`"status":"[^"]*"`)
-
-// discard is a ResponseWriter that drops the reply of a request whose reply is to be lost.
-type discard struct{ header http.Header }
-
-func (d discard) Header() http.Header         { return d.header }
-func (d discard) Write(b []byte) (int, error) { return len(b), nil }
-func (d discard) WriteHeader(int)             {}
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	var buf bytes.Buffer

@@ -43,9 +43,6 @@ func NewServer(opts Options) *Server {
 // Close shuts the server down, waiting for requests in flight.
 func (s *Server) Close() { s.srv.Close() }
 
-// CloseClientConnections drops every open connection, as a network blip would.
-func (s *Server) CloseClientConnections() { s.srv.CloseClientConnections() }
-
 // Client returns a dialer.Client for this server with its key, without request pacing, with
 // fast retries; opts are applied after those.
 func (s *Server) Client(opts ...dialer.Option) *dialer.Client {
