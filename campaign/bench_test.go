@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
@@ -16,8 +17,8 @@ import (
 	"github.com/bolna-campaign/bolna-campaign/results"
 )
 
-// benchTiming is a call of a few seconds (ringing 1-3 s, talking 2-6 s, 2-8 s of
-// post-processing), run at benchScale so that a campaign takes seconds.
+// benchTiming is a call of a few seconds: ringing 1-3 s, talking 2-6 s, 2-8 s of
+// post-processing.
 var benchTiming = bolnatest.Timing{
 	Dequeue:      bolnatest.Range{Min: 200 * time.Millisecond, Max: 600 * time.Millisecond},
 	Dial:         bolnatest.Range{Min: 300 * time.Millisecond, Max: 900 * time.Millisecond},
@@ -30,91 +31,162 @@ var benchTiming = bolnatest.Timing{
 }
 
 const (
-	benchScale       = 0.1
 	benchConcurrency = 8
 	benchCalls       = 384
 )
 
-// benchPoll is the poll interval, in the same compressed time (0.5 s of real time).
-var benchPoll = time.Duration(float64(500*time.Millisecond) * benchScale)
+// benchCase is one way of running the campaign.
+type benchCase struct {
+	name  string
+	poll  time.Duration
+	style bolnatest.Style
+	naive bool
+}
 
-// BenchmarkCampaign runs the same campaign (384 calls of a few seconds at concurrency 8,
-// compressed tenfold) with the runner and with a naive baseline (one goroutine per slot, a GET
-// per call per tick, the slot held until completed), and reports for each the account's slot
-// utilisation (slot time used / (concurrency × busy period); 1 is the bound the concurrency
-// allows) and the API requests per call.
+var benchCases = []benchCase{
+	{name: "runner/poll-200ms", poll: 200 * time.Millisecond},
+	{name: "runner/poll-500ms", poll: 500 * time.Millisecond},
+	{name: "runner/poll-200ms/whole-list-items", poll: 200 * time.Millisecond, style: bolnatest.Style{FullListItems: true}},
+	{name: "naive/poll-500ms", poll: 500 * time.Millisecond, naive: true},
+}
+
+// TestSlotUtilisation runs the same campaign (384 calls of a few seconds at concurrency 8)
+// with the runner and with a naive baseline (one goroutine per slot, a GET per call per tick,
+// the slot held until completed), each in a synctest bubble against the fake served in
+// process: time is virtual, so the numbers are those of the policies, free of this machine's
+// scheduling noise, and the whole table takes seconds. For each it logs the utilisation (the
+// makespan the concurrency allows over the makespan: see bolnatest.Stats.Bound), the share of
+// slot time used, and the API requests per call; it fails if the runner spends more than three
+// requests a call, falls below the utilisation it reaches, or is not clearly ahead of the
+// naive baseline.
+//
+//	go test ./campaign -run SlotUtilisation -v
+func TestSlotUtilisation(t *testing.T) {
+	t.Parallel()
+	measured := make([]bolnatest.Stats, len(benchCases))
+	t.Run("cases", func(t *testing.T) {
+		for i, bc := range benchCases {
+			t.Run(bc.name, func(t *testing.T) {
+				t.Parallel()
+				synctest.Test(t, func(t *testing.T) {
+					api := bolnatest.NewAPI(bolnatest.Options{Concurrency: benchConcurrency, Timing: benchTiming, TimeScale: 1, Seed: 3, Style: bc.style})
+					start := time.Now()
+					runBenchCase(t, bc, api.InProcessClient())
+					measured[i] = api.Stats()
+					t.Logf("%s", benchRow(bc.name, measured[i], time.Since(start)))
+				})
+			})
+		}
+	})
+	for i, bc := range benchCases {
+		st := measured[i]
+		util, reqs := st.BoundUtilisation(), float64(st.Requests)/float64(st.Placed)
+		if st.MaxOutstanding > benchConcurrency {
+			t.Errorf("%s: %d calls outstanding at once, above the concurrency of %d", bc.name, st.MaxOutstanding, benchConcurrency)
+		}
+		if bc.naive {
+			continue
+		}
+		// The floors sit a little below what the runner reaches (see the README), so that
+		// only a real regression fails.
+		floor := 0.93
+		if bc.style.FullListItems {
+			floor = 0.95
+		}
+		if util < floor || reqs > 3 {
+			t.Errorf("%s: utilisation %.3f (want >= %.2f), %.2f requests per call (want <= 3)", bc.name, util, floor, reqs)
+		}
+		naive := measured[len(measured)-1]
+		if util < naive.BoundUtilisation()+0.2 || reqs*3 > float64(naive.Requests)/float64(naive.Placed) {
+			t.Errorf("%s is not clearly ahead of the naive baseline: %s vs %s", bc.name, benchRow(bc.name, st, 0), benchRow("naive", naive, 0))
+		}
+	}
+}
+
+// BenchmarkCampaign is TestSlotUtilisation's campaign in real time, compressed tenfold, over
+// loopback HTTP: the same policies, with this machine's own latencies (fsync, HTTP, scheduling)
+// added, ten times larger than they would be against calls of real length.
 //
 //	go test ./campaign -run '^$' -bench Campaign -benchtime 1x
 func BenchmarkCampaign(b *testing.B) {
-	for _, impl := range []struct {
-		name  string
-		run   func(b *testing.B, srv *bolnatest.Server, phones []string)
-		style bolnatest.Style
-	}{
-		{"runner", benchRunner, bolnatest.Style{}},
-		{"runner-poll-0.7s", func(b *testing.B, srv *bolnatest.Server, phones []string) {
-			benchRunnerPoll(b, srv, phones, time.Duration(float64(700*time.Millisecond)*benchScale))
-		}, bolnatest.Style{}},
-		{"runner-whole-list-items", benchRunner, bolnatest.Style{FullListItems: true}},
-		{"naive", benchNaive, bolnatest.Style{}},
-	} {
-		b.Run(impl.name, func(b *testing.B) {
-			var util, steady, reqs float64
+	const scale = 0.1
+	for _, bc := range benchCases {
+		bc.poll = time.Duration(float64(bc.poll) * scale)
+		b.Run(bc.name, func(b *testing.B) {
+			var util, slots, reqs float64
 			for b.Loop() {
-				srv := bolnatest.NewServer(bolnatest.Options{Concurrency: benchConcurrency, Timing: benchTiming, TimeScale: benchScale, Seed: 3, Style: impl.style})
-				phones := make([]string, benchCalls)
-				for i := range phones {
-					phones[i] = fmt.Sprintf("+9198%08d", 30000000+i*7919)
-				}
-				impl.run(b, srv, phones)
+				srv := bolnatest.NewServer(bolnatest.Options{Concurrency: benchConcurrency, Timing: benchTiming, TimeScale: scale, Seed: 3, Style: bc.style})
+				runBenchCase(b, bc, srv.Client())
 				st := srv.Stats()
 				srv.Close()
-				if st.Placed != benchCalls {
-					b.Fatalf("%d calls placed, want %d", st.Placed, benchCalls)
-				}
-				util += st.Utilisation(benchConcurrency)
-				steady += st.SteadyUtilisation
+				util += st.BoundUtilisation()
+				slots += st.Utilisation(benchConcurrency)
 				reqs += float64(st.Requests) / float64(st.Placed)
 			}
 			b.ReportMetric(util/float64(b.N), "utilisation")
-			b.ReportMetric(steady/float64(b.N), "steady-utilisation")
+			b.ReportMetric(slots/float64(b.N), "slot-share")
 			b.ReportMetric(reqs/float64(b.N), "requests/call")
 		})
 	}
 }
 
-func benchRunner(b *testing.B, srv *bolnatest.Server, phones []string) {
-	benchRunnerPoll(b, srv, phones, benchPoll)
+func benchRow(name string, st bolnatest.Stats, took time.Duration) string {
+	return fmt.Sprintf("%-36s utilisation %.3f  slot share %.3f  requests/call %.2f  (POST %d, GET %d, list %d)  makespan %s",
+		name, st.BoundUtilisation(), st.Utilisation(benchConcurrency), float64(st.Requests)/float64(st.Placed),
+		st.ByRoute["POST /call"], st.ByRoute["GET /executions/{id}"], st.ByRoute["GET /v2/agent/{agent}/executions"], took.Round(time.Second))
 }
 
-func benchRunnerPoll(b *testing.B, srv *bolnatest.Server, phones []string, poll time.Duration) {
-	dir := b.TempDir()
+func benchPhones() []string {
+	phones := make([]string, benchCalls)
+	for i := range phones {
+		phones[i] = fmt.Sprintf("+9198%08d", 30000000+i*7919)
+	}
+	return phones
+}
+
+// runBenchCase runs the campaign one way and checks that every call was placed.
+func runBenchCase(tb testing.TB, bc benchCase, c *dialer.Client) {
+	phones := benchPhones()
+	if bc.naive {
+		runNaive(tb, c, phones, bc.poll)
+	} else {
+		runRunner(tb, c, phones, bc.poll)
+	}
+}
+
+func runRunner(tb testing.TB, c *dialer.Client, phones []string, poll time.Duration) {
+	dir := tb.TempDir()
 	input := filepath.Join(dir, "contacts.csv")
-	os.WriteFile(input, []byte("phone\n"+strings.Join(phones, "\n")+"\n"), 0o600)
+	if err := os.WriteFile(input, []byte("phone\n"+strings.Join(phones, "\n")+"\n"), 0o600); err != nil {
+		tb.Fatal(err)
+	}
 	out := filepath.Join(dir, "results.csv")
-	st, err := campaign.OpenState(campaign.StatePath(out), campaign.Owner{Agent: bolnatest.DefaultAgentID, API: srv.URL})
+	st, err := campaign.OpenState(campaign.StatePath(out), campaign.Owner{Agent: bolnatest.DefaultAgentID, API: "bench"})
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	defer st.Close()
 	w, err := results.Create(out)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	defer w.Abort()
-	cfg := campaign.Config{AgentID: bolnatest.DefaultAgentID, PollInterval: poll, MaxWait: time.Minute}
-	if _, err := campaign.NewRunner(srv.Client(), cfg).Run(context.Background(), input, st, w); err != nil {
-		b.Fatal(err)
+	cfg := campaign.Config{AgentID: bolnatest.DefaultAgentID, PollInterval: poll, MaxWait: 10 * time.Minute}
+	sum, err := campaign.NewRunner(c, cfg).Run(context.Background(), input, st, w)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if sum.Dialled != len(phones) {
+		tb.Fatalf("%d calls placed, want %d", sum.Dialled, len(phones))
 	}
 }
 
-// benchNaive is the obvious runner: one goroutine per slot, each placing a call and reading it
+// runNaive is the obvious runner: one goroutine per slot, each placing a call and reading it
 // every tick until it is final, holding its slot all the while.
-func benchNaive(b *testing.B, srv *bolnatest.Server, phones []string) {
-	c := srv.Client()
+func runNaive(tb testing.TB, c *dialer.Client, phones []string, poll time.Duration) {
 	ctx := context.Background()
 	if _, err := c.Account(ctx); err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	work := make(chan string)
 	var wg sync.WaitGroup
@@ -123,11 +195,11 @@ func benchNaive(b *testing.B, srv *bolnatest.Server, phones []string) {
 			for phone := range work {
 				placed, err := c.PlaceCall(ctx, dialer.CallRequest{AgentID: bolnatest.DefaultAgentID, RecipientPhoneNumber: phone})
 				if err != nil {
-					b.Error(err)
+					tb.Error(err)
 					continue
 				}
 				for {
-					time.Sleep(benchPoll)
+					time.Sleep(poll)
 					ex, err := c.Execution(ctx, placed.ExecutionID)
 					if err == nil && ex.Status.Final() {
 						break

@@ -27,6 +27,9 @@ const (
 	settleTries = 3
 	// maxCheckInterval caps how far the request budget stretches the checks.
 	maxCheckInterval = 15 * time.Second
+	// ownLooks is how many intervals a call that neither holds a slot nor is final waits for
+	// a look of its own while the looks at the calls holding one go on.
+	ownLooks = 4
 	// fetchers bounds the GETs in flight at once.
 	fetchers = 8
 )
@@ -37,7 +40,8 @@ type trackedCall struct {
 	holdsSlot bool
 	adopted   bool // left live by an earlier run
 	status    dialer.Status
-	nextCheck time.Time
+	seenAt    time.Time // when it was last seen holding its slot
+	nextCheck time.Time // when it is due, unless it holds a slot (see tracker.slotCheck)
 	deadline  time.Time
 	searches  int
 }
@@ -45,7 +49,10 @@ type trackedCall struct {
 // tracker follows every live call to its final status, in one goroutine. It checks many calls
 // at once through the executions list where that is cheaper than a GET per call, releases a
 // call's concurrency slot as soon as its line drops (call-disconnected), and reads each call by
-// id once, when it is final, for the whole payload.
+// id once, when it is final, for the whole payload. The calls holding a slot are looked at
+// together, when the pacer expects enough of them to have ended; the others (queued behind
+// Bolna's guardrails, post-processing, or all of them once nothing is left to dial) every
+// interval, which the request budget stretches.
 type tracker struct {
 	r     *Runner
 	st    *State
@@ -56,11 +63,9 @@ type tracker struct {
 	calls    map[string]*trackedCall // by execution id, or by ref while the id is unknown
 	draining bool                    // nothing is left to dial: a freed slot is no longer urgent
 
-	// slotTime is the mean time from placing a call to its line dropping (an exponentially
-	// weighted mean over the calls of this run); it paces the checks (see interval).
-	slotTime    time.Duration
-	slotSamples int
-	iv          time.Duration // the check interval; 0 until measured
+	pace      *pacer
+	slotCheck time.Time     // when the calls holding a slot are due; zero while none is
+	iv        time.Duration // the interval of the other checks; 0 until measured
 
 	failMu      sync.Mutex
 	failsInARow int
@@ -72,7 +77,7 @@ type tracker struct {
 }
 
 func newTracker(r *Runner, st *State) *tracker {
-	return &tracker{r: r, st: st, calls: map[string]*trackedCall{}}
+	return &tracker{r: r, st: st, calls: map[string]*trackedCall{}, pace: newPacer(r.cfg.PollInterval)}
 }
 
 // start gives the tracker the pool of slots it releases.
@@ -146,40 +151,18 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// listsPerCall is the request budget for checking calls: about this many list requests for
-// each call that ends, on top of its POST and (for calls with post-call data) one GET.
-const listsPerCall = 1.2
-
-// interval is how often live calls are checked: the poll interval, stretched when checking
-// that often would cost more than listsPerCall list requests per call. One list request
-// checks every live call, and calls end at a rate of slots / slotTime, so checks every
-// slotTime / (listsPerCall × slots) keep the budget; a dropped line is still seen within a
-// small share of a call's length, which is what keeps the slots busy. It is a whole multiple
-// of the poll interval and changes seldom, so that checks stay on one grid.
+// interval is how often the calls that are not paced with those holding a slot are checked:
+// the poll interval, stretched to the pace that fits the request budget, and more once nothing
+// is left to dial. It changes seldom (once a round of calls), so that checks stay on one grid.
 func (t *tracker) interval() time.Duration {
-	if t.iv == 0 {
-		return t.r.cfg.PollInterval
+	iv := t.iv
+	if iv == 0 {
+		iv = t.r.cfg.PollInterval
 	}
-	return t.iv
-}
-
-// noteSlotTime adds one call's time from placement to its line dropping to the mean, and
-// now and then recomputes the check interval from it.
-func (t *tracker) noteSlotTime(d time.Duration) {
-	t.slotSamples++
-	if t.slotSamples == 1 {
-		t.slotTime = d
-	} else {
-		w := max(1/float64(t.slotSamples), 0.05)
-		t.slotTime = time.Duration((1-w)*float64(t.slotTime) + w*float64(d))
+	if t.draining {
+		return t.pace.drainInterval(iv)
 	}
-	if t.slotSamples%(4*t.slots) != t.slots%(4*t.slots) {
-		return
-	}
-	p := t.r.cfg.PollInterval
-	budget := time.Duration(float64(t.slotTime) / (listsPerCall * float64(t.slots)))
-	k := max(1, int(min(budget, maxCheckInterval)/p))
-	t.iv = time.Duration(k) * p
+	return iv
 }
 
 func (c *trackedCall) id() string {
@@ -191,7 +174,7 @@ func (c *trackedCall) id() string {
 
 // adopt takes over a call left live by an earlier run; it holds a slot already acquired.
 func (t *tracker) adopt(lc LiveCall, runStart time.Time) {
-	c := &trackedCall{LiveCall: lc, holdsSlot: true, adopted: true, deadline: runStart.Add(t.r.cfg.MaxWait)}
+	c := &trackedCall{LiveCall: lc, holdsSlot: true, adopted: true, seenAt: runStart, deadline: runStart.Add(t.r.cfg.MaxWait)}
 	t.calls[c.id()] = c
 }
 
@@ -199,7 +182,7 @@ func (t *tracker) adopt(lc LiveCall, runStart time.Time) {
 // ctx has ended the tracker is gone; the call stays live in the journal for the next run.
 func (t *tracker) add(ctx context.Context, lc LiveCall) {
 	select {
-	case t.adds <- trackedCall{LiveCall: lc, holdsSlot: true, deadline: lc.DialedAt.Add(t.r.cfg.MaxWait)}:
+	case t.adds <- trackedCall{LiveCall: lc, holdsSlot: true, seenAt: lc.DialedAt, deadline: lc.DialedAt.Add(t.r.cfg.MaxWait)}:
 	case <-ctx.Done():
 	}
 }
@@ -219,14 +202,25 @@ func (t *tracker) run(ctx context.Context, dispatchDone <-chan struct{}) error {
 		}
 		select {
 		case c := <-t.adds:
-			c.nextCheck = t.align(t.r.cfg.Now())
+			now := t.r.cfg.Now()
+			c.nextCheck = t.align(now.Add(maxCheckInterval))
+			if c.ExecutionID == "" || t.draining {
+				c.nextCheck = t.align(now)
+			} else if t.slotCheck.IsZero() {
+				t.slotCheck = now.Add(t.r.cfg.PollInterval)
+			}
 			t.calls[c.id()] = &c
-			if c.nextCheck.Before(wake) {
-				wake = c.nextCheck
-				timer.Reset(max(wake.Sub(t.r.cfg.Now()), time.Millisecond))
+			if due := t.due(&c); due.Before(wake) {
+				wake = due
+				timer.Reset(max(wake.Sub(now), time.Millisecond))
 			}
 		case <-done:
 			done, t.draining = nil, true
+			// Nothing is left to dial: a freed slot is no longer worth a look of its own.
+			now := t.r.cfg.Now()
+			for _, c := range t.calls {
+				c.nextCheck = earlier(c.nextCheck, t.align(now))
+			}
 		case <-timer.C:
 			if err := t.sweep(ctx); err != nil {
 				return err
@@ -239,19 +233,45 @@ func (t *tracker) run(ctx context.Context, dispatchDone <-chan struct{}) error {
 	}
 }
 
-// nextWake is when the earliest call is due (for a check or its --max-wait), at most one poll
+// nextWake is when the earliest call is due (for a check or its --max-wait), at most one
 // interval away.
 func (t *tracker) nextWake() time.Time {
 	wake := t.r.cfg.Now().Add(t.interval())
 	for _, c := range t.calls {
-		if c.nextCheck.Before(wake) {
-			wake = c.nextCheck
-		}
-		if c.deadline.Before(wake) {
-			wake = c.deadline
-		}
+		wake = earlier(wake, earlier(t.due(c), c.deadline))
 	}
 	return wake
+}
+
+// due is when a call is due for a check: with the other calls holding a slot while those
+// are paced, else at its own time.
+func (t *tracker) due(c *trackedCall) time.Time {
+	if t.paced(c) && !t.slotCheck.IsZero() {
+		return earlier(t.slotCheck, c.nextCheck)
+	}
+	return c.nextCheck
+}
+
+// paced reports whether a call is looked at with the calls holding a slot, when the pacer
+// says: it holds one, something is left to dial, its execution id is known, and it is not
+// waiting on Bolna's guardrails (which hold it for hours).
+func (t *tracker) paced(c *trackedCall) bool {
+	return c.holdsSlot && !t.draining && c.ExecutionID != "" &&
+		c.status != dialer.StatusRescheduled && c.status != dialer.StatusScheduled
+}
+
+// schedule sets when the calls holding a slot are looked at next, the last look being now.
+func (t *tracker) schedule(now time.Time) {
+	var hs []holder
+	for _, c := range t.calls {
+		if t.paced(c) {
+			hs = append(hs, holder{placed: c.DialedAt, seen: c.seenAt})
+		}
+	}
+	t.slotCheck = time.Time{}
+	if len(hs) > 0 {
+		t.slotCheck = t.pace.nextLook(now, hs)
+	}
 }
 
 // align puts a check time on the grid of the check interval, so that calls placed at
@@ -274,7 +294,7 @@ func (t *tracker) sweep(ctx context.Context) error {
 			}
 			continue
 		}
-		if now.Before(c.nextCheck) {
+		if now.Before(t.due(c)) {
 			continue
 		}
 		if c.ExecutionID == "" {
@@ -293,6 +313,7 @@ func (t *tracker) sweep(ctx context.Context) error {
 			return err
 		}
 	}
+	t.schedule(now)
 	return nil
 }
 
@@ -324,11 +345,12 @@ func (t *tracker) check(ctx context.Context, due []*trackedCall, now time.Time) 
 	return t.fetch(ctx, byID, now)
 }
 
-// listIsCheaper estimates whether paging through the list beats one GET per due call. The
-// list returns every call created since the oldest due one (ours, and any other traffic), 50
-// a page, against a limit half that of GETs.
+// listIsCheaper estimates whether paging through the list takes fewer requests than one GET
+// per due call. The list returns every call created since the oldest due one (ours, and any
+// other traffic), 50 a page. (Its limit is half that of GETs, but the request budget keeps
+// both far below their limits.)
 func (t *tracker) listIsCheaper(due []*trackedCall, now time.Time) bool {
-	if len(due) < 3 {
+	if len(due) < 2 {
 		return false
 	}
 	oldest := due[0].DialedAt
@@ -347,7 +369,7 @@ func (t *tracker) listIsCheaper(due []*trackedCall, now time.Time) bool {
 		}
 	}
 	pages := (created + dialer.MaxListPageSize - 1) / dialer.MaxListPageSize
-	return 2*pages < len(due)
+	return pages < len(due)
 }
 
 // listSweep pages through the executions list until every due call was seen. It updates every
@@ -427,12 +449,14 @@ func (t *tracker) list(ctx context.Context, opts dialer.ListOptions) (*dialer.Ex
 	if t.noFutureTo && opts.To.After(now) {
 		opts.To = now
 	}
+	t.pace.lists++
 	page, err := t.r.dialer.ListExecutions(ctx, t.r.cfg.AgentID, opts)
 	var apiErr *dialer.APIError
 	if errors.As(err, &apiErr) && apiErr.StatusCode == 400 && !t.noFutureTo && opts.To.After(now) {
 		t.noFutureTo = true
 		t.r.cfg.Log("the executions list refused a window ending in the future (%v); windows end now from here on", err)
 		opts.To = now
+		t.pace.lists++
 		return t.r.dialer.ListExecutions(ctx, t.r.cfg.AgentID, opts)
 	}
 	return page, err
@@ -443,6 +467,7 @@ func (t *tracker) fetch(ctx context.Context, calls []*trackedCall, now time.Time
 	if len(calls) == 0 {
 		return nil
 	}
+	t.pace.gets += len(calls)
 	results := make([]*dialer.Execution, len(calls))
 	errs := make([]error, len(calls))
 	var g errgroup.Group
@@ -521,24 +546,34 @@ func (t *tracker) observe(c *trackedCall, ex *dialer.Execution, now time.Time) {
 		t.r.cfg.Log("call %s was rescheduled by Bolna to the agent's calling hours: it holds its slot until it dials or --max-wait ends; match --window to the agent's hours", c.ExecutionID)
 	}
 	c.status = ex.Status
-	later := time.Duration(0)
-	switch {
-	case ex.Status == dialer.StatusCallDisconnected:
-		t.releaseSlot(c)
-		later = t.interval() // post-processing takes seconds to minutes
-	case ex.Status.Waiting(), t.draining:
-		later = t.interval() // a queued call frees no slot; with nothing left to dial, neither matters
+	if ex.Status == dialer.StatusCallDisconnected {
+		t.releaseSlot(c, now)
+	} else if c.holdsSlot {
+		c.seenAt = now
 	}
-	c.nextCheck = t.align(now.Add(later))
+	switch {
+	case t.paced(c):
+		c.nextCheck = t.align(now.Add(maxCheckInterval)) // looked at with the others holding a slot
+	case t.draining:
+		c.nextCheck = t.align(now.Add(t.interval())) // with nothing left to dial, a slot is not urgent
+	case ex.Status == dialer.StatusCallDisconnected, ex.Status.Waiting():
+		// Post-processing takes seconds to minutes and a queued call frees no slot. While
+		// calls hold slots, the looks at them see these calls too (the list is newest
+		// first), so they seldom need a look of their own.
+		c.nextCheck = t.align(now.Add(ownLooks * t.interval()))
+	default:
+		c.nextCheck = t.align(now)
+	}
 }
 
-// releaseSlot gives the call's slot back to the pool.
-func (t *tracker) releaseSlot(c *trackedCall) {
+// releaseSlot gives the call's slot back to the pool, its line having dropped between the
+// last time it was seen holding it and now.
+func (t *tracker) releaseSlot(c *trackedCall, now time.Time) {
 	if c.holdsSlot {
 		c.holdsSlot = false
 		t.sem.Release(1)
 		if !c.adopted {
-			t.noteSlotTime(t.r.cfg.Now().Sub(c.DialedAt))
+			t.pace.noteSlotTime(c.seenAt.Add(now.Sub(c.seenAt) / 2).Sub(c.DialedAt))
 		}
 	}
 }
@@ -548,8 +583,11 @@ func (t *tracker) finish(c *trackedCall, o Outcome) error {
 	if err := t.st.Final(c.Key, c.Attempt, o); err != nil {
 		return &FatalError{err}
 	}
-	t.releaseSlot(c)
+	t.releaseSlot(c, t.r.cfg.Now())
 	delete(t.calls, c.id())
+	if t.pace.noteFinished(t.slots, !t.draining) {
+		t.iv = t.pace.interval(t.slots)
+	}
 	t.r.progress.finished(o.Status)
 	t.countFailure(o.Status)
 	if o.Status == string(dialer.StatusBalanceLow) {
@@ -654,6 +692,7 @@ func (t *tracker) find(ctx context.Context, c *trackedCall, now time.Time) (*dia
 	}
 	sort.Strings(candidates)
 	for _, id := range candidates {
+		t.pace.gets++
 		ex, err := t.r.dialer.Execution(ctx, id)
 		if err != nil {
 			return nil, err

@@ -53,10 +53,23 @@ type Stats struct {
 	// Busy is the account's busy period: from the first call taking a slot to the last slot
 	// given back.
 	Busy time.Duration
+	// Bound is the makespan the concurrency allows for these calls: that of a runner that
+	// sees every line drop the instant it happens, dialling the same calls in the same order,
+	// each onto the first slot to free. Bound / Busy is how close a runner came to it.
+	Bound time.Duration
 	// SteadyUtilisation is the share of slot time used from the first call taking a slot to
 	// the last one doing so, while a runner still had calls to place: every idle slot there
 	// is the runner's doing.
 	SteadyUtilisation float64
+}
+
+// BoundUtilisation is Bound / Busy: 1 means the runner lost no time between a line dropping
+// and the next call taking its slot.
+func (s Stats) BoundUtilisation() float64 {
+	if s.Busy <= 0 {
+		return 0
+	}
+	return s.Bound.Seconds() / s.Busy.Seconds()
 }
 
 // Utilisation is the share of the account's slot time used during its busy period:
@@ -128,6 +141,7 @@ func (a *API) Stats() Stats {
 	s.SlotBusy = a.sim.slotBusy
 	s.Busy = a.sim.lastRelease.Sub(a.sim.firstSlot)
 	s.SteadyUtilisation = a.sim.steadyUtilisation(a.opts.Now())
+	s.Bound = a.sim.bound(a.opts.Now())
 	for _, ex := range a.sim.ordered { // slots still held count up to now
 		if ex.holdsSlot {
 			s.SlotBusy += a.opts.Now().Sub(ex.slotAt)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 )
 
@@ -322,6 +323,43 @@ func (s *sim) steadyUtilisation(now time.Time) float64 {
 		}
 	}
 	return used.Seconds() / (float64(s.opts.Concurrency) * window.Seconds())
+}
+
+// bound is the makespan of the calls that took a slot had each been dialled the instant a
+// slot freed: list scheduling of their slot times, in the order they took a slot, onto the
+// concurrency's slots (calls still holding one count up to now). With MaxRetained it covers
+// the calls retained.
+func (s *sim) bound(now time.Time) time.Duration {
+	var calls []*execution
+	for _, ex := range s.ordered {
+		if !ex.slotAt.IsZero() {
+			calls = append(calls, ex)
+		}
+	}
+	slices.SortStableFunc(calls, func(a, b *execution) int { return a.slotAt.Compare(b.slotAt) })
+	free := make(durationHeap, s.opts.Concurrency) // when each slot frees, from the first call
+	for _, ex := range calls {
+		end := ex.freedAt
+		if ex.holdsSlot {
+			end = now
+		}
+		free[0] += end.Sub(ex.slotAt)
+		heap.Fix(&free, 0)
+	}
+	return slices.Max(free)
+}
+
+type durationHeap []time.Duration
+
+func (h durationHeap) Len() int           { return len(h) }
+func (h durationHeap) Less(i, j int) bool { return h[i] < h[j] }
+func (h durationHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *durationHeap) Push(x any)        { *h = append(*h, x.(time.Duration)) }
+func (h *durationHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
 }
 
 // currentActive is concurrency.current: calls that hold a slot.
