@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"golang.org/x/sync/semaphore"
-	"golang.org/x/time/rate"
 
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 )
@@ -55,7 +54,7 @@ type Config struct {
 	// concurrency.max - current - Reserve. It is never above concurrency.max.
 	Concurrency int
 	Reserve     int
-	Rate        float64 // placements per second for the whole run; <= 0 is unlimited
+	Rate        float64 // most placements in any second of the run; <= 0 is unlimited
 
 	PollInterval time.Duration // how often a live call is checked
 	MaxWait      time.Duration // a call followed this long without a final status is a timeout
@@ -317,11 +316,7 @@ func (r *Runner) dispatch(ctx context.Context, input string, st *State, sem *sem
 		case <-dispatchCtx.Done():
 		}
 	}()
-	limit := rate.Inf
-	if r.cfg.Rate > 0 {
-		limit = rate.Limit(r.cfg.Rate)
-	}
-	limiter := rate.NewLimiter(limit, 1)
+	limiter := newWindowLimiter(r.cfg.Rate)
 
 	var (
 		wg      sync.WaitGroup

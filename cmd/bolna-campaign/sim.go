@@ -29,6 +29,7 @@ func simCommand(args []string, env Env) int {
 		place429    = fs.Float64("place-429", 0, "share of POST /call refused with 429")
 		read503     = fs.Float64("read-503", 0, "share of GETs answered 503")
 		authDocs    = fs.Bool("auth-docs", false, "answer a bad key with the documented 401 instead of the observed 403")
+		wholeItems  = fs.Bool("whole-list-items", false, "serve whole executions in the list (Bolna's OpenAPI) instead of trimmed items (its newer docs)")
 	)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), "Usage: bolna-campaign sim [flags]\n\nServes a fake Bolna API on loopback.\n\nFlags:\n")
@@ -44,7 +45,7 @@ func simCommand(args []string, env Env) int {
 	}
 	opts := bolnatest.Options{
 		APIKey: *key, AgentIDs: []string{*agent}, Concurrency: *concurrency, TimeScale: *scale, Seed: *seed,
-		Style:  bolnatest.Style{AuthDocs: *authDocs},
+		Style:  bolnatest.Style{AuthDocs: *authDocs, FullListItems: *wholeItems},
 		Faults: bolnatest.Faults{PlaceLost: *placeLost, PlaceTooMany: *place429, ReadUnavailable: *read503},
 	}
 	if *limits {
@@ -74,5 +75,9 @@ func simCommand(args []string, env Env) int {
 	srv.Shutdown(ctx)
 	st := api.Stats()
 	fmt.Fprintf(env.Stderr, "bolna-campaign: sim: %d requests, %d calls placed, at most %d active at once\n", st.Requests, st.Placed, st.MaxActive)
+	if st.Placed > 0 {
+		fmt.Fprintf(env.Stderr, "bolna-campaign: sim: utilisation %.3f (the makespan the concurrency allows over the makespan), slot share %.3f, %.2f requests per call\n",
+			st.BoundUtilisation(), st.Utilisation(*concurrency), float64(st.Requests)/float64(st.Placed))
+	}
 	return exitOK
 }

@@ -1,0 +1,63 @@
+package bolnatest_test
+
+import (
+	"net/http"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/bolna-campaign/bolna-campaign/dialer"
+	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
+)
+
+// TestInProcessClient follows a call to its end inside a synctest bubble: no network, the
+// lifecycle on the bubble's clock, and the bound and utilisation of the one call.
+func TestInProcessClient(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		api := bolnatest.NewAPI(bolnatest.Options{Concurrency: 1, Seed: 1,
+			Script: map[string]bolnatest.Outcome{"+919800000001": {Status: "completed", Talk: time.Minute}}})
+		c := api.InProcessClient()
+		placed, err := c.PlaceCall(t.Context(), dialer.CallRequest{AgentID: bolnatest.DefaultAgentID, RecipientPhoneNumber: "+919800000001"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		var ex *dialer.Execution
+		for ex == nil || !ex.Status.Final() {
+			time.Sleep(time.Second)
+			if ex, err = c.Execution(t.Context(), placed.ExecutionID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if took := time.Since(start); took < time.Minute || took > 10*time.Minute {
+			t.Errorf("a call with a minute's talk took %v of the bubble's time", took)
+		}
+		if ex.Status != dialer.StatusCompleted || ex.ConversationDuration != 60 {
+			t.Errorf("got %s after %v s, want completed after 60 s", ex.Status, ex.ConversationDuration)
+		}
+		st := api.Stats()
+		if st.Bound != st.Busy || st.BoundUtilisation() != 1 {
+			t.Errorf("one call: bound %v, busy %v; want them equal", st.Bound, st.Busy)
+		}
+	})
+}
+
+// TestInProcessClientLostReply: a lost reply is a 502 after the call was created.
+func TestInProcessClientLostReply(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		for _, fault := range []bolnatest.Fault{bolnatest.LoseReply, bolnatest.ResetReply} {
+			api := bolnatest.NewAPI(bolnatest.Options{Faults: bolnatest.Faults{Hook: func(r *http.Request) bolnatest.Fault {
+				if r.Method == http.MethodPost && r.URL.Path == "/call" {
+					return fault
+				}
+				return bolnatest.NoFault
+			}}})
+			_, err := api.InProcessClient().PlaceCall(t.Context(), dialer.CallRequest{AgentID: bolnatest.DefaultAgentID, RecipientPhoneNumber: "+919800000002"})
+			if !dialer.MaybePlaced(err) || len(api.Placements()) != 1 {
+				t.Errorf("fault %v: err %v, %d placements; want a maybe-placed error and one call", fault, err, len(api.Placements()))
+			}
+		}
+	})
+}
