@@ -1,6 +1,7 @@
 package campaign
 
 import (
+	"slices"
 	"sort"
 	"time"
 )
@@ -63,29 +64,23 @@ func newPacer(poll time.Duration) *pacer {
 	return &pacer{poll: poll, corr: 1}
 }
 
-// noteSlotTime adds one call's time from placement to its line dropping.
+// noteSlotTime adds one call's time from placement to its line dropping, in place of the
+// oldest once slotSamples are kept.
 func (p *pacer) noteSlotTime(d time.Duration) {
 	d = max(d, 0)
 	if len(p.ring) < slotSamples {
 		p.ring = append(p.ring, d)
-		p.sum += d
-		i := sort.Search(len(p.sorted), func(i int) bool { return p.sorted[i] >= d })
-		p.sorted = append(p.sorted, 0)
-		copy(p.sorted[i+1:], p.sorted[i:])
-		p.sorted[i] = d
-		return
+	} else {
+		old := p.ring[p.next]
+		p.ring[p.next] = d
+		p.next = (p.next + 1) % slotSamples
+		p.sum -= old
+		i, _ := slices.BinarySearch(p.sorted, old)
+		p.sorted = slices.Delete(p.sorted, i, i+1)
 	}
-	old := p.ring[p.next]
-	p.ring[p.next] = d
-	p.next = (p.next + 1) % slotSamples
-	p.sum += d - old
-	i := sort.Search(len(p.sorted), func(i int) bool { return p.sorted[i] >= old })
-	copy(p.sorted[i:], p.sorted[i+1:])
-	p.sorted = p.sorted[:len(p.sorted)-1]
-	j := sort.Search(len(p.sorted), func(i int) bool { return p.sorted[i] >= d })
-	p.sorted = append(p.sorted, 0)
-	copy(p.sorted[j+1:], p.sorted[j:])
-	p.sorted[j] = d
+	p.sum += d
+	i, _ := slices.BinarySearch(p.sorted, d)
+	p.sorted = slices.Insert(p.sorted, i, d)
 }
 
 // measured reports whether the pacer has seen enough slot times to pace by them.
