@@ -50,3 +50,14 @@ func (l *windowLimiter) Wait(ctx context.Context) error {
 		}
 	}
 }
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}

@@ -13,8 +13,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/sync/semaphore"
-
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 )
 
@@ -42,6 +40,9 @@ const (
 	DefaultMaxWait      = 30 * time.Minute
 	DefaultHaltAfter    = 10
 	DefaultOutage       = 5 * time.Minute
+	// DefaultListLag is how long Bolna's executions list is assumed to take, at most, to show
+	// a call just created: undocumented, so generous.
+	DefaultListLag = 30 * time.Second
 )
 
 // Config is how a campaign runs.
@@ -74,6 +75,13 @@ type Config struct {
 	// flight stay in the journal for the next run); default DefaultOutage.
 	Outage time.Duration
 
+	// PlaceTimeout is the longest a POST /call can be in flight (the client's timeout);
+	// default dialer.DefaultTimeout. ListLag is the longest Bolna's executions list takes to
+	// show a new call; default DefaultListLag. Together they say how long a call whose
+	// placement went unanswered is looked for before the search may conclude it does not exist.
+	PlaceTimeout time.Duration
+	ListLag      time.Duration
+
 	Now func() time.Time     // the clock; default time.Now
 	Log func(string, ...any) // notable events, printf-style; nil discards
 }
@@ -96,6 +104,12 @@ func (c *Config) setDefaults() {
 	}
 	if c.Outage <= 0 {
 		c.Outage = DefaultOutage
+	}
+	if c.PlaceTimeout <= 0 {
+		c.PlaceTimeout = dialer.DefaultTimeout
+	}
+	if c.ListLag <= 0 {
+		c.ListLag = DefaultListLag
 	}
 	if c.Log == nil {
 		c.Log = func(string, ...any) {}
@@ -189,9 +203,15 @@ func (r *Runner) Run(ctx context.Context, input string, st *State, out ResultWri
 		return nil, err
 	}
 	r.dups.freeze()
-	acct, err := r.dialer.Account(ctx)
+	// Until the pool starts, a stop (a signal) ends the run at once, whatever a read is waiting
+	// for (a 429 storm's Retry-After, say): nothing this run placed is in flight yet.
+	startCtx := dialer.WithSendGate(ctx, r.stopped)
+	acct, err := r.dialer.Account(startCtx)
 	if err != nil {
-		if dialer.IsUnauthorized(err) {
+		switch {
+		case errors.Is(err, dialer.ErrGateClosed):
+			return nil, ErrStopped
+		case dialer.IsUnauthorized(err):
 			return nil, &FatalError{fmt.Errorf("the API key was refused: %w", err)}
 		}
 		return nil, &FatalError{fmt.Errorf("reading the account: %w", err)}
@@ -201,29 +221,39 @@ func (r *Runner) Run(ctx context.Context, input string, st *State, out ResultWri
 		return nil, &FatalError{err}
 	}
 	tr := newTracker(r, st)
-	live, voided, err := tr.settle(ctx, st.Live())
+	live, rescan, err := tr.settle(startCtx, st.Live(), st.Torn(), start)
 	if err != nil {
+		if errors.Is(err, dialer.ErrGateClosed) {
+			return nil, ErrStopped
+		}
 		return nil, err
 	}
-	if voided > 0 { // those rows are to dial again: count them
+	if rescan { // rows to dial again, or found after all: count them anew
 		if plan, err = r.scan(input, st, nil); err != nil {
 			return nil, err
 		}
 	}
 	r.progress.set(plan.Dial, len(live))
 	r.checkSpend(st)
-	slots := r.slots(acct, len(live))
-	sem := semaphore.NewWeighted(int64(slots))
-	tr.start(sem, slots)
-	r.cfg.Log("account: %d of %d concurrency slots in use, wallet %.2f (about $%.2f); %d rows to dial, %d calls to follow from earlier runs, up to %d at once",
-		acct.Concurrency.Current, acct.Concurrency.Max, float64(acct.Wallet), float64(acct.Wallet)/100, plan.Dial, len(live), slots)
+	for _, lc := range live {
+		tr.adopt(lc, start)
+	}
+	// One look at the calls left live before sizing the pool: those still dialling, ringing or
+	// talking count in concurrency.current and are given their slots back; those in
+	// post-processing hold none.
+	active, err := tr.survey(startCtx)
+	if err != nil {
+		return nil, err
+	}
+	slots := r.slots(acct, active)
+	pool := newPool(slots)
+	pool.hold(tr.holding())
+	tr.start(pool, slots)
+	r.cfg.Log("account: %d of %d concurrency slots in use, wallet %.2f (about $%.2f); %d rows to dial, %d calls to follow from earlier runs (%d of them holding a slot), up to %d at once",
+		acct.Concurrency.Current, acct.Concurrency.Max, float64(acct.Wallet), float64(acct.Wallet)/100, plan.Dial, len(live), tr.holding(), slots)
 
 	followCtx, cancelFollow := context.WithCancelCause(ctx)
 	defer cancelFollow(nil)
-	for _, lc := range live {
-		sem.Acquire(followCtx, 1) // never blocks: there are at least as many slots as calls to follow
-		tr.adopt(lc, start)
-	}
 	dispatchDone := make(chan struct{})
 	trackerDone := make(chan error, 1)
 	go func() {
@@ -235,7 +265,7 @@ func (r *Runner) Run(ctx context.Context, input string, st *State, out ResultWri
 		trackerDone <- err
 	}()
 
-	dialled, dispatchErr := r.dispatch(followCtx, input, st, sem, tr)
+	dialled, dispatchErr := r.dispatch(followCtx, input, st, pool, tr)
 	close(dispatchDone)
 	if dispatchErr != nil {
 		cancelFollow(dispatchErr)
@@ -280,9 +310,11 @@ func (r *Runner) checkSpend(st *State) {
 }
 
 // slots sizes the pool: --concurrency, else what the account has free, never above its max.
-// Calls resumed from an earlier run count in concurrency.current and take pool slots too, so
-// they are added back.
-func (r *Runner) slots(acct *dialer.Account, resumed int) int {
+// The calls of earlier runs still dialling, ringing or talking (active) count in
+// concurrency.current while they are this campaign's own, so they are added back; calls in
+// post-processing hold no slot of Bolna's and add nothing. The pool is never larger than the
+// account's free concurrency: outstanding calls beyond it wait their turn (see pool).
+func (r *Runner) slots(acct *dialer.Account, active int) int {
 	maxSlots := acct.Concurrency.Max
 	n := r.cfg.Concurrency
 	if n <= 0 && r.cfg.Shard.N > 1 {
@@ -290,7 +322,7 @@ func (r *Runner) slots(acct *dialer.Account, resumed int) int {
 		// concurrency.current, so the share is of the max.
 		n = max(1, (maxSlots-r.cfg.Reserve)/r.cfg.Shard.N)
 	} else if n <= 0 {
-		n = min(maxSlots-acct.Concurrency.Current+resumed, maxSlots) - r.cfg.Reserve
+		n = min(maxSlots-acct.Concurrency.Current+active, maxSlots) - r.cfg.Reserve
 		if n < 1 {
 			r.cfg.Log("the account has no free concurrency (max %d, in use %d, reserve %d): dialling one call at a time",
 				maxSlots, acct.Concurrency.Current, r.cfg.Reserve)
@@ -301,12 +333,12 @@ func (r *Runner) slots(acct *dialer.Account, resumed int) int {
 		r.cfg.Log("--concurrency %d is above the account's limit of %d: using %d", n, maxSlots, maxSlots)
 		n = maxSlots
 	}
-	return max(n, resumed, 1)
+	return max(n, 1)
 }
 
 // dispatch streams the list a second time and places a call for every row that needs one. It
 // returns when the list is exhausted or placing stops, once every placement has finished.
-func (r *Runner) dispatch(ctx context.Context, input string, st *State, sem *semaphore.Weighted, tr *tracker) (int, error) {
+func (r *Runner) dispatch(ctx context.Context, input string, st *State, pool *pool, tr *tracker) (int, error) {
 	dispatchCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
@@ -329,19 +361,19 @@ func (r *Runner) dispatch(ctx context.Context, input string, st *State, sem *sem
 		r.Stop()
 	}
 	_, err := r.scan(input, st, func(row Row, userData map[string]string, c classification) bool {
-		if err := sem.Acquire(dispatchCtx, 1); err != nil {
+		if err := pool.acquire(dispatchCtx); err != nil {
 			return false
 		}
 		if err := limiter.Wait(dispatchCtx); err != nil {
-			sem.Release(1)
+			pool.release()
 			return false
 		}
 		if r.isStopped() { // halted (spend cap, balance) while this row waited for a slot
-			sem.Release(1)
+			pool.release()
 			return false
 		}
 		if c.zone != nil && !r.cfg.Window.Contains(r.cfg.Now().In(c.zone)) {
-			sem.Release(1) // the window closed while this row waited for a slot
+			pool.release() // the window closed while this row waited for a slot
 			return true
 		}
 		wg.Go(func() {
@@ -363,12 +395,15 @@ func (r *Runner) dispatch(ctx context.Context, input string, st *State, sem *sem
 }
 
 // place dials one row: intent recorded, POST /call, execution id recorded, call handed to the
-// tracker. It holds one slot, which the tracker (or a refusal here) releases.
+// tracker. It holds one slot of the pool, which the tracker (or a refusal here) releases.
+//
+// The client owns the retries of a refused (429) POST, bounded and logged; no POST leaves once
+// the run is stopped (the send gate), and a POST already sent is still answered.
 func (r *Runner) place(ctx context.Context, st *State, tr *tracker, row Row, userData map[string]string, attempt int) (bool, error) {
 	now := r.cfg.Now()
 	ref := st.Ref(row.Key, attempt)
 	if err := st.Dial(row.Key, row.Phone, attempt, ref, now); err != nil {
-		tr.release(1)
+		tr.pool.release()
 		return false, &FatalError{err}
 	}
 	userData[RefKey] = ref
@@ -376,12 +411,12 @@ func (r *Runner) place(ctx context.Context, st *State, tr *tracker, row Row, use
 	lc := LiveCall{Key: row.Key, Phone: row.Phone, Attempt: attempt, Ref: ref, DialedAt: now}
 	r.progress.placing()
 
-	placed, err := r.placeCall(ctx, req)
+	placed, err := r.dialer.PlaceCall(dialer.WithSendGate(ctx, r.stopped), req)
 	switch {
 	case err == nil:
 		lc.ExecutionID = placed.ExecutionID
 		if err := st.Placed(row.Key, attempt, placed.ExecutionID, r.cfg.Now()); err != nil {
-			tr.release(1)
+			tr.pool.release()
 			return true, &FatalError{err}
 		}
 		tr.add(ctx, lc)
@@ -391,17 +426,31 @@ func (r *Runner) place(ctx context.Context, st *State, tr *tracker, row Row, use
 		tr.add(ctx, lc)
 		return true, nil
 	}
-	// Refused: no call exists.
-	tr.release(1)
+	// Refused, or never sent: no call exists.
+	tr.pool.release()
 	var apiErr *dialer.APIError
 	errors.As(err, &apiErr)
 	switch {
+	case errors.Is(err, dialer.ErrGateClosed) || apiErr != nil && apiErr.StatusCode == 429:
+		// Stopped before the POST left, or still rate limited after the client's bounded
+		// retries: the row stays pending for the next run.
+		if apiErr != nil {
+			r.cfg.Log("line %d: POST /call still refused with 429 after every retry; the row stays pending", row.Line)
+		}
+		r.progress.unplaced()
+		if verr := st.Void(row.Key, attempt, r.cfg.Now()); verr != nil {
+			return false, &FatalError{verr}
+		}
+		return false, nil
 	case apiErr != nil && apiErr.Unauthorized():
 		st.Void(row.Key, attempt, r.cfg.Now())
 		return false, &FatalError{fmt.Errorf("the API key was refused: %w", err)}
 	case apiErr != nil && apiErr.NotFound():
 		st.Void(row.Key, attempt, r.cfg.Now())
 		return false, &FatalError{fmt.Errorf("agent %s was not found (or belongs to another account): %w", r.cfg.AgentID, err)}
+	case apiErr != nil && apiErr.Redirect():
+		st.Void(row.Key, attempt, r.cfg.Now())
+		return false, &FatalError{err}
 	case apiErr == nil:
 		// Never sent, after the client's retries: Bolna cannot be reached. The row stays
 		// pending; going on would only void the rest of the list the same way.
@@ -410,13 +459,6 @@ func (r *Runner) place(ctx context.Context, st *State, tr *tracker, row Row, use
 			return false, &FatalError{verr}
 		}
 		return false, &FatalError{fmt.Errorf("could not reach Bolna: %w", err)}
-	case apiErr.StatusCode == 429:
-		// Still rate limited when the run was stopped: the row stays pending.
-		r.progress.unplaced()
-		if verr := st.Void(row.Key, attempt, r.cfg.Now()); verr != nil {
-			return false, &FatalError{verr}
-		}
-		return false, nil
 	}
 	o := Outcome{Status: string(dialer.StatusError), Error: "Bolna refused the call: " + apiErr.Message, DialedAt: now, FinishedAt: r.cfg.Now()}
 	if ferr := st.Final(row.Key, attempt, o); ferr != nil {
@@ -425,32 +467,6 @@ func (r *Runner) place(ctx context.Context, st *State, tr *tracker, row Row, use
 	r.progress.finished(o.Status)
 	tr.countFailure(o.Status)
 	return false, nil
-}
-
-// placeCall sends POST /call until it is answered other than 429: a 429 means the call was
-// refused, so sending again is safe, and a row is not given up because Bolna was busy. The
-// client already retried with backoff; this keeps trying, more slowly, until the run stops.
-func (r *Runner) placeCall(ctx context.Context, req dialer.CallRequest) (*dialer.PlacedCall, error) {
-	wait := time.Second
-	for {
-		placed, err := r.dialer.PlaceCall(ctx, req)
-		var apiErr *dialer.APIError
-		if err == nil || !errors.As(err, &apiErr) || apiErr.StatusCode != 429 {
-			return placed, err
-		}
-		wait = min(max(wait*2, apiErr.RetryAfter), time.Minute)
-		r.cfg.Log("POST /call rate limited (%v); trying again in %s", err, wait)
-		t := time.NewTimer(wait)
-		select {
-		case <-t.C:
-		case <-r.stopped:
-			t.Stop()
-			return nil, err
-		case <-ctx.Done():
-			t.Stop()
-			return nil, err
-		}
-	}
 }
 
 // Plan is what a scan of the list found: how many rows of each kind.

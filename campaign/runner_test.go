@@ -59,6 +59,7 @@ func baseConfig() campaign.Config {
 		PollInterval: 20 * time.Millisecond,
 		MaxWait:      30 * time.Second,
 		HaltAfter:    campaign.DefaultHaltAfter,
+		ListLag:      100 * time.Millisecond, // the fake lists a call the moment it exists
 	}
 }
 

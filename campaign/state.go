@@ -10,8 +10,11 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
+	"math"
 	"os"
+	"regexp"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -38,7 +41,11 @@ type State struct {
 	live    map[uint64]*LiveCall
 	spent   float64  // summed total_cost of every attempt's outcome
 	account *Account // the latest run's view of the account
-	skipped int      // undecodable lines seen when loading
+	skipped int      // torn last lines dropped when loading
+	records int      // records other than the campaign's own line
+	torn    map[uint64]*LiveCall
+	header  *record // the campaign's first line, written with the first record (see OpenState)
+	created bool    // this open created the file
 
 	syncMu sync.Mutex
 	synced uint64
@@ -81,6 +88,11 @@ const (
 	evVoid     = "void"     // the POST was refused (429 to the end): no call exists
 	evFinal    = "final"    // the attempt's outcome
 	evAccount  = "account"  // the account as a run found it: wallet and concurrency
+	// evTorn is an intent to dial whose record was cut (the journal's torn last line), kept
+	// whole so that the call it may have made is looked for before the contact is dialled;
+	// evSettled closes it.
+	evTorn    = "torn"
+	evSettled = "settled"
 )
 
 type record struct {
@@ -153,23 +165,32 @@ func (e *OwnerError) Error() string {
 }
 
 // OpenState opens (or creates, mode 0600) the journal at path for appending, replaying what it
-// holds. A torn last line, left by a crash in the middle of a write, is cut off. The journal
-// must belong to owner (see [Owner]).
+// holds. A torn last line, left by a crash in the middle of a write, is cut off (an intent to
+// dial among it is kept, see [State.Torn]); damage anywhere else is a *JournalError. The journal
+// must belong to owner (see [Owner]). A symbolic link at path is refused.
+//
+// A new journal gets its first line with its first record: a run that never reached Bolna (a
+// refused key, a wrong --base-url) leaves no journal binding the campaign to that owner.
 func OpenState(path string, owner Owner) (*State, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	_, statErr := os.Lstat(path)
+	f, err := openNoFollow(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("state: %w", err)
 	}
-	s, err := loadState(path, f)
+	s, torn, err := loadState(path, f)
 	if err != nil {
 		f.Close()
 		return nil, err
 	}
-	if s.campaign != "" && s.owner != owner {
+	s.created = errors.Is(statErr, os.ErrNotExist)
+	if s.campaign != "" && s.owner != owner && s.records > 0 {
 		f.Close()
 		return nil, &OwnerError{Path: path, Have: s.owner, Want: owner}
 	}
 	s.f = f
+	if s.campaign != "" && s.owner != owner {
+		s.size, s.campaign = 0, "" // only a first line: nothing was ever done under that owner
+	}
 	if err := f.Truncate(s.size); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("state: %w", err)
@@ -179,8 +200,12 @@ func OpenState(path string, owner Owner) (*State, error) {
 		return nil, fmt.Errorf("state: %w", err)
 	}
 	if s.campaign == "" {
-		s.campaign = randomHex(6)
-		rec := record{Ev: evCampaign, V: 1, Campaign: s.campaign, Agent: owner.Agent, API: owner.API, At: time.Now().UTC()}
+		s.campaign, s.owner = randomHex(6), owner
+		s.header = &record{Ev: evCampaign, V: 1, Campaign: s.campaign, Agent: owner.Agent, API: owner.API, At: time.Now().UTC()}
+	}
+	if torn != nil { // kept whole, now that the cut line is gone
+		rec := *torn
+		rec.Ev = evTorn
 		if err := s.append(rec, true); err != nil {
 			f.Close()
 			return nil, err
@@ -194,46 +219,110 @@ func OpenState(path string, owner Owner) (*State, error) {
 func ReadState(path string) (*State, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return &State{path: path, rows: map[uint64]rowState{}, live: map[uint64]*LiveCall{}, run: "dryrun"}, nil
+		return &State{path: path, rows: map[uint64]rowState{}, live: map[uint64]*LiveCall{}, torn: map[uint64]*LiveCall{}, run: "dryrun"}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("state: %w", err)
 	}
 	defer f.Close()
-	s, err := loadState(path, f)
+	s, torn, err := loadState(path, f)
 	if err != nil {
 		return nil, err
+	}
+	if torn != nil {
+		s.apply(record{Ev: evTorn, Key: torn.Key, Phone: torn.Phone, Attempt: torn.Attempt, Ref: torn.Ref, At: torn.At}, -1)
 	}
 	return s, nil
 }
 
-func loadState(path string, f *os.File) (*State, error) {
-	s := &State{path: path, rows: map[uint64]rowState{}, live: map[uint64]*LiveCall{}, run: randomHex(3)}
+// JournalError says the journal is damaged somewhere other than its last line: a record a
+// crash cannot explain. The run stops before dialling anyone, since a record read as missing
+// could be a contact dialled again.
+type JournalError struct {
+	Path   string
+	Line   int
+	Offset int64
+	Reason string
+}
+
+func (e *JournalError) Error() string {
+	return fmt.Sprintf("state: %s is damaged at line %d (byte %d): %s. Nothing was dialled: the journal is what keeps "+
+		"contacts from being dialled twice, so a damaged one is never guessed at. Restore it from a backup, or repair that "+
+		"line by hand (deleting a \"dial\" line may have its contact dialled again)", e.Path, e.Line, e.Offset, e.Reason)
+}
+
+func loadState(path string, f *os.File) (*State, *record, error) {
+	s := &State{path: path, rows: map[uint64]rowState{}, live: map[uint64]*LiveCall{}, torn: map[uint64]*LiveCall{}, run: randomHex(3)}
 	br := bufio.NewReaderSize(f, 256<<10)
-	var off int64
-	for {
+	var (
+		off    int64
+		torn   *record
+		lastAt time.Time // the latest time a record gives: a torn intent is no older
+	)
+	for n := 1; ; n++ {
 		line, err := br.ReadBytes('\n')
 		if len(line) > 0 && line[len(line)-1] != '\n' {
-			break // torn last line: the crash came mid-write; it is dropped
+			// The torn last line of a crash mid-write: dropped, but an intent to dial in it
+			// may have been synced and sent before the file was cut, so it is kept.
+			if torn = tornIntent(line); torn == nil {
+				s.skipped++
+			} else if torn.At.IsZero() {
+				torn.At = lastAt
+			}
+			break
 		}
 		if len(line) > 0 {
 			var rec record
-			if json.Unmarshal(line, &rec) != nil || rec.Ev == "" {
-				s.skipped++
-			} else if err := s.apply(rec, off); err != nil {
-				return nil, fmt.Errorf("state: %s: at byte %d: %w", path, off, err)
+			if err := json.Unmarshal(line, &rec); err != nil || rec.Ev == "" {
+				return nil, nil, &JournalError{Path: path, Line: n, Offset: off, Reason: "the line is not a record"}
 			}
+			if err := s.apply(rec, off); err != nil {
+				return nil, nil, &JournalError{Path: path, Line: n, Offset: off, Reason: err.Error()}
+			}
+			lastAt = later(lastAt, rec.At)
 			off += int64(len(line))
 		}
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("state: %s: %w", path, err)
+			return nil, nil, fmt.Errorf("state: %s: %w", path, err)
 		}
 	}
 	s.size = off
-	return s, nil
+	return s, torn, nil
+}
+
+// tornDial matches the start of a dial record as json.Marshal writes it (fields in the order of
+// record), up to a complete attempt number.
+var tornDial = regexp.MustCompile(`^\{"ev":"dial","key":("(?:[^"\\]|\\.)*"),"phone":("(?:[^"\\]|\\.)*"),"attempt":([0-9]+)[,}]`)
+
+// tornIntent reads what a cut dial record still says: the contact and the attempt are enough to
+// look for its call (its reference is known up to the run's suffix, see [State.Ref]).
+func tornIntent(line []byte) *record {
+	m := tornDial.FindSubmatch(line)
+	if m == nil {
+		return nil
+	}
+	rec := record{Ev: evDial}
+	if json.Unmarshal(m[1], &rec.Key) != nil || json.Unmarshal(m[2], &rec.Phone) != nil || rec.Key == "" {
+		return nil
+	}
+	n, err := strconv.Atoi(string(m[3]))
+	if err != nil || n < 1 {
+		return nil
+	}
+	rec.Attempt = n
+	var whole record
+	if json.Unmarshal(append(slices.Clone(line), '}'), &whole) == nil && whole.Ref != "" {
+		rec.Ref = whole.Ref
+	}
+	if at := bytes.Index(line, []byte(`"at":"`)); at >= 0 {
+		if end := bytes.IndexByte(line[at+6:], '"'); end >= 0 {
+			rec.At, _ = time.Parse(time.RFC3339Nano, string(line[at+6:at+6+end]))
+		}
+	}
+	return &rec
 }
 
 // apply folds one record into the in-memory index.
@@ -252,10 +341,24 @@ func (s *State) apply(rec record, off int64) error {
 		s.campaign, s.owner = rec.Campaign, Owner{Agent: rec.Agent, API: rec.API}
 		return nil
 	}
+	s.records++
 	h := KeyHash(rec.Key)
+	switch rec.Ev {
+	case evTorn:
+		s.torn[h] = &LiveCall{Key: rec.Key, Phone: rec.Phone, Attempt: rec.Attempt, Ref: rec.Ref, DialedAt: rec.At}
+		return nil
+	case evSettled:
+		if tc := s.torn[h]; tc != nil && tc.Attempt == rec.Attempt {
+			delete(s.torn, h)
+		}
+		return nil
+	}
 	row := s.rows[h]
 	switch rec.Ev {
 	case evDial:
+		if tc := s.torn[h]; tc != nil && tc.Attempt <= rec.Attempt {
+			delete(s.torn, h) // a later intent: the torn one was looked for, or never sent
+		}
 		row = row.withAttempts(max(row.attempts(), rec.Attempt))
 		s.live[h] = &LiveCall{Key: rec.Key, Phone: rec.Phone, Attempt: rec.Attempt, Ref: rec.Ref, DialedAt: rec.At}
 	case evPlaced:
@@ -302,6 +405,19 @@ func (s *State) append(rec record, durable bool) error {
 	if s.f == nil {
 		s.mu.Unlock()
 		return errors.New("state: read-only")
+	}
+	if s.header != nil {
+		head, err := json.Marshal(s.header)
+		if err != nil {
+			s.mu.Unlock()
+			return fmt.Errorf("state: %w", err)
+		}
+		if _, err := s.f.Write(append(head, '\n')); err != nil {
+			s.mu.Unlock()
+			return fmt.Errorf("state: writing %s: %w", s.path, err)
+		}
+		s.size += int64(len(head)) + 1
+		s.header = nil
 	}
 	off := s.size
 	if _, err := s.f.Write(line); err != nil {
@@ -368,6 +484,7 @@ func (s *State) Void(key string, attempt int, at time.Time) error {
 // disk before the run goes on.
 func (s *State) Final(key string, attempt int, o Outcome) error {
 	o.Attempts = attempt
+	o.Duration, o.Cost = finite(o.Duration), finite(o.Cost) // JSON has no NaN: one odd payload must not stop the run
 	return s.append(record{Ev: evFinal, Key: key, Attempt: attempt, At: time.Now().UTC(), Outcome: &o}, false)
 }
 
@@ -392,8 +509,13 @@ func (s *State) Adopt(key, phone string, o Outcome) error {
 			return err
 		}
 	}
-	switch o.Status {
-	case StatusInFlight, StatusPending, "":
+	switch {
+	case o.Status == StatusInFlight && o.ExecutionID == "":
+		// Its POST /call was answered by nothing the lost journal kept: the call may exist,
+		// and without the journal its reference is unknown, so it cannot be looked for.
+		o.Status = StatusUnknown
+		o.Error = "the journal was lost while this row's call was being placed, so the call cannot be identified; not dialled again unless --retry unknown"
+	case o.Status == StatusInFlight, o.Status == StatusPending, o.Status == "":
 		if o.ExecutionID == "" { // never placed after all
 			return s.append(record{Ev: evVoid, Key: key, Attempt: o.Attempts, At: at}, false)
 		}
@@ -511,8 +633,11 @@ func readLine(f *os.File, off int64) ([]byte, error) {
 // Skipped is the number of undecodable lines passed over when the journal was loaded.
 func (s *State) Skipped() int { return s.skipped }
 
-// Close syncs and closes the journal.
+// Close syncs and closes the journal; calling it again does nothing. A journal this open
+// created and never wrote to is removed: nothing happened that it must remember.
 func (s *State) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.f == nil {
 		return nil
 	}
@@ -520,7 +645,45 @@ func (s *State) Close() error {
 	if cerr := s.f.Close(); err == nil {
 		err = cerr
 	}
-	return err
+	s.f = nil
+	if err != nil {
+		return fmt.Errorf("state: closing %s: %w", s.path, err)
+	}
+	if s.created && s.size == 0 {
+		os.Remove(s.path)
+	}
+	return nil
+}
+
+// Torn returns the intents to dial that a crash cut mid-record (see [State.Settle]): the call
+// may exist, and its contact is dialled only once a search has shown it does not.
+func (s *State) Torn() []LiveCall {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]LiveCall, 0, len(s.torn))
+	for _, lc := range s.torn {
+		out = append(out, *lc)
+	}
+	sortLive(out)
+	return out
+}
+
+// Settle closes a torn intent: its call was looked for and not found.
+func (s *State) Settle(key string, attempt int, at time.Time) error {
+	return s.append(record{Ev: evSettled, Key: key, Attempt: attempt, At: at.UTC()}, true)
+}
+
+// RefPrefix is the part of every reference of a contact's attempt that does not depend on the
+// run: a torn intent's call is found by it.
+func (s *State) RefPrefix(key string, attempt int) string {
+	return fmt.Sprintf("%s-%016x-%d-", s.campaign, KeyHash(key), attempt)
+}
+
+func finite(f float64) float64 {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0
+	}
+	return f
 }
 
 func randomHex(n int) string {

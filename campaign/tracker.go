@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
-	"golang.org/x/sync/semaphore"
 
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 )
@@ -21,10 +21,9 @@ const (
 	clockSkew = 15 * time.Minute
 	// maxListWindow is the widest window the list serves (seven days), less the skew margins.
 	maxListWindow = 7*24*time.Hour - 2*clockSkew - time.Hour
-	// searchTries bounds the search for a call whose placement reply was lost.
-	searchTries = 5
-	// settleTries bounds the search, at start, for intents a crashed run left unanswered.
-	settleTries = 3
+	// settlePause is the longest wait between two searches, at start, for the calls a crashed
+	// run may have placed.
+	settlePause = 2 * time.Second
 	// maxCheckInterval caps how far the request budget stretches the checks.
 	maxCheckInterval = 15 * time.Second
 	// ownLooks is how many intervals a call that neither holds a slot nor is final waits for
@@ -43,7 +42,8 @@ type trackedCall struct {
 	seenAt    time.Time // when it was last seen holding its slot
 	nextCheck time.Time // when it is due, unless it holds a slot (see tracker.slotCheck)
 	deadline  time.Time
-	searches  int
+	lostAt    time.Time // when its placement's reply was lost (a call being searched for)
+	refPrefix bool      // Ref is only the start of the reference (an intent cut mid-record)
 }
 
 // tracker follows every live call to its final status, in one goroutine. It checks many calls
@@ -56,7 +56,7 @@ type trackedCall struct {
 type tracker struct {
 	r     *Runner
 	st    *State
-	sem   *semaphore.Weighted
+	pool  *pool
 	slots int
 
 	adds     chan trackedCall
@@ -81,74 +81,176 @@ func newTracker(r *Runner, st *State) *tracker {
 }
 
 // start gives the tracker the pool of slots it releases.
-func (t *tracker) start(sem *semaphore.Weighted, slots int) {
-	t.sem, t.slots, t.adds = sem, slots, make(chan trackedCall, slots)
+func (t *tracker) start(p *pool, slots int) {
+	t.pool, t.slots, t.adds = p, slots, make(chan trackedCall, slots)
 }
 
 // settle resolves, before anything is dialled, the intents an earlier run recorded but never
-// heard back about: that run died between syncing the intent and reading the reply. Each is
-// looked for (a few times, a second apart, since a request in flight at the crash may still
-// be landing); found, it is followed; not found, no call was made, the intent is voided and
-// the row is dialled as if the crashed run had never reached it. It returns the live calls to
-// follow, all with their execution ids, and how many intents it voided.
-func (t *tracker) settle(ctx context.Context, live []LiveCall) ([]LiveCall, int, error) {
-	var out, missing []LiveCall
+// heard back about (it died between syncing the intent and reading the reply), and the intents
+// a crash cut mid-record (see [State.Torn]). Each is looked for in the executions list until no
+// call it made could still be missing from it: the dead run's POST left before this run
+// started and before its timeout ran out, and the list shows a new call within
+// Config.ListLag. Found, the call is followed. Shown absent by a search that read the list, the
+// intent is voided and its row dialled as if the crashed run had never reached it. A search
+// that could not run proves nothing: the run stops, nothing dialled. A call too old for the
+// list (it spans seven days) cannot be looked for: its row ends unknown.
+//
+// It returns the live calls to follow, all with their execution ids, and whether rows changed
+// from what a scan of the list counted.
+func (t *tracker) settle(ctx context.Context, live, torn []LiveCall, runStart time.Time) ([]LiveCall, bool, error) {
+	type orphan struct {
+		LiveCall
+		torn     bool
+		deadline time.Time // a search from then on that does not find the call proves it absent
+	}
+	horizon := func(lc LiveCall) time.Time {
+		sent := runStart
+		if !lc.DialedAt.IsZero() {
+			sent = earlier(lc.DialedAt.Add(t.r.cfg.PlaceTimeout), runStart)
+		}
+		return sent.Add(t.r.cfg.ListLag)
+	}
+	var (
+		out     []LiveCall
+		pending []orphan
+		rescan  bool
+	)
 	for _, lc := range live {
 		if lc.ExecutionID == "" {
-			missing = append(missing, lc)
+			pending = append(pending, orphan{LiveCall: lc, deadline: horizon(lc)})
 		} else {
 			out = append(out, lc)
 			t.calls[lc.ExecutionID] = &trackedCall{LiveCall: lc} // so the search skips them
 		}
 	}
-	for try := 0; len(missing) > 0 && try < settleTries; try++ {
-		if try > 0 {
-			if err := sleepCtx(ctx, time.Second); err != nil {
-				return nil, 0, err
-			}
+	for _, lc := range torn {
+		lc.Ref = t.st.RefPrefix(lc.Key, lc.Attempt)
+		if lc.DialedAt.IsZero() {
+			lc.DialedAt = runStart.Add(-maxListWindow / 2) // when is lost with the rest of the record
 		}
-		var still []LiveCall
-		for _, lc := range missing {
-			ex, err := t.find(ctx, &trackedCall{LiveCall: lc}, t.r.cfg.Now())
+		pending = append(pending, orphan{LiveCall: lc, torn: true, deadline: horizon(lc)})
+	}
+	if len(pending) > 0 {
+		last := pending[0].deadline
+		for _, o := range pending {
+			last = later(last, o.deadline)
+		}
+		t.r.cfg.Log("an earlier run stopped while placing %d calls: looking for them before dialling anyone, until %s at the latest (Bolna's list may take --list-lag to show a call)",
+			len(pending), last.Format(time.TimeOnly))
+	}
+	for len(pending) > 0 {
+		now := t.r.cfg.Now()
+		var still []orphan
+		for _, o := range pending {
+			tc := &trackedCall{LiveCall: o.LiveCall, refPrefix: o.torn}
+			ex, searched, err := t.find(ctx, tc, now)
 			if err != nil {
 				if fatal := t.fatal(err); fatal != nil {
-					return nil, 0, fatal
+					return nil, false, fatal
 				}
-				return nil, 0, &FatalError{fmt.Errorf("looking for calls an earlier run may have placed: %w", err)}
+				if errors.Is(err, dialer.ErrGateClosed) {
+					return nil, false, err
+				}
+				return nil, false, &FatalError{fmt.Errorf("looking for calls an earlier run may have placed (nothing was dialled; the next run looks again): %w", err)}
 			}
-			if ex == nil {
-				still = append(still, lc)
-				continue
+			lc := o.LiveCall
+			switch {
+			case ex != nil:
+				lc.ExecutionID = string(ex.ID)
+				if o.torn {
+					lc.Ref = ex.ContextDetails.RecipientValue(RefKey)
+					if err := t.st.Dial(lc.Key, lc.Phone, lc.Attempt, lc.Ref, lc.DialedAt); err != nil {
+						return nil, false, &FatalError{err}
+					}
+					rescan = true
+				}
+				if err := t.st.Placed(lc.Key, lc.Attempt, lc.ExecutionID, now); err != nil {
+					return nil, false, &FatalError{err}
+				}
+				t.r.cfg.Log("found the call to %s that an earlier run placed before it stopped: %s", maskPhone(lc.Phone), lc.ExecutionID)
+				t.calls[lc.ExecutionID] = &trackedCall{LiveCall: lc}
+				out = append(out, lc)
+			case !searched:
+				if o.torn {
+					if err := t.st.Dial(lc.Key, lc.Phone, lc.Attempt, lc.Ref, lc.DialedAt); err != nil {
+						return nil, false, &FatalError{err}
+					}
+				}
+				o := Outcome{Status: StatusUnknown, Attempts: lc.Attempt, DialedAt: lc.DialedAt,
+					Error: "an earlier run stopped while placing this call, too long ago for Bolna's list to show it; not dialled again unless --retry unknown"}
+				if err := t.st.Final(lc.Key, lc.Attempt, o); err != nil {
+					return nil, false, &FatalError{err}
+				}
+				rescan = true
+			case !now.Before(o.deadline):
+				if o.torn {
+					if err := t.st.Settle(lc.Key, lc.Attempt, now); err != nil {
+						return nil, false, &FatalError{err}
+					}
+				} else {
+					if err := t.st.Void(lc.Key, lc.Attempt, now); err != nil {
+						return nil, false, &FatalError{err}
+					}
+					rescan = true
+				}
+				t.r.cfg.Log("an earlier run stopped before its call to %s reached Bolna: it will be dialled", maskPhone(lc.Phone))
+			default:
+				still = append(still, o)
 			}
-			lc.ExecutionID = string(ex.ID)
-			if err := t.st.Placed(lc.Key, lc.Attempt, lc.ExecutionID, t.r.cfg.Now()); err != nil {
-				return nil, 0, &FatalError{err}
-			}
-			t.r.cfg.Log("found the call to %s that an earlier run placed before it stopped: %s", maskPhone(lc.Phone), lc.ExecutionID)
-			t.calls[lc.ExecutionID] = &trackedCall{LiveCall: lc}
-			out = append(out, lc)
 		}
-		missing = still
-	}
-	for _, lc := range missing {
-		if err := t.st.Void(lc.Key, lc.Attempt, t.r.cfg.Now()); err != nil {
-			return nil, 0, &FatalError{err}
+		pending = still
+		if len(pending) == 0 {
+			break
 		}
-		t.r.cfg.Log("an earlier run stopped before its call to %s reached Bolna: it will be dialled", maskPhone(lc.Phone))
+		wait := settlePause
+		for _, o := range pending {
+			wait = min(wait, o.deadline.Sub(now))
+		}
+		select {
+		case <-time.After(max(wait, time.Millisecond)):
+		case <-t.r.stopped:
+			return nil, false, ErrStopped
+		case <-ctx.Done():
+			return nil, false, context.Cause(ctx)
+		}
 	}
 	clear(t.calls)
-	return out, len(missing), nil
+	return out, rescan, nil
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return nil
-	case <-ctx.Done():
-		return context.Cause(ctx)
+// survey looks once at the calls left live by earlier runs (adopted), before the pool is
+// sized: those that ended are recorded, those in post-processing hold no slot. It returns how
+// many are dialling, ringing or talking: those count in the account's concurrency.current. A
+// call it could not read keeps its slot and counts as not active, so the pool errs small.
+func (t *tracker) survey(ctx context.Context) (int, error) {
+	if len(t.calls) == 0 {
+		return 0, nil
 	}
+	due := make([]*trackedCall, 0, len(t.calls))
+	for _, c := range t.calls {
+		due = append(due, c)
+	}
+	if err := t.check(ctx, due, t.r.cfg.Now()); err != nil {
+		return 0, err
+	}
+	active := 0
+	for _, c := range t.calls {
+		if c.status.Active() {
+			active++
+		}
+	}
+	return active, nil
+}
+
+// holding is how many followed calls hold a slot.
+func (t *tracker) holding() int {
+	n := 0
+	for _, c := range t.calls {
+		if c.holdsSlot {
+			n++
+		}
+	}
+	return n
 }
 
 // interval is how often the calls that are not paced with those holding a slot are checked:
@@ -187,8 +289,6 @@ func (t *tracker) add(ctx context.Context, lc LiveCall) {
 	}
 }
 
-func (t *tracker) release(n int64) { t.sem.Release(n) }
-
 // run follows calls until dispatching is over and no call is left, or ctx ends. It wakes when
 // the earliest call is due, so a dropped line is seen within one poll interval.
 func (t *tracker) run(ctx context.Context, dispatchDone <-chan struct{}) error {
@@ -203,6 +303,9 @@ func (t *tracker) run(ctx context.Context, dispatchDone <-chan struct{}) error {
 		select {
 		case c := <-t.adds:
 			now := t.r.cfg.Now()
+			if c.ExecutionID == "" {
+				c.lostAt = now
+			}
 			c.nextCheck = t.align(now.Add(maxCheckInterval))
 			if c.ExecutionID == "" || t.draining {
 				c.nextCheck = t.align(now)
@@ -571,7 +674,9 @@ func (t *tracker) observe(c *trackedCall, ex *dialer.Execution, now time.Time) {
 func (t *tracker) releaseSlot(c *trackedCall, now time.Time) {
 	if c.holdsSlot {
 		c.holdsSlot = false
-		t.sem.Release(1)
+		if t.pool != nil { // nil while the calls of earlier runs are surveyed
+			t.pool.release()
+		}
 		if !c.adopted {
 			t.pace.noteSlotTime(c.seenAt.Add(now.Sub(c.seenAt) / 2).Sub(c.DialedAt))
 		}
@@ -626,17 +731,26 @@ func (t *tracker) fatal(err error) error {
 
 // search looks for a call whose placement reply was lost: among the agent's executions
 // created since it was dialled, the one whose user_data carries its reference. Found, it is
-// followed like any other; not found after a bounded search, its row ends unknown and is not
-// dialled again unless --retry unknown asks.
+// followed like any other. Its row ends unknown (not dialled again unless --retry unknown) only
+// once a search that read the list did not find it, Config.ListLag after the reply was lost; a
+// search that failed proves nothing and counts as a failed read (see noteReads).
 func (t *tracker) search(ctx context.Context, c *trackedCall, now time.Time) error {
-	c.searches++
-	found, err := t.find(ctx, c, now)
+	found, searched, err := t.find(ctx, c, now)
 	if err != nil {
 		if fatal := t.fatal(err); fatal != nil {
 			return fatal
 		}
-		t.r.cfg.Log("looking for the call to %s: %v", maskPhone(c.Phone), err)
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+		t.r.cfg.Log("looking for the call to %s: %v; trying again", maskPhone(c.Phone), err)
+		if oerr := t.noteReads([]error{err}, now); oerr != nil {
+			return oerr
+		}
+		c.nextCheck = t.align(now.Add(max(t.r.cfg.PollInterval, time.Second)))
+		return nil
 	}
+	t.noteReads([]error{nil}, now)
 	if found != nil {
 		delete(t.calls, c.id())
 		c.ExecutionID = string(found.ID)
@@ -651,7 +765,7 @@ func (t *tracker) search(ctx context.Context, c *trackedCall, now time.Time) err
 		t.observe(c, found, now)
 		return nil
 	}
-	if c.searches >= searchTries {
+	if !searched || !now.Before(c.lostAt.Add(t.r.cfg.ListLag)) {
 		o := Outcome{Status: StatusUnknown, Attempts: c.Attempt, DialedAt: c.DialedAt,
 			Error: "the reply to POST /call was lost and no call carrying its reference was found; not dialled again unless --retry unknown"}
 		return t.finish(c, o)
@@ -660,16 +774,19 @@ func (t *tracker) search(ctx context.Context, c *trackedCall, now time.Time) err
 	return nil
 }
 
-func (t *tracker) find(ctx context.Context, c *trackedCall, now time.Time) (*dialer.Execution, error) {
+// find looks for the call of c in the agent's executions list. searched is false when it could
+// not look: the call is older than the list's window.
+func (t *tracker) find(ctx context.Context, c *trackedCall, now time.Time) (ex *dialer.Execution, searched bool, err error) {
 	if now.Sub(c.DialedAt) > maxListWindow {
-		return nil, nil
+		return nil, false, nil
 	}
+	ours := func(ref string) bool { return ref == c.Ref || c.refPrefix && strings.HasPrefix(ref, c.Ref) }
 	opts := dialer.ListOptions{From: c.DialedAt.Add(-clockSkew), To: now.Add(clockSkew), PageSize: dialer.MaxListPageSize}
 	var candidates []string
 	for opts.Page = 1; ; opts.Page++ {
 		page, err := t.list(ctx, opts)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		for i := range page.Data {
 			item := &page.Data[i]
@@ -677,8 +794,8 @@ func (t *tracker) find(ctx context.Context, c *trackedCall, now time.Time) (*dia
 				continue
 			}
 			if ref := item.ContextDetails.RecipientValue(RefKey); ref != "" {
-				if ref == c.Ref {
-					return item, nil
+				if ours(ref) {
+					return item, true, nil
 				}
 				continue
 			}
@@ -695,13 +812,13 @@ func (t *tracker) find(ctx context.Context, c *trackedCall, now time.Time) (*dia
 		t.pace.gets++
 		ex, err := t.r.dialer.Execution(ctx, id)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
-		if ex.ContextDetails.RecipientValue(RefKey) == c.Ref {
-			return ex, nil
+		if ours(ex.ContextDetails.RecipientValue(RefKey)) {
+			return ex, true, nil
 		}
 	}
-	return nil, nil
+	return nil, true, nil
 }
 
 // maskPhone keeps log lines free of whole phone numbers.

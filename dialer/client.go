@@ -63,6 +63,7 @@ type Client struct {
 	call      *rate.Limiter
 	list      *rate.Limiter
 	other     *rate.Limiter
+	logf      func(string, ...any) // retries, when set
 }
 
 // Option configures a [Client].
@@ -89,6 +90,12 @@ func WithHTTPClient(hc *http.Client) Option {
 // WithUserAgent sets the User-Agent header.
 func WithUserAgent(ua string) Option {
 	return func(c *Client) error { c.userAgent = ua; return nil }
+}
+
+// WithLogf has the client say, through logf, each time it tries a request again and why.
+// The key never appears in what it says.
+func WithLogf(logf func(format string, args ...any)) Option {
+	return func(c *Client) error { c.logf = logf; return nil }
 }
 
 // WithBackoff sets the retry policy.
@@ -123,6 +130,11 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 	if strings.TrimSpace(apiKey) == "" {
 		return nil, errors.New("dialer: empty API key")
 	}
+	if strings.ContainsFunc(apiKey, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		// It could never be sent as a header: say so now instead of retrying a request that
+		// cannot be made. The key itself is never shown.
+		return nil, errors.New("dialer: the API key contains spaces, line breaks or control characters")
+	}
 	c := &Client{
 		key:       apiKey,
 		http:      &http.Client{Timeout: DefaultTimeout},
@@ -138,6 +150,13 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 			return nil, err
 		}
 	}
+	// Never follow a redirect: Go's client would re-send the Authorization header to the same
+	// host on another port or scheme (an https base URL redirected to http sends the key in the
+	// clear), and a 307 on POST /call would place the call through a server the runner does not
+	// follow. A redirect comes back as an *APIError naming where it pointed.
+	hc := *c.http
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	c.http = &hc
 	return c, nil
 }
 
@@ -184,7 +203,7 @@ func (c *Client) Account(ctx context.Context) (*Account, error) {
 func (c *Client) PlaceCall(ctx context.Context, req CallRequest) (*PlacedCall, error) {
 	body, err := json.Marshal(req)
 	if err != nil {
-		return nil, &notSentError{fmt.Errorf("dialer: POST /call: %w", err)}
+		return nil, &notSentError{err: fmt.Errorf("dialer: POST /call: %w", err)}
 	}
 	var raw struct {
 		PlacedCall
@@ -281,7 +300,11 @@ func (c *Client) do(ctx context.Context, req request, out any) error {
 		if err == nil || attempt >= c.backoff.Attempts || !c.shouldRetry(req, err) {
 			return err
 		}
-		if werr := sleep(ctx, c.wait(attempt, err)); werr != nil {
+		wait := c.wait(attempt, err)
+		if c.logf != nil && req.retry == retryRefused { // placements: each retry is worth a line
+			c.logf("%v; trying again in %s (try %d of %d)", c.redact(err.Error()), wait.Round(time.Millisecond), attempt+1, c.backoff.Attempts)
+		}
+		if werr := sleep(ctx, wait); werr != nil {
 			return errors.Join(err, werr)
 		}
 	}
@@ -295,12 +318,15 @@ func (c *Client) shouldRetry(req request, err error) bool {
 		}
 		return apiErr.Retryable()
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) && !isTimeout(err) {
-		return false // the caller's context ended
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) && !isTimeout(err) ||
+		errors.Is(err, ErrGateClosed) {
+		return false // the caller's context ended, or it sends nothing more
 	}
 	var notSent *notSentError
 	if errors.As(err, &notSent) {
-		return true // nothing reached the server, so trying again is safe for any request
+		// Nothing reached the server, so trying again is safe for any request, unless it
+		// can never succeed (an untrusted certificate).
+		return !notSent.permanent
 	}
 	if req.retry == retryRefused {
 		return false
@@ -328,6 +354,7 @@ func (c *Client) wait(attempt int, err error) time.Duration {
 	return bound/2 + rand.N(bound/2+1)
 }
 
+// sleep waits d, less if ctx ends or its send gate closes (see [WithSendGate]).
 func sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -336,6 +363,8 @@ func sleep(ctx context.Context, d time.Duration) error {
 		return nil
 	case <-ctx.Done():
 		return context.Cause(ctx)
+	case <-gateOf(ctx):
+		return ErrGateClosed
 	}
 }
 
@@ -350,10 +379,13 @@ func (e *transientError) Unwrap() error { return e.err }
 func (c *Client) once(ctx context.Context, req request, out any) error {
 	label := req.method + " " + req.path
 	if err := ctx.Err(); err != nil {
-		return &notSentError{fmt.Errorf("dialer: %s: %w", label, context.Cause(ctx))}
+		return &notSentError{err: fmt.Errorf("dialer: %s: %w", label, context.Cause(ctx))}
 	}
-	if err := req.limiter.Wait(ctx); err != nil {
-		return &notSentError{fmt.Errorf("dialer: %s: %w", label, err)}
+	if err := waitTurn(ctx, req.limiter); err != nil {
+		return &notSentError{err: fmt.Errorf("dialer: %s: %w", label, err)}
+	}
+	if gateClosed(ctx) { // the last moment before the request leaves
+		return &notSentError{err: fmt.Errorf("dialer: %s: %w", label, ErrGateClosed)}
 	}
 	u := *c.base
 	u.Path = strings.TrimRight(c.base.Path, "/") + req.path
@@ -364,7 +396,7 @@ func (c *Client) once(ctx context.Context, req request, out any) error {
 	}
 	hreq, err := http.NewRequestWithContext(ctx, req.method, u.String(), body)
 	if err != nil {
-		return &notSentError{fmt.Errorf("dialer: %s: %w", label, err)}
+		return &notSentError{err: fmt.Errorf("dialer: %s: %w", label, err)}
 	}
 	hreq.Header.Set("Authorization", "Bearer "+c.key)
 	hreq.Header.Set("Accept", "application/json")
@@ -375,8 +407,11 @@ func (c *Client) once(ctx context.Context, req request, out any) error {
 	resp, err := c.http.Do(hreq)
 	if err != nil {
 		err = fmt.Errorf("dialer: %s: %w", label, stripURL(err))
+		if untrusted(err) {
+			return &notSentError{err: err, permanent: true}
+		}
 		if neverSent(err) {
-			return &notSentError{err}
+			return &notSentError{err: err}
 		}
 		return ctxErr(ctx, &transientError{err})
 	}
@@ -384,11 +419,15 @@ func (c *Client) once(ctx context.Context, req request, out any) error {
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, MaxErrorBodySize))
+		msg := errorMessage([]byte(c.redact(string(b)))) // a server may echo the key back
+		if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+			msg = redirectMessage(resp.Header.Get("Location"), c.base)
+		}
 		return &APIError{
 			Method:     req.method,
 			Path:       req.path,
 			StatusCode: resp.StatusCode,
-			Message:    errorMessage(b),
+			Message:    msg,
 			RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()),
 		}
 	}

@@ -2,11 +2,14 @@ package dialer
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -83,7 +86,12 @@ func MaybePlaced(err error) bool {
 }
 
 // notSentError wraps a failure that happened before any byte of the request left the client.
-type notSentError struct{ err error }
+// A permanent one can never succeed as configured (an untrusted certificate): it is not tried
+// again.
+type notSentError struct {
+	err       error
+	permanent bool
+}
 
 func (e *notSentError) Error() string { return e.err.Error() }
 func (e *notSentError) Unwrap() error { return e.err }
@@ -97,6 +105,41 @@ func neverSent(err error) bool {
 	}
 	var dnsErr *net.DNSError
 	return errors.As(err, &dnsErr)
+}
+
+// untrusted reports whether err is a TLS failure to trust the server: trying again cannot help.
+func untrusted(err error) bool {
+	var (
+		verify   *tls.CertificateVerificationError
+		unknown  x509.UnknownAuthorityError
+		hostname x509.HostnameError
+		invalid  x509.CertificateInvalidError
+	)
+	return errors.As(err, &verify) || errors.As(err, &unknown) || errors.As(err, &hostname) || errors.As(err, &invalid)
+}
+
+// Redirect reports whether the server answered with a redirect, which the client never
+// follows (see [New]).
+func (e *APIError) Redirect() bool { return e.StatusCode >= 300 && e.StatusCode <= 399 }
+
+// redirectMessage says where a redirect pointed (scheme and host only: a query could carry
+// anything) and why it was not followed.
+func redirectMessage(location string, base *url.URL) string {
+	where := "elsewhere"
+	if u, err := base.Parse(location); err == nil && u.Host != "" {
+		where = u.Scheme + "://" + u.Host
+	}
+	return "redirected to " + where + "; not followed: the API key is sent only to the base URL " +
+		base.Scheme + "://" + base.Host + " (check --base-url)"
+}
+
+// redact removes the key from text a server sent back (some echo the Authorization header in
+// their error messages).
+func (c *Client) redact(text string) string {
+	if len(c.key) < 8 { // no real key is this short; redacting it would mangle ordinary words
+		return text
+	}
+	return strings.ReplaceAll(text, c.key, "[redacted]")
 }
 
 // errorMessage extracts Bolna's text from an error body: JSON under "message", "detail" or

@@ -3,7 +3,8 @@ package dialer
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
+	"errors"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -60,6 +61,46 @@ type Execution struct {
 	ContextDetails       ContextDetails  `json:"context_details"`
 	TerminationReason    string          `json:"termination_reason"`
 	UserNumber           string          `json:"user_number"`
+}
+
+// UnmarshalJSON decodes a payload without ever failing it whole for one odd field: a field of
+// the wrong JSON type (a summary that is an object, say) is kept as its JSON text where it is
+// free text, and left empty otherwise; everything else decodes as usual. Only JSON that is
+// not an object is an error.
+func (e *Execution) UnmarshalJSON(b []byte) error {
+	type plain Execution // no methods: no recursion
+	err := json.Unmarshal(b, (*plain)(e))
+	var typeErr *json.UnmarshalTypeError
+	if err == nil || !errors.As(err, &typeErr) {
+		return err
+	}
+	// encoding/json went on past the odd field; recover what free text the wrong types held.
+	var raw map[string]json.RawMessage
+	if json.Unmarshal(b, &raw) != nil {
+		return nil
+	}
+	for key, field := range map[string]*string{
+		"summary": &e.Summary, "error_message": &e.ErrorMessage, "transcript": &e.Transcript,
+		"termination_reason": &e.TerminationReason,
+	} {
+		if v, ok := raw[key]; ok && *field == "" {
+			*field = looseText(v)
+		}
+	}
+	return nil
+}
+
+// looseText is a JSON value as text: a string as itself, null as "", anything else compact.
+func looseText(v json.RawMessage) string {
+	var s string
+	if json.Unmarshal(v, &s) == nil {
+		return s
+	}
+	var buf bytes.Buffer
+	if json.Compact(&buf, v) != nil || buf.String() == "null" {
+		return ""
+	}
+	return buf.String()
 }
 
 // RecipientNumber is the number the call went to, from whichever field carries it.
@@ -136,14 +177,16 @@ func (id *ID) UnmarshalJSON(b []byte) error {
 	}
 	var n json.Number
 	if err := json.Unmarshal(b, &n); err != nil {
-		return fmt.Errorf("id: %s is neither a string nor a number", truncate(string(b), 40))
+		*id = "" // neither a string nor a number: no id, rather than no payload
+		return nil
 	}
 	*id = ID(n.String())
 	return nil
 }
 
 // Number is a JSON number that also accepts a numeric string ("28", "0.0"), null and "".
-// Anything else decodes as 0 rather than failing the whole payload.
+// Anything else (an object, "NaN", "Infinity") decodes as 0 rather than failing the whole
+// payload: a Number is always finite.
 type Number float64
 
 // UnmarshalJSON decodes leniently; see [Number].
@@ -164,8 +207,8 @@ func (n *Number) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return nil
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return nil // "NaN" and "Infinity" parse, but are no amount: 0, like any odd value
 	}
 	*n = Number(f)
 	return nil

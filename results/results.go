@@ -29,6 +29,11 @@ var Columns = []string{
 
 // Writer writes a results file. It implements campaign.ResultWriter.
 type Writer struct {
+	// SafeInput neutralises input cells that a spreadsheet would run as a formula too (see
+	// [NeutraliseInput]); by default they are written exactly as read. Outcome cells, which
+	// come from the server, are always neutralised.
+	SafeInput bool
+
 	path  string
 	tmp   *os.File
 	w     *csv.Writer
@@ -77,6 +82,11 @@ func (w *Writer) WriteHeader(input []string) error {
 // WriteRow writes one input row (unchanged) and its outcome.
 func (w *Writer) WriteRow(record []string, o campaign.Outcome) error {
 	cells := append(w.cells[:0], record...)
+	if w.SafeInput {
+		for i, c := range cells {
+			cells[i] = NeutraliseInput(c)
+		}
+	}
 	for len(cells) < w.ncols {
 		cells = append(cells, "")
 	}
@@ -128,8 +138,8 @@ func OutcomeCells(o campaign.Outcome) []string {
 		attempts = strconv.Itoa(o.Attempts)
 	}
 	return []string{
-		o.Status,
-		o.ExecutionID,
+		Neutralise(o.Status),
+		Neutralise(o.ExecutionID), // the server's: anything at all in a hostile reply
 		attempts,
 		number(o.Duration, o.ExecutionID != "" && o.Status == "completed"),
 		number(o.Cost, o.ExecutionID != "" && o.Status == "completed"),
@@ -164,6 +174,16 @@ func Neutralise(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// NeutraliseInput defuses an input cell like [Neutralise], except a cell that holds only a
+// number's characters (digits, spaces, + - ( ) . /): a phone number such as +919876543210 or
+// -5 runs nothing and is kept as it is.
+func NeutraliseInput(s string) string {
+	if strings.Trim(s, "0123456789 +-()./") == "" {
+		return s
+	}
+	return Neutralise(s)
 }
 
 // Row is one row read back from a results file.
@@ -274,7 +294,7 @@ func ParseOutcome(cells []string) (campaign.Outcome, error) {
 
 func parseOutcome(c []string) (campaign.Outcome, error) {
 	o := campaign.Outcome{
-		Status: c[0], ExecutionID: c[1], RecordingURL: unneutralise(c[5]), HangupReason: unneutralise(c[6]),
+		Status: unneutralise(c[0]), ExecutionID: unneutralise(c[1]), RecordingURL: unneutralise(c[5]), HangupReason: unneutralise(c[6]),
 		Summary: unneutralise(c[7]), Error: unneutralise(c[9]),
 	}
 	var err error

@@ -30,6 +30,8 @@ type runOptions struct {
 	concurrency, reserve                int
 	rate                                float64
 	pollInterval, maxWait, retryAfter   time.Duration
+	listLag                             time.Duration
+	safeCells                           bool
 	retry                               string
 	maxAttempts, haltAfter              int
 	dryRun, sandbox, jsonOut            bool
@@ -57,6 +59,8 @@ func (o *runOptions) flags(fs *flag.FlagSet, getenv func(string) string) {
 	fs.IntVar(&o.reserve, "reserve", 0, "concurrency slots left free for other traffic")
 	fs.Float64Var(&o.rate, "rate", campaign.DefaultRate, "placements in any second at most, for the whole run (0: no limit)")
 	fs.DurationVar(&o.pollInterval, "poll-interval", campaign.DefaultPollInterval, "how often live calls are checked at most (looks are paced by when calls are likely to end, within 2.95 API requests per call)")
+	fs.DurationVar(&o.listLag, "list-lag", campaign.DefaultListLag, "longest Bolna's executions list may take to show a new call: a call whose placement reply was lost is looked for this long before its row is unknown (or, after a crash, dialled)")
+	fs.BoolVar(&o.safeCells, "safe-cells", false, "neutralise input cells that a spreadsheet would run as a formula too (server-supplied cells always are)")
 	fs.DurationVar(&o.maxWait, "max-wait", campaign.DefaultMaxWait, "follow one call at most this long, then its row is timeout")
 	fs.StringVar(&o.retry, "retry", "", "re-dial rows whose last attempt ended in these statuses, e.g. no-answer,busy")
 	fs.IntVar(&o.maxAttempts, "max-attempts", 0, "attempts per row including the first (default 1; 3 with --retry)")
@@ -132,6 +136,9 @@ func (o *runOptions) validate(fs *flag.FlagSet) error {
 	}
 	if o.pollInterval < 10*time.Millisecond || o.maxWait <= 0 || o.retryAfter < 0 {
 		return usageErrorf("run: --poll-interval must be at least 10ms and --max-wait positive")
+	}
+	if o.listLag <= 0 {
+		return usageErrorf("run: --list-lag must be positive")
 	}
 	for _, s := range o.retryList() {
 		if !slices.Contains(retryable, s) {
@@ -225,6 +232,7 @@ func (o *runOptions) config(log func(string, ...any)) campaign.Config {
 		Suppress:     o.suppression,
 		MaxCost:      o.maxCost,
 		Shard:        o.parsedShard,
+		ListLag:      o.listLag,
 		Log:          log,
 	}
 }
@@ -251,15 +259,18 @@ func (o *runOptions) run(env Env, explicit map[string]bool) (*campaign.Summary, 
 		if !explicit["poll-interval"] {
 			o.pollInterval = 250 * time.Millisecond // sandbox calls last seconds, not minutes
 		}
+		if !explicit["list-lag"] {
+			o.listLag = time.Second // the fake lists a call the moment it exists
+		}
 		out.logf("sandbox: a fake Bolna account on %s (calls run about 30x faster than real ones)", srv.URL)
-		client = srv.Client()
+		client = srv.Client(dialer.WithLogf(out.logf))
 		owner = campaign.Owner{Agent: o.agentID, API: "sandbox"}
 	} else {
 		key := strings.TrimSpace(env.Getenv("BOLNA_API_KEY"))
 		if key == "" {
 			return nil, usageErrorf("run: set BOLNA_API_KEY to your Bolna API key (or try --sandbox)")
 		}
-		c, err := dialer.New(key, dialer.WithBaseURL(o.baseURL), dialer.WithUserAgent("bolna-campaign/"+version()))
+		c, err := dialer.New(key, dialer.WithBaseURL(o.baseURL), dialer.WithUserAgent("bolna-campaign/"+version()), dialer.WithLogf(out.logf))
 		if err != nil {
 			return nil, usageErrorf("run: %v", err)
 		}
@@ -290,12 +301,13 @@ func (o *runOptions) run(env Env, explicit map[string]bool) (*campaign.Summary, 
 		}
 	}
 	if n := st.Skipped(); n > 0 {
-		out.logf("warning: %d unreadable lines in %s were skipped", n, statePath)
+		out.logf("the last line of %s was cut by a crash mid-write and is dropped (it held no intent to dial)", statePath)
 	}
 	w, err := results.Create(o.resultsPath)
 	if err != nil {
 		return nil, err
 	}
+	w.SafeInput = o.safeCells
 
 	runner := campaign.NewRunner(client, o.config(out.logf))
 	ctx, cancel := context.WithCancelCause(context.Background())

@@ -436,6 +436,9 @@ func (a *API) listExecutions(w http.ResponseWriter, r *http.Request) {
 		if ex.agentID != agent || ex.createdAt.After(to) {
 			continue
 		}
+		if lag := a.opts.Style.ListLag; lag > 0 && a.opts.Now().Sub(ex.createdAt) < lag {
+			continue
+		}
 		if status != "" && ex.status != status {
 			continue
 		}

@@ -75,6 +75,9 @@ type Style struct {
 	DisconnectHoldsSlot bool
 	// StopStatus is the status a stopped call ends in: "stopped" (default) or "canceled".
 	StopStatus string
+	// ListLag keeps a call out of the executions list until it is this old (Bolna's lag is
+	// undocumented; a GET by id sees the call at once).
+	ListLag time.Duration
 	// NoFutureTo refuses (400) a list window whose "to" is in the future: undocumented either
 	// way, so the runner must cope with both.
 	NoFutureTo bool

@@ -1,0 +1,55 @@
+package campaign
+
+import (
+	"context"
+	"sync"
+
+	"golang.org/x/sync/semaphore"
+)
+
+// pool is the run's dialling slots, one per call that may be outstanding at Bolna at once
+// (queued, dialling, ringing or talking): it is the one place that keeps the run within the
+// account's free concurrency. A slot is taken before POST /call and given back when the call's
+// line drops, it ends, or its placement is refused.
+//
+// Calls left outstanding by an earlier run are held too, when the run starts. Should there be
+// more of them than slots (the account has less free concurrency than they use, or
+// --concurrency is lower), the excess is a debt: the first slots they give back pay it off and
+// free nothing, so no new call is placed until the outstanding ones fit the pool.
+type pool struct {
+	sem  *semaphore.Weighted
+	size int
+
+	mu   sync.Mutex
+	debt int
+}
+
+func newPool(size int) *pool {
+	return &pool{sem: semaphore.NewWeighted(int64(size)), size: size}
+}
+
+// hold takes slots for n calls that are already outstanding; it never waits.
+func (p *pool) hold(n int) {
+	fit := min(n, p.size)
+	if fit > 0 && !p.sem.TryAcquire(int64(fit)) {
+		panic("campaign: pool.hold after the pool was in use")
+	}
+	p.mu.Lock()
+	p.debt += n - fit
+	p.mu.Unlock()
+}
+
+// acquire waits for a free slot; it fails only when ctx ends.
+func (p *pool) acquire(ctx context.Context) error { return p.sem.Acquire(ctx, 1) }
+
+// release gives one slot back (or pays one off the debt).
+func (p *pool) release() {
+	p.mu.Lock()
+	if p.debt > 0 {
+		p.debt--
+		p.mu.Unlock()
+		return
+	}
+	p.mu.Unlock()
+	p.sem.Release(1)
+}

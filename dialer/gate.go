@@ -1,0 +1,67 @@
+package dialer
+
+import (
+	"context"
+	"errors"
+
+	"golang.org/x/time/rate"
+)
+
+// ErrGateClosed is the error of a request that was not sent because the send gate of its
+// context had closed (see [WithSendGate]).
+var ErrGateClosed = errors.New("not sent: the run is stopping")
+
+type gateKey struct{}
+
+// WithSendGate returns a context under which the client sends nothing once gate is closed:
+// a request waiting for its turn under the rate limits, or for its next try after a 429 or a
+// 5xx, ends at once with an error wrapping [ErrGateClosed], and no further try is made. A
+// request already on the wire is not cut short (its reply is still read), so a placement in
+// flight when a run is told to stop still learns its execution id. The context's own
+// cancellation keeps its usual meaning: everything ends at once.
+func WithSendGate(ctx context.Context, gate <-chan struct{}) context.Context {
+	return context.WithValue(ctx, gateKey{}, gate)
+}
+
+// gateOf is the send gate of ctx; nil (never closed) when it has none.
+func gateOf(ctx context.Context) <-chan struct{} {
+	g, _ := ctx.Value(gateKey{}).(<-chan struct{})
+	return g
+}
+
+func gateClosed(ctx context.Context) bool {
+	select {
+	case <-gateOf(ctx):
+		return true
+	default:
+		return false
+	}
+}
+
+// waitTurn waits for the limiter to allow one request, giving up when ctx ends or its send
+// gate closes.
+func waitTurn(ctx context.Context, l *rate.Limiter) error {
+	gate := gateOf(ctx)
+	if gate == nil {
+		return l.Wait(ctx)
+	}
+	if gateClosed(ctx) {
+		return ErrGateClosed
+	}
+	wctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	go func() {
+		select {
+		case <-gate:
+			cancel(ErrGateClosed)
+		case <-wctx.Done():
+		}
+	}()
+	if err := l.Wait(wctx); err != nil {
+		if errors.Is(context.Cause(wctx), ErrGateClosed) {
+			return ErrGateClosed
+		}
+		return err
+	}
+	return nil
+}
