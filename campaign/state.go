@@ -327,6 +327,9 @@ func tornIntent(line []byte) *record {
 
 // apply folds one record into the in-memory index.
 func (s *State) apply(rec record, off int64) error {
+	if rec.Ev != evCampaign {
+		s.records++
+	}
 	if rec.Ev == evAccount {
 		if rec.Account != nil {
 			a := *rec.Account
@@ -341,7 +344,6 @@ func (s *State) apply(rec record, off int64) error {
 		s.campaign, s.owner = rec.Campaign, Owner{Agent: rec.Agent, API: rec.API}
 		return nil
 	}
-	s.records++
 	h := KeyHash(rec.Key)
 	switch rec.Ev {
 	case evTorn:

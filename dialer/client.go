@@ -53,13 +53,20 @@ type Backoff struct {
 // DefaultBackoff gives a read about a minute and a half of retries.
 var DefaultBackoff = Backoff{Attempts: 8, Base: 500 * time.Millisecond, Max: 20 * time.Second}
 
+// DefaultPlaceBackoff is the retry policy of POST /call, which is tried again only after a 429
+// (the call was refused): two to four minutes of tries, so a burst of rate limiting costs a row
+// nothing, and a bounded number of requests per contact, so a limit that never lifts leaves the
+// row pending rather than retrying it for ever.
+var DefaultPlaceBackoff = Backoff{Attempts: 10, Base: time.Second, Max: time.Minute}
+
 // Client talks to the Bolna API. Create it with [New]; it is safe for concurrent use.
 type Client struct {
 	base      *url.URL
 	key       string
 	http      *http.Client
 	userAgent string
-	backoff   Backoff
+	backoff   Backoff // reads (and stops)
+	placeBack Backoff // POST /call
 	call      *rate.Limiter
 	list      *rate.Limiter
 	other     *rate.Limiter
@@ -98,15 +105,33 @@ func WithLogf(logf func(format string, args ...any)) Option {
 	return func(c *Client) error { c.logf = logf; return nil }
 }
 
-// WithBackoff sets the retry policy.
+// WithBackoff sets the retry policy of every request, placements included.
 func WithBackoff(b Backoff) Option {
 	return func(c *Client) error {
-		if b.Attempts < 1 || b.Base <= 0 || b.Max < b.Base {
-			return fmt.Errorf("dialer: invalid backoff %+v", b)
+		if err := b.check(); err != nil {
+			return err
 		}
-		c.backoff = b
+		c.backoff, c.placeBack = b, b
 		return nil
 	}
+}
+
+// WithPlaceBackoff sets the retry policy of POST /call alone (after [WithBackoff], if both).
+func WithPlaceBackoff(b Backoff) Option {
+	return func(c *Client) error {
+		if err := b.check(); err != nil {
+			return err
+		}
+		c.placeBack = b
+		return nil
+	}
+}
+
+func (b Backoff) check() error {
+	if b.Attempts < 1 || b.Base <= 0 || b.Max < b.Base {
+		return fmt.Errorf("dialer: invalid backoff %+v", b)
+	}
+	return nil
 }
 
 // WithLimits sets the request budget.
@@ -140,6 +165,7 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 		http:      &http.Client{Timeout: DefaultTimeout},
 		userAgent: "bolna-campaign",
 		backoff:   DefaultBackoff,
+		placeBack: DefaultPlaceBackoff,
 	}
 	c.base, _ = url.Parse(DefaultBaseURL)
 	if err := WithLimits(DefaultLimits)(c); err != nil {
@@ -209,7 +235,7 @@ func (c *Client) PlaceCall(ctx context.Context, req CallRequest) (*PlacedCall, e
 		PlacedCall
 		ID ID `json:"id"`
 	}
-	if err := c.do(ctx, request{method: http.MethodPost, path: "/call", body: body, limiter: c.call, retry: retryRefused}, &raw); err != nil {
+	if err := c.do(ctx, request{method: http.MethodPost, path: "/call", body: body, limiter: c.call, retry: retryRefused, backoff: &c.placeBack}, &raw); err != nil {
 		return nil, err
 	}
 	placed := raw.PlacedCall
@@ -290,19 +316,24 @@ type request struct {
 	body    []byte
 	limiter *rate.Limiter
 	retry   retryPolicy
+	backoff *Backoff // nil: the client's for reads
 }
 
 // do sends req, retrying as its policy allows, and decodes a 2xx body into out.
 func (c *Client) do(ctx context.Context, req request, out any) error {
+	b := &c.backoff
+	if req.backoff != nil {
+		b = req.backoff
+	}
 	var err error
 	for attempt := 1; ; attempt++ {
 		err = c.once(ctx, req, out)
-		if err == nil || attempt >= c.backoff.Attempts || !c.shouldRetry(req, err) {
+		if err == nil || attempt >= b.Attempts || !c.shouldRetry(req, err) {
 			return err
 		}
-		wait := c.wait(attempt, err)
+		wait := b.wait(attempt, err)
 		if c.logf != nil && req.retry == retryRefused { // placements: each retry is worth a line
-			c.logf("%v; trying again in %s (try %d of %d)", c.redact(err.Error()), wait.Round(time.Millisecond), attempt+1, c.backoff.Attempts)
+			c.logf("%v; trying again in %s (try %d of %d)", c.redact(err.Error()), wait.Round(time.Millisecond), attempt+1, b.Attempts)
 		}
 		if werr := sleep(ctx, wait); werr != nil {
 			return errors.Join(err, werr)
@@ -342,14 +373,14 @@ func isTimeout(err error) bool {
 
 // wait is the pause before attempt+1: the server's Retry-After when it gave one, else full
 // jitter over an exponential bound.
-func (c *Client) wait(attempt int, err error) time.Duration {
+func (b *Backoff) wait(attempt int, err error) time.Duration {
 	var apiErr *APIError
 	if errors.As(err, &apiErr) && apiErr.RetryAfter > 0 {
 		return apiErr.RetryAfter
 	}
-	bound := c.backoff.Base << min(attempt-1, 20)
-	if bound > c.backoff.Max || bound <= 0 {
-		bound = c.backoff.Max
+	bound := b.Base << min(attempt-1, 20)
+	if bound > b.Max || bound <= 0 {
+		bound = b.Max
 	}
 	return bound/2 + rand.N(bound/2+1)
 }

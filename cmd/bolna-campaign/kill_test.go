@@ -45,7 +45,7 @@ func TestKill9(t *testing.T) {
 	resultsPath := strings.TrimSuffix(input, ".csv") + ".results.csv"
 
 	start := func() *exec.Cmd {
-		cmd := exec.Command(bin, "run", "--poll-interval", "20ms", "--rate", "50", input)
+		cmd := exec.Command(bin, "run", "--poll-interval", "20ms", "--rate", "50", "--list-lag", "300ms", input)
 		cmd.Env = append(os.Environ(), "BOLNA_API_KEY="+bolnatest.DefaultAPIKey, "BOLNA_BASE_URL="+srv.URL,
 			"BOLNA_AGENT_ID="+bolnatest.DefaultAgentID)
 		if err := cmd.Start(); err != nil {

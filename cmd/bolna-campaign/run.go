@@ -325,7 +325,7 @@ func (o *runOptions) run(env Env, explicit map[string]bool) (*campaign.Summary, 
 	if cerr := w.Commit(); cerr != nil {
 		return nil, cerr
 	}
-	o.report(env, summary)
+	o.report(env, summary, err)
 	return summary, err
 }
 
@@ -528,7 +528,7 @@ func (o *runOptions) dryRunAccount(env Env, st *campaign.State) *campaign.Accoun
 
 // report prints the final summary, with the numbers of `report` for the results file: text
 // on stderr, or JSON on stdout with --json.
-func (o *runOptions) report(env Env, s *campaign.Summary) {
+func (o *runOptions) report(env Env, s *campaign.Summary, runErr error) {
 	rep, err := results.ReadReport(o.resultsPath)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "bolna-campaign: reading the results back: %v\n", err)
@@ -549,7 +549,11 @@ func (o *runOptions) report(env Env, s *campaign.Summary) {
 		fmt.Fprintf(env.Stderr, "halted: %s\n", s.Halted)
 	}
 	if n := s.Unfinished(); n > 0 {
-		fmt.Fprintf(env.Stderr, "%d rows still have work to do: run the same command again later (exit 3)\n", n)
+		fmt.Fprintf(env.Stderr, "%d rows still have work to do: run the same command again later", n)
+		if exitCode(runErr, s) == exitUnfinished {
+			fmt.Fprint(env.Stderr, " (exit 3)")
+		}
+		fmt.Fprintln(env.Stderr)
 	}
 	fmt.Fprintf(env.Stderr, "results: %s\n", o.resultsPath)
 }

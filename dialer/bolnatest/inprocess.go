@@ -25,6 +25,7 @@ func (a *API) InProcessClient(opts ...dialer.Option) *dialer.Client {
 		dialer.WithHTTPClient(&http.Client{Transport: handlerTransport{a}}),
 		dialer.WithLimits(dialer.Limits{Call: rate.Inf, List: rate.Inf, Other: rate.Inf}),
 		dialer.WithBackoff(dialer.Backoff{Attempts: 6, Base: 5 * time.Millisecond, Max: 50 * time.Millisecond}),
+		dialer.WithPlaceBackoff(dialer.Backoff{Attempts: 12, Base: 5 * time.Millisecond, Max: 50 * time.Millisecond}),
 	}, opts...)
 	c, err := dialer.New(a.opts.APIKey, all...)
 	if err != nil {

@@ -51,6 +51,7 @@ func (s *Server) Client(opts ...dialer.Option) *dialer.Client {
 		dialer.WithHTTPClient(s.srv.Client()),
 		dialer.WithLimits(dialer.Limits{Call: rate.Inf, List: rate.Inf, Other: rate.Inf}),
 		dialer.WithBackoff(dialer.Backoff{Attempts: 6, Base: 5 * time.Millisecond, Max: 50 * time.Millisecond}),
+		dialer.WithPlaceBackoff(dialer.Backoff{Attempts: 12, Base: 5 * time.Millisecond, Max: 50 * time.Millisecond}),
 	}, opts...)
 	c, err := dialer.New(s.API.opts.APIKey, all...)
 	if err != nil {

@@ -1,0 +1,374 @@
+package campaign_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/dialer"
+	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
+	"github.com/bolna-campaign/bolna-campaign/results"
+)
+
+// runWith runs the campaign of tc once through d, under ctx, as cmd does: lock, journal,
+// results, run, commit.
+func (tc *testCampaign) runWith(t *testing.T, ctx context.Context, d campaign.Dialer, api string, cfg campaign.Config, hook func(*campaign.Runner)) (*campaign.Summary, []results.Row, error) {
+	t.Helper()
+	lock, err := campaign.AcquireLock(campaign.LockPath(tc.results))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Release()
+	st, err := campaign.OpenState(campaign.StatePath(tc.results), campaign.Owner{Agent: cfg.AgentID, API: api})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	w, err := results.Create(tc.results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := campaign.NewRunner(d, cfg)
+	if hook != nil {
+		hook(r)
+	}
+	summary, runErr := r.Run(ctx, tc.input, st, w)
+	if summary == nil {
+		w.Abort()
+		return nil, nil, runErr
+	}
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	return summary, readResults(t, tc.results), runErr
+}
+
+// TestRestartNeverOverfills: a run killed with calls in post-processing and calls still live
+// leaves more calls to follow than the account has slots. The rerun must not size its pool
+// by them: the stand-in never sees more calls queued or live than the concurrency.
+func TestRestartNeverOverfills(t *testing.T) {
+	t.Parallel()
+	timing := bolnatest.FastTiming
+	timing.Talk = bolnatest.Range{Min: 150 * time.Millisecond, Max: 250 * time.Millisecond}
+	timing.PostProcess = bolnatest.Range{Min: 3 * time.Second, Max: 4 * time.Second}
+	tc := newCampaign(t, bolnatest.Options{Concurrency: 3, Timing: timing,
+		Outcome: func(string) bolnatest.Outcome { return bolnatest.Outcome{Status: "completed"} }}, 15)
+	cfg := baseConfig()
+
+	// The first run dies (its context ends at once, as with kill -9) after 9 placements: 6 of
+	// them in post-processing, 3 live.
+	ctx, kill := context.WithCancel(t.Context())
+	go func() {
+		for len(tc.srv.Placements()) < 9 {
+			time.Sleep(time.Millisecond) // watching the stand-in, not assuming a timing
+		}
+		kill()
+	}()
+	tc.runWith(t, ctx, tc.srv.Client(), tc.srv.URL, cfg, nil)
+	if n := len(tc.srv.Placements()); n < 9 || n > 10 {
+		t.Fatalf("the first run placed %d calls before it died, want 9", n)
+	}
+
+	summary, rows, err := tc.run(t, cfg, nil)
+	if err != nil || summary.Unfinished() != 0 {
+		t.Fatalf("rerun: %+v, %v", summary, err)
+	}
+	if st := tc.srv.Stats(); st.MaxOutstanding > 3 {
+		t.Errorf("the stand-in saw %d calls queued or live at once, want at most the concurrency 3", st.MaxOutstanding)
+	}
+	if summary.Concurrency > 3 {
+		t.Errorf("rerun pool of %d slots, want at most the account's 3", summary.Concurrency)
+	}
+	checkDialled(t, tc.srv, tc.phones, 1)
+	checkMatchesServer(t, tc.srv, rows)
+}
+
+// TestStopDuring429Storm: after Stop (a signal) no POST /call leaves, not even the client's
+// retry of a 429, and the run ends without waiting out a Retry-After.
+func TestStopDuring429Storm(t *testing.T) {
+	t.Parallel()
+	var (
+		mu    sync.Mutex
+		posts []time.Time
+	)
+	tc := newCampaign(t, bolnatest.Options{Faults: bolnatest.Faults{Hook: func(r *http.Request) bolnatest.Fault {
+		if r.Method == http.MethodPost && r.URL.Path == "/call" {
+			mu.Lock()
+			posts = append(posts, time.Now())
+			mu.Unlock()
+			return bolnatest.TooMany
+		}
+		return bolnatest.NoFault
+	}, PlaceRetryAfter: time.Minute}}, 10)
+	var stoppedAt atomic.Int64
+	var runner atomic.Pointer[campaign.Runner]
+	go func() {
+		for {
+			mu.Lock()
+			n := len(posts)
+			mu.Unlock()
+			if n >= 3 && runner.Load() != nil {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+		stoppedAt.Store(time.Now().UnixNano())
+		runner.Load().Stop()
+	}()
+	start := time.Now()
+	summary, _, err := tc.run(t, baseConfig(), func(r *campaign.Runner) { runner.Store(r) })
+	if !errors.Is(err, campaign.ErrStopped) {
+		t.Fatalf("Run() error = %v, want ErrStopped", err)
+	}
+	if took := time.Since(start); took > 30*time.Second {
+		t.Errorf("Run() took %s after a stop, want no wait for the 1 min Retry-After", took)
+	}
+	stop := time.Unix(0, stoppedAt.Load())
+	mu.Lock()
+	defer mu.Unlock()
+	for _, at := range posts {
+		if at.After(stop.Add(50 * time.Millisecond)) {
+			t.Errorf("a POST /call arrived %s after the stop", at.Sub(stop))
+		}
+	}
+	if summary.ByStatus[campaign.StatusPending] != 10 || len(tc.srv.Placements()) != 0 {
+		t.Errorf("summary = %+v, %d placed; want every row pending, none placed", summary, len(tc.srv.Placements()))
+	}
+}
+
+// Test429StormBounded: a storm of 429s on POST /call, then normal service: each contact is
+// sent a bounded number of times and dialled exactly once.
+func Test429StormBounded(t *testing.T) {
+	t.Parallel()
+	var stormUntil atomic.Int64
+	stormUntil.Store(time.Now().Add(300 * time.Millisecond).UnixNano())
+	perPhone := map[string]int{}
+	var mu sync.Mutex
+	opts := bolnatest.Options{Timing: bolnatest.FastTiming, Faults: bolnatest.Faults{Hook: func(r *http.Request) bolnatest.Fault {
+		if r.Method == http.MethodPost && r.URL.Path == "/call" {
+			var body struct {
+				Phone string `json:"recipient_phone_number"`
+			}
+			b, _ := readBody(r)
+			json.Unmarshal(b, &body)
+			mu.Lock()
+			perPhone[body.Phone]++
+			mu.Unlock()
+			if time.Now().UnixNano() < stormUntil.Load() {
+				return bolnatest.TooMany
+			}
+		}
+		return bolnatest.NoFault
+	}}}
+	tc := newCampaign(t, opts, 12)
+	var logged atomic.Int32
+	client := tc.srv.Client(
+		dialer.WithPlaceBackoff(dialer.Backoff{Attempts: 12, Base: 20 * time.Millisecond, Max: 200 * time.Millisecond}),
+		dialer.WithLogf(func(format string, args ...any) { logged.Add(1) }))
+	summary, _, err := tc.runWith(t, t.Context(), client, tc.srv.URL, baseConfig(), nil)
+	if err != nil || summary.Unfinished() != 0 {
+		t.Fatalf("Run() = %+v, %v", summary, err)
+	}
+	checkDialled(t, tc.srv, tc.phones, 1)
+	mu.Lock()
+	defer mu.Unlock()
+	sent := 0
+	for _, p := range tc.phones {
+		if perPhone[p] > 12 {
+			t.Errorf("%s: %d POSTs, want at most the 12 tries of the placement policy", p, perPhone[p])
+		}
+		sent += perPhone[p]
+	}
+	if int(logged.Load()) != sent-len(tc.phones) {
+		t.Errorf("%d retries logged, want one line for each of the %d retries", logged.Load(), sent-len(tc.phones))
+	}
+}
+
+// readBody reads a request's body and puts it back for the handler.
+func readBody(r *http.Request) ([]byte, error) {
+	var buf bytes.Buffer
+	_, err := buf.ReadFrom(r.Body)
+	r.Body.Close()
+	r.Body = readCloser{bytes.NewReader(buf.Bytes())}
+	return buf.Bytes(), err
+}
+
+type readCloser struct{ *bytes.Reader }
+
+func (readCloser) Close() error { return nil }
+
+// TestFailedSearchProvesNothing: a call whose placement reply was lost, while the executions
+// list fails on every request, is never called "not found": the row is not unknown, and
+// --retry unknown does not dial it again. A later run, with the list back, finds the call.
+func TestFailedSearchProvesNothing(t *testing.T) {
+	t.Parallel()
+	var listBroken atomic.Bool
+	listBroken.Store(true)
+	var once sync.Once
+	tc := newCampaign(t, bolnatest.Options{Faults: bolnatest.Faults{Hook: func(r *http.Request) bolnatest.Fault {
+		switch {
+		case r.Method == http.MethodPost && r.URL.Path == "/call":
+			f := bolnatest.NoFault
+			once.Do(func() { f = bolnatest.LoseReply }) // created, reply lost
+			return f
+		case strings.HasSuffix(r.URL.Path, "/executions") && listBroken.Load():
+			return bolnatest.HTMLError
+		}
+		return bolnatest.NoFault
+	}}}, 1)
+	cfg := baseConfig()
+	cfg.Outage = 300 * time.Millisecond
+	cfg.Retry = []string{campaign.StatusUnknown}
+	summary, rows, err := tc.run(t, cfg, nil)
+	var fatal *campaign.FatalError
+	if !errors.As(err, &fatal) {
+		t.Errorf("Run() error = %v, want a FatalError once no read succeeds for --outage", err)
+	}
+	if summary == nil || rows[0].Outcome.Status == campaign.StatusUnknown {
+		t.Fatalf("Run() = %+v, rows %+v: a search that could not read the list proves nothing", summary, rows)
+	}
+	listBroken.Store(false)
+	summary, rows, err = tc.run(t, cfg, nil)
+	if err != nil || summary.Unfinished() != 0 {
+		t.Fatalf("rerun: %+v, %v", summary, err)
+	}
+	checkDialled(t, tc.srv, tc.phones, 1)
+	checkMatchesServer(t, tc.srv, rows)
+}
+
+// poisoner rewrites the payloads of one number's completed call as a hostile server might:
+// total_cost "NaN" and a summary that is an object.
+func poisoner(next http.Handler, phone string) http.Handler {
+	var poison func(v any) any
+	poison = func(v any) any {
+		switch v := v.(type) {
+		case map[string]any:
+			td, _ := v["telephony_data"].(map[string]any)
+			if td != nil && td["to_number"] == phone && v["status"] == "completed" {
+				v["total_cost"] = "NaN"
+				v["summary"] = map[string]any{"text": "hi"}
+			}
+			for k, x := range v {
+				v[k] = poison(x)
+			}
+		case []any:
+			for i, x := range v {
+				v[i] = poison(x)
+			}
+		}
+		return v
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r)
+		body := rec.Body.Bytes()
+		var v any
+		if r.Method == http.MethodGet && json.Unmarshal(body, &v) == nil {
+			body, _ = json.Marshal(poison(v))
+		}
+		for k, vs := range rec.Header() {
+			w.Header()[k] = vs
+		}
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(rec.Code)
+		w.Write(body)
+	})
+}
+
+// TestPoisonedPayload: one call's payload with a NaN cost and a summary of the wrong type
+// neither stops the campaign nor costs retries: every row ends, the odd one too.
+func TestPoisonedPayload(t *testing.T) {
+	t.Parallel()
+	tc := newCampaign(t, bolnatest.Options{Outcome: func(string) bolnatest.Outcome { return bolnatest.Outcome{Status: "completed"} }}, 8)
+	api := bolnatest.NewAPI(bolnatest.Options{Timing: bolnatest.FastTiming,
+		Outcome: func(string) bolnatest.Outcome { return bolnatest.Outcome{Status: "completed"} }})
+	ts := httptest.NewServer(poisoner(api, tc.phones[3]))
+	t.Cleanup(ts.Close)
+	api.SetBaseURL(ts.URL)
+	client, err := dialer.New(bolnatest.DefaultAPIKey, dialer.WithBaseURL(ts.URL),
+		dialer.WithLimits(dialer.Limits{Call: rate.Inf, List: rate.Inf, Other: rate.Inf}),
+		dialer.WithBackoff(dialer.Backoff{Attempts: 6, Base: 5 * time.Millisecond, Max: 50 * time.Millisecond}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	summary, rows, err := tc.runWith(t, t.Context(), client, ts.URL, baseConfig(), nil)
+	if err != nil || summary.ByStatus["completed"] != 8 {
+		t.Fatalf("Run() = %+v, %v; want all 8 completed", summary, err)
+	}
+	if o := rows[3].Outcome; o.Cost != 0 || o.Summary != `{"text":"hi"}` || o.Status != "completed" {
+		t.Errorf("poisoned row = %+v, want completed, cost 0, the summary's JSON as text", o)
+	}
+	if st := api.Stats(); st.Requests > 8*8 {
+		t.Errorf("%d requests for 8 calls: odd payloads must not be retried", st.Requests)
+	}
+}
+
+// TestCrashedIntentListLag: a crashed run's POST created a call that Bolna's list shows only
+// seconds later. The rerun looks until the list must show it, and never dials it again.
+func TestCrashedIntentListLag(t *testing.T) {
+	t.Parallel()
+	tc := newCampaign(t, bolnatest.Options{Style: bolnatest.Style{ListLag: 2500 * time.Millisecond}}, 2)
+	cfg := baseConfig()
+	cfg.ListLag = 4 * time.Second
+	st, err := campaign.OpenState(campaign.StatePath(tc.results), campaign.Owner{Agent: cfg.AgentID, API: tc.srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := st.Ref(tc.phones[0], 1)
+	st.Dial(tc.phones[0], tc.phones[0], 1, ref, time.Now())
+	if _, err := tc.srv.Client().PlaceCall(t.Context(), dialer.CallRequest{AgentID: cfg.AgentID, RecipientPhoneNumber: tc.phones[0],
+		UserData: map[string]string{campaign.RefKey: ref}}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	summary, rows, err := tc.run(t, cfg, nil)
+	if err != nil || summary.Unfinished() != 0 {
+		t.Fatalf("Run() = %+v, %v", summary, err)
+	}
+	checkDialled(t, tc.srv, tc.phones, 1)
+	checkMatchesServer(t, tc.srv, rows)
+}
+
+// TestTornIntentFound: the journal's last line, an intent to dial, was cut after its call was
+// placed. The contact is looked for, found and followed: not dialled a second time.
+func TestTornIntentFound(t *testing.T) {
+	t.Parallel()
+	tc := newCampaign(t, bolnatest.Options{}, 2)
+	cfg := baseConfig()
+	path := campaign.StatePath(tc.results)
+	st, err := campaign.OpenState(path, campaign.Owner{Agent: cfg.AgentID, API: tc.srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := st.Ref(tc.phones[1], 1)
+	st.NoteAccount(campaign.Account{Concurrency: 10, At: time.Now()})
+	st.Dial(tc.phones[1], tc.phones[1], 1, ref, time.Now())
+	if _, err := tc.srv.Client().PlaceCall(t.Context(), dialer.CallRequest{AgentID: cfg.AgentID, RecipientPhoneNumber: tc.phones[1],
+		UserData: map[string]string{campaign.RefKey: ref}}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	cutJournal(t, path, `"ref"`) // cut inside the dial record, before its reference
+
+	summary, rows, err := tc.run(t, cfg, nil)
+	if err != nil || summary.Unfinished() != 0 {
+		t.Fatalf("Run() = %+v, %v", summary, err)
+	}
+	checkDialled(t, tc.srv, tc.phones, 1)
+	checkMatchesServer(t, tc.srv, rows)
+	if rows[1].Outcome.ExecutionID != tc.srv.Placements()[0].ExecutionID {
+		t.Errorf("row 1 follows %q, want the call placed before the journal was cut", rows[1].Outcome.ExecutionID)
+	}
+}

@@ -1,0 +1,197 @@
+package campaign_test
+
+import (
+	"bytes"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bolna-campaign/bolna-campaign/campaign"
+)
+
+// cutJournal cuts the journal at path inside its last line, just before the first occurrence
+// of marker in that line, as a crash (or a damaged disk) would.
+func cutJournal(t *testing.T, path, marker string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := bytes.LastIndexByte(b[:len(b)-1], '\n') + 1
+	i := bytes.Index(b[last:], []byte(marker))
+	if i < 0 {
+		t.Fatalf("no %s in the last line %q", marker, b[last:])
+	}
+	if err := os.WriteFile(path, b[:last+i], 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestJournalDamage: damage inside the journal stops the run, naming the line; only a torn
+// last line is a crash's doing, and an intent to dial in it is kept for a search.
+func TestJournalDamage(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	write := func(t *testing.T) string {
+		path := filepath.Join(t.TempDir(), "r.csv.state")
+		st, err := campaign.OpenState(path, owner)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.Dial("+911", "+911", 1, st.Ref("+911", 1), at)
+		st.Placed("+911", 1, "exec-1", at)
+		st.Dial("+912", "+912", 1, st.Ref("+912", 1), at)
+		if err := st.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	t.Run("a corrupted byte", func(t *testing.T) {
+		t.Parallel()
+		path := write(t)
+		b, _ := os.ReadFile(path)
+		i := bytes.Index(b, []byte(`"placed"`))
+		b[i+2] = 0xff
+		os.WriteFile(path, b, 0o600)
+		for _, open := range []func(string) error{
+			func(p string) error { _, err := campaign.OpenState(p, owner); return err },
+			func(p string) error { _, err := campaign.ReadState(p); return err },
+		} {
+			err := open(path)
+			var je *campaign.JournalError
+			if !errors.As(err, &je) || je.Line != 3 || !strings.Contains(err.Error(), "line 3") {
+				t.Errorf("opening a journal with a corrupted byte on line 3: error = %v, want a JournalError for line 3", err)
+			}
+		}
+	})
+	t.Run("a torn intent", func(t *testing.T) {
+		t.Parallel()
+		path := write(t)
+		cutJournal(t, path, `"ref"`)
+		st, err := campaign.OpenState(path, owner)
+		if err != nil {
+			t.Fatal(err)
+		}
+		torn := st.Torn()
+		if len(torn) != 1 || torn[0].Key != "+912" || torn[0].Attempt != 1 || torn[0].DialedAt.IsZero() {
+			t.Fatalf("Torn() = %+v, want the cut intent for +912, attempt 1, with a time", torn)
+		}
+		if e := st.Lookup("+912"); e.Live != nil || e.Attempts != 0 {
+			t.Errorf("Lookup(+912) = %+v: a torn intent is not a call in flight until it is found", e)
+		}
+		st.Close()
+		// It survives a second crash before it is settled, and settling closes it.
+		st, err = campaign.OpenState(path, owner)
+		if err != nil || len(st.Torn()) != 1 {
+			t.Fatalf("reopened: Torn() = %+v, %v; want it kept", st.Torn(), err)
+		}
+		st.Settle("+912", 1, at)
+		st.Close()
+		st, _ = campaign.OpenState(path, owner)
+		if len(st.Torn()) != 0 {
+			t.Errorf("after Settle: Torn() = %+v, want none", st.Torn())
+		}
+		st.Close()
+	})
+	t.Run("a torn line that is no intent", func(t *testing.T) {
+		t.Parallel()
+		path := write(t)
+		cutJournal(t, path, `"phone"`)
+		st, err := campaign.OpenState(path, owner)
+		if err != nil || len(st.Torn()) != 0 || st.Skipped() != 1 {
+			t.Errorf("OpenState() = torn %+v, skipped %d, %v; want the cut line dropped and said so", st.Torn(), st.Skipped(), err)
+		}
+	})
+}
+
+// TestJournalNoSymlinks: neither the journal nor the lock follows a symbolic link planted at
+// its path; the file it points to is left as it was.
+func TestJournalNoSymlinks(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	victim := filepath.Join(dir, "precious.txt")
+	os.WriteFile(victim, []byte("line one\nline two\n"), 0o600)
+	for _, path := range []string{filepath.Join(dir, "r.csv.state"), filepath.Join(dir, "r.csv.lock")} {
+		if err := os.Symlink(victim, path); err != nil {
+			t.Skip("no symbolic links here:", err)
+		}
+	}
+	if _, err := campaign.OpenState(filepath.Join(dir, "r.csv.state"), owner); err == nil || !strings.Contains(err.Error(), "symbolic link") {
+		t.Errorf("OpenState() through a symlink: error = %v, want a refusal", err)
+	}
+	if _, err := campaign.AcquireLock(filepath.Join(dir, "r.csv.lock")); err == nil || !strings.Contains(err.Error(), "symbolic link") {
+		t.Errorf("AcquireLock() through a symlink: error = %v, want a refusal", err)
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "line one\nline two\n" {
+		t.Errorf("the linked file became %q", b)
+	}
+}
+
+// TestJournalNotPinnedByRefusedRun: a run that never reached Bolna (a refused key, a wrong
+// base URL) binds nothing: the corrected run, on another API, is not refused.
+func TestJournalNotPinnedByRefusedRun(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "r.csv.state")
+	wrong := campaign.Owner{Agent: owner.Agent, API: "https://wrong.example"}
+	st, err := campaign.OpenState(path, wrong)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if err := st.Close(); err != nil {
+		t.Errorf("a second Close() = %v, want nil", err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a journal never written to is left behind (%v)", err)
+	}
+	// A journal an earlier version left with only its first line binds nothing either.
+	os.WriteFile(path, []byte(`{"ev":"campaign","v":1,"campaign":"abc","agent":"agent-1","api":"https://wrong.example"}`+"\n"), 0o600)
+	st, err = campaign.OpenState(path, owner)
+	if err != nil {
+		t.Fatalf("OpenState() of a journal with only a first line, for another API: %v", err)
+	}
+	st.NoteAccount(campaign.Account{Concurrency: 3, At: time.Now()})
+	st.Close()
+	if _, err := campaign.OpenState(path, wrong); err == nil {
+		t.Error("a journal that recorded a run binds no owner any more")
+	}
+}
+
+// TestAdoptInFlightWithoutID: a journal rebuilt from results where a row was being placed (in
+// flight, no execution id) cannot look for that call: the row is unknown, never re-dialled.
+func TestAdoptInFlightWithoutID(t *testing.T) {
+	t.Parallel()
+	st, err := campaign.OpenState(filepath.Join(t.TempDir(), "r.csv.state"), owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	if err := st.Adopt("+911", "+911", campaign.Outcome{Status: campaign.StatusInFlight, Attempts: 1, DialedAt: at}); err != nil {
+		t.Fatal(err)
+	}
+	if e := st.Lookup("+911"); e.Status != campaign.StatusUnknown || e.Live != nil || e.Attempts != 1 {
+		t.Errorf("Lookup() = %+v, want unknown, not live, 1 attempt", e)
+	}
+}
+
+// TestFinalNonFinite: an outcome with a NaN or infinite number is recorded (as 0), never an
+// error that stops the run.
+func TestFinalNonFinite(t *testing.T) {
+	t.Parallel()
+	st, err := campaign.OpenState(filepath.Join(t.TempDir(), "r.csv.state"), owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Final("+911", 1, campaign.Outcome{Status: "completed", Cost: math.NaN(), Duration: math.Inf(1)}); err != nil {
+		t.Fatalf("Final() = %v", err)
+	}
+	if o, ok, err := st.Outcome("+911"); !ok || err != nil || o.Cost != 0 || o.Duration != 0 {
+		t.Errorf("Outcome() = %+v, %v, %v; want the numbers as 0", o, ok, err)
+	}
+}

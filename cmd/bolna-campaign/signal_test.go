@@ -1,0 +1,121 @@
+package main
+
+import (
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
+)
+
+// postLog records when each POST /call arrived, and answers 429 (Retry-After 1 min) to all but
+// the first few.
+type postLog struct {
+	mu    sync.Mutex
+	at    []time.Time
+	allow int
+}
+
+func (p *postLog) hook(r *http.Request) bolnatest.Fault {
+	if r.Method != http.MethodPost || r.URL.Path != "/call" {
+		return bolnatest.NoFault
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.at = append(p.at, time.Now())
+	if len(p.at) <= p.allow {
+		return bolnatest.NoFault
+	}
+	return bolnatest.TooMany
+}
+
+func (p *postLog) count() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.at)
+}
+
+// after is how many POSTs arrived later than t.
+func (p *postLog) after(t time.Time) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for _, at := range p.at {
+		if at.After(t) {
+			n++
+		}
+	}
+	return n
+}
+
+// TestSignals: the first signal lets no POST /call leave (a 429's retry included) and ends
+// the run once the calls in flight are followed; during start-up it ends the run at once; a
+// second signal ends it within a second, in every phase.
+func TestSignals(t *testing.T) {
+	t.Parallel()
+	slow := bolnatest.FastTiming
+	slow.Talk = bolnatest.Range{Min: 20 * time.Second, Max: 30 * time.Second}
+	answered := func(string) bolnatest.Outcome { return bolnatest.Outcome{Status: "completed"} }
+	tests := []struct {
+		name       string
+		timing     bolnatest.Timing
+		startup    bool // 429 on every read: the signal comes while the account is being read
+		second     bool // a second signal 200 ms after the first
+		wantWithin time.Duration
+	}{
+		{"during start-up", bolnatest.FastTiming, true, false, 2 * time.Second},
+		{"during a 429 storm", bolnatest.FastTiming, false, false, 10 * time.Second},
+		{"twice while calls are in flight", slow, false, true, time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			posts := &postLog{allow: 2}
+			var reads atomic.Int32
+			srv := bolnatest.NewServer(bolnatest.Options{Concurrency: 4, Timing: tt.timing, Outcome: answered,
+				Faults: bolnatest.Faults{PlaceRetryAfter: time.Minute, Hook: func(r *http.Request) bolnatest.Fault {
+					if r.Method == http.MethodGet && tt.startup {
+						reads.Add(1)
+						return bolnatest.TooMany
+					}
+					return posts.hook(r)
+				}}})
+			t.Cleanup(srv.Close)
+			input, _ := writeContacts(t, 8)
+			inv := newInvocation(map[string]string{"BOLNA_API_KEY": bolnatest.DefaultAPIKey, "BOLNA_BASE_URL": srv.URL,
+				"BOLNA_AGENT_ID": bolnatest.DefaultAgentID})
+			var signalled, last atomic.Int64
+			go func() {
+				for tt.startup && reads.Load() == 0 || !tt.startup && posts.count() < 4 {
+					time.Sleep(time.Millisecond) // waiting on the server's state, not on time
+				}
+				signalled.Store(time.Now().UnixNano())
+				last.Store(time.Now().UnixNano())
+				inv.signals <- os.Interrupt
+				if tt.second {
+					time.Sleep(200 * time.Millisecond)
+					last.Store(time.Now().UnixNano())
+					inv.signals <- os.Interrupt
+				}
+			}()
+			code := inv.run("run", "--poll-interval", "20ms", input)
+			took := time.Since(time.Unix(0, last.Load()))
+			if code != exitInterrupted {
+				t.Fatalf("exit %d, want 130; stderr:\n%s", code, inv.stderr.String())
+			}
+			if took > tt.wantWithin {
+				t.Errorf("exited %s after the last signal, want within %s", took.Round(time.Millisecond), tt.wantWithin)
+			}
+			if n := posts.after(time.Unix(0, signalled.Load()).Add(50 * time.Millisecond)); n > 0 {
+				t.Errorf("%d POST /call arrived after the first signal, want none", n)
+			}
+			if strings.Contains(inv.stderr.String(), "exit 3") {
+				t.Errorf("an interrupted run told the user it would exit 3:\n%s", inv.stderr.String())
+			}
+		})
+	}
+}
