@@ -116,3 +116,38 @@ func TestReadRejectsForeignFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestServerCellsNeutralised: every cell the server supplies is defused, the execution id and
+// status too; input cells are written as read unless SafeInput asks, and a phone number is
+// never touched. What was written reads back as it was.
+func TestServerCellsNeutralised(t *testing.T) {
+	t.Parallel()
+	cells := results.OutcomeCells(campaign.Outcome{Status: "=cmd", ExecutionID: "=1+2+3", Attempts: 1})
+	if cells[0] != "'=cmd" || cells[1] != "'=1+2+3" {
+		t.Errorf("status, execution_id = %q, %q; want both neutralised", cells[0], cells[1])
+	}
+	for _, safe := range []bool{false, true} {
+		path := filepath.Join(t.TempDir(), "out.csv")
+		w, err := results.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.SafeInput = safe
+		w.WriteHeader([]string{"phone", "note", "offset"})
+		w.WriteRow([]string{"+919876543210", "=HYPERLINK(\"http://evil\")", "-5"}, campaign.Outcome{Status: "completed", ExecutionID: "=1+2", Attempts: 1})
+		if err := w.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := results.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantNote := "=HYPERLINK(\"http://evil\")"
+		if safe {
+			wantNote = "'" + wantNote
+		}
+		if r := rows[0]; r.Input["phone"] != "+919876543210" || r.Input["note"] != wantNote || r.Input["offset"] != "-5" || r.Outcome.ExecutionID != "=1+2" {
+			t.Errorf("SafeInput %v: row %+v, want phone and -5 untouched, note %q, the execution id read back as sent", safe, r, wantNote)
+		}
+	}
+}

@@ -71,6 +71,9 @@ func TestKill9(t *testing.T) {
 		t.Fatalf("final run: %v", err)
 	}
 
+	if st := srv.Stats(); st.MaxOutstanding > 5 {
+		t.Errorf("the stand-in saw %d calls queued or live at once, want at most the concurrency 5", st.MaxOutstanding)
+	}
 	dials := countDials(srv)
 	for _, p := range phones {
 		if dials[p] != 1 {

@@ -119,3 +119,22 @@ func TestSignals(t *testing.T) {
 		})
 	}
 }
+
+// TestRefusedRunPinsNothing: a run refused at the key check (wrong key, wrong --base-url) does
+// not bind the campaign: the corrected run goes ahead.
+func TestRefusedRunPinsNothing(t *testing.T) {
+	t.Parallel()
+	wrong := bolnatest.NewServer(bolnatest.Options{APIKey: "bn-other-account-key"})
+	t.Cleanup(wrong.Close)
+	right := bolnatest.NewServer(bolnatest.Options{Timing: bolnatest.FastTiming})
+	t.Cleanup(right.Close)
+	input, _ := writeContacts(t, 3)
+	first := newInvocation(map[string]string{"BOLNA_API_KEY": bolnatest.DefaultAPIKey, "BOLNA_BASE_URL": wrong.URL, "BOLNA_AGENT_ID": bolnatest.DefaultAgentID})
+	if code := first.run("run", input); code != exitFatal || !strings.Contains(first.stderr.String(), "key was refused") {
+		t.Fatalf("wrong API: exit %d, want 1 saying the key was refused; stderr:\n%s", code, first.stderr.String())
+	}
+	second := newInvocation(map[string]string{"BOLNA_API_KEY": bolnatest.DefaultAPIKey, "BOLNA_BASE_URL": right.URL, "BOLNA_AGENT_ID": bolnatest.DefaultAgentID})
+	if code := second.run("run", "--poll-interval", "20ms", input); code != exitOK {
+		t.Fatalf("the corrected run: exit %d, want 0; stderr:\n%s", code, second.stderr.String())
+	}
+}
