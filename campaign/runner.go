@@ -274,6 +274,13 @@ func (r *Runner) Run(ctx context.Context, input string, st *State, out ResultWri
 
 	summary, werr := r.writeResults(input, st, out)
 	if werr != nil {
+		// A full disk fails both: say first what stopped the run.
+		var fatal *FatalError
+		for _, e := range []error{dispatchErr, trackErr} {
+			if errors.As(e, &fatal) {
+				return nil, errors.Join(e, werr)
+			}
+		}
 		return nil, werr
 	}
 	summary.Dialled, summary.Concurrency, summary.Halted = dialled, slots, r.haltReason()

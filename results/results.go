@@ -115,7 +115,7 @@ func (w *Writer) Commit() error {
 		err = os.Rename(w.tmp.Name(), w.path)
 	}
 	if err != nil {
-		os.Remove(w.tmp.Name())
+		w.drop()
 		return fmt.Errorf("results: writing %s: %w", w.path, err)
 	}
 	if d, err := os.Open(filepath.Dir(w.path)); err == nil {
@@ -128,6 +128,13 @@ func (w *Writer) Commit() error {
 // Abort drops the file being written; the previous results file, if any, stays.
 func (w *Writer) Abort() {
 	w.tmp.Close()
+	w.drop()
+}
+
+// drop removes the temporary file, emptied first: in a directory made read-only it cannot be
+// removed, and it must not keep personal data until the next run clears it.
+func (w *Writer) drop() {
+	os.Truncate(w.tmp.Name(), 0)
 	os.Remove(w.tmp.Name())
 }
 
