@@ -19,7 +19,7 @@ import (
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
-	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
+	"github.com/bolna-campaign/bolna-campaign/dialer/bolnasim"
 	"github.com/bolna-campaign/bolna-campaign/results"
 )
 
@@ -251,10 +251,9 @@ func (o *runOptions) run(env Env, explicit map[string]bool) (*campaign.Summary, 
 		if err != nil {
 			return nil, err
 		}
-		srv := bolnatest.NewServer(opts)
-		defer srv.Close()
+		api := bolnasim.NewAPI(opts)
 		if o.agentID == "" {
-			o.agentID = bolnatest.DefaultAgentID
+			o.agentID = bolnasim.DefaultAgentID
 		}
 		if !explicit["poll-interval"] {
 			o.pollInterval = 250 * time.Millisecond // sandbox calls last seconds, not minutes
@@ -262,8 +261,8 @@ func (o *runOptions) run(env Env, explicit map[string]bool) (*campaign.Summary, 
 		if !explicit["list-lag"] {
 			o.listLag = time.Second // the fake lists a call the moment it exists
 		}
-		out.logf("sandbox: a fake Bolna account on %s (calls run about 30x faster than real ones)", srv.URL)
-		client = srv.Client(dialer.WithLogf(out.logf))
+		out.logf("sandbox: a fake Bolna account served in process (calls run about 30x faster than real ones)")
+		client = api.InProcessClient(dialer.WithLogf(out.logf))
 		owner = campaign.Owner{Agent: o.agentID, API: "sandbox"}
 	} else {
 		key := strings.TrimSpace(env.Getenv("BOLNA_API_KEY"))
@@ -413,10 +412,10 @@ func (o *runOptions) watchSignals(env Env, out *console, runner *campaign.Runner
 // sandboxOptions is the fake account of --sandbox: concurrency 10, calls 30 times faster than
 // real ones. BOLNA_SANDBOX_CONCURRENCY and BOLNA_SANDBOX_TIME_SCALE change both, for
 // benchmarks (scripts/bench-memory.sh runs a million near-instant calls).
-func sandboxOptions(agentID string, getenv func(string) string) (bolnatest.Options, error) {
-	opts := bolnatest.Options{Concurrency: 10, TimeScale: 0.03, Seed: 42, MaxRetained: 2000, Wallet: 1e9}
+func sandboxOptions(agentID string, getenv func(string) string) (bolnasim.Options, error) {
+	opts := bolnasim.Options{Concurrency: 10, TimeScale: 0.03, Seed: 42, MaxRetained: 2000, Wallet: 1e9}
 	if agentID != "" {
-		opts.AgentIDs = []string{agentID, bolnatest.DefaultAgentID}
+		opts.AgentIDs = []string{agentID, bolnasim.DefaultAgentID}
 	}
 	if v := getenv("BOLNA_SANDBOX_CONCURRENCY"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -442,7 +441,7 @@ func (o *runOptions) dryRunList(env Env, out *console, statePath string) error {
 		return err
 	}
 	if o.agentID == "" {
-		o.agentID = bolnatest.DefaultAgentID
+		o.agentID = bolnasim.DefaultAgentID
 	}
 	runner := campaign.NewRunner(nil, o.config(out.logf))
 	bw := bufio.NewWriterSize(env.Stdout, 64<<10)

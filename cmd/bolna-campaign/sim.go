@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
+	"github.com/bolna-campaign/bolna-campaign/dialer/bolnasim"
 )
 
 // simCommand serves the fake Bolna API on loopback until interrupted, for trying the tool by
@@ -19,8 +19,8 @@ func simCommand(args []string, env Env) int {
 	fs.SetOutput(env.Stderr)
 	var (
 		addr        = fs.String("addr", "127.0.0.1:8787", "loopback address to listen on")
-		key         = fs.String("key", bolnatest.DefaultAPIKey, "the API key the fake accepts")
-		agent       = fs.String("agent-id", bolnatest.DefaultAgentID, "the agent the fake knows")
+		key         = fs.String("key", bolnasim.DefaultAPIKey, "the API key the fake accepts")
+		agent       = fs.String("agent-id", bolnasim.DefaultAgentID, "the agent the fake knows")
 		concurrency = fs.Int("concurrency", 10, "the account's concurrency.max")
 		scale       = fs.Float64("time-scale", 0.05, "multiplies every call timing (1 is real time)")
 		seed        = fs.Uint64("seed", 1, "seed of the random timings")
@@ -43,15 +43,15 @@ func simCommand(args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "bolna-campaign: sim: --addr %q must be a loopback address\n", *addr)
 		return exitUsage
 	}
-	opts := bolnatest.Options{
+	opts := bolnasim.Options{
 		APIKey: *key, AgentIDs: []string{*agent}, Concurrency: *concurrency, TimeScale: *scale, Seed: *seed,
-		Style:  bolnatest.Style{AuthDocs: *authDocs, FullListItems: *wholeItems},
-		Faults: bolnatest.Faults{PlaceLost: *placeLost, PlaceTooMany: *place429, ReadUnavailable: *read503},
+		Style:  bolnasim.Style{AuthDocs: *authDocs, FullListItems: *wholeItems},
+		Faults: bolnasim.Faults{PlaceLost: *placeLost, PlaceTooMany: *place429, ReadUnavailable: *read503},
 	}
 	if *limits {
-		opts.Limits = bolnatest.BolnaLimits
+		opts.Limits = bolnasim.BolnaLimits
 	}
-	api := bolnatest.NewAPI(opts)
+	api := bolnasim.NewAPI(opts)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "bolna-campaign: sim: %v\n", err)

@@ -1,19 +1,6 @@
-// Package bolnatest provides a faithful fake of the Bolna Voice AI API for tests, demos and the
-// command's --sandbox mode, in the spirit of net/http/httptest.
-//
-// The fake follows docs/bolna-api.md §13: bearer-key auth (401 or 403), the call lifecycle
-// queued → initiated → ringing → in-progress → call-disconnected → completed (or straight to
-// no-answer, busy, failed, error, balance-low) with configurable, scalable timings, the
-// half-filled call-disconnected payload, the full completed payload echoing user_data in
-// context_details.recipient_data, the account's concurrency (excess calls wait in queued,
-// never rejected), the executions list with its envelope, window and trimmed items, stops,
-// per-minute request limits, and injectable 429s, 5xx, HTML error pages and lost replies (the
-// call is created, the reply is lost).
-//
-// Time is simulated lazily from a clock: every request first advances the account to now, so
-// tests can compress a campaign into milliseconds with [Options.TimeScale] or drive the clock by
-// hand with [Options.Now]. What the fake saw is recorded for assertions: [API.Placements],
-// [API.Calls] and [API.Stats].
+// Package bolnatest serves the simulated Bolna API of dialer/bolnasim on a loopback address
+// for tests, in the spirit of net/http/httptest: [NewServer] starts it, [Server.Client] talks to
+// it. The simulation's types are re-exported here so that a test needs one import.
 package bolnatest
 
 import (
@@ -23,18 +10,63 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/bolna-campaign/bolna-campaign/dialer"
+	"github.com/bolna-campaign/bolna-campaign/dialer/bolnasim"
 )
 
-// Server is a fake Bolna API listening on a loopback address.
+// The simulation's types and values (see dialer/bolnasim).
+type (
+	API       = bolnasim.API
+	Options   = bolnasim.Options
+	Style     = bolnasim.Style
+	Limits    = bolnasim.Limits
+	Fault     = bolnasim.Fault
+	Faults    = bolnasim.Faults
+	Timing    = bolnasim.Timing
+	Range     = bolnasim.Range
+	Outcome   = bolnasim.Outcome
+	Placement = bolnasim.Placement
+	Call      = bolnasim.Call
+	Stats     = bolnasim.Stats
+)
+
+// The simulation's defaults and faults (see dialer/bolnasim).
+const (
+	DefaultAPIKey  = bolnasim.DefaultAPIKey
+	DefaultAgentID = bolnasim.DefaultAgentID
+
+	NoFault       = bolnasim.NoFault
+	TooMany       = bolnasim.TooMany
+	Unavailable   = bolnasim.Unavailable
+	LoseReply     = bolnasim.LoseReply
+	ResetReply    = bolnasim.ResetReply
+	HTMLError     = bolnasim.HTMLError
+	TruncatedJSON = bolnasim.TruncatedJSON
+	WrongTypes    = bolnasim.WrongTypes
+	UnknownStatus = bolnasim.UnknownStatus
+	SlowTrickle   = bolnasim.SlowTrickle
+	HugeBody      = bolnasim.HugeBody
+	Revoked       = bolnasim.Revoked
+)
+
+// The simulation's timings, limits and outcome mix (see dialer/bolnasim).
+var (
+	DefaultTiming  = bolnasim.DefaultTiming
+	FastTiming     = bolnasim.FastTiming
+	BolnaLimits    = bolnasim.BolnaLimits
+	DefaultOutcome = bolnasim.DefaultOutcome
+	NewAPI         = bolnasim.NewAPI
+)
+
+// Server is a simulated Bolna API listening on a loopback address.
 type Server struct {
 	*API
 	URL string // base URL of the form http://127.0.0.1:port
 	srv *httptest.Server
 }
 
-// NewServer starts a fake Bolna API on loopback. Close it when done.
+// NewServer starts a simulated Bolna API on loopback. Close it when done.
 func NewServer(opts Options) *Server {
-	api := NewAPI(opts)
+	api := bolnasim.NewAPI(opts)
 	srv := httptest.NewServer(api)
 	api.SetBaseURL(srv.URL)
 	return &Server{API: api, URL: srv.URL, srv: srv}
@@ -53,7 +85,7 @@ func (s *Server) Client(opts ...dialer.Option) *dialer.Client {
 		dialer.WithBackoff(dialer.Backoff{Attempts: 6, Base: 5 * time.Millisecond, Max: 50 * time.Millisecond}),
 		dialer.WithPlaceBackoff(dialer.Backoff{Attempts: 12, Base: 5 * time.Millisecond, Max: 50 * time.Millisecond}),
 	}, opts...)
-	c, err := dialer.New(s.API.opts.APIKey, all...)
+	c, err := dialer.New(s.API.Key(), all...)
 	if err != nil {
 		panic("bolnatest: " + err.Error()) // the options above are always valid
 	}

@@ -1,4 +1,4 @@
-package bolnatest_test
+package bolnasim_test
 
 import (
 	"sync"
@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/dialer"
+	"github.com/bolna-campaign/bolna-campaign/dialer/bolnasim"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 )
 
@@ -30,52 +31,52 @@ func (c *clock) Advance(d time.Duration) {
 }
 
 // fixed is a timing with no randomness: every stage takes its minimum.
-var fixed = bolnatest.Timing{
-	Dequeue:      bolnatest.Range{Min: time.Second, Max: time.Second},
-	Dial:         bolnatest.Range{Min: 2 * time.Second, Max: 2 * time.Second},
-	Ring:         bolnatest.Range{Min: 5 * time.Second, Max: 5 * time.Second},
-	Talk:         bolnatest.Range{Min: 60 * time.Second, Max: 60 * time.Second},
-	PostProcess:  bolnatest.Range{Min: 30 * time.Second, Max: 30 * time.Second},
-	NoAnswerRing: bolnatest.Range{Min: 30 * time.Second, Max: 30 * time.Second},
-	BusyAfter:    bolnatest.Range{Min: 4 * time.Second, Max: 4 * time.Second},
-	FailAfter:    bolnatest.Range{Min: 2 * time.Second, Max: 2 * time.Second},
+var fixed = bolnasim.Timing{
+	Dequeue:      bolnasim.Range{Min: time.Second, Max: time.Second},
+	Dial:         bolnasim.Range{Min: 2 * time.Second, Max: 2 * time.Second},
+	Ring:         bolnasim.Range{Min: 5 * time.Second, Max: 5 * time.Second},
+	Talk:         bolnasim.Range{Min: 60 * time.Second, Max: 60 * time.Second},
+	PostProcess:  bolnasim.Range{Min: 30 * time.Second, Max: 30 * time.Second},
+	NoAnswerRing: bolnasim.Range{Min: 30 * time.Second, Max: 30 * time.Second},
+	BusyAfter:    bolnasim.Range{Min: 4 * time.Second, Max: 4 * time.Second},
+	FailAfter:    bolnasim.Range{Min: 2 * time.Second, Max: 2 * time.Second},
 }
 
 func TestLifecycle(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		outcome bolnatest.Outcome
+		outcome bolnasim.Outcome
 		// want is the status observed after each step of the clock
 		steps []time.Duration
 		want  []dialer.Status
 	}{
 		{
-			outcome: bolnatest.Outcome{Status: "completed"},
+			outcome: bolnasim.Outcome{Status: "completed"},
 			steps:   []time.Duration{0, time.Second, 2 * time.Second, 5 * time.Second, 60 * time.Second, 30 * time.Second},
 			want:    []dialer.Status{"queued", "initiated", "ringing", "in-progress", "call-disconnected", "completed"},
 		},
 		{
-			outcome: bolnatest.Outcome{Status: "no-answer"},
+			outcome: bolnasim.Outcome{Status: "no-answer"},
 			steps:   []time.Duration{0, time.Second, 2 * time.Second, 30 * time.Second},
 			want:    []dialer.Status{"queued", "initiated", "ringing", "no-answer"},
 		},
 		{
-			outcome: bolnatest.Outcome{Status: "busy"},
+			outcome: bolnasim.Outcome{Status: "busy"},
 			steps:   []time.Duration{time.Second, 2 * time.Second, 4 * time.Second},
 			want:    []dialer.Status{"initiated", "ringing", "busy"},
 		},
 		{
-			outcome: bolnatest.Outcome{Status: "failed"},
+			outcome: bolnasim.Outcome{Status: "failed"},
 			steps:   []time.Duration{time.Second, 2 * time.Second},
 			want:    []dialer.Status{"initiated", "failed"},
 		},
 		{
-			outcome: bolnatest.Outcome{Status: "balance-low"},
+			outcome: bolnasim.Outcome{Status: "balance-low"},
 			steps:   []time.Duration{0},
 			want:    []dialer.Status{"balance-low"},
 		},
 		{
-			outcome: bolnatest.Outcome{Status: "completed", StuckAt: "call-disconnected"},
+			outcome: bolnasim.Outcome{Status: "completed", StuckAt: "call-disconnected"},
 			steps:   []time.Duration{68 * time.Second, time.Hour},
 			want:    []dialer.Status{"call-disconnected", "call-disconnected"},
 		},
@@ -84,13 +85,13 @@ func TestLifecycle(t *testing.T) {
 		t.Run(tt.outcome.Status+tt.outcome.StuckAt, func(t *testing.T) {
 			t.Parallel()
 			clk := newClock()
-			srv := bolnatest.NewServer(bolnatest.Options{
+			srv := bolnatest.NewServer(bolnasim.Options{
 				Timing: fixed, Now: clk.Now,
-				Outcome: func(string) bolnatest.Outcome { return tt.outcome },
+				Outcome: func(string) bolnasim.Outcome { return tt.outcome },
 			})
 			t.Cleanup(srv.Close)
 			c := srv.Client()
-			placed, err := c.PlaceCall(t.Context(), dialer.CallRequest{AgentID: bolnatest.DefaultAgentID, RecipientPhoneNumber: "+15550100", UserData: map[string]string{"name": "Ann"}})
+			placed, err := c.PlaceCall(t.Context(), dialer.CallRequest{AgentID: bolnasim.DefaultAgentID, RecipientPhoneNumber: "+15550100", UserData: map[string]string{"name": "Ann"}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -136,15 +137,15 @@ func checkPayload(t *testing.T, ex *dialer.Execution) {
 func TestConcurrencyQueues(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
-	srv := bolnatest.NewServer(bolnatest.Options{
+	srv := bolnatest.NewServer(bolnasim.Options{
 		Timing: fixed, Now: clk.Now, Concurrency: 2,
-		Outcome: func(string) bolnatest.Outcome { return bolnatest.Outcome{Status: "completed"} },
+		Outcome: func(string) bolnasim.Outcome { return bolnasim.Outcome{Status: "completed"} },
 	})
 	t.Cleanup(srv.Close)
 	c := srv.Client()
 	var ids []string
 	for i := range 5 {
-		p, err := c.PlaceCall(t.Context(), dialer.CallRequest{AgentID: bolnatest.DefaultAgentID, RecipientPhoneNumber: "+1555010" + string(rune('0'+i))})
+		p, err := c.PlaceCall(t.Context(), dialer.CallRequest{AgentID: bolnasim.DefaultAgentID, RecipientPhoneNumber: "+1555010" + string(rune('0'+i))})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -190,11 +191,11 @@ func TestConcurrencyQueues(t *testing.T) {
 func TestStop(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
-	srv := bolnatest.NewServer(bolnatest.Options{Timing: fixed, Now: clk.Now, Concurrency: 1})
+	srv := bolnatest.NewServer(bolnasim.Options{Timing: fixed, Now: clk.Now, Concurrency: 1})
 	t.Cleanup(srv.Close)
 	c := srv.Client()
-	first, _ := c.PlaceCall(t.Context(), dialer.CallRequest{AgentID: bolnatest.DefaultAgentID, RecipientPhoneNumber: "+15550100"})
-	second, _ := c.PlaceCall(t.Context(), dialer.CallRequest{AgentID: bolnatest.DefaultAgentID, RecipientPhoneNumber: "+15550101"})
+	first, _ := c.PlaceCall(t.Context(), dialer.CallRequest{AgentID: bolnasim.DefaultAgentID, RecipientPhoneNumber: "+15550100"})
+	second, _ := c.PlaceCall(t.Context(), dialer.CallRequest{AgentID: bolnasim.DefaultAgentID, RecipientPhoneNumber: "+15550101"})
 	clk.Advance(5 * time.Second)
 	if err := c.StopCall(t.Context(), first.ExecutionID); err == nil {
 		t.Error("StopCall() of a ringing call succeeded, want 400")

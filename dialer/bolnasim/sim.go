@@ -1,4 +1,4 @@
-package bolnatest
+package bolnasim
 
 import (
 	"container/heap"

@@ -1,4 +1,4 @@
-package bolnatest_test
+package bolnasim_test
 
 import (
 	"net/http"
@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/dialer"
-	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
+	"github.com/bolna-campaign/bolna-campaign/dialer/bolnasim"
 )
 
 // TestInProcessClient follows a call to its end inside a synctest bubble: no network, the
@@ -15,10 +15,10 @@ import (
 func TestInProcessClient(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
-		api := bolnatest.NewAPI(bolnatest.Options{Concurrency: 1, Seed: 1,
-			Script: map[string]bolnatest.Outcome{"+919800000001": {Status: "completed", Talk: time.Minute}}})
+		api := bolnasim.NewAPI(bolnasim.Options{Concurrency: 1, Seed: 1,
+			Script: map[string]bolnasim.Outcome{"+919800000001": {Status: "completed", Talk: time.Minute}}})
 		c := api.InProcessClient()
-		placed, err := c.PlaceCall(t.Context(), dialer.CallRequest{AgentID: bolnatest.DefaultAgentID, RecipientPhoneNumber: "+919800000001"})
+		placed, err := c.PlaceCall(t.Context(), dialer.CallRequest{AgentID: bolnasim.DefaultAgentID, RecipientPhoneNumber: "+919800000001"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -47,14 +47,14 @@ func TestInProcessClient(t *testing.T) {
 func TestInProcessClientLostReply(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
-		for _, fault := range []bolnatest.Fault{bolnatest.LoseReply, bolnatest.ResetReply} {
-			api := bolnatest.NewAPI(bolnatest.Options{Faults: bolnatest.Faults{Hook: func(r *http.Request) bolnatest.Fault {
+		for _, fault := range []bolnasim.Fault{bolnasim.LoseReply, bolnasim.ResetReply} {
+			api := bolnasim.NewAPI(bolnasim.Options{Faults: bolnasim.Faults{Hook: func(r *http.Request) bolnasim.Fault {
 				if r.Method == http.MethodPost && r.URL.Path == "/call" {
 					return fault
 				}
-				return bolnatest.NoFault
+				return bolnasim.NoFault
 			}}})
-			_, err := api.InProcessClient().PlaceCall(t.Context(), dialer.CallRequest{AgentID: bolnatest.DefaultAgentID, RecipientPhoneNumber: "+919800000002"})
+			_, err := api.InProcessClient().PlaceCall(t.Context(), dialer.CallRequest{AgentID: bolnasim.DefaultAgentID, RecipientPhoneNumber: "+919800000002"})
 			if !dialer.MaybePlaced(err) || len(api.Placements()) != 1 {
 				t.Errorf("fault %v: err %v, %d placements; want a maybe-placed error and one call", fault, err, len(api.Placements()))
 			}

@@ -1,11 +1,10 @@
-package bolnatest
+package bolnasim
 
 import (
 	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strconv"
@@ -14,8 +13,9 @@ import (
 	"time"
 )
 
-// API is the fake Bolna API as an http.Handler. Serve it with [NewServer] in tests, or on any
-// listener (the command's `sim` does). It is safe for concurrent use.
+// API is the fake Bolna API as an http.Handler. Serve it on any listener (the command's `sim`
+// does), in process with [API.InProcessClient] (`run --sandbox` does), or on loopback in tests
+// with dialer/bolnatest. It is safe for concurrent use.
 type API struct {
 	opts *Options
 	mux  *http.ServeMux
@@ -213,7 +213,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.mangle(w, r, fault)
 		return
 	case LoseReply, ResetReply:
-		a.mux.ServeHTTP(httptest.NewRecorder(), r) // the request takes effect...
+		a.mux.ServeHTTP(newRecorder(), r) // the request takes effect...
 		if fault == ResetReply {
 			if hj, ok := w.(http.Hijacker); ok {
 				if conn, _, err := hj.Hijack(); err == nil {
@@ -507,13 +507,13 @@ func (a *API) recording(w http.ResponseWriter, r *http.Request) {
 // mangle serves r and sends a damaged reply: what a proxy, a bug or a bad network makes of
 // Bolna's answer.
 func (a *API) mangle(w http.ResponseWriter, r *http.Request, fault Fault) {
-	rec := httptest.NewRecorder()
+	rec := newRecorder()
 	a.mux.ServeHTTP(rec, r)
-	body := rec.Body.Bytes()
+	body := rec.body.Bytes()
 	w.Header().Set("Content-Type", "application/json")
 	switch fault {
 	case TruncatedJSON:
-		w.WriteHeader(rec.Code)
+		w.WriteHeader(rec.status())
 		w.Write(body[:len(body)/2])
 	case WrongTypes:
 		var v struct {
@@ -525,14 +525,14 @@ func (a *API) mangle(w http.ResponseWriter, r *http.Request, fault Fault) {
 			"telephony_data": "not an object", "data": "not a list", "has_more": "yes",
 		})
 	case UnknownStatus:
-		w.WriteHeader(rec.Code)
+		w.WriteHeader(rec.status())
 		w.Write(statusField.ReplaceAll(body, []byte(`"status":"teleported"`)))
 	case SlowTrickle:
 		every := a.opts.Faults.TrickleEvery
 		if every <= 0 {
 			every = 100 * time.Millisecond
 		}
-		w.WriteHeader(rec.Code)
+		w.WriteHeader(rec.status())
 		flusher, _ := w.(http.Flusher)
 		for i := 0; i < len(body); i += 8 {
 			w.Write(body[i:min(i+8, len(body))])
@@ -546,7 +546,7 @@ func (a *API) mangle(w http.ResponseWriter, r *http.Request, fault Fault) {
 			}
 		}
 	case HugeBody:
-		w.WriteHeader(rec.Code)
+		w.WriteHeader(rec.status())
 		w.Write([]byte(`{"padding":"`))
 		chunk := bytes.Repeat([]byte("x"), 1<<20)
 		for range 17 {
@@ -602,3 +602,6 @@ func nilIfEmpty(s string) any {
 	}
 	return s
 }
+
+// Key is the API key the simulation accepts.
+func (a *API) Key() string { return a.opts.APIKey }

@@ -1,9 +1,8 @@
-package bolnatest
+package bolnasim
 
 import (
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -29,7 +28,7 @@ func (a *API) InProcessClient(opts ...dialer.Option) *dialer.Client {
 	}, opts...)
 	c, err := dialer.New(a.opts.APIKey, all...)
 	if err != nil {
-		panic("bolnatest: " + err.Error()) // the options above are always valid
+		panic("bolnasim: " + err.Error()) // the options above are always valid
 	}
 	return c
 }
@@ -44,7 +43,7 @@ func (t handlerTransport) RoundTrip(req *http.Request) (resp *http.Response, err
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
-				resp, err = nil, errors.New("bolnatest: connection closed before the reply")
+				resp, err = nil, errors.New("bolnasim: connection closed before the reply")
 				return
 			}
 			panic(v)
@@ -53,9 +52,7 @@ func (t handlerTransport) RoundTrip(req *http.Request) (resp *http.Response, err
 	if req.Body != nil {
 		defer req.Body.Close()
 	}
-	rec := httptest.NewRecorder()
+	rec := newRecorder()
 	t.h.ServeHTTP(rec, req)
-	resp = rec.Result()
-	resp.Request = req
-	return resp, nil
+	return rec.result(req), nil
 }
