@@ -33,13 +33,13 @@ type classification struct {
 type classifier struct {
 	cfg   *Config
 	st    *State
-	retry map[string]bool
+	retry map[Status]bool
 	dups  *duplicates
 	row   int // ordinal of the row being classified
 }
 
 func newClassifier(cfg *Config, st *State, dups *duplicates) *classifier {
-	retry := map[string]bool{}
+	retry := map[Status]bool{}
 	for _, s := range cfg.Retry {
 		retry[s] = true
 	}

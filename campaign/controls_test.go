@@ -197,7 +197,7 @@ func TestRunOpsControls(t *testing.T) {
 	want := []string{"completed|no-answer|busy|failed", "suppressed", "pending", "completed|no-answer|busy|failed",
 		"completed|no-answer|busy|failed", "completed|no-answer|busy|failed", "invalid"}
 	for i, row := range results {
-		if !strings.Contains(want[i], row.Outcome.Status) {
+		if !strings.Contains(want[i], string(row.Outcome.Status)) {
 			t.Errorf("%s: %s (%s), want %s", row.Input["name"], row.Outcome.Status, row.Outcome.Error, want[i])
 		}
 	}

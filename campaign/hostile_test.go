@@ -230,7 +230,7 @@ func TestFailedSearchProvesNothing(t *testing.T) {
 	}}}, 1)
 	cfg := baseConfig()
 	cfg.Outage = 300 * time.Millisecond
-	cfg.Retry = []string{campaign.StatusUnknown}
+	cfg.Retry = []campaign.Status{campaign.StatusUnknown}
 	summary, rows, err := tc.run(t, cfg, nil)
 	var fatal *campaign.FatalError
 	if !errors.As(err, &fatal) {

@@ -7,21 +7,9 @@ import (
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 )
 
-// The statuses of a results row that are the runner's own; the others are Bolna's final
-// statuses (completed, no-answer, busy, failed, canceled, stopped, error, balance-low).
-const (
-	StatusInvalid    = "invalid"    // not dialled: the number or row is bad; Error says why
-	StatusDuplicate  = "duplicate"  // not dialled: the same contact is earlier in the file
-	StatusSuppressed = "suppressed" // not dialled: on the do-not-call list
-	StatusPending    = "pending"    // not dialled yet
-	StatusInFlight   = "in-flight"  // dialled, not final yet
-	StatusTimeout    = "timeout"    // followed for --max-wait without reaching a final status
-	StatusUnknown    = "unknown"    // the placement's reply was lost and the call was not found
-)
-
 // Outcome is the latest state of one contact: what the results row shows.
 type Outcome struct {
-	Status       string          `json:"status"`
+	Status       Status          `json:"status"`
 	ExecutionID  string          `json:"execution_id,omitempty"`
 	Attempts     int             `json:"attempts,omitempty"`
 	Duration     float64         `json:"duration,omitempty"` // conversation seconds
@@ -36,18 +24,12 @@ type Outcome struct {
 }
 
 // Final reports whether the outcome will not change unless the row is dialled again.
-func (o Outcome) Final() bool {
-	switch o.Status {
-	case StatusPending, StatusInFlight, StatusTimeout, "":
-		return false
-	}
-	return true
-}
+func (o Outcome) Final() bool { return o.Status.Final() }
 
 // outcomeOf reads the outcome of a call from its final execution payload.
 func outcomeOf(ex *dialer.Execution, attempts int, dialedAt time.Time) Outcome {
 	o := Outcome{
-		Status:       string(ex.Status),
+		Status:       Status(ex.Status),
 		ExecutionID:  string(ex.ID),
 		Attempts:     attempts,
 		Duration:     float64(ex.ConversationDuration),

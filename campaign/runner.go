@@ -7,7 +7,6 @@ import (
 	"io"
 	"maps"
 	"os"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -60,7 +59,7 @@ type Config struct {
 	PollInterval time.Duration // how often a live call is checked
 	MaxWait      time.Duration // a call followed this long without a final status is a timeout
 
-	Retry       []string      // re-dial rows whose last attempt ended in these statuses
+	Retry       []Status      // re-dial rows whose last attempt ended in these statuses
 	MaxAttempts int           // attempts per row, the first included
 	RetryAfter  time.Duration // the least time between an attempt's end and the next
 	HaltAfter   int           // stop placing after this many failed/error outcomes in a row; <= 0 never
@@ -176,7 +175,7 @@ func (r *Runner) haltReason() string {
 // Summary is what a run did and what the results file holds.
 type Summary struct {
 	Rows        int            `json:"rows"`
-	ByStatus    map[string]int `json:"by_status"`
+	ByStatus    map[Status]int `json:"by_status"`
 	Dialled     int            `json:"dialled"` // calls placed by this run
 	Concurrency int            `json:"concurrency"`
 	RetryDue    int            `json:"retry_due"` // rows with a final outcome that --retry will dial again
@@ -467,7 +466,7 @@ func (r *Runner) place(ctx context.Context, st *State, tr *tracker, row Row, use
 		}
 		return false, &FatalError{fmt.Errorf("could not reach Bolna: %w", err)}
 	}
-	o := Outcome{Status: string(dialer.StatusError), Error: "Bolna refused the call: " + apiErr.Message, DialedAt: now, FinishedAt: r.cfg.Now()}
+	o := Outcome{Status: StatusError, Error: "Bolna refused the call: " + apiErr.Message, DialedAt: now, FinishedAt: r.cfg.Now()}
 	if ferr := st.Final(row.Key, attempt, o); ferr != nil {
 		return false, &FatalError{ferr}
 	}
@@ -607,7 +606,7 @@ func (r *Runner) writeResults(input string, st *State, out ResultWriter) (*Summa
 	if err := out.WriteHeader(l.Header()); err != nil {
 		return nil, err
 	}
-	s := &Summary{ByStatus: map[string]int{}}
+	s := &Summary{ByStatus: map[Status]int{}}
 	cl := newClassifier(&r.cfg, st, r.dups)
 	for ; ; cl.row++ {
 		row, err := l.Next()
@@ -643,7 +642,7 @@ type progress struct {
 	resumed  int
 	placed   int
 	done     int
-	byStatus map[string]int
+	byStatus map[Status]int
 }
 
 // Progress is a snapshot of a running campaign.
@@ -652,12 +651,12 @@ type Progress struct {
 	Resumed  int            // calls from earlier runs being followed
 	Placed   int            // calls placed so far
 	Done     int            // calls (placed or resumed) that reached an outcome
-	ByStatus map[string]int // outcomes so far
+	ByStatus map[Status]int // outcomes so far
 }
 
 func (p *progress) set(toDial, resumed int) {
 	p.mu.Lock()
-	p.toDial, p.resumed, p.byStatus = toDial, resumed, map[string]int{}
+	p.toDial, p.resumed, p.byStatus = toDial, resumed, map[Status]int{}
 	p.mu.Unlock()
 }
 
@@ -674,11 +673,11 @@ func (p *progress) unplaced() {
 	p.mu.Unlock()
 }
 
-func (p *progress) finished(status string) {
+func (p *progress) finished(status Status) {
 	p.mu.Lock()
 	p.done++
 	if p.byStatus == nil {
-		p.byStatus = map[string]int{}
+		p.byStatus = map[Status]int{}
 	}
 	p.byStatus[status]++
 	p.mu.Unlock()
@@ -690,27 +689,4 @@ func (r *Runner) Progress() Progress {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return Progress{ToDial: p.toDial, Resumed: p.resumed, Placed: p.placed, Done: p.done, ByStatus: maps.Clone(p.byStatus)}
-}
-
-// StatusOrder lists statuses in the order summaries show them.
-var StatusOrder = []string{"completed", "no-answer", "busy", "failed", "error", "canceled", "stopped", "balance-low",
-	StatusTimeout, StatusUnknown, StatusInFlight, StatusPending, StatusInvalid, StatusDuplicate, StatusSuppressed}
-
-// SortedStatuses returns the keys of m in StatusOrder, unknown ones last.
-func SortedStatuses(m map[string]int) []string {
-	keys := slices.Collect(maps.Keys(m))
-	slices.SortFunc(keys, func(a, b string) int {
-		ia, ib := slices.Index(StatusOrder, a), slices.Index(StatusOrder, b)
-		if ia < 0 {
-			ia = len(StatusOrder)
-		}
-		if ib < 0 {
-			ib = len(StatusOrder)
-		}
-		if ia != ib {
-			return ia - ib
-		}
-		return strings.Compare(a, b)
-	})
-	return keys
 }

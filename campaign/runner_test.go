@@ -141,7 +141,7 @@ func checkMatchesServer(t *testing.T, srv *bolnatest.Server, rows []results.Row)
 		if c.Phone != row.Input["phone"] {
 			t.Errorf("line %d: execution %s called %s, row is %s", row.Line, o.ExecutionID, c.Phone, row.Input["phone"])
 		}
-		if o.Status != c.Status {
+		if string(o.Status) != c.Status {
 			t.Errorf("line %d: status %s, server says %s", row.Line, o.Status, c.Status)
 		}
 		if o.Status == "completed" && (o.RecordingURL == "" || len(o.Extracted) == 0 || o.FinishedAt.IsZero()) {
@@ -292,7 +292,7 @@ func TestRunLostReplyNotCreated(t *testing.T) {
 		t.Errorf("plain rerun dialled %d, want 0", summary.Dialled)
 	}
 	cfg := baseConfig()
-	cfg.Retry = []string{campaign.StatusUnknown}
+	cfg.Retry = []campaign.Status{campaign.StatusUnknown}
 	summary, _, _ = tc.run(t, cfg, nil)
 	if summary.Dialled != 1 || summary.ByStatus[campaign.StatusUnknown] != 0 {
 		t.Errorf("--retry unknown: %+v, want the one row dialled", summary)
@@ -307,7 +307,7 @@ func TestRunRetries(t *testing.T) {
 	tc = newCampaign(t, bolnatest.Options{Outcome: func(p string) bolnatest.Outcome {
 		for i, q := range tc.phones {
 			if q == p {
-				return bolnatest.Outcome{Status: outcomes[i]}
+				return bolnatest.Outcome{Status: dialer.Status(outcomes[i])}
 			}
 		}
 		return bolnatest.Outcome{Status: "completed"}
@@ -316,7 +316,7 @@ func TestRunRetries(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := baseConfig()
-	cfg.Retry, cfg.MaxAttempts = []string{"no-answer", "busy"}, 2
+	cfg.Retry, cfg.MaxAttempts = []campaign.Status{"no-answer", "busy"}, 2
 	summary, rows, err := tc.run(t, cfg, nil)
 	if err != nil || summary.Dialled != 3 {
 		t.Fatalf("retry run: %+v, %v; want the 3 no-answer/busy rows dialled", summary, err)

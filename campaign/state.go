@@ -120,16 +120,20 @@ type Account struct {
 	At          time.Time `json:"at"`
 }
 
-var statusCodes = []string{"", "completed", "no-answer", "busy", "failed", "canceled", "stopped", "error",
-	"balance-low", StatusTimeout, StatusUnknown, StatusInvalid}
-
-func statusCode(s string) uint8 {
-	for i, v := range statusCodes {
-		if v == s {
-			return uint8(i)
-		}
+// statusCode packs a final status into the 8 bits rowState keeps: its place in the status
+// table, plus one (0 is none).
+func statusCode(s Status) uint8 {
+	if !s.Known() {
+		s = StatusInvalid // anything else reads back as invalid
 	}
-	return uint8(len(statusCodes) - 1) // anything else reads back as invalid
+	return uint8(s.order() + 1)
+}
+
+func statusOfCode(code uint8) Status {
+	if code == 0 || int(code) > len(statuses) {
+		return ""
+	}
+	return statuses[code-1].status
 }
 
 // StatePath is where the journal of the campaign whose results file is results lives.
@@ -541,7 +545,7 @@ func (s *State) Live() []LiveCall {
 // Entry is what the journal says of one contact.
 type Entry struct {
 	Attempts int
-	Status   string // latest final (or timeout/unknown) status; "" if none
+	Status   Status // latest final (or timeout/unknown) status; "" if none
 	Live     *LiveCall
 }
 
@@ -554,7 +558,7 @@ func (s *State) Lookup(key string) Entry {
 	if !ok {
 		return Entry{}
 	}
-	e := Entry{Attempts: row.attempts(), Status: statusCodes[row.status()]}
+	e := Entry{Attempts: row.attempts(), Status: statusOfCode(row.status())}
 	if lc := s.live[h]; lc != nil {
 		c := *lc
 		e.Live = &c

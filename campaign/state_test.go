@@ -75,7 +75,7 @@ type model map[string]modelEntry
 
 type modelEntry struct {
 	attempts int
-	status   string
+	status   campaign.Status
 	live     bool
 	execID   string
 }
@@ -132,7 +132,7 @@ func TestStateCrashRecovery(t *testing.T) {
 			m[key] = e
 			step(func() error { return st.Placed(key, e.attempts, e.execID, at) })
 		case e.live:
-			e.live, e.status = false, []string{"completed", "no-answer", "busy", "failed"}[rng.IntN(4)]
+			e.live, e.status = false, []campaign.Status{"completed", "no-answer", "busy", "failed"}[rng.IntN(4)]
 			m[key] = e
 			step(func() error {
 				return st.Final(key, e.attempts, campaign.Outcome{Status: e.status, ExecutionID: e.execID, Summary: "said \"yes\"\nthen bye"})

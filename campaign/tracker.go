@@ -695,7 +695,7 @@ func (t *tracker) finish(c *trackedCall, o Outcome) error {
 	}
 	t.r.progress.finished(o.Status)
 	t.countFailure(o.Status)
-	if o.Status == string(dialer.StatusBalanceLow) {
+	if o.Status == StatusBalanceLow {
 		t.r.haltWith("the wallet is too low to place calls (balance-low)")
 	}
 	t.r.checkSpend(t.st)
@@ -703,16 +703,16 @@ func (t *tracker) finish(c *trackedCall, o Outcome) error {
 }
 
 // countFailure tracks failed/error outcomes in a row and halts placing at --halt-after.
-func (t *tracker) countFailure(status string) {
+func (t *tracker) countFailure(status Status) {
 	t.failMu.Lock()
 	defer t.failMu.Unlock()
-	switch dialer.Status(status) {
-	case dialer.StatusFailed, dialer.StatusError:
+	switch {
+	case status.failure():
 		t.failsInARow++
 		if n := t.r.cfg.HaltAfter; n > 0 && t.failsInARow >= n {
 			t.r.haltWith(fmt.Sprintf("%d calls in a row ended failed or error: the agent or the caller id looks misconfigured", t.failsInARow))
 		}
-	case dialer.StatusCompleted, dialer.StatusNoAnswer, dialer.StatusBusy:
+	case status.working():
 		t.failsInARow = 0
 	}
 }

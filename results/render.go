@@ -9,6 +9,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/bolna-campaign/bolna-campaign/campaign"
 )
 
 // WriteText writes the report as a terminal table.
@@ -16,7 +18,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(w, "%d rows from %s\n\n", r.Rows, strings.Join(r.Files, ", "))
 	fmt.Fprintf(w, "  %-12s %8s %7s\n", "status", "rows", "share")
 	for _, s := range r.Statuses() {
-		fmt.Fprintf(w, "  %-12s %8d %6.1f%%\n", oneLine(s, 12), r.ByStatus[s], pct(r.ByStatus[s], r.Rows))
+		fmt.Fprintf(w, "  %-12s %8d %6.1f%%\n", oneLine(string(s), 12), r.ByStatus[s], pct(r.ByStatus[s], r.Rows))
 	}
 	fmt.Fprintln(w)
 	kv := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -88,13 +90,15 @@ type bar struct {
 }
 
 // statusColors colour outcomes alike in every chart.
-var statusColors = map[string]string{
-	"completed": "#2e7d32", "no-answer": "#f9a825", "busy": "#ef6c00", "failed": "#c62828", "error": "#8e24aa",
-	"canceled": "#6d4c41", "stopped": "#6d4c41", "balance-low": "#ad1457", "timeout": "#546e7a", "unknown": "#37474f",
-	"in-flight": "#0277bd", "pending": "#90a4ae", "invalid": "#bdbdbd", "duplicate": "#bdbdbd", "suppressed": "#757575",
+var statusColors = map[campaign.Status]string{
+	campaign.StatusCompleted: "#2e7d32", campaign.StatusNoAnswer: "#f9a825", campaign.StatusBusy: "#ef6c00",
+	campaign.StatusFailed: "#c62828", campaign.StatusError: "#8e24aa", campaign.StatusCanceled: "#6d4c41",
+	campaign.StatusStopped: "#6d4c41", campaign.StatusBalanceLow: "#ad1457", campaign.StatusTimeout: "#546e7a",
+	campaign.StatusUnknown: "#37474f", campaign.StatusInFlight: "#0277bd", campaign.StatusPending: "#90a4ae",
+	campaign.StatusInvalid: "#bdbdbd", campaign.StatusDuplicate: "#bdbdbd", campaign.StatusSuppressed: "#757575",
 }
 
-func color(status string) string {
+func color(status campaign.Status) string {
 	if c, ok := statusColors[status]; ok {
 		return c
 	}
@@ -142,6 +146,10 @@ type attemptRow struct {
 // scripts, no external assets. Every value from the results files is escaped.
 func (r *Report) WriteHTML(w io.Writer, generated time.Time) error {
 	statuses := r.Statuses()
+	labels := make([]string, len(statuses))
+	for i, s := range statuses {
+		labels[i] = string(s)
+	}
 	counts := make([]float64, len(statuses))
 	costs := make([]float64, len(statuses))
 	for i, s := range statuses {
@@ -151,7 +159,7 @@ func (r *Report) WriteHTML(w io.Writer, generated time.Time) error {
 	for i, n := range r.DurationBuckets {
 		hist[i] = float64(n)
 	}
-	var dialledStatuses []string
+	var dialledStatuses []campaign.Status
 	for _, s := range statuses {
 		for _, byStatus := range r.ByAttempt {
 			if byStatus[s] > 0 {
@@ -185,10 +193,10 @@ func (r *Report) WriteHTML(w io.Writer, generated time.Time) error {
 		"R":         r,
 		"Generated": generated.UTC().Format(time.RFC3339),
 		"Statuses":  statuses,
-		"Outcomes": newChart("Outcomes", statuses, counts, func(i int) string {
+		"Outcomes": newChart("Outcomes", labels, counts, func(i int) string {
 			return fmt.Sprintf("%d (%.1f%%)", r.ByStatus[statuses[i]], pct(r.ByStatus[statuses[i]], r.Rows))
 		}, func(i int) string { return color(statuses[i]) }),
-		"Costs": newChart("Cost by status", statuses, costs, func(i int) string { return fmt.Sprintf("%.2f", costs[i]) },
+		"Costs": newChart("Cost by status", labels, costs, func(i int) string { return fmt.Sprintf("%.2f", costs[i]) },
 			func(i int) string { return color(statuses[i]) }),
 		"Histogram": newChart("Talk time of answered calls", DurationBucketLabels, hist,
 			func(i int) string { return fmt.Sprint(r.DurationBuckets[i]) }, func(int) string { return "#2e7d32" }),

@@ -17,23 +17,20 @@ import (
 // MaxChase bounds the rows to chase a report lists; the results files have them all.
 const MaxChase = 1000
 
-// chaseStatuses are the outcomes worth another try by hand.
-var chaseStatuses = []string{"no-answer", "busy", "failed"}
-
 // Report is what a campaign's results add up to. Build it with [NewReport] and [Report.Add],
 // or [ReadReport].
 type Report struct {
-	Files    []string       `json:"files"`
-	Rows     int            `json:"rows"`
-	ByStatus map[string]int `json:"by_status"`
+	Files    []string                `json:"files"`
+	Rows     int                     `json:"rows"`
+	ByStatus map[campaign.Status]int `json:"by_status"`
 
 	Dialled    int     `json:"dialled"`     // rows with a call placed
 	Answered   int     `json:"answered"`    // completed with a conversation (duration > 0)
 	AnswerRate float64 `json:"answer_rate"` // Answered / Dialled
 
-	Attempts     int                    `json:"attempts"` // calls placed, retries included
-	MeanAttempts float64                `json:"mean_attempts"`
-	ByAttempt    map[int]map[string]int `json:"by_attempt"` // attempts → status → rows
+	Attempts     int                             `json:"attempts"` // calls placed, retries included
+	MeanAttempts float64                         `json:"mean_attempts"`
+	ByAttempt    map[int]map[campaign.Status]int `json:"by_attempt"` // attempts → status → rows
 
 	TotalDuration float64 `json:"total_duration_s"`
 	MeanDuration  float64 `json:"mean_duration_s"` // over answered calls
@@ -43,9 +40,9 @@ type Report struct {
 	// [120,300), [300,∞) seconds.
 	DurationBuckets []int `json:"duration_buckets"`
 
-	TotalCost    float64            `json:"total_cost"`
-	MeanCost     float64            `json:"mean_cost"` // per dialled row
-	CostByStatus map[string]float64 `json:"cost_by_status"`
+	TotalCost    float64                     `json:"total_cost"`
+	MeanCost     float64                     `json:"mean_cost"` // per dialled row
+	CostByStatus map[campaign.Status]float64 `json:"cost_by_status"`
 
 	// Extracted counts the values of each extracted_data key (top values only, see Top).
 	Extracted map[string]map[string]int `json:"extracted"`
@@ -63,19 +60,19 @@ var bucketEdges = []float64{15, 30, 60, 120, 300}
 
 // Chase is a row worth another try: not answered, busy or failed.
 type Chase struct {
-	File     string `json:"file"`
-	Line     int    `json:"line"`
-	Phone    string `json:"phone"`
-	Name     string `json:"name,omitempty"`
-	Status   string `json:"status"`
-	Attempts int    `json:"attempts"`
-	Error    string `json:"error,omitempty"`
+	File     string          `json:"file"`
+	Line     int             `json:"line"`
+	Phone    string          `json:"phone"`
+	Name     string          `json:"name,omitempty"`
+	Status   campaign.Status `json:"status"`
+	Attempts int             `json:"attempts"`
+	Error    string          `json:"error,omitempty"`
 }
 
 // NewReport returns an empty report.
 func NewReport() *Report {
 	return &Report{
-		ByStatus: map[string]int{}, ByAttempt: map[int]map[string]int{}, CostByStatus: map[string]float64{},
+		ByStatus: map[campaign.Status]int{}, ByAttempt: map[int]map[campaign.Status]int{}, CostByStatus: map[campaign.Status]float64{},
 		Extracted: map[string]map[string]int{}, DurationBuckets: make([]int, len(DurationBucketLabels)),
 	}
 }
@@ -116,13 +113,13 @@ func (r *Report) Add(file string, row Row) {
 		r.Dialled++
 		r.Attempts += o.Attempts
 		if r.ByAttempt[o.Attempts] == nil {
-			r.ByAttempt[o.Attempts] = map[string]int{}
+			r.ByAttempt[o.Attempts] = map[campaign.Status]int{}
 		}
 		r.ByAttempt[o.Attempts][o.Status]++
 	}
 	r.TotalCost += o.Cost
 	r.CostByStatus[o.Status] += o.Cost
-	if o.Status == "completed" && o.Duration > 0 {
+	if o.Status == campaign.StatusCompleted && o.Duration > 0 {
 		r.Answered++
 		r.TotalDuration += o.Duration
 		r.durations = append(r.durations, o.Duration)
@@ -157,7 +154,7 @@ func (r *Report) Add(file string, row Row) {
 			}
 		}
 	}
-	if slices.Contains(chaseStatuses, o.Status) {
+	if o.Status.Chase() {
 		r.ChaseTotal++
 		if len(r.Chase) < MaxChase {
 			r.Chase = append(r.Chase, Chase{File: file, Line: row.Line, Phone: phoneOf(row.Input), Name: nameOf(row.Input),
@@ -188,7 +185,7 @@ func percentile(sorted []float64, p float64) float64 {
 }
 
 // Statuses returns the statuses present, in the order summaries show them.
-func (r *Report) Statuses() []string { return campaign.SortedStatuses(r.ByStatus) }
+func (r *Report) Statuses() []campaign.Status { return campaign.SortedStatuses(r.ByStatus) }
 
 // ValueCount is one value of an extracted_data key and how often it came.
 type ValueCount struct {

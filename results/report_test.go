@@ -122,7 +122,7 @@ func TestReportHTMLEscapes(t *testing.T) {
 	}
 	w.WriteHeader([]string{"phone", "name"})
 	w.WriteRow([]string{evil, evil}, campaign.Outcome{Status: "no-answer", ExecutionID: "e", Attempts: 1, Error: evil})
-	w.WriteRow([]string{"+911", evil}, campaign.Outcome{Status: evil, ExecutionID: "e", Attempts: 1})
+	w.WriteRow([]string{"+911", evil}, campaign.Outcome{Status: campaign.Status(evil), ExecutionID: "e", Attempts: 1})
 	w.WriteRow([]string{"+912", "x"}, campaign.Outcome{Status: "completed", ExecutionID: "e", Attempts: 1, Duration: 5,
 		Summary: evil, Extracted: json.RawMessage(`{"` + strings.ReplaceAll(evil, `"`, `\"`) + `":"` + strings.ReplaceAll(evil, `"`, `\"`) + `"}`)})
 	if err := w.Commit(); err != nil {

@@ -145,11 +145,11 @@ func OutcomeCells(o campaign.Outcome) []string {
 		attempts = strconv.Itoa(o.Attempts)
 	}
 	return []string{
-		Neutralise(o.Status),
+		Neutralise(string(o.Status)),
 		Neutralise(o.ExecutionID), // the server's: anything at all in a hostile reply
 		attempts,
-		number(o.Duration, o.ExecutionID != "" && o.Status == "completed"),
-		number(o.Cost, o.ExecutionID != "" && o.Status == "completed"),
+		number(o.Duration, o.ExecutionID != "" && o.Status == campaign.StatusCompleted),
+		number(o.Cost, o.ExecutionID != "" && o.Status == campaign.StatusCompleted),
 		Neutralise(o.RecordingURL),
 		Neutralise(o.HangupReason),
 		Neutralise(o.Summary),
@@ -301,7 +301,7 @@ func ParseOutcome(cells []string) (campaign.Outcome, error) {
 
 func parseOutcome(c []string) (campaign.Outcome, error) {
 	o := campaign.Outcome{
-		Status: unneutralise(c[0]), ExecutionID: unneutralise(c[1]), RecordingURL: unneutralise(c[5]), HangupReason: unneutralise(c[6]),
+		Status: campaign.ParseStatus(unneutralise(c[0])), ExecutionID: unneutralise(c[1]), RecordingURL: unneutralise(c[5]), HangupReason: unneutralise(c[6]),
 		Summary: unneutralise(c[7]), Error: unneutralise(c[9]),
 	}
 	var err error

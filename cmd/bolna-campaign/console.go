@@ -94,7 +94,7 @@ func (c *console) show(p campaign.Progress, elapsed time.Duration) {
 	c.bar.Set(p.Done)
 }
 
-func counts(m map[string]int) string {
+func counts(m map[campaign.Status]int) string {
 	if len(m) == 0 {
 		return ""
 	}

@@ -90,7 +90,7 @@ func TestKill9(t *testing.T) {
 	}
 	for _, row := range rows {
 		c, ok := server[row.Outcome.ExecutionID]
-		if !ok || c.Status != row.Outcome.Status || c.Phone != row.Input["phone"] {
+		if !ok || c.Status != string(row.Outcome.Status) || c.Phone != row.Input["phone"] {
 			t.Errorf("line %d: %s %q, server has %q %q", row.Line, row.Input["phone"], row.Outcome.Status, c.Phone, c.Status)
 		}
 	}

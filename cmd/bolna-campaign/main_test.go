@@ -127,7 +127,7 @@ func TestRunAgainstStandIn(t *testing.T) {
 	}
 	for _, row := range rows[:25] {
 		c := server[row.Outcome.ExecutionID]
-		if c.Status != row.Outcome.Status || c.Phone != row.Input["phone"] {
+		if c.Status != string(row.Outcome.Status) || c.Phone != row.Input["phone"] {
 			t.Errorf("line %d: %s %s, server has %s %s", row.Line, row.Outcome.Status, row.Input["phone"], c.Status, c.Phone)
 		}
 		if row.Outcome.Status == "completed" && (row.Outcome.RecordingURL == "" || len(row.Outcome.Extracted) == 0) {
@@ -542,7 +542,7 @@ func sameOutcomes(t *testing.T, a, b []byte) bool {
 	read := func(data []byte) []string {
 		var out []string
 		results.Read(bytes.NewReader(data), "x", func(r results.Row) error {
-			out = append(out, r.Input["phone"]+" "+r.Outcome.Status+" "+r.Outcome.ExecutionID)
+			out = append(out, r.Input["phone"]+" "+string(r.Outcome.Status)+" "+r.Outcome.ExecutionID)
 			return nil
 		})
 		return out
@@ -589,7 +589,7 @@ func TestSandboxOpsControls(t *testing.T) {
 	want := []string{"dialled", "suppressed", "pending", "dialled"}
 	for i, row := range rows {
 		got := row.Outcome.Status
-		if (want[i] == "dialled") != (row.Outcome.ExecutionID != "") || (want[i] != "dialled" && got != want[i]) {
+		if (want[i] == "dialled") != (row.Outcome.ExecutionID != "") || (want[i] != "dialled" && string(got) != want[i]) {
 			t.Errorf("%s: %s %q, want %s", row.Input["name"], got, row.Outcome.ExecutionID, want[i])
 		}
 	}

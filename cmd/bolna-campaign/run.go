@@ -84,9 +84,6 @@ func cmp(a, b string) string {
 	return b
 }
 
-// retryable are the statuses --retry accepts.
-var retryable = []string{"no-answer", "busy", "failed", "error", "canceled", "stopped", "balance-low", "completed", campaign.StatusUnknown}
-
 func (o *runOptions) validate(fs *flag.FlagSet) error {
 	args := fs.Args()
 	switch {
@@ -141,8 +138,12 @@ func (o *runOptions) validate(fs *flag.FlagSet) error {
 		return usageErrorf("run: --list-lag must be positive")
 	}
 	for _, s := range o.retryList() {
-		if !slices.Contains(retryable, s) {
-			return usageErrorf("run: --retry %q: not a status that can be retried (%s)", s, strings.Join(retryable, ", "))
+		if !s.Retryable() {
+			var names []string
+			for _, r := range campaign.RetryableStatuses() {
+				names = append(names, string(r))
+			}
+			return usageErrorf("run: --retry %q: not a status that can be retried (%s)", s, strings.Join(names, ", "))
 		}
 	}
 	if o.window != "" {
@@ -178,10 +179,10 @@ func (o *runOptions) validate(fs *flag.FlagSet) error {
 	return nil
 }
 
-func (o *runOptions) retryList() []string {
-	var out []string
+func (o *runOptions) retryList() []campaign.Status {
+	var out []campaign.Status
 	for s := range strings.SplitSeq(o.retry, ",") {
-		if s = strings.TrimSpace(strings.ToLower(s)); s != "" {
+		if s := campaign.ParseStatus(s); s != "" {
 			out = append(out, s)
 		}
 	}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/bolna-campaign/bolna-campaign/dialer"
 )
 
 // API is the fake Bolna API as an http.Handler. Serve it on any listener (the command's `sim`
@@ -169,7 +171,7 @@ func (a *API) Calls() []Call {
 	calls := make([]Call, 0, len(a.sim.ordered))
 	for _, ex := range a.sim.ordered {
 		calls = append(calls, Call{
-			ID: ex.id, Phone: ex.phone, Status: ex.status, UserData: textMap(ex.userData),
+			ID: ex.id, Phone: ex.phone, Status: string(ex.status), UserData: textMap(ex.userData),
 			CreatedAt: ex.createdAt, FinalAt: ex.finalAt, Cost: ex.cost,
 		})
 	}
@@ -439,7 +441,7 @@ func (a *API) listExecutions(w http.ResponseWriter, r *http.Request) {
 		if lag := a.opts.Style.ListLag; lag > 0 && a.opts.Now().Sub(ex.createdAt) < lag {
 			continue
 		}
-		if status != "" && ex.status != status {
+		if status != "" && string(ex.status) != status {
 			continue
 		}
 		match = append(match, ex)
@@ -494,7 +496,7 @@ func (a *API) recording(w http.ResponseWriter, r *http.Request) {
 	a.mu.Lock()
 	a.sim.advance(a.opts.Now())
 	ex := a.lookup(r.PathValue("id"))
-	done := ex != nil && ex.status == "completed"
+	done := ex != nil && ex.status == dialer.StatusCompleted
 	a.mu.Unlock()
 	if !done {
 		writeJSON(w, http.StatusNotFound, map[string]any{"message": "recording not found"})
@@ -521,7 +523,7 @@ func (a *API) mangle(w http.ResponseWriter, r *http.Request, fault Fault) {
 		}
 		json.Unmarshal(body, &v)
 		writeJSON(w, http.StatusOK, map[string]any{
-			"id": v.ID, "status": []string{"completed"}, "conversation_duration": map[string]any{},
+			"id": v.ID, "status": []dialer.Status{dialer.StatusCompleted}, "conversation_duration": map[string]any{},
 			"telephony_data": "not an object", "data": "not a list", "has_more": "yes",
 		})
 	case UnknownStatus:

@@ -4,6 +4,8 @@ import (
 	"hash/fnv"
 	"net/http"
 	"time"
+
+	"github.com/bolna-campaign/bolna-campaign/dialer"
 )
 
 // Defaults of a fake account.
@@ -74,7 +76,7 @@ type Style struct {
 	// default the slot is freed when the line drops.
 	DisconnectHoldsSlot bool
 	// StopStatus is the status a stopped call ends in: "stopped" (default) or "canceled".
-	StopStatus string
+	StopStatus dialer.Status
 	// ListLag keeps a call out of the executions list until it is this old (Bolna's lag is
 	// undocumented; a GET by id sees the call at once).
 	ListLag time.Duration
@@ -188,14 +190,14 @@ var FastTiming = Timing{
 // Outcome is what happens to one call.
 type Outcome struct {
 	// Status is the final status: completed, no-answer, busy, failed, error, balance-low.
-	Status string
+	Status dialer.Status
 	// Talk fixes the conversation's length of a completed call (0: drawn from Timing.Talk;
 	// negative: a completed call with a 0 s conversation, as a rejected call ends).
 	Talk      time.Duration
 	Voicemail bool
 	// StuckAt holds the call in this status for ever: "queued" (concurrency starvation) or
 	// "call-disconnected" (post-processing that never ends).
-	StuckAt string
+	StuckAt dialer.Status
 	// ErrorMessage overrides the error_message of failed / error calls.
 	ErrorMessage string
 	// Extracted overrides the extracted_data of a completed call.
@@ -207,17 +209,17 @@ type Outcome struct {
 func DefaultOutcome(phone string) Outcome {
 	switch h := hash(phone) % 100; {
 	case h < 60:
-		return Outcome{Status: "completed"}
+		return Outcome{Status: dialer.StatusCompleted}
 	case h < 75:
-		return Outcome{Status: "no-answer"}
+		return Outcome{Status: dialer.StatusNoAnswer}
 	case h < 85:
-		return Outcome{Status: "busy"}
+		return Outcome{Status: dialer.StatusBusy}
 	case h < 90:
-		return Outcome{Status: "completed", Voicemail: true}
+		return Outcome{Status: dialer.StatusCompleted, Voicemail: true}
 	case h < 95:
-		return Outcome{Status: "failed"}
+		return Outcome{Status: dialer.StatusFailed}
 	default:
-		return Outcome{Status: "completed", Talk: -1}
+		return Outcome{Status: dialer.StatusCompleted, Talk: -1}
 	}
 }
 
@@ -253,6 +255,6 @@ func (o *Options) setDefaults() {
 		o.Now = time.Now
 	}
 	if o.Style.StopStatus == "" {
-		o.Style.StopStatus = "stopped"
+		o.Style.StopStatus = dialer.StatusStopped
 	}
 }

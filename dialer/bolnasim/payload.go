@@ -6,6 +6,8 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/bolna-campaign/bolna-campaign/dialer"
 )
 
 // payload builds the execution object as Bolna returns it at the call's current stage
@@ -74,14 +76,14 @@ func (a *API) payload(ex *execution) map[string]any {
 	}
 	secs := round2(ex.talk.Seconds() / a.opts.TimeScale)
 	switch ex.status {
-	case "call-disconnected":
+	case dialer.StatusCallDisconnected:
 		telephony["recording_url"] = ""
 		if !st.DisconnectDocs {
 			p["conversation_duration"] = secs
 			p["total_cost"] = ex.cost
 			p["transcript"] = transcript(ex)
 		}
-	case "completed":
+	case dialer.StatusCompleted:
 		p["conversation_duration"] = secs
 		p["total_cost"] = ex.cost
 		p["cost_breakdown"] = costBreakdown(ex.cost)
@@ -100,13 +102,13 @@ func (a *API) payload(ex *execution) map[string]any {
 			telephony["hangup_reason"] = "Call rejected"
 			p["termination_reason"] = "call_rejected"
 		}
-	case "no-answer":
+	case dialer.StatusNoAnswer:
 		telephony["duration"] = "0.0"
 		telephony["hangup_by"] = "Carrier"
 		telephony["hangup_reason"] = "Call unanswered"
 		telephony["hangup_provider_code"] = 3020
 		p["termination_reason"] = "no_answer"
-	case "busy":
+	case dialer.StatusBusy:
 		telephony["duration"] = "0.0"
 		telephony["hangup_by"] = "Carrier"
 		telephony["hangup_reason"] = "Call recipient was busy"
@@ -116,7 +118,7 @@ func (a *API) payload(ex *execution) map[string]any {
 		msg := ex.outcome.ErrorMessage
 		if msg == "" {
 			msg = "Telephony provider rejected the call: destination unreachable"
-			if ex.status == "error" {
+			if ex.status == dialer.StatusError {
 				msg = "Internal error while placing the call"
 			}
 		}
@@ -124,10 +126,10 @@ func (a *API) payload(ex *execution) map[string]any {
 		telephony["hangup_by"] = "Error"
 		telephony["hangup_reason"] = msg
 		p["termination_reason"] = ex.status
-	case "balance-low":
+	case dialer.StatusBalanceLow:
 		p["error_message"] = "call not placed due to insufficient balance"
 		p["termination_reason"] = "balance_low"
-	case "stopped", "canceled":
+	case dialer.StatusStopped, dialer.StatusCanceled:
 		telephony["hangup_by"] = "API Request"
 		p["termination_reason"] = "stopped"
 	}
@@ -137,7 +139,7 @@ func (a *API) payload(ex *execution) map[string]any {
 // trimmed is the projection the list endpoint serves by default.
 func (a *API) trimmed(ex *execution) map[string]any {
 	secs := 0.0
-	if ex.status == "completed" || (ex.status == "call-disconnected" && !a.opts.Style.DisconnectDocs) {
+	if ex.status == dialer.StatusCompleted || (ex.status == dialer.StatusCallDisconnected && !a.opts.Style.DisconnectDocs) {
 		secs = round2(ex.talk.Seconds() / a.opts.TimeScale)
 	}
 	return map[string]any{

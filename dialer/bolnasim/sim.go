@@ -8,6 +8,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"time"
+
+	"github.com/bolna-campaign/bolna-campaign/dialer"
 )
 
 // execution is one call in the simulated account.
@@ -19,7 +21,7 @@ type execution struct {
 	from       string
 	userData   map[string]json.RawMessage
 	outcome    Outcome
-	status     string
+	status     dialer.Status
 	createdAt  time.Time
 	updatedAt  time.Time
 	providerID string
@@ -39,7 +41,7 @@ type event struct {
 	at  time.Time
 	seq uint64
 	ex  *execution
-	to  string
+	to  dialer.Status
 }
 
 type eventHeap []event
@@ -121,7 +123,7 @@ func (s *sim) create(now time.Time, agentID, phone, from string, userData map[st
 	}
 	ex := &execution{
 		seq: s.seq, id: s.newID(), agentID: agentID, phone: phone, from: from,
-		userData: userData, outcome: outcome, status: "queued", createdAt: now, updatedAt: now,
+		userData: userData, outcome: outcome, status: dialer.StatusQueued, createdAt: now, updatedAt: now,
 	}
 	s.byID[ex.id] = ex
 	s.ordered = append(s.ordered, ex)
@@ -132,12 +134,12 @@ func (s *sim) create(now time.Time, agentID, phone, from string, userData map[st
 	s.maxUnfinished = max(s.maxUnfinished, s.unfinished)
 	if g := s.opts.Guardrails; g != nil {
 		if at := g(now); !at.IsZero() && at.After(now) {
-			ex.status = "rescheduled"
-			s.schedule(ex, at, "queued")
+			ex.status = dialer.StatusRescheduled
+			s.schedule(ex, at, dialer.StatusQueued)
 			return ex
 		}
 	}
-	if outcome.StuckAt != "queued" {
+	if outcome.StuckAt != dialer.StatusQueued {
 		s.queue = append(s.queue, ex)
 	}
 	s.dispatch(now)
@@ -147,7 +149,7 @@ func (s *sim) create(now time.Time, agentID, phone, from string, userData map[st
 // evict forgets the oldest finished calls beyond Options.MaxRetained.
 func (s *sim) evict() {
 	limit := s.opts.MaxRetained
-	for limit > 0 && len(s.ordered) > limit && Final(s.ordered[0].status) {
+	for limit > 0 && len(s.ordered) > limit && s.ordered[0].status.Final() {
 		delete(s.byID, s.ordered[0].id)
 		s.ordered[0] = nil
 		s.ordered = s.ordered[1:]
@@ -159,11 +161,11 @@ func (s *sim) dispatch(at time.Time) {
 	for len(s.queue) > 0 && s.slotsUsed < s.opts.Concurrency {
 		ex := s.queue[0]
 		s.queue = s.queue[1:]
-		if ex.status != "queued" { // stopped while waiting
+		if ex.status != dialer.StatusQueued { // stopped while waiting
 			continue
 		}
-		if s.wallet <= 0 || ex.outcome.Status == "balance-low" {
-			s.finish(ex, at, "balance-low")
+		if s.wallet <= 0 || ex.outcome.Status == dialer.StatusBalanceLow {
+			s.finish(ex, at, dialer.StatusBalanceLow)
 			continue
 		}
 		ex.holdsSlot, ex.slotAt = true, at
@@ -173,11 +175,11 @@ func (s *sim) dispatch(at time.Time) {
 		s.lastSlot = at
 		s.slotsUsed++
 		s.maxSlotsUsed = max(s.maxSlotsUsed, s.slotsUsed)
-		s.schedule(ex, at.Add(s.draw(s.opts.Timing.Dequeue)), "initiated")
+		s.schedule(ex, at.Add(s.draw(s.opts.Timing.Dequeue)), dialer.StatusInitiated)
 	}
 }
 
-func (s *sim) schedule(ex *execution, at time.Time, to string) {
+func (s *sim) schedule(ex *execution, at time.Time, to dialer.Status) {
 	s.seq++
 	heap.Push(&s.events, event{at: at, seq: s.seq, ex: ex, to: to})
 }
@@ -192,55 +194,55 @@ func (s *sim) advance(now time.Time) {
 
 func (s *sim) apply(ev event) {
 	ex, at, t := ev.ex, ev.at, s.opts.Timing
-	if Final(ex.status) {
+	if ex.status.Final() {
 		return
 	}
 	ex.status, ex.updatedAt = ev.to, at
 	switch ev.to {
-	case "queued": // out of the agent's guardrails: now it waits for a slot like any other
-		if ex.outcome.StuckAt != "queued" {
+	case dialer.StatusQueued: // out of the agent's guardrails: now it waits for a slot like any other
+		if ex.outcome.StuckAt != dialer.StatusQueued {
 			s.queue = append(s.queue, ex)
 			s.dispatch(at)
 		}
-	case "initiated":
+	case dialer.StatusInitiated:
 		ex.providerID = s.newID()
 		switch ex.outcome.Status {
 		case "failed", "error":
 			s.schedule(ex, at.Add(s.draw(t.FailAfter)), ex.outcome.Status)
 		default:
-			s.schedule(ex, at.Add(s.draw(t.Dial)), "ringing")
+			s.schedule(ex, at.Add(s.draw(t.Dial)), dialer.StatusRinging)
 		}
-	case "ringing":
+	case dialer.StatusRinging:
 		switch ex.outcome.Status {
-		case "no-answer":
+		case dialer.StatusNoAnswer:
 			ex.ring = s.draw(t.NoAnswerRing)
-			s.schedule(ex, at.Add(ex.ring), "no-answer")
-		case "busy":
+			s.schedule(ex, at.Add(ex.ring), dialer.StatusNoAnswer)
+		case dialer.StatusBusy:
 			ex.ring = s.draw(t.BusyAfter)
-			s.schedule(ex, at.Add(ex.ring), "busy")
+			s.schedule(ex, at.Add(ex.ring), dialer.StatusBusy)
 		default:
 			ex.ring = s.draw(t.Ring)
 			if ex.outcome.Talk < 0 { // rejected: the line drops without a conversation
-				s.schedule(ex, at.Add(ex.ring), "call-disconnected")
+				s.schedule(ex, at.Add(ex.ring), dialer.StatusCallDisconnected)
 				return
 			}
-			s.schedule(ex, at.Add(ex.ring), "in-progress")
+			s.schedule(ex, at.Add(ex.ring), dialer.StatusInProgress)
 		}
-	case "in-progress":
+	case dialer.StatusInProgress:
 		ex.talk = ex.outcome.Talk
 		if ex.talk == 0 {
 			ex.talk = s.draw(t.Talk)
 		} else {
 			ex.talk = time.Duration(float64(ex.talk) * s.opts.TimeScale)
 		}
-		s.schedule(ex, at.Add(ex.talk), "call-disconnected")
-	case "call-disconnected":
+		s.schedule(ex, at.Add(ex.talk), dialer.StatusCallDisconnected)
+	case dialer.StatusCallDisconnected:
 		ex.cost = callCost(ex.talk, s.opts.TimeScale)
 		if !s.opts.Style.DisconnectHoldsSlot {
 			s.release(ex, at)
 		}
-		if ex.outcome.StuckAt != "call-disconnected" {
-			s.schedule(ex, at.Add(s.draw(t.PostProcess)), "completed")
+		if ex.outcome.StuckAt != dialer.StatusCallDisconnected {
+			s.schedule(ex, at.Add(s.draw(t.PostProcess)), dialer.StatusCompleted)
 		}
 	default:
 		s.finish(ex, at, ev.to)
@@ -248,10 +250,10 @@ func (s *sim) apply(ev event) {
 }
 
 // finish ends a call in a final status at time at.
-func (s *sim) finish(ex *execution, at time.Time, status string) {
+func (s *sim) finish(ex *execution, at time.Time, status dialer.Status) {
 	ex.status, ex.updatedAt, ex.finalAt = status, at, at
 	s.unfinished--
-	if status == "completed" {
+	if status == dialer.StatusCompleted {
 		s.wallet -= ex.cost
 	}
 	if ex.holdsSlot {
@@ -285,7 +287,7 @@ func (s *sim) leave(ex *execution) {
 func (s *sim) stop(now time.Time, ex *execution) bool {
 	s.advance(now)
 	switch ex.status {
-	case "queued", "scheduled", "rescheduled", "prepared":
+	case dialer.StatusQueued, dialer.StatusScheduled, dialer.StatusRescheduled, dialer.StatusPrepared:
 		s.finish(ex, now, s.opts.Style.StopStatus)
 		return true
 	}
@@ -364,15 +366,6 @@ func (h *durationHeap) Pop() any {
 
 // currentActive is concurrency.current: calls that hold a slot.
 func (s *sim) currentActive() int { return s.slotsUsed }
-
-// Final reports whether status is one of Bolna's terminal statuses.
-func Final(status string) bool {
-	switch status {
-	case "completed", "no-answer", "busy", "failed", "canceled", "stopped", "error", "balance-low":
-		return true
-	}
-	return false
-}
 
 func later(a, b time.Time) time.Time {
 	if a.After(b) {

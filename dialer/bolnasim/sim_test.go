@@ -82,7 +82,7 @@ func TestLifecycle(t *testing.T) {
 		},
 	}
 	for _, tt := range tests {
-		t.Run(tt.outcome.Status+tt.outcome.StuckAt, func(t *testing.T) {
+		t.Run(string(tt.outcome.Status+tt.outcome.StuckAt), func(t *testing.T) {
 			t.Parallel()
 			clk := newClock()
 			srv := bolnatest.NewServer(bolnasim.Options{
