@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,10 +22,130 @@ import (
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 )
 
-// Columns are the outcome columns appended after the input columns.
-var Columns = []string{
-	"status", "execution_id", "attempts", "conversation_duration", "total_cost", "recording_url",
-	"hangup_reason", "summary", "extracted_data", "error", "dialed_at", "finished_at",
+// column is one outcome column: its name, how an outcome is written into it, and how it is
+// read back. Adding a column is adding a row to [columns]: files written before it still read
+// (the cell is simply absent) and are upgraded by the next run, which writes every column.
+type column struct {
+	name   string
+	render func(campaign.Outcome) string
+	parse  func(cell string, o *campaign.Outcome) error
+}
+
+// columns are the outcome columns, in the order they are written after the input columns.
+// Every cell that comes from the server is neutralised (see [Neutralise]); parse undoes it.
+var columns = []column{
+	{"status", func(o campaign.Outcome) string { return Neutralise(string(o.Status)) },
+		func(c string, o *campaign.Outcome) error {
+			o.Status = campaign.ParseStatus(unneutralise(c))
+			return nil
+		}},
+	{"execution_id", func(o campaign.Outcome) string { return Neutralise(o.ExecutionID) },
+		func(c string, o *campaign.Outcome) error { o.ExecutionID = unneutralise(c); return nil }},
+	{"attempts", func(o campaign.Outcome) string { return count(o.Attempts) },
+		func(c string, o *campaign.Outcome) (err error) {
+			o.Attempts, err = parseCount(c, "attempts")
+			return err
+		}},
+	{"conversation_duration", func(o campaign.Outcome) string { return number(o.Duration, answered(o)) },
+		func(c string, o *campaign.Outcome) (err error) {
+			o.Duration, err = parseNumber(c, "conversation_duration")
+			return err
+		}},
+	{"total_cost", func(o campaign.Outcome) string { return number(o.Cost, answered(o)) },
+		func(c string, o *campaign.Outcome) (err error) {
+			o.Cost, err = parseNumber(c, "total_cost")
+			return err
+		}},
+	{"recording_url", func(o campaign.Outcome) string { return Neutralise(o.RecordingURL) },
+		func(c string, o *campaign.Outcome) error { o.RecordingURL = unneutralise(c); return nil }},
+	{"hangup_reason", func(o campaign.Outcome) string { return Neutralise(o.HangupReason) },
+		func(c string, o *campaign.Outcome) error { o.HangupReason = unneutralise(c); return nil }},
+	{"summary", func(o campaign.Outcome) string { return Neutralise(o.Summary) },
+		func(c string, o *campaign.Outcome) error { o.Summary = unneutralise(c); return nil }},
+	{"extracted_data", func(o campaign.Outcome) string { return Neutralise(string(o.Extracted)) }, parseExtracted},
+	{"error", func(o campaign.Outcome) string { return Neutralise(o.Error) },
+		func(c string, o *campaign.Outcome) error { o.Error = unneutralise(c); return nil }},
+	{"dialed_at", func(o campaign.Outcome) string { return stamp(o.DialedAt) },
+		func(c string, o *campaign.Outcome) (err error) {
+			o.DialedAt, err = parseStamp(c, "dialed_at")
+			return err
+		}},
+	{"finished_at", func(o campaign.Outcome) string { return stamp(o.FinishedAt) },
+		func(c string, o *campaign.Outcome) (err error) {
+			o.FinishedAt, err = parseStamp(c, "finished_at")
+			return err
+		}},
+}
+
+// Columns are the names of the outcome columns appended after the input columns.
+var Columns = func() []string {
+	names := make([]string, len(columns))
+	for i, c := range columns {
+		names[i] = c.name
+	}
+	return names
+}()
+
+// Layout is where a results file keeps what: its input columns first, then outcome columns,
+// read by name (an earlier version may have written fewer, or in another order). The outcome
+// block starts at the last "status" column after which every name is an outcome column's.
+type Layout struct {
+	Inputs int       // the number of input columns
+	cols   []*column // the outcome column of each cell after the inputs
+	names  []string  // the header
+}
+
+// ParseHeader finds the layout of a results file from its header; it fails for a file that
+// is not a results file of this tool.
+func ParseHeader(header []string) (Layout, error) {
+	h := slices.Clone(header)
+	if len(h) > 0 {
+		h[0] = strings.TrimPrefix(h[0], "\ufeff")
+	}
+	byName := map[string]*column{}
+	for i := range columns {
+		byName[columns[i].name] = &columns[i]
+	}
+	for start := len(h) - 1; start >= 0; start-- {
+		if norm(h[start]) != "status" {
+			continue
+		}
+		l := Layout{Inputs: start, names: h}
+		seen := map[string]bool{}
+		for _, name := range h[start:] {
+			c := byName[norm(name)]
+			if c == nil || seen[c.name] {
+				l.cols = nil
+				break
+			}
+			seen[c.name] = true
+			l.cols = append(l.cols, c)
+		}
+		if l.cols != nil {
+			return l, nil
+		}
+		break // a later "status" would have to be followed by outcome columns only
+	}
+	return Layout{}, fmt.Errorf("not a results file of this tool (no outcome columns after the input columns: %s)", strings.Join(Columns, ","))
+}
+
+func norm(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
+
+// Header is the header as read (a byte-order mark removed).
+func (l Layout) Header() []string { return l.names }
+
+// Outcome reads the outcome cells of a record (the whole row, input cells first).
+func (l Layout) Outcome(record []string) (campaign.Outcome, error) {
+	var o campaign.Outcome
+	if len(record) != l.Inputs+len(l.cols) {
+		return o, fmt.Errorf("row has %d cells, the header has %d", len(record), l.Inputs+len(l.cols))
+	}
+	for i, c := range l.cols {
+		if err := c.parse(record[l.Inputs+i], &o); err != nil {
+			return o, err
+		}
+	}
+	return o, nil
 }
 
 // Writer writes a results file. It implements campaign.ResultWriter.
@@ -140,24 +261,23 @@ func (w *Writer) drop() {
 
 // OutcomeCells renders an outcome as the cells of [Columns].
 func OutcomeCells(o campaign.Outcome) []string {
-	attempts := ""
-	if o.Attempts > 0 {
-		attempts = strconv.Itoa(o.Attempts)
+	cells := make([]string, len(columns))
+	for i, c := range columns {
+		cells[i] = c.render(o)
 	}
-	return []string{
-		Neutralise(string(o.Status)),
-		Neutralise(o.ExecutionID), // the server's: anything at all in a hostile reply
-		attempts,
-		number(o.Duration, o.ExecutionID != "" && o.Status == campaign.StatusCompleted),
-		number(o.Cost, o.ExecutionID != "" && o.Status == campaign.StatusCompleted),
-		Neutralise(o.RecordingURL),
-		Neutralise(o.HangupReason),
-		Neutralise(o.Summary),
-		Neutralise(string(o.Extracted)),
-		Neutralise(o.Error),
-		stamp(o.DialedAt),
-		stamp(o.FinishedAt),
+	return cells
+}
+
+// answered: duration and cost are written even when 0 for a completed call.
+func answered(o campaign.Outcome) bool {
+	return o.ExecutionID != "" && o.Status == campaign.StatusCompleted
+}
+
+func count(n int) string {
+	if n <= 0 {
+		return ""
 	}
+	return strconv.Itoa(n)
 }
 
 func number(f float64, always bool) string {
@@ -200,8 +320,8 @@ type Row struct {
 	Outcome campaign.Outcome
 }
 
-// Read streams the rows of a results file to fn. The outcome columns are the last
-// len(Columns) columns, so input columns may share their names.
+// Read streams the rows of a results file to fn. The outcome columns are found by name (see
+// [ParseHeader]), so input columns may share their names.
 func Read(r io.Reader, name string, fn func(Row) error) error {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
@@ -212,13 +332,11 @@ func Read(r io.Reader, name string, fn func(Row) error) error {
 		}
 		return fmt.Errorf("results: %s: %w", name, err)
 	}
-	if len(header) > 0 {
-		header[0] = strings.TrimPrefix(header[0], "\ufeff")
+	layout, err := ParseHeader(header)
+	if err != nil {
+		return fmt.Errorf("results: %s: %w", name, err)
 	}
-	n := len(header) - len(Columns)
-	if n < 0 || !equal(header[n:], Columns) {
-		return fmt.Errorf("results: %s: not a results file of this tool (its last columns are not %s)", name, strings.Join(Columns, ","))
-	}
+	header = layout.Header()
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -228,16 +346,12 @@ func Read(r io.Reader, name string, fn func(Row) error) error {
 			return fmt.Errorf("results: %s: %w", name, err)
 		}
 		line, _ := cr.FieldPos(0)
-		if len(rec) != len(header) {
-			return fmt.Errorf("results: %s:%d: row has %d cells, the header has %d", name, line, len(rec), len(header))
-		}
-		row := Row{Line: line, Input: make(map[string]string, n)}
-		for i := range n {
-			row.Input[header[i]] = rec[i]
-		}
-		row.Outcome, err = parseOutcome(rec[n:])
-		if err != nil {
+		row := Row{Line: line, Input: make(map[string]string, layout.Inputs)}
+		if row.Outcome, err = layout.Outcome(rec); err != nil {
 			return fmt.Errorf("results: %s:%d: %w", name, line, err)
+		}
+		for i := range layout.Inputs {
+			row.Input[header[i]] = rec[i]
 		}
 		if err := fn(row); err != nil {
 			return err
@@ -258,18 +372,6 @@ func ReadFile(path string) ([]Row, error) {
 	return rows, err
 }
 
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if !strings.EqualFold(strings.TrimSpace(a[i]), b[i]) {
-			return false
-		}
-	}
-	return true
-}
-
 func unneutralise(s string) string {
 	if len(s) > 1 && s[0] == '\'' && strings.ContainsRune("=+-@\t\r", rune(s[1])) {
 		return s[1:]
@@ -277,64 +379,45 @@ func unneutralise(s string) string {
 	return s
 }
 
-// IsResults reports whether a header is that of a results file of this tool: its last columns
-// are Columns.
+// IsResults reports whether a header is that of a results file of this tool, of any version.
 func IsResults(header []string) bool {
-	n := len(header) - len(Columns)
-	if n < 0 {
-		return false
-	}
-	h := header[n:]
-	if n == 0 && len(h) > 0 {
-		h = append([]string{strings.TrimPrefix(h[0], "\ufeff")}, h[1:]...)
-	}
-	return equal(h, Columns)
+	_, err := ParseHeader(header)
+	return err == nil
 }
 
-// ParseOutcome reads the outcome columns (the last len(Columns) cells of a results row).
-func ParseOutcome(cells []string) (campaign.Outcome, error) {
-	if len(cells) != len(Columns) {
-		return campaign.Outcome{}, fmt.Errorf("want %d outcome cells, got %d", len(Columns), len(cells))
-	}
-	return parseOutcome(cells)
+func parseCount(s, col string) (int, error) {
+	f, err := parseNumber(s, col)
+	return int(f), err
 }
 
-func parseOutcome(c []string) (campaign.Outcome, error) {
-	o := campaign.Outcome{
-		Status: campaign.ParseStatus(unneutralise(c[0])), ExecutionID: unneutralise(c[1]), RecordingURL: unneutralise(c[5]), HangupReason: unneutralise(c[6]),
-		Summary: unneutralise(c[7]), Error: unneutralise(c[9]),
+func parseNumber(s, col string) (float64, error) {
+	if s == "" {
+		return 0, nil
 	}
-	var err error
-	parseNum := func(s, col string) float64 {
-		if s == "" || err != nil {
-			return 0
-		}
-		f, perr := strconv.ParseFloat(s, 64)
-		if perr != nil {
-			err = fmt.Errorf("%s %q is not a number", col, s)
-		}
-		return f
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%s %q is not a number", col, s)
 	}
-	o.Attempts = int(parseNum(c[2], "attempts"))
-	o.Duration = parseNum(c[3], "conversation_duration")
-	o.Cost = parseNum(c[4], "total_cost")
-	if x := unneutralise(c[8]); x != "" {
+	return f, nil
+}
+
+func parseStamp(s, col string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%s %q is not an RFC 3339 time", col, s)
+	}
+	return t, nil
+}
+
+func parseExtracted(c string, o *campaign.Outcome) error {
+	if x := unneutralise(c); x != "" {
 		if !json.Valid([]byte(x)) {
-			return o, fmt.Errorf("extracted_data is not JSON")
+			return fmt.Errorf("extracted_data is not JSON")
 		}
 		o.Extracted = json.RawMessage(x)
 	}
-	parseTime := func(s, col string) time.Time {
-		if s == "" || err != nil {
-			return time.Time{}
-		}
-		t, perr := time.Parse(time.RFC3339, s)
-		if perr != nil {
-			err = fmt.Errorf("%s %q is not an RFC 3339 time", col, s)
-		}
-		return t
-	}
-	o.DialedAt = parseTime(c[10], "dialed_at")
-	o.FinishedAt = parseTime(c[11], "finished_at")
-	return o, err
+	return nil
 }

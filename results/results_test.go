@@ -151,3 +151,33 @@ func TestServerCellsNeutralised(t *testing.T) {
 		}
 	}
 }
+
+// TestParseHeader: the outcome columns are found by name, after the last "status" that only
+// outcome columns follow; input columns may share their names; an older, shorter set reads.
+func TestParseHeader(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		header []string
+		inputs int
+		ok     bool
+	}{
+		{append([]string{"phone", "name"}, results.Columns...), 2, true},
+		{append([]string{"phone", "status", "error"}, results.Columns...), 3, true},
+		{[]string{"\ufeffstatus", "execution_id", "attempts"}, 0, true},
+		{[]string{"phone", "status", "execution_id", "attempts", "error", "summary"}, 1, true},
+		{[]string{"phone", "status", "execution_id", "attempts", "notes"}, 0, false},
+		{[]string{"phone", "name"}, 0, false},
+		{[]string{"phone", "status", "status"}, 2, true}, // an input column named status
+	}
+	for _, tt := range tests {
+		l, err := results.ParseHeader(tt.header)
+		if (err == nil) != tt.ok || tt.ok && l.Inputs != tt.inputs {
+			t.Errorf("ParseHeader(%q) = %d inputs, %v; want %d, ok %v", tt.header, l.Inputs, err, tt.inputs, tt.ok)
+		}
+	}
+	l, _ := results.ParseHeader([]string{"phone", "summary", "status", "attempts"})
+	o, err := l.Outcome([]string{"+91", "x", "no-answer", "2"})
+	if err != nil || o.Status != campaign.StatusNoAnswer || o.Attempts != 2 || o.Summary != "" {
+		t.Errorf("Outcome() = %+v, %v", o, err)
+	}
+}

@@ -362,7 +362,10 @@ func (o *runOptions) importResults(st *campaign.State) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	n := len(l.Header()) - len(results.Columns)
+	layout, err := results.ParseHeader(l.Header())
+	if err != nil {
+		return 0, err
+	}
 	taken := 0
 	for {
 		row, err := l.Next()
@@ -372,7 +375,7 @@ func (o *runOptions) importResults(st *campaign.State) (int, error) {
 		if err != nil {
 			return taken, err
 		}
-		out, err := results.ParseOutcome(row.Record[n:])
+		out, err := layout.Outcome(row.Record)
 		if err != nil || row.Problem != "" || out.Attempts == 0 {
 			continue // not dialled, or not readable: nothing to keep
 		}

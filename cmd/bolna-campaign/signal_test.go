@@ -1,15 +1,21 @@
 package main
 
 import (
+	"encoding/csv"
+	"encoding/json"
 	"net/http"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
+	"github.com/bolna-campaign/bolna-campaign/results"
 )
 
 // postLog records when each POST /call arrived, and answers 429 (Retry-After 1 min) to all but
@@ -136,5 +142,57 @@ func TestRefusedRunPinsNothing(t *testing.T) {
 	second := newInvocation(map[string]string{"BOLNA_API_KEY": bolnatest.DefaultAPIKey, "BOLNA_BASE_URL": right.URL, "BOLNA_AGENT_ID": bolnatest.DefaultAgentID})
 	if code := second.run("run", "--poll-interval", "20ms", input); code != exitOK {
 		t.Fatalf("the corrected run: exit %d, want 0; stderr:\n%s", code, second.stderr.String())
+	}
+}
+
+// TestContinuesOlderResults: a results file written by an earlier version (today's format, and
+// an older one with fewer outcome columns) is continued, its journal rebuilt from it, without
+// dialling a finished row again, and comes out in the current format.
+func TestContinuesOlderResults(t *testing.T) {
+	t.Parallel()
+	for _, fixture := range []string{"v1.results.csv", "v0.results.csv"} {
+		t.Run(fixture, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			input := filepath.Join(dir, "contacts.csv")
+			out := filepath.Join(dir, "contacts.results.csv")
+			copyFile(t, filepath.Join("testdata", "v1-contacts.csv"), input)
+			copyFile(t, filepath.Join("testdata", fixture), out)
+			inv := newInvocation(nil)
+			if code := inv.run("run", "--sandbox", "--json", "--results", out, input); code != exitOK {
+				t.Fatalf("exit %d, want 0; stderr:\n%s", code, inv.stderr.String())
+			}
+			var summary struct{ Dialled int }
+			if err := json.Unmarshal([]byte(inv.stdout.String()), &summary); err != nil || summary.Dialled != 2 {
+				t.Errorf("summary %s (%v): want the 2 pending rows dialled, no other", inv.stdout.String(), err)
+			}
+			rows := readRows(t, out)
+			if len(rows) != 4 || rows[0].Outcome.ExecutionID != "4b2e8c1a-0d1f-4a57-9d9e-0f5e2c3b7a11" ||
+				rows[0].Outcome.Status != campaign.StatusCompleted || rows[1].Outcome.Status != campaign.StatusNoAnswer {
+				t.Errorf("rows %+v: the finished rows must stand", rows)
+			}
+			for _, row := range rows[2:] {
+				if !row.Outcome.Final() || row.Outcome.ExecutionID == "" {
+					t.Errorf("line %d: %+v, want dialled and final", row.Line, row.Outcome)
+				}
+			}
+			f, _ := os.Open(out)
+			defer f.Close()
+			header, _ := csv.NewReader(f).Read()
+			if want := append([]string{"phone", "name", "clinic"}, results.Columns...); !slices.Equal(header, want) {
+				t.Errorf("header %v, want the current format %v", header, want)
+			}
+		})
+	}
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
