@@ -166,18 +166,16 @@ func runRunner(tb testing.TB, c *dialer.Client, phones []string, poll time.Durat
 		tb.Fatal(err)
 	}
 	out := filepath.Join(dir, "results.csv")
-	st, err := campaign.OpenState(campaign.StatePath(out), campaign.Owner{Agent: bolnatest.DefaultAgentID, API: "bench"})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer st.Close()
-	w, err := results.Create(out)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer w.Abort()
 	cfg := campaign.Config{AgentID: bolnatest.DefaultAgentID, PollInterval: poll, MaxWait: 10 * time.Minute}
-	sum, err := campaign.NewRunner(c, cfg).Run(context.Background(), input, st, w)
+	sess, err := campaign.Open(campaign.Files{Input: input, Results: out, Format: results.Format{}},
+		campaign.Owner{Agent: bolnatest.DefaultAgentID, API: "bench"}, cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sum, err := sess.Run(context.Background(), campaign.NewRunner(c, cfg))
+	if cerr := sess.Close(); err == nil {
+		err = cerr
+	}
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -22,21 +22,12 @@ import (
 	"github.com/bolna-campaign/bolna-campaign/results"
 )
 
-// runWith runs the campaign of tc once through d, under ctx, as cmd does: lock, journal,
-// results, run, commit.
+// runWith runs the campaign of tc once through d, under ctx, as the command does: one
+// campaign.Open, one Session.Run.
 func (tc *testCampaign) runWith(t *testing.T, ctx context.Context, d campaign.Dialer, api string, cfg campaign.Config, hook func(*campaign.Runner)) (*campaign.Summary, []results.Row, error) {
 	t.Helper()
-	lock, err := campaign.AcquireLock(campaign.LockPath(tc.results))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lock.Release()
-	st, err := campaign.OpenState(campaign.StatePath(tc.results), campaign.Owner{Agent: cfg.AgentID, API: api})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	w, err := results.Create(tc.results)
+	sess, err := campaign.Open(campaign.Files{Input: tc.input, Results: tc.results, Format: results.Format{}},
+		campaign.Owner{Agent: cfg.AgentID, API: api}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,13 +35,12 @@ func (tc *testCampaign) runWith(t *testing.T, ctx context.Context, d campaign.Di
 	if hook != nil {
 		hook(r)
 	}
-	summary, runErr := r.Run(ctx, tc.input, st, w)
-	if summary == nil {
-		w.Abort()
-		return nil, nil, runErr
-	}
-	if err := w.Commit(); err != nil {
+	summary, runErr := sess.Run(ctx, r)
+	if err := sess.Close(); err != nil {
 		t.Fatal(err)
+	}
+	if summary == nil {
+		return nil, nil, runErr
 	}
 	return summary, readResults(t, tc.results), runErr
 }

@@ -315,28 +315,33 @@ func (r *Runner) checkSpend(st *State) {
 	}
 }
 
-// slots sizes the pool: --concurrency, else what the account has free, never above its max.
-// The calls of earlier runs still dialling, ringing or talking (active) count in
-// concurrency.current while they are this campaign's own, so they are added back; calls in
-// post-processing hold no slot of Bolna's and add nothing. The pool is never larger than the
-// account's free concurrency: outstanding calls beyond it wait their turn (see pool).
+// slots sizes the pool (see poolSize) from the account as this run found it.
 func (r *Runner) slots(acct *dialer.Account, active int) int {
-	maxSlots := acct.Concurrency.Max
-	n := r.cfg.Concurrency
-	if n <= 0 && r.cfg.Shard.N > 1 {
+	return poolSize(r.cfg, acct.Concurrency.Max, acct.Concurrency.Current, active)
+}
+
+// poolSize is --concurrency, else what the account has free, never above its max: the one
+// sizing of the pool, for runs and dry runs. The calls of earlier runs still dialling, ringing
+// or talking (active) count in concurrency.current while they are this campaign's own, so they
+// are added back; calls in post-processing hold no slot of Bolna's and add nothing. The pool is
+// never larger than the account's free concurrency: outstanding calls beyond it wait their turn
+// (see pool).
+func poolSize(cfg Config, maxSlots, current, active int) int {
+	n := cfg.Concurrency
+	if n <= 0 && cfg.Shard.N > 1 {
 		// Each of N shards takes an equal share; what sibling shards use already counts in
 		// concurrency.current, so the share is of the max.
-		n = max(1, (maxSlots-r.cfg.Reserve)/r.cfg.Shard.N)
+		n = max(1, (maxSlots-cfg.Reserve)/cfg.Shard.N)
 	} else if n <= 0 {
-		n = min(maxSlots-acct.Concurrency.Current+active, maxSlots) - r.cfg.Reserve
+		n = min(maxSlots-current+active, maxSlots) - cfg.Reserve
 		if n < 1 {
-			r.cfg.Log("the account has no free concurrency (max %d, in use %d, reserve %d): dialling one call at a time",
-				maxSlots, acct.Concurrency.Current, r.cfg.Reserve)
+			cfg.Log("the account has no free concurrency (max %d, in use %d, reserve %d): dialling one call at a time",
+				maxSlots, current, cfg.Reserve)
 			n = 1
 		}
 	}
 	if maxSlots > 0 && n > maxSlots {
-		r.cfg.Log("--concurrency %d is above the account's limit of %d: using %d", n, maxSlots, maxSlots)
+		cfg.Log("--concurrency %d is above the account's limit of %d: using %d", n, maxSlots, maxSlots)
 		n = maxSlots
 	}
 	return max(n, 1)

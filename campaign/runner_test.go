@@ -66,33 +66,7 @@ func baseConfig() campaign.Config {
 // run runs the campaign once and returns the summary, the error and the results rows.
 func (tc *testCampaign) run(t *testing.T, cfg campaign.Config, hook func(*campaign.Runner)) (*campaign.Summary, []results.Row, error) {
 	t.Helper()
-	lock, err := campaign.AcquireLock(campaign.LockPath(tc.results))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lock.Release()
-	st, err := campaign.OpenState(campaign.StatePath(tc.results), campaign.Owner{Agent: cfg.AgentID, API: tc.srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	w, err := results.Create(tc.results)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := campaign.NewRunner(tc.srv.Client(), cfg)
-	if hook != nil {
-		hook(r)
-	}
-	summary, runErr := r.Run(t.Context(), tc.input, st, w)
-	if summary == nil {
-		w.Abort()
-		return nil, nil, runErr
-	}
-	if err := w.Commit(); err != nil {
-		t.Fatal(err)
-	}
-	return summary, readResults(t, tc.results), runErr
+	return tc.runWith(t, t.Context(), tc.srv.Client(), tc.srv.URL, cfg, hook)
 }
 
 func readResults(t *testing.T, path string) []results.Row {
@@ -519,21 +493,10 @@ func TestRunHostileReplies(t *testing.T) {
 			tc := newCampaign(t, bolnatest.Options{Concurrency: 4, Seed: 11, Faults: bolnatest.Faults{
 				ReadFault: fault.fault, ReadFaultRate: 0.25, TrickleEvery: 20 * time.Millisecond,
 			}}, 16)
-			lock, _ := campaign.AcquireLock(campaign.LockPath(tc.results))
-			defer lock.Release()
-			st, err := campaign.OpenState(campaign.StatePath(tc.results), campaign.Owner{Agent: bolnatest.DefaultAgentID})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
-			w, _ := results.Create(tc.results)
 			client := tc.srv.Client(dialer.WithHTTPClient(&http.Client{Timeout: time.Second}))
-			summary, err := campaign.NewRunner(client, baseConfig()).Run(t.Context(), tc.input, st, w)
+			summary, _, err := tc.runWith(t, t.Context(), client, "", baseConfig(), nil)
 			if err != nil {
 				t.Fatalf("Run() error = %v", err)
-			}
-			if err := w.Commit(); err != nil {
-				t.Fatal(err)
 			}
 			if summary.Unfinished() != 0 {
 				t.Errorf("summary %+v: rows left unfinished", summary)

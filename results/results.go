@@ -148,6 +148,33 @@ func (l Layout) Outcome(record []string) (campaign.Outcome, error) {
 	return o, nil
 }
 
+// Format is the results file format, as a campaign session needs it (campaign.ResultsFormat).
+type Format struct {
+	// SafeInput neutralises input cells too (see [Writer.SafeInput]).
+	SafeInput bool
+}
+
+var _ campaign.ResultsFormat = Format{}
+
+// Layout reads a results file's header (see [ParseHeader]).
+func (Format) Layout(header []string) (func([]string) (campaign.Outcome, error), error) {
+	l, err := ParseHeader(header)
+	if err != nil {
+		return nil, err
+	}
+	return l.Outcome, nil
+}
+
+// Create starts a results file (see [Create]).
+func (f Format) Create(path string) (campaign.ResultFile, error) {
+	w, err := Create(path)
+	if err != nil {
+		return nil, err
+	}
+	w.SafeInput = f.SafeInput
+	return w, nil
+}
+
 // Writer writes a results file. It implements campaign.ResultWriter.
 type Writer struct {
 	// SafeInput neutralises input cells that a spreadsheet would run as a formula too (see

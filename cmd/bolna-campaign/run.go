@@ -3,13 +3,10 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -238,11 +235,14 @@ func (o *runOptions) config(log func(string, ...any)) campaign.Config {
 	}
 }
 
+func (o *runOptions) files() campaign.Files {
+	return campaign.Files{Input: o.input, Results: o.resultsPath, Format: results.Format{SafeInput: o.safeCells}}
+}
+
 func (o *runOptions) run(env Env, explicit map[string]bool) (*campaign.Summary, error) {
 	out := newConsole(env)
-	statePath := campaign.StatePath(o.resultsPath)
 	if o.dryRun {
-		return nil, o.dryRunList(env, out, statePath)
+		return nil, o.dryRunList(env, out)
 	}
 
 	var client campaign.Dialer
@@ -277,113 +277,34 @@ func (o *runOptions) run(env Env, explicit map[string]bool) (*campaign.Summary, 
 		client = c
 	}
 
-	lock, err := campaign.AcquireLock(campaign.LockPath(o.resultsPath))
+	cfg := o.config(out.logf)
+	sess, err := campaign.Open(o.files(), owner, cfg)
 	if err != nil {
 		return nil, err
 	}
-	defer lock.Release()
-	if err := checkResultsFile(o.resultsPath); err != nil {
-		return nil, err
+	if sess.Rebuilt > 0 {
+		out.logf("the journal %s was missing: rebuilt it from the %d dialled rows of %s, so none of them is dialled again",
+			campaign.StatePath(o.resultsPath), sess.Rebuilt, o.resultsPath)
 	}
-	_, statErr := os.Stat(statePath)
-	st, err := campaign.OpenState(statePath, owner)
-	if err != nil {
-		return nil, err
+	if sess.State().Skipped() > 0 {
+		out.logf("the last line of %s was cut by a crash mid-write and is dropped (it held no intent to dial)", campaign.StatePath(o.resultsPath))
 	}
-	defer st.Close()
-	if errors.Is(statErr, os.ErrNotExist) {
-		if n, err := o.importResults(st); err != nil {
-			st.Close()
-			os.Remove(statePath) // a half-rebuilt journal would pass for a whole one next time
-			return nil, fmt.Errorf("rebuilding the missing journal from %s: %w", o.resultsPath, err)
-		} else if n > 0 {
-			out.logf("the journal %s was missing: rebuilt it from the %d dialled rows of %s, so none of them is dialled again", statePath, n, o.resultsPath)
-		}
-	}
-	if n := st.Skipped(); n > 0 {
-		out.logf("the last line of %s was cut by a crash mid-write and is dropped (it held no intent to dial)", statePath)
-	}
-	w, err := results.Create(o.resultsPath)
-	if err != nil {
-		return nil, err
-	}
-	w.SafeInput = o.safeCells
 
-	runner := campaign.NewRunner(client, o.config(out.logf))
+	runner := campaign.NewRunner(client, cfg)
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
 	stopSignals := o.watchSignals(env, out, runner, cancel)
 	defer stopSignals()
 	stopProgress := out.follow(runner)
-
-	summary, err := runner.Run(ctx, o.input, st, w)
+	summary, err := sess.Run(ctx, runner)
 	stopProgress()
-	if summary == nil {
-		w.Abort()
-		return nil, err
+	if cerr := sess.Close(); cerr != nil {
+		err = errors.Join(err, &campaign.FatalError{Err: cerr})
 	}
-	if cerr := w.Commit(); cerr != nil {
-		return nil, cerr
+	if summary != nil {
+		o.report(env, summary, err)
 	}
-	o.report(env, summary, err)
 	return summary, err
-}
-
-// checkResultsFile refuses to overwrite a file that is not a results file of this tool:
-// --results pointing at the contact list, or at some other CSV, must not destroy it.
-func checkResultsFile(path string) error {
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	header, err := csv.NewReader(f).Read()
-	if err != nil && !errors.Is(err, io.EOF) || err == nil && !results.IsResults(header) {
-		return usageErrorf("run: %s exists and is not a results file of bolna-campaign: refusing to overwrite it (choose another --results)", path)
-	}
-	return nil
-}
-
-// importResults rebuilds a lost journal from the results file, so that the rows it shows as
-// dialled are followed or kept, never dialled again. It returns how many rows it took.
-func (o *runOptions) importResults(st *campaign.State) (int, error) {
-	f, err := os.Open(o.resultsPath)
-	if errors.Is(err, os.ErrNotExist) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	l, err := campaign.NewLoader(f, o.resultsPath, campaign.LoadOptions{PhoneColumn: o.phoneColumn, IDColumn: o.idColumn, Region: o.region})
-	if err != nil {
-		return 0, err
-	}
-	layout, err := results.ParseHeader(l.Header())
-	if err != nil {
-		return 0, err
-	}
-	taken := 0
-	for {
-		row, err := l.Next()
-		if errors.Is(err, io.EOF) {
-			return taken, nil
-		}
-		if err != nil {
-			return taken, err
-		}
-		out, err := layout.Outcome(row.Record)
-		if err != nil || row.Problem != "" || out.Attempts == 0 {
-			continue // not dialled, or not readable: nothing to keep
-		}
-		if err := st.Adopt(row.Key, row.Phone, out); err != nil {
-			return taken, err
-		}
-		taken++
-	}
 }
 
 // watchSignals: the first SIGINT/SIGTERM stops placing calls and lets the calls in flight
@@ -439,31 +360,30 @@ func sandboxOptions(agentID string, getenv func(string) string) (bolnasim.Option
 }
 
 // dryRunList prints the POST /call bodies a run would send, and a summary.
-func (o *runOptions) dryRunList(env Env, out *console, statePath string) error {
-	st, err := campaign.ReadState(statePath)
-	if err != nil {
-		return err
-	}
+func (o *runOptions) dryRunList(env Env, out *console) error {
 	if o.agentID == "" {
 		o.agentID = bolnasim.DefaultAgentID
 	}
-	runner := campaign.NewRunner(nil, o.config(out.logf))
+	sess, err := campaign.Inspect(o.files(), o.config(out.logf))
+	if err != nil {
+		return err
+	}
+	defer sess.Close()
 	bw := bufio.NewWriterSize(env.Stdout, 64<<10)
 	enc := json.NewEncoder(bw)
-	plan, err := runner.DryRun(o.input, st, func(req dialer.CallRequest) error { return enc.Encode(req) })
+	plan, err := sess.DryRun(func(req dialer.CallRequest) error { return enc.Encode(req) })
 	if ferr := bw.Flush(); err == nil {
 		err = ferr
 	}
 	if err != nil {
 		return err
 	}
-	acct := o.dryRunAccount(env, st)
-	concurrency := o.concurrency
-	if concurrency == 0 && acct != nil {
-		concurrency = max(1, acct.Concurrency-acct.InUse-o.reserve)
-		if o.parsedShard.N > 1 {
-			concurrency = max(1, (acct.Concurrency-o.reserve)/o.parsedShard.N)
-		}
+	acct := o.dryRunAccount(env, sess.State())
+	concurrency := 0
+	if acct != nil {
+		concurrency = sess.Concurrency(*acct)
+	} else if o.concurrency > 0 {
+		concurrency = o.concurrency
 	}
 	estimate := time.Duration(0)
 	if concurrency > 0 {
