@@ -143,6 +143,40 @@ type Runner struct {
 
 	progress progress
 	dups     *duplicates // found by Run's first pass over the list, read by the later ones
+	tracker  atomic.Pointer[tracker]
+}
+
+func (r *Runner) setTracker(t *tracker) { r.tracker.Store(t) }
+
+// Observe hands the runner a call's execution payload seen outside its own looks: a webhook
+// push, say. It is the one door for a new source of call events: the observation joins the
+// tracker's loop and takes the same path as the runner's own looks (see the package doc). It
+// never blocks; it reports whether the observation was taken (not when the run has not started
+// following calls yet, or is behind by more than a thousand).
+func (r *Runner) Observe(ob Observation) bool {
+	t := r.tracker.Load()
+	if t == nil || ob.Execution == nil {
+		return false
+	}
+	t.count(func(s *ObservationStats) { s.Received++ })
+	select {
+	case t.events <- ob:
+		return true
+	default:
+		t.count(func(s *ObservationStats) { s.Dropped++ })
+		return false
+	}
+}
+
+// Observations counts what came through [Runner.Observe] so far.
+func (r *Runner) Observations() ObservationStats {
+	t := r.tracker.Load()
+	if t == nil {
+		return ObservationStats{}
+	}
+	t.seenMu.Lock()
+	defer t.seenMu.Unlock()
+	return t.seen
 }
 
 // NewRunner returns a runner that places calls through d.
@@ -219,7 +253,8 @@ func (r *Runner) Run(ctx context.Context, input string, st *State, out ResultWri
 		InUse: acct.Concurrency.Current, At: r.cfg.Now().UTC()}); err != nil {
 		return nil, &FatalError{err}
 	}
-	tr := newTracker(r, st)
+	tr := newTracker(trackerDeps{cfg: &r.cfg, dialer: r.dialer, st: st, progress: &r.progress, stopped: r.stopped, halt: r.haltWith})
+	r.setTracker(tr)
 	live, rescan, err := tr.settle(startCtx, st.Live(), st.Torn(), start)
 	if err != nil {
 		if errors.Is(err, dialer.ErrGateClosed) {
@@ -233,7 +268,9 @@ func (r *Runner) Run(ctx context.Context, input string, st *State, out ResultWri
 		}
 	}
 	r.progress.set(plan.Dial, len(live))
-	r.checkSpend(st)
+	if reason := spendReached(&r.cfg, st); reason != "" {
+		r.haltWith(reason)
+	}
 	for _, lc := range live {
 		tr.adopt(lc, start)
 	}
@@ -308,11 +345,13 @@ func (r *Runner) isStopped() bool {
 	}
 }
 
-// checkSpend halts placing once the campaign's spend reaches --max-cost.
-func (r *Runner) checkSpend(st *State) {
-	if spent := st.Spent(); r.cfg.MaxCost > 0 && spent >= r.cfg.MaxCost {
-		r.haltWith(fmt.Sprintf("the spend cap of %g is reached (spent %.2f)", r.cfg.MaxCost, spent))
+// spendReached says why placing must stop when the campaign's spend has reached --max-cost,
+// and "" while it has not.
+func spendReached(cfg *Config, st *State) string {
+	if spent := st.Spent(); cfg.MaxCost > 0 && spent >= cfg.MaxCost {
+		return fmt.Sprintf("the spend cap of %g is reached (spent %.2f)", cfg.MaxCost, spent)
 	}
+	return ""
 }
 
 // slots sizes the pool (see poolSize) from the account as this run found it.

@@ -31,6 +31,9 @@ const (
 	ownLooks = 4
 	// fetchers bounds the GETs in flight at once.
 	fetchers = 8
+	// maxPendingEvents bounds the observations waiting for the tracker, and the pushes kept
+	// for calls whose POST reply has not come back yet: a flood cannot grow memory.
+	maxPendingEvents = 1024
 )
 
 // trackedCall is one live call the tracker follows.
@@ -54,8 +57,7 @@ type trackedCall struct {
 // Bolna's guardrails, post-processing, or all of them once nothing is left to dial) every
 // interval, which the request budget stretches.
 type tracker struct {
-	r     *Runner
-	st    *State
+	trackerDeps
 	pool  *pool
 	slots int
 
@@ -74,10 +76,33 @@ type tracker struct {
 	noFutureTo   bool      // the list refused a window ending in the future
 
 	warnedRescheduled bool // said once that Bolna's guardrails moved a call
+
+	events chan Observation       // observations from sources of their own (see Runner.Observe)
+	early  map[string]Observation // pushed before the POST's reply named the call, by id
+	seen   ObservationStats       // what came through events
+	seenMu sync.Mutex
 }
 
-func newTracker(r *Runner, st *State) *tracker {
-	return &tracker{r: r, st: st, calls: map[string]*trackedCall{}, pace: newPacer(r.cfg.PollInterval)}
+// trackerDeps are what the tracker works with: nothing else of the runner.
+type trackerDeps struct {
+	cfg      *Config
+	dialer   Dialer
+	st       *State
+	progress *progress
+	stopped  <-chan struct{}     // the run was told to stop (settle gives up waiting)
+	halt     func(reason string) // stop placing calls, for a reason the summary reports
+}
+
+func newTracker(deps trackerDeps) *tracker {
+	return &tracker{trackerDeps: deps, calls: map[string]*trackedCall{}, pace: newPacer(deps.cfg.PollInterval),
+		events: make(chan Observation, maxPendingEvents)}
+}
+
+// checkSpend halts placing once the campaign's spend reaches --max-cost.
+func (t *tracker) checkSpend() {
+	if reason := spendReached(t.cfg, t.st); reason != "" {
+		t.halt(reason)
+	}
 }
 
 // start gives the tracker the pool of slots it releases.
@@ -106,9 +131,9 @@ func (t *tracker) settle(ctx context.Context, live, torn []LiveCall, runStart ti
 	horizon := func(lc LiveCall) time.Time {
 		sent := runStart
 		if !lc.DialedAt.IsZero() {
-			sent = earlier(lc.DialedAt.Add(t.r.cfg.PlaceTimeout), runStart)
+			sent = earlier(lc.DialedAt.Add(t.cfg.PlaceTimeout), runStart)
 		}
-		return sent.Add(t.r.cfg.ListLag)
+		return sent.Add(t.cfg.ListLag)
 	}
 	var (
 		out     []LiveCall
@@ -135,11 +160,11 @@ func (t *tracker) settle(ctx context.Context, live, torn []LiveCall, runStart ti
 		for _, o := range pending {
 			last = later(last, o.deadline)
 		}
-		t.r.cfg.Log("an earlier run stopped while placing %d calls: looking for them before dialling anyone, until %s at the latest (Bolna's list may take --list-lag to show a call)",
+		t.cfg.Log("an earlier run stopped while placing %d calls: looking for them before dialling anyone, until %s at the latest (Bolna's list may take --list-lag to show a call)",
 			len(pending), last.Format(time.TimeOnly))
 	}
 	for len(pending) > 0 {
-		now := t.r.cfg.Now()
+		now := t.cfg.Now()
 		var still []orphan
 		for _, o := range pending {
 			tc := &trackedCall{LiveCall: o.LiveCall, refPrefix: o.torn}
@@ -167,7 +192,7 @@ func (t *tracker) settle(ctx context.Context, live, torn []LiveCall, runStart ti
 				if err := t.st.Placed(lc.Key, lc.Attempt, lc.ExecutionID, now); err != nil {
 					return nil, false, &FatalError{err}
 				}
-				t.r.cfg.Log("found the call to %s that an earlier run placed before it stopped: %s", maskPhone(lc.Phone), lc.ExecutionID)
+				t.cfg.Log("found the call to %s that an earlier run placed before it stopped: %s", maskPhone(lc.Phone), lc.ExecutionID)
 				t.calls[lc.ExecutionID] = &trackedCall{LiveCall: lc}
 				out = append(out, lc)
 			case !searched:
@@ -193,7 +218,7 @@ func (t *tracker) settle(ctx context.Context, live, torn []LiveCall, runStart ti
 					}
 					rescan = true
 				}
-				t.r.cfg.Log("an earlier run stopped before its call to %s reached Bolna: it will be dialled", maskPhone(lc.Phone))
+				t.cfg.Log("an earlier run stopped before its call to %s reached Bolna: it will be dialled", maskPhone(lc.Phone))
 			default:
 				still = append(still, o)
 			}
@@ -208,7 +233,7 @@ func (t *tracker) settle(ctx context.Context, live, torn []LiveCall, runStart ti
 		}
 		select {
 		case <-time.After(max(wait, time.Millisecond)):
-		case <-t.r.stopped:
+		case <-t.stopped:
 			return nil, false, ErrStopped
 		case <-ctx.Done():
 			return nil, false, context.Cause(ctx)
@@ -230,7 +255,7 @@ func (t *tracker) survey(ctx context.Context) (int, error) {
 	for _, c := range t.calls {
 		due = append(due, c)
 	}
-	if err := t.check(ctx, due, t.r.cfg.Now()); err != nil {
+	if err := t.check(ctx, due, t.cfg.Now()); err != nil {
 		return 0, err
 	}
 	active := 0
@@ -259,7 +284,7 @@ func (t *tracker) holding() int {
 func (t *tracker) interval() time.Duration {
 	iv := t.iv
 	if iv == 0 {
-		iv = t.r.cfg.PollInterval
+		iv = t.cfg.PollInterval
 	}
 	if t.draining {
 		return t.pace.drainInterval(iv)
@@ -276,7 +301,7 @@ func (c *trackedCall) id() string {
 
 // adopt takes over a call left live by an earlier run; it holds a slot already acquired.
 func (t *tracker) adopt(lc LiveCall, runStart time.Time) {
-	c := &trackedCall{LiveCall: lc, holdsSlot: true, adopted: true, seenAt: runStart, deadline: runStart.Add(t.r.cfg.MaxWait)}
+	c := &trackedCall{LiveCall: lc, holdsSlot: true, adopted: true, seenAt: runStart, deadline: runStart.Add(t.cfg.MaxWait)}
 	t.calls[c.id()] = c
 }
 
@@ -284,7 +309,7 @@ func (t *tracker) adopt(lc LiveCall, runStart time.Time) {
 // ctx has ended the tracker is gone; the call stays live in the journal for the next run.
 func (t *tracker) add(ctx context.Context, lc LiveCall) {
 	select {
-	case t.adds <- trackedCall{LiveCall: lc, holdsSlot: true, seenAt: lc.DialedAt, deadline: lc.DialedAt.Add(t.r.cfg.MaxWait)}:
+	case t.adds <- trackedCall{LiveCall: lc, holdsSlot: true, seenAt: lc.DialedAt, deadline: lc.DialedAt.Add(t.cfg.MaxWait)}:
 	case <-ctx.Done():
 	}
 }
@@ -292,9 +317,9 @@ func (t *tracker) add(ctx context.Context, lc LiveCall) {
 // run follows calls until dispatching is over and no call is left, or ctx ends. It wakes when
 // the earliest call is due, so a dropped line is seen within one poll interval.
 func (t *tracker) run(ctx context.Context, dispatchDone <-chan struct{}) error {
-	timer := time.NewTimer(t.r.cfg.PollInterval)
+	timer := time.NewTimer(t.cfg.PollInterval)
 	defer timer.Stop()
-	wake := t.r.cfg.Now().Add(t.r.cfg.PollInterval)
+	wake := t.cfg.Now().Add(t.cfg.PollInterval)
 	done := dispatchDone
 	for {
 		if done == nil && len(t.calls) == 0 && len(t.adds) == 0 {
@@ -302,7 +327,7 @@ func (t *tracker) run(ctx context.Context, dispatchDone <-chan struct{}) error {
 		}
 		select {
 		case c := <-t.adds:
-			now := t.r.cfg.Now()
+			now := t.cfg.Now()
 			if c.ExecutionID == "" {
 				c.lostAt = now
 			}
@@ -310,9 +335,15 @@ func (t *tracker) run(ctx context.Context, dispatchDone <-chan struct{}) error {
 			if c.ExecutionID == "" || t.draining {
 				c.nextCheck = t.align(now)
 			} else if t.slotCheck.IsZero() {
-				t.slotCheck = now.Add(t.r.cfg.PollInterval)
+				t.slotCheck = now.Add(t.cfg.PollInterval)
 			}
 			t.calls[c.id()] = &c
+			if ob, ok := t.early[c.ExecutionID]; ok && c.ExecutionID != "" {
+				delete(t.early, c.ExecutionID) // pushed before the POST's reply came back
+				if err := t.observed(ob, now); err != nil {
+					return err
+				}
+			}
 			if due := t.due(&c); due.Before(wake) {
 				wake = due
 				timer.Reset(max(wake.Sub(now), time.Millisecond))
@@ -320,16 +351,24 @@ func (t *tracker) run(ctx context.Context, dispatchDone <-chan struct{}) error {
 		case <-done:
 			done, t.draining = nil, true
 			// Nothing is left to dial: a freed slot is no longer worth a look of its own.
-			now := t.r.cfg.Now()
+			now := t.cfg.Now()
 			for _, c := range t.calls {
 				c.nextCheck = earlier(c.nextCheck, t.align(now))
+			}
+		case ob := <-t.events:
+			if err := t.observed(ob, t.cfg.Now()); err != nil {
+				return err
+			}
+			if next := t.nextWake(); next.Before(wake) {
+				wake = next
+				timer.Reset(max(wake.Sub(t.cfg.Now()), time.Millisecond))
 			}
 		case <-timer.C:
 			if err := t.sweep(ctx); err != nil {
 				return err
 			}
 			wake = t.nextWake()
-			timer.Reset(max(wake.Sub(t.r.cfg.Now()), time.Millisecond))
+			timer.Reset(max(wake.Sub(t.cfg.Now()), time.Millisecond))
 		case <-ctx.Done():
 			return context.Cause(ctx)
 		}
@@ -339,7 +378,7 @@ func (t *tracker) run(ctx context.Context, dispatchDone <-chan struct{}) error {
 // nextWake is when the earliest call is due (for a check or its --max-wait), at most one
 // interval away.
 func (t *tracker) nextWake() time.Time {
-	wake := t.r.cfg.Now().Add(t.interval())
+	wake := t.cfg.Now().Add(t.interval())
 	for _, c := range t.calls {
 		wake = earlier(wake, earlier(t.due(c), c.deadline))
 	}
@@ -386,12 +425,12 @@ func (t *tracker) align(now time.Time) time.Time {
 
 // sweep checks the calls that are due.
 func (t *tracker) sweep(ctx context.Context) error {
-	now := t.r.cfg.Now()
+	now := t.cfg.Now()
 	var due, lost []*trackedCall
 	for _, c := range t.calls {
 		if !now.Before(c.deadline) {
 			o := Outcome{Status: StatusTimeout, ExecutionID: c.ExecutionID, Attempts: c.Attempt, DialedAt: c.DialedAt,
-				Error: fmt.Sprintf("no final status after %s (last seen: %s); the next run follows it again", t.r.cfg.MaxWait, orNone(c.status))}
+				Error: fmt.Sprintf("no final status after %s (last seen: %s); the next run follows it again", t.cfg.MaxWait, orNone(c.status))}
 			if err := t.finish(c, o); err != nil {
 				return err
 			}
@@ -437,7 +476,7 @@ func (t *tracker) check(ctx context.Context, due []*trackedCall, now time.Time) 
 			if fatal := t.fatal(err); fatal != nil {
 				return fatal
 			}
-			t.r.cfg.Log("listing executions failed (%v); checking calls one by one", err)
+			t.cfg.Log("listing executions failed (%v); checking calls one by one", err)
 			byID = due
 		} else {
 			byID = append(unseen, finals...)
@@ -502,19 +541,14 @@ func (t *tracker) listSweep(ctx context.Context, due []*trackedCall, now time.Ti
 			}
 			seen[c] = true
 			delete(want, c.ExecutionID)
-			switch {
-			case item.Status.Final() && (!hasPostCallData(item.Status) || whole(item)):
-				// Nothing more to read: the call never connected, or the list served the whole
-				// payload (Bolna's sources disagree on whether it does). No GET needed.
-				if err := t.finish(c, outcomeOf(item, c.Attempt, c.DialedAt)); err != nil {
-					return nil, nil, err
-				}
-				continue
-			case item.Status.Final():
-				finals = append(finals, c)
-				continue
+			// The list may serve trimmed items or whole ones (Bolna's sources disagree).
+			fetch, err := t.apply(c, item, whole(item), now)
+			if err != nil {
+				return nil, nil, err
 			}
-			t.observe(c, item, now)
+			if fetch {
+				finals = append(finals, c)
+			}
 		}
 		if !page.HasMore || len(page.Data) == 0 {
 			break
@@ -524,6 +558,73 @@ func (t *tracker) listSweep(ctx context.Context, due []*trackedCall, now time.Ti
 		unseen = append(unseen, c)
 	}
 	return unseen, finals, nil
+}
+
+// apply is the one path from an observation of a call to what it means, whatever saw it (a
+// list sweep, a GET, a search that found the call, a push from Bolna): an outcome recorded when
+// the status is final and the payload holds everything the results need, a GET asked for
+// (fetch) when it is final but the payload is not whole, and otherwise the slot released if the
+// line has dropped and the next look scheduled (see observe).
+func (t *tracker) apply(c *trackedCall, ex *dialer.Execution, whole bool, now time.Time) (fetch bool, err error) {
+	switch {
+	case ex.Status.Final() && (whole || !hasPostCallData(ex.Status)):
+		// Nothing more to read: the call never connected, or the payload is whole.
+		return false, t.finish(c, outcomeOf(ex, c.Attempt, c.DialedAt))
+	case ex.Status.Final():
+		return true, nil
+	}
+	t.observe(c, ex, now)
+	return false, nil
+}
+
+// observed applies an observation from a source of its own (see Runner.Observe): about a call
+// this run follows, matched by execution id, or by the reference the runner put in user_data
+// when the push came before the POST's reply. Anything else (another campaign's call, a test
+// call from the dashboard, a pre-call tool webhook) is counted and ignored.
+func (t *tracker) observed(ob Observation, now time.Time) error {
+	ex := ob.Execution
+	c := t.calls[string(ex.ID)]
+	if c == nil {
+		if ref := ex.ContextDetails.RecipientValue(RefKey); ref != "" && strings.HasPrefix(ref, t.st.Campaign()+"-") {
+			for _, lc := range t.calls {
+				if lc.ExecutionID == "" && lc.Ref == ref { // its reply was lost: found without a search
+					delete(t.calls, lc.id())
+					lc.ExecutionID = string(ex.ID)
+					t.calls[lc.id()] = lc
+					if err := t.st.Placed(lc.Key, lc.Attempt, lc.ExecutionID, now); err != nil {
+						return &FatalError{err}
+					}
+					c = lc
+					break
+				}
+			}
+			if c == nil && ex.ID != "" && len(t.early) < maxPendingEvents {
+				// Ours, and the POST's reply is on its way: kept until the call is added.
+				if t.early == nil {
+					t.early = map[string]Observation{}
+				}
+				t.early[string(ex.ID)] = ob
+				t.count(func(s *ObservationStats) { s.Matched++ })
+				return nil
+			}
+		}
+	}
+	if c == nil {
+		t.count(func(s *ObservationStats) { s.Ignored++ })
+		return nil
+	}
+	t.count(func(s *ObservationStats) { s.Matched++ })
+	fetch, err := t.apply(c, ex, ob.Whole, now)
+	if fetch {
+		c.nextCheck = now // final but half-filled: read it whole now
+	}
+	return err
+}
+
+func (t *tracker) count(f func(*ObservationStats)) {
+	t.seenMu.Lock()
+	f(&t.seen)
+	t.seenMu.Unlock()
 }
 
 // hasPostCallData reports whether a final call carries data that a trimmed list item lacks:
@@ -548,19 +649,19 @@ func whole(item *dialer.Execution) bool {
 // (Bolna's clock may run ahead of ours); should Bolna refuse a future "to" (400), the window ends
 // now from then on.
 func (t *tracker) list(ctx context.Context, opts dialer.ListOptions) (*dialer.ExecutionPage, error) {
-	now := t.r.cfg.Now()
+	now := t.cfg.Now()
 	if t.noFutureTo && opts.To.After(now) {
 		opts.To = now
 	}
 	t.pace.lists++
-	page, err := t.r.dialer.ListExecutions(ctx, t.r.cfg.AgentID, opts)
+	page, err := t.dialer.ListExecutions(ctx, t.cfg.AgentID, opts)
 	var apiErr *dialer.APIError
 	if errors.As(err, &apiErr) && apiErr.StatusCode == 400 && !t.noFutureTo && opts.To.After(now) {
 		t.noFutureTo = true
-		t.r.cfg.Log("the executions list refused a window ending in the future (%v); windows end now from here on", err)
+		t.cfg.Log("the executions list refused a window ending in the future (%v); windows end now from here on", err)
 		opts.To = now
 		t.pace.lists++
-		return t.r.dialer.ListExecutions(ctx, t.r.cfg.AgentID, opts)
+		return t.dialer.ListExecutions(ctx, t.cfg.AgentID, opts)
 	}
 	return page, err
 }
@@ -577,7 +678,7 @@ func (t *tracker) fetch(ctx context.Context, calls []*trackedCall, now time.Time
 	g.SetLimit(fetchers)
 	for i, c := range calls {
 		g.Go(func() error {
-			results[i], errs[i] = t.r.dialer.Execution(ctx, c.ExecutionID)
+			results[i], errs[i] = t.dialer.Execution(ctx, c.ExecutionID)
 			return nil
 		})
 	}
@@ -601,18 +702,13 @@ func (t *tracker) fetch(ctx context.Context, calls []*trackedCall, now time.Time
 			if ctx.Err() != nil {
 				return context.Cause(ctx)
 			}
-			t.r.cfg.Log("checking call %s: %v; trying again later", c.ExecutionID, err)
+			t.cfg.Log("checking call %s: %v; trying again later", c.ExecutionID, err)
 			c.nextCheck = t.align(now)
 			continue
 		}
-		ex := results[i]
-		if ex.Status.Final() {
-			if err := t.finish(c, outcomeOf(ex, c.Attempt, c.DialedAt)); err != nil {
-				return err
-			}
-			continue
+		if _, err := t.apply(c, results[i], true, now); err != nil {
+			return err
 		}
-		t.observe(c, ex, now)
 	}
 	return nil
 }
@@ -631,7 +727,7 @@ func (t *tracker) noteReads(errs []error, now time.Time) error {
 		t.failingSince = now
 		return nil
 	}
-	if d := now.Sub(t.failingSince); d > t.r.cfg.Outage {
+	if d := now.Sub(t.failingSince); d > t.cfg.Outage {
 		return &FatalError{fmt.Errorf("no read of Bolna has succeeded for %s (%v); the calls in flight are recorded and the next run follows them",
 			d.Round(time.Second), errs[0])}
 	}
@@ -642,11 +738,14 @@ func (t *tracker) noteReads(errs []error, now time.Time) error {
 // next check is sooner for calls about to change than for queued or post-processing ones.
 func (t *tracker) observe(c *trackedCall, ex *dialer.Execution, now time.Time) {
 	if c.status != ex.Status && !ex.Status.Known() {
-		t.r.cfg.Log("call %s: unknown status %q; still following it", c.ExecutionID, ex.Status)
+		t.cfg.Log("call %s: unknown status %q; still following it", c.ExecutionID, ex.Status)
 	}
 	if ex.Status == dialer.StatusRescheduled && !t.warnedRescheduled {
 		t.warnedRescheduled = true
-		t.r.cfg.Log("call %s was rescheduled by Bolna to the agent's calling hours: it holds its slot until it dials or --max-wait ends; match --window to the agent's hours", c.ExecutionID)
+		t.cfg.Log("call %s was rescheduled by Bolna to the agent's calling hours: it holds its slot until it dials or --max-wait ends; match --window to the agent's hours", c.ExecutionID)
+	}
+	if c.status == dialer.StatusCallDisconnected && !ex.Status.Final() && ex.Status != dialer.StatusCallDisconnected {
+		return // an older observation, delivered late: the line has dropped already
 	}
 	c.status = ex.Status
 	if ex.Status == dialer.StatusCallDisconnected {
@@ -688,17 +787,17 @@ func (t *tracker) finish(c *trackedCall, o Outcome) error {
 	if err := t.st.Final(c.Key, c.Attempt, o); err != nil {
 		return &FatalError{err}
 	}
-	t.releaseSlot(c, t.r.cfg.Now())
+	t.releaseSlot(c, t.cfg.Now())
 	delete(t.calls, c.id())
 	if t.pace.noteFinished(t.slots, !t.draining) {
 		t.iv = t.pace.interval(t.slots)
 	}
-	t.r.progress.finished(o.Status)
+	t.progress.finished(o.Status)
 	t.countFailure(o.Status)
 	if o.Status == StatusBalanceLow {
-		t.r.haltWith("the wallet is too low to place calls (balance-low)")
+		t.halt("the wallet is too low to place calls (balance-low)")
 	}
-	t.r.checkSpend(t.st)
+	t.checkSpend()
 	return nil
 }
 
@@ -709,8 +808,8 @@ func (t *tracker) countFailure(status Status) {
 	switch {
 	case status.failure():
 		t.failsInARow++
-		if n := t.r.cfg.HaltAfter; n > 0 && t.failsInARow >= n {
-			t.r.haltWith(fmt.Sprintf("%d calls in a row ended failed or error: the agent or the caller id looks misconfigured", t.failsInARow))
+		if n := t.cfg.HaltAfter; n > 0 && t.failsInARow >= n {
+			t.halt(fmt.Sprintf("%d calls in a row ended failed or error: the agent or the caller id looks misconfigured", t.failsInARow))
 		}
 	case status.working():
 		t.failsInARow = 0
@@ -743,11 +842,11 @@ func (t *tracker) search(ctx context.Context, c *trackedCall, now time.Time) err
 		if ctx.Err() != nil {
 			return context.Cause(ctx)
 		}
-		t.r.cfg.Log("looking for the call to %s: %v; trying again", maskPhone(c.Phone), err)
+		t.cfg.Log("looking for the call to %s: %v; trying again", maskPhone(c.Phone), err)
 		if oerr := t.noteReads([]error{err}, now); oerr != nil {
 			return oerr
 		}
-		c.nextCheck = t.align(now.Add(max(t.r.cfg.PollInterval, time.Second)))
+		c.nextCheck = t.align(now.Add(max(t.cfg.PollInterval, time.Second)))
 		return nil
 	}
 	t.noteReads([]error{nil}, now)
@@ -758,19 +857,19 @@ func (t *tracker) search(ctx context.Context, c *trackedCall, now time.Time) err
 		if err := t.st.Placed(c.Key, c.Attempt, c.ExecutionID, now); err != nil {
 			return &FatalError{err}
 		}
-		t.r.cfg.Log("found the call to %s whose reply was lost: %s", maskPhone(c.Phone), c.ExecutionID)
-		if found.Status.Final() {
-			return t.finish(c, outcomeOf(found, c.Attempt, c.DialedAt))
+		t.cfg.Log("found the call to %s whose reply was lost: %s", maskPhone(c.Phone), c.ExecutionID)
+		fetch, err := t.apply(c, found, whole(found), now)
+		if fetch {
+			c.nextCheck = now // final, but a trimmed list item: read it whole on the next look
 		}
-		t.observe(c, found, now)
-		return nil
+		return err
 	}
-	if !searched || !now.Before(c.lostAt.Add(t.r.cfg.ListLag)) {
+	if !searched || !now.Before(c.lostAt.Add(t.cfg.ListLag)) {
 		o := Outcome{Status: StatusUnknown, Attempts: c.Attempt, DialedAt: c.DialedAt,
 			Error: "the reply to POST /call was lost and no call carrying its reference was found; not dialled again unless --retry unknown"}
 		return t.finish(c, o)
 	}
-	c.nextCheck = t.align(now.Add(max(t.r.cfg.PollInterval, time.Second)))
+	c.nextCheck = t.align(now.Add(max(t.cfg.PollInterval, time.Second)))
 	return nil
 }
 
@@ -810,7 +909,7 @@ func (t *tracker) find(ctx context.Context, c *trackedCall, now time.Time) (ex *
 	sort.Strings(candidates)
 	for _, id := range candidates {
 		t.pace.gets++
-		ex, err := t.r.dialer.Execution(ctx, id)
+		ex, err := t.dialer.Execution(ctx, id)
 		if err != nil {
 			return nil, false, err
 		}
@@ -827,4 +926,21 @@ func maskPhone(p string) string {
 		return "…"
 	}
 	return p[:len(p)-6] + "••••" + p[len(p)-2:]
+}
+
+// Observation is a call's execution payload seen by a source of its own, outside the runner's
+// looks: a webhook push from Bolna, say. See [Runner.Observe].
+type Observation struct {
+	Execution *dialer.Execution
+	// Whole says the payload is the whole execution (as GET /executions/{id} returns it), so a
+	// final status needs no GET; a trimmed or half-filled one is read by id.
+	Whole bool
+}
+
+// ObservationStats count what came through [Runner.Observe].
+type ObservationStats struct {
+	Received int `json:"received"` // handed to Observe
+	Dropped  int `json:"dropped"`  // not taken: the tracker was not running, or behind
+	Matched  int `json:"matched"`  // about a call of this run
+	Ignored  int `json:"ignored"`  // about another call (another campaign, a test call, a tool webhook)
 }

@@ -1,0 +1,100 @@
+package campaign
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/bolna-campaign/bolna-campaign/dialer"
+)
+
+// TestObservedEvents drives the tracker's one event path with pushes as Bolna sends them:
+// the line drop frees the slot at once, a late older status does not take it back, a whole
+// final payload is recorded without a read, a push before the POST's reply is kept for the
+// call, and pushes about other calls are counted and ignored.
+func TestObservedEvents(t *testing.T) {
+	t.Parallel()
+	st, err := OpenState(filepath.Join(t.TempDir(), "r.csv.state"), Owner{Agent: "a", API: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	cfg := Config{}
+	cfg.setDefaults()
+	var halted string
+	tr := newTracker(trackerDeps{cfg: &cfg, st: st, progress: &progress{}, halt: func(r string) { halted = r }})
+	p := newPool(2)
+	tr.start(p, 2)
+	now := time.Now()
+	for i, key := range []string{"+911", "+912"} {
+		p.acquire(t.Context())
+		ref := st.Ref(key, 1)
+		st.Dial(key, key, 1, ref, now)
+		c := &trackedCall{LiveCall: LiveCall{Key: key, Phone: key, Attempt: 1, Ref: ref, DialedAt: now}, holdsSlot: true, deadline: now.Add(time.Hour)}
+		if i == 0 {
+			c.ExecutionID = "e1"
+			st.Placed(key, 1, "e1", now)
+		}
+		tr.calls[c.id()] = c
+	}
+	push := func(id string, status dialer.Status, whole bool, ref string) {
+		t.Helper()
+		ex := &dialer.Execution{ID: dialer.ID(id), Status: status, AgentID: "a"}
+		if ref != "" {
+			ex.ContextDetails.RecipientData = map[string]json.RawMessage{RefKey: json.RawMessage(`"` + ref + `"`)}
+		}
+		if whole {
+			ex.ContextDetails.RecipientPhoneNumber = "+911"
+			ex.TelephonyData.RecordingURL = "https://x/rec"
+		}
+		if err := tr.observed(Observation{Execution: ex, Whole: whole}, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	free := func() bool {
+		ok := p.sem.TryAcquire(1)
+		if ok {
+			p.release()
+		}
+		return ok
+	}
+
+	push("e1", dialer.StatusInProgress, false, "")
+	if free() {
+		t.Fatal("a slot is free while both calls hold theirs")
+	}
+	push("e1", dialer.StatusCallDisconnected, false, "")
+	if !free() {
+		t.Fatal("call-disconnected did not free the slot at once")
+	}
+	push("e1", dialer.StatusRinging, false, "") // late, out of order
+	if tr.calls["e1"].status != dialer.StatusCallDisconnected || tr.calls["e1"].holdsSlot {
+		t.Errorf("a late ringing took the call back to %s", tr.calls["e1"].status)
+	}
+	push("e1", dialer.StatusCompleted, false, "") // half-filled: to be read by id
+	if c := tr.calls["e1"]; c == nil || !c.nextCheck.Equal(now) {
+		t.Fatalf("a half-filled completed push was not sent for a read now: %+v", c)
+	}
+	push("e1", dialer.StatusCompleted, true, "")
+	if e := st.Lookup("+911"); e.Status != StatusCompleted || tr.calls["e1"] != nil {
+		t.Errorf("a whole completed push: %+v, still followed %v", e, tr.calls["e1"] != nil)
+	}
+	push("e1", dialer.StatusCompleted, true, "") // a duplicate delivery
+	push("zz", dialer.StatusInProgress, true, "other-campaign-ref")
+
+	// The second call's reply was lost: a push carrying its reference names it.
+	push("e2", dialer.StatusRinging, false, st.Ref("+912", 1))
+	if c := tr.calls["e2"]; c == nil || c.status != dialer.StatusRinging {
+		t.Fatalf("a push with the reference of a call whose reply was lost: %+v", tr.calls)
+	}
+	if e := st.Lookup("+912"); e.Live == nil || e.Live.ExecutionID != "e2" {
+		t.Errorf("its execution id was not recorded: %+v", e.Live)
+	}
+	if got, want := tr.seen, (ObservationStats{Matched: 6, Ignored: 2}); got != want {
+		t.Errorf("counted %+v, want %+v", got, want)
+	}
+	if halted != "" {
+		t.Errorf("halted: %s", halted)
+	}
+}
