@@ -27,7 +27,7 @@ type Outcome struct {
 func (o Outcome) Final() bool { return o.Status.Final() }
 
 // outcomeOf reads the outcome of a call from its final execution payload.
-func outcomeOf(ex *dialer.Execution, attempts int, dialedAt time.Time) Outcome {
+func outcomeOf(ex *dialer.Execution, attempts int, dialedAt, now time.Time) Outcome {
 	o := Outcome{
 		Status:       Status(ex.Status),
 		ExecutionID:  string(ex.ID),
@@ -45,7 +45,7 @@ func outcomeOf(ex *dialer.Execution, attempts int, dialedAt time.Time) Outcome {
 		o.Extracted = ex.ExtractedData
 	}
 	if o.FinishedAt.IsZero() {
-		o.FinishedAt = time.Now().UTC()
+		o.FinishedAt = now.UTC()
 	}
 	return o
 }

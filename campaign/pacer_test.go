@@ -177,6 +177,30 @@ func TestWindowLimiter(t *testing.T) {
 			}
 		})
 	}
+	// Bolna's limit a minute too, in the same limiter: placements are paced by both at once.
+	for _, tt := range []struct {
+		rate      float64
+		perMinute int
+		starts    int
+		want      time.Duration
+	}{
+		{rate: 0, perMinute: 3, starts: 4, want: time.Minute},
+		{rate: 5, perMinute: 7, starts: 7, want: time.Second},
+		{rate: 5, perMinute: 7, starts: 8, want: time.Minute},
+	} {
+		synctest.Test(t, func(t *testing.T) {
+			l := newPlacementLimiter(tt.rate, tt.perMinute, time.Now)
+			start := time.Now()
+			for range tt.starts {
+				if err := l.Wait(t.Context()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := time.Since(start); got != tt.want {
+				t.Errorf("rate %v, %d a minute: %d starts took %v, want %v", tt.rate, tt.perMinute, tt.starts, got, tt.want)
+			}
+		})
+	}
 	synctest.Test(t, func(t *testing.T) {
 		l := newWindowLimiter(1)
 		l.Wait(t.Context())

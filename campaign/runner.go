@@ -34,11 +34,13 @@ type ResultWriter interface {
 
 // Defaults of a [Config].
 const (
-	DefaultRate         = 5.0
-	DefaultPollInterval = 3 * time.Second
-	DefaultMaxWait      = 30 * time.Minute
-	DefaultHaltAfter    = 10
-	DefaultOutage       = 5 * time.Minute
+	DefaultRate = 5.0
+	// DefaultPlacePerMinute keeps 10% below Bolna's 500 POST /call a minute.
+	DefaultPlacePerMinute = 450
+	DefaultPollInterval   = 3 * time.Second
+	DefaultMaxWait        = 30 * time.Minute
+	DefaultHaltAfter      = 10
+	DefaultOutage         = 5 * time.Minute
 	// DefaultListLag is how long Bolna's executions list is assumed to take, at most, to show
 	// a call just created: undocumented, so generous.
 	DefaultListLag = 30 * time.Second
@@ -55,6 +57,10 @@ type Config struct {
 	Concurrency int
 	Reserve     int
 	Rate        float64 // most placements in any second of the run; <= 0 is unlimited
+	// PlacePerMinute is the most placements in any minute: Bolna's limit on POST /call, less a
+	// margin (default DefaultPlacePerMinute; negative for none). With Rate it is the one
+	// limiter of placements: give the client no pacing of its own for POST /call.
+	PlacePerMinute int
 
 	PollInterval time.Duration // how often a live call is checked
 	MaxWait      time.Duration // a call followed this long without a final status is a timeout
@@ -103,6 +109,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Outage <= 0 {
 		c.Outage = DefaultOutage
+	}
+	if c.PlacePerMinute == 0 {
+		c.PlacePerMinute = DefaultPlacePerMinute
 	}
 	if c.PlaceTimeout <= 0 {
 		c.PlaceTimeout = dialer.DefaultTimeout
@@ -398,7 +407,7 @@ func (r *Runner) dispatch(ctx context.Context, input string, st *State, pool *po
 		case <-dispatchCtx.Done():
 		}
 	}()
-	limiter := newWindowLimiter(r.cfg.Rate)
+	limiter := newPlacementLimiter(r.cfg.Rate, r.cfg.PlacePerMinute, r.cfg.Now)
 
 	var (
 		wg      sync.WaitGroup

@@ -80,6 +80,7 @@ func (s *Session) open() (err error) {
 	if s.st, err = OpenState(statePath, s.owner); err != nil {
 		return err
 	}
+	s.st.SetClock(s.cfg.Now)
 	if errors.Is(statErr, os.ErrNotExist) {
 		if s.Rebuilt, err = s.importResults(); err != nil {
 			s.st.Close()

@@ -49,6 +49,8 @@ type State struct {
 
 	syncMu sync.Mutex
 	synced uint64
+
+	now func() time.Time // the clock of the records' times; the run's (Config.Now)
 }
 
 // rowState is what State keeps in memory per contact, packed in 8 bytes so that a million
@@ -205,7 +207,7 @@ func OpenState(path string, owner Owner) (*State, error) {
 	}
 	if s.campaign == "" {
 		s.campaign, s.owner = randomHex(6), owner
-		s.header = &record{Ev: evCampaign, V: 1, Campaign: s.campaign, Agent: owner.Agent, API: owner.API, At: time.Now().UTC()}
+		s.header = &record{Ev: evCampaign, V: 1, Campaign: s.campaign, Agent: owner.Agent, API: owner.API, At: s.clock().UTC()}
 	}
 	if torn != nil { // kept whole, now that the cut line is gone
 		rec := *torn
@@ -454,6 +456,16 @@ func (s *State) append(rec record, durable bool) error {
 	return nil
 }
 
+// SetClock sets the clock of the times the journal records (default time.Now).
+func (s *State) SetClock(now func() time.Time) { s.now = now }
+
+func (s *State) clock() time.Time {
+	if s.now == nil {
+		return time.Now()
+	}
+	return s.now()
+}
+
 // Campaign returns the campaign's id (random, made when the journal was created).
 func (s *State) Campaign() string { return s.campaign }
 
@@ -491,7 +503,7 @@ func (s *State) Void(key string, attempt int, at time.Time) error {
 func (s *State) Final(key string, attempt int, o Outcome) error {
 	o.Attempts = attempt
 	o.Duration, o.Cost = finite(o.Duration), finite(o.Cost) // JSON has no NaN: one odd payload must not stop the run
-	return s.append(record{Ev: evFinal, Key: key, Attempt: attempt, At: time.Now().UTC(), Outcome: &o}, false)
+	return s.append(record{Ev: evFinal, Key: key, Attempt: attempt, At: s.clock().UTC(), Outcome: &o}, false)
 }
 
 // Adopt records what a results file says of a contact, for a journal rebuilt from the results
@@ -504,7 +516,7 @@ func (s *State) Adopt(key, phone string, o Outcome) error {
 	}
 	at := o.DialedAt
 	if at.IsZero() {
-		at = time.Now().UTC()
+		at = s.clock().UTC()
 	}
 	rec := record{Ev: evDial, Key: key, Phone: phone, Attempt: o.Attempts, Ref: "imported", At: at}
 	if err := s.append(rec, false); err != nil {

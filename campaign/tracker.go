@@ -569,7 +569,7 @@ func (t *tracker) apply(c *trackedCall, ex *dialer.Execution, whole bool, now ti
 	switch {
 	case ex.Status.Final() && (whole || !hasPostCallData(ex.Status)):
 		// Nothing more to read: the call never connected, or the payload is whole.
-		return false, t.finish(c, outcomeOf(ex, c.Attempt, c.DialedAt))
+		return false, t.finish(c, outcomeOf(ex, c.Attempt, c.DialedAt, now))
 	case ex.Status.Final():
 		return true, nil
 	}

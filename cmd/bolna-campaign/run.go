@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnasim"
@@ -28,6 +30,7 @@ type runOptions struct {
 	rate                                float64
 	pollInterval, maxWait, retryAfter   time.Duration
 	listLag                             time.Duration
+	placePerMinute                      int // 0: Bolna's limit (campaign.DefaultPlacePerMinute); -1: none (the sandbox)
 	safeCells                           bool
 	retry                               string
 	maxAttempts, haltAfter              int
@@ -54,7 +57,7 @@ func (o *runOptions) flags(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&o.from, "from-number", "", "caller id in E.164 (default: Bolna's)")
 	fs.IntVar(&o.concurrency, "concurrency", 0, "calls in flight at most (default: the account's free concurrency; never above its max)")
 	fs.IntVar(&o.reserve, "reserve", 0, "concurrency slots left free for other traffic")
-	fs.Float64Var(&o.rate, "rate", campaign.DefaultRate, "placements in any second at most, for the whole run (0: no limit)")
+	fs.Float64Var(&o.rate, "rate", campaign.DefaultRate, "placements in any second at most, for the whole run (0: only Bolna's limit of 500 a minute, less 10%)")
 	fs.DurationVar(&o.pollInterval, "poll-interval", campaign.DefaultPollInterval, "how often live calls are checked at most (looks are paced by when calls are likely to end, within 2.95 API requests per call)")
 	fs.DurationVar(&o.listLag, "list-lag", campaign.DefaultListLag, "longest Bolna's executions list may take to show a new call: a call whose placement reply was lost is looked for this long before its row is unknown (or, after a crash, dialled)")
 	fs.BoolVar(&o.safeCells, "safe-cells", false, "neutralise input cells that a spreadsheet would run as a formula too (server-supplied cells always are)")
@@ -213,25 +216,26 @@ func runCommand(args []string, env Env) int {
 
 func (o *runOptions) config(log func(string, ...any)) campaign.Config {
 	return campaign.Config{
-		AgentID:      o.agentID,
-		FromNumber:   o.from,
-		Load:         campaign.LoadOptions{PhoneColumn: o.phoneColumn, IDColumn: o.idColumn, Region: o.region, TimezoneColumn: o.timezoneColumn},
-		Concurrency:  o.concurrency,
-		Reserve:      o.reserve,
-		Rate:         o.rate,
-		PollInterval: o.pollInterval,
-		MaxWait:      o.maxWait,
-		Retry:        o.retryList(),
-		MaxAttempts:  o.maxAttempts,
-		RetryAfter:   o.retryAfter,
-		HaltAfter:    o.haltAfter,
-		Window:       o.parsedWindow,
-		Zones:        &campaign.Zones{Default: o.zone},
-		Suppress:     o.suppression,
-		MaxCost:      o.maxCost,
-		Shard:        o.parsedShard,
-		ListLag:      o.listLag,
-		Log:          log,
+		AgentID:        o.agentID,
+		FromNumber:     o.from,
+		Load:           campaign.LoadOptions{PhoneColumn: o.phoneColumn, IDColumn: o.idColumn, Region: o.region, TimezoneColumn: o.timezoneColumn},
+		Concurrency:    o.concurrency,
+		Reserve:        o.reserve,
+		Rate:           o.rate,
+		PlacePerMinute: o.placePerMinute,
+		PollInterval:   o.pollInterval,
+		MaxWait:        o.maxWait,
+		Retry:          o.retryList(),
+		MaxAttempts:    o.maxAttempts,
+		RetryAfter:     o.retryAfter,
+		HaltAfter:      o.haltAfter,
+		Window:         o.parsedWindow,
+		Zones:          &campaign.Zones{Default: o.zone},
+		Suppress:       o.suppression,
+		MaxCost:        o.maxCost,
+		Shard:          o.parsedShard,
+		ListLag:        o.listLag,
+		Log:            log,
 	}
 }
 
@@ -262,6 +266,7 @@ func (o *runOptions) run(env Env, explicit map[string]bool) (*campaign.Summary, 
 		if !explicit["list-lag"] {
 			o.listLag = time.Second // the fake lists a call the moment it exists
 		}
+		o.placePerMinute = -1 // the fake sets no request limits, and its minutes are 30x shorter
 		out.logf("sandbox: a fake Bolna account served in process (calls run about 30x faster than real ones)")
 		client = api.InProcessClient(dialer.WithLogf(out.logf))
 		owner = campaign.Owner{Agent: o.agentID, API: "sandbox"}
@@ -270,7 +275,12 @@ func (o *runOptions) run(env Env, explicit map[string]bool) (*campaign.Summary, 
 		if key == "" {
 			return nil, usageErrorf("run: set BOLNA_API_KEY to your Bolna API key (or try --sandbox)")
 		}
-		c, err := dialer.New(key, dialer.WithBaseURL(o.baseURL), dialer.WithUserAgent("bolna-campaign/"+version()), dialer.WithLogf(out.logf))
+		// The runner's limiter is the one pacing of placements (--rate, and Bolna's limit a
+		// minute): the client paces only reads.
+		limits := dialer.DefaultLimits
+		limits.Call = rate.Inf
+		c, err := dialer.New(key, dialer.WithBaseURL(o.baseURL), dialer.WithUserAgent("bolna-campaign/"+version()),
+			dialer.WithLogf(out.logf), dialer.WithLimits(limits))
 		if err != nil {
 			return nil, usageErrorf("run: %v", err)
 		}
