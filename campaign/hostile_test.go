@@ -5,13 +5,17 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -361,4 +365,75 @@ func TestTornIntentFound(t *testing.T) {
 	if rows[1].Outcome.ExecutionID != tc.srv.Placements()[0].ExecutionID {
 		t.Errorf("row 1 follows %q, want the call placed before the journal was cut", rows[1].Outcome.ExecutionID)
 	}
+}
+
+// Test429Storm30s: every POST /call refused with 429 for 30 s, then normal service, under the
+// default placement policy, in virtual time: each contact gets a bounded number of POSTs (the
+// policy's 10 tries at most), every retry is logged, and every contact is dialled exactly once.
+func Test429Storm30s(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		stormEnds := time.Now().Add(30 * time.Second)
+		var mu sync.Mutex
+		posts := map[string]int{}
+		api := bolnatest.NewAPI(bolnatest.Options{Timing: bolnatest.FastTiming, Faults: bolnatest.Faults{Hook: func(r *http.Request) bolnatest.Fault {
+			if r.Method != http.MethodPost || r.URL.Path != "/call" {
+				return bolnatest.NoFault
+			}
+			b, _ := readBody(r)
+			var body struct {
+				Phone string `json:"recipient_phone_number"`
+			}
+			json.Unmarshal(b, &body)
+			mu.Lock()
+			posts[body.Phone]++
+			mu.Unlock()
+			if time.Now().Before(stormEnds) {
+				return bolnatest.TooMany
+			}
+			return bolnatest.NoFault
+		}}})
+		var logged atomic.Int32
+		client := api.InProcessClient(dialer.WithPlaceBackoff(dialer.DefaultPlaceBackoff),
+			dialer.WithLogf(func(string, ...any) { logged.Add(1) }))
+		dir := t.TempDir()
+		tc := &testCampaign{input: filepath.Join(dir, "contacts.csv"), results: filepath.Join(dir, "contacts.results.csv")}
+		var b strings.Builder
+		b.WriteString("phone\n")
+		for i := range 20 {
+			p := fmt.Sprintf("+9197%08d", 10000000+i*7919)
+			tc.phones = append(tc.phones, p)
+			b.WriteString(p + "\n")
+		}
+		os.WriteFile(tc.input, []byte(b.String()), 0o600)
+		summary, _, err := tc.runWith(t, t.Context(), client, "inprocess", baseConfig(), nil)
+		if err != nil || summary.Unfinished() != 0 || summary.Dialled != 20 {
+			t.Fatalf("Run() = %+v, %v; want all 20 dialled", summary, err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		sent := 0
+		for _, p := range tc.phones {
+			if n := posts[p]; n < 1 || n > dialer.DefaultPlaceBackoff.Attempts {
+				t.Errorf("%s: %d POSTs, want at most %d", p, n, dialer.DefaultPlaceBackoff.Attempts)
+			}
+			sent += posts[p]
+		}
+		placed := map[string]int{}
+		for _, pl := range api.Placements() {
+			placed[pl.Phone]++
+		}
+		for _, p := range tc.phones {
+			if placed[p] != 1 {
+				t.Errorf("%s dialled %d times, want 1", p, placed[p])
+			}
+		}
+		if sent <= 20 {
+			t.Errorf("%d POSTs for 20 contacts: the storm refused none", sent)
+		}
+		if int(logged.Load()) != sent-20 {
+			t.Errorf("%d retries logged, want one line for each of the %d", logged.Load(), sent-20)
+		}
+		t.Logf("30 s of 429s: %d POSTs for 20 contacts (at most %d each), all dialled once", sent, dialer.DefaultPlaceBackoff.Attempts)
+	})
 }

@@ -45,6 +45,7 @@ type trackedCall struct {
 	seenAt    time.Time // when it was last seen holding its slot
 	nextCheck time.Time // when it is due, unless it holds a slot (see tracker.slotCheck)
 	deadline  time.Time
+	placedAt  time.Time // when POST /call was answered (or its reply lost)
 	lostAt    time.Time // when its placement's reply was lost (a call being searched for)
 	refPrefix bool      // Ref is only the start of the reference (an intent cut mid-record)
 }
@@ -301,15 +302,19 @@ func (c *trackedCall) id() string {
 
 // adopt takes over a call left live by an earlier run; it holds a slot already acquired.
 func (t *tracker) adopt(lc LiveCall, runStart time.Time) {
-	c := &trackedCall{LiveCall: lc, holdsSlot: true, adopted: true, seenAt: runStart, deadline: runStart.Add(t.cfg.MaxWait)}
+	c := &trackedCall{LiveCall: lc, holdsSlot: true, adopted: true, seenAt: runStart, placedAt: lc.DialedAt, deadline: runStart.Add(t.cfg.MaxWait)}
 	t.calls[c.id()] = c
 }
 
 // add hands the tracker a call just placed (or whose reply was lost), holding one slot. Once
 // ctx has ended the tracker is gone; the call stays live in the journal for the next run.
+//
+// Its --max-wait and its slot time count from now, when POST /call was answered: a placement
+// retried through a burst of 429s still gets the whole wait.
 func (t *tracker) add(ctx context.Context, lc LiveCall) {
+	now := t.cfg.Now()
 	select {
-	case t.adds <- trackedCall{LiveCall: lc, holdsSlot: true, seenAt: lc.DialedAt, deadline: lc.DialedAt.Add(t.cfg.MaxWait)}:
+	case t.adds <- trackedCall{LiveCall: lc, holdsSlot: true, seenAt: now, placedAt: now, deadline: now.Add(t.cfg.MaxWait)}:
 	case <-ctx.Done():
 	}
 }
@@ -407,7 +412,7 @@ func (t *tracker) schedule(now time.Time) {
 	var hs []holder
 	for _, c := range t.calls {
 		if t.paced(c) {
-			hs = append(hs, holder{placed: c.DialedAt, seen: c.seenAt})
+			hs = append(hs, holder{placed: c.placedAt, seen: c.seenAt})
 		}
 	}
 	t.slotCheck = time.Time{}
@@ -777,7 +782,7 @@ func (t *tracker) releaseSlot(c *trackedCall, now time.Time) {
 			t.pool.release()
 		}
 		if !c.adopted {
-			t.pace.noteSlotTime(c.seenAt.Add(now.Sub(c.seenAt) / 2).Sub(c.DialedAt))
+			t.pace.noteSlotTime(c.seenAt.Add(now.Sub(c.seenAt) / 2).Sub(c.placedAt))
 		}
 	}
 }
