@@ -94,6 +94,14 @@ func (p *pacer) meanSlotTime() time.Duration {
 	return p.sum / time.Duration(len(p.ring))
 }
 
+// quantile is the slot time that a share q of the calls kept did not exceed.
+func (p *pacer) quantile(q float64) time.Duration {
+	if len(p.sorted) == 0 {
+		return 0
+	}
+	return p.sorted[min(int(q*float64(len(p.sorted))), len(p.sorted)-1)]
+}
+
 // cdf is the share of the slot times kept that are at most d.
 func (p *pacer) cdf(d time.Duration) float64 {
 	n := sort.Search(len(p.sorted), func(i int) bool { return p.sorted[i] > d })

@@ -44,6 +44,8 @@ const (
 	// DefaultListLag is how long Bolna's executions list is assumed to take, at most, to show
 	// a call just created: undocumented, so generous.
 	DefaultListLag = 30 * time.Second
+	// DefaultSafetySweep is how often calls are looked at while Bolna pushes their statuses.
+	DefaultSafetySweep = 30 * time.Second
 )
 
 // Config is how a campaign runs.
@@ -87,6 +89,15 @@ type Config struct {
 	PlaceTimeout time.Duration
 	ListLag      time.Duration
 
+	// Pushes says Bolna pushes the calls' statuses to this run (webhooks, fed in through
+	// Runner.Observe): the runner then looks at the calls only as a safety net. Should no push
+	// come a minute after the first call ended, it says so and polls as usual.
+	Pushes bool
+	// SafetySweep is how often the calls are looked at while pushes come (default
+	// DefaultSafetySweep): a lost push costs at most this, or less for a call silent for
+	// longer than most calls last.
+	SafetySweep time.Duration
+
 	Now func() time.Time     // the clock; default time.Now
 	Log func(string, ...any) // notable events, printf-style; nil discards
 }
@@ -115,6 +126,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.PlaceTimeout <= 0 {
 		c.PlaceTimeout = dialer.DefaultTimeout
+	}
+	if c.SafetySweep <= 0 {
+		c.SafetySweep = DefaultSafetySweep
 	}
 	if c.ListLag <= 0 {
 		c.ListLag = DefaultListLag
@@ -224,6 +238,11 @@ type Summary struct {
 	RetryDue    int            `json:"retry_due"` // rows with a final outcome that --retry will dial again
 	Halted      string         `json:"halted,omitempty"`
 	Elapsed     time.Duration  `json:"elapsed_ns"`
+	// Requests is how many API requests the run made (retries included), when the dialer
+	// counts them (set by whoever holds the dialer); Pushes what came in through Observe, with
+	// Config.Pushes.
+	Requests int               `json:"requests,omitempty"`
+	Pushes   *ObservationStats `json:"pushes,omitempty"`
 }
 
 // Unfinished is the number of rows that a later run has work for: not dialled yet, in flight,
@@ -329,6 +348,10 @@ func (r *Runner) Run(ctx context.Context, input string, st *State, out ResultWri
 		return nil, werr
 	}
 	summary.Dialled, summary.Concurrency, summary.Halted = dialled, slots, r.haltReason()
+	if r.cfg.Pushes {
+		seen := r.Observations()
+		summary.Pushes = &seen
+	}
 	summary.Elapsed = r.cfg.Now().Sub(start)
 
 	var fatal *FatalError

@@ -31,6 +31,9 @@ const (
 	ownLooks = 4
 	// fetchers bounds the GETs in flight at once.
 	fetchers = 8
+	// pushGrace is how long after the first call ends the runner waits for a first push before
+	// it says the agent's webhook_url is not pointing here and polls as usual.
+	pushGrace = time.Minute
 	// maxPendingEvents bounds the observations waiting for the tracker, and the pushes kept
 	// for calls whose POST reply has not come back yet: a flood cannot grow memory.
 	maxPendingEvents = 1024
@@ -46,6 +49,7 @@ type trackedCall struct {
 	nextCheck time.Time // when it is due, unless it holds a slot (see tracker.slotCheck)
 	deadline  time.Time
 	placedAt  time.Time // when POST /call was answered (or its reply lost)
+	heardAt   time.Time // when anything was last heard of it (a look or a push)
 	lostAt    time.Time // when its placement's reply was lost (a call being searched for)
 	refPrefix bool      // Ref is only the start of the reference (an intent cut mid-record)
 }
@@ -82,6 +86,27 @@ type tracker struct {
 	early  map[string]Observation // pushed before the POST's reply named the call, by id
 	seen   ObservationStats       // what came through events
 	seenMu sync.Mutex
+
+	firstFinal   time.Time // when the first call of the run ended
+	pushFallback bool      // pushes were expected and none came: polling as usual
+}
+
+// pushing reports whether Bolna's pushes carry the calls' statuses: polling is only the
+// safety net then.
+func (t *tracker) pushing() bool { return t.cfg.Pushes && !t.pushFallback }
+
+// checkPushes gives up on pushes, once, when none has come a while after the first call ended.
+func (t *tracker) checkPushes(now time.Time) {
+	if !t.pushing() || t.firstFinal.IsZero() || now.Sub(t.firstFinal) < pushGrace {
+		return
+	}
+	t.seenMu.Lock()
+	none := t.seen.Matched == 0
+	t.seenMu.Unlock()
+	if none {
+		t.pushFallback = true
+		t.cfg.Log("no push from Bolna has arrived %s after the first call ended: the agent's webhook_url is probably not pointing here; polling as usual", pushGrace)
+	}
 }
 
 // trackerDeps are what the tracker works with: nothing else of the runner.
@@ -314,7 +339,7 @@ func (t *tracker) adopt(lc LiveCall, runStart time.Time) {
 func (t *tracker) add(ctx context.Context, lc LiveCall) {
 	now := t.cfg.Now()
 	select {
-	case t.adds <- trackedCall{LiveCall: lc, holdsSlot: true, seenAt: now, placedAt: now, deadline: now.Add(t.cfg.MaxWait)}:
+	case t.adds <- trackedCall{LiveCall: lc, holdsSlot: true, seenAt: now, placedAt: now, heardAt: now, deadline: now.Add(t.cfg.MaxWait)}:
 	case <-ctx.Done():
 	}
 }
@@ -409,6 +434,7 @@ func (t *tracker) paced(c *trackedCall) bool {
 
 // schedule sets when the calls holding a slot are looked at next, the last look being now.
 func (t *tracker) schedule(now time.Time) {
+	t.checkPushes(now)
 	var hs []holder
 	for _, c := range t.calls {
 		if t.paced(c) {
@@ -416,9 +442,27 @@ func (t *tracker) schedule(now time.Time) {
 		}
 	}
 	t.slotCheck = time.Time{}
-	if len(hs) > 0 {
-		t.slotCheck = t.pace.nextLook(now, hs)
+	if len(hs) == 0 {
+		return
 	}
+	if !t.pushing() {
+		t.slotCheck = t.pace.nextLook(now, hs)
+		return
+	}
+	// Pushes tell when a line drops: look only every safetySweep, or sooner once a call has
+	// been silent for longer than most calls last (its push may be lost), but never sooner
+	// than the poll interval.
+	next := now.Add(t.cfg.SafetySweep)
+	expect := t.cfg.SafetySweep
+	if t.pace.measured() {
+		expect = t.pace.quantile(0.9)
+	}
+	for _, c := range t.calls {
+		if t.paced(c) {
+			next = earlier(next, later(c.heardAt, c.placedAt).Add(expect))
+		}
+	}
+	t.slotCheck = later(next, now.Add(t.cfg.PollInterval))
 }
 
 // align puts a check time on the grid of the check interval, so that calls placed at
@@ -571,6 +615,7 @@ func (t *tracker) listSweep(ctx context.Context, due []*trackedCall, now time.Ti
 // (fetch) when it is final but the payload is not whole, and otherwise the slot released if the
 // line has dropped and the next look scheduled (see observe).
 func (t *tracker) apply(c *trackedCall, ex *dialer.Execution, whole bool, now time.Time) (fetch bool, err error) {
+	c.heardAt = now
 	switch {
 	case ex.Status.Final() && (whole || !hasPostCallData(ex.Status)):
 		// Nothing more to read: the call never connected, or the payload is whole.
@@ -608,8 +653,7 @@ func (t *tracker) observed(ob Observation, now time.Time) error {
 				if t.early == nil {
 					t.early = map[string]Observation{}
 				}
-				t.early[string(ex.ID)] = ob
-				t.count(func(s *ObservationStats) { s.Matched++ })
+				t.early[string(ex.ID)] = ob // counted when it is applied
 				return nil
 			}
 		}
@@ -771,6 +815,9 @@ func (t *tracker) observe(c *trackedCall, ex *dialer.Execution, now time.Time) {
 	default:
 		c.nextCheck = t.align(now)
 	}
+	if t.pushing() { // the pushes say what changes; looks are the safety net
+		c.nextCheck = later(c.nextCheck, now.Add(t.cfg.SafetySweep))
+	}
 }
 
 // releaseSlot gives the call's slot back to the pool, its line having dropped between the
@@ -792,8 +839,12 @@ func (t *tracker) finish(c *trackedCall, o Outcome) error {
 	if err := t.st.Final(c.Key, c.Attempt, o); err != nil {
 		return &FatalError{err}
 	}
-	t.releaseSlot(c, t.cfg.Now())
+	now := t.cfg.Now()
+	t.releaseSlot(c, now)
 	delete(t.calls, c.id())
+	if t.firstFinal.IsZero() {
+		t.firstFinal = now
+	}
 	if t.pace.noteFinished(t.slots, !t.draining) {
 		t.iv = t.pace.interval(t.slots)
 	}

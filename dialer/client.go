@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -71,7 +72,11 @@ type Client struct {
 	list      *rate.Limiter
 	other     *rate.Limiter
 	logf      func(string, ...any) // retries, when set
+	requests  atomic.Int64         // requests sent, retries included
 }
+
+// Requests is how many requests the client has sent so far, retries included.
+func (c *Client) Requests() int { return int(c.requests.Load()) }
 
 // Option configures a [Client].
 type Option func(*Client) error
@@ -435,6 +440,7 @@ func (c *Client) once(ctx context.Context, req request, out any) error {
 	if req.body != nil {
 		hreq.Header.Set("Content-Type", "application/json")
 	}
+	c.requests.Add(1)
 	resp, err := c.http.Do(hreq)
 	if err != nil {
 		err = fmt.Errorf("dialer: %s: %w", label, stripURL(err))

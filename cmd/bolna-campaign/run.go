@@ -7,6 +7,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -19,6 +21,7 @@ import (
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnasim"
+	"github.com/bolna-campaign/bolna-campaign/dialer/webhook"
 	"github.com/bolna-campaign/bolna-campaign/results"
 )
 
@@ -30,7 +33,9 @@ type runOptions struct {
 	rate                                float64
 	pollInterval, maxWait, retryAfter   time.Duration
 	listLag                             time.Duration
-	placePerMinute                      int // 0: Bolna's limit (campaign.DefaultPlacePerMinute); -1: none (the sandbox)
+	webhookListen, webhookForward       string
+	webhookStats                        *webhook.Stats // what the receiver saw, for the summary
+	placePerMinute                      int            // 0: Bolna's limit (campaign.DefaultPlacePerMinute); -1: none (the sandbox)
 	safeCells                           bool
 	retry                               string
 	maxAttempts, haltAfter              int
@@ -72,6 +77,8 @@ func (o *runOptions) flags(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&o.suppress, "suppress", "", "do-not-call list: one number a line, or a CSV with a phone column")
 	fs.Float64Var(&o.maxCost, "max-cost", 0, "stop placing calls once the campaign's summed total_cost (Bolna's unit, cents) reaches this")
 	fs.StringVar(&o.shard, "shard", "", "take only shard K of N (K from 0 to N-1, e.g. 0/4); the concurrency is split N ways")
+	fs.StringVar(&o.webhookListen, "webhook-listen", "", "receive Bolna's pushes at POST /webhook/TOKEN on this address (e.g. :8080; TOKEN from BOLNA_WEBHOOK_TOKEN); polling becomes a safety net")
+	fs.StringVar(&o.webhookForward, "webhook-forward", "", "relay every push, unchanged, to this URL (the integration that used to receive the agent's webhooks)")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "no network: print each POST /call body as a JSON line, a summary on stderr")
 	fs.BoolVar(&o.sandbox, "sandbox", false, "run against an in-process fake Bolna (no key needed)")
 	fs.BoolVar(&o.jsonOut, "json", false, "print the final summary as one JSON object on stdout")
@@ -248,18 +255,12 @@ func (o *runOptions) run(env Env, explicit map[string]bool) (*campaign.Summary, 
 	if o.dryRun {
 		return nil, o.dryRunList(env, out)
 	}
-
-	var client campaign.Dialer
 	owner := campaign.Owner{Agent: o.agentID, API: o.baseURL}
 	if o.sandbox {
-		opts, err := sandboxOptions(o.agentID, env.Getenv)
-		if err != nil {
-			return nil, err
-		}
-		api := bolnasim.NewAPI(opts)
 		if o.agentID == "" {
 			o.agentID = bolnasim.DefaultAgentID
 		}
+		owner = campaign.Owner{Agent: o.agentID, API: "sandbox"}
 		if !explicit["poll-interval"] {
 			o.pollInterval = 250 * time.Millisecond // sandbox calls last seconds, not minutes
 		}
@@ -267,27 +268,24 @@ func (o *runOptions) run(env Env, explicit map[string]bool) (*campaign.Summary, 
 			o.listLag = time.Second // the fake lists a call the moment it exists
 		}
 		o.placePerMinute = -1 // the fake sets no request limits, and its minutes are 30x shorter
-		out.logf("sandbox: a fake Bolna account served in process (calls run about 30x faster than real ones)")
-		client = api.InProcessClient(dialer.WithLogf(out.logf))
-		owner = campaign.Owner{Agent: o.agentID, API: "sandbox"}
-	} else {
-		key := strings.TrimSpace(env.Getenv("BOLNA_API_KEY"))
-		if key == "" {
-			return nil, usageErrorf("run: set BOLNA_API_KEY to your Bolna API key (or try --sandbox)")
+	}
+	token := ""
+	if o.webhookListen != "" {
+		token = strings.TrimSpace(env.Getenv("BOLNA_WEBHOOK_TOKEN"))
+		if token == "" && o.sandbox {
+			token = webhook.NewToken()
 		}
-		// The runner's limiter is the one pacing of placements (--rate, and Bolna's limit a
-		// minute): the client paces only reads.
-		limits := dialer.DefaultLimits
-		limits.Call = rate.Inf
-		c, err := dialer.New(key, dialer.WithBaseURL(o.baseURL), dialer.WithUserAgent("bolna-campaign/"+version()),
-			dialer.WithLogf(out.logf), dialer.WithLimits(limits))
-		if err != nil {
-			return nil, usageErrorf("run: %v", err)
+		if len(token) < webhook.MinTokenLength {
+			return nil, usageErrorf("run: --webhook-listen: set BOLNA_WEBHOOK_TOKEN to a secret of at least %d characters (the agent's webhook_url ends in /webhook/TOKEN)", webhook.MinTokenLength)
 		}
-		client = c
+	}
+	key := strings.TrimSpace(env.Getenv("BOLNA_API_KEY"))
+	if !o.sandbox && key == "" {
+		return nil, usageErrorf("run: set BOLNA_API_KEY to your Bolna API key (or try --sandbox)")
 	}
 
 	cfg := o.config(out.logf)
+	cfg.Pushes = o.webhookListen != ""
 	sess, err := campaign.Open(o.files(), owner, cfg)
 	if err != nil {
 		return nil, err
@@ -300,9 +298,61 @@ func (o *runOptions) run(env Env, explicit map[string]bool) (*campaign.Summary, 
 		out.logf("the last line of %s was cut by a crash mid-write and is dropped (it held no intent to dial)", campaign.StatePath(o.resultsPath))
 	}
 
+	var ln net.Listener
+	if o.webhookListen != "" {
+		if ln, err = net.Listen("tcp", o.webhookListen); err != nil {
+			sess.Close()
+			return nil, fmt.Errorf("--webhook-listen: %w", err)
+		}
+		defer ln.Close()
+	}
+	var client campaign.Dialer
+	if o.sandbox {
+		opts, err := sandboxOptions(o.agentID, env.Getenv)
+		if err != nil {
+			sess.Close()
+			return nil, err
+		}
+		if ln != nil { // the fake pushes every status change to the receiver, as Bolna would
+			opts.Webhook = &bolnasim.Webhook{URL: "http://" + ln.Addr().String() + "/webhook/" + token}
+		}
+		api := bolnasim.NewAPI(opts)
+		defer api.Close()
+		out.logf("sandbox: a fake Bolna account served in process (calls run about 30x faster than real ones)")
+		client = api.InProcessClient(dialer.WithLogf(out.logf))
+	} else {
+		// The runner's limiter is the one pacing of placements (--rate, and Bolna's limit a
+		// minute): the client paces only reads.
+		limits := dialer.DefaultLimits
+		limits.Call = rate.Inf
+		c, err := dialer.New(key, dialer.WithBaseURL(o.baseURL), dialer.WithUserAgent("bolna-campaign/"+version()),
+			dialer.WithLogf(out.logf), dialer.WithLimits(limits))
+		if err != nil {
+			sess.Close()
+			return nil, usageErrorf("run: %v", err)
+		}
+		client = c
+	}
+
 	runner := campaign.NewRunner(client, cfg)
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
+	var receiver *webhook.Receiver
+	if ln != nil {
+		receiver, err = webhook.New(webhook.Config{Token: token, Forward: o.webhookForward, Logf: out.logf,
+			Handle: func(ex *dialer.Execution) { runner.Observe(campaign.Observation{Execution: ex, Whole: ex.Complete()}) }})
+		if err != nil {
+			sess.Close()
+			return nil, usageErrorf("run: %v", err)
+		}
+		defer receiver.Close()
+		srv := receiver.Server()
+		go srv.Serve(ln)
+		defer srv.Close()
+		out.logf("receiving Bolna's pushes at http://%s/webhook/%s (the token hidden); calls are also looked at every %s as a safety net",
+			ln.Addr(), webhook.MaskToken(token), campaign.DefaultSafetySweep)
+		o.checkAgentWebhook(ctx, client, receiver, out)
+	}
 	stopSignals := o.watchSignals(env, out, runner, cancel)
 	defer stopSignals()
 	stopProgress := out.follow(runner)
@@ -312,9 +362,45 @@ func (o *runOptions) run(env Env, explicit map[string]bool) (*campaign.Summary, 
 		err = errors.Join(err, &campaign.FatalError{Err: cerr})
 	}
 	if summary != nil {
+		if counter, ok := client.(interface{ Requests() int }); ok {
+			summary.Requests = counter.Requests()
+		}
+		if receiver != nil {
+			st := receiver.Stats()
+			o.webhookStats = &st
+		}
 		o.report(env, summary, err)
 	}
 	return summary, err
+}
+
+// checkAgentWebhook reads the agent and says whether its webhook_url points at this receiver.
+// It never changes the agent.
+func (o *runOptions) checkAgentWebhook(ctx context.Context, client campaign.Dialer, r *webhook.Receiver, out *console) {
+	reader, ok := client.(interface {
+		Agent(context.Context, string) (*dialer.Agent, error)
+	})
+	if !ok {
+		return
+	}
+	agent, err := reader.Agent(ctx, o.agentID)
+	switch {
+	case err != nil:
+		out.logf("could not read the agent to check its webhook_url (%v); polling covers for pushes that do not come", err)
+	case agent.WebhookURL == "":
+		out.logf("the agent has no webhook_url: set it to https://YOUR-PUBLIC-HOST/webhook/<BOLNA_WEBHOOK_TOKEN> (a tunnel or reverse proxy to %s); until then polling does the work", o.webhookListen)
+	default:
+		u, perr := url.Parse(agent.WebhookURL)
+		if perr == nil && strings.HasSuffix(u.Path, r.Path()) {
+			out.logf("the agent's webhook_url (%s://%s/webhook/%s) points at this receiver", u.Scheme, u.Host, webhook.MaskToken(strings.TrimPrefix(r.Path(), "/webhook/")))
+			return
+		}
+		where := "an address that is not a URL"
+		if perr == nil {
+			where = u.Scheme + "://" + u.Host
+		}
+		out.logf("the agent's webhook_url points at %s, not at this receiver: its pushes will not come here (polling does the work); --webhook-forward can keep that integration fed once the agent points here", where)
+	}
 }
 
 // watchSignals: the first SIGINT/SIGTERM stops placing calls and lets the calls in flight
@@ -469,12 +555,21 @@ func (o *runOptions) report(env Env, s *campaign.Summary, runErr error) {
 	if o.jsonOut {
 		json.NewEncoder(env.Stdout).Encode(struct {
 			*campaign.Summary
-			Results string          `json:"results"`
-			Report  *results.Report `json:"report,omitempty"`
-		}{s, o.resultsPath, rep})
+			RequestsPerCall float64         `json:"requests_per_call,omitempty"`
+			Webhook         *webhook.Stats  `json:"webhook,omitempty"`
+			Results         string          `json:"results"`
+			Report          *results.Report `json:"report,omitempty"`
+		}{s, perCall(s), o.webhookStats, o.resultsPath, rep})
 		return
 	}
 	fmt.Fprintf(env.Stderr, "\n%d dialled this run at concurrency %d, in %s\n", s.Dialled, s.Concurrency, s.Elapsed.Round(100*time.Millisecond))
+	if s.Requests > 0 {
+		fmt.Fprintf(env.Stderr, "API requests: %d (%.2f a call placed)\n", s.Requests, perCall(s))
+	}
+	if p, w := s.Pushes, o.webhookStats; p != nil && w != nil {
+		fmt.Fprintf(env.Stderr, "pushes from Bolna: %d received, %d about this run's calls, %d about others (ignored), %d malformed, %d refused\n",
+			w.Received, p.Matched, p.Ignored, w.Malformed, w.NotFound+w.TooLarge)
+	}
 	if rep != nil {
 		rep.WriteText(env.Stderr)
 	}
@@ -489,6 +584,14 @@ func (o *runOptions) report(env Env, s *campaign.Summary, runErr error) {
 		fmt.Fprintln(env.Stderr)
 	}
 	fmt.Fprintf(env.Stderr, "results: %s\n", o.resultsPath)
+}
+
+// perCall is the API requests a run made per call it placed.
+func perCall(s *campaign.Summary) float64 {
+	if s.Dialled == 0 {
+		return 0
+	}
+	return float64(s.Requests) / float64(s.Dialled)
 }
 
 func sortedKeys(m map[string]int) []string {

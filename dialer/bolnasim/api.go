@@ -28,6 +28,7 @@ type API struct {
 	placements []Placement
 	stats      Stats
 	windows    map[string][]time.Time // accepted requests in the last minute, per limit class
+	push       *pusher                // nil without Options.Webhook
 }
 
 // Placement is one call the fake created, as POST /call asked for it.
@@ -95,9 +96,13 @@ func NewAPI(opts Options) *API {
 	mux.HandleFunc("POST /call/{id}/stop", a.stopCall)
 	mux.HandleFunc("GET /executions/{id}", a.getExecution)
 	mux.HandleFunc("GET /v2/agent/{agent}/executions", a.listExecutions)
+	mux.HandleFunc("GET /v2/agent/{agent}", a.getAgent)
 	mux.HandleFunc("POST /v2/agent/{agent}/stop", a.stopAgent)
 	mux.HandleFunc("GET /recordings/call/{id}", a.recording)
 	a.mux = mux
+	if a.opts.Webhook != nil {
+		a.startPushing(*a.opts.Webhook)
+	}
 	return a
 }
 
@@ -253,7 +258,7 @@ func (a *API) overLimit(w http.ResponseWriter, r *http.Request, pattern string) 
 	switch pattern {
 	case "POST /call":
 		class, limit = "call", a.opts.Limits.CallPerMinute
-	case "GET /v2/agent/{agent}/executions":
+	case "GET /v2/agent/{agent}/executions", "GET /v2/agent/{agent}":
 		class, limit = "list", a.opts.Limits.ListPerMinute
 	}
 	if limit <= 0 {
@@ -372,6 +377,12 @@ func (a *API) placeCall(w http.ResponseWriter, r *http.Request) {
 	}
 	a.stats.Placed++
 	a.mu.Unlock()
+	if a.push != nil {
+		select {
+		case a.push.kick <- struct{}{}: // the clock has new events
+		default:
+		}
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"message": "done", "status": "queued", "execution_id": ex.id})
 }
 
@@ -460,6 +471,26 @@ func (a *API) listExecutions(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{
 		"page_number": page, "page_size": size, "total": len(match), "has_more": end < len(match),
 		"data": data, "filters": map[string]any{"status": nilIfEmpty(status)}, "sorts": map[string]any{"created_at": "desc"},
+	})
+}
+
+// getAgent serves the agent as Bolna's live API shapes it (bolna-api.md §11.1): its prompt and
+// welcome message with their {variables}, and its webhook_url in agent_config.
+func (a *API) getAgent(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("agent")
+	if !slices.Contains(a.opts.AgentIDs, id) {
+		writeJSON(w, http.StatusNotFound, map[string]any{"error": 404, "message": "agent not found"})
+		return
+	}
+	hook := a.opts.AgentWebhookURL
+	if hook == "" && a.opts.Webhook != nil {
+		hook = a.opts.Webhook.URL
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"id": id, "agent_name": "Appointment reminders", "agent_status": "processed",
+		"agent_welcome_message": a.opts.WelcomeMessage,
+		"agent_prompts":         map[string]any{"task_1": map[string]any{"system_prompt": a.opts.SystemPrompt}},
+		"agent_config":          map[string]any{"agent_name": "Appointment reminders", "webhook_url": nilIfEmpty(hook)},
 	})
 }
 

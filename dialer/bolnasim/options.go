@@ -49,6 +49,14 @@ type Options struct {
 	// "rescheduled" until then, and then queues like any other.
 	Guardrails func(now time.Time) time.Time
 
+	// SystemPrompt and WelcomeMessage are the agent's (GET /v2/agent/{id}), with the
+	// {variables} a call's user_data fills; AgentWebhookURL is its webhook_url (default the
+	// Webhook's URL).
+	SystemPrompt, WelcomeMessage, AgentWebhookURL string
+
+	// Webhook, when set, pushes every status change of a call to a receiver (see Webhook).
+	Webhook *Webhook
+
 	// MaxRetained, when positive, bounds memory for very long runs (the sandbox with a
 	// million rows): beyond that many calls, the oldest finished ones are forgotten (a GET of
 	// one answers 404) and so are their placement records. 0 keeps everything, as Bolna does.
@@ -253,6 +261,12 @@ func (o *Options) setDefaults() {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.SystemPrompt == "" {
+		o.SystemPrompt = "You are calling {name} to confirm their appointment. Be brief and polite."
+	}
+	if o.WelcomeMessage == "" {
+		o.WelcomeMessage = "Hello {name}, this is a reminder about your appointment."
 	}
 	if o.Style.StopStatus == "" {
 		o.Style.StopStatus = dialer.StatusStopped

@@ -84,6 +84,14 @@ type sim struct {
 	firstSlot      time.Time // when the first call took a slot
 	lastRelease    time.Time // when the latest slot was given back
 	lastSlot       time.Time // when the latest call took a slot
+
+	changed func(ex *execution) // called at each status change (webhook pushes); may be nil
+}
+
+func (s *sim) notify(ex *execution) {
+	if s.changed != nil {
+		s.changed(ex)
+	}
 }
 
 func newSim(opts *Options) *sim {
@@ -136,12 +144,14 @@ func (s *sim) create(now time.Time, agentID, phone, from string, userData map[st
 		if at := g(now); !at.IsZero() && at.After(now) {
 			ex.status = dialer.StatusRescheduled
 			s.schedule(ex, at, dialer.StatusQueued)
+			s.notify(ex)
 			return ex
 		}
 	}
 	if outcome.StuckAt != dialer.StatusQueued {
 		s.queue = append(s.queue, ex)
 	}
+	s.notify(ex)
 	s.dispatch(now)
 	return ex
 }
@@ -166,6 +176,7 @@ func (s *sim) dispatch(at time.Time) {
 		}
 		if s.wallet <= 0 || ex.outcome.Status == dialer.StatusBalanceLow {
 			s.finish(ex, at, dialer.StatusBalanceLow)
+			s.notify(ex)
 			continue
 		}
 		ex.holdsSlot, ex.slotAt = true, at
@@ -177,6 +188,14 @@ func (s *sim) dispatch(at time.Time) {
 		s.maxSlotsUsed = max(s.maxSlotsUsed, s.slotsUsed)
 		s.schedule(ex, at.Add(s.draw(s.opts.Timing.Dequeue)), dialer.StatusInitiated)
 	}
+}
+
+// nextAt is when the next transition is due; ok is false when none is.
+func (s *sim) nextAt() (at time.Time, ok bool) {
+	if len(s.events) == 0 {
+		return time.Time{}, false
+	}
+	return s.events[0].at, true
 }
 
 func (s *sim) schedule(ex *execution, at time.Time, to dialer.Status) {
@@ -197,6 +216,7 @@ func (s *sim) apply(ev event) {
 	if ex.status.Final() {
 		return
 	}
+	defer s.notify(ex)
 	ex.status, ex.updatedAt = ev.to, at
 	switch ev.to {
 	case dialer.StatusQueued: // out of the agent's guardrails: now it waits for a slot like any other
@@ -289,6 +309,7 @@ func (s *sim) stop(now time.Time, ex *execution) bool {
 	switch ex.status {
 	case dialer.StatusQueued, dialer.StatusScheduled, dialer.StatusRescheduled, dialer.StatusPrepared:
 		s.finish(ex, now, s.opts.Style.StopStatus)
+		s.notify(ex)
 		return true
 	}
 	return false

@@ -27,6 +27,8 @@ type (
 	Placement = bolnasim.Placement
 	Call      = bolnasim.Call
 	Stats     = bolnasim.Stats
+	Webhook   = bolnasim.Webhook
+	PushStats = bolnasim.PushStats
 )
 
 // The simulation's defaults and faults (see dialer/bolnasim).
@@ -73,7 +75,10 @@ func NewServer(opts Options) *Server {
 }
 
 // Close shuts the server down, waiting for requests in flight.
-func (s *Server) Close() { s.srv.Close() }
+func (s *Server) Close() {
+	s.API.Close()
+	s.srv.Close()
+}
 
 // Client returns a dialer.Client for this server with its key, without request pacing, with
 // fast retries; opts are applied after those.

@@ -1,0 +1,107 @@
+package dialer
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// Agent is what a campaign reads of an agent (GET /v2/agent/{id}). Bolna returns the whole
+// agent as one document whose shape varies by provider and task, so it is read as Bolna's own
+// CLI reads it: defensively, from a generic map.
+type Agent struct {
+	ID             string
+	Name           string
+	WelcomeMessage string
+	SystemPrompt   string // task_1's, else the first task with one
+	WebhookURL     string // agent_config.webhook_url, else the top level's
+}
+
+// Agent reads an agent (GET /v2/agent/{id}). It never changes it.
+func (c *Client) Agent(ctx context.Context, id string) (*Agent, error) {
+	var raw map[string]any
+	path := "/v2/agent/" + url.PathEscape(id)
+	if err := c.do(ctx, request{method: http.MethodGet, path: path, limiter: c.list, retry: retryAll}, &raw); err != nil {
+		return nil, err
+	}
+	a := &Agent{ID: text(raw["id"]), Name: text(raw["agent_name"]), WelcomeMessage: text(raw["agent_welcome_message"])}
+	cfg, _ := raw["agent_config"].(map[string]any)
+	a.WebhookURL = text(cfg["webhook_url"])
+	if a.WebhookURL == "" {
+		a.WebhookURL = text(raw["webhook_url"])
+	}
+	if a.Name == "" {
+		a.Name = text(cfg["agent_name"])
+	}
+	if a.WelcomeMessage == "" {
+		a.WelcomeMessage = text(cfg["agent_welcome_message"])
+	}
+	prompts, _ := raw["agent_prompts"].(map[string]any)
+	if t, ok := prompts["task_1"].(map[string]any); ok {
+		a.SystemPrompt = text(t["system_prompt"])
+	}
+	if a.SystemPrompt == "" {
+		keys := make([]string, 0, len(prompts))
+		for k := range prompts {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			if t, ok := prompts[k].(map[string]any); ok && text(t["system_prompt"]) != "" {
+				a.SystemPrompt = text(t["system_prompt"])
+				break
+			}
+		}
+	}
+	if a.ID == "" {
+		a.ID = id
+	}
+	return a, nil
+}
+
+// Variables are the {placeholders} of the agent's system prompt and welcome message, which a
+// call's user_data fills (Bolna speaks an unfilled one literally), less those Bolna fills
+// itself; sorted, each once.
+func (a *Agent) Variables() []string {
+	var out []string
+	for _, m := range placeholder.FindAllStringSubmatch(a.SystemPrompt+"\n"+a.WelcomeMessage, -1) {
+		if name := m[1]; !systemVariables[name] && !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+var placeholder = regexp.MustCompile(`\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// systemVariables are filled by Bolna itself (bolna-api.md §11).
+var systemVariables = map[string]bool{
+	"agent_id": true, "execution_id": true, "call_sid": true, "from_number": true, "to_number": true,
+	"current_date": true, "current_time": true, "timezone": true,
+}
+
+func text(v any) string {
+	switch v := v.(type) {
+	case string:
+		return strings.TrimSpace(v)
+	case nil:
+		return ""
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// Complete reports whether a payload holds everything its status promises, so that nothing
+// needs reading by id: a whole execution (with the agent and the context it was placed with,
+// not a list's trimmed item) and, once completed, the recording that post-processing adds.
+func (e *Execution) Complete() bool {
+	if e.AgentID == "" || e.ContextDetails.RecipientPhoneNumber == "" {
+		return false
+	}
+	return e.Status != StatusCompleted || e.TelephonyData.RecordingURL != ""
+}

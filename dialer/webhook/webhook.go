@@ -1,0 +1,272 @@
+// Package webhook receives Bolna's webhook pushes for the length of a run: Bolna POSTs the
+// execution object (the same JSON as GET /executions/{id}) to an agent's webhook_url at every
+// status change of a call. A [Receiver] accepts them at POST /webhook/TOKEN only, answers at
+// once, and hands each well-formed payload to its handler (the campaign's call-event path);
+// it can relay every push, unchanged, to the integration that used to receive them.
+//
+// A push is only as trusted as its secret URL: Bolna signs nothing. The token is a secret like
+// the API key (never printed whole, never written); HTTPS comes from the reverse proxy or tunnel
+// in front, since Bolna requires a public HTTPS URL. Hostile input is bounded: bodies over 1 MiB
+// are refused (413), malformed JSON is answered 400 and counted, slow clients time out, and the
+// handler and the relay never queue without bound.
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/bolna-campaign/bolna-campaign/dialer"
+)
+
+// Limits of a receiver.
+const (
+	MaxBody        = 1 << 20 // bytes of one push
+	MinTokenLength = 16
+	forwardQueue   = 1024 // pushes waiting to be relayed
+	forwardTries   = 4
+)
+
+// Config is a receiver's setup.
+type Config struct {
+	// Token is the secret path segment: pushes are accepted at POST /webhook/TOKEN only.
+	Token string
+	// Handle is given every well-formed push (its execution payload); it must not block.
+	Handle func(ex *dialer.Execution)
+	// Forward, when set, receives every push unchanged (an https URL, or http to loopback),
+	// asynchronously, with bounded retries and a bounded queue; failures are logged, never
+	// fatal.
+	Forward string
+	// Logf says what happened (relay failures); nil discards.
+	Logf func(format string, args ...any)
+}
+
+// Stats count what a receiver saw.
+type Stats struct {
+	Received       int `json:"received"`        // well-formed pushes handed on
+	Malformed      int `json:"malformed"`       // not JSON (400)
+	TooLarge       int `json:"too_large"`       // over MaxBody (413)
+	NotFound       int `json:"not_found"`       // any other path or method, a wrong token (404)
+	Forwarded      int `json:"forwarded"`       // relayed (2xx)
+	ForwardFailed  int `json:"forward_failed"`  // given up after the retries
+	ForwardDropped int `json:"forward_dropped"` // the relay queue was full
+}
+
+// Receiver is an http.Handler for Bolna's pushes. Create it with [New].
+type Receiver struct {
+	cfg      Config
+	path     string
+	received, malformed, tooLarge, notFound,
+	forwarded, forwardFailed, forwardDropped atomic.Int64
+
+	queue  chan []byte
+	wg     sync.WaitGroup
+	ctx    context.Context
+	cancel context.CancelFunc
+	client *http.Client
+}
+
+// NewToken returns a random token, for a receiver that nobody configures by hand (the sandbox).
+func NewToken() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// New returns a receiver; it starts relaying at once when cfg.Forward is set. Close it when
+// done.
+func New(cfg Config) (*Receiver, error) {
+	if len(cfg.Token) < MinTokenLength || strings.ContainsAny(cfg.Token, "/?# \t\r\n") {
+		return nil, fmt.Errorf("webhook: the token must be at least %d characters, with no spaces or /?#", MinTokenLength)
+	}
+	if cfg.Handle == nil {
+		return nil, errors.New("webhook: no handler")
+	}
+	if cfg.Logf == nil {
+		cfg.Logf = func(string, ...any) {}
+	}
+	if cfg.Forward != "" {
+		if err := checkForward(cfg.Forward); err != nil {
+			return nil, err
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &Receiver{cfg: cfg, path: "/webhook/" + cfg.Token, ctx: ctx, cancel: cancel,
+		client: &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	if cfg.Forward != "" {
+		r.queue = make(chan []byte, forwardQueue)
+		r.wg.Add(1)
+		go r.relay()
+	}
+	return r, nil
+}
+
+// checkForward accepts https, and plain http only to loopback: pushes carry personal data.
+func checkForward(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("webhook: --webhook-forward %q is not an absolute URL", raw)
+	}
+	host := u.Hostname()
+	ip := net.ParseIP(host)
+	loopback := strings.EqualFold(host, "localhost") || ip != nil && ip.IsLoopback()
+	if u.Scheme != "https" && !(u.Scheme == "http" && loopback) {
+		return fmt.Errorf("webhook: --webhook-forward must be https (plain http only to loopback)")
+	}
+	return nil
+}
+
+// Path is the path pushes are accepted at (it holds the token: never print it).
+func (r *Receiver) Path() string { return r.path }
+
+// ServeHTTP accepts a push at POST /webhook/TOKEN and answers 200 at once (Bolna retries on a
+// non-2xx or no answer); anything else is 404.
+func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	if req.Method != http.MethodPost || subtle.ConstantTimeCompare([]byte(req.URL.Path), []byte(r.path)) != 1 {
+		r.notFound.Add(1)
+		http.NotFound(w, req)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, MaxBody))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		r.tooLarge.Add(1)
+		http.Error(w, "push too large", http.StatusRequestEntityTooLarge)
+		return
+	case err != nil:
+		r.malformed.Add(1)
+		http.Error(w, "unreadable push", http.StatusBadRequest)
+		return
+	}
+	var ex dialer.Execution
+	if err := json.Unmarshal(body, &ex); err != nil || ex.ID == "" {
+		r.malformed.Add(1)
+		http.Error(w, "not an execution payload", http.StatusBadRequest)
+		return
+	}
+	r.received.Add(1)
+	r.cfg.Handle(&ex)
+	if r.queue != nil {
+		select {
+		case r.queue <- body:
+		default:
+			if r.forwardDropped.Add(1)%100 == 1 {
+				r.cfg.Logf("webhook: the relay to --webhook-forward is behind; %d pushes not relayed so far", r.forwardDropped.Load())
+			}
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	io.WriteString(w, `{"ok":true}`)
+}
+
+// relay sends every queued push to cfg.Forward, unchanged, a few times at most.
+func (r *Receiver) relay() {
+	defer r.wg.Done()
+	for {
+		select {
+		case body := <-r.queue:
+			r.forward(body)
+		case <-r.ctx.Done():
+			return
+		}
+	}
+}
+
+func (r *Receiver) forward(body []byte) {
+	var last error
+	for try := range forwardTries {
+		if try > 0 {
+			t := time.NewTimer(time.Duration(1<<(try-1)) * time.Second)
+			select {
+			case <-t.C:
+			case <-r.ctx.Done():
+				t.Stop()
+				return
+			}
+		}
+		req, err := http.NewRequestWithContext(r.ctx, http.MethodPost, r.cfg.Forward, bytes.NewReader(body))
+		if err != nil {
+			last = err
+			break
+		}
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := r.client.Do(req)
+		if err == nil {
+			io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+			resp.Body.Close()
+			if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+				r.forwarded.Add(1)
+				return
+			}
+			err = fmt.Errorf("answered %d", resp.StatusCode)
+		}
+		last = err
+	}
+	r.forwardFailed.Add(1)
+	r.cfg.Logf("webhook: relaying a push to --webhook-forward failed after %d tries: %v", forwardTries, redactURL(last))
+}
+
+// redactURL keeps a relay error from repeating the forward URL (which may carry a secret).
+func redactURL(err error) error {
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		return uerr.Err
+	}
+	return err
+}
+
+// Stats counts what the receiver saw so far.
+func (r *Receiver) Stats() Stats {
+	return Stats{
+		Received: int(r.received.Load()), Malformed: int(r.malformed.Load()), TooLarge: int(r.tooLarge.Load()),
+		NotFound: int(r.notFound.Load()), Forwarded: int(r.forwarded.Load()), ForwardFailed: int(r.forwardFailed.Load()),
+		ForwardDropped: int(r.forwardDropped.Load()),
+	}
+}
+
+// Server returns an http.Server for the receiver, with the timeouts that keep slow clients from
+// pinning it: 5 s for the headers, 15 s for the whole request, 15 s for the answer.
+func (r *Receiver) Server() *http.Server {
+	return &http.Server{
+		Handler:           r,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      15 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          nil,
+	}
+}
+
+// Close stops relaying (pushes still queued are not relayed).
+func (r *Receiver) Close() {
+	r.cancel()
+	r.wg.Wait()
+}
+
+// Redact replaces the token in text, for anything that might print a URL that holds it.
+func (r *Receiver) Redact(text string) string {
+	return strings.ReplaceAll(text, r.cfg.Token, MaskToken(r.cfg.Token))
+}
+
+// MaskToken shows a token as its first four characters and an ellipsis.
+func MaskToken(token string) string {
+	if len(token) <= 4 {
+		return "…"
+	}
+	return token[:4] + "…"
+}
