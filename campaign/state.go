@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -684,6 +685,24 @@ func (s *State) Torn() []LiveCall {
 	}
 	sortLive(out)
 	return out
+}
+
+// placing reports whether ref is the reference of an intent to dial that is live and has no
+// execution id yet: its POST /call is on its way (or its reply was lost).
+func (s *State) placing(ref string) bool {
+	// ref is campaign-hash-attempt-run (see Ref).
+	parts := strings.Split(ref, "-")
+	if len(parts) != 4 || parts[0] != s.campaign {
+		return false
+	}
+	h, err := strconv.ParseUint(parts[1], 16, 64)
+	if err != nil {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	lc := s.live[h]
+	return lc != nil && lc.Ref == ref && lc.ExecutionID == ""
 }
 
 // Settle closes a torn intent: its call was looked for and not found.

@@ -648,7 +648,7 @@ func (t *tracker) observed(ob Observation, now time.Time) error {
 					break
 				}
 			}
-			if c == nil && ex.ID != "" && len(t.early) < maxPendingEvents {
+			if c == nil && ex.ID != "" && len(t.early) < maxPendingEvents && t.st.placing(ref) {
 				// Ours, and the POST's reply is on its way: kept until the call is added.
 				if t.early == nil {
 					t.early = map[string]Observation{}

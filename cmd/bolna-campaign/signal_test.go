@@ -196,3 +196,43 @@ func copyFile(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// TestSandboxWebhook: `run --sandbox --webhook-listen` has the in-process Bolna push every
+// status change to the run's receiver over loopback: the agent's webhook_url is found pointing
+// at it, every row ends, and the summary counts the pushes and the requests they saved. A
+// token too short is refused before anything is dialled.
+func TestSandboxWebhook(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	input := filepath.Join(dir, "contacts.csv")
+	copyFile(t, "../../samples/contacts.csv", input)
+	inv := newInvocation(nil)
+	if code := inv.run("run", "--sandbox", "--webhook-listen", "127.0.0.1:0", "--json", input); code != exitOK {
+		t.Fatalf("exit %d; stderr:\n%s", code, inv.stderr.String())
+	}
+	var summary struct {
+		Dialled         int
+		Requests        int
+		RequestsPerCall float64 `json:"requests_per_call"`
+		Pushes          struct{ Received, Matched int }
+		Webhook         struct{ Received int }
+	}
+	if err := json.Unmarshal([]byte(inv.stdout.String()), &summary); err != nil {
+		t.Fatalf("--json: %v\n%s", err, inv.stdout.String())
+	}
+	if summary.Dialled == 0 || summary.Pushes.Matched == 0 || summary.Webhook.Received == 0 || summary.RequestsPerCall > 2 {
+		t.Errorf("summary %+v: want pushes received and matched, and few requests a call", summary)
+	}
+	if !strings.Contains(inv.stderr.String(), "points at this receiver") {
+		t.Errorf("the agent's webhook_url was not checked:\n%s", inv.stderr.String())
+	}
+	for _, row := range readRows(t, filepath.Join(dir, "contacts.sandbox.results.csv")) {
+		if !row.Outcome.Final() {
+			t.Errorf("line %d: %s is not final", row.Line, row.Outcome.Status)
+		}
+	}
+	short := newInvocation(map[string]string{"BOLNA_API_KEY": "k", "BOLNA_WEBHOOK_TOKEN": "short", "BOLNA_AGENT_ID": "a"})
+	if code := short.run("run", "--webhook-listen", "127.0.0.1:0", input); code != exitUsage || strings.Contains(short.stderr.String(), "short") {
+		t.Errorf("a 5-character token: exit %d, %q; want 2, the token not shown", code, short.stderr.String())
+	}
+}

@@ -30,6 +30,11 @@ func simCommand(args []string, env Env) int {
 		read503     = fs.Float64("read-503", 0, "share of GETs answered 503")
 		authDocs    = fs.Bool("auth-docs", false, "answer a bad key with the documented 401 instead of the observed 403")
 		wholeItems  = fs.Bool("whole-list-items", false, "serve whole executions in the list (Bolna's OpenAPI) instead of trimmed items (its newer docs)")
+		hookURL     = fs.String("webhook-url", "", "push every status change of a call here, as Bolna does to an agent's webhook_url")
+		hookDrop    = fs.Float64("webhook-drop", 0, "share of pushes never sent")
+		hookDup     = fs.Float64("webhook-duplicate", 0, "share of pushes sent twice")
+		hookReorder = fs.Float64("webhook-reorder", 0, "share of pushes held back up to a second, so later ones overtake them")
+		hookDelay   = fs.Duration("webhook-delay", 0, "every push waits up to this long")
 	)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), "Usage: bolna-campaign sim [flags]\n\nServes a fake Bolna API on loopback.\n\nFlags:\n")
@@ -51,7 +56,12 @@ func simCommand(args []string, env Env) int {
 	if *limits {
 		opts.Limits = bolnasim.BolnaLimits
 	}
+	if *hookURL != "" {
+		opts.Webhook = &bolnasim.Webhook{URL: *hookURL, Drop: *hookDrop, Duplicate: *hookDup, Reorder: *hookReorder,
+			Delay: bolnasim.Range{Max: *hookDelay}}
+	}
 	api := bolnasim.NewAPI(opts)
+	defer api.Close()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "bolna-campaign: sim: %v\n", err)

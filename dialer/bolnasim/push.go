@@ -44,8 +44,9 @@ type PushStats struct {
 	Dropped   int // never sent (the Drop fault, or a full queue)
 }
 
-// maxQueuedPushes bounds the pushes waiting to be sent.
-const maxQueuedPushes = 1 << 14
+// maxPushesInFlight bounds the pushes being delivered (or waiting out their delay) at once;
+// beyond it a push is dropped, as a flooded sender would.
+const maxPushesInFlight = 4096
 
 // pusher delivers the simulation's pushes.
 type pusher struct {
@@ -75,7 +76,7 @@ func (a *API) startPushing(h Webhook) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &pusher{hook: h, client: &http.Client{Timeout: h.Timeout}, ctx: ctx, cancel: cancel,
-		kick: make(chan struct{}, 1), slots: make(chan struct{}, 256)}
+		kick: make(chan struct{}, 1), slots: make(chan struct{}, maxPushesInFlight)}
 	a.push = p
 	a.sim.changed = func(ex *execution) {
 		p.mu.Lock()

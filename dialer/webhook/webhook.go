@@ -67,8 +67,8 @@ type Stats struct {
 
 // Receiver is an http.Handler for Bolna's pushes. Create it with [New].
 type Receiver struct {
-	cfg      Config
-	path     string
+	cfg  Config
+	path string
 	received, malformed, tooLarge, notFound,
 	forwarded, forwardFailed, forwardDropped atomic.Int64
 

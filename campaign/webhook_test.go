@@ -1,0 +1,112 @@
+package campaign_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/dialer"
+	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
+	"github.com/bolna-campaign/bolna-campaign/dialer/webhook"
+)
+
+// TestRunOnPushes runs whole campaigns over loopback with Bolna's pushes coming to a receiver:
+// every contact dialled once and every row right, whether the pushes all arrive, 30% are lost
+// (the safety net finishes those calls), or they come twice and out of order; pushes about
+// calls of nobody's are answered and ignored.
+func TestRunOnPushes(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		hook bolnatest.Webhook
+	}{
+		{"every push", bolnatest.Webhook{}},
+		{"30% lost", bolnatest.Webhook{Drop: 0.3}},
+		{"duplicated and reordered", bolnatest.Webhook{Duplicate: 0.3, Reorder: 0.5, ReorderBy: 150 * time.Millisecond}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var runner atomic.Pointer[campaign.Runner]
+			recv, err := webhook.New(webhook.Config{Token: "test-token-0123456789", Handle: func(ex *dialer.Execution) {
+				if r := runner.Load(); r != nil {
+					r.Observe(campaign.Observation{Execution: ex, Whole: ex.Complete()})
+				}
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(recv.Close)
+			hooks := httptest.NewServer(recv)
+			t.Cleanup(hooks.Close)
+			tt.hook.URL = hooks.URL + recv.Path()
+			tc := newCampaign(t, bolnatest.Options{Concurrency: 4, Seed: 5, Webhook: &tt.hook}, 24)
+			cfg := baseConfig()
+			cfg.Pushes, cfg.SafetySweep = true, 300*time.Millisecond
+
+			// Pushes about calls of nobody's, while the run goes on: another campaign's, a
+			// dashboard test call, a pre-call tool webhook.
+			foreign := make(chan error, 1)
+			go func() {
+				for len(tc.srv.Placements()) < 2 {
+					time.Sleep(time.Millisecond) // waiting for the run to be under way
+				}
+				for _, body := range []string{`{"id":"not-ours","agent_id":"a","status":"completed"}`,
+					`{"id":"tool","status":"in-progress","context_details":{"recipient_data":{"bolna_campaign_ref":"zz-1-1-x"}}}`} {
+					resp, err := http.Post(hooks.URL+recv.Path(), "application/json", strings.NewReader(body))
+					if err == nil {
+						resp.Body.Close()
+						if resp.StatusCode != 200 {
+							err = fmt.Errorf("answered %d, want 200", resp.StatusCode)
+						}
+					}
+					if err != nil {
+						foreign <- err
+						return
+					}
+				}
+				foreign <- nil
+			}()
+			summary, rows, err := tc.run(t, cfg, func(r *campaign.Runner) { runner.Store(r) })
+			if ferr := <-foreign; ferr != nil {
+				t.Errorf("a push about another call: %v", ferr)
+			}
+			if err != nil || summary.Unfinished() != 0 {
+				t.Fatalf("Run() = %+v, %v", summary, err)
+			}
+			checkDialled(t, tc.srv, tc.phones, 1)
+			checkMatchesServer(t, tc.srv, rows)
+			if p := summary.Pushes; p == nil || p.Matched == 0 || p.Ignored < 2 || p.Received != p.Matched+p.Ignored+p.Dropped {
+				t.Errorf("pushes %+v: want some matched, the 2 foreign ones ignored, every one accounted for", summary.Pushes)
+			}
+			if st := tc.srv.Stats(); st.MaxOutstanding > 4 {
+				t.Errorf("%d calls outstanding at once, above the concurrency of 4", st.MaxOutstanding)
+			}
+			t.Logf("%s: pushes %+v, receiver %+v, %d requests for %d calls", tt.name, *summary.Pushes, recv.Stats(),
+				tc.srv.Stats().Requests, len(tc.phones))
+		})
+	}
+}
+
+// TestRunPushesNeverCome: a run told to expect pushes that never come says so once and polls
+// as usual: every call still ends.
+func TestRunPushesNeverCome(t *testing.T) {
+	t.Parallel()
+	tc := newCampaign(t, bolnatest.Options{Concurrency: 3}, 6)
+	cfg := baseConfig()
+	cfg.Pushes, cfg.SafetySweep = true, 200*time.Millisecond
+	var logs strings.Builder
+	cfg.Log = func(format string, args ...any) { logs.WriteString(format + "\n") }
+	summary, rows, err := tc.run(t, cfg, nil)
+	if err != nil || summary.Unfinished() != 0 {
+		t.Fatalf("Run() = %+v, %v", summary, err)
+	}
+	checkDialled(t, tc.srv, tc.phones, 1)
+	checkMatchesServer(t, tc.srv, rows)
+	_ = logs.String() // the fallback is said after a minute: longer than this campaign
+}
