@@ -4,9 +4,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
@@ -93,20 +96,50 @@ func TestRunOnPushes(t *testing.T) {
 	}
 }
 
-// TestRunPushesNeverCome: a run told to expect pushes that never come says so once and polls
-// as usual: every call still ends.
+// TestRunPushesNeverCome: a run told to expect pushes that never come still ends every call
+// (the safety net, then polling as usual: see TestRunPushFallback).
 func TestRunPushesNeverCome(t *testing.T) {
 	t.Parallel()
 	tc := newCampaign(t, bolnatest.Options{Concurrency: 3}, 6)
 	cfg := baseConfig()
 	cfg.Pushes, cfg.SafetySweep = true, 200*time.Millisecond
-	var logs strings.Builder
-	cfg.Log = func(format string, args ...any) { logs.WriteString(format + "\n") }
 	summary, rows, err := tc.run(t, cfg, nil)
 	if err != nil || summary.Unfinished() != 0 {
 		t.Fatalf("Run() = %+v, %v", summary, err)
 	}
 	checkDialled(t, tc.srv, tc.phones, 1)
 	checkMatchesServer(t, tc.srv, rows)
-	_ = logs.String() // the fallback is said after a minute: longer than this campaign
+}
+
+// TestRunPushFallback: pushes expected, none comes: a minute after the first call ends the run
+// says once that the agent's webhook_url is probably not pointing here, and polls as usual;
+// every call still ends. In virtual time, with calls of real length.
+func TestRunPushFallback(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		api := bolnatest.NewAPI(bolnatest.Options{Concurrency: 4, Seed: 9})
+		dir := t.TempDir()
+		tc := &testCampaign{input: filepath.Join(dir, "contacts.csv"), results: filepath.Join(dir, "contacts.results.csv")}
+		var b strings.Builder
+		b.WriteString("phone\n")
+		for i := range 8 {
+			fmt.Fprintf(&b, "+9196%08d\n", 10000000+i*7919)
+		}
+		os.WriteFile(tc.input, []byte(b.String()), 0o600)
+		cfg := baseConfig()
+		cfg.Pushes, cfg.PollInterval, cfg.MaxWait = true, 3*time.Second, time.Hour
+		var fallbacks atomic.Int32
+		cfg.Log = func(format string, args ...any) {
+			if strings.Contains(format, "no push from Bolna") {
+				fallbacks.Add(1)
+			}
+		}
+		summary, _, err := tc.runWith(t, t.Context(), api.InProcessClient(), "inprocess", cfg, nil)
+		if err != nil || summary.Unfinished() != 0 {
+			t.Fatalf("Run() = %+v, %v", summary, err)
+		}
+		if n := fallbacks.Load(); n != 1 {
+			t.Errorf("said %d times that no push came, want once", n)
+		}
+	})
 }
