@@ -264,6 +264,9 @@ func (r *Runner) Run(ctx context.Context, input string, st *State, out ResultWri
 		return nil, err
 	}
 	r.dups.freeze()
+	if err := nothingToDial(input, plan); err != nil {
+		return nil, err
+	}
 	// Until the pool starts, a stop (a signal) ends the run at once, whatever a read is waiting
 	// for (a 429 storm's Retry-After, say): nothing this run placed is in flight yet.
 	startCtx := dialer.WithSendGate(ctx, r.stopped)
@@ -563,7 +566,18 @@ type Plan struct {
 	Live       int            `json:"in_flight"`      // dialled by an earlier run, not final yet
 	Waiting    int            `json:"retry_later"`    // a retry is due after --retry-after
 	Dial       int            `json:"to_dial"`        // to dial now
+	// Bad are the first invalid rows (at most MaxBadRows), with their line and the fix.
+	Bad []BadRow `json:"invalid_rows,omitempty"`
 }
+
+// BadRow is an invalid row of the list: its line and what is wrong with it.
+type BadRow struct {
+	Line    int    `json:"line"`
+	Problem string `json:"problem"`
+}
+
+// MaxBadRows bounds the invalid rows a Plan lists; the results file has them all.
+const MaxBadRows = 20
 
 func (p *Plan) count(row Row, k kind) {
 	if k == kindOtherShard {
@@ -573,6 +587,9 @@ func (p *Plan) count(row Row, k kind) {
 	switch k {
 	case kindInvalid:
 		p.Invalid++
+		if len(p.Bad) < MaxBadRows {
+			p.Bad = append(p.Bad, BadRow{Line: row.Line, Problem: row.Problem})
+		}
 		reason, _, _ := strings.Cut(row.Problem, " (")
 		if p.Reasons == nil {
 			p.Reasons = map[string]int{}
@@ -599,6 +616,33 @@ func (p *Plan) count(row Row, k kind) {
 	}
 }
 
+// nothingToDial is an *InputError for a list in which no row can ever be dialled: no rows at
+// all, or every one invalid. Its reasons say why; nothing was dialled.
+func nothingToDial(input string, p Plan) error {
+	switch {
+	case p.Rows == 0:
+		return &InputError{File: input, Err: errors.New("the list has a header and no rows: nothing to dial")}
+	case p.Invalid < p.Rows:
+		return nil
+	}
+	var lines []string
+	for _, b := range p.Bad[:min(len(p.Bad), 5)] {
+		lines = append(lines, fmt.Sprintf("line %d: %s", b.Line, b.Problem))
+	}
+	if more := p.Rows - len(lines); more > 0 {
+		lines = append(lines, fmt.Sprintf("and %d more (--dry-run lists %d)", more, MaxBadRows))
+	}
+	return &InputError{File: input, Err: fmt.Errorf("no row can be dialled: all %d %s invalid; %s",
+		p.Rows, plural(p.Rows, "row is", "rows are"), strings.Join(lines, "; "))}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
 // DryRun scans the list and hands emit the POST /call body of every row a run would dial now.
 func (r *Runner) DryRun(input string, st *State, emit func(dialer.CallRequest) error) (Plan, error) {
 	var emitErr error
@@ -607,6 +651,9 @@ func (r *Runner) DryRun(input string, st *State, emit func(dialer.CallRequest) e
 		emitErr = emit(dialer.CallRequest{AgentID: r.cfg.AgentID, RecipientPhoneNumber: row.Phone, FromPhoneNumber: r.cfg.FromNumber, UserData: userData})
 		return emitErr == nil
 	})
+	if err == nil && emitErr == nil {
+		err = nothingToDial(input, p)
+	}
 	return p, errors.Join(err, emitErr)
 }
 

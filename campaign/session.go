@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 )
@@ -93,15 +94,37 @@ func (s *Session) open() (err error) {
 
 // Inspect opens the campaign of files read-only, for a dry run: no lock, nothing written, no
 // network. The journal is read as the latest run left it.
+//
+// It reports what a real run would stop at before dialling: a results path that holds
+// something other than this tool's results, or one that cannot be written.
 func Inspect(files Files, cfg Config) (*Session, error) {
 	cfg.setDefaults()
 	s := &Session{files: files, cfg: cfg}
+	if _, err := s.layout(); err != nil {
+		return nil, err
+	}
+	if err := probeWritable(files.Results); err != nil {
+		return nil, err
+	}
 	st, err := ReadState(StatePath(files.Results))
 	if err != nil {
 		return nil, err
 	}
 	s.st = st
 	return s, nil
+}
+
+// probeWritable checks that the results, their journal and lock can be written beside path,
+// by creating and removing an empty file there.
+func probeWritable(path string) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, ".bolna-campaign-probe-*")
+	if err != nil {
+		return fmt.Errorf("the results %s cannot be written: %w", path, unwrapPath(err))
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return nil
 }
 
 // State is the campaign's journal.

@@ -40,9 +40,48 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 	}
 	if r.ChaseTotal > 0 {
-		fmt.Fprintf(w, "\n%d rows to chase (no-answer, busy, failed): bolna-campaign report --html shows them\n", r.ChaseTotal)
+		fmt.Fprintf(w, "\n%d %s to chase (no-answer, busy, failed, unknown); to see them:\n  bolna-campaign report --html %s %s\n",
+			r.ChaseTotal, plural(r.ChaseTotal, "row", "rows"), shellQuote(ReportPath(r.Files)), shellQuoteAll(r.Files))
 	}
 	return nil
+}
+
+// HTMLMarker is in the head of every page WriteHTML writes: `report --html` overwrites only a
+// file that carries it.
+const HTMLMarker = `<meta name="generator" content="bolna-campaign report">`
+
+// ReportPath is where the HTML report of files goes by default: beside the first, named after
+// it (contacts.results.csv → contacts.report.html).
+func ReportPath(files []string) string {
+	if len(files) == 0 {
+		return "report.html"
+	}
+	base := strings.TrimSuffix(files[0], ".csv")
+	base = strings.TrimSuffix(base, ".results")
+	return base + ".report.html"
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// shellQuote quotes a path for a command line a user copies, when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./+,:@") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func shellQuoteAll(ss []string) string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = shellQuote(s)
+	}
+	return strings.Join(q, " ")
 }
 
 func pct(n, of int) float64 {

@@ -75,6 +75,15 @@ func usageErrorf(format string, args ...any) error {
 	return &usageError{fmt.Sprintf(format, args...)}
 }
 
+// parseExit is the exit code of a command line the flag package refused: 0 for -h, else a
+// usage error (an unknown flag, a bad value), 2; the flag package has said what was wrong.
+func parseExit(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	return exitUsage
+}
+
 // exitCode maps the outcome of a run to the process's exit code.
 func exitCode(err error, summary *campaign.Summary) int {
 	var (
@@ -82,7 +91,9 @@ func exitCode(err error, summary *campaign.Summary) int {
 		inputErr *campaign.InputError
 	)
 	switch {
-	case err == nil && summary != nil && summary.Unfinished() > 0:
+	case err == nil && summary != nil && (summary.Unfinished() > 0 || summary.ByStatus[campaign.StatusUnknown] > 0):
+		// unknown rows need a decision (--retry unknown, or the call found by hand): the
+		// campaign is not done
 		return exitUnfinished
 	case err == nil:
 		return exitOK

@@ -1,10 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/results"
@@ -16,17 +21,23 @@ func reportCommand(args []string, env Env) int {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	jsonOut := fs.Bool("json", false, "print the report as one JSON object on stdout")
-	htmlOut := fs.String("html", "", "also write the report as a self-contained HTML page to this file")
+	htmlOut := fs.String("html", "", "also write the report as a self-contained HTML page to this .html file (never over anything but an earlier report)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), "Usage: bolna-campaign report [flags] RESULTS.csv...\n\nSummarises results files; several files (shards) merge.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return exitCode(err, nil)
+		return parseExit(err)
 	}
 	if fs.NArg() == 0 {
 		fmt.Fprintln(env.Stderr, "bolna-campaign: report: name one or more results files")
 		return exitUsage
+	}
+	if *htmlOut != "" {
+		if err := checkHTMLPath(*htmlOut, fs.Args()); err != nil {
+			fmt.Fprintf(env.Stderr, "bolna-campaign: report: %v\n", err)
+			return exitUsage
+		}
 	}
 	r, err := results.ReadReport(fs.Args()...)
 	if err != nil {
@@ -52,6 +63,35 @@ func reportCommand(args []string, env Env) int {
 		fmt.Fprintf(env.Stdout, "\nHTML report: %s\n", *htmlOut)
 	}
 	return exitOK
+}
+
+// checkHTMLPath refuses an --html path that would destroy something: a file that is not a
+// report this tool wrote (a results file taken for the output, say, as in
+// `report --html results/*.results.csv`), one of the inputs, or a name that is not .html.
+func checkHTMLPath(path string, inputs []string) error {
+	hint := fmt.Sprintf("name the page first, e.g. bolna-campaign report --html %s %s", results.ReportPath(inputs), strings.Join(inputs, " "))
+	if ext := strings.ToLower(filepath.Ext(path)); ext != ".html" && ext != ".htm" {
+		return fmt.Errorf("--html %s: the page's name must end in .html (%s)", path, hint)
+	}
+	for _, in := range inputs {
+		if filepath.Clean(in) == filepath.Clean(path) {
+			return fmt.Errorf("--html %s is one of the results files to read", path)
+		}
+	}
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	head := make([]byte, 4096)
+	n, _ := io.ReadFull(f, head)
+	if !bytes.Contains(head[:n], []byte(results.HTMLMarker)) {
+		return fmt.Errorf("--html %s exists and is not a report of bolna-campaign: refusing to overwrite it (%s)", path, hint)
+	}
+	return nil
 }
 
 // writeHTML writes the page with mode 0600: it lists people's numbers.

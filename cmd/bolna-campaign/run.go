@@ -206,7 +206,7 @@ func runCommand(args []string, env Env) int {
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return exitCode(err, nil)
+		return parseExit(err)
 	}
 	explicit := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
@@ -502,6 +502,12 @@ func (o *runOptions) dryRunList(env Env, out *console) error {
 	for _, reason := range sortedKeys(plan.Reasons) {
 		fmt.Fprintf(e, "  invalid        %7d  %s\n", plan.Reasons[reason], reason)
 	}
+	for _, b := range plan.Bad {
+		fmt.Fprintf(e, "    line %d: %s\n", b.Line, b.Problem)
+	}
+	if more := plan.Invalid - len(plan.Bad); more > 0 {
+		fmt.Fprintf(e, "    and %d more invalid %s (the results file of a run lists them all)\n", more, plural(more, "row", "rows"))
+	}
 	for _, line := range []struct {
 		name string
 		n    int
@@ -576,8 +582,12 @@ func (o *runOptions) report(env Env, s *campaign.Summary, runErr error) {
 	if s.Halted != "" {
 		fmt.Fprintf(env.Stderr, "halted: %s\n", s.Halted)
 	}
+	if n := s.ByStatus[campaign.StatusUnknown]; n > 0 {
+		fmt.Fprintf(env.Stderr, "%d %s unknown: the reply to POST /call was lost and no call was found, so the person may or may not have been called; check, then re-dial with --retry unknown if they were not\n",
+			n, plural(n, "row is", "rows are"))
+	}
 	if n := s.Unfinished(); n > 0 {
-		fmt.Fprintf(env.Stderr, "%d rows still have work to do: run the same command again later", n)
+		fmt.Fprintf(env.Stderr, "%d %s still work to do: run the same command again later", n, plural(n, "row has", "rows have"))
 		if exitCode(runErr, s) == exitUnfinished {
 			fmt.Fprint(env.Stderr, " (exit 3)")
 		}
@@ -592,6 +602,13 @@ func perCall(s *campaign.Summary) float64 {
 		return 0
 	}
 	return float64(s.Requests) / float64(s.Dialled)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func sortedKeys(m map[string]int) []string {
