@@ -8,6 +8,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 )
 
 // PhoneColumns are the column names tried, in order and ignoring case, when no phone column is
@@ -53,6 +56,9 @@ type LoadOptions struct {
 	// TimezoneColumn names a column holding each contact's IANA time zone (for the calling
 	// window); optional.
 	TimezoneColumn string
+	// Delimiter separates the cells; 0 finds it from the header line: a comma, or the
+	// semicolon of a European Excel export, or the tab of Excel's "Unicode text".
+	Delimiter rune
 }
 
 // Row is one contact of the list.
@@ -83,11 +89,14 @@ type Loader struct {
 
 // NewLoader reads the header of a contact list from r; file names it in errors.
 func NewLoader(r io.Reader, file string, opts LoadOptions) (*Loader, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
-	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
-		br.Discard(3) // Excel's UTF-8 byte order mark would stick to the first column's name
-	}
+	// A byte order mark says the encoding: UTF-8 (Excel's CSV UTF-8, whose mark would stick to
+	// the first column's name) or UTF-16 (Excel's "Unicode text"); without one, UTF-8.
+	br := bufio.NewReaderSize(transform.NewReader(r, unicode.BOMOverride(unicode.UTF8.NewDecoder())), 64<<10)
 	cr := csv.NewReader(br)
+	cr.Comma = opts.Delimiter
+	if cr.Comma == 0 {
+		cr.Comma = sniffDelimiter(br)
+	}
 	cr.FieldsPerRecord = -1 // ragged rows are judged per row, not fatal to the file
 	cr.ReuseRecord = true
 	l := &Loader{file: file, r: cr, idCol: -1, zoneCol: -1, norm: PhoneNormalizer{Region: strings.ToUpper(opts.Region)}}
@@ -157,6 +166,32 @@ func NewLoader(r io.Reader, file string, opts LoadOptions) (*Loader, error) {
 	return l, nil
 }
 
+// sniffDelimiter finds the delimiter of a list from its first line: the most frequent of comma,
+// semicolon and tab outside quotes; a comma when none is there.
+func sniffDelimiter(br *bufio.Reader) rune {
+	head, _ := br.Peek(br.Size())
+	if i := bytes.IndexByte(head, '\n'); i >= 0 {
+		head = head[:i]
+	}
+	counts := map[rune]int{}
+	quoted := false
+	for _, c := range string(head) {
+		switch {
+		case c == '"':
+			quoted = !quoted
+		case !quoted && (c == ',' || c == ';' || c == '\t'):
+			counts[c]++
+		}
+	}
+	best := ','
+	for _, c := range []rune{';', '\t'} {
+		if counts[c] > counts[best] {
+			best = c
+		}
+	}
+	return best
+}
+
 func (l *Loader) columnList() string {
 	names := make([]string, 0, len(l.header))
 	for _, h := range l.header {
@@ -199,6 +234,11 @@ func (l *Loader) Next() (Row, error) {
 				return row, nil
 			}
 		}
+	}
+	if len(rec) < len(l.header) && !(len(rec) == 1 && rec[0] == "") {
+		// Its variables would be sent empty and spoken as nothing: say so instead.
+		row.Problem = fmt.Sprintf("row has %d cells, the header has %d: cells are missing (a stray delimiter or quote in the row above?)", len(rec), len(l.header))
+		return row, nil
 	}
 	size := 0
 	for i, cell := range row.Record {

@@ -1,11 +1,14 @@
 package campaign_test
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"testing"
+
+	"golang.org/x/text/encoding/unicode"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 )
@@ -79,9 +82,27 @@ func TestLoader(t *testing.T) {
 			},
 		},
 		{
-			name: "short rows are padded",
+			// Issue 14 reversed this: a short row was dialled with empty variables, which the
+			// agent then speaks as nothing. It is padded (one cell per column, for the results)
+			// and invalid, saying why.
+			name: "short rows are padded and invalid",
 			csv:  "phone,name,city\n+919876543210\n",
-			rows: []want{{phone: "+919876543210", key: "+919876543210", line: 2, userData: map[string]string{"name": "", "city": ""}}},
+			rows: []want{{problem: "cells are missing", line: 2}},
+		},
+		{
+			name: "a semicolon-separated export (European Excel)",
+			csv:  "phone;name;city\n+919876543210;Asha;Pune\n",
+			rows: []want{{phone: "+919876543210", key: "+919876543210", line: 2, userData: map[string]string{"name": "Asha", "city": "Pune"}}},
+		},
+		{
+			name: "a tab-separated export",
+			csv:  "name\tphone\n\"Rao, A.\"\t+919876543210\n",
+			rows: []want{{phone: "+919876543210", key: "+919876543210", line: 2, userData: map[string]string{"name": "Rao, A."}}},
+		},
+		{
+			name: "a comma list whose cells hold semicolons",
+			csv:  "phone,note\n+919876543210,\"a;b;c\"\n",
+			rows: []want{{phone: "+919876543210", key: "+919876543210", line: 2, userData: map[string]string{"note": "a;b;c"}}},
 		},
 		{
 			name: "empty id",
@@ -259,4 +280,33 @@ func clipped(s string) string {
 		return s[:200] + "…"
 	}
 	return s
+}
+
+// TestLoaderEncodings: Excel's exports load as they are: UTF-8 with a byte order mark, and
+// "Unicode text", which is UTF-16 (either byte order) with a mark and tabs.
+func TestLoaderEncodings(t *testing.T) {
+	t.Parallel()
+	const list = "phone\tname\r\n+919876543210\tÅsa Ñúñez\r\n"
+	utf16 := func(e unicode.Endianness) []byte {
+		b, err := unicode.UTF16(e, unicode.UseBOM).NewEncoder().Bytes([]byte(list))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	for name, data := range map[string][]byte{
+		"utf-8 with a mark": append([]byte("\xef\xbb\xbf"), list...),
+		"utf-16 le":         utf16(unicode.LittleEndian),
+		"utf-16 be":         utf16(unicode.BigEndian),
+	} {
+		l, err := campaign.NewLoader(bytes.NewReader(data), "export.csv", campaign.LoadOptions{})
+		if err != nil {
+			t.Errorf("%s: NewLoader() error = %v", name, err)
+			continue
+		}
+		row, err := l.Next()
+		if err != nil || row.Phone != "+919876543210" || l.UserData(row)["name"] != "Åsa Ñúñez" {
+			t.Errorf("%s: row %+v (%v), user_data %q", name, row, err, l.UserData(row))
+		}
+	}
 }

@@ -370,7 +370,7 @@ func (t *tracker) run(ctx context.Context, dispatchDone <-chan struct{}) error {
 			t.calls[c.id()] = &c
 			if ob, ok := t.early[c.ExecutionID]; ok && c.ExecutionID != "" {
 				delete(t.early, c.ExecutionID) // pushed before the POST's reply came back
-				if err := t.observed(ob, now); err != nil {
+				if err := t.applyPushed(t.calls[c.id()], ob, now); err != nil {
 					return err
 				}
 			}
@@ -653,7 +653,8 @@ func (t *tracker) observed(ob Observation, now time.Time) error {
 				if t.early == nil {
 					t.early = map[string]Observation{}
 				}
-				t.early[string(ex.ID)] = ob // counted when it is applied
+				t.early[string(ex.ID)] = ob
+				t.count(func(s *ObservationStats) { s.Matched++ })
 				return nil
 			}
 		}
@@ -663,7 +664,12 @@ func (t *tracker) observed(ob Observation, now time.Time) error {
 		return nil
 	}
 	t.count(func(s *ObservationStats) { s.Matched++ })
-	fetch, err := t.apply(c, ex, ob.Whole, now)
+	return t.applyPushed(c, ob, now)
+}
+
+// applyPushed applies an observation from outside to its call.
+func (t *tracker) applyPushed(c *trackedCall, ob Observation, now time.Time) error {
+	fetch, err := t.apply(c, ob.Execution, ob.Whole, now)
 	if fetch {
 		c.nextCheck = now // final but half-filled: read it whole now
 	}

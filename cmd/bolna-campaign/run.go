@@ -34,6 +34,7 @@ type runOptions struct {
 	pollInterval, maxWait, retryAfter   time.Duration
 	listLag                             time.Duration
 	webhookListen, webhookForward       string
+	delimiter                           string
 	webhookStats                        *webhook.Stats // what the receiver saw, for the summary
 	placePerMinute                      int            // 0: Bolna's limit (campaign.DefaultPlacePerMinute); -1: none (the sandbox)
 	safeCells                           bool
@@ -57,6 +58,7 @@ func (o *runOptions) flags(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&o.baseURL, "base-url", cmp(getenv("BOLNA_BASE_URL"), dialer.DefaultBaseURL), "Bolna API address (env BOLNA_BASE_URL); plain http only to loopback")
 	fs.StringVar(&o.resultsPath, "results", "", "results CSV (default: CONTACTS.results.csv beside the input)")
 	fs.StringVar(&o.phoneColumn, "phone-column", "", "column with the phone number (default: first of "+strings.Join(campaign.PhoneColumns, ", ")+")")
+	fs.StringVar(&o.delimiter, "delimiter", "", "the cells' separator: , ; or tab (default: found from the header line)")
 	fs.StringVar(&o.idColumn, "id-column", "", "column that identifies a contact across runs (default: the normalised phone)")
 	fs.StringVar(&o.region, "region", "", "two-letter region to turn national numbers into E.164 (without it they are invalid)")
 	fs.StringVar(&o.from, "from-number", "", "caller id in E.164 (default: Bolna's)")
@@ -141,6 +143,11 @@ func (o *runOptions) validate(fs *flag.FlagSet) error {
 	if o.pollInterval < 10*time.Millisecond || o.maxWait <= 0 || o.retryAfter < 0 {
 		return usageErrorf("run: --poll-interval must be at least 10ms and --max-wait positive")
 	}
+	switch o.delimiter {
+	case "", ",", ";", "tab", `\t`, "\t", "|":
+	default:
+		return usageErrorf("run: --delimiter %q: want , ; | or tab", o.delimiter)
+	}
 	if o.listLag <= 0 {
 		return usageErrorf("run: --list-lag must be positive")
 	}
@@ -184,6 +191,16 @@ func (o *runOptions) validate(fs *flag.FlagSet) error {
 		return usageErrorf("run: --agent-id (or BOLNA_AGENT_ID) is required unless --sandbox")
 	}
 	return nil
+}
+
+func (o *runOptions) delimiterRune() rune {
+	switch o.delimiter {
+	case "":
+		return 0
+	case "tab", `\t`:
+		return '\t'
+	}
+	return []rune(o.delimiter)[0]
 }
 
 func (o *runOptions) retryList() []campaign.Status {
