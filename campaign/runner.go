@@ -316,8 +316,9 @@ func (r *Runner) Run(ctx context.Context, input string, st *State, out ResultWri
 	pool := newPool(slots)
 	pool.hold(tr.holding())
 	tr.start(pool, slots)
-	r.cfg.Log("account: %d of %d concurrency slots in use, wallet %.2f (about $%.2f); %d rows to dial, %d calls to follow from earlier runs (%d of them holding a slot), up to %d at once",
-		acct.Concurrency.Current, acct.Concurrency.Max, float64(acct.Wallet), float64(acct.Wallet)/100, plan.Dial, len(live), tr.holding(), slots)
+	r.cfg.Log("account: %d of %d concurrency slots in use, wallet $%.2f (Bolna reports %.2f, in cents); %d %s to dial, %d %s to follow from earlier runs (%d holding a slot), up to %d at once",
+		acct.Concurrency.Current, acct.Concurrency.Max, float64(acct.Wallet)/100, float64(acct.Wallet), plan.Dial, plural(plan.Dial, "row", "rows"),
+		len(live), plural(len(live), "call", "calls"), tr.holding(), slots)
 
 	followCtx, cancelFollow := context.WithCancelCause(ctx)
 	defer cancelFollow(nil)

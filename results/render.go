@@ -15,7 +15,7 @@ import (
 
 // WriteText writes the report as a terminal table.
 func (r *Report) WriteText(w io.Writer) error {
-	fmt.Fprintf(w, "%d rows from %s\n\n", r.Rows, strings.Join(r.Files, ", "))
+	fmt.Fprintf(w, "%d %s from %s\n\n", r.Rows, plural(r.Rows, "row", "rows"), strings.Join(r.Files, ", "))
 	fmt.Fprintf(w, "  %-12s %8s %7s\n", "status", "rows", "share")
 	for _, s := range r.Statuses() {
 		fmt.Fprintf(w, "  %-12s %8d %6.1f%%\n", oneLine(string(s), 12), r.ByStatus[s], pct(r.ByStatus[s], r.Rows))

@@ -39,6 +39,13 @@ func main() {
 		Getenv:     os.Getenv,
 		Signals:    signals,
 		IsTerminal: term.IsTerminal(int(os.Stderr.Fd())),
+		Width: func() int {
+			w, _, err := term.GetSize(int(os.Stderr.Fd()))
+			if err != nil {
+				return 0
+			}
+			return w
+		},
 	}))
 }
 
@@ -51,4 +58,5 @@ type Env struct {
 	Getenv         func(string) string
 	Signals        <-chan os.Signal // SIGINT/SIGTERM; nil never signals
 	IsTerminal     bool             // stderr is a terminal: show a live progress bar
+	Width          func() int       // the terminal's width in columns; nil or 0 when unknown
 }

@@ -8,7 +8,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+	"unicode/utf8"
 
+	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 )
 
@@ -141,5 +144,28 @@ func faultOnce(method, path string, fault bolnatest.Fault) func(*http.Request) b
 			once.Do(func() { f = fault })
 		}
 		return f
+	}
+}
+
+// TestConsoleFitsWidth: on an 80-column terminal the live line never wraps (a wrapped line
+// leaves a copy in the scrollback at every refresh), and a log line clears it first.
+func TestConsoleFitsWidth(t *testing.T) {
+	t.Parallel()
+	var out syncBuffer
+	c := newConsole(Env{Stderr: &out, IsTerminal: true, Width: func() int { return 80 }})
+	p := campaign.Progress{ToDial: 20000, Placed: 12345, Done: 12000, ByStatus: map[campaign.Status]int{
+		"completed": 7000, "no-answer": 2500, "busy": 1200, "failed": 600, "error": 300, "unknown": 400}}
+	for range 3 {
+		c.show(p, 83*time.Minute)
+	}
+	c.logf("a log line")
+	frames := strings.Split(out.String(), "\r\033[K")
+	for _, f := range frames {
+		if line := strings.TrimSuffix(f, "\n"); utf8.RuneCountInString(line) > 79 || strings.Contains(line, "\n") {
+			t.Errorf("a frame of %d columns (or two lines) on an 80-column terminal: %q", utf8.RuneCountInString(line), line)
+		}
+	}
+	if !strings.HasSuffix(out.String(), "\r\033[Kbolna-campaign: a log line\n") {
+		t.Errorf("the log line does not clear the live line first: %q", out.String())
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -107,6 +108,11 @@ func (o *runOptions) validate(fs *flag.FlagSet) error {
 		return usageErrorf("run: one contacts file at a time (got %d)", len(args))
 	}
 	o.input = args[0]
+	if fi, err := os.Stat(o.input); err != nil {
+		return &campaign.InputError{File: o.input, Err: errors.Unwrap(err)}
+	} else if fi.IsDir() {
+		return &campaign.InputError{File: o.input, Err: errors.New("is a directory, not a contact list")}
+	}
 	if o.shard != "" {
 		shard, err := campaign.ParseShard(o.shard)
 		if err != nil {
@@ -242,7 +248,7 @@ func (o *runOptions) config(log func(string, ...any)) campaign.Config {
 	return campaign.Config{
 		AgentID:        o.agentID,
 		FromNumber:     o.from,
-		Load:           campaign.LoadOptions{PhoneColumn: o.phoneColumn, IDColumn: o.idColumn, Region: o.region, TimezoneColumn: o.timezoneColumn},
+		Load:           campaign.LoadOptions{PhoneColumn: o.phoneColumn, IDColumn: o.idColumn, Region: o.region, TimezoneColumn: o.timezoneColumn, Delimiter: o.delimiterRune()},
 		Concurrency:    o.concurrency,
 		Reserve:        o.reserve,
 		Rate:           o.rate,
