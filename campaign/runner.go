@@ -181,12 +181,18 @@ func (r *Runner) Observe(ob Observation) bool {
 	if t == nil || ob.Execution == nil {
 		return false
 	}
-	t.count(func(s *ObservationStats) { s.Received++ })
+	t.seenMu.Lock()
+	defer t.seenMu.Unlock()
+	t.seen.Received++
+	if t.closed { // the run follows no call any more
+		t.seen.Ignored++
+		return false
+	}
 	select {
 	case t.events <- ob:
 		return true
 	default:
-		t.count(func(s *ObservationStats) { s.Dropped++ })
+		t.seen.Dropped++
 		return false
 	}
 }
@@ -339,6 +345,7 @@ func (r *Runner) Run(ctx context.Context, input string, st *State, out ResultWri
 		cancelFollow(dispatchErr)
 	}
 	trackErr := <-trackerDone
+	tr.closeEvents()
 
 	summary, werr := r.writeResults(input, st, out)
 	if werr != nil {

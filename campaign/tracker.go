@@ -85,7 +85,8 @@ type tracker struct {
 	events chan Observation       // observations from sources of their own (see Runner.Observe)
 	early  map[string]Observation // pushed before the POST's reply named the call, by id
 	seen   ObservationStats       // what came through events
-	seenMu sync.Mutex
+	seenMu sync.Mutex             // guards seen, closed, and sending on events
+	closed bool                   // the tracker stopped: events are no longer read
 
 	firstFinal   time.Time // when the first call of the run ended
 	pushFallback bool      // pushes were expected and none came: polling as usual
@@ -674,6 +675,22 @@ func (t *tracker) applyPushed(c *trackedCall, ob Observation, now time.Time) err
 		c.nextCheck = now // final but half-filled: read it whole now
 	}
 	return err
+}
+
+// closeEvents ends the intake of observations once the tracker has stopped: those still
+// waiting, and any later, are counted as ignored.
+func (t *tracker) closeEvents() {
+	t.seenMu.Lock()
+	defer t.seenMu.Unlock()
+	t.closed = true
+	for {
+		select {
+		case <-t.events:
+			t.seen.Ignored++
+		default:
+			return
+		}
+	}
 }
 
 func (t *tracker) count(f func(*ObservationStats)) {

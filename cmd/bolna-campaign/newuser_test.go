@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -167,5 +169,83 @@ func TestConsoleFitsWidth(t *testing.T) {
 	}
 	if !strings.HasSuffix(out.String(), "\r\033[Kbolna-campaign: a log line\n") {
 		t.Errorf("the log line does not clear the live line first: %q", out.String())
+	}
+}
+
+// TestSandboxRealism: the sandbox can show what the README promises: a retry of a number does
+// not end the way its last call did, execution ids never repeat across runs, and calls left in
+// flight by a double Ctrl-C are followed by the next run, as they would be against Bolna.
+func TestSandboxRealism(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	input := filepath.Join(dir, "list.csv")
+	var b strings.Builder
+	b.WriteString("phone,name\n")
+	for i := range 40 {
+		fmt.Fprintf(&b, "+9198%08d,P%d\n", 40000000+i*7919, i)
+	}
+	os.WriteFile(input, []byte(b.String()), 0o600)
+	results := filepath.Join(dir, "list.sandbox.results.csv")
+	env := map[string]string{"BOLNA_SANDBOX_TIME_SCALE": "0.005"}
+	if code := newInvocation(env).run("run", "--sandbox", "--rate", "0", "--poll-interval", "20ms", input); code != exitOK {
+		t.Fatalf("first run: exit %d", code)
+	}
+	first := readRows(t, results)
+	ids := map[string]bool{}
+	for _, r := range first {
+		ids[r.Outcome.ExecutionID] = true
+	}
+	if code := newInvocation(env).run("run", "--sandbox", "--rate", "0", "--poll-interval", "20ms", "--retry", "no-answer,busy,failed", "--max-attempts", "2", input); code != exitOK {
+		t.Fatalf("retry run: exit %d", code)
+	}
+	changed, retried := 0, 0
+	for i, r := range readRows(t, results) {
+		if r.Outcome.Attempts == 2 {
+			retried++
+			if ids[r.Outcome.ExecutionID] {
+				t.Errorf("line %d: execution id %s came back in another run", r.Line, r.Outcome.ExecutionID)
+			}
+			if r.Outcome.Status != first[i].Outcome.Status {
+				changed++
+			}
+		}
+	}
+	if retried == 0 || changed == 0 {
+		t.Errorf("%d rows retried, %d ended otherwise than before: want retries that can end differently", retried, changed)
+	}
+
+	// A double Ctrl-C with calls in flight, then the next run follows them.
+	input2 := filepath.Join(dir, "list2.csv")
+	os.WriteFile(input2, []byte(b.String()), 0o600)
+	inv := newInvocation(map[string]string{"BOLNA_SANDBOX_TIME_SCALE": "0.05"})
+	go func() {
+		journal := campaign.StatePath(filepath.Join(dir, "list2.sandbox.results.csv"))
+		for {
+			data, _ := os.ReadFile(journal)
+			if strings.Count(string(data), `"ev":"placed"`) >= 5 {
+				break
+			}
+			time.Sleep(5 * time.Millisecond) // watching the journal, not assuming a timing
+		}
+		inv.signals <- os.Interrupt
+		inv.signals <- os.Interrupt
+	}()
+	if code := inv.run("run", "--sandbox", "--rate", "0", "--poll-interval", "20ms", input2); code != exitInterrupted {
+		t.Fatalf("interrupted run: exit %d", code)
+	}
+	after := newInvocation(map[string]string{"BOLNA_SANDBOX_TIME_SCALE": "0.005"})
+	if code := after.run("run", "--sandbox", "--rate", "0", "--poll-interval", "20ms", input2); code != exitOK {
+		t.Fatalf("the run after a double Ctrl-C: exit %d, want 0", code)
+	}
+	if strings.Contains(after.stderr.String(), "no free concurrency") {
+		t.Errorf("the calls followed from the stopped run shrank the pool:\n%s", after.stderr.String())
+	}
+	for _, r := range readRows(t, filepath.Join(dir, "list2.sandbox.results.csv")) {
+		if r.Outcome.Status == campaign.StatusUnknown || strings.Contains(r.Outcome.Error, "404") {
+			t.Errorf("line %d: %s %q: a call in flight was lost instead of followed", r.Line, r.Outcome.Status, r.Outcome.Error)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "list2.sandbox.results.csv.bolna.json")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the sandbox's saved calls are left behind after every call ended (%v)", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/url"
 	"os"
@@ -341,6 +342,16 @@ func (o *runOptions) run(env Env, explicit map[string]bool) (*campaign.Summary, 
 		}
 		api := bolnasim.NewAPI(opts)
 		defer api.Close()
+		saved := o.resultsPath + ".bolna.json"
+		if err := resumeSandbox(api, saved); err != nil {
+			sess.Close()
+			return nil, err
+		}
+		defer func() {
+			if err := saveSandbox(api, saved); err != nil {
+				out.logf("sandbox: saving its calls in flight: %v", err)
+			}
+		}()
 		out.logf("sandbox: a fake Bolna account served in process (calls run about 30x faster than real ones)")
 		client = api.InProcessClient(dialer.WithLogf(out.logf))
 	} else {
@@ -453,11 +464,58 @@ func (o *runOptions) watchSignals(env Env, out *console, runner *campaign.Runner
 	return func() { once.Do(func() { close(done) }) }
 }
 
+// resumeSandbox gives the sandbox's fake Bolna the calls a stopped sandbox run left in flight
+// (saved at path by saveSandbox), as a real account would still have them.
+func resumeSandbox(api *bolnasim.API, path string) error {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var calls []bolnasim.SavedCall
+	if err := json.Unmarshal(b, &calls); err != nil {
+		return fmt.Errorf("sandbox: %s is not the sandbox's saved calls (%v): delete it", path, err)
+	}
+	api.Resume(calls)
+	return nil
+}
+
+// saveSandbox keeps the sandbox's calls that are not final for the next sandbox run (mode
+// 0600: they hold the contacts' numbers); with none, the file goes.
+func saveSandbox(api *bolnasim.API, path string) error {
+	calls := api.Unfinished()
+	if len(calls) == 0 {
+		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		return nil
+	}
+	b, err := json.Marshal(calls)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o600)
+}
+
 // sandboxOptions is the fake account of --sandbox: concurrency 10, calls 30 times faster than
 // real ones. BOLNA_SANDBOX_CONCURRENCY and BOLNA_SANDBOX_TIME_SCALE change both, for
 // benchmarks (scripts/bench-memory.sh runs a million near-instant calls).
 func sandboxOptions(agentID string, getenv func(string) string) (bolnasim.Options, error) {
-	opts := bolnasim.Options{Concurrency: 10, TimeScale: 0.03, Seed: 42, MaxRetained: 2000, Wallet: 1e9}
+	// A seed of its own each process, unless BOLNA_SANDBOX_SEED fixes one: execution ids never
+	// repeat across runs, and a retry of a number does not end the way its last call did.
+	seed := rand.Uint64()
+	if v := getenv("BOLNA_SANDBOX_SEED"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return bolnasim.Options{}, usageErrorf("BOLNA_SANDBOX_SEED=%q: want a whole number", v)
+		}
+		seed = n
+	}
+	salt := "#" + strconv.FormatUint(seed, 36)
+	opts := bolnasim.Options{Concurrency: 10, TimeScale: 0.03, Seed: seed, MaxRetained: 2000, Wallet: 1e9,
+		Outcome: func(phone string) bolnasim.Outcome { return bolnasim.DefaultOutcome(phone + salt) }}
 	if agentID != "" {
 		opts.AgentIDs = []string{agentID, bolnasim.DefaultAgentID}
 	}
@@ -507,7 +565,7 @@ func (o *runOptions) dryRunList(env Env, out *console) error {
 	estimate := time.Duration(0)
 	if concurrency > 0 {
 		waves := (plan.Dial + concurrency - 1) / concurrency
-		estimate = time.Duration(waves) * assumedCallTime
+		estimate = time.Duration(waves) * o.callTime(env)
 	}
 	if o.rate > 0 {
 		estimate = max(estimate, time.Duration(float64(plan.Dial)/o.rate*float64(time.Second)))
@@ -549,12 +607,23 @@ func (o *runOptions) dryRunList(env Env, out *console) error {
 	switch {
 	case estimate > 0 && concurrency > 0:
 		fmt.Fprintf(e, "estimate: about %s at concurrency %d and %.3g calls a second, assuming %s a call\n",
-			estimate.Round(time.Second), concurrency, o.rate, assumedCallTime)
+			estimate.Round(time.Second), concurrency, o.rate, o.callTime(env).Round(100*time.Millisecond))
 	case estimate > 0:
 		fmt.Fprintf(e, "estimate: at least %s to place them at %.3g a second (pass --concurrency for more)\n",
 			estimate.Round(time.Second), o.rate)
 	}
 	return nil
+}
+
+// callTime is the length of a call the dry run's estimate assumes: assumedCallTime, or the
+// sandbox's compressed one.
+func (o *runOptions) callTime(env Env) time.Duration {
+	if o.sandbox {
+		if opts, err := sandboxOptions(o.agentID, env.Getenv); err == nil {
+			return time.Duration(float64(assumedCallTime) * opts.TimeScale)
+		}
+	}
+	return assumedCallTime
 }
 
 // assumedCallTime is the length of a call the dry run's estimate assumes: ringing, a short

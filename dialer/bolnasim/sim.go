@@ -385,8 +385,19 @@ func (h *durationHeap) Pop() any {
 	return x
 }
 
-// currentActive is concurrency.current: calls that hold a slot.
-func (s *sim) currentActive() int { return s.slotsUsed }
+// currentActive is concurrency.current as the contract has it (bolna-api.md §13): the calls
+// initiated, ringing or talking. A call given a slot but still queued for its dequeue delay holds
+// the slot without counting here, and a call whose line dropped counts only with
+// Style.DisconnectHoldsSlot.
+func (s *sim) currentActive() int {
+	n := 0
+	for _, ex := range s.ordered {
+		if ex.holdsSlot && (ex.status.Active() || ex.status == dialer.StatusCallDisconnected) {
+			n++
+		}
+	}
+	return n
+}
 
 func later(a, b time.Time) time.Time {
 	if a.After(b) {
