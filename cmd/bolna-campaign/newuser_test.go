@@ -113,7 +113,7 @@ func TestExitUnknown(t *testing.T) {
 	if code := inv.run("run", "--poll-interval", "20ms", "--list-lag", "100ms", input); code != exitUnfinished {
 		t.Fatalf("exit %d, want 3 with a row unknown; stderr:\n%s", code, inv.stderr.String())
 	}
-	if !strings.Contains(inv.stderr.String(), "2 rows to chase") || !strings.Contains(inv.stderr.String(), "--retry unknown") {
+	if !strings.Contains(inv.stderr.String(), "to chase (no-answer, busy, failed, unknown)") || !strings.Contains(inv.stderr.String(), "--retry unknown") {
 		t.Errorf("the unknown row is not among the rows to chase:\n%s", inv.stderr.String())
 	}
 }
