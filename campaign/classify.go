@@ -19,6 +19,7 @@ const (
 	kindWait                   // a retry is due later (--retry-after)
 	kindOutside                // to dial, but outside calling hours now
 	kindDial                   // dial now
+	kindLimited                // to dial, but past --limit new rows this run
 )
 
 type classification struct {
@@ -36,6 +37,7 @@ type classifier struct {
 	retry map[Status]bool
 	dups  *duplicates
 	row   int // ordinal of the row being classified
+	fresh int // rows never dialled that this pass found to dial (for --limit)
 }
 
 func newClassifier(cfg *Config, st *State, dups *duplicates) *classifier {
@@ -116,7 +118,21 @@ func (d *duplicates) freeze() {
 
 // classify decides what row needs now. Its error is a problem of the whole run (a contact
 // whose time zone cannot be told), reported before anything is dialled.
+// classify decides what row needs (see classifyRow), then holds back the rows never dialled
+// beyond Config.Limit in this pass.
 func (c *classifier) classify(row Row) (classification, error) {
+	cl, err := c.classifyRow(row)
+	if err == nil && cl.kind == kindDial && cl.attempt == 1 && c.cfg.Limit > 0 {
+		if c.fresh >= c.cfg.Limit {
+			cl.kind = kindLimited
+		} else {
+			c.fresh++
+		}
+	}
+	return cl, err
+}
+
+func (c *classifier) classifyRow(row Row) (classification, error) {
 	if !c.cfg.Shard.Has(row.Key, row.Line) {
 		return classification{kind: kindOtherShard}, nil
 	}
@@ -194,8 +210,11 @@ func (c *classifier) outcome(row Row) (o Outcome, retryDue, write bool, err erro
 	}
 	if !ok {
 		o = Outcome{Status: StatusPending, Attempts: cl.entry.Attempts}
-		if cl.kind == kindOutside {
+		switch cl.kind {
+		case kindOutside:
 			o.Error = fmt.Sprintf("outside calling hours %s (%s)", c.cfg.Window, cl.zone)
+		case kindLimited:
+			o.Error = fmt.Sprintf("left for a later run: --limit %d new rows a run", c.cfg.Limit)
 		}
 		return o, false, true, nil
 	}

@@ -71,6 +71,7 @@ type Config struct {
 	MaxAttempts int           // attempts per row, the first included
 	RetryAfter  time.Duration // the least time between an attempt's end and the next
 	HaltAfter   int           // stop placing after this many failed/error outcomes in a row; <= 0 never
+	Limit       int           // dial at most this many rows never dialled before, this run (a pilot); 0: all
 
 	Window   *Window      // calling hours in each contact's local time; nil: any time
 	Zones    *Zones       // each contact's zone for Window; see Zones
@@ -573,6 +574,7 @@ type Plan struct {
 	Done       int            `json:"done"`           // final in an earlier run, no retry due
 	Live       int            `json:"in_flight"`      // dialled by an earlier run, not final yet
 	Waiting    int            `json:"retry_later"`    // a retry is due after --retry-after
+	Limited    int            `json:"over_limit"`     // to dial, but past --limit this run
 	Dial       int            `json:"to_dial"`        // to dial now
 	// Bad are the first invalid rows (at most MaxBadRows), with their line and the fix.
 	Bad []BadRow `json:"invalid_rows,omitempty"`
@@ -621,6 +623,8 @@ func (p *Plan) count(row Row, k kind) {
 		p.Waiting++
 	case kindDial:
 		p.Dial++
+	case kindLimited:
+		p.Limited++
 	}
 }
 

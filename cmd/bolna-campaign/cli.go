@@ -5,7 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"runtime/debug"
+	"slices"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 )
@@ -27,7 +27,7 @@ Usage:
   bolna-campaign sim [flags]                  serve the fake Bolna API on loopback
   bolna-campaign version
 
-Run 'bolna-campaign run -h' for the flags of run.
+Run 'bolna-campaign help run' for the flags of run, with examples.
 
 Exit codes: 0 every row has a final outcome; 3 rows are still pending (run again later);
 1 fatal (bad key, agent not found, results not writable, lock held); 2 usage or unreadable
@@ -51,19 +51,15 @@ func Main(args []string, env Env) int {
 		fmt.Fprintf(env.Stdout, "bolna-campaign %s\n", version())
 		return exitOK
 	case "help", "-h", "-help", "--help":
+		if len(args) > 1 && slices.Contains([]string{"run", "report", "sim"}, args[1]) {
+			env.Stderr = env.Stdout // help asked for goes to stdout
+			return Main([]string{args[1], "-h"}, env)
+		}
 		fmt.Fprint(env.Stdout, usage)
 		return exitOK
 	}
 	fmt.Fprintf(env.Stderr, "bolna-campaign: unknown command %q\n\n%s", args[0], usage)
 	return exitUsage
-}
-
-// version is the module version the binary was built from ("(devel)" from a checkout).
-func version() string {
-	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" {
-		return info.Main.Version
-	}
-	return "(devel)"
 }
 
 // usageError is a problem with the command line.

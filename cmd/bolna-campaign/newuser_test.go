@@ -249,3 +249,53 @@ func TestSandboxRealism(t *testing.T) {
 		t.Errorf("the sandbox's saved calls are left behind after every call ended (%v)", err)
 	}
 }
+
+// TestLimit: --limit N dials at most N rows never dialled before, this run: a pilot. The rest
+// stay pending (exit 3) and the next run takes the next N.
+func TestLimit(t *testing.T) {
+	t.Parallel()
+	srv := bolnatest.NewServer(bolnatest.Options{Timing: bolnatest.FastTiming})
+	t.Cleanup(srv.Close)
+	input, _ := writeContacts(t, 10)
+	env := map[string]string{"BOLNA_API_KEY": bolnatest.DefaultAPIKey, "BOLNA_BASE_URL": srv.URL, "BOLNA_AGENT_ID": bolnatest.DefaultAgentID}
+	dry := newInvocation(env)
+	if code := dry.run("run", "--dry-run", "--limit", "3", input); code != exitOK || !strings.Contains(dry.stderr.String(), "over --limit         7") ||
+		strings.Count(dry.stdout.String(), "\n") != 3 {
+		t.Errorf("dry run with --limit 3: exit %d, %d bodies; stderr:\n%s", code, strings.Count(dry.stdout.String(), "\n"), dry.stderr.String())
+	}
+	for run, want := range []int{3, 6} {
+		inv := newInvocation(env)
+		if code := inv.run("run", "--poll-interval", "20ms", "--limit", "3", input); code != exitUnfinished {
+			t.Fatalf("run %d: exit %d, want 3; stderr:\n%s", run+1, code, inv.stderr.String())
+		}
+		if n := len(srv.Placements()); n != want {
+			t.Errorf("after run %d: %d placed, want %d", run+1, n, want)
+		}
+	}
+	rows := readRows(t, strings.TrimSuffix(input, ".csv")+".results.csv")
+	if r := rows[9]; r.Outcome.Status != campaign.StatusPending || !strings.Contains(r.Outcome.Error, "--limit") {
+		t.Errorf("the last row: %+v, want pending, saying why", r.Outcome)
+	}
+}
+
+// TestHelp: help by group with --flags and examples, `help run` is run's help, and version
+// says what it was built from.
+func TestHelp(t *testing.T) {
+	t.Parallel()
+	inv := newInvocation(nil)
+	if code := inv.run("help", "run"); code != exitOK {
+		t.Fatalf("help run: exit %d", code)
+	}
+	for _, want := range []string{"Connection:", "Input:", "Pacing:", "Safety:", "Output:", "--agent-id ID", "--limit N", "Examples:"} {
+		if !strings.Contains(inv.stdout.String(), want) {
+			t.Errorf("help run lacks %q:\n%s", want, inv.stdout.String())
+		}
+	}
+	if strings.Contains(inv.stdout.String(), "\n  -agent-id") {
+		t.Error("help shows flags with a single dash")
+	}
+	v := newInvocation(nil)
+	if code := v.run("version"); code != exitOK || !strings.Contains(v.stdout.String(), "go1.") {
+		t.Errorf("version: exit %d, %q", code, v.stdout.String())
+	}
+}

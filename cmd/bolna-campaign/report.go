@@ -23,8 +23,7 @@ func reportCommand(args []string, env Env) int {
 	jsonOut := fs.Bool("json", false, "print the report as one JSON object on stdout")
 	htmlOut := fs.String("html", "", "also write the report as a self-contained HTML page to this .html file (never over anything but an earlier report)")
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), "Usage: bolna-campaign report [flags] RESULTS.csv...\n\nSummarises results files; several files (shards) merge.\n\nFlags:\n")
-		fs.PrintDefaults()
+		printUsage(fs.Output(), fs, "Usage: bolna-campaign report [flags] RESULTS.csv...\n\nSummarises results files; several files (shards) merge.\n", nil, "")
 	}
 	if err := fs.Parse(args); err != nil {
 		return parseExit(err)

@@ -41,7 +41,7 @@ type runOptions struct {
 	placePerMinute                      int            // 0: Bolna's limit (campaign.DefaultPlacePerMinute); -1: none (the sandbox)
 	safeCells                           bool
 	retry                               string
-	maxAttempts, haltAfter              int
+	maxAttempts, haltAfter, limit       int
 	dryRun, sandbox, jsonOut            bool
 	input                               string
 
@@ -56,33 +56,34 @@ type runOptions struct {
 }
 
 func (o *runOptions) flags(fs *flag.FlagSet, getenv func(string) string) {
-	fs.StringVar(&o.agentID, "agent-id", getenv("BOLNA_AGENT_ID"), "agent that places the calls (env BOLNA_AGENT_ID; required unless --sandbox)")
-	fs.StringVar(&o.baseURL, "base-url", cmp(getenv("BOLNA_BASE_URL"), dialer.DefaultBaseURL), "Bolna API address (env BOLNA_BASE_URL); plain http only to loopback")
-	fs.StringVar(&o.resultsPath, "results", "", "results CSV (default: CONTACTS.results.csv beside the input)")
-	fs.StringVar(&o.phoneColumn, "phone-column", "", "column with the phone number (default: first of "+strings.Join(campaign.PhoneColumns, ", ")+")")
-	fs.StringVar(&o.delimiter, "delimiter", "", "the cells' separator: , ; or tab (default: found from the header line)")
-	fs.StringVar(&o.idColumn, "id-column", "", "column that identifies a contact across runs (default: the normalised phone)")
-	fs.StringVar(&o.region, "region", "", "two-letter region to turn national numbers into E.164 (without it they are invalid)")
-	fs.StringVar(&o.from, "from-number", "", "caller id in E.164 (default: Bolna's)")
-	fs.IntVar(&o.concurrency, "concurrency", 0, "calls in flight at most (default: the account's free concurrency; never above its max)")
-	fs.IntVar(&o.reserve, "reserve", 0, "concurrency slots left free for other traffic")
+	fs.StringVar(&o.agentID, "agent-id", getenv("BOLNA_AGENT_ID"), "`ID` of the agent that places the calls (env BOLNA_AGENT_ID; required unless --sandbox)")
+	fs.StringVar(&o.baseURL, "base-url", cmp(getenv("BOLNA_BASE_URL"), dialer.DefaultBaseURL), "Bolna API address `URL` (env BOLNA_BASE_URL); plain http only to loopback")
+	fs.StringVar(&o.resultsPath, "results", "", "results CSV `PATH` (default: CONTACTS.results.csv beside the input)")
+	fs.StringVar(&o.phoneColumn, "phone-column", "", "`NAME` of the column with the phone number (default: first of "+strings.Join(campaign.PhoneColumns, ", ")+")")
+	fs.StringVar(&o.delimiter, "delimiter", "", "the cells' separator `D`: , ; | or tab (default: found from the header line)")
+	fs.StringVar(&o.idColumn, "id-column", "", "`NAME` of the column that identifies a contact across runs (default: the normalised phone)")
+	fs.StringVar(&o.region, "region", "", "two-letter region `CC` to turn national numbers into E.164 (without it they are invalid)")
+	fs.StringVar(&o.from, "from-number", "", "caller id in `E164` (default: Bolna's)")
+	fs.IntVar(&o.concurrency, "concurrency", 0, "`N` calls in flight at most (default: the account's free concurrency; never above its max)")
+	fs.IntVar(&o.reserve, "reserve", 0, "`N` concurrency slots left free for other traffic")
 	fs.Float64Var(&o.rate, "rate", campaign.DefaultRate, "placements in any second at most, for the whole run (0: only Bolna's limit of 500 a minute, less 10%)")
 	fs.DurationVar(&o.pollInterval, "poll-interval", campaign.DefaultPollInterval, "how often live calls are checked at most (looks are paced by when calls are likely to end, within 2.95 API requests per call)")
 	fs.DurationVar(&o.listLag, "list-lag", campaign.DefaultListLag, "longest Bolna's executions list may take to show a new call: a call whose placement reply was lost is looked for this long before its row is unknown (or, after a crash, dialled)")
 	fs.BoolVar(&o.safeCells, "safe-cells", false, "neutralise input cells that a spreadsheet would run as a formula too (server-supplied cells always are)")
 	fs.DurationVar(&o.maxWait, "max-wait", campaign.DefaultMaxWait, "follow one call at most this long, then its row is timeout")
-	fs.StringVar(&o.retry, "retry", "", "re-dial rows whose last attempt ended in these statuses, e.g. no-answer,busy")
+	fs.StringVar(&o.retry, "retry", "", "re-dial rows whose last attempt ended in these `STATUSES`, e.g. no-answer,busy")
 	fs.IntVar(&o.maxAttempts, "max-attempts", 0, "attempts per row including the first (default 1; 3 with --retry)")
 	fs.DurationVar(&o.retryAfter, "retry-after", 0, "wait at least this long after an attempt before re-dialling its row")
+	fs.IntVar(&o.limit, "limit", 0, "dial at most `N` rows never dialled before, this run (a pilot); the rest stay pending")
 	fs.IntVar(&o.haltAfter, "halt-after", campaign.DefaultHaltAfter, "stop placing calls after this many failed/error outcomes in a row (0: never)")
-	fs.StringVar(&o.window, "window", "", "calling hours in the contact's local time, e.g. 09:00-21:00; rows outside stay pending")
-	fs.StringVar(&o.timezone, "timezone", "", "IANA zone for --window (default: from the number, where it has one zone)")
-	fs.StringVar(&o.timezoneColumn, "timezone-column", "", "column with each contact's IANA zone for --window")
-	fs.StringVar(&o.suppress, "suppress", "", "do-not-call list: one number a line, or a CSV with a phone column")
+	fs.StringVar(&o.window, "window", "", "calling hours `HH:MM-HH:MM` in the contact's local time; rows outside stay pending")
+	fs.StringVar(&o.timezone, "timezone", "", "IANA `ZONE` for --window (default: from the number, where it has one zone)")
+	fs.StringVar(&o.timezoneColumn, "timezone-column", "", "`NAME` of a column with each contact's IANA zone for --window")
+	fs.StringVar(&o.suppress, "suppress", "", "do-not-call list `FILE`: one number a line, or a CSV with a phone column")
 	fs.Float64Var(&o.maxCost, "max-cost", 0, "stop placing calls once the campaign's summed total_cost (Bolna's unit, cents) reaches this")
-	fs.StringVar(&o.shard, "shard", "", "take only shard K of N (K from 0 to N-1, e.g. 0/4); the concurrency is split N ways")
-	fs.StringVar(&o.webhookListen, "webhook-listen", "", "receive Bolna's pushes at POST /webhook/TOKEN on this address (e.g. :8080; TOKEN from BOLNA_WEBHOOK_TOKEN); polling becomes a safety net")
-	fs.StringVar(&o.webhookForward, "webhook-forward", "", "relay every push, unchanged, to this URL (the integration that used to receive the agent's webhooks)")
+	fs.StringVar(&o.shard, "shard", "", "take only shard `K/N` (K from 0 to N-1, e.g. 0/4); the concurrency is split N ways")
+	fs.StringVar(&o.webhookListen, "webhook-listen", "", "receive Bolna's pushes at POST /webhook/TOKEN on `ADDR` (e.g. :8080; TOKEN from BOLNA_WEBHOOK_TOKEN); polling becomes a safety net")
+	fs.StringVar(&o.webhookForward, "webhook-forward", "", "relay every push, unchanged, to `URL` (the integration that used to receive the agent's webhooks)")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "no network: print each POST /call body as a JSON line, a summary on stderr")
 	fs.BoolVar(&o.sandbox, "sandbox", false, "run against an in-process fake Bolna (no key needed)")
 	fs.BoolVar(&o.jsonOut, "json", false, "print the final summary as one JSON object on stdout")
@@ -144,8 +145,8 @@ func (o *runOptions) validate(fs *flag.FlagSet) error {
 			o.from = e164
 		}
 	}
-	if o.concurrency < 0 || o.reserve < 0 || o.rate < 0 || o.maxAttempts < 0 || o.haltAfter < 0 {
-		return usageErrorf("run: --concurrency, --reserve, --rate, --max-attempts and --halt-after cannot be negative")
+	if o.concurrency < 0 || o.reserve < 0 || o.rate < 0 || o.maxAttempts < 0 || o.haltAfter < 0 || o.limit < 0 {
+		return usageErrorf("run: --concurrency, --reserve, --rate, --max-attempts, --halt-after and --limit cannot be negative")
 	}
 	if o.pollInterval < 10*time.Millisecond || o.maxWait <= 0 || o.retryAfter < 0 {
 		return usageErrorf("run: --poll-interval must be at least 10ms and --max-wait positive")
@@ -226,8 +227,9 @@ func runCommand(args []string, env Env) int {
 	var o runOptions
 	o.flags(fs, env.Getenv)
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), "Usage: bolna-campaign run [flags] CONTACTS.csv\n\nThe API key comes from BOLNA_API_KEY only.\n\nFlags:\n")
-		fs.PrintDefaults()
+		printUsage(fs.Output(), fs, "Usage: bolna-campaign run [flags] CONTACTS.csv\n\n"+
+			"Places one call per row, follows every call to its final status, writes CONTACTS.results.csv.\n"+
+			"The API key comes from BOLNA_API_KEY only. Flags come before the file.\n", runGroups, runExamples)
 	}
 	if err := fs.Parse(args); err != nil {
 		return parseExit(err)
@@ -260,6 +262,7 @@ func (o *runOptions) config(log func(string, ...any)) campaign.Config {
 		MaxAttempts:    o.maxAttempts,
 		RetryAfter:     o.retryAfter,
 		HaltAfter:      o.haltAfter,
+		Limit:          o.limit,
 		Window:         o.parsedWindow,
 		Zones:          &campaign.Zones{Default: o.zone},
 		Suppress:       o.suppression,
@@ -594,7 +597,8 @@ func (o *runOptions) dryRunList(env Env, out *console) error {
 		n    int
 	}{
 		{"duplicates", plan.Duplicates}, {"suppressed", plan.Suppressed}, {"outside window", plan.Outside},
-		{"done earlier", plan.Done}, {"in flight", plan.Live}, {"retry later", plan.Waiting}, {"to dial now", plan.Dial},
+		{"done earlier", plan.Done}, {"in flight", plan.Live}, {"retry later", plan.Waiting}, {"over --limit", plan.Limited},
+		{"to dial now", plan.Dial},
 	} {
 		fmt.Fprintf(e, "  %-14s %7d\n", line.name, line.n)
 	}

@@ -37,8 +37,7 @@ func simCommand(args []string, env Env) int {
 		hookDelay   = fs.Duration("webhook-delay", 0, "every push waits up to this long")
 	)
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), "Usage: bolna-campaign sim [flags]\n\nServes a fake Bolna API on loopback.\n\nFlags:\n")
-		fs.PrintDefaults()
+		printUsage(fs.Output(), fs, "Usage: bolna-campaign sim [flags]\n\nServes a fake Bolna API on loopback.\n", nil, "")
 	}
 	if err := fs.Parse(args); err != nil {
 		return parseExit(err)

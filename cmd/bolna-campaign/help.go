@@ -1,0 +1,122 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"slices"
+	"strings"
+)
+
+// flagGroup is a heading of a command's help and the flags under it, in order.
+type flagGroup struct {
+	title string
+	names []string
+}
+
+// runGroups are the groups of run's flags.
+var runGroups = []flagGroup{
+	{"Connection", []string{"agent-id", "base-url", "from-number", "sandbox", "webhook-listen", "webhook-forward"}},
+	{"Input", []string{"phone-column", "id-column", "delimiter", "region", "suppress", "shard"}},
+	{"Pacing", []string{"concurrency", "reserve", "rate", "poll-interval", "max-wait", "list-lag"}},
+	{"Safety", []string{"limit", "retry", "max-attempts", "retry-after", "window", "timezone", "timezone-column", "max-cost", "halt-after"}},
+	{"Output", []string{"results", "safe-cells", "dry-run", "json"}},
+}
+
+const runExamples = `Examples:
+  # try it with no account: a built-in fake Bolna
+  bolna-campaign run --sandbox samples/contacts.csv
+
+  # look first: what would be dialled, with every bad row and its line (no network)
+  bolna-campaign run --dry-run --agent-id $AGENT contacts.csv > bodies.jsonl
+
+  # a pilot on the first 20 rows, then the rest
+  bolna-campaign run --agent-id $AGENT --limit 20 contacts.csv
+  bolna-campaign run --agent-id $AGENT contacts.csv
+
+  # from cron: calling hours, do-not-call, retries of the unanswered
+  bolna-campaign run --agent-id $AGENT --window 09:00-21:00 --suppress dnc.txt \
+      --retry no-answer,busy --max-attempts 3 --retry-after 2h contacts.csv
+`
+
+// printUsage writes a command's help: the synopsis, the flags by group as --name VALUE, and
+// examples. Flags in no group come last, under "Other".
+func printUsage(w io.Writer, fs *flag.FlagSet, synopsis string, groups []flagGroup, examples string) {
+	fmt.Fprint(w, synopsis)
+	seen := map[string]bool{}
+	for _, g := range groups {
+		fmt.Fprintf(w, "\n%s:\n", g.title)
+		for _, name := range g.names {
+			if f := fs.Lookup(name); f != nil {
+				printFlag(w, f)
+				seen[name] = true
+			}
+		}
+	}
+	var other []*flag.Flag
+	fs.VisitAll(func(f *flag.Flag) {
+		if !seen[f.Name] {
+			other = append(other, f)
+		}
+	})
+	if len(other) > 0 {
+		if len(groups) > 0 {
+			fmt.Fprint(w, "\nOther:\n")
+		} else {
+			fmt.Fprint(w, "\nFlags:\n")
+		}
+		slices.SortFunc(other, func(a, b *flag.Flag) int { return strings.Compare(a.Name, b.Name) })
+		for _, f := range other {
+			printFlag(w, f)
+		}
+	}
+	if examples != "" {
+		fmt.Fprint(w, "\n"+examples)
+	}
+}
+
+// printFlag writes one flag as --name VALUE, its usage and its default.
+func printFlag(w io.Writer, f *flag.Flag) {
+	name, usage := flag.UnquoteUsage(f)
+	left := "  --" + f.Name
+	if name != "" {
+		left += " " + strings.ToUpper(name)
+	}
+	if len(left) > 24 {
+		fmt.Fprintf(w, "%s\n%26s", left, "")
+	} else {
+		fmt.Fprintf(w, "%-26s", left)
+	}
+	fmt.Fprint(w, usage)
+	if f.DefValue != "" && f.DefValue != "0" && f.DefValue != "false" && f.DefValue != "0s" {
+		fmt.Fprintf(w, " (default %s)", f.DefValue)
+	}
+	fmt.Fprintln(w)
+}
+
+// version is the module version and the commit the binary was built from.
+func version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(unknown)"
+	}
+	v := info.Main.Version
+	var rev, at, dirty string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.time":
+			at = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = ", with local changes"
+			}
+		}
+	}
+	if rev != "" {
+		v += fmt.Sprintf(" (commit %.12s, %s%s)", rev, at, dirty)
+	}
+	return v + " " + info.GoVersion
+}
