@@ -48,3 +48,9 @@ func (l *Lock) Release() error {
 	}
 	return os.Remove(l.path)
 }
+
+// Locked reports whether a run holds the lock at path now (or a crashed one left it).
+func Locked(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}

@@ -705,6 +705,37 @@ func (s *State) placing(ref string) bool {
 	return lc != nil && lc.Ref == ref && lc.ExecutionID == ""
 }
 
+// Standing is where a campaign stands according to its journal.
+type Standing struct {
+	Campaign string         `json:"campaign"`
+	Agent    string         `json:"agent"`
+	API      string         `json:"api"`
+	Dialled  int            `json:"dialled"`   // contacts dialled at least once
+	Attempts int            `json:"attempts"`  // calls placed, all attempts
+	InFlight int            `json:"in_flight"` // calls placed and not final (or timed out)
+	ByStatus map[Status]int `json:"by_status"` // the latest outcome of each contact that has one
+	Spent    float64        `json:"spent"`     // summed total_cost (cents)
+	Account  *Account       `json:"account,omitempty"`
+}
+
+// Standing sums the journal up: no record is read back from disk.
+func (s *State) Standing() Standing {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := Standing{Campaign: s.campaign, Agent: s.owner.Agent, API: s.owner.API, ByStatus: map[Status]int{},
+		InFlight: len(s.live), Spent: s.spent, Account: s.account}
+	for _, row := range s.rows {
+		if row.attempts() > 0 {
+			st.Dialled++
+			st.Attempts += row.attempts()
+		}
+		if code := row.status(); code != 0 {
+			st.ByStatus[statusOfCode(code)]++
+		}
+	}
+	return st
+}
+
 // Settle closes a torn intent: its call was looked for and not found.
 func (s *State) Settle(key string, attempt int, at time.Time) error {
 	return s.append(record{Ev: evSettled, Key: key, Attempt: attempt, At: at.UTC()}, true)

@@ -299,3 +299,35 @@ func TestHelp(t *testing.T) {
 		t.Errorf("version: exit %d, %q", code, v.stdout.String())
 	}
 }
+
+// TestStatus: where a campaign stands, read-only, also while a run holds its lock.
+func TestStatus(t *testing.T) {
+	t.Parallel()
+	srv := bolnatest.NewServer(bolnatest.Options{Timing: bolnatest.FastTiming})
+	t.Cleanup(srv.Close)
+	input, _ := writeContacts(t, 6)
+	env := map[string]string{"BOLNA_API_KEY": bolnatest.DefaultAPIKey, "BOLNA_BASE_URL": srv.URL, "BOLNA_AGENT_ID": bolnatest.DefaultAgentID}
+	newInvocation(env).run("run", "--poll-interval", "20ms", "--limit", "4", input)
+	results := strings.TrimSuffix(input, ".csv") + ".results.csv"
+	lock, err := campaign.AcquireLock(campaign.LockPath(results)) // a cron run going on
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Release()
+	before, _ := os.ReadFile(campaign.StatePath(results))
+	inv := newInvocation(nil)
+	if code := inv.run("status", results); code != exitOK {
+		t.Fatalf("status: exit %d; stderr:\n%s", code, inv.stderr.String())
+	}
+	for _, want := range []string{"a run is going on now (pid", "4 contacts dialled", "6 rows", "pending 2"} {
+		if !strings.Contains(inv.stdout.String(), want) {
+			t.Errorf("status lacks %q:\n%s", want, inv.stdout.String())
+		}
+	}
+	if after, _ := os.ReadFile(campaign.StatePath(results)); !bytes.Equal(before, after) {
+		t.Error("status changed the journal")
+	}
+	if code := newInvocation(nil).run("status", filepath.Join(t.TempDir(), "none.csv")); code != exitUsage {
+		t.Errorf("status of nothing: exit %d, want 2", code)
+	}
+}

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/results"
+)
+
+// statusCommand says where a campaign stands, from its journal and its results file, without
+// changing anything: it takes no lock, so it works while a cron run holds it.
+func statusCommand(args []string, env Env) int {
+	fs := flag.NewFlagSet("status", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	jsonOut := fs.Bool("json", false, "print it as one JSON object on stdout")
+	fs.Usage = func() {
+		printUsage(fs.Output(), fs, "Usage: bolna-campaign status [flags] RESULTS.csv\n\nWhere a campaign stands, from its journal (read-only; also while a run holds it).\n", nil, "")
+	}
+	if err := fs.Parse(args); err != nil {
+		return parseExit(err)
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintln(env.Stderr, "bolna-campaign: status: name one results file, e.g. bolna-campaign status contacts.results.csv")
+		return exitUsage
+	}
+	path := fs.Arg(0)
+	statePath := campaign.StatePath(path)
+	if _, err := os.Stat(statePath); errors.Is(err, os.ErrNotExist) {
+		if _, rerr := os.Stat(path); rerr != nil {
+			fmt.Fprintf(env.Stderr, "bolna-campaign: status: %s: no such results file, and no journal %s\n", path, statePath)
+			return exitUsage
+		}
+	}
+	st, err := campaign.ReadState(statePath)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "bolna-campaign: status: %v\n", err)
+		return exitFatal
+	}
+	standing := st.Standing()
+	var rep *results.Report
+	var written time.Time
+	if fi, err := os.Stat(path); err == nil {
+		written = fi.ModTime()
+		if rep, err = results.ReadReport(path); err != nil {
+			fmt.Fprintf(env.Stderr, "bolna-campaign: status: %v\n", err)
+			return exitUsage
+		}
+	}
+	holder := lockHolder(campaign.LockPath(path))
+	if *jsonOut {
+		out := struct {
+			Journal      campaign.Standing       `json:"journal"`
+			Results      map[campaign.Status]int `json:"results_by_status,omitempty"`
+			ResultsAt    *time.Time              `json:"results_written_at,omitempty"`
+			RunningSince string                  `json:"running,omitempty"`
+		}{Journal: standing, RunningSince: holder}
+		if rep != nil {
+			out.Results, out.ResultsAt = rep.ByStatus, &written
+		}
+		json.NewEncoder(env.Stdout).Encode(out)
+		return exitOK
+	}
+	w := env.Stdout
+	if holder != "" {
+		fmt.Fprintf(w, "a run is going on now (%s)\n", holder)
+	} else {
+		fmt.Fprintln(w, "no run is going on now")
+	}
+	if standing.Campaign != "" {
+		fmt.Fprintf(w, "campaign %s, agent %s on %s\n", standing.Campaign, standing.Agent, standing.API)
+	}
+	fmt.Fprintf(w, "journal: %d %s dialled (%d %s), %d in flight, spent %.2f cents\n", standing.Dialled, plural(standing.Dialled, "contact", "contacts"),
+		standing.Attempts, plural(standing.Attempts, "call", "calls"), standing.InFlight, standing.Spent)
+	if len(standing.ByStatus) > 0 {
+		fmt.Fprintf(w, "  latest outcomes:%s\n", strings.TrimSuffix(strings.TrimPrefix(counts(standing.ByStatus), " ("), ")"))
+	}
+	if rep != nil {
+		fmt.Fprintf(w, "results (written %s): %d %s%s\n", written.UTC().Format(time.RFC3339), rep.Rows, plural(rep.Rows, "row", "rows"), counts(rep.ByStatus))
+	}
+	if a := standing.Account; a != nil {
+		fmt.Fprintf(w, "account (as of %s): wallet $%.2f, concurrency %d of %d in use\n", a.At.Format(time.RFC3339), a.Wallet/100, a.InUse, a.Concurrency)
+	}
+	return exitOK
+}
+
+// lockHolder is what the campaign's lock file says of the run holding it, when one is running
+// (a lock file left by a run that ended says nothing: the lock dies with its process).
+func lockHolder(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	text := strings.TrimSpace(string(b))
+	if text == "" || !campaign.Locked(path) {
+		return ""
+	}
+	return text
+}
