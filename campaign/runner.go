@@ -503,9 +503,13 @@ func (r *Runner) place(ctx context.Context, st *State, tr *tracker, row Row, use
 	userData[RefKey] = ref
 	req := dialer.CallRequest{AgentID: r.cfg.AgentID, RecipientPhoneNumber: row.Phone, FromPhoneNumber: r.cfg.FromNumber, UserData: userData}
 	lc := LiveCall{Key: row.Key, Phone: row.Phone, Attempt: attempt, Ref: ref, DialedAt: now}
-	r.progress.placing()
 
+	// Progress counts a placement once its POST has been answered (or its reply lost): a POST
+	// held back by a stop never left.
 	placed, err := r.dialer.PlaceCall(dialer.WithSendGate(ctx, r.stopped), req)
+	if err == nil || dialer.MaybePlaced(err) {
+		r.progress.placing()
+	}
 	switch {
 	case err == nil:
 		lc.ExecutionID = placed.ExecutionID
@@ -554,6 +558,7 @@ func (r *Runner) place(ctx context.Context, st *State, tr *tracker, row Row, use
 		}
 		return false, &FatalError{fmt.Errorf("could not reach Bolna: %w", err)}
 	}
+	r.progress.placing() // an attempt Bolna answered, with a refusal
 	o := Outcome{Status: StatusError, Error: "Bolna refused the call: " + apiErr.Message, DialedAt: now, FinishedAt: r.cfg.Now()}
 	if ferr := st.Final(row.Key, attempt, o); ferr != nil {
 		return false, &FatalError{ferr}
@@ -801,9 +806,10 @@ func (p *progress) placing() {
 	p.mu.Unlock()
 }
 
+// unplaced counts a row set out to dial whose POST never left (or was refused with 429 to the
+// end): it stays pending.
 func (p *progress) unplaced() {
 	p.mu.Lock()
-	p.placed--
 	p.toDial--
 	p.mu.Unlock()
 }

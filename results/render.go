@@ -23,10 +23,10 @@ func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintln(w)
 	kv := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(kv, "dialled\t%d rows, %d calls (%.2f attempts a row)\n", r.Dialled, r.Attempts, r.MeanAttempts)
-	fmt.Fprintf(kv, "answered\t%d (%.1f%% of dialled rows)\n", r.Answered, 100*r.AnswerRate)
+	fmt.Fprintf(kv, "answered\t%d (%.1f%% of dialled rows): completed with a conversation; a completed call can have none (rejected at once)\n", r.Answered, 100*r.AnswerRate)
 	fmt.Fprintf(kv, "talk time\t%s in all, %s mean, p50 %s, p95 %s\n",
 		seconds(r.TotalDuration), seconds(r.MeanDuration), seconds(r.P50Duration), seconds(r.P95Duration))
-	fmt.Fprintf(kv, "cost\t%.2f in all, %.2f a dialled row (Bolna's unit, cents)\n", r.TotalCost, r.MeanCost)
+	fmt.Fprintf(kv, "cost\t%s in all, %s a dialled row\n", dollars(r.TotalCost), dollars(r.MeanCost))
 	kv.Flush()
 	if keys := r.ExtractedKeys(); len(keys) > 0 {
 		fmt.Fprintln(w)
@@ -38,6 +38,16 @@ func (r *Report) WriteText(w io.Writer) error {
 			}
 			fmt.Fprintf(w, "  %s: %s\n", oneLine(k, 40), strings.Join(parts, ", "))
 		}
+	}
+	if r.By != "" && len(r.Groups) > 0 {
+		fmt.Fprintf(w, "\nby %s:\n", oneLine(r.By, 40))
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintf(tw, "  %s\trows\tdialled\tanswered\tanswer rate\t\n", oneLine(r.By, 30))
+		for _, k := range r.GroupKeys() {
+			g := r.Groups[k]
+			fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%.1f%%\t\n", oneLine(orDash(k), 30), g.Rows, g.Dialled, g.Answered, 100*g.AnswerRate)
+		}
+		tw.Flush()
 	}
 	if r.ChaseTotal > 0 {
 		fmt.Fprintf(w, "\n%d %s to chase (no-answer, busy, failed, unknown); to see them:\n  bolna-campaign report --html %s %s\n",
@@ -61,6 +71,13 @@ func ReportPath(files []string) string {
 	return base + ".report.html"
 }
 
+func orDash(s string) string {
+	if s == "" {
+		return "(empty)"
+	}
+	return s
+}
+
 func plural(n int, one, many string) string {
 	if n == 1 {
 		return one
@@ -82,6 +99,12 @@ func shellQuoteAll(ss []string) string {
 		q[i] = shellQuote(s)
 	}
 	return strings.Join(q, " ")
+}
+
+// dollars shows an amount in Bolna's unit (cents, as total_cost and the wallet report it) as
+// dollars, with the cents Bolna reported.
+func dollars(cents float64) string {
+	return fmt.Sprintf("$%.2f (%.2f cents)", cents/100, cents)
 }
 
 func pct(n, of int) float64 {
@@ -116,7 +139,7 @@ var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap
 	"pct":     pct,
 	"seconds": seconds,
 	"percent": func(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) },
-	"cost":    func(f float64) string { return fmt.Sprintf("%.2f", f) },
+	"cost":    dollars,
 }).Parse(htmlTemplate))
 
 // bar is one bar of an SVG bar chart.
@@ -125,6 +148,7 @@ type bar struct {
 	Value string
 	Y     int
 	Width float64
+	Pct   float64 // of the longest bar
 	Color string
 }
 
@@ -146,7 +170,8 @@ func color(status campaign.Status) string {
 
 const barHeight, barGap, chartWidth = 18, 6, 360.0
 
-// chart is a horizontal bar chart drawn as inline SVG.
+// chart is a horizontal bar chart: HTML rows whose labels and values are text at the page's
+// own size (an SVG scaled to a phone's width shrank them to 9 px), each bar an inline SVG.
 type chart struct {
 	Title  string
 	Bars   []bar
@@ -169,7 +194,7 @@ func bars(labels []string, values []float64, text func(int) string, colors func(
 		if top > 0 {
 			w = chartWidth * values[i] / top
 		}
-		out[i] = bar{Label: labels[i], Value: text(i), Y: i * (barHeight + barGap), Width: w, Color: colors(i)}
+		out[i] = bar{Label: labels[i], Value: text(i), Y: i * (barHeight + barGap), Width: w, Pct: 100 * w / chartWidth, Color: colors(i)}
 	}
 	return out
 }
@@ -190,9 +215,17 @@ func (r *Report) WriteHTML(w io.Writer, generated time.Time) error {
 		labels[i] = string(s)
 	}
 	counts := make([]float64, len(statuses))
-	costs := make([]float64, len(statuses))
 	for i, s := range statuses {
-		counts[i], costs[i] = float64(r.ByStatus[s]), r.CostByStatus[s]
+		counts[i] = float64(r.ByStatus[s])
+	}
+	// Cost by status: only the statuses that cost something (most cost nothing at all).
+	var costLabels []string
+	var costs []float64
+	var costStatuses []campaign.Status
+	for _, s := range statuses {
+		if c := r.CostByStatus[s]; c > 0 {
+			costLabels, costs, costStatuses = append(costLabels, string(s)), append(costs, c), append(costStatuses, s)
+		}
 	}
 	hist := make([]float64, len(r.DurationBuckets))
 	for i, n := range r.DurationBuckets {
@@ -228,6 +261,14 @@ func (r *Report) WriteHTML(w io.Writer, generated time.Time) error {
 	for _, k := range r.ExtractedKeys() {
 		ex = append(ex, extracted{Key: k, Values: r.Top(k, 5)})
 	}
+	type groupRow struct {
+		Value string
+		G     *Group
+	}
+	var groups []groupRow
+	for _, k := range r.GroupKeys() {
+		groups = append(groups, groupRow{orDash(k), r.Groups[k]})
+	}
 	data := map[string]any{
 		"R":         r,
 		"Generated": generated.UTC().Format(time.RFC3339),
@@ -235,14 +276,15 @@ func (r *Report) WriteHTML(w io.Writer, generated time.Time) error {
 		"Outcomes": newChart("Outcomes", labels, counts, func(i int) string {
 			return fmt.Sprintf("%d (%.1f%%)", r.ByStatus[statuses[i]], pct(r.ByStatus[statuses[i]], r.Rows))
 		}, func(i int) string { return color(statuses[i]) }),
-		"Costs": newChart("Cost by status", labels, costs, func(i int) string { return fmt.Sprintf("%.2f", costs[i]) },
-			func(i int) string { return color(statuses[i]) }),
+		"Costs": newChart("Cost by status", costLabels, costs, func(i int) string { return dollars(costs[i]) },
+			func(i int) string { return color(costStatuses[i]) }),
 		"Histogram": newChart("Talk time of answered calls", DurationBucketLabels, hist,
 			func(i int) string { return fmt.Sprint(r.DurationBuckets[i]) }, func(int) string { return "#2e7d32" }),
 		"AttemptCols": dialledStatuses,
 		"Attempts":    attempts,
 		"Extracted":   ex,
 		"ChaseMore":   r.ChaseTotal - len(r.Chase),
+		"Groups":      groups,
 	}
 	return reportTemplate.Execute(w, data)
 }

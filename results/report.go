@@ -50,6 +50,10 @@ type Report struct {
 	Chase      []Chase `json:"chase"`       // rows to chase, at most MaxChase
 	ChaseTotal int     `json:"chase_total"` // all of them
 
+	// By is the input column Groups break the rows down by (report --by), "" for none.
+	By     string            `json:"by,omitempty"`
+	Groups map[string]*Group `json:"groups,omitempty"`
+
 	durations []float64
 }
 
@@ -69,6 +73,30 @@ type Chase struct {
 	Error    string          `json:"error,omitempty"`
 }
 
+// Group is the rows that share one value of the column a report is broken down by.
+type Group struct {
+	Rows       int                     `json:"rows"`
+	Dialled    int                     `json:"dialled"`
+	Answered   int                     `json:"answered"`
+	AnswerRate float64                 `json:"answer_rate"`
+	ByStatus   map[campaign.Status]int `json:"by_status"`
+}
+
+// MaxGroups bounds the groups of a breakdown; the rows of other values count under "(other)".
+const MaxGroups = 200
+
+// GroupKeys returns the groups' values, most rows first.
+func (r *Report) GroupKeys() []string {
+	keys := slices.Collect(maps.Keys(r.Groups))
+	slices.SortFunc(keys, func(a, b string) int {
+		if d := r.Groups[b].Rows - r.Groups[a].Rows; d != 0 {
+			return d
+		}
+		return strings.Compare(a, b)
+	})
+	return keys
+}
+
 // NewReport returns an empty report.
 func NewReport() *Report {
 	return &Report{
@@ -78,8 +106,13 @@ func NewReport() *Report {
 }
 
 // ReadReport reads and merges results files (the shards of one campaign, say).
-func ReadReport(paths ...string) (*Report, error) {
+func ReadReport(paths ...string) (*Report, error) { return ReadReportBy("", paths...) }
+
+// ReadReportBy is ReadReport with the rows also broken down by the input column by (no
+// breakdown for ""); a file without that column is an error.
+func ReadReportBy(by string, paths ...string) (*Report, error) {
 	r := NewReport()
+	r.By = by
 	for _, p := range paths {
 		f, err := os.Open(p)
 		if err != nil {
@@ -99,6 +132,10 @@ func ReadReport(paths ...string) (*Report, error) {
 func (r *Report) AddFile(rd io.Reader, name string) error {
 	r.Files = append(r.Files, name)
 	return Read(rd, name, func(row Row) error {
+		if _, ok := row.Input[r.By]; r.By != "" && !ok {
+			cols := slices.Sorted(maps.Keys(row.Input))
+			return fmt.Errorf("results: %s has no column %q to break the report down by (columns: %s)", name, r.By, strings.Join(cols, ", "))
+		}
 		r.Add(name, row)
 		return nil
 	})
@@ -109,6 +146,9 @@ func (r *Report) Add(file string, row Row) {
 	o := row.Outcome
 	r.Rows++
 	r.ByStatus[o.Status]++
+	if r.By != "" {
+		r.group(row).count(o)
+	}
 	if o.ExecutionID != "" || o.Attempts > 0 {
 		r.Dialled++
 		r.Attempts += o.Attempts
@@ -163,8 +203,43 @@ func (r *Report) Add(file string, row Row) {
 	}
 }
 
+func (r *Report) group(row Row) *Group {
+	value := row.Input[r.By]
+	if r.Groups == nil {
+		r.Groups = map[string]*Group{}
+	}
+	g := r.Groups[value]
+	if g == nil {
+		if len(r.Groups) >= MaxGroups {
+			value = "(other)"
+			if g = r.Groups[value]; g != nil {
+				return g
+			}
+		}
+		g = &Group{ByStatus: map[campaign.Status]int{}}
+		r.Groups[value] = g
+	}
+	return g
+}
+
+func (g *Group) count(o campaign.Outcome) {
+	g.Rows++
+	g.ByStatus[o.Status]++
+	if o.ExecutionID != "" || o.Attempts > 0 {
+		g.Dialled++
+	}
+	if o.Status == campaign.StatusCompleted && o.Duration > 0 {
+		g.Answered++
+	}
+}
+
 // Finish computes the means and percentiles once every row is added.
 func (r *Report) Finish() {
+	for _, g := range r.Groups {
+		if g.Dialled > 0 {
+			g.AnswerRate = float64(g.Answered) / float64(g.Dialled)
+		}
+	}
 	if r.Dialled > 0 {
 		r.AnswerRate = float64(r.Answered) / float64(r.Dialled)
 		r.MeanAttempts = float64(r.Attempts) / float64(r.Dialled)
@@ -175,6 +250,39 @@ func (r *Report) Finish() {
 		slices.Sort(r.durations)
 		r.P50Duration = percentile(r.durations, 0.50)
 		r.P95Duration = percentile(r.durations, 0.95)
+	}
+}
+
+// MarshalJSON writes the report with its numbers rounded (cents and seconds to 2 places, rates
+// to 4): no 164.05000000000004 for a machine to choke on.
+func (r *Report) MarshalJSON() ([]byte, error) {
+	type plain Report // no methods: no recursion
+	c := plain(*r)
+	c.CostByStatus = maps.Clone(r.CostByStatus)
+	groups := make(map[string]*Group, len(r.Groups))
+	for k, g := range r.Groups {
+		gc := *g
+		groups[k] = &gc
+	}
+	if r.Groups != nil {
+		c.Groups = groups
+	}
+	rc := Report(c)
+	rc.round()
+	return json.Marshal(plain(rc))
+}
+
+func (r *Report) round() {
+	r2 := func(f float64) float64 { return math.Round(f*100) / 100 }
+	r.AnswerRate = math.Round(r.AnswerRate*1e4) / 1e4
+	r.MeanAttempts = r2(r.MeanAttempts)
+	r.TotalDuration, r.MeanDuration, r.P50Duration, r.P95Duration = r2(r.TotalDuration), r2(r.MeanDuration), r2(r.P50Duration), r2(r.P95Duration)
+	r.TotalCost, r.MeanCost = r2(r.TotalCost), r2(r.MeanCost)
+	for s, c := range r.CostByStatus {
+		r.CostByStatus[s] = r2(c)
+	}
+	for _, g := range r.Groups {
+		g.AnswerRate = math.Round(g.AnswerRate*1e4) / 1e4
 	}
 }
 

@@ -151,3 +151,43 @@ func TestReportHTMLEscapes(t *testing.T) {
 		t.Error("the text report carries control characters")
 	}
 }
+
+// TestReportFixes: the JSON has no float noise, cost by status lists only what cost
+// something, a breakdown by an input column counts each value, and the export to fix holds the
+// rows to chase and the invalid ones with their input columns.
+func TestReportFixes(t *testing.T) {
+	t.Parallel()
+	body := "phone,clinic," + strings.Join(results.Columns, ",") + "\n" +
+		"+911,North,completed,e1,1,30,54.7,,,,,,,\n" +
+		"+912,North,completed,e2,1,40,54.7,,,,,,,\n" +
+		"+913,South,completed,e3,1,50,54.65,,,,,,,\n" +
+		"+914,South,no-answer,e4,1,,,,,,,,,\n" +
+		"12345,South,invalid,,,,,,,,,no country code,,\n"
+	path := filepath.Join(t.TempDir(), "r.results.csv")
+	os.WriteFile(path, []byte(body), 0o600)
+	r, err := results.ReadReportBy("clinic", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(r)
+	if strings.Contains(string(b), "0000000") || !strings.Contains(string(b), `"total_cost":164.05`) {
+		t.Errorf("JSON with float noise: %s", b)
+	}
+	if g := r.Groups["South"]; g == nil || g.Rows != 3 || g.Dialled != 2 || g.Answered != 1 || r.Groups["North"].AnswerRate != 1 {
+		t.Errorf("groups %+v", r.Groups)
+	}
+	var page bytes.Buffer
+	r.WriteHTML(&page, at)
+	if strings.Contains(page.String(), "<span class=\"label\">no-answer</span><svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 100 16\" preserveAspectRatio=\"none\"><rect x=\"0\" y=\"1\" width=\"0.00\"") {
+		t.Error("the cost chart lists a status that cost nothing")
+	}
+	if !strings.Contains(page.String(), results.HTMLMarker) || !strings.Contains(page.String(), "By clinic") {
+		t.Error("the page lacks its marker or the breakdown")
+	}
+	var out bytes.Buffer
+	n, err := results.WriteToFix(&out, []string{path})
+	if err != nil || n != 2 || !strings.HasPrefix(out.String(), "phone,clinic,bolna_status,bolna_reason\n") ||
+		!strings.Contains(out.String(), "12345,South,invalid,no country code") || !strings.Contains(out.String(), "+914,South,no-answer,") {
+		t.Errorf("WriteToFix() = %d, %v:\n%s", n, err, out.String())
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -9,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,6 +23,8 @@ func reportCommand(args []string, env Env) int {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	jsonOut := fs.Bool("json", false, "print the report as one JSON object on stdout")
+	csvOut := fs.String("csv", "", "also write the rows to chase and the invalid rows, with their reasons, as a CSV to fix and feed back, to this `FILE`")
+	by := fs.String("by", "", "break outcomes and the answer rate down by this input `COLUMN` (clinic, city)")
 	htmlOut := fs.String("html", "", "also write the report as a self-contained HTML page to this .html file (never over anything but an earlier report)")
 	fs.Usage = func() {
 		printUsage(fs.Output(), fs, "Usage: bolna-campaign report [flags] RESULTS.csv...\n\nSummarises results files; several files (shards) merge.\n", nil, "")
@@ -38,7 +42,13 @@ func reportCommand(args []string, env Env) int {
 			return exitUsage
 		}
 	}
-	r, err := results.ReadReport(fs.Args()...)
+	if *csvOut != "" {
+		if err := checkCSVPath(*csvOut, fs.Args()); err != nil {
+			fmt.Fprintf(env.Stderr, "bolna-campaign: report: %v\n", err)
+			return exitUsage
+		}
+	}
+	r, err := results.ReadReportBy(*by, fs.Args()...)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "bolna-campaign: report: %v\n", err)
 		return exitUsage
@@ -48,6 +58,14 @@ func reportCommand(args []string, env Env) int {
 			fmt.Fprintf(env.Stderr, "bolna-campaign: report: %v\n", err)
 			return exitFatal
 		}
+	}
+	if *csvOut != "" {
+		n, err := writeToFix(*csvOut, fs.Args())
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "bolna-campaign: report: %v\n", err)
+			return exitFatal
+		}
+		fmt.Fprintf(env.Stderr, "bolna-campaign: report: %d %s to act on written to %s\n", n, plural(n, "row", "rows"), *csvOut)
 	}
 	if *jsonOut {
 		enc := json.NewEncoder(env.Stdout)
@@ -91,6 +109,42 @@ func checkHTMLPath(path string, inputs []string) error {
 		return fmt.Errorf("--html %s exists and is not a report of bolna-campaign: refusing to overwrite it (%s)", path, hint)
 	}
 	return nil
+}
+
+// checkCSVPath refuses a --csv path that is one of the inputs or an existing file of this
+// tool's results (or any CSV that is not an earlier export).
+func checkCSVPath(path string, inputs []string) error {
+	for _, in := range inputs {
+		if filepath.Clean(in) == filepath.Clean(path) {
+			return fmt.Errorf("--csv %s is one of the results files to read", path)
+		}
+	}
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	header, _ := csv.NewReader(f).Read()
+	if len(header) < len(results.ExportColumns) || !slices.Equal(header[len(header)-len(results.ExportColumns):], results.ExportColumns) {
+		return fmt.Errorf("--csv %s exists and is not an export of bolna-campaign: refusing to overwrite it", path)
+	}
+	return nil
+}
+
+// writeToFix writes the export with mode 0600: it lists people's numbers.
+func writeToFix(path string, inputs []string) (int, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return 0, err
+	}
+	n, err := results.WriteToFix(f, inputs)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return n, err
 }
 
 // writeHTML writes the page with mode 0600: it lists people's numbers.
