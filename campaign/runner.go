@@ -215,6 +215,10 @@ func NewRunner(d Dialer, cfg Config) *Runner {
 	return &Runner{cfg: cfg, dialer: d, stopped: make(chan struct{})}
 }
 
+// Stopped is closed once the runner is stopped (see Stop): a gate for requests that should
+// not leave after a stop (dialer.WithSendGate).
+func (r *Runner) Stopped() <-chan struct{} { return r.stopped }
+
 // Stop makes the runner place no new calls; calls in flight are still followed to their final
 // status. It is safe to call more than once and from any goroutine.
 func (r *Runner) Stop() { r.stopOnce.Do(func() { close(r.stopped) }) }

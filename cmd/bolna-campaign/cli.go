@@ -23,6 +23,7 @@ const usage = `bolna-campaign runs outbound AI phone-call campaigns on the Bolna
 
 Usage:
   bolna-campaign run [flags] CONTACTS.csv     place calls, follow them, write results
+  bolna-campaign check [flags] [CONTACTS.csv] key, wallet, concurrency, agent, prompt variables, bad rows
   bolna-campaign status RESULTS.csv           where a campaign stands (read-only, also during a run)
   bolna-campaign report [flags] RESULTS.csv…  summarise one or more results files
   bolna-campaign sim [flags]                  serve the fake Bolna API on loopback
@@ -48,13 +49,15 @@ func Main(args []string, env Env) int {
 		return reportCommand(args[1:], env)
 	case "status":
 		return statusCommand(args[1:], env)
+	case "check":
+		return checkCommand(args[1:], env)
 	case "sim":
 		return simCommand(args[1:], env)
 	case "version", "-version", "--version":
 		fmt.Fprintf(env.Stdout, "bolna-campaign %s\n", version())
 		return exitOK
 	case "help", "-h", "-help", "--help":
-		if len(args) > 1 && slices.Contains([]string{"run", "report", "status", "sim"}, args[1]) {
+		if len(args) > 1 && slices.Contains([]string{"run", "check", "report", "status", "sim"}, args[1]) {
 			env.Stderr = env.Stdout // help asked for goes to stdout
 			return Main([]string{args[1], "-h"}, env)
 		}

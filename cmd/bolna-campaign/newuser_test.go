@@ -331,3 +331,46 @@ func TestStatus(t *testing.T) {
 		t.Errorf("status of nothing: exit %d, want 2", code)
 	}
 }
+
+// TestCheck: check verifies the key, shows the wallet and the concurrency, reads the agent, and
+// finds the prompt's {variables} the list does not supply and the list's bad rows, placing no
+// call; run warns of missing variables before its first call.
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	srv := bolnatest.NewServer(bolnatest.Options{Timing: bolnatest.FastTiming,
+		SystemPrompt: "Remind {name} of the visit at {clinic} on {appointment_date}. Today is {current_date}."})
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.csv")
+	os.WriteFile(good, []byte("phone,name,clinic,appointment_date\n+919810000001,Asha,North,2026-12-04\n"), 0o600)
+	lacking := filepath.Join(dir, "lacking.csv")
+	os.WriteFile(lacking, []byte("phone,name\n+919810000001,Asha\n98450 12345,Bad\n"), 0o600)
+	env := map[string]string{"BOLNA_API_KEY": bolnatest.DefaultAPIKey, "BOLNA_BASE_URL": srv.URL, "BOLNA_AGENT_ID": bolnatest.DefaultAgentID}
+
+	inv := newInvocation(env)
+	if code := inv.run("check", good); code != exitOK || !strings.Contains(inv.stdout.String(), "ready") || !strings.Contains(inv.stdout.String(), "wallet: $") {
+		t.Errorf("check of a good list: exit %d:\n%s%s", code, inv.stdout.String(), inv.stderr.String())
+	}
+	inv = newInvocation(env)
+	code := inv.run("check", lacking)
+	for _, want := range []string{"no column for appointment_date, clinic", "line 3: no country code"} {
+		if !strings.Contains(inv.stdout.String(), want) {
+			t.Errorf("check of a lacking list lacks %q:\n%s", want, inv.stdout.String())
+		}
+	}
+	if code != exitUsage || strings.Contains(inv.stdout.String(), "current_date") {
+		t.Errorf("check of a lacking list: exit %d (want 2), and Bolna's own variables are not the list's to supply:\n%s", code, inv.stdout.String())
+	}
+	bad := newInvocation(map[string]string{"BOLNA_API_KEY": "bn-wrong-key-123", "BOLNA_BASE_URL": srv.URL})
+	if code := bad.run("check"); code != exitFatal || !strings.Contains(bad.stdout.String(), "refused") {
+		t.Errorf("check with a wrong key: exit %d, %q", code, bad.stdout.String())
+	}
+	if n := len(srv.Placements()); n != 0 {
+		t.Errorf("check placed %d calls", n)
+	}
+	runInv := newInvocation(env)
+	runInv.run("run", "--poll-interval", "20ms", lacking)
+	if !strings.Contains(runInv.stderr.String(), "{appointment_date}, {clinic}, which no column") {
+		t.Errorf("run did not warn of the missing variables:\n%s", runInv.stderr.String())
+	}
+}

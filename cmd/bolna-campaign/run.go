@@ -96,7 +96,9 @@ func cmp(a, b string) string {
 	return b
 }
 
-func (o *runOptions) validate(fs *flag.FlagSet) error {
+// validateList checks the options that say which list and how to read it, and the run's
+// numbers; it sets the derived fields.
+func (o *runOptions) validateList(fs *flag.FlagSet) error {
 	args := fs.Args()
 	switch {
 	case len(args) == 0:
@@ -194,6 +196,14 @@ func (o *runOptions) validate(fs *flag.FlagSet) error {
 			return err // an *InputError naming the file and line: exit 2
 		}
 		o.suppression = s
+	}
+	return nil
+}
+
+// validate checks the command line of run: the list's options and an agent.
+func (o *runOptions) validate(fs *flag.FlagSet) error {
+	if err := o.validateList(fs); err != nil {
+		return err
 	}
 	if !o.sandbox && o.agentID == "" {
 		return usageErrorf("run: --agent-id (or BOLNA_AGENT_ID) is required unless --sandbox")
@@ -388,10 +398,10 @@ func (o *runOptions) run(env Env, explicit map[string]bool) (*campaign.Summary, 
 		defer srv.Close()
 		out.logf("receiving Bolna's pushes at http://%s/webhook/%s (the token hidden); calls are also looked at every %s as a safety net",
 			ln.Addr(), webhook.MaskToken(token), campaign.DefaultSafetySweep)
-		o.checkAgentWebhook(ctx, client, receiver, out)
 	}
 	stopSignals := o.watchSignals(env, out, runner, cancel)
 	defer stopSignals()
+	o.checkAgent(dialer.WithSendGate(ctx, runner.Stopped()), client, receiver, out)
 	stopProgress := out.follow(runner)
 	summary, err := sess.Run(ctx, runner)
 	stopProgress()
@@ -411,19 +421,33 @@ func (o *runOptions) run(env Env, explicit map[string]bool) (*campaign.Summary, 
 	return summary, err
 }
 
-// checkAgentWebhook reads the agent and says whether its webhook_url points at this receiver.
-// It never changes the agent.
-func (o *runOptions) checkAgentWebhook(ctx context.Context, client campaign.Dialer, r *webhook.Receiver, out *console) {
+// checkAgent reads the agent before the first call: it warns of {variables} of its prompt that
+// the list does not supply (Bolna would speak them as written) and, with a receiver, says
+// whether its webhook_url points at it. It never changes the agent.
+func (o *runOptions) checkAgent(ctx context.Context, client campaign.Dialer, r *webhook.Receiver, out *console) {
 	reader, ok := client.(interface {
 		Agent(context.Context, string) (*dialer.Agent, error)
 	})
 	if !ok {
 		return
 	}
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second) // a check: never worth holding the run up for
+	defer cancel()
 	agent, err := reader.Agent(ctx, o.agentID)
+	if err != nil {
+		out.logf("could not read the agent to check its prompt's variables (%v)", err)
+		return
+	}
+	if header, err := listHeader(o.input, o.config(nil).Load); err == nil {
+		if missing := missingVariables(agent.Variables(), header); len(missing) > 0 {
+			out.logf("warning: the agent's prompt uses {%s}, which no column of %s supplies: Bolna would speak it as written (add the column, or fix the prompt)",
+				strings.Join(missing, "}, {"), o.input)
+		}
+	}
+	if r == nil {
+		return
+	}
 	switch {
-	case err != nil:
-		out.logf("could not read the agent to check its webhook_url (%v); polling covers for pushes that do not come", err)
 	case agent.WebhookURL == "":
 		out.logf("the agent has no webhook_url: set it to https://YOUR-PUBLIC-HOST/webhook/<BOLNA_WEBHOOK_TOKEN> (a tunnel or reverse proxy to %s); until then polling does the work", o.webhookListen)
 	default:
@@ -432,11 +456,7 @@ func (o *runOptions) checkAgentWebhook(ctx context.Context, client campaign.Dial
 			out.logf("the agent's webhook_url (%s://%s/webhook/%s) points at this receiver", u.Scheme, u.Host, webhook.MaskToken(strings.TrimPrefix(r.Path(), "/webhook/")))
 			return
 		}
-		where := "an address that is not a URL"
-		if perr == nil {
-			where = u.Scheme + "://" + u.Host
-		}
-		out.logf("the agent's webhook_url points at %s, not at this receiver: its pushes will not come here (polling does the work); --webhook-forward can keep that integration fed once the agent points here", where)
+		out.logf("the agent's webhook_url points at %s, not at this receiver: its pushes will not come here (polling does the work); --webhook-forward can keep that integration fed once the agent points here", hostOf(agent.WebhookURL))
 	}
 }
 

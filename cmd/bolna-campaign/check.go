@@ -1,0 +1,239 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/dialer"
+	"github.com/bolna-campaign/bolna-campaign/dialer/bolnasim"
+)
+
+// checkCommand does what Bolna's quickstart does before any credit is spent, and more: the key,
+// the wallet and the concurrency, the agent (its name and webhook_url), the {variables} of its
+// prompt that the list does not supply (Bolna speaks an unfilled one literally), the list's bad
+// rows with their lines, and an estimate of the cost and the time. It places no call.
+func checkCommand(args []string, env Env) int {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	var o runOptions
+	o.flags(fs, env.Getenv)
+	fs.Usage = func() {
+		printUsage(fs.Output(), fs, "Usage: bolna-campaign check [flags] [CONTACTS.csv]\n\n"+
+			"Checks the key, the wallet, the concurrency, the agent and its prompt's {variables}, and the list,\n"+
+			"before anything is spent. It places no call. Takes run's flags; those that only pace a run are ignored.\n",
+			[]flagGroup{runGroups[0], runGroups[1]}, "")
+	}
+	if err := fs.Parse(args); err != nil {
+		return parseExit(err)
+	}
+	if fs.NArg() > 1 {
+		fmt.Fprintln(env.Stderr, "bolna-campaign: check: one contacts file at most")
+		return exitUsage
+	}
+	w := env.Stdout
+	client, err := o.checkClient(env)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "bolna-campaign: check: %v\n", err)
+		return exitCode(err, nil)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	problems, fatal := 0, false
+
+	acct, err := client.Account(ctx)
+	switch {
+	case dialer.IsUnauthorized(err):
+		fmt.Fprintf(w, "✗ key: refused (%v)\n", err)
+		return exitFatal
+	case err != nil:
+		fmt.Fprintf(w, "✗ account: %v\n", err)
+		return exitFatal
+	}
+	fmt.Fprintln(w, "✓ key: accepted")
+	fmt.Fprintf(w, "  wallet: $%.2f (Bolna reports %.2f, in cents)\n", float64(acct.Wallet)/100, float64(acct.Wallet))
+	free := acct.Concurrency.Max - acct.Concurrency.Current
+	fmt.Fprintf(w, "  concurrency: %d of %d in use, %d free\n", acct.Concurrency.Current, acct.Concurrency.Max, free)
+	if acct.Wallet <= 0 {
+		fmt.Fprintln(w, "✗ the wallet is empty: every call would end balance-low")
+		problems++
+	}
+
+	var variables []string
+	switch {
+	case o.agentID == "":
+		fmt.Fprintln(w, "  agent: not checked (--agent-id or BOLNA_AGENT_ID)")
+	default:
+		agent, err := client.Agent(ctx, o.agentID)
+		switch {
+		case dialer.IsNotFound(err):
+			fmt.Fprintf(w, "✗ agent %s: not found (or another account's)\n", o.agentID)
+			fatal = true
+		case err != nil:
+			fmt.Fprintf(w, "✗ agent %s: %v\n", o.agentID, err)
+			fatal = true
+		default:
+			fmt.Fprintf(w, "✓ agent: %s (%s)\n", orDash(agent.Name), o.agentID)
+			if agent.WebhookURL == "" {
+				fmt.Fprintln(w, "  webhook_url: none (run --webhook-listen can receive Bolna's pushes: see the README)")
+			} else {
+				fmt.Fprintf(w, "  webhook_url: %s\n", hostOf(agent.WebhookURL))
+			}
+			variables = agent.Variables()
+			if len(variables) > 0 {
+				fmt.Fprintf(w, "  variables of its prompt and welcome message: %s\n", strings.Join(variables, ", "))
+			}
+		}
+	}
+
+	if fs.NArg() == 1 {
+		if err := o.validateList(fs); err != nil {
+			fmt.Fprintf(env.Stderr, "bolna-campaign: check: %v\n", err)
+			return exitCode(err, nil)
+		}
+		n, err := o.checkList(w, variables, acct, env)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "bolna-campaign: check: %v\n", err)
+			return exitCode(err, nil)
+		}
+		problems += n
+	}
+	switch {
+	case fatal:
+		return exitFatal
+	case problems > 0:
+		fmt.Fprintf(w, "%d %s to fix before a run\n", problems, plural(problems, "problem", "problems"))
+		return exitUsage
+	}
+	fmt.Fprintln(w, "ready")
+	return exitOK
+}
+
+// checker is what check needs of a Bolna client.
+type checker interface {
+	Account(context.Context) (*dialer.Account, error)
+	Agent(context.Context, string) (*dialer.Agent, error)
+}
+
+func (o *runOptions) checkClient(env Env) (checker, error) {
+	if o.sandbox {
+		opts, err := sandboxOptions(o.agentID, env.Getenv)
+		if err != nil {
+			return nil, err
+		}
+		if o.agentID == "" {
+			o.agentID = bolnasim.DefaultAgentID
+		}
+		return bolnasim.NewAPI(opts).InProcessClient(), nil
+	}
+	key := strings.TrimSpace(env.Getenv("BOLNA_API_KEY"))
+	if key == "" {
+		return nil, usageErrorf("set BOLNA_API_KEY to your Bolna API key (or try --sandbox)")
+	}
+	c, err := dialer.New(key, dialer.WithBaseURL(o.baseURL), dialer.WithUserAgent("bolna-campaign/"+version()))
+	if err != nil {
+		return nil, usageErrorf("%v", err)
+	}
+	return c, nil
+}
+
+// checkList reports the list: the variables it does not supply, its bad rows with their
+// lines, and an estimate. It returns the number of problems.
+func (o *runOptions) checkList(w io.Writer, variables []string, acct *dialer.Account, env Env) (int, error) {
+	problems := 0
+	header, err := listHeader(o.input, o.config(nil).Load)
+	if err != nil {
+		return 0, err
+	}
+	if missing := missingVariables(variables, header); len(missing) > 0 {
+		fmt.Fprintf(w, "✗ %s: no column for %s: Bolna would speak {%s} as written; add %s to the list\n",
+			o.input, strings.Join(missing, ", "), strings.Join(missing, "}, {"), plural(len(missing), "that column", "those columns"))
+		problems++
+	}
+	sess, err := campaign.Inspect(o.files(), o.config(func(string, ...any) {}))
+	if err != nil {
+		return problems, err
+	}
+	defer sess.Close()
+	plan, err := sess.DryRun(func(dialer.CallRequest) error { return nil })
+	if err != nil {
+		return problems, err
+	}
+	fmt.Fprintf(w, "%s %s: %d %s, %d to dial now, %d invalid, %d duplicates, %d done earlier\n", mark(plan.Invalid == 0), o.input,
+		plan.Rows, plural(plan.Rows, "row", "rows"), plan.Dial, plan.Invalid, plan.Duplicates, plan.Done)
+	for _, b := range plan.Bad {
+		fmt.Fprintf(w, "    line %d: %s\n", b.Line, b.Problem)
+	}
+	if plan.Invalid > 0 {
+		problems++
+	}
+	slots := sess.Concurrency(campaign.Account{Concurrency: acct.Concurrency.Max, InUse: acct.Concurrency.Current})
+	waves := (plan.Dial + slots - 1) / max(slots, 1)
+	fmt.Fprintf(w, "  estimate: about %s at concurrency %d, assuming %s a call", (time.Duration(waves) * o.callTime(env)).Round(time.Second), slots, o.callTime(env))
+	if s := sess.State().Standing(); s.Attempts > 0 {
+		per := s.Spent / float64(s.Attempts)
+		fmt.Fprintf(w, "; about %s, at this campaign's %s a call so far", dollarsOf(per*float64(plan.Dial)), dollarsOf(per))
+	}
+	fmt.Fprintln(w)
+	return problems, nil
+}
+
+// listHeader reads the column names of a contact list.
+func listHeader(path string, opts campaign.LoadOptions) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, &campaign.InputError{File: path, Err: err}
+	}
+	defer f.Close()
+	l, err := campaign.NewLoader(f, path, opts)
+	if err != nil {
+		return nil, err
+	}
+	return l.Header(), nil
+}
+
+// missingVariables are the agent's variables that no column of header supplies (an exact,
+// case-sensitive match, as Bolna fills them).
+func missingVariables(variables, header []string) []string {
+	var missing []string
+	for _, v := range variables {
+		if !slices.Contains(header, v) {
+			missing = append(missing, v)
+		}
+	}
+	return missing
+}
+
+func mark(ok bool) string {
+	if ok {
+		return "✓"
+	}
+	return "✗"
+}
+
+func dollarsOf(cents float64) string { return fmt.Sprintf("$%.2f", cents/100) }
+
+func orDash(s string) string {
+	if s == "" {
+		return "(unnamed)"
+	}
+	return s
+}
+
+// hostOf shows a URL by its scheme and host only: its path may hold a secret token.
+func hostOf(raw string) string {
+	if i := strings.Index(raw, "://"); i >= 0 {
+		rest := raw[i+3:]
+		if j := strings.IndexAny(rest, "/?#"); j >= 0 {
+			rest = rest[:j]
+		}
+		return raw[:i+3] + rest + "/…"
+	}
+	return "(not a URL)"
+}
