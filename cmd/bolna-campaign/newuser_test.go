@@ -374,3 +374,34 @@ func TestCheck(t *testing.T) {
 		t.Errorf("run did not warn of the missing variables:\n%s", runInv.stderr.String())
 	}
 }
+
+// TestFirstDayWording: a directory or a missing file is named plainly, before anything else is
+// said; the sandbox's dry-run estimate is in the sandbox's time; --delimiter reads a list.
+func TestFirstDayWording(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, tt := range []struct{ arg, want string }{
+		{dir, "is a directory, not a contact list"},
+		{filepath.Join(dir, "nope.csv"), "no such file"},
+	} {
+		inv := newInvocation(nil)
+		code := inv.run("run", "--sandbox", tt.arg)
+		if code != exitUsage || !strings.Contains(inv.stderr.String(), tt.want) || strings.Contains(inv.stderr.String(), "sandbox:") ||
+			strings.Count(inv.stderr.String(), tt.arg) > 1 {
+			t.Errorf("run %s: exit %d, %q; want 2 saying %q, once, and nothing before it", tt.arg, code, inv.stderr.String(), tt.want)
+		}
+	}
+	input := filepath.Join(dir, "c.csv")
+	copyFile(t, "../../samples/contacts.csv", input)
+	inv := newInvocation(nil)
+	if code := inv.run("run", "--sandbox", "--dry-run", input); code != exitOK || !strings.Contains(inv.stderr.String(), "estimate: about") ||
+		strings.Contains(inv.stderr.String(), "m0s") || strings.Contains(inv.stderr.String(), "h") && strings.Contains(inv.stderr.String(), "about 1h") {
+		t.Errorf("sandbox dry run: exit %d; the estimate should be seconds:\n%s", code, inv.stderr.String())
+	}
+	semi := filepath.Join(dir, "semi.txt")
+	os.WriteFile(semi, []byte("phone|name\n+919810000001|Asha\n"), 0o600)
+	inv = newInvocation(nil)
+	if code := inv.run("run", "--dry-run", "--agent-id", "a", "--delimiter", "|", semi); code != exitOK || !strings.Contains(inv.stdout.String(), `"name":"Asha"`) {
+		t.Errorf("--delimiter '|': exit %d, %s%s", code, inv.stdout.String(), inv.stderr.String())
+	}
+}
