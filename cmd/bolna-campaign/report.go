@@ -90,33 +90,29 @@ func checkHTMLPath(path string, inputs []string) error {
 	if ext := strings.ToLower(filepath.Ext(path)); ext != ".html" && ext != ".htm" {
 		return fmt.Errorf("--html %s: the page's name must end in .html (%s)", path, hint)
 	}
-	for _, in := range inputs {
-		if filepath.Clean(in) == filepath.Clean(path) {
-			return fmt.Errorf("--html %s is one of the results files to read", path)
-		}
-	}
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	head := make([]byte, 4096)
-	n, _ := io.ReadFull(f, head)
-	if !bytes.Contains(head[:n], []byte(results.HTMLMarker)) {
-		return fmt.Errorf("--html %s exists and is not a report of bolna-campaign: refusing to overwrite it (%s)", path, hint)
-	}
-	return nil
+	return refuseOverwrite("--html", path, inputs, "a report", hint, func(f *os.File) bool {
+		head := make([]byte, 4096)
+		n, _ := io.ReadFull(f, head)
+		return bytes.Contains(head[:n], []byte(results.HTMLMarker))
+	})
 }
 
-// checkCSVPath refuses a --csv path that is one of the inputs or an existing file of this
-// tool's results (or any CSV that is not an earlier export).
+// checkCSVPath refuses a --csv path that is one of the inputs or an existing file that is not
+// an earlier export (a results file, a contact list).
 func checkCSVPath(path string, inputs []string) error {
+	return refuseOverwrite("--csv", path, inputs, "an export", "choose a new file", func(f *os.File) bool {
+		header, _ := csv.NewReader(f).Read()
+		n := len(results.ExportColumns)
+		return len(header) >= n && slices.Equal(header[len(header)-n:], results.ExportColumns)
+	})
+}
+
+// refuseOverwrite is an error when path is one of the inputs, or exists and ours does not say
+// it is what the flag writes (what); a path that does not exist is fine.
+func refuseOverwrite(flag, path string, inputs []string, what, hint string, ours func(*os.File) bool) error {
 	for _, in := range inputs {
 		if filepath.Clean(in) == filepath.Clean(path) {
-			return fmt.Errorf("--csv %s is one of the results files to read", path)
+			return fmt.Errorf("%s %s is one of the results files to read", flag, path)
 		}
 	}
 	f, err := os.Open(path)
@@ -127,9 +123,8 @@ func checkCSVPath(path string, inputs []string) error {
 		return err
 	}
 	defer f.Close()
-	header, _ := csv.NewReader(f).Read()
-	if len(header) < len(results.ExportColumns) || !slices.Equal(header[len(header)-len(results.ExportColumns):], results.ExportColumns) {
-		return fmt.Errorf("--csv %s exists and is not an export of bolna-campaign: refusing to overwrite it", path)
+	if !ours(f) {
+		return fmt.Errorf("%s %s exists and is not %s of bolna-campaign: refusing to overwrite it (%s)", flag, path, what, hint)
 	}
 	return nil
 }

@@ -22,15 +22,22 @@ func (a *API) InProcessClient(opts ...dialer.Option) *dialer.Client {
 	all := append([]dialer.Option{
 		dialer.WithBaseURL(inProcessURL),
 		dialer.WithHTTPClient(&http.Client{Transport: handlerTransport{a}}),
-		dialer.WithLimits(dialer.Limits{Call: rate.Inf, List: rate.Inf, Other: rate.Inf}),
-		dialer.WithBackoff(dialer.Backoff{Attempts: 6, Base: 5 * time.Millisecond, Max: 50 * time.Millisecond}),
-		dialer.WithPlaceBackoff(dialer.Backoff{Attempts: 12, Base: 5 * time.Millisecond, Max: 50 * time.Millisecond}),
-	}, opts...)
+	}, append(FastClientOptions(), opts...)...)
 	c, err := dialer.New(a.opts.APIKey, all...)
 	if err != nil {
 		panic("bolnasim: " + err.Error()) // the options above are always valid
 	}
 	return c
+}
+
+// FastClientOptions are the options of a client to the simulation: no request pacing (the
+// simulation sets its own limits), and retries in milliseconds.
+func FastClientOptions() []dialer.Option {
+	return []dialer.Option{
+		dialer.WithLimits(dialer.Limits{Call: rate.Inf, List: rate.Inf, Other: rate.Inf}),
+		dialer.WithBackoff(dialer.Backoff{Attempts: 6, Base: 5 * time.Millisecond, Max: 50 * time.Millisecond}),
+		dialer.WithPlaceBackoff(dialer.Backoff{Attempts: 12, Base: 5 * time.Millisecond, Max: 50 * time.Millisecond}),
+	}
 }
 
 // handlerTransport serves each request by calling the handler and recording its reply.

@@ -5,9 +5,6 @@ package bolnatest
 
 import (
 	"net/http/httptest"
-	"time"
-
-	"golang.org/x/time/rate"
 
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnasim"
@@ -86,10 +83,7 @@ func (s *Server) Client(opts ...dialer.Option) *dialer.Client {
 	all := append([]dialer.Option{
 		dialer.WithBaseURL(s.URL),
 		dialer.WithHTTPClient(s.srv.Client()),
-		dialer.WithLimits(dialer.Limits{Call: rate.Inf, List: rate.Inf, Other: rate.Inf}),
-		dialer.WithBackoff(dialer.Backoff{Attempts: 6, Base: 5 * time.Millisecond, Max: 50 * time.Millisecond}),
-		dialer.WithPlaceBackoff(dialer.Backoff{Attempts: 12, Base: 5 * time.Millisecond, Max: 50 * time.Millisecond}),
-	}, opts...)
+	}, append(bolnasim.FastClientOptions(), opts...)...)
 	c, err := dialer.New(s.API.Key(), all...)
 	if err != nil {
 		panic("bolnatest: " + err.Error()) // the options above are always valid
