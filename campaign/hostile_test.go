@@ -113,8 +113,8 @@ func TestStopDuring429Storm(t *testing.T) {
 			mu.Lock()
 			n := len(posts)
 			mu.Unlock()
-			if n >= 3 && runner.Load() != nil {
-				break
+			if n >= 10 && runner.Load() != nil {
+				break // every row's POST refused, every retry asleep for its minute: none is in flight
 			}
 			time.Sleep(time.Millisecond)
 		}
@@ -133,7 +133,7 @@ func TestStopDuring429Storm(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	for _, at := range posts {
-		if at.After(stop.Add(50 * time.Millisecond)) {
+		if at.After(stop) {
 			t.Errorf("a POST /call arrived %s after the stop", at.Sub(stop))
 		}
 	}
