@@ -9,7 +9,7 @@ import (
 
 // ErrGateClosed is the error of a request that was not sent because the send gate of its
 // context had closed (see [WithSendGate]).
-var ErrGateClosed = errors.New("not sent: the run is stopping")
+var ErrGateClosed = errors.New("dialer: request not sent: stopping")
 
 type gateKey struct{}
 
