@@ -195,7 +195,7 @@ func runBenchCase(tb testing.TB, bc benchCase, c *dialer.Client, hook func(*camp
 func inProcessWebhook(tb testing.TB, runner *atomic.Pointer[campaign.Runner]) *bolnatest.Webhook {
 	recv, err := webhook.New(webhook.Config{Token: "bench-token-0123456789", Handle: func(ex *dialer.Execution) {
 		if r := runner.Load(); r != nil {
-			r.Observe(campaign.Observation{Execution: ex, Whole: ex.Complete()})
+			r.Observe(ex)
 		}
 	}})
 	if err != nil {

@@ -48,7 +48,7 @@ func TestObservedEvents(t *testing.T) {
 			ex.ContextDetails.RecipientPhoneNumber = "+911"
 			ex.TelephonyData.RecordingURL = "https://x/rec"
 		}
-		if err := tr.observed(Observation{Execution: ex, Whole: whole}, now); err != nil {
+		if err := tr.observed(ex, now); err != nil {
 			t.Fatal(err)
 		}
 	}

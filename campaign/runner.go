@@ -173,13 +173,14 @@ type Runner struct {
 func (r *Runner) setTracker(t *tracker) { r.tracker.Store(t) }
 
 // Observe hands the runner a call's execution payload seen outside its own looks: a webhook
-// push, say. It is the one door for a new source of call events: the observation joins the
+// push, say (whether it is whole is read off the payload: see dialer.Execution.Complete). It
+// is the one door for a new source of call events: the observation joins the
 // tracker's loop and takes the same path as the runner's own looks (see the package doc). It
 // never blocks; it reports whether the observation was taken (not when the run has not started
 // following calls yet, or is behind by more than a thousand).
-func (r *Runner) Observe(ob Observation) bool {
+func (r *Runner) Observe(ex *dialer.Execution) bool {
 	t := r.tracker.Load()
-	if t == nil || ob.Execution == nil {
+	if t == nil || ex == nil {
 		return false
 	}
 	t.seenMu.Lock()
@@ -190,7 +191,7 @@ func (r *Runner) Observe(ob Observation) bool {
 		return false
 	}
 	select {
-	case t.events <- ob:
+	case t.events <- ex:
 		return true
 	default:
 		t.seen.Dropped++

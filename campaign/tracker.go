@@ -82,11 +82,11 @@ type tracker struct {
 
 	warnedRescheduled bool // said once that Bolna's guardrails moved a call
 
-	events chan Observation       // observations from sources of their own (see Runner.Observe)
-	early  map[string]Observation // pushed before the POST's reply named the call, by id
-	seen   ObservationStats       // what came through events
-	seenMu sync.Mutex             // guards seen, closed, and sending on events
-	closed bool                   // the tracker stopped: events are no longer read
+	events chan *dialer.Execution       // observations from sources of their own (see Runner.Observe)
+	early  map[string]*dialer.Execution // pushed before the POST's reply named the call, by id
+	seen   ObservationStats             // what came through events
+	seenMu sync.Mutex                   // guards seen, closed, and sending on events
+	closed bool                         // the tracker stopped: events are no longer read
 
 	firstFinal   time.Time // when the first call of the run ended
 	pushFallback bool      // pushes were expected and none came: polling as usual
@@ -122,7 +122,7 @@ type trackerDeps struct {
 
 func newTracker(deps trackerDeps) *tracker {
 	return &tracker{trackerDeps: deps, calls: map[string]*trackedCall{}, pace: newPacer(deps.cfg.PollInterval),
-		events: make(chan Observation, maxPendingEvents)}
+		events: make(chan *dialer.Execution, maxPendingEvents)}
 }
 
 // checkSpend halts placing once the campaign's spend reaches --max-cost.
@@ -371,7 +371,7 @@ func (t *tracker) run(ctx context.Context, dispatchDone <-chan struct{}) error {
 			t.calls[c.id()] = &c
 			if ob, ok := t.early[c.ExecutionID]; ok && c.ExecutionID != "" {
 				delete(t.early, c.ExecutionID) // pushed before the POST's reply came back
-				if err := t.applyPushed(t.calls[c.id()], ob, now); err != nil {
+				if err := t.applyOrRead(t.calls[c.id()], ob, now); err != nil {
 					return err
 				}
 			}
@@ -386,8 +386,8 @@ func (t *tracker) run(ctx context.Context, dispatchDone <-chan struct{}) error {
 			for _, c := range t.calls {
 				c.nextCheck = earlier(c.nextCheck, t.align(now))
 			}
-		case ob := <-t.events:
-			if err := t.observed(ob, t.cfg.Now()); err != nil {
+		case ex := <-t.events:
+			if err := t.observed(ex, t.cfg.Now()); err != nil {
 				return err
 			}
 			if next := t.nextWake(); next.Before(wake) {
@@ -592,7 +592,7 @@ func (t *tracker) listSweep(ctx context.Context, due []*trackedCall, now time.Ti
 			seen[c] = true
 			delete(want, c.ExecutionID)
 			// The list may serve trimmed items or whole ones (Bolna's sources disagree).
-			fetch, err := t.apply(c, item, whole(item), now)
+			fetch, err := t.apply(c, item, false, now)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -612,13 +612,14 @@ func (t *tracker) listSweep(ctx context.Context, due []*trackedCall, now time.Ti
 
 // apply is the one path from an observation of a call to what it means, whatever saw it (a
 // list sweep, a GET, a search that found the call, a push from Bolna): an outcome recorded when
-// the status is final and the payload holds everything the results need, a GET asked for
-// (fetch) when it is final but the payload is not whole, and otherwise the slot released if the
-// line has dropped and the next look scheduled (see observe).
-func (t *tracker) apply(c *trackedCall, ex *dialer.Execution, whole bool, now time.Time) (fetch bool, err error) {
+// the status is final and the payload holds everything the results need (read by id, or
+// complete: see dialer.Execution.Complete), a GET asked for (fetch) when it is final but a
+// trimmed list item or a half-filled push, and otherwise the slot released if the line has
+// dropped and the next look scheduled (see observe).
+func (t *tracker) apply(c *trackedCall, ex *dialer.Execution, byID bool, now time.Time) (fetch bool, err error) {
 	c.heardAt = now
 	switch {
-	case ex.Status.Final() && (whole || !hasPostCallData(ex.Status)):
+	case ex.Status.Final() && (byID || ex.Complete() || !hasPostCallData(ex.Status)):
 		// Nothing more to read: the call never connected, or the payload is whole.
 		return false, t.finish(c, outcomeOf(ex, c.Attempt, c.DialedAt, now))
 	case ex.Status.Final():
@@ -632,8 +633,7 @@ func (t *tracker) apply(c *trackedCall, ex *dialer.Execution, whole bool, now ti
 // this run follows, matched by execution id, or by the reference the runner put in user_data
 // when the push came before the POST's reply. Anything else (another campaign's call, a test
 // call from the dashboard, a pre-call tool webhook) is counted and ignored.
-func (t *tracker) observed(ob Observation, now time.Time) error {
-	ex := ob.Execution
+func (t *tracker) observed(ex *dialer.Execution, now time.Time) error {
 	c := t.calls[string(ex.ID)]
 	if c == nil {
 		if ref := ex.ContextDetails.RecipientValue(RefKey); ref != "" && strings.HasPrefix(ref, t.st.Campaign()+"-") {
@@ -652,9 +652,9 @@ func (t *tracker) observed(ob Observation, now time.Time) error {
 			if c == nil && ex.ID != "" && len(t.early) < maxPendingEvents && t.st.placing(ref) {
 				// Ours, and the POST's reply is on its way: kept until the call is added.
 				if t.early == nil {
-					t.early = map[string]Observation{}
+					t.early = map[string]*dialer.Execution{}
 				}
-				t.early[string(ex.ID)] = ob
+				t.early[string(ex.ID)] = ex
 				t.count(func(s *ObservationStats) { s.Matched++ })
 				return nil
 			}
@@ -665,14 +665,15 @@ func (t *tracker) observed(ob Observation, now time.Time) error {
 		return nil
 	}
 	t.count(func(s *ObservationStats) { s.Matched++ })
-	return t.applyPushed(c, ob, now)
+	return t.applyOrRead(c, ex, now)
 }
 
-// applyPushed applies an observation from outside to its call.
-func (t *tracker) applyPushed(c *trackedCall, ob Observation, now time.Time) error {
-	fetch, err := t.apply(c, ob.Execution, ob.Whole, now)
+// applyOrRead applies a payload seen outside the tracker's looks (a push, a search's list
+// item); one that is final but not whole has its call read by id at once.
+func (t *tracker) applyOrRead(c *trackedCall, ex *dialer.Execution, now time.Time) error {
+	fetch, err := t.apply(c, ex, false, now)
 	if fetch {
-		c.nextCheck = now // final but half-filled: read it whole now
+		c.nextCheck = now
 	}
 	return err
 }
@@ -708,13 +709,6 @@ func hasPostCallData(s dialer.Status) bool {
 		return false
 	}
 	return true
-}
-
-// whole reports whether a list item is a whole execution rather than the trimmed projection
-// (id, status, duration, created_at, a short telephony_data): only whole ones carry the agent
-// and the context the call was placed with.
-func whole(item *dialer.Execution) bool {
-	return item.AgentID != "" && item.ContextDetails.RecipientPhoneNumber != ""
 }
 
 // list reads one page of the agent's executions. The window reaches a little into the future
@@ -937,11 +931,7 @@ func (t *tracker) search(ctx context.Context, c *trackedCall, now time.Time) err
 			return &FatalError{err}
 		}
 		t.cfg.Log("found the call to %s whose reply was lost: %s", maskPhone(c.Phone), c.ExecutionID)
-		fetch, err := t.apply(c, found, whole(found), now)
-		if fetch {
-			c.nextCheck = now // final, but a trimmed list item: read it whole on the next look
-		}
-		return err
+		return t.applyOrRead(c, found, now)
 	}
 	if !searched || !now.Before(c.lostAt.Add(t.cfg.ListLag)) {
 		o := Outcome{Status: StatusUnknown, Attempts: c.Attempt, DialedAt: c.DialedAt,
@@ -1005,15 +995,6 @@ func maskPhone(p string) string {
 		return "…"
 	}
 	return p[:len(p)-6] + "••••" + p[len(p)-2:]
-}
-
-// Observation is a call's execution payload seen by a source of its own, outside the runner's
-// looks: a webhook push from Bolna, say. See [Runner.Observe].
-type Observation struct {
-	Execution *dialer.Execution
-	// Whole says the payload is the whole execution (as GET /executions/{id} returns it), so a
-	// final status needs no GET; a trimmed or half-filled one is read by id.
-	Whole bool
 }
 
 // ObservationStats count what came through [Runner.Observe].

@@ -38,7 +38,7 @@ func TestRunOnPushes(t *testing.T) {
 			var runner atomic.Pointer[campaign.Runner]
 			recv, err := webhook.New(webhook.Config{Token: "test-token-0123456789", Handle: func(ex *dialer.Execution) {
 				if r := runner.Load(); r != nil {
-					r.Observe(campaign.Observation{Execution: ex, Whole: ex.Complete()})
+					r.Observe(ex)
 				}
 			}})
 			if err != nil {

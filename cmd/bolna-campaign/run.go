@@ -387,7 +387,7 @@ func (o *runOptions) run(env Env, explicit map[string]bool) (*campaign.Summary, 
 	var receiver *webhook.Receiver
 	if ln != nil {
 		receiver, err = webhook.New(webhook.Config{Token: token, Forward: o.webhookForward, Logf: out.logf,
-			Handle: func(ex *dialer.Execution) { runner.Observe(campaign.Observation{Execution: ex, Whole: ex.Complete()}) }})
+			Handle: func(ex *dialer.Execution) { runner.Observe(ex) }})
 		if err != nil {
 			sess.Close()
 			return nil, usageErrorf("run: %v", err)
