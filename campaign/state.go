@@ -473,11 +473,7 @@ func (s *State) Campaign() string { return s.campaign }
 // Ref returns the correlation reference of a contact's attempt in this run, carried in
 // user_data: campaign, contact, attempt and run, so that no two intents share one.
 func (s *State) Ref(key string, attempt int) string {
-	id := s.campaign
-	if id == "" {
-		id = "new" // a dry run before the first real run
-	}
-	return fmt.Sprintf("%s-%016x-%d-%s", id, KeyHash(key), attempt, s.run)
+	return s.RefPrefix(key, attempt) + s.run
 }
 
 // Dial records, durably, the intent to dial key for the attempt-th time.
@@ -744,7 +740,11 @@ func (s *State) Settle(key string, attempt int, at time.Time) error {
 // RefPrefix is the part of every reference of a contact's attempt that does not depend on the
 // run: a torn intent's call is found by it.
 func (s *State) RefPrefix(key string, attempt int) string {
-	return fmt.Sprintf("%s-%016x-%d-", s.campaign, KeyHash(key), attempt)
+	id := s.campaign
+	if id == "" {
+		id = "new" // a dry run before the first real run
+	}
+	return fmt.Sprintf("%s-%016x-%d-", id, KeyHash(key), attempt)
 }
 
 func finite(f float64) float64 {

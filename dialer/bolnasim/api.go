@@ -377,12 +377,7 @@ func (a *API) placeCall(w http.ResponseWriter, r *http.Request) {
 	}
 	a.stats.Placed++
 	a.mu.Unlock()
-	if a.push != nil {
-		select {
-		case a.push.kick <- struct{}{}: // the clock has new events
-		default:
-		}
-	}
+	a.kickClock()
 	writeJSON(w, http.StatusOK, map[string]any{"message": "done", "status": "queued", "execution_id": ex.id})
 }
 

@@ -1,7 +1,9 @@
 package bolnasim_test
 
 import (
+	"context"
 	"net/http"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -58,6 +60,25 @@ func TestInProcessClientLostReply(t *testing.T) {
 			if !dialer.MaybePlaced(err) || len(api.Placements()) != 1 {
 				t.Errorf("fault %v: err %v, %d placements; want a maybe-placed error and one call", fault, err, len(api.Placements()))
 			}
+		}
+	})
+}
+
+// TestResumedCallsPush: calls taken back from another process go on pushing their status
+// changes on the simulation's own clock, with no request to wake it.
+func TestResumedCallsPush(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		var pushes atomic.Int32
+		api := bolnasim.NewAPI(bolnasim.Options{Timing: bolnasim.FastTiming, Webhook: &bolnasim.Webhook{
+			Deliver: func(context.Context, []byte) error { pushes.Add(1); return nil }}})
+		defer api.Close()
+		synctest.Wait() // the clock is idle, with nothing due
+		api.Resume([]bolnasim.SavedCall{{ID: "e-1", Agent: bolnasim.DefaultAgentID, Phone: "+919810000001",
+			CreatedAt: time.Now(), Outcome: bolnasim.Outcome{Status: "completed"}}})
+		time.Sleep(time.Minute)
+		if n := pushes.Load(); n < 4 {
+			t.Errorf("%d pushes a minute after a resumed call, want its whole lifecycle", n)
 		}
 	})
 }

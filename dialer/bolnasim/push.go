@@ -118,6 +118,18 @@ func (a *API) drive() {
 	}
 }
 
+// kickClock wakes the simulation's own clock: calls were created or resumed, so events are due
+// sooner than it planned to look.
+func (a *API) kickClock() {
+	if a.push == nil {
+		return
+	}
+	select {
+	case a.push.kick <- struct{}{}:
+	default:
+	}
+}
+
 // sendPush queues one push, with the faults drawn now (the API's lock is held).
 func (a *API) sendPush(body []byte) {
 	p, h := a.push, a.push.hook

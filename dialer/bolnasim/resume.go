@@ -40,6 +40,7 @@ func (a *API) Unfinished() []SavedCall {
 // happens: each keeps its id and creation time and waits for a slot again from now (its
 // progress while no process ran is not simulated).
 func (a *API) Resume(calls []SavedCall) {
+	defer a.kickClock() // their transitions are due: pushes must not wait for a request
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	now := a.opts.Now()
