@@ -316,23 +316,34 @@ func TestCrashedIntentListLag(t *testing.T) {
 	tc := newCampaign(t, bolnatest.Options{Style: bolnatest.Style{ListLag: 2500 * time.Millisecond}}, 2)
 	cfg := baseConfig()
 	cfg.ListLag = 4 * time.Second
-	st, err := campaign.OpenState(campaign.StatePath(tc.results), campaign.Owner{Agent: cfg.AgentID, API: tc.srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref := st.Ref(tc.phones[0], 1)
-	st.Dial(tc.phones[0], tc.phones[0], 1, ref, time.Now())
-	if _, err := tc.srv.Client().PlaceCall(t.Context(), dialer.CallRequest{AgentID: cfg.AgentID, RecipientPhoneNumber: tc.phones[0],
-		UserData: map[string]string{campaign.RefKey: ref}}); err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
+	tc.placedBeforeCrash(t, cfg, tc.phones[0], nil)
 	summary, rows, err := tc.run(t, cfg, nil)
 	if err != nil || summary.Unfinished() != 0 {
 		t.Fatalf("Run() = %+v, %v", summary, err)
 	}
 	checkDialled(t, tc.srv, tc.phones, 1)
 	checkMatchesServer(t, tc.srv, rows)
+}
+
+// placedBeforeCrash leaves the journal of tc as a run that died right after its POST /call for
+// phone reached Bolna: the intent synced, the call created (carrying its reference), its reply
+// never recorded. before, when set, writes records ahead of the intent.
+func (tc *testCampaign) placedBeforeCrash(t *testing.T, cfg campaign.Config, phone string, before func(*campaign.State)) {
+	t.Helper()
+	st, err := campaign.OpenState(campaign.StatePath(tc.results), campaign.Owner{Agent: cfg.AgentID, API: tc.srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if before != nil {
+		before(st)
+	}
+	ref := st.Ref(phone, 1)
+	st.Dial(phone, phone, 1, ref, time.Now())
+	if _, err := tc.srv.Client().PlaceCall(t.Context(), dialer.CallRequest{AgentID: cfg.AgentID, RecipientPhoneNumber: phone,
+		UserData: map[string]string{campaign.RefKey: ref}}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestTornIntentFound: the journal's last line, an intent to dial, was cut after its call was
@@ -342,18 +353,9 @@ func TestTornIntentFound(t *testing.T) {
 	tc := newCampaign(t, bolnatest.Options{}, 2)
 	cfg := baseConfig()
 	path := campaign.StatePath(tc.results)
-	st, err := campaign.OpenState(path, campaign.Owner{Agent: cfg.AgentID, API: tc.srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref := st.Ref(tc.phones[1], 1)
-	st.NoteAccount(campaign.Account{Concurrency: 10, At: time.Now()})
-	st.Dial(tc.phones[1], tc.phones[1], 1, ref, time.Now())
-	if _, err := tc.srv.Client().PlaceCall(t.Context(), dialer.CallRequest{AgentID: cfg.AgentID, RecipientPhoneNumber: tc.phones[1],
-		UserData: map[string]string{campaign.RefKey: ref}}); err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
+	tc.placedBeforeCrash(t, cfg, tc.phones[1], func(st *campaign.State) {
+		st.NoteAccount(campaign.Account{Concurrency: 10, At: time.Now()}) // a record before the intent
+	})
 	cutJournal(t, path, `"ref"`) // cut inside the dial record, before its reference
 
 	summary, rows, err := tc.run(t, cfg, nil)
