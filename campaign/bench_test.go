@@ -2,6 +2,7 @@ package campaign_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -35,38 +36,71 @@ var benchTiming = bolnatest.Timing{
 	FailAfter:    bolnatest.Range{Min: 500 * time.Millisecond, Max: 2 * time.Second},
 }
 
-const (
-	benchConcurrency = 8
-	benchCalls       = 384
+// minutesTiming is Bolna's lifecycle (bolnatest.DefaultTiming) with conversations of one to
+// three minutes; halfMinuteTiming with conversations of 30 to 90 seconds.
+var (
+	minutesTiming    = withTalk(bolnatest.DefaultTiming, time.Minute, 3*time.Minute)
+	halfMinuteTiming = withTalk(bolnatest.DefaultTiming, 30*time.Second, 90*time.Second)
 )
 
-// benchCase is one way of running the campaign.
+func withTalk(t bolnatest.Timing, from, to time.Duration) bolnatest.Timing {
+	t.Talk = bolnatest.Range{Min: from, Max: to}
+	return t
+}
+
+// benchCase is one way of running one campaign.
 type benchCase struct {
-	name  string
-	poll  time.Duration
-	style bolnatest.Style
-	naive bool
-	push  bool // Bolna pushes every status change to a webhook receiver (--webhook-listen)
-	short bool // run under -race too (the race detector makes the table's long cases slow)
+	name        string
+	concurrency int
+	calls       int
+	timing      bolnatest.Timing
+	poll        time.Duration
+	share       float64 // of Bolna's per-minute limits (--api-share); 0: the default
+	style       bolnatest.Style
+	naive       bool
+	push        bool    // Bolna pushes every status change to a webhook receiver (--webhook-listen)
+	short       bool    // run under -race too (the race detector makes the table's long cases slow)
+	floor       float64 // the least utilisation of the bound the runner must reach
 }
 
+// The campaigns of the table (#13): concurrency 8 and calls of a few seconds;
+// concurrency 16 and calls of one to three minutes, each with the naive baseline beside it.
+// The cases at concurrency 500 and 2,000 are BenchmarkScale's.
 var benchCases = []benchCase{
-	{name: "runner/poll-200ms", poll: 200 * time.Millisecond, short: true},
-	{name: "runner/poll-500ms", poll: 500 * time.Millisecond},
-	{name: "runner/poll-200ms/whole-list-items", poll: 200 * time.Millisecond, style: bolnatest.Style{FullListItems: true}},
-	{name: "runner/webhook", poll: 200 * time.Millisecond, push: true, short: true},
-	{name: "naive/poll-500ms", poll: 500 * time.Millisecond, naive: true, short: true},
+	{name: "c8/runner/poll-200ms", concurrency: 8, calls: 384, timing: benchTiming, poll: 200 * time.Millisecond, short: true, floor: 0.95},
+	{name: "c8/runner/poll-500ms", concurrency: 8, calls: 384, timing: benchTiming, poll: 500 * time.Millisecond, floor: 0.93},
+	{name: "c8/runner/poll-200ms/whole-list-items", concurrency: 8, calls: 384, timing: benchTiming, poll: 200 * time.Millisecond, style: bolnatest.Style{FullListItems: true}, floor: 0.95},
+	{name: "c8/runner/webhook", concurrency: 8, calls: 384, timing: benchTiming, poll: 200 * time.Millisecond, push: true, short: true, floor: 0.99},
+	{name: "c8/naive/poll-200ms", concurrency: 8, calls: 384, timing: benchTiming, poll: 200 * time.Millisecond, naive: true, short: true},
+	{name: "c16/runner/poll-3s", concurrency: 16, calls: 384, timing: minutesTiming, poll: 3 * time.Second, short: true, floor: 0.98},
+	{name: "c16/naive/poll-3s", concurrency: 16, calls: 384, timing: minutesTiming, poll: 3 * time.Second, naive: true, short: true},
 }
 
-// TestSlotUtilisation runs the same campaign (384 calls of a few seconds at concurrency 8)
-// with the runner and with a naive baseline (one goroutine per slot, a GET per call per tick,
-// the slot held until completed), each in a synctest bubble against the fake served in
-// process: time is virtual, so the numbers are those of the policies, free of this machine's
-// scheduling noise, and the whole table takes seconds. For each it logs the utilisation (the
-// makespan the concurrency allows over the makespan: see bolnatest.Stats.Bound), the share of
-// slot time used, and the API requests per call; it fails if the runner spends more than three
-// requests a call, falls below the utilisation it reaches, or is not clearly ahead of the
-// naive baseline. Under -race only the short form runs: the runner at 200ms and the baseline.
+// limits is the case's share of Bolna's limits (none with a negative share).
+func (bc benchCase) limits() dialer.Limits {
+	if bc.share < 0 {
+		return dialer.Limits{}
+	}
+	return dialer.BolnaLimits.Share(cmp.Or(bc.share, dialer.DefaultShare))
+}
+
+// options are the simulated account's: Bolna's limits (a 429 would be the runner's doing),
+// and a bound that allows no more placements than the case's share.
+func (bc benchCase) options() bolnatest.Options {
+	return bolnatest.Options{Concurrency: bc.concurrency, Timing: bc.timing, TimeScale: 1, Seed: 3, Style: bc.style,
+		Limits: bolnatest.BolnaLimits, BoundPerMinute: bc.limits().Call}
+}
+
+// TestSlotUtilisation runs the campaigns of benchCases with the runner and with a naive
+// baseline (one goroutine per slot, a GET per call per tick, the slot held until completed),
+// each in a synctest bubble against the fake served in process: time is virtual, so the
+// numbers are those of the policies, free of this machine's scheduling noise, and the whole
+// table takes seconds. For each it logs the utilisation of the bound (the makespan the
+// concurrency and the share of Bolna's POST limit allow, over the makespan: see
+// bolnatest.Stats.Bound), the requests per call and the peak requests in any minute per limit
+// class. It fails if the runner falls below its floor, causes a 429, passes its share of any
+// limit in any minute, or is not ahead of the naive baseline on utilisation and requests a
+// minute. Under -race only the short form runs.
 //
 //	go test ./campaign -run SlotUtilisation -v
 func TestSlotUtilisation(t *testing.T) {
@@ -82,7 +116,7 @@ func TestSlotUtilisation(t *testing.T) {
 			t.Run(bc.name, func(t *testing.T) {
 				t.Parallel()
 				synctest.Test(t, func(t *testing.T) {
-					opts := bolnatest.Options{Concurrency: benchConcurrency, Timing: benchTiming, TimeScale: 1, Seed: 3, Style: bc.style}
+					opts := bc.options()
 					var runner atomic.Pointer[campaign.Runner]
 					if bc.push {
 						opts.Webhook = inProcessWebhook(t, &runner)
@@ -90,17 +124,17 @@ func TestSlotUtilisation(t *testing.T) {
 					api := bolnatest.NewAPI(opts)
 					defer api.Close()
 					start := time.Now()
-					runBenchCase(t, bc, api.InProcessClient(), func(r *campaign.Runner) { runner.Store(r) })
+					runBenchCase(t, bc, api.InProcessClient(dialer.WithLimits(bc.limits())), func(r *campaign.Runner) { runner.Store(r) })
 					measured[i] = api.Stats()
-					t.Logf("%s", benchRow(bc.name, measured[i], time.Since(start)))
+					t.Logf("%s", benchRow(bc, measured[i], time.Since(start)))
 				})
 			})
 		}
 	})
-	var naive bolnatest.Stats
+	naive := map[int]bolnatest.Stats{} // by concurrency
 	for i, bc := range benchCases {
-		if bc.naive {
-			naive = measured[i]
+		if bc.naive && ran[i] {
+			naive[bc.concurrency] = measured[i]
 		}
 	}
 	for i, bc := range benchCases {
@@ -108,54 +142,75 @@ func TestSlotUtilisation(t *testing.T) {
 			continue
 		}
 		st := measured[i]
-		util, reqs := st.BoundUtilisation(), float64(st.Requests)/float64(st.Placed)
-		if st.MaxOutstanding > benchConcurrency {
-			t.Errorf("%s: %d calls outstanding at once, above the concurrency of %d", bc.name, st.MaxOutstanding, benchConcurrency)
-		}
+		checkBenchCase(t, bc, st)
 		if bc.naive {
 			continue
 		}
-		// The floors sit a little below what the runner reaches (see the README), so that
-		// only a real regression fails.
-		floor, most := 0.93, 3.0
-		if bc.style.FullListItems {
-			floor = 0.95
+		nv, ok := naive[bc.concurrency]
+		if !ok {
+			continue
 		}
-		if bc.push {
-			floor, most = 0.99, 1.3
-		}
-		if util < floor || reqs > most {
-			t.Errorf("%s: utilisation %.3f (want >= %.2f), %.2f requests per call (want <= %.1f)", bc.name, util, floor, reqs, most)
-		}
-		if util < naive.BoundUtilisation()+0.2 || reqs*3 > float64(naive.Requests)/float64(naive.Placed) {
-			t.Errorf("%s is not clearly ahead of the naive baseline: %s vs %s", bc.name, benchRow(bc.name, st, 0), benchRow("naive", naive, 0))
+		if st.BoundUtilisation() <= nv.BoundUtilisation() || perMinute(st) >= perMinute(nv) {
+			t.Errorf("%s is not ahead of the naive baseline: %s vs %s", bc.name, benchRow(bc, st, 0), benchRow(bc, nv, 0))
 		}
 	}
 }
 
-// BenchmarkCampaign is TestSlotUtilisation's campaign in real time, compressed tenfold, over
-// loopback HTTP: the same policies, with this machine's own latencies (fsync, HTTP, scheduling)
-// added, ten times larger than they would be against calls of real length.
+// checkBenchCase fails if a case passed the concurrency, caused a 429, passed its share of a
+// limit in some minute, or (the runner) fell below its floor.
+func checkBenchCase(tb testing.TB, bc benchCase, st bolnatest.Stats) {
+	tb.Helper()
+	if st.MaxOutstanding > bc.concurrency {
+		tb.Errorf("%s: %d calls outstanding at once, above the concurrency of %d", bc.name, st.MaxOutstanding, bc.concurrency)
+	}
+	if st.TooMany > 0 {
+		tb.Errorf("%s: %d requests refused with 429", bc.name, st.TooMany)
+	}
+	l := bc.limits()
+	for class, limit := range map[string]int{"call": l.Call, "list": l.List, "other": l.Other} {
+		if st.PeakPerMinute[class] > limit {
+			tb.Errorf("%s: %d %s requests in one minute, above the share of %d", bc.name, st.PeakPerMinute[class], class, limit)
+		}
+	}
+	if !bc.naive && st.BoundUtilisation() < bc.floor {
+		tb.Errorf("%s: utilisation %.3f, want >= %.3f", bc.name, st.BoundUtilisation(), bc.floor)
+	}
+}
+
+// perMinute is the requests a minute over the account's busy period.
+func perMinute(st bolnatest.Stats) float64 {
+	return float64(st.Requests) / st.Busy.Minutes()
+}
+
+// BenchmarkCampaign is TestSlotUtilisation's campaigns of a few seconds in real time,
+// compressed tenfold, over loopback HTTP: the same policies, with this machine's own latencies
+// (fsync, HTTP, scheduling) added, ten times larger than they would be against calls of real
+// length.
 //
 //	go test ./campaign -run '^$' -bench Campaign -benchtime 1x
 func BenchmarkCampaign(b *testing.B) {
 	const scale = 0.1
 	for _, bc := range benchCases {
+		if bc.timing != benchTiming {
+			continue
+		}
 		bc.poll = time.Duration(float64(bc.poll) * scale)
 		b.Run(bc.name, func(b *testing.B) {
 			var util, slots, reqs float64
 			for b.Loop() {
-				opts := bolnatest.Options{Concurrency: benchConcurrency, Timing: benchTiming, TimeScale: scale, Seed: 3, Style: bc.style}
+				opts := bolnatest.Options{Concurrency: bc.concurrency, Timing: bc.timing, TimeScale: scale, Seed: 3, Style: bc.style}
 				var runner atomic.Pointer[campaign.Runner]
 				if bc.push {
 					opts.Webhook = inProcessWebhook(b, &runner)
 				}
 				srv := bolnatest.NewServer(opts)
+				// Bolna's minutes are ten times shorter here: no budget.
+				bc.share = -1
 				runBenchCase(b, bc, srv.Client(), func(r *campaign.Runner) { runner.Store(r) })
 				st := srv.Stats()
 				srv.Close()
 				util += st.BoundUtilisation()
-				slots += st.Utilisation(benchConcurrency)
+				slots += st.Utilisation(bc.concurrency)
 				reqs += float64(st.Requests) / float64(st.Placed)
 			}
 			b.ReportMetric(util/float64(b.N), "utilisation")
@@ -165,14 +220,15 @@ func BenchmarkCampaign(b *testing.B) {
 	}
 }
 
-func benchRow(name string, st bolnatest.Stats, took time.Duration) string {
-	return fmt.Sprintf("%-36s utilisation %.3f  slot share %.3f  requests/call %.2f  (POST %d, GET %d, list %d)  makespan %s",
-		name, st.BoundUtilisation(), st.Utilisation(benchConcurrency), float64(st.Requests)/float64(st.Placed),
-		st.ByRoute["POST /call"], st.ByRoute["GET /executions/{id}"], st.ByRoute["GET /v2/agent/{agent}/executions"], took.Round(time.Second))
+func benchRow(bc benchCase, st bolnatest.Stats, took time.Duration) string {
+	return fmt.Sprintf("%-40s utilisation %.3f  requests/call %.2f  peak a minute: POST %d, list %d, other %d (share %d/%d/%d)  429s %d  requests/min %.0f  makespan %s (virtual) in %s",
+		bc.name, st.BoundUtilisation(), float64(st.Requests)/float64(st.Placed),
+		st.PeakPerMinute["call"], st.PeakPerMinute["list"], st.PeakPerMinute["other"],
+		bc.limits().Call, bc.limits().List, bc.limits().Other, st.TooMany, perMinute(st), st.Busy.Round(time.Second), took.Round(time.Second))
 }
 
-func benchPhones() []string {
-	phones := make([]string, benchCalls)
+func benchPhones(n int) []string {
+	phones := make([]string, n)
 	for i := range phones {
 		phones[i] = fmt.Sprintf("+9198%08d", 30000000+i*7919)
 	}
@@ -182,11 +238,11 @@ func benchPhones() []string {
 // runBenchCase runs the campaign one way and checks that every call was placed; hook is
 // given the runner before it runs.
 func runBenchCase(tb testing.TB, bc benchCase, c *dialer.Client, hook func(*campaign.Runner)) {
-	phones := benchPhones()
+	phones := benchPhones(bc.calls)
 	if bc.naive {
-		runNaive(tb, c, phones, bc.poll)
+		runNaive(tb, c, phones, bc.concurrency, bc.poll)
 	} else {
-		runRunner(tb, c, phones, bc.poll, bc.push, hook)
+		runRunner(tb, c, phones, bc, hook)
 	}
 }
 
@@ -212,14 +268,17 @@ func inProcessWebhook(tb testing.TB, runner *atomic.Pointer[campaign.Runner]) *b
 	}}
 }
 
-func runRunner(tb testing.TB, c *dialer.Client, phones []string, poll time.Duration, pushes bool, hook func(*campaign.Runner)) {
+func runRunner(tb testing.TB, c *dialer.Client, phones []string, bc benchCase, hook func(*campaign.Runner)) {
 	dir := tb.TempDir()
 	input := filepath.Join(dir, "contacts.csv")
 	if err := os.WriteFile(input, []byte("phone\n"+strings.Join(phones, "\n")+"\n"), 0o600); err != nil {
 		tb.Fatal(err)
 	}
 	out := filepath.Join(dir, "results.csv")
-	cfg := campaign.Config{AgentID: bolnatest.DefaultAgentID, PollInterval: poll, MaxWait: 10 * time.Minute, Pushes: pushes}
+	cfg := campaign.Config{AgentID: bolnatest.DefaultAgentID, PollInterval: bc.poll, MaxWait: 30 * time.Minute, Pushes: bc.push, Limits: bc.limits()}
+	if bc.share < 0 {
+		cfg.Limits = dialer.Limits{Call: -1, List: -1, Other: -1}
+	}
 	sess, err := campaign.Open(campaign.Files{Input: input, Results: out, Format: results.Format{}},
 		campaign.Owner{Agent: bolnatest.DefaultAgentID, API: "bench"}, cfg)
 	if err != nil {
@@ -243,14 +302,14 @@ func runRunner(tb testing.TB, c *dialer.Client, phones []string, poll time.Durat
 
 // runNaive is the obvious runner: one goroutine per slot, each placing a call and reading it
 // every tick until it is final, holding its slot all the while.
-func runNaive(tb testing.TB, c *dialer.Client, phones []string, poll time.Duration) {
+func runNaive(tb testing.TB, c *dialer.Client, phones []string, concurrency int, poll time.Duration) {
 	ctx := context.Background()
 	if _, err := c.Account(ctx); err != nil {
 		tb.Fatal(err)
 	}
 	work := make(chan string)
 	var wg sync.WaitGroup
-	for range benchConcurrency {
+	for range concurrency {
 		wg.Go(func() {
 			for phone := range work {
 				placed, err := c.PlaceCall(ctx, dialer.CallRequest{AgentID: bolnatest.DefaultAgentID, RecipientPhoneNumber: phone})

@@ -18,8 +18,6 @@ import (
 	"testing/synctest"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
@@ -292,7 +290,7 @@ func TestPoisonedPayload(t *testing.T) {
 	t.Cleanup(ts.Close)
 	api.SetBaseURL(ts.URL)
 	client, err := dialer.New(bolnatest.DefaultAPIKey, dialer.WithBaseURL(ts.URL),
-		dialer.WithLimits(dialer.Limits{Call: rate.Inf, List: rate.Inf, Other: rate.Inf}),
+		dialer.WithLimits(dialer.Limits{}),
 		dialer.WithBackoff(dialer.Backoff{Attempts: 6, Base: 5 * time.Millisecond, Max: 50 * time.Millisecond}))
 	if err != nil {
 		t.Fatal(err)

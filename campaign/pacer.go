@@ -1,39 +1,35 @@
 package campaign
 
 import (
+	"math"
 	"slices"
 	"sort"
 	"time"
 )
 
-// The request budget, and when to look at the calls that hold a slot.
+// When to look at the calls that hold a slot, within the run's share of Bolna's limits.
 //
 // A concurrency slot lies idle from the moment Bolna drops a call's line until the runner sees
-// it and dials the next contact, and every look costs a request. One list page shows every
-// call holding a slot, so the question is only when to send the next one. The pacer keeps how
-// long recent calls held their slot (placement to line drop) and from them, for each call
-// holding a slot now, the chance that its line has dropped by a given time. The next look comes
-// when the slot time expected to have been lost since the last one, summed over those calls,
-// reaches a threshold, and the threshold is set so that the looks fit the run's request
-// budget. Where call lengths are alike the looks bunch where calls end and thin out where none
-// can; where they are memoryless this is plain periodic polling, which is then the best one can
-// do.
+// it and dials the next contact, and every look costs list pages. Bolna limits requests per
+// minute, not per call, so the looks spend a budget of list pages a minute (the run's share of
+// Bolna's limit on the executions list): as often as the poll interval allows while the budget
+// lasts, evenly when it binds. The pacer keeps how long recent calls held their slot
+// (placement to line drop) and from them, for each call holding a slot now, the chance that
+// its line has dropped by a given time; a look is skipped while the lines expected to have
+// dropped since the last one are too few to be worth it (every call just placed, say).
 
 const (
-	// requestBudget is what a call may cost in API requests, everything included: its POST,
-	// its final GET, and its share of the list pages and other reads.
-	requestBudget = 2.95
-	// minListsPerCall and maxListsPerCall bound the list pages a call may cost, whatever the
-	// budget leaves: fewer would leave slots idle for long, more buys little.
-	minListsPerCall = 0.8
-	maxListsPerCall = 2.5
 	// slotSamples is how many recent slot times the pacer keeps.
 	slotSamples = 256
 	// minSamples is how many slot times the pacer needs before it paces by them; until then
 	// calls holding a slot are checked every poll interval.
 	minSamples = 8
-	// lookSteps bounds the steps of the search for the next look.
-	lookSteps = 512
+	// lookWorth is how many lines must be expected to have dropped since the calls were last
+	// seen for a look to be worth its pages.
+	lookWorth = 0.1
+	// burstShare is the share of a minute's list budget that may be spent at once (the rest
+	// comes evenly), so that the run never passes its budget in any minute.
+	burstShare = 1.0 / 12
 )
 
 // holder is a call holding a slot, as the pacer sees it.
@@ -42,8 +38,8 @@ type holder struct {
 	seen   time.Time // when it was last seen holding its slot (when placed, until then)
 }
 
-// pacer sets the pace of the tracker's checks from the slot times it has seen and the
-// requests the run has spent. It belongs to the tracker's goroutine.
+// pacer sets the pace of the tracker's checks from the slot times it has seen and the list
+// pages its budget allows. It belongs to the tracker's goroutine.
 type pacer struct {
 	poll time.Duration // the least time between two looks (--poll-interval)
 
@@ -52,16 +48,61 @@ type pacer struct {
 	sorted []time.Duration // ring, sorted: the distribution of slot times
 	sum    time.Duration   // of ring
 
-	// What the run has spent so far, for the budget.
-	finished, gets, lists int
-	// corr scales the threshold, nudged each round of calls so that the list pages per call
-	// meet the budget where the estimate behind the threshold (memoryless calls) misses it.
-	corr                    float64
-	markFinished, markLists int // at the start of the round
+	pages bucket // the list pages the run may spend
 }
 
-func newPacer(poll time.Duration) *pacer {
-	return &pacer{poll: poll, corr: 1}
+// newPacer returns a pacer of looks at least poll apart, spending at most listPerMinute list
+// pages in any minute (<= 0: no budget).
+func newPacer(poll time.Duration, listPerMinute int) *pacer {
+	p := &pacer{poll: poll}
+	if listPerMinute > 0 {
+		burst := max(1, math.Floor(float64(listPerMinute)*burstShare))
+		p.pages = bucket{perSecond: (float64(listPerMinute) - burst) / 60, size: burst, tokens: burst}
+	}
+	return p
+}
+
+// bucket is a token bucket of rate perSecond and size size: what it lets through in any span
+// d is at most size + perSecond·d, so a size taken out of the minute's budget keeps every
+// minute within it. Tokens may go below zero: pages spent beyond the plan (a search, a
+// page that turned into two) are paid back before the next look.
+type bucket struct {
+	perSecond float64 // 0: unlimited
+	size      float64
+	tokens    float64
+	at        time.Time // when tokens were counted
+}
+
+func (b *bucket) fill(now time.Time) {
+	if b.perSecond == 0 {
+		return
+	}
+	if !b.at.IsZero() && now.After(b.at) {
+		b.tokens = min(b.size, b.tokens+now.Sub(b.at).Seconds()*b.perSecond)
+	}
+	if now.After(b.at) {
+		b.at = now
+	}
+}
+
+// take spends n tokens at now.
+func (b *bucket) take(n int, now time.Time) {
+	b.fill(now)
+	b.tokens -= float64(n)
+}
+
+// readyAt is the soonest time from now when n tokens are there (n is capped at the bucket's
+// size: a sweep larger than the burst waits for a full bucket and runs into debt).
+func (b *bucket) readyAt(n int, now time.Time) time.Time {
+	if b.perSecond == 0 {
+		return now
+	}
+	b.fill(now)
+	need := min(float64(n), b.size) - b.tokens
+	if need <= 0 {
+		return now
+	}
+	return now.Add(time.Duration(need / b.perSecond * float64(time.Second)))
 }
 
 // noteSlotTime adds one call's time from placement to its line dropping, in place of the
@@ -108,50 +149,26 @@ func (p *pacer) cdf(d time.Duration) float64 {
 	return float64(n) / float64(len(p.sorted))
 }
 
-// listsPerCall is what the budget leaves for list pages per call once its POST and the GETs
-// the run needs per call (measured, from a cautious start of one each) are paid for.
-func (p *pacer) listsPerCall() float64 {
-	gets := float64(p.gets+2) / float64(p.finished+2)
-	return min(max(requestBudget-1-gets, minListsPerCall), maxListsPerCall)
-}
-
-// interval is the periodic pace that fits the budget with slots calls in flight: calls end
-// at a rate of slots / mean slot time, and one look sees them all. It is a whole multiple of
-// the poll interval, at most maxCheckInterval.
-func (p *pacer) interval(slots int) time.Duration {
-	if !p.measured() || slots <= 0 {
-		return p.poll
-	}
-	iv := time.Duration(float64(p.meanSlotTime()) / (float64(slots) * p.listsPerCall()))
-	k := max(1, int((min(iv, maxCheckInterval)+p.poll/2)/p.poll))
-	return time.Duration(k) * p.poll
-}
-
-// nextLook is when the calls holding a slot should be looked at again, the latest look
-// having been at now: when the slot time expected to have been lost since each was last seen
-// holding its slot reaches the threshold, and a poll interval after now at the soonest. For
-// memoryless calls ending at a rate r, looking every T loses r·T²/2 per look and costs
-// 1/(r·T) looks per call, so the threshold that spends a looks per call is 1/(2·r·a²).
-func (p *pacer) nextLook(now time.Time, hs []holder) time.Time {
-	soonest := now.Add(p.poll)
+// nextLook is when the calls holding a slot should be looked at again, the latest look having
+// been at now and the next one costing pages list pages: a poll interval after now at the
+// soonest, once the budget has the pages, and later while fewer than lookWorth lines are
+// expected to have dropped since the calls were last seen (at most maxCheckInterval after now).
+func (p *pacer) nextLook(now time.Time, hs []holder, pages int) time.Time {
+	soonest := later(now.Add(p.poll), p.pages.readyAt(pages, now))
 	if !p.measured() || len(hs) == 0 {
 		return soonest
 	}
 	mean := float64(p.meanSlotTime())
-	a := p.listsPerCall()
-	threshold := p.corr * mean / (2 * float64(len(hs)) * a * a) // expected slot time lost, ns
 	// Each holder's chance of having dropped by t, given that it still held its slot at seen.
 	type state struct {
 		placed, seen time.Time
 		f0           float64
 	}
 	st := make([]state, len(hs))
-	start := now
 	for i, h := range hs {
 		st[i] = state{h.placed, h.seen, p.cdf(h.seen.Sub(h.placed))}
-		start = earlier(start, h.seen)
 	}
-	idle := func(t time.Time) float64 {
+	dropped := func(t time.Time) float64 {
 		sum := 0.0
 		for _, s := range st {
 			switch {
@@ -161,50 +178,20 @@ func (p *pacer) nextLook(now time.Time, hs []holder) time.Time {
 			default:
 				sum += max(p.cdf(t.Sub(s.placed))-s.f0, 0) / (1 - s.f0)
 			}
+			if sum >= lookWorth {
+				break
+			}
 		}
 		return sum
 	}
-	step := max(p.poll/4, maxCheckInterval/lookSteps)
+	step := max(p.poll/4, 10*time.Millisecond)
 	end := now.Add(maxCheckInterval)
-	lost := 0.0
-	for t := start.Add(step); t.Before(end); t = t.Add(step) {
-		rate := idle(t) // slots expected to be idle at t
-		lost += rate * float64(step)
-		if lost >= threshold {
-			// Back to where the threshold was crossed within this step.
-			over := time.Duration((lost - threshold) / rate)
-			return later(t.Add(-over), soonest)
+	for t := soonest; t.Before(end); t = t.Add(step) {
+		if dropped(t) >= lookWorth {
+			return t
 		}
 	}
-	return end
-}
-
-// noteFinished counts a finished call and, once a round of calls has finished while slots
-// were in demand, nudges the threshold towards the budget: the round's list pages per call
-// are held to what the budget leaves, less a share of what the run has spent above it so far
-// (its first looks, paced by the poll interval until slot times are known, included). It
-// reports whether it did.
-func (p *pacer) noteFinished(slots int, inDemand bool) bool {
-	p.finished++
-	round := p.finished - p.markFinished
-	if !inDemand || !p.measured() {
-		p.markFinished, p.markLists = p.finished, p.lists
-		return false
-	}
-	if round < 2*max(slots, minSamples) {
-		return false
-	}
-	a := p.listsPerCall()
-	over := float64(p.lists) - a*float64(p.finished) // spent beyond the budget so far
-	target := min(max(a-over/float64(2*round), a/2), 2*a)
-	spent := float64(p.lists-p.markLists) / float64(round)
-	p.markFinished, p.markLists = p.finished, p.lists
-	if spent > 0 {
-		// Looks per call go as the threshold's inverse square root for memoryless calls; a
-		// correction by the ratio itself converges without overshooting.
-		p.corr = min(max(p.corr*min(max(spent/target, 0.5), 2), 0.25), 4)
-	}
-	return true
+	return later(end, soonest)
 }
 
 // drainInterval is how often calls are checked once nothing is left to dial: no slot is

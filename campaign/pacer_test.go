@@ -10,7 +10,7 @@ import (
 
 func TestPacerKeepsRecentSlotTimesSorted(t *testing.T) {
 	t.Parallel()
-	p := newPacer(time.Second)
+	p := newPacer(time.Second, 0)
 	for i := range 3 * slotSamples {
 		p.noteSlotTime(time.Duration((i*7919)%1000) * time.Millisecond)
 	}
@@ -59,12 +59,11 @@ func TestPacerNextLook(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			p := newPacer(poll)
-			p.finished = 1000 // and no GETs: the budget leaves about two looks per call
+			p := newPacer(poll, 0)
 			for _, d := range tt.slotTimes {
 				p.noteSlotTime(d)
 			}
-			got := p.nextLook(now, tt.holders).Sub(now)
+			got := p.nextLook(now, tt.holders, 1).Sub(now)
 			if got < tt.from || got > tt.to {
 				t.Errorf("next look in %v, want within [%v, %v]", got, tt.from, tt.to)
 			}
@@ -96,56 +95,84 @@ func holders(now time.Time, n int, from, to time.Duration) []holder {
 	return out
 }
 
-func TestPacerBudget(t *testing.T) {
+// TestPacerKeepsToTheListBudget drives a pacer for ten minutes of looks that each cost pages
+// pages, with lines always likely to have dropped: no 60-second window may hold more pages
+// than the budget, and when the poll interval would spend more, the looks must spend nearly
+// all of it (the budget throttles only when it would be exceeded); when it would not, the
+// looks come every poll interval.
+func TestPacerKeepsToTheListBudget(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name            string
-		finished, gets  int
-		wantMin, wantMx float64
+		name      string
+		poll      time.Duration
+		perMinute int
+		pages     int
+		wantEvery time.Duration // the looks' spacing once steady; 0: set by the budget
 	}{
-		{"nothing finished: as if every call needed a GET", 0, 0, requestBudget - 2 - 0.01, requestBudget - 2 + 0.01},
-		{"no GETs needed (whole list items)", 1000, 0, requestBudget - 1 - 0.01, requestBudget - 1},
-		{"a GET for three calls in four", 1000, 750, requestBudget - 1.75 - 0.01, requestBudget - 1.75 + 0.01},
-		{"GETs beyond the budget: still a floor of looks", 1000, 3000, minListsPerCall, minListsPerCall},
+		{"the poll interval binds", 3 * time.Second, 250, 1, 3 * time.Second},
+		{"ten pages a look at 3 s: fits 250 a minute", 3 * time.Second, 250, 10, 3 * time.Second},
+		{"the budget binds at 200ms", 200 * time.Millisecond, 250, 1, 0},
+		{"the budget binds with big sweeps", time.Second, 250, 12, 0},
+		{"a tiny share", time.Second, 5, 1, 0},
+		{"a sweep larger than the burst", time.Second, 60, 10, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			p := newPacer(time.Second)
-			p.finished, p.gets = tt.finished, tt.gets
-			if got := p.listsPerCall(); got < tt.wantMin || got > tt.wantMx {
-				t.Errorf("lists per call %.3f, want within [%.3f, %.3f]", got, tt.wantMin, tt.wantMx)
+			start := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+			p := newPacer(tt.poll, tt.perMinute)
+			for range minSamples {
+				p.noteSlotTime(time.Second)
+			}
+			var looks []time.Time
+			now := start
+			for now.Before(start.Add(10 * time.Minute)) {
+				for range tt.pages {
+					p.pages.take(1, now)
+					looks = append(looks, now)
+				}
+				hs := []holder{{placed: now.Add(-time.Minute), seen: now}} // older than any call: ends any moment
+				next := p.nextLook(now, hs, tt.pages)
+				if next.Sub(now) < tt.poll {
+					t.Fatalf("a look %v after the last, sooner than the poll interval", next.Sub(now))
+				}
+				now = next
+			}
+			peak := 0
+			for i := range looks {
+				j := i
+				for j < len(looks) && looks[j].Sub(looks[i]) < time.Minute {
+					j++
+				}
+				peak = max(peak, j-i)
+			}
+			if peak > tt.perMinute {
+				t.Errorf("%d pages in one minute, above the budget of %d", peak, tt.perMinute)
+			}
+			perMinute := float64(len(looks)) / 10
+			if tt.wantEvery > 0 {
+				if want := float64(time.Minute/tt.wantEvery) * float64(tt.pages); perMinute < want*0.99 {
+					t.Errorf("%.1f pages a minute, want %.0f (a look every poll interval)", perMinute, want)
+				}
+			} else if want := float64(tt.perMinute) - max(1, float64(tt.perMinute/12)); perMinute < 0.95*want {
+				// Only the burst is held back from the minute's budget.
+				t.Errorf("%.1f pages a minute: the budget of %d throttles more than it must (want %.0f)", perMinute, tt.perMinute, want)
 			}
 		})
 	}
 }
 
-func TestPacerNudgesTowardsTheBudget(t *testing.T) {
+func TestPacerSkipsLooksWhenNoLineIsLikelyToHaveDropped(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name          string
-		listsPerRound float64 // list pages per finished call
-		higher        bool    // the threshold should rise (fewer looks)
-	}{
-		{"overspending: fewer looks", 3, true},
-		{"underspending: more looks", 0.3, false},
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	p := newPacer(time.Second, 250)
+	for range 64 {
+		p.noteSlotTime(10 * time.Second)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			p := newPacer(100 * time.Millisecond)
-			for range minSamples {
-				p.noteSlotTime(5 * time.Second)
-			}
-			nudged := false
-			for i := range 64 {
-				p.lists = int(float64(i+1) * tt.listsPerRound)
-				nudged = p.noteFinished(8, true) || nudged
-			}
-			if !nudged || (p.corr > 1) != tt.higher {
-				t.Errorf("nudged %v, correction %.2f; want the threshold higher: %v", nudged, p.corr, tt.higher)
-			}
-		})
+	// Every call was placed a moment ago and calls last 10 s: nothing to see for 9 s.
+	got := p.nextLook(now, holders(now, 16, 0, time.Second), 1).Sub(now)
+	if got < 8*time.Second || got > 10*time.Second {
+		t.Errorf("next look in %v, want about 9 s, when the first call is likely to end", got)
 	}
 }
 

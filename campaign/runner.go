@@ -34,13 +34,11 @@ type ResultWriter interface {
 
 // Defaults of a [Config].
 const (
-	DefaultRate = 5.0
-	// DefaultPlacePerMinute keeps 10% below Bolna's 500 POST /call a minute.
-	DefaultPlacePerMinute = 450
-	DefaultPollInterval   = 3 * time.Second
-	DefaultMaxWait        = 30 * time.Minute
-	DefaultHaltAfter      = 10
-	DefaultOutage         = 5 * time.Minute
+	DefaultRate         = 5.0
+	DefaultPollInterval = 3 * time.Second
+	DefaultMaxWait      = 30 * time.Minute
+	DefaultHaltAfter    = 10
+	DefaultOutage       = 5 * time.Minute
 	// DefaultListLag is how long Bolna's executions list is assumed to take, at most, to show
 	// a call just created: undocumented, so generous.
 	DefaultListLag = 30 * time.Second
@@ -59,12 +57,16 @@ type Config struct {
 	Concurrency int
 	Reserve     int
 	Rate        float64 // most placements in any second of the run; <= 0 is unlimited
-	// PlacePerMinute is the most placements in any minute: Bolna's limit on POST /call, less a
-	// margin (default DefaultPlacePerMinute; negative for none). With Rate it is the one
-	// limiter of placements: give the client no pacing of its own for POST /call.
-	PlacePerMinute int
+	// Limits is the share of Bolna's request limits the run may use, in requests in any minute
+	// per class (zero: dialer.DefaultLimits, half of Bolna's; a negative class is not paced).
+	// Placements keep to Limits.Call (and Rate), the looks at the calls to Limits.List. Give
+	// the client the same limits: it holds every request to them, retries included, so the
+	// run never causes a 429.
+	Limits dialer.Limits
 
-	PollInterval time.Duration // how often a live call is checked
+	// PollInterval is the least time between two looks at the calls: they are looked at that
+	// often while lines are likely to have dropped and the list budget (Limits.List) allows.
+	PollInterval time.Duration
 	MaxWait      time.Duration // a call followed this long without a final status is a timeout
 
 	Retry       []Status      // re-dial rows whose last attempt ended in these statuses
@@ -122,8 +124,8 @@ func (c *Config) setDefaults() {
 	if c.Outage <= 0 {
 		c.Outage = DefaultOutage
 	}
-	if c.PlacePerMinute == 0 {
-		c.PlacePerMinute = DefaultPlacePerMinute
+	if c.Limits == (dialer.Limits{}) {
+		c.Limits = dialer.DefaultLimits
 	}
 	if c.PlaceTimeout <= 0 {
 		c.PlaceTimeout = dialer.DefaultTimeout
@@ -447,7 +449,7 @@ func (r *Runner) dispatch(ctx context.Context, input string, st *State, pool *po
 		case <-dispatchCtx.Done():
 		}
 	}()
-	limiter := newPlacementLimiter(r.cfg.Rate, r.cfg.PlacePerMinute, r.cfg.Now)
+	limiter := newPlacementLimiter(r.cfg.Rate, r.cfg.Limits.Call, r.cfg.Now)
 
 	var (
 		wg      sync.WaitGroup

@@ -60,8 +60,14 @@ func baseConfig() campaign.Config {
 		MaxWait:      30 * time.Second,
 		HaltAfter:    campaign.DefaultHaltAfter,
 		ListLag:      100 * time.Millisecond, // the fake lists a call the moment it exists
+		// The fake's calls last milliseconds, not minutes: a budget of requests a minute
+		// would stretch the looks a hundredfold (the budget has tests of its own).
+		Limits: unpaced,
 	}
 }
+
+// unpaced is a Config's Limits without a budget.
+var unpaced = dialer.Limits{Call: -1, List: -1, Other: -1}
 
 // run runs the campaign once and returns the summary, the error and the results rows.
 func (tc *testCampaign) run(t *testing.T, cfg campaign.Config, hook func(*campaign.Runner)) (*campaign.Summary, []results.Row, error) {

@@ -24,7 +24,7 @@ const (
 	// settlePause is the longest wait between two searches, at start, for the calls a crashed
 	// run may have placed.
 	settlePause = 2 * time.Second
-	// maxCheckInterval caps how far the request budget stretches the checks.
+	// maxCheckInterval caps how far the pacer puts off a look at the calls holding a slot.
 	maxCheckInterval = 15 * time.Second
 	// ownLooks is how many intervals a call that neither holds a slot nor is final waits for
 	// a look of its own while the looks at the calls holding one go on.
@@ -58,9 +58,9 @@ type trackedCall struct {
 // at once through the executions list where that is cheaper than a GET per call, releases a
 // call's concurrency slot as soon as its line drops (call-disconnected), and reads each call by
 // id once, when it is final, for the whole payload. The calls holding a slot are looked at
-// together, when the pacer expects enough of them to have ended; the others (queued behind
-// Bolna's guardrails, post-processing, or all of them once nothing is left to dial) every
-// interval, which the request budget stretches.
+// together, when the pacer says (as often as the poll interval and the run's list budget
+// allow, once lines are likely to have dropped); the others (queued behind Bolna's guardrails,
+// post-processing, or all of them once nothing is left to dial) every few intervals.
 type tracker struct {
 	trackerDeps
 	pool  *pool
@@ -71,8 +71,7 @@ type tracker struct {
 	draining bool                    // nothing is left to dial: a freed slot is no longer urgent
 
 	pace      *pacer
-	slotCheck time.Time     // when the calls holding a slot are due; zero while none is
-	iv        time.Duration // the interval of the other checks; 0 until measured
+	slotCheck time.Time // when the calls holding a slot are due; zero while none is
 
 	failMu      sync.Mutex
 	failsInARow int
@@ -121,7 +120,7 @@ type trackerDeps struct {
 }
 
 func newTracker(deps trackerDeps) *tracker {
-	return &tracker{trackerDeps: deps, calls: map[string]*trackedCall{}, pace: newPacer(deps.cfg.PollInterval),
+	return &tracker{trackerDeps: deps, calls: map[string]*trackedCall{}, pace: newPacer(deps.cfg.PollInterval, deps.cfg.Limits.List),
 		events: make(chan *dialer.Execution, maxPendingEvents)}
 }
 
@@ -306,17 +305,13 @@ func (t *tracker) holding() int {
 }
 
 // interval is how often the calls that are not paced with those holding a slot are checked:
-// the poll interval, stretched to the pace that fits the request budget, and more once nothing
-// is left to dial. It changes seldom (once a round of calls), so that checks stay on one grid.
+// the poll interval, and more once nothing is left to dial. It changes seldom, so that checks
+// stay on one grid.
 func (t *tracker) interval() time.Duration {
-	iv := t.iv
-	if iv == 0 {
-		iv = t.cfg.PollInterval
-	}
 	if t.draining {
-		return t.pace.drainInterval(iv)
+		return t.pace.drainInterval(t.cfg.PollInterval)
 	}
-	return iv
+	return t.cfg.PollInterval
 }
 
 func (c *trackedCall) id() string {
@@ -436,10 +431,14 @@ func (t *tracker) paced(c *trackedCall) bool {
 // schedule sets when the calls holding a slot are looked at next, the last look being now.
 func (t *tracker) schedule(now time.Time) {
 	t.checkPushes(now)
-	var hs []holder
+	var (
+		hs    []holder
+		paced []*trackedCall
+	)
 	for _, c := range t.calls {
 		if t.paced(c) {
 			hs = append(hs, holder{placed: c.placedAt, seen: c.seenAt})
+			paced = append(paced, c)
 		}
 	}
 	t.slotCheck = time.Time{}
@@ -447,7 +446,7 @@ func (t *tracker) schedule(now time.Time) {
 		return
 	}
 	if !t.pushing() {
-		t.slotCheck = t.pace.nextLook(now, hs)
+		t.slotCheck = t.pace.nextLook(now, hs, t.listPages(paced))
 		return
 	}
 	// Pushes tell when a line drops: look only every safetySweep, or sooner once a call has
@@ -495,6 +494,19 @@ func (t *tracker) sweep(ctx context.Context) error {
 			due = append(due, c)
 		}
 	}
+	if len(due) > 1 {
+		// The list budget first: checks that would pass it wait until it has their pages
+		// (the look at the calls holding a slot was planned with them already).
+		if ready := t.pace.pages.readyAt(t.listPages(due), now); ready.After(now) {
+			for _, c := range due {
+				c.nextCheck = ready
+			}
+			if !t.slotCheck.IsZero() && t.slotCheck.Before(ready) {
+				t.slotCheck = ready
+			}
+			due = nil
+		}
+	}
 	if len(due) > 0 {
 		if err := t.check(ctx, due, now); err != nil {
 			return err
@@ -538,30 +550,36 @@ func (t *tracker) check(ctx context.Context, due []*trackedCall, now time.Time) 
 }
 
 // listIsCheaper estimates whether paging through the list takes fewer requests than one GET
-// per due call. The list returns every call created since the oldest due one (ours, and any
-// other traffic), 50 a page. (Its limit is half that of GETs, but the request budget keeps
-// both far below their limits.)
+// per due call. (The list's limit is half that of GETs, but each class has its own budget.)
 func (t *tracker) listIsCheaper(due []*trackedCall, now time.Time) bool {
 	if len(due) < 2 {
 		return false
 	}
-	oldest := due[0].DialedAt
 	for _, c := range due {
-		if c.DialedAt.Before(oldest) {
-			oldest = c.DialedAt
+		if now.Sub(c.DialedAt) > maxListWindow {
+			return false
 		}
 	}
-	if now.Sub(oldest) > maxListWindow {
-		return false
+	return t.listPages(due) < len(due)
+}
+
+// listPages estimates the pages a sweep for the calls costs: the list returns every call
+// created since the oldest of them (ours, and any other traffic), 50 a page.
+func (t *tracker) listPages(calls []*trackedCall) int {
+	if len(calls) == 0 {
+		return 0
 	}
-	created := 0 // our own calls created since the oldest due one: a floor for the list's size
+	oldest := calls[0].DialedAt
+	for _, c := range calls {
+		oldest = earlier(oldest, c.DialedAt)
+	}
+	created := 0 // our own calls created since the oldest one: a floor for the list's size
 	for _, c := range t.calls {
 		if !c.DialedAt.Before(oldest) {
 			created++
 		}
 	}
-	pages := (created + dialer.MaxListPageSize - 1) / dialer.MaxListPageSize
-	return pages < len(due)
+	return max(1, (created+dialer.MaxListPageSize-1)/dialer.MaxListPageSize)
 }
 
 // listSweep pages through the executions list until every due call was seen. It updates every
@@ -719,14 +737,14 @@ func (t *tracker) list(ctx context.Context, opts dialer.ListOptions) (*dialer.Ex
 	if t.noFutureTo && opts.To.After(now) {
 		opts.To = now
 	}
-	t.pace.lists++
+	t.pace.pages.take(1, now)
 	page, err := t.dialer.ListExecutions(ctx, t.cfg.AgentID, opts)
 	var apiErr *dialer.APIError
 	if errors.As(err, &apiErr) && apiErr.StatusCode == 400 && !t.noFutureTo && opts.To.After(now) {
 		t.noFutureTo = true
 		t.cfg.Log("the executions list refused a window ending in the future (%v); windows end now from here on", err)
 		opts.To = now
-		t.pace.lists++
+		t.pace.pages.take(1, now)
 		return t.dialer.ListExecutions(ctx, t.cfg.AgentID, opts)
 	}
 	return page, err
@@ -737,7 +755,6 @@ func (t *tracker) fetch(ctx context.Context, calls []*trackedCall, now time.Time
 	if len(calls) == 0 {
 		return nil
 	}
-	t.pace.gets += len(calls)
 	results := make([]*dialer.Execution, len(calls))
 	errs := make([]error, len(calls))
 	var g errgroup.Group
@@ -862,9 +879,6 @@ func (t *tracker) finish(c *trackedCall, o Outcome) error {
 	if t.firstFinal.IsZero() {
 		t.firstFinal = now
 	}
-	if t.pace.noteFinished(t.slots, !t.draining) {
-		t.iv = t.pace.interval(t.slots)
-	}
 	t.progress.finished(o.Status)
 	t.countFailure(o.Status)
 	if o.Status == StatusBalanceLow {
@@ -977,7 +991,6 @@ func (t *tracker) find(ctx context.Context, c *trackedCall, now time.Time) (ex *
 	}
 	sort.Strings(candidates)
 	for _, id := range candidates {
-		t.pace.gets++
 		ex, err := t.dialer.Execution(ctx, id)
 		if err != nil {
 			return nil, false, err

@@ -15,8 +15,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // Defaults of a [Client].
@@ -31,18 +29,6 @@ const (
 	// MaxListPageSize is the largest page the executions list serves.
 	MaxListPageSize = 50
 )
-
-// Limits is the client's request budget per class of endpoint, in requests per second.
-// rate.Inf turns a class's pacing off.
-type Limits struct {
-	Call  rate.Limit // POST /call
-	List  rate.Limit // GET /v2/agent/{id}/executions
-	Other rate.Limit // everything else
-}
-
-// DefaultLimits keeps 10% below Bolna's published limits (500/min on /call and the list,
-// 1000/min elsewhere), which are shared by every key of the account.
-var DefaultLimits = Limits{Call: 450.0 / 60, List: 450.0 / 60, Other: 900.0 / 60}
 
 // Backoff is the retry policy for requests that may be retried.
 type Backoff struct {
@@ -68,9 +54,9 @@ type Client struct {
 	userAgent string
 	backoff   Backoff // reads (and stops)
 	placeBack Backoff // POST /call
-	call      *rate.Limiter
-	list      *rate.Limiter
-	other     *rate.Limiter
+	call      *Limiter
+	list      *Limiter
+	other     *Limiter
 	logf      func(string, ...any) // retries, when set
 	requests  atomic.Int64         // requests sent, retries included
 }
@@ -139,20 +125,17 @@ func (b Backoff) check() error {
 	return nil
 }
 
-// WithLimits sets the request budget.
+// WithLimits sets the requests the client may send in any minute, per class of endpoint
+// (default [DefaultLimits]); retries count like any request, so the client never passes them.
+// The zero Limits paces nothing.
 func WithLimits(l Limits) Option {
 	return func(c *Client) error {
-		c.call, c.list, c.other = newLimiter(l.Call), newLimiter(l.List), newLimiter(l.Other)
+		if l.Call < 0 || l.List < 0 || l.Other < 0 {
+			return fmt.Errorf("dialer: invalid limits %+v", l)
+		}
+		c.call, c.list, c.other = NewLimiter(nil, PerMinute(l.Call)), NewLimiter(nil, PerMinute(l.List)), NewLimiter(nil, PerMinute(l.Other))
 		return nil
 	}
-}
-
-func newLimiter(r rate.Limit) *rate.Limiter {
-	burst := max(1, int(float64(r)*2)) // two seconds' worth, at least one
-	if r == rate.Inf {
-		burst = 1
-	}
-	return rate.NewLimiter(r, min(burst, 20))
 }
 
 // New returns a client that authenticates with apiKey.
@@ -319,7 +302,7 @@ type request struct {
 	path    string
 	query   url.Values
 	body    []byte
-	limiter *rate.Limiter
+	limiter *Limiter
 	retry   retryPolicy
 	backoff *Backoff // nil: the client's for reads
 }
@@ -417,7 +400,7 @@ func (c *Client) once(ctx context.Context, req request, out any) error {
 	if err := ctx.Err(); err != nil {
 		return &notSentError{err: fmt.Errorf("dialer: %s: %w", label, context.Cause(ctx))}
 	}
-	if err := waitTurn(ctx, req.limiter); err != nil {
+	if err := req.limiter.Wait(ctx); err != nil {
 		return &notSentError{err: fmt.Errorf("dialer: %s: %w", label, err)}
 	}
 	if gateClosed(ctx) { // the last moment before the request leaves

@@ -30,7 +30,9 @@
 //
 // # Request budget
 //
-// Bolna limits requests per account per minute: 500 on POST /call and on the executions list,
-// 1000 elsewhere. The client paces itself below those limits ([DefaultLimits]) with one token
-// bucket per class of endpoint, shared by every goroutine that uses it.
+// Bolna limits requests per account per minute: 500 on POST /call, 500 on the executions list
+// and the agent read, 1000 elsewhere ([BolnaLimits]), shared by every integration of the
+// account. The client takes a share of them ([DefaultLimits]: half) and never passes it in any
+// minute, retries included: one [Limiter] per class of endpoint, shared by every goroutine that
+// uses the client, so the client itself never causes a 429.
 package dialer

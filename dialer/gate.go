@@ -3,8 +3,6 @@ package dialer
 import (
 	"context"
 	"errors"
-
-	"golang.org/x/time/rate"
 )
 
 // ErrGateClosed is the error of a request that was not sent because the send gate of its
@@ -36,32 +34,4 @@ func gateClosed(ctx context.Context) bool {
 	default:
 		return false
 	}
-}
-
-// waitTurn waits for the limiter to allow one request, giving up when ctx ends or its send
-// gate closes.
-func waitTurn(ctx context.Context, l *rate.Limiter) error {
-	gate := gateOf(ctx)
-	if gate == nil {
-		return l.Wait(ctx)
-	}
-	if gateClosed(ctx) {
-		return ErrGateClosed
-	}
-	wctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	go func() {
-		select {
-		case <-gate:
-			cancel(ErrGateClosed)
-		case <-wctx.Done():
-		}
-	}()
-	if err := l.Wait(wctx); err != nil {
-		if errors.Is(context.Cause(wctx), ErrGateClosed) {
-			return ErrGateClosed
-		}
-		return err
-	}
-	return nil
 }

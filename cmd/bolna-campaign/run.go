@@ -18,8 +18,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnasim"
@@ -38,7 +36,8 @@ type runOptions struct {
 	webhookListen, webhookForward       string
 	delimiter                           string
 	webhookStats                        *webhook.Stats // what the receiver saw, for the summary
-	placePerMinute                      int            // 0: Bolna's limit (campaign.DefaultPlacePerMinute); -1: none (the sandbox)
+	apiShare                            float64        // --api-share
+	unpaced                             bool           // no request budget (the sandbox)
 	safeCells                           bool
 	retry                               string
 	maxAttempts, haltAfter, limit       int
@@ -66,8 +65,9 @@ func (o *runOptions) flags(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&o.from, "from-number", "", "caller id in `E164` (default: Bolna's)")
 	fs.IntVar(&o.concurrency, "concurrency", 0, "`N` calls in flight at most (default: the account's free concurrency; never above its max)")
 	fs.IntVar(&o.reserve, "reserve", 0, "`N` concurrency slots left free for other traffic")
-	fs.Float64Var(&o.rate, "rate", campaign.DefaultRate, "placements in any second at most, for the whole run (0: only Bolna's limit of 500 a minute, less 10%)")
-	fs.DurationVar(&o.pollInterval, "poll-interval", campaign.DefaultPollInterval, "how often live calls are checked at most (looks are paced by when calls are likely to end, within 2.95 API requests per call)")
+	fs.Float64Var(&o.rate, "rate", campaign.DefaultRate, "placements in any second at most, for the whole run (0: only --api-share of Bolna's 500 a minute)")
+	fs.Float64Var(&o.apiShare, "api-share", dialer.DefaultShare, "share `F` (0 < F <= 1) of Bolna's per-minute request limits this run uses (500 placements, 500 list reads, 1000 other requests a minute per account); lower it when other integrations use the account")
+	fs.DurationVar(&o.pollInterval, "poll-interval", campaign.DefaultPollInterval, "least time between two looks at the calls in flight: they are looked at this often while a line is likely to have dropped and --api-share of Bolna's list limit allows")
 	fs.DurationVar(&o.listLag, "list-lag", campaign.DefaultListLag, "longest Bolna's executions list may take to show a new call: a call whose placement reply was lost is looked for this long before its row is unknown (or, after a crash, dialled)")
 	fs.BoolVar(&o.safeCells, "safe-cells", false, "neutralise input cells that a spreadsheet would run as a formula too (server-supplied cells always are)")
 	fs.DurationVar(&o.maxWait, "max-wait", campaign.DefaultMaxWait, "follow one call at most this long, then its row is timeout")
@@ -149,6 +149,9 @@ func (o *runOptions) validateList(fs *flag.FlagSet) error {
 	}
 	if o.concurrency < 0 || o.reserve < 0 || o.rate < 0 || o.maxAttempts < 0 || o.haltAfter < 0 || o.limit < 0 {
 		return usageErrorf("run: --concurrency, --reserve, --rate, --max-attempts, --halt-after and --limit cannot be negative")
+	}
+	if !(o.apiShare > 0 && o.apiShare <= 1) {
+		return usageErrorf("run: --api-share %v: want a share above 0 and at most 1 (e.g. 0.25)", o.apiShare)
 	}
 	if o.pollInterval < 10*time.Millisecond || o.maxWait <= 0 || o.retryAfter < 0 {
 		return usageErrorf("run: --poll-interval must be at least 10ms and --max-wait positive")
@@ -259,28 +262,36 @@ func runCommand(args []string, env Env) int {
 
 func (o *runOptions) config(log func(string, ...any)) campaign.Config {
 	return campaign.Config{
-		AgentID:        o.agentID,
-		FromNumber:     o.from,
-		Load:           campaign.LoadOptions{PhoneColumn: o.phoneColumn, IDColumn: o.idColumn, Region: o.region, TimezoneColumn: o.timezoneColumn, Delimiter: o.delimiterRune()},
-		Concurrency:    o.concurrency,
-		Reserve:        o.reserve,
-		Rate:           o.rate,
-		PlacePerMinute: o.placePerMinute,
-		PollInterval:   o.pollInterval,
-		MaxWait:        o.maxWait,
-		Retry:          o.retryList(),
-		MaxAttempts:    o.maxAttempts,
-		RetryAfter:     o.retryAfter,
-		HaltAfter:      o.haltAfter,
-		Limit:          o.limit,
-		Window:         o.parsedWindow,
-		Zones:          &campaign.Zones{Default: o.zone},
-		Suppress:       o.suppression,
-		MaxCost:        o.maxCost,
-		Shard:          o.parsedShard,
-		ListLag:        o.listLag,
-		Log:            log,
+		AgentID:      o.agentID,
+		FromNumber:   o.from,
+		Load:         campaign.LoadOptions{PhoneColumn: o.phoneColumn, IDColumn: o.idColumn, Region: o.region, TimezoneColumn: o.timezoneColumn, Delimiter: o.delimiterRune()},
+		Concurrency:  o.concurrency,
+		Reserve:      o.reserve,
+		Rate:         o.rate,
+		Limits:       o.limits(),
+		PollInterval: o.pollInterval,
+		MaxWait:      o.maxWait,
+		Retry:        o.retryList(),
+		MaxAttempts:  o.maxAttempts,
+		RetryAfter:   o.retryAfter,
+		HaltAfter:    o.haltAfter,
+		Limit:        o.limit,
+		Window:       o.parsedWindow,
+		Zones:        &campaign.Zones{Default: o.zone},
+		Suppress:     o.suppression,
+		MaxCost:      o.maxCost,
+		Shard:        o.parsedShard,
+		ListLag:      o.listLag,
+		Log:          log,
 	}
+}
+
+// limits is the share of Bolna's request limits the run uses (none in the sandbox).
+func (o *runOptions) limits() dialer.Limits {
+	if o.unpaced {
+		return dialer.Limits{Call: -1, List: -1, Other: -1}
+	}
+	return dialer.BolnaLimits.Share(o.apiShare)
 }
 
 func (o *runOptions) files() campaign.Files {
@@ -304,7 +315,7 @@ func (o *runOptions) run(env Env, explicit map[string]bool) (*campaign.Summary, 
 		if !explicit["list-lag"] {
 			o.listLag = time.Second // the fake lists a call the moment it exists
 		}
-		o.placePerMinute = -1 // the fake sets no request limits, and its minutes are 30x shorter
+		o.unpaced = true // the fake sets no request limits, and its minutes are 30x shorter
 	}
 	token := ""
 	if o.webhookListen != "" {
@@ -368,12 +379,10 @@ func (o *runOptions) run(env Env, explicit map[string]bool) (*campaign.Summary, 
 		out.logf("sandbox: a fake Bolna account served in process (calls run about 30x faster than real ones)")
 		client = api.InProcessClient(dialer.WithLogf(out.logf))
 	} else {
-		// The runner's limiter is the one pacing of placements (--rate, and Bolna's limit a
-		// minute): the client paces only reads.
-		limits := dialer.DefaultLimits
-		limits.Call = rate.Inf
+		// The runner paces its requests to the share; the client holds every request to it,
+		// retries included.
 		c, err := dialer.New(key, dialer.WithBaseURL(o.baseURL), dialer.WithUserAgent("bolna-campaign/"+version()),
-			dialer.WithLogf(out.logf), dialer.WithLimits(limits))
+			dialer.WithLogf(out.logf), dialer.WithLimits(o.limits()))
 		if err != nil {
 			sess.Close()
 			return nil, usageErrorf("run: %v", err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"regexp"
 	"slices"
@@ -28,6 +29,7 @@ type API struct {
 	placements []Placement
 	stats      Stats
 	windows    map[string][]time.Time // accepted requests in the last minute, per limit class
+	sent       map[string][]time.Time // every request in the last minute, per limit class
 	push       *pusher                // nil without Options.Webhook
 }
 
@@ -60,6 +62,12 @@ type Stats struct {
 	// sees every line drop the instant it happens, dialling the same calls in the same order,
 	// each onto the first slot to free. Bound / Busy is how close a runner came to it.
 	Bound time.Duration
+	// PeakPerMinute is the most requests of each limit class ("call": POST /call, "list": the
+	// executions list and the agent read, "other") in any 60 seconds, refused ones included.
+	PeakPerMinute map[string]int
+	// ServeCPU is the CPU time spent serving requests in process (see API.InProcessClient),
+	// where the platform can tell (Linux); the rest of a process's CPU is its client's.
+	ServeCPU time.Duration
 	// SteadyUtilisation is the share of slot time used from the first call taking a slot to
 	// the last one doing so, while a runner still had calls to place: every idle slot there
 	// is the runner's doing.
@@ -87,9 +95,10 @@ func (s Stats) Utilisation(concurrency int) float64 {
 // NewAPI returns a fake Bolna API.
 func NewAPI(opts Options) *API {
 	opts.setDefaults()
-	a := &API{opts: &opts, windows: map[string][]time.Time{}}
+	a := &API{opts: &opts, windows: map[string][]time.Time{}, sent: map[string][]time.Time{}}
 	a.sim = newSim(a.opts)
 	a.stats.ByRoute = map[string]int{}
+	a.stats.PeakPerMinute = map[string]int{}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /user/me", a.userMe)
 	mux.HandleFunc("POST /call", a.placeCall)
@@ -140,10 +149,8 @@ func (a *API) Stats() Stats {
 	defer a.mu.Unlock()
 	a.sim.advance(a.opts.Now())
 	s := a.stats
-	s.ByRoute = make(map[string]int, len(a.stats.ByRoute))
-	for k, v := range a.stats.ByRoute {
-		s.ByRoute[k] = v
-	}
+	s.ByRoute = maps.Clone(a.stats.ByRoute)
+	s.PeakPerMinute = maps.Clone(a.stats.PeakPerMinute)
 	s.MaxActive, s.MaxOutstanding, s.MaxUnfinished = a.sim.maxSlotsUsed, a.sim.maxOutstanding, a.sim.maxUnfinished
 	s.SlotBusy = a.sim.slotBusy
 	s.Busy = a.sim.lastRelease.Sub(a.sim.firstSlot)
@@ -189,6 +196,12 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a.mu.Lock()
 	a.stats.Requests++
 	a.stats.ByRoute[pattern]++
+	if pattern != "" {
+		class := limitClass(pattern)
+		now := time.Now() // limits are per real minute, whatever the simulated clock
+		a.sent[class] = append(inLastMinute(a.sent[class], now), now)
+		a.stats.PeakPerMinute[class] = max(a.stats.PeakPerMinute[class], len(a.sent[class]))
+	}
 	a.mu.Unlock()
 
 	if pattern == "" {
@@ -252,26 +265,39 @@ func (a *API) authenticate(w http.ResponseWriter, r *http.Request) bool {
 	return false
 }
 
-// overLimit applies the per-minute limits with a sliding one-minute window.
-func (a *API) overLimit(w http.ResponseWriter, r *http.Request, pattern string) bool {
-	class, limit := "other", a.opts.Limits.OtherPerMinute
+// limitClass is the class of Bolna's per-minute limits a route counts in.
+func limitClass(pattern string) string {
 	switch pattern {
 	case "POST /call":
-		class, limit = "call", a.opts.Limits.CallPerMinute
+		return "call"
 	case "GET /v2/agent/{agent}/executions", "GET /v2/agent/{agent}":
-		class, limit = "list", a.opts.Limits.ListPerMinute
+		return "list"
 	}
+	return "other"
+}
+
+// inLastMinute drops the times of win more than a minute before now.
+func inLastMinute(win []time.Time, now time.Time) []time.Time {
+	cut := 0
+	for cut < len(win) && now.Sub(win[cut]) >= time.Minute {
+		cut++
+	}
+	if cut > len(win)/2 { // copy down now and then, so the window's array does not grow for ever
+		return append(win[:0], win[cut:]...)
+	}
+	return win[cut:]
+}
+
+// overLimit applies the per-minute limits with a sliding one-minute window.
+func (a *API) overLimit(w http.ResponseWriter, r *http.Request, pattern string) bool {
+	class := limitClass(pattern)
+	limit := map[string]int{"call": a.opts.Limits.CallPerMinute, "list": a.opts.Limits.ListPerMinute, "other": a.opts.Limits.OtherPerMinute}[class]
 	if limit <= 0 {
 		return false
 	}
 	now := time.Now() // request limits are per real minute, whatever the simulated clock
 	a.mu.Lock()
-	win := a.windows[class]
-	cut := 0
-	for cut < len(win) && now.Sub(win[cut]) >= time.Minute {
-		cut++
-	}
-	win = win[cut:]
+	win := inLastMinute(a.windows[class], now)
 	over := len(win) >= limit
 	if !over {
 		win = append(win, now)
@@ -435,7 +461,8 @@ func (a *API) listExecutions(w http.ResponseWriter, r *http.Request) {
 
 	a.mu.Lock()
 	a.sim.advance(a.opts.Now())
-	var match []*execution
+	start, end, total := (page-1)*size, page*size, 0
+	var match []*execution                         // those of the page asked for
 	for i := len(a.sim.ordered) - 1; i >= 0; i-- { // newest first
 		ex := a.sim.ordered[i]
 		if ex.createdAt.Before(from) {
@@ -450,12 +477,13 @@ func (a *API) listExecutions(w http.ResponseWriter, r *http.Request) {
 		if status != "" && string(ex.status) != status {
 			continue
 		}
-		match = append(match, ex)
+		if total >= start && total < end {
+			match = append(match, ex)
+		}
+		total++
 	}
-	start := min((page-1)*size, len(match))
-	end := min(start+size, len(match))
-	data := make([]map[string]any, 0, end-start)
-	for _, ex := range match[start:end] {
+	data := make([]map[string]any, 0, len(match))
+	for _, ex := range match {
 		if a.opts.Style.FullListItems {
 			data = append(data, a.payload(ex))
 		} else {
@@ -464,7 +492,7 @@ func (a *API) listExecutions(w http.ResponseWriter, r *http.Request) {
 	}
 	a.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{
-		"page_number": page, "page_size": size, "total": len(match), "has_more": end < len(match),
+		"page_number": page, "page_size": size, "total": total, "has_more": end < total,
 		"data": data, "filters": map[string]any{"status": nilIfEmpty(status)}, "sorts": map[string]any{"created_at": "desc"},
 	})
 }

@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 )
 
@@ -34,14 +32,14 @@ func (a *API) InProcessClient(opts ...dialer.Option) *dialer.Client {
 // simulation sets its own limits), and retries in milliseconds.
 func FastClientOptions() []dialer.Option {
 	return []dialer.Option{
-		dialer.WithLimits(dialer.Limits{Call: rate.Inf, List: rate.Inf, Other: rate.Inf}),
+		dialer.WithLimits(dialer.Limits{}),
 		dialer.WithBackoff(dialer.Backoff{Attempts: 6, Base: 5 * time.Millisecond, Max: 50 * time.Millisecond}),
 		dialer.WithPlaceBackoff(dialer.Backoff{Attempts: 12, Base: 5 * time.Millisecond, Max: 50 * time.Millisecond}),
 	}
 }
 
 // handlerTransport serves each request by calling the handler and recording its reply.
-type handlerTransport struct{ h http.Handler }
+type handlerTransport struct{ h *API }
 
 func (t handlerTransport) RoundTrip(req *http.Request) (resp *http.Response, err error) {
 	if err := req.Context().Err(); err != nil {
@@ -60,6 +58,9 @@ func (t handlerTransport) RoundTrip(req *http.Request) (resp *http.Response, err
 		defer req.Body.Close()
 	}
 	rec := newRecorder()
-	t.h.ServeHTTP(rec, req)
+	cpu := measureCPU(func() { t.h.ServeHTTP(rec, req) })
+	t.h.mu.Lock()
+	t.h.stats.ServeCPU += cpu
+	t.h.mu.Unlock()
 	return rec.result(req), nil
 }

@@ -57,6 +57,11 @@ type Options struct {
 	// Webhook, when set, pushes every status change of a call to a receiver (see Webhook).
 	Webhook *Webhook
 
+	// BoundPerMinute, when positive, is the most placements in any minute that Stats.Bound
+	// allows (a runner's share of Bolna's limit on POST /call); 0 lets only the concurrency
+	// bind.
+	BoundPerMinute int
+
 	// MaxRetained, when positive, bounds memory for very long runs (the sandbox with a
 	// million rows): beyond that many calls, the oldest finished ones are forgotten (a GET of
 	// one answers 404) and so are their placement records. 0 keeps everything, as Bolna does.

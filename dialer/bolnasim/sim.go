@@ -62,6 +62,9 @@ func (h *eventHeap) Pop() any {
 	return e
 }
 
+// span is the time one call held a slot.
+type span struct{ at, freed time.Time }
+
 // sim is the account's call engine: a discrete-event simulation advanced lazily to the clock's
 // present whenever anything looks at it. It is not safe for concurrent use; API holds its lock.
 type sim struct {
@@ -84,6 +87,7 @@ type sim struct {
 	firstSlot      time.Time // when the first call took a slot
 	lastRelease    time.Time // when the latest slot was given back
 	lastSlot       time.Time // when the latest call took a slot
+	spans          []span    // every slot held and given back, in the order given back
 
 	changed func(ex *execution) // called at each status change (webhook pushes); may be nil
 }
@@ -291,6 +295,7 @@ func (s *sim) release(ex *execution, at time.Time) {
 	s.slotsUsed--
 	s.slotBusy += at.Sub(ex.slotAt)
 	s.lastRelease, ex.freedAt = at, at
+	s.spans = append(s.spans, span{ex.slotAt, at})
 	s.leave(ex)
 	s.dispatch(at)
 }
@@ -322,6 +327,19 @@ func callCost(talk time.Duration, scale float64) float64 {
 	return math.Round((1+secs*0.15)*100) / 100
 }
 
+// slotSpans are the times calls held a slot, in the order they took it: those given back, and
+// those still held, up to now. They outlive MaxRetained's forgetting (a few bytes a call).
+func (s *sim) slotSpans(now time.Time) []span {
+	spans := slices.Clone(s.spans)
+	for _, ex := range s.ordered {
+		if ex.holdsSlot {
+			spans = append(spans, span{ex.slotAt, now})
+		}
+	}
+	slices.SortStableFunc(spans, func(a, b span) int { return a.at.Compare(b.at) })
+	return spans
+}
+
 // steadyUtilisation is the share of slot time used from the first call taking a slot to the
 // last one doing so: the stretch in which a runner always had calls left to place, so every
 // idle slot there is the runner's doing (after it, slots empty as the last calls end, whatever
@@ -332,15 +350,8 @@ func (s *sim) steadyUtilisation(now time.Time) float64 {
 		return 0
 	}
 	var used time.Duration
-	for _, ex := range s.ordered {
-		if ex.slotAt.IsZero() {
-			continue
-		}
-		end := ex.freedAt
-		if ex.holdsSlot {
-			end = now
-		}
-		from, to := later(ex.slotAt, s.firstSlot), earlier(end, s.lastSlot)
+	for _, sp := range s.slotSpans(now) {
+		from, to := later(sp.at, s.firstSlot), earlier(sp.freed, s.lastSlot)
 		if to.After(from) {
 			used += to.Sub(from)
 		}
@@ -350,26 +361,25 @@ func (s *sim) steadyUtilisation(now time.Time) float64 {
 
 // bound is the makespan of the calls that took a slot had each been dialled the instant a
 // slot freed: list scheduling of their slot times, in the order they took a slot, onto the
-// concurrency's slots (calls still holding one count up to now). With MaxRetained it covers
-// the calls retained.
+// concurrency's slots (calls still holding one count up to now), and with Options.BoundPerMinute
+// no more placements in any minute than that.
 func (s *sim) bound(now time.Time) time.Duration {
-	var calls []*execution
-	for _, ex := range s.ordered {
-		if !ex.slotAt.IsZero() {
-			calls = append(calls, ex)
+	spans := s.slotSpans(now)
+	perMinute := s.opts.BoundPerMinute
+	starts := make([]time.Duration, 0, len(spans)) // of the schedule, from the first call's
+	free := make(durationHeap, s.opts.Concurrency) // when each slot frees
+	end := time.Duration(0)
+	for i, sp := range spans {
+		start := free[0]
+		if perMinute > 0 && i >= perMinute {
+			start = max(start, starts[i-perMinute]+time.Minute)
 		}
-	}
-	slices.SortStableFunc(calls, func(a, b *execution) int { return a.slotAt.Compare(b.slotAt) })
-	free := make(durationHeap, s.opts.Concurrency) // when each slot frees, from the first call
-	for _, ex := range calls {
-		end := ex.freedAt
-		if ex.holdsSlot {
-			end = now
-		}
-		free[0] += end.Sub(ex.slotAt)
+		starts = append(starts, start)
+		free[0] = start + sp.freed.Sub(sp.at)
+		end = max(end, free[0])
 		heap.Fix(&free, 0)
 	}
-	return slices.Max(free)
+	return end
 }
 
 type durationHeap []time.Duration
