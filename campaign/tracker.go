@@ -1,9 +1,11 @@
 package campaign
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -72,6 +74,7 @@ type tracker struct {
 
 	pace      *pacer
 	slotCheck time.Time // when the calls holding a slot are due; zero while none is
+	created   created   // when this run's recent calls were placed: what an unfiltered sweep pages through
 
 	failMu      sync.Mutex
 	failsInARow int
@@ -354,6 +357,7 @@ func (t *tracker) run(ctx context.Context, dispatchDone <-chan struct{}) error {
 		select {
 		case c := <-t.adds:
 			now := t.cfg.Now()
+			t.created.add(c.DialedAt, now.Add(-t.cfg.MaxWait-clockSkew))
 			if c.ExecutionID == "" {
 				c.lostAt = now
 			}
@@ -532,8 +536,8 @@ func orNone(s dialer.Status) string {
 // then by id for the full payload of those that became final.
 func (t *tracker) check(ctx context.Context, due []*trackedCall, now time.Time) error {
 	var byID []*trackedCall
-	if t.listIsCheaper(due, now) {
-		unseen, finals, err := t.listSweep(ctx, due, now)
+	if plan := t.plan(due, now); plan.pages > 0 {
+		unseen, finals, err := t.listSweep(ctx, due, plan.statuses, now)
 		if err != nil {
 			if fatal := t.fatal(err); fatal != nil {
 				return fatal
@@ -549,57 +553,156 @@ func (t *tracker) check(ctx context.Context, due []*trackedCall, now time.Time) 
 	return t.fetch(ctx, byID, now)
 }
 
-// listIsCheaper estimates whether paging through the list takes fewer requests than one GET
-// per due call. (The list's limit is half that of GETs, but each class has its own budget.)
-func (t *tracker) listIsCheaper(due []*trackedCall, now time.Time) bool {
-	if len(due) < 2 {
-		return false
-	}
-	for _, c := range due {
-		if now.Sub(c.DialedAt) > maxListWindow {
-			return false
-		}
-	}
-	return t.listPages(due) < len(due)
+// sweepPlan is how a sweep reads the list: every call created since the oldest due one
+// (statuses nil), or only the calls in each of statuses, in that order; pages is what it is
+// expected to cost, 0 when reading the due calls by id is cheaper.
+type sweepPlan struct {
+	statuses []dialer.Status
+	pages    int
 }
 
-// listPages estimates the pages a sweep for the calls costs: the list returns every call
-// created since the oldest of them (ours, and any other traffic), 50 a page.
-func (t *tracker) listPages(calls []*trackedCall) int {
-	if len(calls) == 0 {
-		return 0
+// sweepOrder is the order in which a sweep by status reads the statuses: the lifecycle's, so
+// that a call moving on between two reads is met in the later one rather than missed by both.
+var sweepOrder = []dialer.Status{dialer.StatusQueued, dialer.StatusInitiated, dialer.StatusRinging,
+	dialer.StatusInProgress, dialer.StatusCallDisconnected}
+
+// plan picks the cheapest way to bring the due calls up to date. An unfiltered sweep pages
+// through every call created since the oldest due one (newest first, so it stops once every
+// due call was seen): at concurrency 500, calls of a few minutes and hundreds placed a
+// minute, that is mostly calls long finished. A sweep by status reads, with the list's status
+// filter, only the calls in the statuses the due calls may be in now (a call seen ringing is
+// ringing, talking or gone): the pages where calls may have changed. A due call it does not
+// meet has moved on, and is read by id. (The list's limit is half that of GETs, but each
+// class has its own budget.)
+func (t *tracker) plan(due []*trackedCall, now time.Time) sweepPlan {
+	if len(due) < 2 {
+		return sweepPlan{}
 	}
-	oldest := calls[0].DialedAt
-	for _, c := range calls {
+	oldest := due[0].DialedAt
+	for _, c := range due {
 		oldest = earlier(oldest, c.DialedAt)
 	}
-	created := 0 // our own calls created since the oldest one: a floor for the list's size
-	for _, c := range t.calls {
-		if !c.DialedAt.Before(oldest) {
-			created++
+	if now.Sub(oldest) > maxListWindow {
+		return sweepPlan{}
+	}
+	// Unfiltered: every call of ours created since the oldest due one (other traffic comes on
+	// top of that), 50 a page.
+	best := sweepPlan{pages: pagesFor(t.created.since(oldest))}
+	// By status: the calls of this run in each status a due call may be in now, by where
+	// each was last seen (at worst, a status read for one due call alone costs a page).
+	if statuses := possibleStatuses(due); statuses != nil {
+		in := map[dialer.Status]int{}
+		for _, c := range t.calls {
+			in[cmp.Or(c.status, dialer.StatusQueued)]++
+		}
+		pages := 0
+		for _, st := range statuses {
+			pages += pagesFor(in[st])
+		}
+		if pages < best.pages {
+			best = sweepPlan{statuses: statuses, pages: pages}
 		}
 	}
-	return max(1, (created+dialer.MaxListPageSize-1)/dialer.MaxListPageSize)
+	if best.pages >= len(due) {
+		return sweepPlan{}
+	}
+	return best
 }
 
-// listSweep pages through the executions list until every due call was seen. It updates every
-// tracked call it meets and returns the due calls it did not see and the calls that became
-// final (their list items may be trimmed: they are read again by id).
-func (t *tracker) listSweep(ctx context.Context, due []*trackedCall, now time.Time) (unseen, finals []*trackedCall, err error) {
+// possibleStatuses are the statuses, in sweepOrder, that the calls may be in now but for those
+// that ended; nil if one may be in a status a sweep by status does not read (waiting on
+// Bolna's guardrails, or unknown).
+func possibleStatuses(calls []*trackedCall) []dialer.Status {
+	from := len(sweepOrder)
+	post := false
+	for _, c := range calls {
+		switch i := slices.Index(sweepOrder, cmp.Or(c.status, dialer.StatusQueued)); {
+		case i < 0:
+			return nil
+		case sweepOrder[i] == dialer.StatusCallDisconnected:
+			post = true
+		default:
+			from = min(from, i)
+		}
+	}
+	var out []dialer.Status
+	if from < len(sweepOrder) {
+		out = slices.Clone(sweepOrder[from : len(sweepOrder)-1])
+	}
+	if post {
+		out = append(out, dialer.StatusCallDisconnected)
+	}
+	return out
+}
+
+func pagesFor(n int) int {
+	return max(1, (n+dialer.MaxListPageSize-1)/dialer.MaxListPageSize)
+}
+
+// listPages is what a sweep for the calls is expected to cost.
+func (t *tracker) listPages(calls []*trackedCall) int {
+	if plan := t.plan(calls, t.cfg.Now()); plan.pages > 0 {
+		return plan.pages
+	}
+	return 1
+}
+
+// created keeps when the run's recent calls were placed, in order, to tell how many calls an
+// unfiltered sweep pages through. It forgets calls older than any it may still follow.
+type created struct{ at []time.Time }
+
+func (c *created) add(at, forget time.Time) {
+	i, _ := slices.BinarySearchFunc(c.at, at, time.Time.Compare)
+	c.at = slices.Insert(c.at, i, at)
+	n, _ := slices.BinarySearchFunc(c.at, forget, time.Time.Compare)
+	if n > len(c.at)/2 { // copied down now and then, so memory stays that of the calls kept
+		c.at = append(c.at[:0], c.at[n:]...)
+	}
+}
+
+// since is how many calls were placed at or after from.
+func (c *created) since(from time.Time) int {
+	i, _ := slices.BinarySearchFunc(c.at, from, time.Time.Compare)
+	return len(c.at) - i
+}
+
+// listSweep reads the executions list: unfiltered, page after page until every due call was
+// seen, or (statuses) every page of each status in turn. It updates every tracked call it
+// meets and returns the due calls it did not see and the calls that became final (their list
+// items may be trimmed: they are read again by id). Items shift between two pages as calls are
+// created or change status, so a call may be met twice (the second is skipped) or missed (a
+// due call missed is read by id).
+func (t *tracker) listSweep(ctx context.Context, due []*trackedCall, statuses []dialer.Status, now time.Time) (unseen, finals []*trackedCall, err error) {
 	oldest := due[0].DialedAt
 	want := make(map[string]*trackedCall, len(due))
 	for _, c := range due {
 		want[c.ExecutionID] = c
-		if c.DialedAt.Before(oldest) {
-			oldest = c.DialedAt
+		oldest = earlier(oldest, c.DialedAt)
+	}
+	seen := map[*trackedCall]bool{}
+	filters := statuses
+	if filters == nil {
+		filters = []dialer.Status{""}
+	}
+	for _, status := range filters {
+		opts := dialer.ListOptions{From: oldest.Add(-clockSkew), To: now.Add(clockSkew), PageSize: dialer.MaxListPageSize, Status: status}
+		if err := t.readPages(ctx, opts, statuses == nil, want, seen, &finals, now); err != nil {
+			return nil, nil, err
 		}
 	}
-	opts := dialer.ListOptions{From: oldest.Add(-clockSkew), To: now.Add(clockSkew), PageSize: dialer.MaxListPageSize}
-	seen := map[*trackedCall]bool{}
-	for opts.Page = 1; len(want) > 0; opts.Page++ {
+	for _, c := range want {
+		unseen = append(unseen, c)
+	}
+	return unseen, finals, nil
+}
+
+// readPages reads the pages of one listing, applying what it meets (see listSweep); untilSeen
+// stops it once every wanted call was met.
+func (t *tracker) readPages(ctx context.Context, opts dialer.ListOptions, untilSeen bool, want map[string]*trackedCall, seen map[*trackedCall]bool, finals *[]*trackedCall, now time.Time) error {
+	for opts.Page = 1; !untilSeen || len(want) > 0; opts.Page++ {
 		page, err := t.list(ctx, opts)
 		if err != nil {
-			return nil, nil, err
+			return err
 		}
 		for i := range page.Data {
 			item := &page.Data[i]
@@ -612,20 +715,17 @@ func (t *tracker) listSweep(ctx context.Context, due []*trackedCall, now time.Ti
 			// The list may serve trimmed items or whole ones (Bolna's sources disagree).
 			fetch, err := t.apply(c, item, false, now)
 			if err != nil {
-				return nil, nil, err
+				return err
 			}
 			if fetch {
-				finals = append(finals, c)
+				*finals = append(*finals, c)
 			}
 		}
 		if !page.HasMore || len(page.Data) == 0 {
 			break
 		}
 	}
-	for _, c := range want {
-		unseen = append(unseen, c)
-	}
-	return unseen, finals, nil
+	return nil
 }
 
 // apply is the one path from an observation of a call to what it means, whatever saw it (a
