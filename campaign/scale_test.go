@@ -55,7 +55,7 @@ func TestScale(t *testing.T) {
 			})
 			cpu := processCPU() - cpu0 - st.ServeCPU
 			rss := peakRSS(t)
-			t.Logf("%s", benchRow(bc, st, 0))
+			t.Logf("%s", benchRow(bc, st))
 			t.Logf("%s: runner CPU %.2f ms a call (%s in all; the simulation's %s apart), peak RSS %d MB",
 				bc.name, float64(cpu.Microseconds())/1000/float64(st.Placed), cpu.Round(time.Millisecond), st.ServeCPU.Round(time.Millisecond), rss>>20)
 			checkBenchCase(t, bc, st)

@@ -37,7 +37,7 @@ func TestRunKeepsToItsShare(t *testing.T) {
 				defer api.Close()
 				runBenchCase(t, bc, api.InProcessClient(dialer.WithLimits(l)), func(r *campaign.Runner) { runner.Store(r) })
 				st := api.Stats()
-				t.Logf("%s", benchRow(bc, st, 0))
+				t.Logf("%s", benchRow(bc, st))
 				checkBenchCase(t, bc, st)
 				checkDialledOnce(t, api, bc.calls)
 			})
@@ -57,5 +57,39 @@ func checkDialledOnce(t *testing.T, api *bolnatest.API, n int) {
 	}
 	if len(seen) != n {
 		t.Errorf("%d numbers dialled, want %d", len(seen), n)
+	}
+}
+
+// TestSweepsByStatus: at concurrency 100 with calls of minutes, most calls an unfiltered sweep
+// would page through ended long ago, so the runner reads the list by status. Every call must
+// still be followed to the outcome the account gives it, and with a list that refuses the
+// filter, the runner must page through everything instead.
+func TestSweepsByStatus(t *testing.T) {
+	t.Parallel()
+	for _, refused := range []bool{false, true} {
+		t.Run(map[bool]string{false: "filtered", true: "filter refused"}[refused], func(t *testing.T) {
+			t.Parallel()
+			synctest.Test(t, func(t *testing.T) {
+				bc := benchCase{name: "c100", concurrency: 100, calls: 500, timing: minutesTiming, poll: 3 * time.Second}
+				opts := bc.options()
+				opts.Style.NoStatusFilter = refused
+				api := bolnatest.NewAPI(opts)
+				defer api.Close()
+				runBenchCase(t, bc, api.InProcessClient(dialer.WithLimits(bc.limits())), nil)
+				st := api.Stats()
+				t.Logf("%s; %d list requests by status", benchRow(bc, st), st.ListsByStatus)
+				checkBenchCase(t, bc, st)
+				checkDialledOnce(t, api, bc.calls)
+				if refused && st.ListsByStatus != 1 {
+					t.Errorf("%d list requests by status after the first was refused, want that one", st.ListsByStatus)
+				}
+				if !refused && st.ListsByStatus == 0 {
+					t.Error("no list request by status at concurrency 100")
+				}
+				if st.BoundUtilisation() < 0.97 {
+					t.Errorf("utilisation %.3f, want >= 0.97", st.BoundUtilisation())
+				}
+			})
+		})
 	}
 }

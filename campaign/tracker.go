@@ -81,6 +81,7 @@ type tracker struct {
 
 	failingSince time.Time // since when every read has failed; zero while reads succeed
 	noFutureTo   bool      // the list refused a window ending in the future
+	noStatusList bool      // the list refused its status filter: sweeps page through every call
 
 	warnedRescheduled bool // said once that Bolna's guardrails moved a call
 
@@ -498,10 +499,10 @@ func (t *tracker) sweep(ctx context.Context) error {
 			due = append(due, c)
 		}
 	}
-	if len(due) > 1 {
+	if plan := t.plan(due, now); plan.pages > 0 {
 		// The list budget first: checks that would pass it wait until it has their pages
 		// (the look at the calls holding a slot was planned with them already).
-		if ready := t.pace.pages.readyAt(t.listPages(due), now); ready.After(now) {
+		if ready := t.pace.pages.readyAt(plan.pages, now); ready.After(now) {
 			for _, c := range due {
 				c.nextCheck = ready
 			}
@@ -541,6 +542,11 @@ func (t *tracker) check(ctx context.Context, due []*trackedCall, now time.Time) 
 		if err != nil {
 			if fatal := t.fatal(err); fatal != nil {
 				return fatal
+			}
+			var apiErr *dialer.APIError
+			if plan.statuses != nil && errors.As(err, &apiErr) && apiErr.StatusCode == 400 && !t.noStatusList {
+				t.noStatusList = true
+				t.cfg.Log("the executions list refused its status filter (%v); sweeps page through every call from here on", err)
 			}
 			t.cfg.Log("listing executions failed (%v); checking calls one by one", err)
 			byID = due
@@ -590,7 +596,7 @@ func (t *tracker) plan(due []*trackedCall, now time.Time) sweepPlan {
 	best := sweepPlan{pages: pagesFor(t.created.since(oldest))}
 	// By status: the calls of this run in each status a due call may be in now, by where
 	// each was last seen (at worst, a status read for one due call alone costs a page).
-	if statuses := possibleStatuses(due); statuses != nil {
+	if statuses := possibleStatuses(due); statuses != nil && !t.noStatusList {
 		in := map[dialer.Status]int{}
 		for _, c := range t.calls {
 			in[cmp.Or(c.status, dialer.StatusQueued)]++
@@ -840,7 +846,8 @@ func (t *tracker) list(ctx context.Context, opts dialer.ListOptions) (*dialer.Ex
 	t.pace.pages.take(1, now)
 	page, err := t.dialer.ListExecutions(ctx, t.cfg.AgentID, opts)
 	var apiErr *dialer.APIError
-	if errors.As(err, &apiErr) && apiErr.StatusCode == 400 && !t.noFutureTo && opts.To.After(now) {
+	if errors.As(err, &apiErr) && apiErr.StatusCode == 400 && !t.noFutureTo && opts.To.After(now) && opts.Status == "" {
+		// (A 400 on a list filtered by status is taken for a refusal of the filter: see check.)
 		t.noFutureTo = true
 		t.cfg.Log("the executions list refused a window ending in the future (%v); windows end now from here on", err)
 		opts.To = now

@@ -62,6 +62,8 @@ type Stats struct {
 	// sees every line drop the instant it happens, dialling the same calls in the same order,
 	// each onto the first slot to free. Bound / Busy is how close a runner came to it.
 	Bound time.Duration
+	// ListsByStatus counts the list requests that filtered on a status.
+	ListsByStatus int
 	// PeakPerMinute is the most requests of each limit class ("call": POST /call, "list": the
 	// executions list and the agent read, "other") in any 60 seconds, refused ones included.
 	PeakPerMinute map[string]int
@@ -458,6 +460,15 @@ func (a *API) listExecutions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	status := q.Get("status")
+	if status != "" {
+		a.mu.Lock()
+		a.stats.ListsByStatus++
+		a.mu.Unlock()
+		if a.opts.Style.NoStatusFilter {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"error": 1014, "message": "status: unsupported filter"})
+			return
+		}
+	}
 
 	a.mu.Lock()
 	a.sim.advance(a.opts.Now())

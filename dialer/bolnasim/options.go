@@ -93,6 +93,9 @@ type Style struct {
 	// ListLag keeps a call out of the executions list until it is this old (Bolna's lag is
 	// undocumented; a GET by id sees the call at once).
 	ListLag time.Duration
+	// NoStatusFilter refuses (400) a list filtered on a status: documented, but a runner that
+	// leans on it must cope without it.
+	NoStatusFilter bool
 	// NoFutureTo refuses (400) a list window whose "to" is in the future: undocumented either
 	// way, so the runner must cope with both.
 	NoFutureTo bool
