@@ -219,6 +219,12 @@ func TestPhoneNormalize(t *testing.T) {
 		{"12345", "IN", "", "not a valid number"},
 		{"98765 43210", "", "", "no country code"},
 		{"+12", "", "", "not a valid E.164"},
+		// Short numbering plans: Vienna's short numbers, Niue; a national number libphonenumber
+		// accepts is accepted back in the E.164 form it became (found by FuzzNormalize).
+		{"12000", "AT", "+4312000", ""},
+		{"+4312000", "", "+4312000", ""},
+		{"+6834000", "", "+6834000", ""},
+		{"+123456", "", "", "not a valid E.164"},
 		{"+1234567890123456", "", "", "not a valid E.164"},
 		{"+91 98765 43210 ext 12", "", "", "not a phone number"},
 		{"", "", "", "empty"},

@@ -52,7 +52,7 @@ func (n PhoneNormalizer) Normalize(raw string) (e164, problem string) {
 	}
 	if strings.HasPrefix(digits, "+") {
 		if !isE164(digits) {
-			return "", "not a valid E.164 number (" + clip(raw) + "): + then 8 to 15 digits, not starting with 0"
+			return "", "not a valid E.164 number (" + clip(raw) + "): + then 7 to 15 digits, not starting with 0"
 		}
 		return digits, ""
 	}
@@ -63,15 +63,20 @@ func (n PhoneNormalizer) Normalize(raw string) (e164, problem string) {
 	if err != nil || !phonenumbers.IsValidNumber(num) {
 		return "", "not a valid number in region " + clip(n.Region) + " (" + clip(raw) + ")"
 	}
-	return phonenumbers.Format(num, phonenumbers.E164), ""
+	// What a national number becomes must pass the check a number written in that form does.
+	if e164 := phonenumbers.Format(num, phonenumbers.E164); isE164(e164) {
+		return e164, ""
+	}
+	return "", "too short to dial internationally (" + clip(raw) + ")"
 }
 
 // scientific matches what a spreadsheet makes of a long number: 9.19876E+11.
 var scientific = regexp.MustCompile(`^\+?\d+(\.\d+)?[eE]\+?\d+$`)
 
-// isE164 checks the shape ^\+[1-9]\d{7,14}$ without a regexp.
+// isE164 checks the shape ^\+[1-9]\d{6,14}$ without a regexp: the shortest numbering plans
+// in use (Niue, Tokelau, Saint Helena, short numbers in Vienna) have seven digits.
 func isE164(s string) bool {
-	if len(s) < 9 || len(s) > 16 || s[0] != '+' || s[1] == '0' {
+	if len(s) < 8 || len(s) > 16 || s[0] != '+' || s[1] == '0' {
 		return false
 	}
 	for i := 1; i < len(s); i++ {
