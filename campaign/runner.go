@@ -257,6 +257,10 @@ type Summary struct {
 	// Config.Pushes.
 	Requests int               `json:"requests,omitempty"`
 	Pushes   *ObservationStats `json:"pushes,omitempty"`
+	// PeakPerMinute is the most requests of each class of Bolna's limits the run sent in any
+	// minute, when the dialer counts them (set like Requests); Limits the run's share of them.
+	PeakPerMinute *dialer.Limits `json:"peak_per_minute,omitempty"`
+	Limits        *dialer.Limits `json:"limits,omitempty"`
 }
 
 // Unfinished is the number of rows that a later run has work for: not dialled yet, in flight,

@@ -25,7 +25,7 @@ type Agent struct {
 func (c *Client) Agent(ctx context.Context, id string) (*Agent, error) {
 	var raw map[string]any
 	path := "/v2/agent/" + url.PathEscape(id)
-	if err := c.do(ctx, request{method: http.MethodGet, path: path, limiter: c.list, retry: retryAll}, &raw); err != nil {
+	if err := c.do(ctx, request{method: http.MethodGet, path: path, class: classList, retry: retryAll}, &raw); err != nil {
 		return nil, err
 	}
 	a := &Agent{ID: text(raw["id"]), Name: text(raw["agent_name"]), WelcomeMessage: text(raw["agent_welcome_message"])}

@@ -52,11 +52,10 @@ type Client struct {
 	key       string
 	http      *http.Client
 	userAgent string
-	backoff   Backoff // reads (and stops)
-	placeBack Backoff // POST /call
-	call      *Limiter
-	list      *Limiter
-	other     *Limiter
+	backoff   Backoff           // reads (and stops)
+	placeBack Backoff           // POST /call
+	limiters  [classes]*Limiter // per class of endpoint; nil: unpaced
+	peaks     peaks
 	logf      func(string, ...any) // retries, when set
 	requests  atomic.Int64         // requests sent, retries included
 }
@@ -133,7 +132,7 @@ func WithLimits(l Limits) Option {
 		if l.Call < 0 || l.List < 0 || l.Other < 0 {
 			return fmt.Errorf("dialer: invalid limits %+v", l)
 		}
-		c.call, c.list, c.other = NewLimiter(nil, PerMinute(l.Call)), NewLimiter(nil, PerMinute(l.List)), NewLimiter(nil, PerMinute(l.Other))
+		c.limiters = [classes]*Limiter{NewLimiter(nil, PerMinute(l.Call)), NewLimiter(nil, PerMinute(l.List)), NewLimiter(nil, PerMinute(l.Other))}
 		return nil
 	}
 }
@@ -206,7 +205,7 @@ func isLoopback(host string) bool {
 // Account returns the account behind the key (GET /user/me).
 func (c *Client) Account(ctx context.Context) (*Account, error) {
 	var a Account
-	if err := c.do(ctx, request{method: http.MethodGet, path: "/user/me", limiter: c.other, retry: retryAll}, &a); err != nil {
+	if err := c.do(ctx, request{method: http.MethodGet, path: "/user/me", class: classOther, retry: retryAll}, &a); err != nil {
 		return nil, err
 	}
 	return &a, nil
@@ -223,7 +222,7 @@ func (c *Client) PlaceCall(ctx context.Context, req CallRequest) (*PlacedCall, e
 		PlacedCall
 		ID ID `json:"id"`
 	}
-	if err := c.do(ctx, request{method: http.MethodPost, path: "/call", body: body, limiter: c.call, retry: retryRefused, backoff: &c.placeBack}, &raw); err != nil {
+	if err := c.do(ctx, request{method: http.MethodPost, path: "/call", body: body, class: classCall, retry: retryRefused, backoff: &c.placeBack}, &raw); err != nil {
 		return nil, err
 	}
 	placed := raw.PlacedCall
@@ -241,7 +240,7 @@ func (c *Client) PlaceCall(ctx context.Context, req CallRequest) (*PlacedCall, e
 func (c *Client) Execution(ctx context.Context, id string) (*Execution, error) {
 	var e Execution
 	path := "/executions/" + url.PathEscape(id)
-	if err := c.do(ctx, request{method: http.MethodGet, path: path, limiter: c.other, retry: retryAll}, &e); err != nil {
+	if err := c.do(ctx, request{method: http.MethodGet, path: path, class: classOther, retry: retryAll}, &e); err != nil {
 		return nil, err
 	}
 	if e.ID == "" {
@@ -277,7 +276,7 @@ func (c *Client) ListExecutions(ctx context.Context, agentID string, opts ListOp
 	}
 	var page ExecutionPage
 	path := "/v2/agent/" + url.PathEscape(agentID) + "/executions"
-	if err := c.do(ctx, request{method: http.MethodGet, path: path, query: q, limiter: c.list, retry: retryAll}, &page); err != nil {
+	if err := c.do(ctx, request{method: http.MethodGet, path: path, query: q, class: classList, retry: retryAll}, &page); err != nil {
 		return nil, err
 	}
 	return &page, nil
@@ -287,7 +286,7 @@ func (c *Client) ListExecutions(ctx context.Context, agentID string, opts ListOp
 // stop a call that is ringing or talking.
 func (c *Client) StopCall(ctx context.Context, id string) error {
 	path := "/call/" + url.PathEscape(id) + "/stop"
-	return c.do(ctx, request{method: http.MethodPost, path: path, limiter: c.other, retry: retryRefused}, nil)
+	return c.do(ctx, request{method: http.MethodPost, path: path, class: classOther, retry: retryRefused}, nil)
 }
 
 type retryPolicy int
@@ -302,7 +301,7 @@ type request struct {
 	path    string
 	query   url.Values
 	body    []byte
-	limiter *Limiter
+	class   class // of Bolna's limits
 	retry   retryPolicy
 	backoff *Backoff // nil: the client's for reads
 }
@@ -400,7 +399,7 @@ func (c *Client) once(ctx context.Context, req request, out any) error {
 	if err := ctx.Err(); err != nil {
 		return &notSentError{err: fmt.Errorf("dialer: %s: %w", label, context.Cause(ctx))}
 	}
-	if err := req.limiter.Wait(ctx); err != nil {
+	if err := c.limiters[req.class].Wait(ctx); err != nil {
 		return &notSentError{err: fmt.Errorf("dialer: %s: %w", label, err)}
 	}
 	if gateClosed(ctx) { // the last moment before the request leaves
@@ -424,6 +423,7 @@ func (c *Client) once(ctx context.Context, req request, out any) error {
 		hreq.Header.Set("Content-Type", "application/json")
 	}
 	c.requests.Add(1)
+	c.peaks.count(req.class, time.Now())
 	resp, err := c.http.Do(hreq)
 	if err != nil {
 		err = fmt.Errorf("dialer: %s: %w", label, stripURL(err))

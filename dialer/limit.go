@@ -10,9 +10,9 @@ import (
 // Limits are how many requests a client may send in any minute, per class of endpoint, as
 // Bolna counts them; 0 leaves a class unpaced.
 type Limits struct {
-	Call  int // POST /call
-	List  int // GET /v2/agent/{id}/executions and GET /v2/agent/{id}
-	Other int // everything else
+	Call  int `json:"call"`  // POST /call
+	List  int `json:"list"`  // GET /v2/agent/{id}/executions and GET /v2/agent/{id}
+	Other int `json:"other"` // everything else
 }
 
 // BolnaLimits are Bolna's published limits, per account (or organisation) and per minute,
@@ -36,6 +36,43 @@ func (l Limits) Share(f float64) Limits {
 		return max(1, int(math.Floor(float64(n)*f+1e-9)))
 	}
 	return Limits{Call: part(l.Call), List: part(l.List), Other: part(l.Other)}
+}
+
+// class is a class of Bolna's limits.
+type class int
+
+const (
+	classCall class = iota
+	classList
+	classOther
+	classes
+)
+
+// peaks counts the most requests of each class sent in any minute.
+type peaks struct {
+	mu     sync.Mutex
+	recent [classes][]time.Time // sent in the last minute
+	most   [classes]int
+}
+
+func (p *peaks) count(c class, now time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	win := p.recent[c]
+	cut := 0
+	for cut < len(win) && now.Sub(win[cut]) >= time.Minute {
+		cut++
+	}
+	p.recent[c] = append(win[cut:], now) // reallocated as it fills: a minute's requests at most
+	p.most[c] = max(p.most[c], len(p.recent[c]))
+}
+
+// PeakPerMinute is the most requests of each class of Bolna's limits the client has sent in
+// any minute (retries included): how close a run came to its [Limits].
+func (c *Client) PeakPerMinute() Limits {
+	c.peaks.mu.Lock()
+	defer c.peaks.mu.Unlock()
+	return Limits{Call: c.peaks.most[classCall], List: c.peaks.most[classList], Other: c.peaks.most[classOther]}
 }
 
 // Window is a limit of N starts in any span of Span.

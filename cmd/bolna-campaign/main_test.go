@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 	"github.com/bolna-campaign/bolna-campaign/results"
 )
@@ -141,9 +142,16 @@ func TestRunAgainstStandIn(t *testing.T) {
 		Rows     int            `json:"rows"`
 		ByStatus map[string]int `json:"by_status"`
 		Results  string         `json:"results"`
+		Peak     *dialer.Limits `json:"peak_per_minute"`
+		Limits   *dialer.Limits `json:"limits"`
 	}
 	if err := json.Unmarshal([]byte(inv.stdout.String()), &summary); err != nil || summary.Rows != 26 || summary.Results != out {
 		t.Errorf("--json summary %q: %v", inv.stdout.String(), err)
+	}
+	// The summary says how close the run came to its share of Bolna's limits (the default half).
+	if p, l := summary.Peak, summary.Limits; p == nil || l == nil || *l != dialer.DefaultLimits ||
+		p.Call != 25 || p.List < 1 || p.List > l.List || p.Other < 1 || p.Other > l.Other {
+		t.Errorf("--json peak a minute %+v of limits %+v: want 25 placements, and lists and other reads within the default share", p, l)
 	}
 	if strings.Contains(inv.stderr.String()+inv.stdout.String(), "bn-secret-key-123") {
 		t.Error("the API key appears in the output")

@@ -421,6 +421,10 @@ func (o *runOptions) run(env Env, explicit map[string]bool) (*campaign.Summary, 
 		if counter, ok := client.(interface{ Requests() int }); ok {
 			summary.Requests = counter.Requests()
 		}
+		if counter, ok := client.(interface{ PeakPerMinute() dialer.Limits }); ok && !o.unpaced {
+			peak, limits := counter.PeakPerMinute(), o.limits()
+			summary.PeakPerMinute, summary.Limits = &peak, &limits
+		}
 		if receiver != nil {
 			st := receiver.Stats()
 			o.webhookStats = &st
@@ -696,6 +700,10 @@ func (o *runOptions) report(env Env, s *campaign.Summary, runErr error) {
 	fmt.Fprintf(env.Stderr, "\n%d dialled this run at concurrency %d, in %s\n", s.Dialled, s.Concurrency, s.Elapsed.Round(100*time.Millisecond))
 	if s.Requests > 0 {
 		fmt.Fprintf(env.Stderr, "API requests: %d (%.2f a call placed)\n", s.Requests, perCall(s))
+	}
+	if p, l := s.PeakPerMinute, s.Limits; p != nil && l != nil {
+		fmt.Fprintf(env.Stderr, "the most in a minute: %d placements, %d list reads, %d other requests, of the %d / %d / %d --api-share %g allows\n",
+			p.Call, p.List, p.Other, l.Call, l.List, l.Other, o.apiShare)
 	}
 	if p, w := s.Pushes, o.webhookStats; p != nil && w != nil {
 		fmt.Fprintf(env.Stderr, "pushes from Bolna: %d received, %d about this run's calls, %d about others (ignored), %d malformed, %d refused\n",
