@@ -286,12 +286,14 @@ func (o *runOptions) config(log func(string, ...any)) campaign.Config {
 	}
 }
 
-// limits is the share of Bolna's request limits the run uses (none in the sandbox).
+// limits is the share of Bolna's request limits the run uses (none in the sandbox): the
+// N shards of a campaign run at once on one account, so each takes 1/N of --api-share, as it
+// takes 1/N of the concurrency.
 func (o *runOptions) limits() dialer.Limits {
 	if o.unpaced {
 		return dialer.Limits{Call: -1, List: -1, Other: -1}
 	}
-	return dialer.BolnaLimits.Share(o.apiShare)
+	return dialer.BolnaLimits.Share(o.apiShare / float64(max(1, o.parsedShard.N)))
 }
 
 func (o *runOptions) files() campaign.Files {
@@ -702,8 +704,12 @@ func (o *runOptions) report(env Env, s *campaign.Summary, runErr error) {
 		fmt.Fprintf(env.Stderr, "API requests: %d (%.2f a call placed)\n", s.Requests, perCall(s))
 	}
 	if p, l := s.PeakPerMinute, s.Limits; p != nil && l != nil {
-		fmt.Fprintf(env.Stderr, "the most in a minute: %d placements, %d list reads, %d other requests, of the %d / %d / %d --api-share %g allows\n",
-			p.Call, p.List, p.Other, l.Call, l.List, l.Other, o.apiShare)
+		share := fmt.Sprintf("--api-share %g", o.apiShare)
+		if n := o.parsedShard.N; n > 1 {
+			share += fmt.Sprintf(" (1/%d of it for each of %d shards)", n, n)
+		}
+		fmt.Fprintf(env.Stderr, "the most in a minute: %d placements, %d list reads, %d other requests, of the %d / %d / %d %s allows\n",
+			p.Call, p.List, p.Other, l.Call, l.List, l.Other, share)
 	}
 	if p, w := s.Pushes, o.webhookStats; p != nil && w != nil {
 		fmt.Fprintf(env.Stderr, "pushes from Bolna: %d received, %d about this run's calls, %d about others (ignored), %d malformed, %d refused\n",
