@@ -35,6 +35,16 @@
 // reference in user_data when it arrives before the POST's reply. Pushes about other calls are
 // counted and ignored ([Runner.Observations]); polling stays the safety net for lost ones.
 //
+// # Bolna's limits
+//
+// Bolna limits requests per minute and per account, not per call. A run takes a share of each
+// limit (Config.Limits): its placements keep to the share of POST /call, and its looks at the
+// calls spend the share of the executions list evenly, as often as the poll interval allows and
+// only when a line is likely to have dropped (the pacer). A look reads the list the cheapest
+// way: newest first until every due call was met, or with the status filter only the pages where
+// due calls may be (the tracker's plan). The client holds every request to the same share, so
+// a run never causes a 429 itself.
+//
 // The package needs from Bolna only what the Dialer interface declares; *dialer.Client
 // satisfies it, and dialer/bolnasim serves it (dialer/bolnatest on loopback, in tests).
 package campaign
