@@ -569,8 +569,9 @@ type sweepPlan struct {
 
 // sweepOrder is the order in which a sweep by status reads the statuses: the lifecycle's, so
 // that a call moving on between two reads is met in the later one rather than missed by both.
-var sweepOrder = []dialer.Status{dialer.StatusQueued, dialer.StatusInitiated, dialer.StatusRinging,
-	dialer.StatusInProgress, dialer.StatusCallDisconnected}
+// (A call waiting on Bolna's guardrails, scheduled or rescheduled, queues when its hours come.)
+var sweepOrder = []dialer.Status{dialer.StatusScheduled, dialer.StatusRescheduled, dialer.StatusQueued,
+	dialer.StatusInitiated, dialer.StatusRinging, dialer.StatusInProgress, dialer.StatusCallDisconnected}
 
 // plan picks the cheapest way to bring the due calls up to date. An unfiltered sweep pages
 // through every call created since the oldest due one (newest first, so it stops once every
@@ -616,15 +617,15 @@ func (t *tracker) plan(due []*trackedCall, now time.Time) sweepPlan {
 }
 
 // possibleStatuses are the statuses, in sweepOrder, that the calls may be in now but for those
-// that ended; nil if one may be in a status a sweep by status does not read (waiting on
-// Bolna's guardrails, or unknown).
+// that ended. A call last seen in a status Bolna has not documented is met in none: it is read
+// by id.
 func possibleStatuses(calls []*trackedCall) []dialer.Status {
 	from := len(sweepOrder)
 	post := false
 	for _, c := range calls {
 		switch i := slices.Index(sweepOrder, cmp.Or(c.status, dialer.StatusQueued)); {
 		case i < 0:
-			return nil
+			continue
 		case sweepOrder[i] == dialer.StatusCallDisconnected:
 			post = true
 		default:

@@ -1,0 +1,85 @@
+package campaign
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/bolna-campaign/bolna-campaign/dialer"
+)
+
+func TestPossibleStatuses(t *testing.T) {
+	t.Parallel()
+	const (
+		sch  = dialer.StatusScheduled
+		res  = dialer.StatusRescheduled
+		que  = dialer.StatusQueued
+		ini  = dialer.StatusInitiated
+		rin  = dialer.StatusRinging
+		inp  = dialer.StatusInProgress
+		disc = dialer.StatusCallDisconnected
+	)
+	tests := []struct {
+		name string
+		last []dialer.Status // where each call was last seen ("": never)
+		want []dialer.Status
+	}{
+		{"none", nil, nil},
+		{"talking: talking or gone", []dialer.Status{inp}, []dialer.Status{inp}},
+		{"just placed: anywhere on the way", []dialer.Status{""}, []dialer.Status{que, ini, rin, inp}},
+		{"ringing and talking", []dialer.Status{inp, rin}, []dialer.Status{rin, inp}},
+		{"post-processing on its own", []dialer.Status{disc}, []dialer.Status{disc}},
+		{"talking and post-processing", []dialer.Status{disc, inp}, []dialer.Status{inp, disc}},
+		{"held by the guardrails: it queues when its hours come", []dialer.Status{res, inp}, []dialer.Status{res, que, ini, rin, inp}},
+		{"scheduled", []dialer.Status{sch}, []dialer.Status{sch, res, que, ini, rin, inp}},
+		{"an undocumented status is read by id", []dialer.Status{"voicemail-detected", inp}, []dialer.Status{inp}},
+	}
+	for _, tt := range tests {
+		var calls []*trackedCall
+		for _, s := range tt.last {
+			calls = append(calls, &trackedCall{status: s})
+		}
+		if got := possibleStatuses(calls); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestPlan: at concurrency 16 one unfiltered page sees every call; at concurrency 500 with
+// calls of minutes, most calls created since the oldest one holding a slot have ended, and
+// reading by status is cheaper; one or two old calls are cheaper read by id.
+func TestPlan(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	tracker := func(placedPerMinute, live int, status dialer.Status) (*tracker, []*trackedCall) {
+		cfg := Config{}
+		cfg.setDefaults()
+		tr := newTracker(trackerDeps{cfg: &cfg})
+		// Calls placed evenly over the last four minutes; the latest live ones still hold a slot.
+		n := 4 * placedPerMinute
+		var due []*trackedCall
+		for i := range n {
+			at := now.Add(-time.Duration(n-i) * 4 * time.Minute / time.Duration(n))
+			tr.created.add(at, now.Add(-time.Hour))
+			if i >= n-live {
+				c := &trackedCall{LiveCall: LiveCall{ExecutionID: fmt.Sprint(i), DialedAt: at}, holdsSlot: true, status: status}
+				tr.calls[c.ExecutionID] = c
+				due = append(due, c)
+			}
+		}
+		due[0].DialedAt = now.Add(-4 * time.Minute) // the oldest call holding a slot is four minutes old
+		return tr, due
+	}
+	tr, due := tracker(8, 16, dialer.StatusInProgress)
+	if plan := tr.plan(due, now); plan.statuses != nil || plan.pages != 1 {
+		t.Errorf("concurrency 16: %+v, want one unfiltered page", plan)
+	}
+	tr, due = tracker(300, 500, dialer.StatusInProgress)
+	if plan := tr.plan(due, now); !slices.Equal(plan.statuses, []dialer.Status{dialer.StatusInProgress}) || plan.pages != 10 {
+		t.Errorf("concurrency 500: %+v, want the 10 pages of calls in progress (not the 24 of every call since the oldest)", plan)
+	}
+	if plan := tr.plan(due[:2], now); plan.pages != 0 {
+		t.Errorf("two calls: %+v, want them read by id", plan)
+	}
+}
