@@ -649,7 +649,8 @@ func TestSimServes(t *testing.T) {
 		t.Errorf("run against sim: exit %d\n%s", code, run.stderr.String())
 	}
 	sim.signals <- os.Interrupt
-	if code := <-done; code != exitOK || !strings.Contains(sim.stderr.String(), "5 calls placed") {
+	if code := <-done; code != exitOK || !strings.Contains(sim.stderr.String(), "5 calls placed") ||
+		!strings.Contains(sim.stderr.String(), "the most in a minute: 5 POST /call") || !strings.Contains(sim.stderr.String(), "0 refused with 429") {
 		t.Errorf("sim exit %d, stderr %q", code, sim.stderr.String())
 	}
 	if code := newInvocation(nil).run("sim", "--addr", "0.0.0.0:0"); code != exitUsage {

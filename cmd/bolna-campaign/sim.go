@@ -84,6 +84,8 @@ func simCommand(args []string, env Env) int {
 	srv.Shutdown(ctx)
 	st := api.Stats()
 	fmt.Fprintf(env.Stderr, "bolna-campaign: sim: %d requests, %d calls placed, at most %d active at once\n", st.Requests, st.Placed, st.MaxActive)
+	fmt.Fprintf(env.Stderr, "bolna-campaign: sim: the most in a minute: %d POST /call, %d list and agent reads, %d other; %d refused with 429\n",
+		st.PeakPerMinute["call"], st.PeakPerMinute["list"], st.PeakPerMinute["other"], st.TooMany)
 	if st.Placed > 0 {
 		fmt.Fprintf(env.Stderr, "bolna-campaign: sim: utilisation %.3f (the makespan the concurrency allows over the makespan), slot share %.3f, %.2f requests per call\n",
 			st.BoundUtilisation(), st.Utilisation(*concurrency), float64(st.Requests)/float64(st.Placed))
