@@ -67,9 +67,9 @@ type benchCase struct {
 // concurrency 16 and calls of one to three minutes, each with the naive baseline beside it.
 // The cases at concurrency 500 and 2,000 are BenchmarkScale's.
 var benchCases = []benchCase{
-	{name: "c8/runner/poll-200ms", concurrency: 8, calls: 384, timing: benchTiming, poll: 200 * time.Millisecond, short: true, floor: 0.95},
+	{name: "c8/runner/poll-200ms", concurrency: 8, calls: 384, timing: benchTiming, poll: 200 * time.Millisecond, short: true, floor: 0.97},
 	{name: "c8/runner/poll-500ms", concurrency: 8, calls: 384, timing: benchTiming, poll: 500 * time.Millisecond, floor: 0.93},
-	{name: "c8/runner/poll-200ms/whole-list-items", concurrency: 8, calls: 384, timing: benchTiming, poll: 200 * time.Millisecond, style: bolnatest.Style{FullListItems: true}, floor: 0.95},
+	{name: "c8/runner/poll-200ms/whole-list-items", concurrency: 8, calls: 384, timing: benchTiming, poll: 200 * time.Millisecond, style: bolnatest.Style{FullListItems: true}, floor: 0.97},
 	{name: "c8/runner/webhook", concurrency: 8, calls: 384, timing: benchTiming, poll: 200 * time.Millisecond, push: true, short: true, floor: 0.99},
 	{name: "c8/naive/poll-200ms", concurrency: 8, calls: 384, timing: benchTiming, poll: 200 * time.Millisecond, naive: true, short: true},
 	{name: "c16/runner/poll-3s", concurrency: 16, calls: 384, timing: minutesTiming, poll: 3 * time.Second, short: true, floor: 0.98},

@@ -1,7 +1,6 @@
 package campaign
 
 import (
-	"math"
 	"slices"
 	"sort"
 	"time"
@@ -27,9 +26,6 @@ const (
 	// lookWorth is how many lines must be expected to have dropped since the calls were last
 	// seen for a look to be worth its pages.
 	lookWorth = 0.1
-	// burstShare is the share of a minute's list budget that may be spent at once (the rest
-	// comes evenly), so that the run never passes its budget in any minute.
-	burstShare = 1.0 / 12
 )
 
 // holder is a call holding a slot, as the pacer sees it.
@@ -48,61 +44,66 @@ type pacer struct {
 	sorted []time.Duration // ring, sorted: the distribution of slot times
 	sum    time.Duration   // of ring
 
-	pages bucket // the list pages the run may spend
+	pages pageBudget // the list pages the run may spend
 }
 
 // newPacer returns a pacer of looks at least poll apart, spending at most listPerMinute list
 // pages in any minute (<= 0: no budget).
 func newPacer(poll time.Duration, listPerMinute int) *pacer {
-	p := &pacer{poll: poll}
-	if listPerMinute > 0 {
-		burst := max(1, math.Floor(float64(listPerMinute)*burstShare))
-		p.pages = bucket{perSecond: (float64(listPerMinute) - burst) / 60, size: burst, tokens: burst}
-	}
-	return p
+	return &pacer{poll: poll, pages: pageBudget{perMinute: listPerMinute}}
 }
 
-// bucket is a token bucket of rate perSecond and size size: what it lets through in any span
-// d is at most size + perSecond·d, so a size taken out of the minute's budget keeps every
-// minute within it. Tokens may go below zero: pages spent beyond the plan (a search, a
-// page that turned into two) are paid back before the next look.
-type bucket struct {
-	perSecond float64 // 0: unlimited
-	size      float64
-	tokens    float64
-	at        time.Time // when tokens were counted
+// pageBudget is the list pages the run may spend: at most perMinute in any minute, and spread
+// evenly, each spend of n pages followed by n minutes/perMinute before the next. The spacing
+// alone holds the pace to the budget, so the budget throttles only where the looks would pass
+// it; the minute's window keeps a look of many pages from passing it at any moment.
+type pageBudget struct {
+	perMinute int     // <= 0: unlimited
+	spent     []spend // in the last minute, oldest first
 }
 
-func (b *bucket) fill(now time.Time) {
-	if b.perSecond == 0 {
+type spend struct {
+	at time.Time
+	n  int
+}
+
+// take records n pages spent at now.
+func (b *pageBudget) take(n int, now time.Time) {
+	if b.perMinute <= 0 {
 		return
 	}
-	if !b.at.IsZero() && now.After(b.at) {
-		b.tokens = min(b.size, b.tokens+now.Sub(b.at).Seconds()*b.perSecond)
+	cut := 0
+	for cut < len(b.spent) && now.Sub(b.spent[cut].at) >= time.Minute {
+		cut++
 	}
-	if now.After(b.at) {
-		b.at = now
-	}
+	b.spent = append(b.spent[cut:], spend{now, n})
 }
 
-// take spends n tokens at now.
-func (b *bucket) take(n int, now time.Time) {
-	b.fill(now)
-	b.tokens -= float64(n)
-}
-
-// readyAt is the soonest time from now when n tokens are there (n is capped at the bucket's
-// size: a sweep larger than the burst waits for a full bucket and runs into debt).
-func (b *bucket) readyAt(n int, now time.Time) time.Time {
-	if b.perSecond == 0 {
+// readyAt is the soonest time from now when n more pages may be spent (a look of more pages
+// than a minute's budget waits for a whole minute's).
+func (b *pageBudget) readyAt(n int, now time.Time) time.Time {
+	if b.perMinute <= 0 || len(b.spent) == 0 {
 		return now
 	}
-	b.fill(now)
-	need := min(float64(n), b.size) - b.tokens
-	if need <= 0 {
-		return now
+	n = min(n, b.perMinute)
+	last := b.spent[len(b.spent)-1]
+	t := later(now, last.at.Add(time.Duration(last.n)*time.Minute/time.Duration(b.perMinute)))
+	in := 0 // pages spent in the minute before t
+	for _, s := range b.spent {
+		if t.Sub(s.at) < time.Minute {
+			in += s.n
+		}
 	}
-	return now.Add(time.Duration(need / b.perSecond * float64(time.Second)))
+	for _, s := range b.spent { // wait for the oldest to leave the window until n fit
+		if in+n <= b.perMinute {
+			break
+		}
+		if t.Sub(s.at) < time.Minute {
+			t = s.at.Add(time.Minute)
+			in -= s.n
+		}
+	}
+	return t
 }
 
 // noteSlotTime adds one call's time from placement to its line dropping, in place of the

@@ -154,9 +154,9 @@ func TestPacerKeepsToTheListBudget(t *testing.T) {
 				if want := float64(time.Minute/tt.wantEvery) * float64(tt.pages); perMinute < want*0.99 {
 					t.Errorf("%.1f pages a minute, want %.0f (a look every poll interval)", perMinute, want)
 				}
-			} else if want := float64(tt.perMinute) - max(1, float64(tt.perMinute/12)); perMinute < 0.95*want {
-				// Only the burst is held back from the minute's budget.
-				t.Errorf("%.1f pages a minute: the budget of %d throttles more than it must (want %.0f)", perMinute, tt.perMinute, want)
+			} else if whole := tt.perMinute / tt.pages * tt.pages; perMinute < 0.98*float64(whole) {
+				// (Looks of k pages fit a minute's budget of L only floor(L/k) times.)
+				t.Errorf("%.1f pages a minute: the budget of %d throttles more than it must (want %d)", perMinute, tt.perMinute, whole)
 			}
 		})
 	}

@@ -435,7 +435,6 @@ func (t *tracker) paced(c *trackedCall) bool {
 
 // schedule sets when the calls holding a slot are looked at next, the last look being now.
 func (t *tracker) schedule(now time.Time) {
-	t.checkPushes(now)
 	var (
 		hs    []holder
 		paced []*trackedCall
@@ -499,6 +498,9 @@ func (t *tracker) sweep(ctx context.Context) error {
 			due = append(due, c)
 		}
 	}
+	// The look at the calls holding a slot is this sweep when one of them is due; other
+	// sweeps (calls in post-processing, say) leave its time as it is.
+	looked := slices.ContainsFunc(due, t.paced)
 	if plan := t.plan(due, now); plan.pages > 0 {
 		// The list budget first: checks that would pass it wait until it has their pages
 		// (the look at the calls holding a slot was planned with them already).
@@ -509,7 +511,7 @@ func (t *tracker) sweep(ctx context.Context) error {
 			if !t.slotCheck.IsZero() && t.slotCheck.Before(ready) {
 				t.slotCheck = ready
 			}
-			due = nil
+			due, looked = nil, false
 		}
 	}
 	if len(due) > 0 {
@@ -522,7 +524,10 @@ func (t *tracker) sweep(ctx context.Context) error {
 			return err
 		}
 	}
-	t.schedule(now)
+	t.checkPushes(now)
+	if looked || t.slotCheck.IsZero() || t.pushing() { // (with pushes, the safety net moves as they come)
+		t.schedule(now)
+	}
 	return nil
 }
 
