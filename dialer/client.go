@@ -126,12 +126,9 @@ func (b Backoff) check() error {
 
 // WithLimits sets the requests the client may send in any minute, per class of endpoint
 // (default [DefaultLimits]); retries count like any request, so the client never passes them.
-// The zero Limits paces nothing.
+// A class of 0 or less is not paced: the zero Limits paces nothing.
 func WithLimits(l Limits) Option {
 	return func(c *Client) error {
-		if l.Call < 0 || l.List < 0 || l.Other < 0 {
-			return fmt.Errorf("dialer: invalid limits %+v", l)
-		}
 		c.limiters = [classes]*Limiter{NewLimiter(nil, PerMinute(l.Call)), NewLimiter(nil, PerMinute(l.List)), NewLimiter(nil, PerMinute(l.Other))}
 		return nil
 	}

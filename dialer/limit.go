@@ -8,7 +8,7 @@ import (
 )
 
 // Limits are how many requests a client may send in any minute, per class of endpoint, as
-// Bolna counts them; 0 leaves a class unpaced.
+// Bolna counts them; 0 or less leaves a class unpaced.
 type Limits struct {
 	Call  int `json:"call"`  // POST /call
 	List  int `json:"list"`  // GET /v2/agent/{id}/executions and GET /v2/agent/{id}
