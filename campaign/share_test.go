@@ -1,6 +1,8 @@
 package campaign_test
 
 import (
+	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -92,4 +94,43 @@ func TestSweepsByStatus(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestListOutageAtScale: while every list read fails (30 s of 503s), a run following 100 calls
+// must not make up for each failed sweep with a GET per call (a storm that would spend the
+// share of other requests for minutes and hold the tracker while the client waits); the calls
+// wait for the next look, and every call still ends with its outcome.
+func TestListOutageAtScale(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		bc := benchCase{name: "c100/list-outage", concurrency: 100, calls: 300, timing: minutesTiming, poll: 3 * time.Second}
+		opts := bc.options()
+		start := time.Now()
+		outage := func() bool { d := time.Since(start); return d >= 3*time.Minute && d < 3*time.Minute+30*time.Second }
+		var gets atomic.Int64
+		opts.Faults.Hook = func(r *http.Request) bolnatest.Fault {
+			if !outage() {
+				return bolnatest.NoFault
+			}
+			if strings.HasSuffix(r.URL.Path, "/executions") {
+				return bolnatest.Unavailable
+			}
+			if strings.HasPrefix(r.URL.Path, "/executions/") {
+				gets.Add(1)
+			}
+			return bolnatest.NoFault
+		}
+		api := bolnatest.NewAPI(opts)
+		defer api.Close()
+		runBenchCase(t, bc, api.InProcessClient(dialer.WithLimits(bc.limits())), nil)
+		st := api.Stats()
+		t.Logf("%s; %d GETs during the outage", benchRow(bc, st), gets.Load())
+		bc.floor = 0.9
+		checkBenchCase(t, bc, st)
+		checkDialledOnce(t, api, bc.calls)
+		// Calls end at about one a second here: their final GETs, not a GET per call per look.
+		if n := gets.Load(); n > 60 {
+			t.Errorf("%d GETs during 30 s of list outage, want the calls to wait for the next look", n)
+		}
+	})
 }

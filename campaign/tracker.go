@@ -33,6 +33,8 @@ const (
 	ownLooks = 4
 	// fetchers bounds the GETs in flight at once.
 	fetchers = 8
+	// maxFallbackReads is how many due calls a failed list read is made up for with a GET each.
+	maxFallbackReads = 2 * fetchers
 	// pushGrace is how long after the first call ends the runner waits for a first push before
 	// it says the agent's webhook_url is not pointing here and polls as usual.
 	pushGrace = time.Minute
@@ -552,6 +554,19 @@ func (t *tracker) check(ctx context.Context, due []*trackedCall, now time.Time) 
 			if plan.statuses != nil && errors.As(err, &apiErr) && apiErr.StatusCode == 400 && !t.noStatusList {
 				t.noStatusList = true
 				t.cfg.Log("the executions list refused its status filter (%v); sweeps page through every call from here on", err)
+			}
+			if ctx.Err() != nil {
+				return context.Cause(ctx)
+			}
+			if len(due) > maxFallbackReads {
+				// A GET for each of hundreds of calls would spend minutes of the share of
+				// other requests, and hold the tracker while the client waits for it: the
+				// calls wait for the next look, and the failure counts for the outage rule.
+				t.cfg.Log("listing executions failed (%v); looking again at the next look", err)
+				for _, c := range due {
+					c.nextCheck = later(c.nextCheck, t.align(now))
+				}
+				return t.noteReads([]error{err}, now)
 			}
 			t.cfg.Log("listing executions failed (%v); checking calls one by one", err)
 			byID = due
