@@ -83,3 +83,42 @@ func TestPlan(t *testing.T) {
 		t.Errorf("two calls: %+v, want them read by id", plan)
 	}
 }
+
+func TestClockOffset(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	type sample struct{ created, sent, answered time.Duration } // from now
+	tests := []struct {
+		name    string
+		samples []sample
+		known   bool
+		lo, hi  time.Duration
+	}{
+		{"too few calls seen", []sample{{0, 0, time.Second}, {0, 0, time.Second}}, false, 0, 0},
+		{"Bolna's clock 7 s ahead", []sample{{7500 * time.Millisecond, 0, time.Second}, {7200 * time.Millisecond, 0, 400 * time.Millisecond}, {7100 * time.Millisecond, 0, 200 * time.Millisecond}},
+			true, 6900 * time.Millisecond, 7100 * time.Millisecond},
+		{"created_at in another time zone", []sample{{5*time.Hour + 30*time.Minute, 0, time.Second}, {5*time.Hour + 30*time.Minute, 0, time.Second}, {5*time.Hour + 30*time.Minute, 0, time.Second}},
+			false, 0, 0},
+		{"bounds that cross: the clock jumped", []sample{{0, 0, time.Second}, {10 * time.Second, 0, time.Second}, {0, 0, time.Second}}, false, 0, 0},
+	}
+	for _, tt := range tests {
+		var o clockOffset
+		for _, s := range tt.samples {
+			o.note(now.Add(s.created), now.Add(s.sent), now.Add(s.answered))
+		}
+		if o.known() != tt.known {
+			t.Errorf("%s: known %v, want %v", tt.name, o.known(), tt.known)
+			continue
+		}
+		from, to := o.window(now, now.Add(time.Second))
+		if !tt.known {
+			if from != now.Add(-clockSkew) || to != now.Add(time.Second+clockSkew) {
+				t.Errorf("%s: window [%v, %v], want the wide one", tt.name, from.Sub(now), to.Sub(now))
+			}
+			continue
+		}
+		if o.lo != tt.lo || o.hi != tt.hi || from != now.Add(tt.lo-offsetSlack) || to != now.Add(time.Second+tt.hi+offsetSlack) {
+			t.Errorf("%s: offset [%v, %v], window [%v, %v]; want [%v, %v]", tt.name, o.lo, o.hi, from.Sub(now), to.Sub(now), tt.lo, tt.hi)
+		}
+	}
+}

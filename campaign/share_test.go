@@ -134,3 +134,38 @@ func TestListOutageAtScale(t *testing.T) {
 		}
 	})
 }
+
+// TestLostRepliesAtScale: at concurrency 200, hundreds of calls are created a minute, and a
+// search for a call whose POST reply was lost that read every call since it was dialled (give
+// or take a quarter hour of clock skew) would cost pages by the dozen. Once the offset of
+// Bolna's clock is known, a search reads only the calls created while the POST was in flight.
+func TestLostRepliesAtScale(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		bc := benchCase{name: "c200/lost-replies", concurrency: 200, calls: 600, timing: minutesTiming, poll: 3 * time.Second, floor: 0.97}
+		opts := bc.options()
+		opts.Faults.PlaceLost = 0.03
+		var narrow, lists atomic.Int64
+		opts.Faults.Hook = func(r *http.Request) bolnatest.Fault {
+			if strings.HasSuffix(r.URL.Path, "/executions") {
+				lists.Add(1)
+				from, _ := time.Parse(time.RFC3339Nano, r.URL.Query().Get("from"))
+				to, _ := time.Parse(time.RFC3339Nano, r.URL.Query().Get("to"))
+				if to.Sub(from) < time.Minute {
+					narrow.Add(1)
+				}
+			}
+			return bolnatest.NoFault
+		}
+		api := bolnatest.NewAPI(opts)
+		defer api.Close()
+		runBenchCase(t, bc, api.InProcessClient(dialer.WithLimits(bc.limits())), nil)
+		st := api.Stats()
+		t.Logf("%s; %d replies lost, %d of %d list reads narrow", benchRow(bc, st), st.Faults, narrow.Load(), lists.Load())
+		checkBenchCase(t, bc, st)
+		checkDialledOnce(t, api, bc.calls)
+		if n := narrow.Load(); n < int64(st.Faults)/2 || n > 3*int64(st.Faults) {
+			t.Errorf("%d narrow list reads for %d lost replies: want about one a search", n, st.Faults)
+		}
+	})
+}

@@ -77,6 +77,7 @@ type tracker struct {
 	pace      *pacer
 	slotCheck time.Time // when the calls holding a slot are due; zero while none is
 	created   created   // when this run's recent calls were placed: what an unfiltered sweep pages through
+	offset    clockOffset
 
 	failMu      sync.Mutex
 	failsInARow int
@@ -200,7 +201,7 @@ func (t *tracker) settle(ctx context.Context, live, torn []LiveCall, runStart ti
 		var still []orphan
 		for _, o := range pending {
 			tc := &trackedCall{LiveCall: o.LiveCall, refPrefix: o.torn}
-			ex, searched, err := t.find(ctx, tc, now)
+			ex, searched, err := t.find(ctx, tc, now, false)
 			if err != nil {
 				if fatal := t.fatal(err); fatal != nil {
 					return nil, false, fatal
@@ -763,6 +764,9 @@ func (t *tracker) readPages(ctx context.Context, opts dialer.ListOptions, untilS
 // dropped and the next look scheduled (see observe).
 func (t *tracker) apply(c *trackedCall, ex *dialer.Execution, byID bool, now time.Time) (fetch bool, err error) {
 	c.heardAt = now
+	if !c.adopted && !c.placedAt.IsZero() {
+		t.offset.note(ex.CreatedAt.Time, c.DialedAt, c.placedAt)
+	}
 	switch {
 	case ex.Status.Final() && (byID || ex.Complete() || !hasPostCallData(ex.Status)):
 		// Nothing more to read: the call never connected, or the payload is whole.
@@ -1049,7 +1053,14 @@ func (t *tracker) fatal(err error) error {
 // once a search that read the list did not find it, Config.ListLag after the reply was lost; a
 // search that failed proves nothing and counts as a failed read (see noteReads).
 func (t *tracker) search(ctx context.Context, c *trackedCall, now time.Time) error {
-	found, searched, err := t.find(ctx, c, now)
+	conclusive := !now.Before(c.lostAt.Add(t.cfg.ListLag))
+	// While the offset of Bolna's clock is known, the call is looked for among the calls
+	// created while its POST was in flight; the search that would conclude it was never
+	// created reads the whole wide window, so a wrong offset costs pages, never a result.
+	found, searched, err := t.find(ctx, c, now, t.offset.known())
+	if err == nil && found == nil && searched && conclusive && t.offset.known() {
+		found, searched, err = t.find(ctx, c, now, false)
+	}
 	if err != nil {
 		if fatal := t.fatal(err); fatal != nil {
 			return fatal
@@ -1075,7 +1086,7 @@ func (t *tracker) search(ctx context.Context, c *trackedCall, now time.Time) err
 		t.cfg.Log("found the call to %s whose reply was lost: %s", maskPhone(c.Phone), c.ExecutionID)
 		return t.applyOrRead(c, found, now)
 	}
-	if !searched || !now.Before(c.lostAt.Add(t.cfg.ListLag)) {
+	if !searched || conclusive {
 		o := Outcome{Status: StatusUnknown, Attempts: c.Attempt, DialedAt: c.DialedAt,
 			Error: "the reply to POST /call was lost and no call carrying its reference was found; not dialled again unless --retry unknown"}
 		return t.finish(c, o)
@@ -1084,14 +1095,19 @@ func (t *tracker) search(ctx context.Context, c *trackedCall, now time.Time) err
 	return nil
 }
 
-// find looks for the call of c in the agent's executions list. searched is false when it could
-// not look: the call is older than the list's window.
-func (t *tracker) find(ctx context.Context, c *trackedCall, now time.Time) (ex *dialer.Execution, searched bool, err error) {
+// find looks for the call of c in the agent's executions list: among every call created since
+// it was dialled (give or take clockSkew), or (narrow) among those created while its POST was
+// in flight, by the measured offset of Bolna's clock. searched is false when it could not look:
+// the call is older than the list's window.
+func (t *tracker) find(ctx context.Context, c *trackedCall, now time.Time, narrow bool) (ex *dialer.Execution, searched bool, err error) {
 	if now.Sub(c.DialedAt) > maxListWindow {
 		return nil, false, nil
 	}
 	ours := func(ref string) bool { return ref == c.Ref || c.refPrefix && strings.HasPrefix(ref, c.Ref) }
 	opts := dialer.ListOptions{From: c.DialedAt.Add(-clockSkew), To: now.Add(clockSkew), PageSize: dialer.MaxListPageSize}
+	if narrow && !c.lostAt.IsZero() {
+		opts.From, opts.To = t.offset.window(c.DialedAt, c.lostAt)
+	}
 	var candidates []string
 	for opts.Page = 1; ; opts.Page++ {
 		page, err := t.list(ctx, opts)
