@@ -638,3 +638,13 @@ func TestRunFollowsRescheduledCalls(t *testing.T) {
 		}
 	}
 }
+
+func TestOpenWithoutFormat(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	_, err := campaign.Open(campaign.Files{Input: filepath.Join(dir, "c.csv"), Results: filepath.Join(dir, "r.csv")},
+		campaign.Owner{Agent: "a", API: "b"}, campaign.Config{})
+	if err == nil || !strings.Contains(err.Error(), "Format") {
+		t.Errorf("Open without a results format: %v, want an error naming it", err)
+	}
+}

@@ -59,6 +59,9 @@ type Session struct {
 // journal, rebuilding a missing one from the results file so that no row it shows as dialled
 // is dialled again. Close it when done.
 func Open(files Files, owner Owner, cfg Config) (*Session, error) {
+	if files.Format == nil {
+		return nil, errors.New("campaign: Open without a results format (Files.Format)")
+	}
 	cfg.setDefaults()
 	lock, err := AcquireLock(LockPath(files.Results))
 	if err != nil {

@@ -1,8 +1,12 @@
 package campaign_test
 
 import (
+	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -11,6 +15,7 @@ import (
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
+	"github.com/bolna-campaign/bolna-campaign/results"
 )
 
 // TestRunKeepsToItsShare runs campaigns whose poll interval and concurrency would spend far
@@ -167,5 +172,50 @@ func TestLostRepliesAtScale(t *testing.T) {
 		if n := narrow.Load(); n < int64(st.Faults)/2 || n > 3*int64(st.Faults) {
 			t.Errorf("%d narrow list reads for %d lost replies: want about one a search", n, st.Faults)
 		}
+	})
+}
+
+// TestTwoCampaignsShareAnAccount: two campaigns run at once on one agent, each with a quarter
+// of Bolna's limits and half the concurrency, as --api-share and --concurrency are meant for.
+// Each meets the other's calls in its sweeps (the list cannot filter by campaign) and must
+// ignore them; together they cause no 429, and every contact of each is dialled once.
+func TestTwoCampaignsShareAnAccount(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		// The account's view: the two shares together; each campaign takes half of that.
+		bc := benchCase{name: "two campaigns", concurrency: 120, timing: minutesTiming, poll: 3 * time.Second, share: 0.5, floor: 0.95}
+		each := dialer.BolnaLimits.Share(0.25)
+		api := bolnatest.NewAPI(bc.options())
+		defer api.Close()
+		all := benchPhones(600)
+		var wg sync.WaitGroup
+		for i, phones := range [][]string{all[:300], all[300:]} {
+			wg.Go(func() {
+				dir := t.TempDir()
+				input := filepath.Join(dir, "contacts.csv")
+				if err := os.WriteFile(input, []byte("phone\n"+strings.Join(phones, "\n")+"\n"), 0o600); err != nil {
+					t.Error(err)
+					return
+				}
+				cfg := campaign.Config{AgentID: bolnatest.DefaultAgentID, PollInterval: bc.poll, MaxWait: 30 * time.Minute,
+					Limits: each, Concurrency: bc.concurrency / 2}
+				sess, err := campaign.Open(campaign.Files{Input: input, Results: filepath.Join(dir, "results.csv"), Format: results.Format{}},
+					campaign.Owner{Agent: bolnatest.DefaultAgentID, API: fmt.Sprint("campaign-", i)}, cfg)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				defer sess.Close()
+				sum, err := sess.Run(t.Context(), campaign.NewRunner(api.InProcessClient(dialer.WithLimits(each)), cfg))
+				if err != nil || sum.Dialled != len(phones) || sum.Unfinished() != 0 || sum.ByStatus[campaign.StatusUnknown] != 0 {
+					t.Errorf("campaign %d: %+v, %v", i, sum, err)
+				}
+			})
+		}
+		wg.Wait()
+		st := api.Stats()
+		t.Logf("%s", benchRow(bc, st))
+		checkBenchCase(t, bc, st)
+		checkDialledOnce(t, api, len(all))
 	})
 }
