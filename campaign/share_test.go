@@ -77,7 +77,7 @@ func TestSweepsByStatus(t *testing.T) {
 		t.Run(map[bool]string{false: "filtered", true: "filter refused"}[refused], func(t *testing.T) {
 			t.Parallel()
 			synctest.Test(t, func(t *testing.T) {
-				bc := benchCase{name: "c100", concurrency: 100, calls: 500, timing: minutesTiming, poll: 3 * time.Second}
+				bc := benchCase{name: "c100", concurrency: 100, calls: 300, timing: minutesTiming, poll: 3 * time.Second}
 				opts := bc.options()
 				opts.Style.NoStatusFilter = refused
 				api := bolnatest.NewAPI(opts)
@@ -187,9 +187,9 @@ func TestTwoCampaignsShareAnAccount(t *testing.T) {
 		each := dialer.BolnaLimits.Share(0.25)
 		api := bolnatest.NewAPI(bc.options())
 		defer api.Close()
-		all := benchPhones(600)
+		all := benchPhones(400)
 		var wg sync.WaitGroup
-		for i, phones := range [][]string{all[:300], all[300:]} {
+		for i, phones := range [][]string{all[:200], all[200:]} {
 			wg.Go(func() {
 				dir := t.TempDir()
 				input := filepath.Join(dir, "contacts.csv")
