@@ -117,15 +117,7 @@ func TestSlotUtilisation(t *testing.T) {
 				ran[i] = true // (not when -run leaves the case out)
 				t.Parallel()
 				synctest.Test(t, func(t *testing.T) {
-					opts := bc.options()
-					var runner atomic.Pointer[campaign.Runner]
-					if bc.push {
-						opts.Webhook = inProcessWebhook(t, &runner)
-					}
-					api := bolnatest.NewAPI(opts)
-					defer api.Close()
-					runBenchCase(t, bc, api.InProcessClient(dialer.WithLimits(bc.limits())), func(r *campaign.Runner) { runner.Store(r) })
-					measured[i] = api.Stats()
+					_, measured[i] = runInProcess(t, bc, bc.options())
 					t.Logf("%s", benchRow(bc, measured[i]))
 				})
 			})
@@ -154,6 +146,20 @@ func TestSlotUtilisation(t *testing.T) {
 			t.Errorf("%s is not ahead of the naive baseline: %s vs %s", bc.name, benchRow(bc, st), benchRow(bc, nv))
 		}
 	}
+}
+
+// runInProcess runs the case in a synctest bubble against a fake with opts served in process
+// (Bolna's pushes delivered to the runner with bc.push), through a client held to the case's
+// share, and returns the fake and what it saw.
+func runInProcess(t *testing.T, bc benchCase, opts bolnatest.Options) (*bolnatest.API, bolnatest.Stats) {
+	var runner atomic.Pointer[campaign.Runner]
+	if bc.push {
+		opts.Webhook = inProcessWebhook(t, &runner)
+	}
+	api := bolnatest.NewAPI(opts)
+	t.Cleanup(api.Close)
+	runBenchCase(t, bc, api.InProcessClient(dialer.WithLimits(bc.limits())), func(r *campaign.Runner) { runner.Store(r) })
+	return api, api.Stats()
 }
 
 // checkBenchCase fails if a case passed the concurrency, caused a 429, passed its share of a

@@ -12,8 +12,6 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/bolna-campaign/bolna-campaign/campaign"
-	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 )
 
@@ -48,10 +46,7 @@ func TestScale(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				opts := bc.options()
 				opts.MaxRetained = 4 * bc.concurrency // the simulation forgets old calls; the bound keeps their slot times
-				api := bolnatest.NewAPI(opts)
-				defer api.Close()
-				runBenchCase(t, bc, api.InProcessClient(dialer.WithLimits(bc.limits())), func(*campaign.Runner) {})
-				st = api.Stats()
+				_, st = runInProcess(t, bc, opts)
 			})
 			cpu := processCPU() - cpu0 - st.ServeCPU
 			rss := peakRSS(t)

@@ -36,14 +36,7 @@ func TestRunKeepsToItsShare(t *testing.T) {
 				opts := bc.options()
 				l := bc.limits()
 				opts.Limits = bolnatest.Limits{CallPerMinute: l.Call, ListPerMinute: l.List, OtherPerMinute: l.Other}
-				var runner atomic.Pointer[campaign.Runner]
-				if bc.push {
-					opts.Webhook = inProcessWebhook(t, &runner)
-				}
-				api := bolnatest.NewAPI(opts)
-				defer api.Close()
-				runBenchCase(t, bc, api.InProcessClient(dialer.WithLimits(l)), func(r *campaign.Runner) { runner.Store(r) })
-				st := api.Stats()
+				api, st := runInProcess(t, bc, opts)
 				t.Logf("%s", benchRow(bc, st))
 				checkBenchCase(t, bc, st)
 				checkDialledOnce(t, api, bc.calls)
@@ -80,10 +73,7 @@ func TestSweepsByStatus(t *testing.T) {
 				bc := benchCase{name: "c100", concurrency: 100, calls: 300, timing: minutesTiming, poll: 3 * time.Second}
 				opts := bc.options()
 				opts.Style.NoStatusFilter = refused
-				api := bolnatest.NewAPI(opts)
-				defer api.Close()
-				runBenchCase(t, bc, api.InProcessClient(dialer.WithLimits(bc.limits())), nil)
-				st := api.Stats()
+				api, st := runInProcess(t, bc, opts)
 				t.Logf("%s; %d list requests by status", benchRow(bc, st), st.ListsByStatus)
 				checkBenchCase(t, bc, st)
 				checkDialledOnce(t, api, bc.calls)
@@ -125,10 +115,7 @@ func TestListOutageAtScale(t *testing.T) {
 			}
 			return bolnatest.NoFault
 		}
-		api := bolnatest.NewAPI(opts)
-		defer api.Close()
-		runBenchCase(t, bc, api.InProcessClient(dialer.WithLimits(bc.limits())), nil)
-		st := api.Stats()
+		api, st := runInProcess(t, bc, opts)
 		t.Logf("%s; %d GETs during the outage", benchRow(bc, st), gets.Load())
 		bc.floor = 0.9
 		checkBenchCase(t, bc, st)
@@ -162,10 +149,7 @@ func TestLostRepliesAtScale(t *testing.T) {
 			}
 			return bolnatest.NoFault
 		}
-		api := bolnatest.NewAPI(opts)
-		defer api.Close()
-		runBenchCase(t, bc, api.InProcessClient(dialer.WithLimits(bc.limits())), nil)
-		st := api.Stats()
+		api, st := runInProcess(t, bc, opts)
 		t.Logf("%s; %d replies lost, %d of %d list reads narrow", benchRow(bc, st), st.Faults, narrow.Load(), lists.Load())
 		checkBenchCase(t, bc, st)
 		checkDialledOnce(t, api, bc.calls)
