@@ -543,8 +543,13 @@ func (s *State) Adopt(key, phone string, o Outcome) error {
 func (s *State) Live() []LiveCall {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]LiveCall, 0, len(s.live))
-	for _, lc := range s.live {
+	return sortedCopy(s.live)
+}
+
+// sortedCopy copies the calls of m, sorted by dial time.
+func sortedCopy(m map[uint64]*LiveCall) []LiveCall {
+	out := make([]LiveCall, 0, len(m))
+	for _, lc := range m {
 		out = append(out, *lc)
 	}
 	sortLive(out)
@@ -675,12 +680,7 @@ func (s *State) Close() error {
 func (s *State) Torn() []LiveCall {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]LiveCall, 0, len(s.torn))
-	for _, lc := range s.torn {
-		out = append(out, *lc)
-	}
-	sortLive(out)
-	return out
+	return sortedCopy(s.torn)
 }
 
 // placing reports whether ref is the reference of an intent to dial that is live and has no

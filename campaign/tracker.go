@@ -287,7 +287,8 @@ func (t *tracker) survey(ctx context.Context) (int, error) {
 	for _, c := range t.calls {
 		due = append(due, c)
 	}
-	if err := t.check(ctx, due, t.cfg.Now()); err != nil {
+	now := t.cfg.Now()
+	if err := t.check(ctx, due, t.plan(due, now), now); err != nil {
 		return 0, err
 	}
 	active := 0
@@ -503,7 +504,8 @@ func (t *tracker) sweep(ctx context.Context) error {
 	// The look at the calls holding a slot is this sweep when one of them is due; other
 	// sweeps (calls in post-processing, say) leave its time as it is.
 	looked := slices.ContainsFunc(due, t.paced)
-	if plan := t.plan(due, now); plan.pages > 0 {
+	plan := t.plan(due, now)
+	if plan.pages > 0 {
 		// The list budget first: checks that would pass it wait until it has their pages
 		// (the look at the calls holding a slot was planned with them already).
 		if ready := t.pace.pages.readyAt(plan.pages, now); ready.After(now) {
@@ -517,7 +519,7 @@ func (t *tracker) sweep(ctx context.Context) error {
 		}
 	}
 	if len(due) > 0 {
-		if err := t.check(ctx, due, now); err != nil {
+		if err := t.check(ctx, due, plan, now); err != nil {
 			return err
 		}
 	}
@@ -540,11 +542,11 @@ func orNone(s dialer.Status) string {
 	return string(s)
 }
 
-// check brings the due calls up to date: through the list when it is cheaper, by id otherwise,
-// then by id for the full payload of those that became final.
-func (t *tracker) check(ctx context.Context, due []*trackedCall, now time.Time) error {
+// check brings the due calls up to date as planned (see plan): through the list when it is
+// cheaper, by id otherwise, then by id for the full payload of those that became final.
+func (t *tracker) check(ctx context.Context, due []*trackedCall, plan sweepPlan, now time.Time) error {
 	var byID []*trackedCall
-	if plan := t.plan(due, now); plan.pages > 0 {
+	if plan.pages > 0 {
 		unseen, finals, err := t.listSweep(ctx, due, plan.statuses, now)
 		if err != nil {
 			if fatal := t.fatal(err); fatal != nil {

@@ -293,7 +293,13 @@ func inLastMinute(win []time.Time, now time.Time) []time.Time {
 // overLimit applies the per-minute limits with a sliding one-minute window.
 func (a *API) overLimit(w http.ResponseWriter, r *http.Request, pattern string) bool {
 	class := limitClass(pattern)
-	limit := map[string]int{"call": a.opts.Limits.CallPerMinute, "list": a.opts.Limits.ListPerMinute, "other": a.opts.Limits.OtherPerMinute}[class]
+	limit := a.opts.Limits.OtherPerMinute
+	switch class {
+	case "call":
+		limit = a.opts.Limits.CallPerMinute
+	case "list":
+		limit = a.opts.Limits.ListPerMinute
+	}
 	if limit <= 0 {
 		return false
 	}

@@ -104,14 +104,14 @@ type Style struct {
 // Limits are the request limits per minute; 0 means no limit. Over a limit the reply is 429.
 type Limits struct {
 	CallPerMinute  int // POST /call (Bolna: 500)
-	ListPerMinute  int // GET /v2/agent/{id}/executions (Bolna: 500)
+	ListPerMinute  int // GET /v2/agent/{id}/executions and GET /v2/agent/{id} (Bolna: 500)
 	OtherPerMinute int // everything else (Bolna: 1000)
 	// RetryAfter, when positive, is sent as Retry-After on these 429s.
 	RetryAfter time.Duration
 }
 
 // BolnaLimits are Bolna's published request limits.
-var BolnaLimits = Limits{CallPerMinute: 500, ListPerMinute: 500, OtherPerMinute: 1000}
+var BolnaLimits = Limits{CallPerMinute: dialer.BolnaLimits.Call, ListPerMinute: dialer.BolnaLimits.List, OtherPerMinute: dialer.BolnaLimits.Other}
 
 // Fault is what the fake does to one request instead of (or after) serving it.
 type Fault int
