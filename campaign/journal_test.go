@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -194,4 +195,104 @@ func TestFinalNonFinite(t *testing.T) {
 	if o, ok, err := st.Outcome("+911"); !ok || err != nil || o.Cost != 0 || o.Duration != 0 {
 		t.Errorf("Outcome() = %+v, %v, %v; want the numbers as 0", o, ok, err)
 	}
+}
+
+// TestJournalChecksums: a flipped digit inside a journal value (a key: the contact of a live
+// call) is damage that stops the run, as a broken line does; an older journal without
+// checksums is read as it is and gets them on its next write; a line without a checksum after
+// one that has it is damage too.
+func TestJournalChecksums(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	opens := map[string]func(string) error{
+		"OpenState": func(p string) error {
+			st, err := campaign.OpenState(p, owner)
+			if err == nil {
+				st.Close()
+			}
+			return err
+		},
+		"ReadState": func(p string) error { _, err := campaign.ReadState(p); return err },
+	}
+	write := func(t *testing.T) string {
+		path := filepath.Join(t.TempDir(), "r.csv.state")
+		st, err := campaign.OpenState(path, owner)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.Dial("+14155550301", "+14155550301", 1, st.Ref("+14155550301", 1), at)
+		st.Placed("+14155550301", 1, "exec-1", at)
+		st.Dial("+14155550302", "+14155550302", 1, st.Ref("+14155550302", 1), at)
+		if err := st.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	tests := []struct {
+		name     string
+		damage   func(b []byte) []byte
+		wantLine int // 0: no damage
+	}{
+		{"a flipped digit in a key", func(b []byte) []byte {
+			i := bytes.Index(b, []byte(`"key":"+14155550301"`))
+			b[i+len(`"key":"+1415555030`)] = '9'
+			return b
+		}, 2},
+		{"a flipped digit in an execution id", func(b []byte) []byte {
+			i := bytes.Index(b, []byte(`exec-1`))
+			b[i+5] = '7'
+			return b
+		}, 3},
+		{"a checksum dropped from a line", func(b []byte) []byte {
+			lines := bytes.SplitAfter(b, []byte("\n"))
+			j := bytes.LastIndex(lines[2], []byte(`,"crc":`))
+			lines[2] = append(append([]byte{}, lines[2][:j]...), "}\n"...)
+			return bytes.Join(lines, nil)
+		}, 3},
+		{"untouched", func(b []byte) []byte { return b }, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			path := write(t)
+			b, _ := os.ReadFile(path)
+			if n := bytes.Count(b, []byte(`"crc":"`)); n != 4 {
+				t.Fatalf("%d checksummed lines in %q, want all 4", n, b)
+			}
+			os.WriteFile(path, tt.damage(b), 0o600)
+			for name, open := range opens {
+				err := open(path)
+				var je *campaign.JournalError
+				switch {
+				case tt.wantLine == 0 && err != nil:
+					t.Errorf("%s: %v, want no error", name, err)
+				case tt.wantLine != 0 && (!errors.As(err, &je) || je.Line != tt.wantLine):
+					t.Errorf("%s: error = %v, want a JournalError for line %d", name, err, tt.wantLine)
+				}
+			}
+		})
+	}
+	t.Run("an older journal without checksums", func(t *testing.T) {
+		t.Parallel()
+		path := write(t)
+		b, _ := os.ReadFile(path)
+		old := regexp.MustCompile(`,"crc":"[0-9a-f]{8}"\}`).ReplaceAll(b, []byte("}"))
+		os.WriteFile(path, old, 0o600)
+		st, err := campaign.OpenState(path, owner)
+		if err != nil {
+			t.Fatalf("an older journal: %v", err)
+		}
+		if e := st.Lookup("+14155550301"); e.Live == nil || e.Live.ExecutionID != "exec-1" {
+			t.Errorf("older journal read as %+v", e)
+		}
+		st.Placed("+14155550302", 1, "exec-2", at)
+		st.Close()
+		if _, err := campaign.ReadState(path); err != nil {
+			t.Errorf("an older journal with checksummed lines after its own: %v", err)
+		}
+		b, _ = os.ReadFile(path)
+		if !bytes.HasSuffix(bytes.TrimSpace(b), []byte(`"}`)) || !bytes.Contains(b[len(old):], []byte(`"crc":"`)) {
+			t.Errorf("the record written to an older journal has no checksum: %q", b[len(old):])
+		}
+	})
 }

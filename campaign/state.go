@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"hash/fnv"
 	"io"
 	"math"
@@ -43,6 +44,7 @@ type State struct {
 	spent   float64  // summed total_cost of every attempt's outcome
 	account *Account // the latest run's view of the account
 	skipped int      // torn last lines dropped when loading
+	summed  bool     // a line with a checksum was read: every later line must have one
 	records int      // records other than the campaign's own line
 	torn    map[uint64]*LiveCall
 	header  *record // the campaign's first line, written with the first record (see OpenState)
@@ -280,7 +282,11 @@ func loadState(path string, f *os.File) (*State, *record, error) {
 		}
 		if len(line) > 0 {
 			var rec record
-			if err := json.Unmarshal(line, &rec); err != nil || rec.Ev == "" {
+			js, err := s.unseal(bytes.TrimRight(line, "\r\n"))
+			if err != nil {
+				return nil, nil, &JournalError{Path: path, Line: n, Offset: off, Reason: err.Error()}
+			}
+			if err := json.Unmarshal(js, &rec); err != nil || rec.Ev == "" {
 				return nil, nil, &JournalError{Path: path, Line: n, Offset: off, Reason: "the line is not a record"}
 			}
 			if err := s.apply(rec, off); err != nil {
@@ -402,6 +408,38 @@ func (s *State) apply(rec record, off int64) error {
 	return nil
 }
 
+// crcTable is CRC-32C (Castagnoli), which most processors compute in hardware.
+var crcTable = crc32.MakeTable(crc32.Castagnoli)
+
+// crcSuffix ends every journal line since checksums were added: the CRC-32C of the line's
+// JSON without it, in hex. A value changed on disk (one digit of a key) is seen on load.
+var crcSuffix = regexp.MustCompile(`,"crc":"([0-9a-f]{8})"\}$`)
+
+// seal adds the checksum to a record's JSON (an object).
+func seal(js []byte) []byte {
+	sum := crc32.Checksum(js, crcTable)
+	return fmt.Appendf(js[:len(js)-1:len(js)-1], `,"crc":"%08x"}`, sum)
+}
+
+// unseal checks a line's checksum and returns the JSON it covers. A line without one is an
+// older journal's and is taken as it is, until a line with one was read (see State.summed).
+func (s *State) unseal(line []byte) ([]byte, error) {
+	m := crcSuffix.FindSubmatchIndex(line)
+	if m == nil {
+		if s.summed {
+			return nil, errors.New("the line has no checksum, unlike the lines before it")
+		}
+		return line, nil
+	}
+	js := append(line[:m[0]:m[0]], '}')
+	want, _ := strconv.ParseUint(string(line[m[2]:m[3]]), 16, 32)
+	if crc32.Checksum(js, crcTable) != uint32(want) {
+		return nil, errors.New("the line's checksum does not match: a value in it was changed")
+	}
+	s.summed = true
+	return js, nil
+}
+
 // append writes rec; when durable, it returns only once rec is on disk. Concurrent durable
 // appends share one fsync (group commit).
 func (s *State) append(rec record, durable bool) error {
@@ -409,7 +447,7 @@ func (s *State) append(rec record, durable bool) error {
 	if err != nil {
 		return fmt.Errorf("state: %w", err)
 	}
-	line = append(line, '\n')
+	line = append(seal(line), '\n')
 	s.mu.Lock()
 	if s.f == nil {
 		s.mu.Unlock()
@@ -421,6 +459,7 @@ func (s *State) append(rec record, durable bool) error {
 			s.mu.Unlock()
 			return fmt.Errorf("state: %w", err)
 		}
+		head = seal(head)
 		if _, err := s.f.Write(append(head, '\n')); err != nil {
 			s.mu.Unlock()
 			return fmt.Errorf("state: writing %s: %w", s.path, err)
