@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
+	"github.com/bolna-campaign/bolna-campaign/results"
 )
 
 // cutJournal cuts the journal at path inside its last line, just before the first occurrence
@@ -295,4 +297,54 @@ func TestJournalChecksums(t *testing.T) {
 			t.Errorf("the record written to an older journal has no checksum: %q", b[len(old):])
 		}
 	})
+}
+
+// TestKeyingChanged: a rerun that keys rows differently from the runs before it (adds or drops
+// --id-column, or names another) would take every contact for a new one and dial everyone
+// again. It stops before any call, naming both ways; the same keying goes on as before.
+func TestKeyingChanged(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		first, then string // --id-column of the first run and of the rerun
+		wantErr     bool
+	}{
+		{"id column added", "", "name", true},
+		{"id column dropped", "name", "", true},
+		{"another id column", "name", "city", true},
+		{"the same column, in other case", "name", " Name", false},
+		{"by phone both times", "", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tc := newCampaign(t, bolnatest.Options{}, 3)
+			cfg := baseConfig()
+			cfg.Load.IDColumn = tt.first
+			if _, _, err := tc.run(t, cfg, nil); err != nil {
+				t.Fatal(err)
+			}
+			cfg.Load.IDColumn = tt.then
+			sess, err := campaign.Open(campaign.Files{Input: tc.input, Results: tc.results, Format: results.Format{}},
+				campaign.Owner{Agent: cfg.AgentID, API: tc.srv.URL}, cfg)
+			if err == nil {
+				sess.Close()
+			}
+			var ke *campaign.KeyingError
+			if tt.wantErr != errors.As(err, &ke) {
+				t.Fatalf("rerun keyed by %q after %q: Open error = %v, want a KeyingError: %v", tt.then, tt.first, err, tt.wantErr)
+			}
+			if tt.wantErr {
+				if !strings.Contains(err.Error(), "--id-column") {
+					t.Errorf("error %q does not say how to key the rerun", err)
+				}
+				return
+			}
+			summary, _, err := tc.run(t, cfg, nil)
+			if err != nil || summary.Dialled != 0 {
+				t.Errorf("rerun keyed as before: %+v, %v; want nobody dialled again", summary, err)
+			}
+			checkDialled(t, tc.srv, tc.phones, 1)
+		})
+	}
 }

@@ -85,6 +85,10 @@ func (s *Session) open() (err error) {
 		return err
 	}
 	s.st.SetClock(s.cfg.Now)
+	if err := s.st.BindKeys(KeyScheme(s.cfg.Load.IDColumn)); err != nil {
+		s.st.Close()
+		return err
+	}
 	if errors.Is(statErr, os.ErrNotExist) {
 		if s.Rebuilt, err = s.importResults(); err != nil {
 			s.st.Close()
@@ -111,6 +115,9 @@ func Inspect(files Files, cfg Config) (*Session, error) {
 	}
 	st, err := ReadState(StatePath(files.Results))
 	if err != nil {
+		return nil, err
+	}
+	if err := st.BindKeys(KeyScheme(cfg.Load.IDColumn)); err != nil {
 		return nil, err
 	}
 	s.st = st

@@ -3,6 +3,7 @@ package campaign
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -45,6 +46,9 @@ type State struct {
 	account *Account // the latest run's view of the account
 	skipped int      // torn last lines dropped when loading
 	summed  bool     // a line with a checksum was read: every later line must have one
+	keys    string   // how the journal's contacts are keyed (see KeyScheme); "" when unsaid
+	byPhone int      // intents keyed by their number, and by something else: how an older
+	byOther int      // journal, which does not say, keyed its contacts
 	records int      // records other than the campaign's own line
 	torn    map[uint64]*LiveCall
 	header  *record // the campaign's first line, written with the first record (see OpenState)
@@ -98,6 +102,8 @@ const (
 	// evSettled closes it.
 	evTorn    = "torn"
 	evSettled = "settled"
+	// evKeys says how contacts are keyed (an older journal's first line does not).
+	evKeys = "keys"
 )
 
 type record struct {
@@ -106,6 +112,7 @@ type record struct {
 	Campaign    string    `json:"campaign,omitempty"`
 	Agent       string    `json:"agent,omitempty"`
 	API         string    `json:"api,omitempty"`
+	Keys        string    `json:"keys,omitempty"`
 	Key         string    `json:"key,omitempty"`
 	Phone       string    `json:"phone,omitempty"`
 	Attempt     int       `json:"attempt,omitempty"`
@@ -355,6 +362,11 @@ func (s *State) apply(rec record, off int64) error {
 			return errors.New("two campaigns in one journal")
 		}
 		s.campaign, s.owner = rec.Campaign, Owner{Agent: rec.Agent, API: rec.API}
+		s.keys = cmp.Or(rec.Keys, s.keys)
+		return nil
+	}
+	if rec.Ev == evKeys {
+		s.keys = rec.Keys
 		return nil
 	}
 	h := KeyHash(rec.Key)
@@ -371,6 +383,11 @@ func (s *State) apply(rec record, off int64) error {
 	row := s.rows[h]
 	switch rec.Ev {
 	case evDial:
+		if rec.Key == rec.Phone {
+			s.byPhone++
+		} else if rec.Ref != "imported" {
+			s.byOther++
+		}
 		if tc := s.torn[h]; tc != nil && tc.Attempt <= rec.Attempt {
 			delete(s.torn, h) // a later intent: the torn one was looked for, or never sent
 		}
@@ -769,6 +786,86 @@ func (s *State) Standing() Standing {
 		}
 	}
 	return st
+}
+
+// KeyScheme names how a list's rows are keyed: "phone" (the normalised number), or
+// "column:NAME" for --id-column NAME (the name as matched: trimmed, lower case).
+func KeyScheme(idColumn string) string {
+	if name := strings.ToLower(strings.TrimSpace(idColumn)); name != "" {
+		return "column:" + name
+	}
+	return "phone"
+}
+
+// KeyingError says a run keys the list's rows otherwise than the runs that wrote the journal:
+// every contact would be taken for a new one and dialled again.
+type KeyingError struct {
+	Path       string
+	Have, Want string // key schemes (see KeyScheme); Have "column:" when an older journal did not say which
+}
+
+func (e *KeyingError) Error() string {
+	return fmt.Sprintf("%s keys contacts by %s, but this run keys them by %s: every contact would be taken for a new one and dialled again. "+
+		"Nothing was dialled. Run as before (%s), or use another --results file for a new campaign",
+		e.Path, schemeText(e.Have), schemeText(e.Want), schemeFlag(e.Have))
+}
+
+func schemeText(scheme string) string {
+	switch name, ok := strings.CutPrefix(scheme, "column:"); {
+	case !ok:
+		return "the phone number"
+	case name == "":
+		return "an id column"
+	default:
+		return "the id column " + strconv.Quote(name)
+	}
+}
+
+func schemeFlag(scheme string) string {
+	switch name, ok := strings.CutPrefix(scheme, "column:"); {
+	case !ok:
+		return "without --id-column"
+	case name == "":
+		return "with the --id-column of the earlier runs"
+	default:
+		return "--id-column " + name
+	}
+}
+
+// BindKeys checks that the journal's contacts are keyed by scheme (see [KeyScheme]), and
+// records the scheme in a journal that does not say yet. An older journal that does not say is
+// judged by its intents: keyed by number when each intent's key is its number.
+func (s *State) BindKeys(scheme string) error {
+	s.mu.Lock()
+	have := s.keys
+	if have == "" && s.byOther > 0 {
+		have = "column:"
+	} else if have == "" && s.byPhone > 0 {
+		have = "phone"
+	}
+	switch {
+	case have == scheme:
+	case have == "column:" && strings.HasPrefix(scheme, "column:"):
+		// An older journal keyed by some column: this run's is taken for it.
+	case have != "":
+		s.mu.Unlock()
+		return &KeyingError{Path: s.path, Have: have, Want: scheme}
+	}
+	if s.keys == scheme {
+		s.mu.Unlock()
+		return nil
+	}
+	if s.header != nil {
+		s.header.Keys, s.keys = scheme, scheme
+		s.mu.Unlock()
+		return nil
+	}
+	ro := s.f == nil
+	s.mu.Unlock()
+	if ro {
+		return nil
+	}
+	return s.append(record{Ev: evKeys, Keys: scheme, At: s.clock().UTC()}, false)
 }
 
 // Settle closes a torn intent: its call was looked for and not found.

@@ -91,6 +91,7 @@ func exitCode(err error, summary *campaign.Summary) int {
 	var (
 		usageErr *usageError
 		inputErr *campaign.InputError
+		keyErr   *campaign.KeyingError
 	)
 	switch {
 	case err == nil && summary != nil && (summary.Unfinished() > 0 || summary.ByStatus[campaign.StatusUnknown] > 0):
@@ -101,7 +102,7 @@ func exitCode(err error, summary *campaign.Summary) int {
 		return exitOK
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
-	case errors.As(err, &usageErr), errors.As(err, &inputErr):
+	case errors.As(err, &usageErr), errors.As(err, &inputErr), errors.As(err, &keyErr):
 		return exitUsage
 	case errors.Is(err, campaign.ErrStopped), errors.Is(err, context.Canceled), errors.Is(err, errInterrupted):
 		return exitInterrupted
