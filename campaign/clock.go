@@ -2,9 +2,11 @@ package campaign
 
 import "time"
 
-// Bolna's executions list filters on created_at, by Bolna's clock; ours may differ. Until the
-// difference is known, every window is widened by clockSkew on both sides, which at hundreds of
-// calls a minute makes a search for one call read every call of the last quarter hour.
+// Bolna's executions list filters on created_at, by Bolna's clock; ours may differ by any
+// amount (a server's clock off by twenty minutes, created_at written in another zone). Windows
+// are placed where Bolna's clock puts a call: by the offset measured from the calls seen (exact
+// to a second or two), by the Date header of Bolna's replies, and, for safety, by our own clock
+// too; each is widened by clockSkew.
 const (
 	// offsetSlack widens a window measured from the offset: timestamps rounded to the second,
 	// and the offset's own drift.
@@ -13,42 +15,66 @@ const (
 	minOffsetSamples = 3
 )
 
-// clockOffset bounds Bolna's clock minus ours. A call is created while its POST /call is in
-// flight: after the intent was recorded (sent) and before the reply came (answered), by our
-// clock, so its created_at, by Bolna's, gives created-answered <= offset <= created-sent. The
-// bounds of every call seen are intersected. Bounds that cross, or an offset beyond clockSkew
-// (created_at in another time zone, say), turn it off for good: windows are the wide ones.
+// clockOffset bounds Bolna's clock (as created_at gives it) minus ours. A call is created while
+// its POST /call is in flight: after the intent was recorded (sent) and before the reply came
+// (answered), by our clock, so its created_at, by Bolna's, gives
+// created-answered <= offset <= created-sent. The bounds of every call seen are intersected;
+// a call whose bounds do not meet the others' (the clock jumped) starts the measure again.
 type clockOffset struct {
 	lo, hi time.Duration
 	n      int
-	broken bool
 }
 
 // note adds a call created at created (Bolna's clock) whose POST was sent after sent and
 // answered at answered (ours).
 func (o *clockOffset) note(created, sent, answered time.Time) {
-	if o.broken || created.IsZero() || sent.IsZero() || answered.Before(sent) {
+	if created.IsZero() || sent.IsZero() || answered.Before(sent) {
 		return
 	}
 	lo, hi := created.Sub(answered), created.Sub(sent)
-	if o.n == 0 {
-		o.lo, o.hi = lo, hi
-	} else {
+	if o.n > 0 && max(o.lo, lo) <= min(o.hi, hi)+offsetSlack {
 		o.lo, o.hi = max(o.lo, lo), min(o.hi, hi)
+		o.n++
+		return
 	}
-	o.n++
-	if o.lo > o.hi+offsetSlack || o.lo.Abs() > clockSkew || o.hi.Abs() > clockSkew {
-		o.broken = true
-	}
+	o.lo, o.hi, o.n = lo, hi, 1 // the first call, or a jump: measured anew
 }
 
 // known reports whether windows may be narrowed by the offset.
-func (o *clockOffset) known() bool { return !o.broken && o.n >= minOffsetSamples }
+func (o *clockOffset) known() bool { return o.n >= minOffsetSamples }
 
-// window is the list window, by Bolna's clock, of a call created between from and to by ours.
+// window is the narrow list window, by Bolna's clock, of a call created between from and to by
+// ours; before the offset is known it is the wide one by our clock.
 func (o *clockOffset) window(from, to time.Time) (time.Time, time.Time) {
 	if !o.known() {
 		return from.Add(-clockSkew), to.Add(clockSkew)
 	}
 	return from.Add(o.lo - offsetSlack), to.Add(o.hi + offsetSlack)
+}
+
+// serverClocker is what a Dialer may say of Bolna's clock: *dialer.Client bounds it from the
+// Date header of its latest reply.
+type serverClocker interface {
+	ServerClock() (lo, hi time.Duration, ok bool)
+}
+
+// wide is the list window, by Bolna's clock, of calls created between from and to by ours:
+// where each estimate of the offset puts them (the calls seen, the Date header, none), widened
+// by clockSkew, all together. bounded is false when no estimate of Bolna's clock is at hand:
+// a search of that window that misses a call proves nothing.
+func (t *tracker) wide(from, to time.Time) (f, e time.Time, bounded bool) {
+	f, e = from.Add(-clockSkew), to.Add(clockSkew)
+	widen := func(lo, hi time.Duration) {
+		f, e = earlier(f, from.Add(lo-clockSkew)), later(e, to.Add(hi+clockSkew))
+		bounded = true
+	}
+	if t.offset.known() {
+		widen(t.offset.lo, t.offset.hi)
+	}
+	if sc, ok := t.dialer.(serverClocker); ok {
+		if lo, hi, ok := sc.ServerClock(); ok {
+			widen(lo, hi)
+		}
+	}
+	return f, e, bounded
 }

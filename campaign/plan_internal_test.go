@@ -97,8 +97,12 @@ func TestClockOffset(t *testing.T) {
 		{"too few calls seen", []sample{{0, 0, time.Second}, {0, 0, time.Second}}, false, 0, 0},
 		{"Bolna's clock 7 s ahead", []sample{{7500 * time.Millisecond, 0, time.Second}, {7200 * time.Millisecond, 0, 400 * time.Millisecond}, {7100 * time.Millisecond, 0, 200 * time.Millisecond}},
 			true, 6900 * time.Millisecond, 7100 * time.Millisecond},
+		// However far off (#19: created_at in another zone, a server clock 20 minutes off), a
+		// consistent offset is where Bolna's clock puts the calls.
 		{"created_at in another time zone", []sample{{5*time.Hour + 30*time.Minute, 0, time.Second}, {5*time.Hour + 30*time.Minute, 0, time.Second}, {5*time.Hour + 30*time.Minute, 0, time.Second}},
-			false, 0, 0},
+			true, 5*time.Hour + 29*time.Minute + 59*time.Second, 5*time.Hour + 30*time.Minute},
+		{"a jump, then three calls agree", []sample{{0, 0, time.Second}, {20 * time.Minute, 0, time.Second}, {20 * time.Minute, 0, time.Second}, {20 * time.Minute, 0, time.Second}},
+			true, 20*time.Minute - time.Second, 20 * time.Minute},
 		{"bounds that cross: the clock jumped", []sample{{0, 0, time.Second}, {10 * time.Second, 0, time.Second}, {0, 0, time.Second}}, false, 0, 0},
 	}
 	for _, tt := range tests {

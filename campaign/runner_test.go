@@ -60,6 +60,7 @@ func baseConfig() campaign.Config {
 		MaxWait:      30 * time.Second,
 		HaltAfter:    campaign.DefaultHaltAfter,
 		ListLag:      100 * time.Millisecond, // the fake lists a call the moment it exists
+		PlaceTimeout: time.Second,            // the fake answers a POST in milliseconds
 		// The fake's calls last milliseconds, not minutes: a budget of requests a minute
 		// would stretch the looks a hundredfold (the budget has tests of its own).
 		Limits: unpaced,

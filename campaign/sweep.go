@@ -145,7 +145,8 @@ func (t *tracker) listSweep(ctx context.Context, due []*trackedCall, statuses []
 		filters = []dialer.Status{""}
 	}
 	for _, status := range filters {
-		opts := dialer.ListOptions{From: oldest.Add(-clockSkew), To: now.Add(clockSkew), PageSize: dialer.MaxListPageSize, Status: status}
+		opts := dialer.ListOptions{PageSize: dialer.MaxListPageSize, Status: status}
+		opts.From, opts.To, _ = t.wide(oldest, now)
 		if err := t.readPages(ctx, opts, statuses == nil, want, seen, &finals, now); err != nil {
 			return nil, nil, err
 		}

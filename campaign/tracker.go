@@ -161,9 +161,11 @@ func (t *tracker) settle(ctx context.Context, live, torn []LiveCall, runStart ti
 		deadline time.Time // a search from then on that does not find the call proves it absent
 	}
 	horizon := func(lc LiveCall) time.Time {
+		// The dead run's POST may have reached Bolna as late as its timeout allowed, whenever
+		// the run died, and Bolna may have created the call only then.
 		sent := runStart
 		if !lc.DialedAt.IsZero() {
-			sent = earlier(lc.DialedAt.Add(t.cfg.PlaceTimeout), runStart)
+			sent = lc.DialedAt.Add(t.cfg.PlaceTimeout)
 		}
 		return sent.Add(t.cfg.ListLag)
 	}
@@ -200,7 +202,7 @@ func (t *tracker) settle(ctx context.Context, live, torn []LiveCall, runStart ti
 		var still []orphan
 		for _, o := range pending {
 			tc := &trackedCall{LiveCall: o.LiveCall, refPrefix: o.torn}
-			ex, searched, err := t.find(ctx, tc, now, false)
+			ex, searched, bounded, err := t.find(ctx, tc, now, false)
 			if err != nil {
 				if fatal := t.fatal(err); fatal != nil {
 					return nil, false, fatal
@@ -239,6 +241,9 @@ func (t *tracker) settle(ctx context.Context, live, torn []LiveCall, runStart ti
 					return nil, false, &FatalError{err}
 				}
 				rescan = true
+			case !now.Before(o.deadline) && !bounded:
+				return nil, false, &FatalError{fmt.Errorf("looking for the call to %s that an earlier run may have placed: Bolna's clock cannot be told "+
+					"(no Date header, no call seen), so a search that misses the call proves nothing. Nothing was dialled", maskPhone(lc.Phone))}
 			case !now.Before(o.deadline):
 				if o.torn {
 					if err := t.st.Settle(lc.Key, lc.Attempt, now); err != nil {
@@ -882,9 +887,9 @@ func (t *tracker) search(ctx context.Context, c *trackedCall, now time.Time) err
 	// While the offset of Bolna's clock is known, the call is looked for among the calls
 	// created while its POST was in flight; the search that would conclude it was never
 	// created reads the whole wide window, so a wrong offset costs pages, never a result.
-	found, searched, err := t.find(ctx, c, now, t.offset.known())
+	found, searched, bounded, err := t.find(ctx, c, now, t.offset.known())
 	if err == nil && found == nil && searched && conclusive && t.offset.known() {
-		found, searched, err = t.find(ctx, c, now, false)
+		found, searched, bounded, err = t.find(ctx, c, now, false)
 	}
 	if err != nil {
 		if fatal := t.fatal(err); fatal != nil {
@@ -911,7 +916,7 @@ func (t *tracker) search(ctx context.Context, c *trackedCall, now time.Time) err
 		t.cfg.Log("found the call to %s whose reply was lost: %s", maskPhone(c.Phone), c.ExecutionID)
 		return t.applyOrRead(c, found, now)
 	}
-	if !searched || conclusive {
+	if !searched || conclusive && bounded {
 		o := Outcome{Status: StatusUnknown, Attempts: c.Attempt, DialedAt: c.DialedAt,
 			Error: "the reply to POST /call was lost and no call carrying its reference was found; not dialled again unless --retry unknown"}
 		return t.finish(c, o)
@@ -921,23 +926,26 @@ func (t *tracker) search(ctx context.Context, c *trackedCall, now time.Time) err
 }
 
 // find looks for the call of c in the agent's executions list: among every call created since
-// it was dialled (give or take clockSkew), or (narrow) among those created while its POST was
-// in flight, by the measured offset of Bolna's clock. searched is false when it could not look:
-// the call is older than the list's window.
-func (t *tracker) find(ctx context.Context, c *trackedCall, now time.Time, narrow bool) (ex *dialer.Execution, searched bool, err error) {
+// it was dialled, where any estimate of Bolna's clock puts them (see wide), or (narrow) among
+// those created while its POST was in flight, by the measured offset of Bolna's clock. searched
+// is false when it could not look: the call is older than the list's window. bounded is false
+// when Bolna's clock could not be told: a miss then proves nothing.
+func (t *tracker) find(ctx context.Context, c *trackedCall, now time.Time, narrow bool) (ex *dialer.Execution, searched, bounded bool, err error) {
 	if now.Sub(c.DialedAt) > maxListWindow {
-		return nil, false, nil
+		return nil, false, true, nil
 	}
 	ours := func(ref string) bool { return ref == c.Ref || c.refPrefix && strings.HasPrefix(ref, c.Ref) }
-	opts := dialer.ListOptions{From: c.DialedAt.Add(-clockSkew), To: now.Add(clockSkew), PageSize: dialer.MaxListPageSize}
-	if narrow && !c.lostAt.IsZero() {
+	opts := dialer.ListOptions{PageSize: dialer.MaxListPageSize}
+	opts.From, opts.To, bounded = t.wide(c.DialedAt, now)
+	if narrow && !c.lostAt.IsZero() && t.offset.known() {
 		opts.From, opts.To = t.offset.window(c.DialedAt, c.lostAt)
+		bounded = true
 	}
 	var candidates []string
 	for opts.Page = 1; ; opts.Page++ {
 		page, err := t.list(ctx, opts)
 		if err != nil {
-			return nil, false, err
+			return nil, false, bounded, err
 		}
 		for i := range page.Data {
 			item := &page.Data[i]
@@ -946,7 +954,7 @@ func (t *tracker) find(ctx context.Context, c *trackedCall, now time.Time, narro
 			}
 			if ref := item.ContextDetails.RecipientValue(RefKey); ref != "" {
 				if ours(ref) {
-					return item, true, nil
+					return item, true, bounded, nil
 				}
 				continue
 			}
@@ -962,13 +970,13 @@ func (t *tracker) find(ctx context.Context, c *trackedCall, now time.Time, narro
 	for _, id := range candidates {
 		ex, err := t.dialer.Execution(ctx, id)
 		if err != nil {
-			return nil, false, err
+			return nil, false, bounded, err
 		}
 		if ours(ex.ContextDetails.RecipientValue(RefKey)) {
-			return ex, true, nil
+			return ex, true, bounded, nil
 		}
 	}
-	return nil, true, nil
+	return nil, true, bounded, nil
 }
 
 // maskPhone keeps log lines free of whole phone numbers.

@@ -58,6 +58,7 @@ type Client struct {
 	peaks     peaks
 	logf      func(string, ...any) // retries, when set
 	requests  atomic.Int64         // requests sent, retries included
+	clock     serverClock
 }
 
 // Requests is how many requests the client has sent so far, retries included.
@@ -420,7 +421,8 @@ func (c *Client) once(ctx context.Context, req request, out any) error {
 		hreq.Header.Set("Content-Type", "application/json")
 	}
 	c.requests.Add(1)
-	c.peaks.count(req.class, time.Now())
+	sent := time.Now()
+	c.peaks.count(req.class, sent)
 	resp, err := c.http.Do(hreq)
 	if err != nil {
 		err = fmt.Errorf("dialer: %s: %w", label, stripURL(err))
@@ -433,6 +435,7 @@ func (c *Client) once(ctx context.Context, req request, out any) error {
 		return ctxErr(ctx, &transientError{err})
 	}
 	defer resp.Body.Close()
+	c.clock.note(resp.Header.Get("Date"), sent, time.Now())
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, MaxErrorBodySize))
