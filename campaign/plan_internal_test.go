@@ -126,3 +126,38 @@ func TestClockOffset(t *testing.T) {
 		}
 	}
 }
+
+// TestPoolSize: a run takes what the account has free; N shards started together take, between
+// them, no more than that (each its part, the remainder to the first shards), nor more than
+// their part of the max once the other traffic has gone.
+func TestPoolSize(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name                      string
+		shards, reserve           int
+		maxSlots, current, active int
+		wantEach                  []int // by shard index (one entry without shards)
+	}{
+		{"a single run takes what is free", 0, 0, 10, 3, 0, []int{7}},
+		{"a single run adds back its own calls", 0, 0, 10, 3, 2, []int{9}},
+		{"two shards, 3 of 5 busy elsewhere", 2, 0, 5, 3, 0, []int{1, 1}},
+		{"four shards, 10 free: the remainder to the first", 4, 0, 10, 0, 0, []int{3, 3, 2, 2}},
+		{"four shards, a reserve of 2", 4, 2, 10, 0, 0, []int{2, 2, 2, 2}},
+		{"three shards, 7 of 10 free", 3, 0, 10, 3, 0, []int{3, 2, 2}},
+	}
+	for _, tt := range tests {
+		total := 0
+		for k, want := range tt.wantEach {
+			cfg := Config{Reserve: tt.reserve, Shard: Shard{K: k, N: tt.shards}}
+			cfg.setDefaults()
+			got := poolSize(cfg, tt.maxSlots, tt.current, tt.active)
+			if got != want {
+				t.Errorf("%s: shard %d takes %d slots, want %d", tt.name, k, got, want)
+			}
+			total += got
+		}
+		if free := tt.maxSlots - tt.current + tt.active - tt.reserve; total > max(free, len(tt.wantEach)) {
+			t.Errorf("%s: %d slots taken, %d free", tt.name, total, free)
+		}
+	}
+}

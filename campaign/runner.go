@@ -422,12 +422,14 @@ func (r *Runner) slots(acct *dialer.Account, active int) int {
 // (see pool).
 func poolSize(cfg Config, maxSlots, current, active int) int {
 	n := cfg.Concurrency
-	if n <= 0 && cfg.Shard.N > 1 {
-		// Each of N shards takes an equal share; what sibling shards use already counts in
-		// concurrency.current, so the share is of the max.
-		n = max(1, (maxSlots-cfg.Reserve)/cfg.Shard.N)
-	} else if n <= 0 {
+	if n <= 0 {
 		n = min(maxSlots-current+active, maxSlots) - cfg.Reserve
+		if cfg.Shard.N > 1 && n > 0 {
+			// Each of N shards, started together, sees the same free slots: it takes its share
+			// of them (the remainder to the first shards), and never more than its share of
+			// the max, which it may not pass once the other traffic has gone.
+			n = min(splitShare(n, cfg.Shard), splitShare(maxSlots-cfg.Reserve, cfg.Shard))
+		}
 		if n < 1 {
 			cfg.Log("the account has no free concurrency (max %d, in use %d, reserve %d): dialling one call at a time",
 				maxSlots, current, cfg.Reserve)
@@ -439,6 +441,15 @@ func poolSize(cfg Config, maxSlots, current, active int) int {
 		n = maxSlots
 	}
 	return max(n, 1)
+}
+
+// splitShare is shard's part of n split N ways: n/N, one more for the first n%N shards.
+func splitShare(n int, shard Shard) int {
+	part := n / shard.N
+	if shard.K < n%shard.N {
+		part++
+	}
+	return part
 }
 
 // dispatch streams the list a second time and places a call for every row that needs one. It
