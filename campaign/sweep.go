@@ -35,7 +35,7 @@ var sweepOrder = []dialer.Status{dialer.StatusScheduled, dialer.StatusReschedule
 // meet has moved on, and is read by id. (The list's limit is half that of GETs, but each
 // class has its own budget.)
 func (t *tracker) plan(due []*trackedCall, now time.Time) sweepPlan {
-	if len(due) < 2 {
+	if len(due) < 2 || t.noList {
 		return sweepPlan{}
 	}
 	oldest := due[0].DialedAt
@@ -160,10 +160,14 @@ func (t *tracker) listSweep(ctx context.Context, due []*trackedCall, statuses []
 // readPages reads the pages of one listing, applying what it meets (see listSweep); untilSeen
 // stops it once every wanted call was met.
 func (t *tracker) readPages(ctx context.Context, opts dialer.ListOptions, untilSeen bool, want map[string]*trackedCall, seen map[*trackedCall]bool, finals *[]*trackedCall, now time.Time) error {
+	var guard pageGuard
 	for opts.Page = 1; !untilSeen || len(want) > 0; opts.Page++ {
 		page, err := t.list(ctx, opts)
 		if err != nil {
 			return err
+		}
+		if guard.check(page) != nil {
+			break // the list does not page: the due calls it did not show are read by id
 		}
 		for i := range page.Data {
 			item := &page.Data[i]

@@ -37,6 +37,9 @@ const (
 	// pushGrace is how long after the first call ends the runner waits for a first push before
 	// it says the agent's webhook_url is not pointing here and polls as usual.
 	pushGrace = time.Minute
+	// maxListPages caps the pages of one read of the list: a list that always has more
+	// cannot hold the tracker (50,000 calls, far more than any window of ours holds).
+	maxListPages = 1000
 	// maxPendingEvents bounds the observations waiting for the tracker, and the pushes kept
 	// for calls whose POST reply has not come back yet: a flood cannot grow memory.
 	maxPendingEvents = 1024
@@ -84,6 +87,7 @@ type tracker struct {
 	failingSince time.Time // since when every read has failed; zero while reads succeed
 	noFutureTo   bool      // the list refused a window ending in the future
 	noStatusList bool      // the list refused its status filter: sweeps page through every call
+	noList       bool      // the list refused a plain request (400): calls are read by id
 
 	warnedRescheduled bool // said once that Bolna's guardrails moved a call
 
@@ -565,6 +569,9 @@ func (t *tracker) check(ctx context.Context, due []*trackedCall, plan sweepPlan,
 			if ctx.Err() != nil {
 				return context.Cause(ctx)
 			}
+			if plan.statuses == nil && t.refusedList(err) {
+				return t.fetch(ctx, due, now) // not an outage: the calls are read by id
+			}
 			if len(due) > maxFallbackReads {
 				// A GET for each of hundreds of calls would spend minutes of the share of
 				// other requests, and hold the tracker while the client waits for it: the
@@ -699,6 +706,10 @@ func (t *tracker) list(ctx context.Context, opts dialer.ListOptions) (*dialer.Ex
 		opts.To = now
 	}
 	t.pace.pages.take(1, now)
+	// One try: a failed read is tried again at the next look, not in a retry loop that holds
+	// pushes, slot releases and the outage rule meanwhile.
+	ctx, cancel := t.readCtx(dialer.WithOneTry(ctx), now)
+	defer cancel()
 	page, err := t.dialer.ListExecutions(ctx, t.cfg.AgentID, opts)
 	var apiErr *dialer.APIError
 	if errors.As(err, &apiErr) && apiErr.StatusCode == 400 && !t.noFutureTo && opts.To.After(now) && opts.Status == "" {
@@ -712,6 +723,52 @@ func (t *tracker) list(ctx context.Context, opts dialer.ListOptions) (*dialer.Ex
 	return page, err
 }
 
+// readCtx bounds a read while every read is failing: it ends when the outage rule would give
+// up the run (see noteReads), so the rule holds to the second whatever the read's retries.
+func (t *tracker) readCtx(ctx context.Context, now time.Time) (context.Context, context.CancelFunc) {
+	if t.failingSince.IsZero() {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, t.failingSince.Add(t.cfg.Outage+time.Second).Sub(now))
+}
+
+// refusedList reports whether err is the list refusing a plain request (400): not an outage,
+// and not worth asking again. From then on calls are read by id, said once.
+func (t *tracker) refusedList(err error) bool {
+	var apiErr *dialer.APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 400 {
+		return false
+	}
+	if !t.noList {
+		t.noList = true
+		t.cfg.Log("the executions list refused a request (%v): calls are read by id from here on, and a call whose placement reply was lost cannot be looked for (its row stays in flight until --max-wait; the next run looks again)", err)
+	}
+	return true
+}
+
+// pageGuard ends a read of the list that would never end: a list that ignores page_number
+// (the same page again) or has more for ever.
+type pageGuard struct {
+	last  []dialer.ID
+	pages int
+}
+
+// errListLoops is a read of the list given up by a pageGuard.
+var errListLoops = errors.New("the executions list does not page (the same page again, or more than 1,000 pages)")
+
+func (g *pageGuard) check(page *dialer.ExecutionPage) error {
+	g.pages++
+	ids := make([]dialer.ID, len(page.Data))
+	for i := range page.Data {
+		ids[i] = page.Data[i].ID
+	}
+	if g.pages > maxListPages || g.pages > 1 && len(ids) > 0 && slices.Equal(ids, g.last) {
+		return errListLoops
+	}
+	g.last = ids
+	return nil
+}
+
 // fetch reads calls by id, a few at a time, and applies what it read.
 func (t *tracker) fetch(ctx context.Context, calls []*trackedCall, now time.Time) error {
 	if len(calls) == 0 {
@@ -719,11 +776,13 @@ func (t *tracker) fetch(ctx context.Context, calls []*trackedCall, now time.Time
 	}
 	results := make([]*dialer.Execution, len(calls))
 	errs := make([]error, len(calls))
+	rctx, cancel := t.readCtx(ctx, now)
+	defer cancel()
 	var g errgroup.Group
 	g.SetLimit(fetchers)
 	for i, c := range calls {
 		g.Go(func() error {
-			results[i], errs[i] = t.dialer.Execution(ctx, c.ExecutionID)
+			results[i], errs[i] = t.dialer.Execution(rctx, c.ExecutionID)
 			return nil
 		})
 	}
@@ -883,6 +942,10 @@ func (t *tracker) fatal(err error) error {
 // once a search that read the list did not find it, Config.ListLag after the reply was lost; a
 // search that failed proves nothing and counts as a failed read (see noteReads).
 func (t *tracker) search(ctx context.Context, c *trackedCall, now time.Time) error {
+	if t.noList { // it cannot be looked for: followed until --max-wait, looked for by the next run
+		c.nextCheck = t.align(now.Add(t.cfg.SafetySweep))
+		return nil
+	}
 	conclusive := !now.Before(c.lostAt.Add(t.cfg.ListLag))
 	// While the offset of Bolna's clock is known, the call is looked for among the calls
 	// created while its POST was in flight; the search that would conclude it was never
@@ -897,6 +960,9 @@ func (t *tracker) search(ctx context.Context, c *trackedCall, now time.Time) err
 		}
 		if ctx.Err() != nil {
 			return context.Cause(ctx)
+		}
+		if t.refusedList(err) {
+			return nil
 		}
 		t.cfg.Log("looking for the call to %s: %v; trying again", maskPhone(c.Phone), err)
 		if oerr := t.noteReads([]error{err}, now); oerr != nil {
@@ -941,11 +1007,18 @@ func (t *tracker) find(ctx context.Context, c *trackedCall, now time.Time, narro
 		opts.From, opts.To = t.offset.window(c.DialedAt, c.lostAt)
 		bounded = true
 	}
-	var candidates []string
-	for opts.Page = 1; ; opts.Page++ {
+	var (
+		candidates []string
+		guard      pageGuard
+	)
+	var loops error // the list does not page: what it showed is searched, a miss proves nothing
+	for opts.Page = 1; loops == nil; opts.Page++ {
 		page, err := t.list(ctx, opts)
 		if err != nil {
 			return nil, false, bounded, err
+		}
+		if loops = guard.check(page); loops != nil {
+			break
 		}
 		for i := range page.Data {
 			item := &page.Data[i]
@@ -975,6 +1048,9 @@ func (t *tracker) find(ctx context.Context, c *trackedCall, now time.Time, narro
 		if ours(ex.ContextDetails.RecipientValue(RefKey)) {
 			return ex, true, bounded, nil
 		}
+	}
+	if loops != nil {
+		return nil, false, bounded, loops
 	}
 	return nil, true, bounded, nil
 }

@@ -313,7 +313,7 @@ func (c *Client) do(ctx context.Context, req request, out any) error {
 	var err error
 	for attempt := 1; ; attempt++ {
 		err = c.once(ctx, req, out)
-		if err == nil || attempt >= b.Attempts || !c.shouldRetry(req, err) {
+		if err == nil || attempt >= b.Attempts || oneTry(ctx) || !c.shouldRetry(req, err) {
 			return err
 		}
 		wait := b.wait(attempt, err)

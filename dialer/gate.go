@@ -35,3 +35,17 @@ func gateClosed(ctx context.Context) bool {
 		return false
 	}
 }
+
+type oneTryKey struct{}
+
+// WithOneTry returns a context under which a request is sent once and never tried again, for a
+// caller that tries again on a schedule of its own (the tracker's next look) and must not sit
+// inside a retry loop meanwhile.
+func WithOneTry(ctx context.Context) context.Context {
+	return context.WithValue(ctx, oneTryKey{}, true)
+}
+
+func oneTry(ctx context.Context) bool {
+	one, _ := ctx.Value(oneTryKey{}).(bool)
+	return one
+}

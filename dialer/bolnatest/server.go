@@ -49,11 +49,13 @@ const (
 
 // The simulation's timings, limits and outcome mix (see dialer/bolnasim).
 var (
-	DefaultTiming  = bolnasim.DefaultTiming
-	FastTiming     = bolnasim.FastTiming
-	BolnaLimits    = bolnasim.BolnaLimits
-	DefaultOutcome = bolnasim.DefaultOutcome
-	NewAPI         = bolnasim.NewAPI
+	DefaultTiming = bolnasim.DefaultTiming
+	FastTiming    = bolnasim.FastTiming
+	// FastClientOptions are the options of a client to the simulation (see bolnasim).
+	FastClientOptions = bolnasim.FastClientOptions
+	BolnaLimits       = bolnasim.BolnaLimits
+	DefaultOutcome    = bolnasim.DefaultOutcome
+	NewAPI            = bolnasim.NewAPI
 )
 
 // Server is a simulated Bolna API listening on a loopback address.
