@@ -397,7 +397,7 @@ func (o *runOptions) run(env Env, explicit map[string]bool) (*campaign.Summary, 
 	defer cancel(nil)
 	var receiver *webhook.Receiver
 	if ln != nil {
-		receiver, err = webhook.New(webhook.Config{Token: token, Forward: o.webhookForward, Logf: out.logf,
+		receiver, err = webhook.New(webhook.Config{Token: token, Forward: o.webhookForward, Listen: ln.Addr(), Logf: out.logf,
 			Handle: func(ex *dialer.Execution) { runner.Observe(ex) }})
 		if err != nil {
 			sess.Close()

@@ -38,6 +38,14 @@ const (
 	MinTokenLength = 16
 	forwardQueue   = 1024 // pushes waiting to be relayed
 	forwardTries   = 4
+	// DefaultMaxQueueBytes bounds the bytes of the pushes waiting to be relayed: a forward
+	// target that hangs cannot grow memory by more.
+	DefaultMaxQueueBytes = 32 << 20
+	// DefaultDrain is how long Close relays what is still queued before it gives up on it.
+	DefaultDrain = 10 * time.Second
+	// ForwardedHeader marks a relayed push: a receiver drops a push that carries it, so a
+	// forward that comes back to a receiver (directly or through a proxy) cannot loop.
+	ForwardedHeader = "X-Bolna-Campaign-Forwarded"
 )
 
 // Config is a receiver's setup.
@@ -50,6 +58,14 @@ type Config struct {
 	// asynchronously, with bounded retries and a bounded queue; failures are logged, never
 	// fatal.
 	Forward string
+	// Listen, when set, is the address the receiver is served on: a Forward that points back
+	// at it is refused, since every push would come back for ever.
+	Listen net.Addr
+	// MaxQueueBytes bounds the pushes waiting to be relayed, in bytes; default
+	// DefaultMaxQueueBytes. Drain is how long Close relays what is queued; default
+	// DefaultDrain.
+	MaxQueueBytes int64
+	Drain         time.Duration
 	// Logf says what happened (relay failures); nil discards.
 	Logf func(format string, args ...any)
 }
@@ -62,7 +78,8 @@ type Stats struct {
 	NotFound       int `json:"not_found"`       // any other path or method, a wrong token (404)
 	Forwarded      int `json:"forwarded"`       // relayed (2xx)
 	ForwardFailed  int `json:"forward_failed"`  // given up after the retries
-	ForwardDropped int `json:"forward_dropped"` // the relay queue was full
+	ForwardDropped int `json:"forward_dropped"` // the relay queue was full, or still held pushes when the run ended
+	Looped         int `json:"looped"`          // a push that had been relayed already (a forward loop): dropped
 }
 
 // Receiver is an http.Handler for Bolna's pushes. Create it with [New].
@@ -70,10 +87,13 @@ type Receiver struct {
 	cfg  Config
 	path string
 	received, malformed, tooLarge, notFound,
-	forwarded, forwardFailed, forwardDropped atomic.Int64
+	forwarded, forwardFailed, forwardDropped, looped atomic.Int64
 
-	queue  chan []byte
-	wg     sync.WaitGroup
+	queue       chan []byte
+	queuedBytes atomic.Int64 // of the pushes in queue
+	closeOnce   sync.Once
+	draining    chan struct{} // closed by Close: the relay empties the queue, then stops
+	wg          sync.WaitGroup
 	ctx    context.Context
 	cancel context.CancelFunc
 	client *http.Client
@@ -102,9 +122,18 @@ func New(cfg Config) (*Receiver, error) {
 		if err := checkForward(cfg.Forward); err != nil {
 			return nil, err
 		}
+		if cfg.Listen != nil && pointsAt(cfg.Forward, cfg.Listen) {
+			return nil, fmt.Errorf("webhook: --webhook-forward points at this run's own listener %s: every push would come back for ever", cfg.Listen)
+		}
+	}
+	if cfg.MaxQueueBytes <= 0 {
+		cfg.MaxQueueBytes = DefaultMaxQueueBytes
+	}
+	if cfg.Drain <= 0 {
+		cfg.Drain = DefaultDrain
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &Receiver{cfg: cfg, path: "/webhook/" + cfg.Token, ctx: ctx, cancel: cancel,
+	r := &Receiver{cfg: cfg, path: "/webhook/" + cfg.Token, ctx: ctx, cancel: cancel, draining: make(chan struct{}),
 		client: &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 	if cfg.Forward != "" {
 		r.queue = make(chan []byte, forwardQueue)
@@ -127,6 +156,41 @@ func checkForward(raw string) error {
 		return fmt.Errorf("webhook: --webhook-forward must be https (plain http only to loopback)")
 	}
 	return nil
+}
+
+// pointsAt reports whether the URL raw reaches the listener at addr: the same port, on a host
+// that is the listener's own address, or any address of this machine when it listens on all.
+func pointsAt(raw string, addr net.Addr) bool {
+	u, err := url.Parse(raw)
+	tcp, ok := addr.(*net.TCPAddr)
+	if err != nil || !ok {
+		return false
+	}
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	if port != fmt.Sprint(tcp.Port) {
+		return false
+	}
+	ips, err := net.LookupIP(u.Hostname())
+	if err != nil {
+		return false
+	}
+	local := map[string]bool{}
+	if addrs, err := net.InterfaceAddrs(); err == nil {
+		for _, a := range addrs {
+			if n, ok := a.(*net.IPNet); ok {
+				local[n.IP.String()] = true
+			}
+		}
+	}
+	for _, ip := range ips {
+		if ip.Equal(tcp.IP) || tcp.IP.IsUnspecified() && (ip.IsLoopback() || local[ip.String()]) {
+			return true
+		}
+	}
+	return false
 }
 
 // Path is the path pushes are accepted at (it holds the token: never print it).
@@ -152,6 +216,13 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, "unreadable push", http.StatusBadRequest)
 		return
 	}
+	if req.Header.Get(ForwardedHeader) != "" { // relayed by a receiver already: a loop
+		if r.looped.Add(1) == 1 {
+			r.cfg.Logf("webhook: a push that a receiver had relayed came back (--webhook-forward loops through a proxy?); such pushes are dropped")
+		}
+		w.WriteHeader(http.StatusOK)
+		return
+	}
 	var ex dialer.Execution
 	if err := json.Unmarshal(body, &ex); err != nil || ex.ID == "" {
 		r.malformed.Add(1)
@@ -161,25 +232,52 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.received.Add(1)
 	r.cfg.Handle(&ex)
 	if r.queue != nil {
-		select {
-		case r.queue <- body:
-		default:
-			if r.forwardDropped.Add(1)%100 == 1 {
-				r.cfg.Logf("webhook: the relay to --webhook-forward is behind; %d pushes not relayed so far", r.forwardDropped.Load())
-			}
-		}
+		r.enqueue(body)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	io.WriteString(w, `{"ok":true}`)
 }
 
-// relay sends every queued push to cfg.Forward, unchanged, a few times at most.
+// enqueue queues a push for the relay, unless the queue is full (by count or by bytes) or the
+// receiver is closing: then it is dropped, counted, and said every hundredth time.
+func (r *Receiver) enqueue(body []byte) {
+	size := int64(len(body))
+	if r.queuedBytes.Add(size) <= r.cfg.MaxQueueBytes {
+		select {
+		case <-r.draining:
+		default:
+			select {
+			case r.queue <- body:
+				return
+			default:
+			}
+		}
+	}
+	r.queuedBytes.Add(-size)
+	if r.forwardDropped.Add(1)%100 == 1 {
+		r.cfg.Logf("webhook: the relay to --webhook-forward is behind; %d pushes not relayed so far", r.forwardDropped.Load())
+	}
+}
+
+// relay sends every queued push to cfg.Forward, unchanged, a few times at most; once Close
+// was called it empties the queue and stops.
 func (r *Receiver) relay() {
 	defer r.wg.Done()
 	for {
 		select {
 		case body := <-r.queue:
 			r.forward(body)
+			r.queuedBytes.Add(-int64(len(body)))
+		case <-r.draining:
+			for {
+				select {
+				case body := <-r.queue:
+					r.forward(body)
+					r.queuedBytes.Add(-int64(len(body)))
+				default:
+					return
+				}
+			}
 		case <-r.ctx.Done():
 			return
 		}
@@ -188,6 +286,7 @@ func (r *Receiver) relay() {
 
 func (r *Receiver) forward(body []byte) {
 	var last error
+tries:
 	for try := range forwardTries {
 		if try > 0 {
 			t := time.NewTimer(time.Duration(1<<(try-1)) * time.Second)
@@ -195,7 +294,7 @@ func (r *Receiver) forward(body []byte) {
 			case <-t.C:
 			case <-r.ctx.Done():
 				t.Stop()
-				return
+				break tries
 			}
 		}
 		req, err := http.NewRequestWithContext(r.ctx, http.MethodPost, r.cfg.Forward, bytes.NewReader(body))
@@ -204,6 +303,7 @@ func (r *Receiver) forward(body []byte) {
 			break
 		}
 		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set(ForwardedHeader, "1")
 		resp, err := r.client.Do(req)
 		if err == nil {
 			io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
@@ -215,6 +315,10 @@ func (r *Receiver) forward(body []byte) {
 			err = fmt.Errorf("answered %d", resp.StatusCode)
 		}
 		last = err
+	}
+	if r.ctx.Err() != nil {
+		r.forwardDropped.Add(1) // the drain's time ran out while it was on its way
+		return
 	}
 	r.forwardFailed.Add(1)
 	r.cfg.Logf("webhook: relaying a push to --webhook-forward failed after %d tries: %v", forwardTries, redactURL(last))
@@ -234,7 +338,7 @@ func (r *Receiver) Stats() Stats {
 	return Stats{
 		Received: int(r.received.Load()), Malformed: int(r.malformed.Load()), TooLarge: int(r.tooLarge.Load()),
 		NotFound: int(r.notFound.Load()), Forwarded: int(r.forwarded.Load()), ForwardFailed: int(r.forwardFailed.Load()),
-		ForwardDropped: int(r.forwardDropped.Load()),
+		ForwardDropped: int(r.forwardDropped.Load()), Looped: int(r.looped.Load()),
 	}
 }
 
@@ -251,10 +355,36 @@ func (r *Receiver) Server() *http.Server {
 	}
 }
 
-// Close stops relaying (pushes still queued are not relayed).
+// Close stops taking pushes for the relay, relays what is queued for up to cfg.Drain, and
+// counts what it could not relay in time as dropped (and says so). Calling it again does
+// nothing.
 func (r *Receiver) Close() {
-	r.cancel()
-	r.wg.Wait()
+	r.closeOnce.Do(func() {
+		close(r.draining)
+		done := make(chan struct{})
+		go func() { r.wg.Wait(); close(done) }()
+		t := time.NewTimer(r.cfg.Drain)
+		defer t.Stop()
+		select {
+		case <-done:
+		case <-t.C:
+			r.cancel()
+			<-done
+		}
+		r.cancel()
+		left := 0
+		for r.queue != nil && len(r.queue) > 0 {
+			<-r.queue
+			left++
+		}
+		if left > 0 {
+			r.forwardDropped.Add(int64(left))
+		}
+		if st := r.Stats(); st.ForwardDropped > 0 && r.queue != nil {
+			r.cfg.Logf("webhook: %d pushes were not relayed to --webhook-forward (the relay was behind, or the run ended first); %d relayed, %d failed",
+				st.ForwardDropped, st.Forwarded, st.ForwardFailed)
+		}
+	})
 }
 
 // Redact replaces the token in text, for anything that might print a URL that holds it.

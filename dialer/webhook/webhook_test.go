@@ -174,3 +174,133 @@ func TestReceiverForward(t *testing.T) {
 		t.Error("a plain-http relay to a remote host was accepted: pushes hold personal data")
 	}
 }
+
+// TestReceiverForwardLoops: a forward URL that reaches the receiver's own listener is refused
+// (every push would come back for ever); a push relayed once already (a loop through a proxy)
+// is dropped, counted, and not handed on again.
+func TestReceiverForwardLoops(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	all, err := net.Listen("tcp", ":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer all.Close()
+	allPort := all.Addr().(*net.TCPAddr).Port
+	tests := []struct {
+		name    string
+		listen  net.Addr
+		forward string
+		refused bool
+	}{
+		{"its own address", ln.Addr(), fmt.Sprintf("http://127.0.0.1:%d/webhook/%s", port, token), true},
+		{"localhost, another path", ln.Addr(), fmt.Sprintf("http://localhost:%d/hooks", port), true},
+		{"listening on all addresses", all.Addr(), fmt.Sprintf("http://127.0.0.1:%d/webhook/%s", allPort, token), true},
+		{"another port", ln.Addr(), fmt.Sprintf("http://127.0.0.1:%d/hooks", port+1), false},
+	}
+	for _, tt := range tests {
+		_, err := webhook.New(webhook.Config{Token: token, Forward: tt.forward, Listen: tt.listen, Handle: func(*dialer.Execution) {}})
+		if (err != nil) != tt.refused {
+			t.Errorf("%s: New() error = %v, want refused %v", tt.name, err, tt.refused)
+		}
+	}
+
+	// A loop through a proxy: the relay's target sends every push back to the receiver.
+	var handled atomic.Int32
+	var back string
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, _ := http.NewRequest(http.MethodPost, back, r.Body)
+		for k, v := range r.Header {
+			req.Header[k] = v
+		}
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}))
+	t.Cleanup(proxy.Close)
+	r, base := serve(t, webhook.Config{Token: token, Forward: proxy.URL, Handle: func(*dialer.Execution) { handled.Add(1) }})
+	back = base + "/webhook/" + token
+	for range 3 {
+		resp, err := http.Post(back, "application/json", strings.NewReader(push))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for r.Stats().Looped < 3 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if st := r.Stats(); st.Looped != 3 || st.Received != 3 || handled.Load() != 3 {
+		t.Errorf("3 pushes through a looping proxy: %+v, handled %d; want 3 received and handled, 3 looped and dropped", st, handled.Load())
+	}
+}
+
+// TestReceiverRelayBounds: pushes waiting for a forward target that hangs are bounded by
+// bytes, not only by count; when the receiver closes, what is queued is relayed for a bounded
+// time, and every push is accounted for (relayed, failed or dropped), and said.
+func TestReceiverRelayBounds(t *testing.T) {
+	t.Parallel()
+	big := `{"id":"e-1","status":"completed","summary":"` + strings.Repeat("x", 900<<10) + `"}`
+	t.Run("a hanging target", func(t *testing.T) {
+		t.Parallel()
+		release := make(chan struct{})
+		hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		}))
+		t.Cleanup(hang.Close)
+		t.Cleanup(func() { close(release) })
+		var logged atomic.Int32
+		r, base := serve(t, webhook.Config{Token: token, Forward: hang.URL, MaxQueueBytes: 4 << 20, Drain: 300 * time.Millisecond,
+			Handle: func(*dialer.Execution) {}, Logf: func(string, ...any) { logged.Add(1) }})
+		for range 20 {
+			resp, err := http.Post(base+"/webhook/"+token, "application/json", strings.NewReader(big))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+		}
+		if st := r.Stats(); st.ForwardDropped < 14 {
+			t.Errorf("20 pushes of 900 KB behind a hanging target with 4 MiB to queue: %d dropped, want at least 14", st.ForwardDropped)
+		}
+		start := time.Now()
+		r.Close()
+		if took := time.Since(start); took > 3*time.Second {
+			t.Errorf("Close took %s with a hanging target, want about the drain time", took)
+		}
+		st := r.Stats()
+		if st.Forwarded+st.ForwardFailed+st.ForwardDropped != st.Received || logged.Load() == 0 {
+			t.Errorf("after Close: %+v, %d lines logged; want every received push accounted for, and said", st, logged.Load())
+		}
+	})
+	t.Run("a slow target", func(t *testing.T) {
+		t.Parallel()
+		var got atomic.Int32
+		slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			time.Sleep(20 * time.Millisecond)
+			got.Add(1)
+		}))
+		t.Cleanup(slow.Close)
+		r, base := serve(t, webhook.Config{Token: token, Forward: slow.URL, Handle: func(*dialer.Execution) {}})
+		for range 20 {
+			resp, err := http.Post(base+"/webhook/"+token, "application/json", strings.NewReader(push))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+		}
+		r.Close() // at once: what is queued is still relayed
+		if st := r.Stats(); st.Forwarded != 20 || got.Load() != 20 {
+			t.Errorf("after Close: %+v, target got %d; want all 20 relayed", st, got.Load())
+		}
+	})
+}
