@@ -94,9 +94,9 @@ type Receiver struct {
 	closeOnce   sync.Once
 	draining    chan struct{} // closed by Close: the relay empties the queue, then stops
 	wg          sync.WaitGroup
-	ctx    context.Context
-	cancel context.CancelFunc
-	client *http.Client
+	ctx         context.Context
+	cancel      context.CancelFunc
+	client      *http.Client
 }
 
 // NewToken returns a random token, for a receiver that nobody configures by hand (the sandbox).
