@@ -53,3 +53,15 @@ func (p *pool) release() {
 	p.mu.Unlock()
 	p.sem.Release(1)
 }
+
+// retake takes back the slot of a call whose release turned out wrong (a pushed
+// call-disconnected that a look contradicted): a free slot if there is one, else a debt, so
+// that the pool is back within its size before the next call is placed.
+func (p *pool) retake() {
+	if p.sem.TryAcquire(1) {
+		return
+	}
+	p.mu.Lock()
+	p.debt++
+	p.mu.Unlock()
+}

@@ -178,7 +178,7 @@ func (t *tracker) readPages(ctx context.Context, opts dialer.ListOptions, untilS
 			seen[c] = true
 			delete(want, c.ExecutionID)
 			// The list may serve trimmed items or whole ones (Bolna's sources disagree).
-			fetch, err := t.apply(c, item, false, now)
+			fetch, err := t.apply(c, item, seenInList, now)
 			if err != nil {
 				return err
 			}

@@ -58,7 +58,20 @@ type trackedCall struct {
 	heardAt   time.Time // when anything was last heard of it (a look or a push)
 	lostAt    time.Time // when its placement's reply was lost (a call being searched for)
 	refPrefix bool      // Ref is only the start of the reference (an intent cut mid-record)
+	talked    bool      // seen ringing or talking: a pushed call-disconnected may free its slot
+	// unconfirmed: its slot was freed on the word of a push alone; a look confirms it (or
+	// contradicts it, and the slot is taken back).
+	unconfirmed bool
 }
+
+// seenBy is where an observation of a call comes from.
+type seenBy int
+
+const (
+	seenInList seenBy = iota // an item of the executions list (maybe trimmed)
+	seenByID                 // GET /executions/{id}: the whole payload
+	seenPushed               // a push from Bolna (see Runner.Observe): believed only so far
+)
 
 // tracker follows every live call to its final status, in one goroutine. It checks many calls
 // at once through the executions list where that is cheaper than a GET per call, releases a
@@ -99,7 +112,13 @@ type tracker struct {
 
 	firstFinal   time.Time // when the first call of the run ended
 	pushFallback bool      // pushes were expected and none came: polling as usual
+
+	unconfirmed int // slots freed on the word of pushes alone, not yet confirmed by a look
 }
+
+// maxUnconfirmed bounds the slots freed on the word of pushes alone: forged pushes can put at
+// most that many calls beyond the pool until a look contradicts them.
+func (t *tracker) maxUnconfirmed() int { return max(1, t.slots/4) }
 
 // pushing reports whether Bolna's pushes carry the calls' statuses: polling is only the
 // safety net then.
@@ -383,7 +402,7 @@ func (t *tracker) run(ctx context.Context, dispatchDone <-chan struct{}) error {
 			t.calls[c.id()] = &c
 			if ob, ok := t.early[c.ExecutionID]; ok && c.ExecutionID != "" {
 				delete(t.early, c.ExecutionID) // pushed before the POST's reply came back
-				if err := t.applyOrRead(t.calls[c.id()], ob, now); err != nil {
+				if err := t.applyOrRead(t.calls[c.id()], ob, seenPushed, now); err != nil {
 					return err
 				}
 			}
@@ -599,19 +618,19 @@ func (t *tracker) check(ctx context.Context, due []*trackedCall, plan sweepPlan,
 // complete: see dialer.Execution.Complete), a GET asked for (fetch) when it is final but a
 // trimmed list item or a half-filled push, and otherwise the slot released if the line has
 // dropped and the next look scheduled (see observe).
-func (t *tracker) apply(c *trackedCall, ex *dialer.Execution, byID bool, now time.Time) (fetch bool, err error) {
+func (t *tracker) apply(c *trackedCall, ex *dialer.Execution, how seenBy, now time.Time) (fetch bool, err error) {
 	c.heardAt = now
-	if !c.adopted && !c.placedAt.IsZero() {
+	if !c.adopted && !c.placedAt.IsZero() && how != seenPushed {
 		t.offset.note(ex.CreatedAt.Time, c.DialedAt, c.placedAt)
 	}
 	switch {
-	case ex.Status.Final() && (byID || ex.Complete() || !hasPostCallData(ex.Status)):
+	case ex.Status.Final() && (how == seenByID || ex.Complete() || !hasPostCallData(ex.Status)):
 		// Nothing more to read: the call never connected, or the payload is whole.
 		return false, t.finish(c, outcomeOf(ex, c.Attempt, c.DialedAt, now))
 	case ex.Status.Final():
 		return true, nil
 	}
-	t.observe(c, ex, now)
+	t.observe(c, ex, how, now)
 	return false, nil
 }
 
@@ -650,14 +669,29 @@ func (t *tracker) observed(ex *dialer.Execution, now time.Time) error {
 		t.count(func(s *ObservationStats) { s.Ignored++ })
 		return nil
 	}
+	if !t.isOf(c, ex) {
+		t.count(func(s *ObservationStats) { s.Foreign++ })
+		return nil
+	}
 	t.count(func(s *ObservationStats) { s.Matched++ })
-	return t.applyOrRead(c, ex, now)
+	return t.applyOrRead(c, ex, seenPushed, now)
+}
+
+// isOf reports whether a push about c's execution id is believable as c's: its agent, when it
+// says, is the run's, and its recipient, when it says, is c's number. A push that fails either
+// (a forged or misrouted one) must not become the call's outcome, nor count for --max-cost.
+func (t *tracker) isOf(c *trackedCall, ex *dialer.Execution) bool {
+	if ex.AgentID != "" && t.cfg.AgentID != "" && ex.AgentID != t.cfg.AgentID {
+		return false
+	}
+	to := ex.RecipientNumber()
+	return to == "" || c.Phone == "" || to == c.Phone
 }
 
 // applyOrRead applies a payload seen outside the tracker's looks (a push, a search's list
 // item); one that is final but not whole has its call read by id at once.
-func (t *tracker) applyOrRead(c *trackedCall, ex *dialer.Execution, now time.Time) error {
-	fetch, err := t.apply(c, ex, false, now)
+func (t *tracker) applyOrRead(c *trackedCall, ex *dialer.Execution, how seenBy, now time.Time) error {
+	fetch, err := t.apply(c, ex, how, now)
 	if fetch {
 		c.nextCheck = now
 	}
@@ -810,7 +844,7 @@ func (t *tracker) fetch(ctx context.Context, calls []*trackedCall, now time.Time
 			c.nextCheck = t.align(now)
 			continue
 		}
-		if _, err := t.apply(c, results[i], true, now); err != nil {
+		if _, err := t.apply(c, results[i], seenByID, now); err != nil {
 			return err
 		}
 	}
@@ -840,7 +874,7 @@ func (t *tracker) noteReads(errs []error, now time.Time) error {
 
 // observe applies a non-final status: the slot goes back when the line has dropped, and the
 // next check is sooner for calls about to change than for queued or post-processing ones.
-func (t *tracker) observe(c *trackedCall, ex *dialer.Execution, now time.Time) {
+func (t *tracker) observe(c *trackedCall, ex *dialer.Execution, how seenBy, now time.Time) {
 	if c.status != ex.Status && !ex.Status.Known() {
 		t.cfg.Log("call %s: unknown status %q; still following it", c.ExecutionID, ex.Status)
 	}
@@ -848,11 +882,28 @@ func (t *tracker) observe(c *trackedCall, ex *dialer.Execution, now time.Time) {
 		t.warnedRescheduled = true
 		t.cfg.Log("call %s was rescheduled by Bolna to the agent's calling hours: it holds its slot until it dials or --max-wait ends; match --window to the agent's hours", c.ExecutionID)
 	}
+	if c.unconfirmed && how != seenPushed && t.confirm(c, ex) {
+		return
+	}
 	if c.status == dialer.StatusCallDisconnected && !ex.Status.Final() && ex.Status != dialer.StatusCallDisconnected {
 		return // an older observation, delivered late: the line has dropped already
 	}
+	if ex.Status == dialer.StatusCallDisconnected && how == seenPushed && c.holdsSlot &&
+		(!c.talked || t.unconfirmed >= t.maxUnconfirmed()) {
+		// A push alone frees no slot of a call never seen ringing or talking, nor more than a
+		// few at once: a look says first.
+		c.nextCheck = t.align(now)
+		return
+	}
+	if ex.Status == dialer.StatusRinging || ex.Status == dialer.StatusInProgress {
+		c.talked = true
+	}
 	c.status = ex.Status
 	if ex.Status == dialer.StatusCallDisconnected {
+		if how == seenPushed && c.holdsSlot {
+			c.unconfirmed = true
+			t.unconfirmed++
+		}
 		t.releaseSlot(c, now)
 	} else if c.holdsSlot {
 		c.seenAt = now
@@ -873,6 +924,30 @@ func (t *tracker) observe(c *trackedCall, ex *dialer.Execution, now time.Time) {
 	if t.pushing() { // the pushes say what changes; looks are the safety net
 		c.nextCheck = later(c.nextCheck, now.Add(t.cfg.SafetySweep))
 	}
+	if c.unconfirmed { // a look confirms a slot freed on a push's word
+		c.nextCheck = earlier(c.nextCheck, t.align(now.Add(t.interval())))
+	}
+}
+
+// confirm settles a slot freed on the word of a push, now that a look saw the call: a line
+// that has dropped confirms it; a call still queued, ringing or talking contradicts it (a
+// forged push), and the slot is taken back (see pool.retake). It reports whether ex was
+// applied.
+func (t *tracker) confirm(c *trackedCall, ex *dialer.Execution) bool {
+	c.unconfirmed = false
+	t.unconfirmed--
+	if ex.Status == dialer.StatusCallDisconnected || ex.Status.Final() {
+		return false
+	}
+	t.count(func(s *ObservationStats) { s.Contradicted++ })
+	if t.pool != nil {
+		t.pool.retake()
+	}
+	c.holdsSlot, c.status = true, ex.Status
+	c.seenAt = t.cfg.Now()
+	c.nextCheck = t.align(c.seenAt)
+	t.cfg.Log("call %s: a push said its line had dropped, but Bolna says %s: its slot is taken back (are pushes forged? check who knows the webhook URL)", c.ExecutionID, ex.Status)
+	return true
 }
 
 // releaseSlot gives the call's slot back to the pool, its line having dropped between the
@@ -893,6 +968,10 @@ func (t *tracker) releaseSlot(c *trackedCall, now time.Time) {
 func (t *tracker) finish(c *trackedCall, o Outcome) error {
 	if err := t.st.Final(c.Key, c.Attempt, o); err != nil {
 		return &FatalError{err}
+	}
+	if c.unconfirmed {
+		c.unconfirmed = false
+		t.unconfirmed--
 	}
 	now := t.cfg.Now()
 	t.releaseSlot(c, now)
@@ -980,7 +1059,7 @@ func (t *tracker) search(ctx context.Context, c *trackedCall, now time.Time) err
 			return &FatalError{err}
 		}
 		t.cfg.Log("found the call to %s whose reply was lost: %s", maskPhone(c.Phone), c.ExecutionID)
-		return t.applyOrRead(c, found, now)
+		return t.applyOrRead(c, found, seenInList, now)
 	}
 	if !searched || conclusive && bounded {
 		o := Outcome{Status: StatusUnknown, Attempts: c.Attempt, DialedAt: c.DialedAt,
@@ -1069,4 +1148,10 @@ type ObservationStats struct {
 	Dropped  int `json:"dropped"`  // not taken: the tracker was not running, or behind
 	Matched  int `json:"matched"`  // about a call of this run
 	Ignored  int `json:"ignored"`  // about another call (another campaign, a test call, a tool webhook)
+	// Foreign: about a call of this run by its id, but naming another agent or recipient:
+	// not believed.
+	Foreign int `json:"foreign"`
+	// Contradicted: a pushed call-disconnected that a look then contradicted (the slot was
+	// taken back).
+	Contradicted int `json:"contradicted"`
 }

@@ -143,3 +143,71 @@ func TestRunPushFallback(t *testing.T) {
 		}
 	})
 }
+
+// TestForgedPushes: pushes for this run's calls that Bolna did not send. A final one naming
+// another agent or another recipient (cost 99999, an evil recording) is not believed: the
+// results match the server and the spend cap sees no such cost. A call-disconnected forged for
+// every live call frees no slot of a call never seen ringing or talking, and at most one at a
+// time of the others until a look contradicts it: the account never sees more than the
+// concurrency and one call outstanding (ten at a concurrency of five before).
+func TestForgedPushes(t *testing.T) {
+	t.Parallel()
+	timing := bolnatest.FastTiming
+	timing.Talk = bolnatest.Range{Min: 200 * time.Millisecond, Max: 400 * time.Millisecond}
+	tc := newCampaign(t, bolnatest.Options{Concurrency: 5, Timing: timing, Seed: 3}, 20)
+	cfg := baseConfig()
+	cfg.Pushes, cfg.SafetySweep = true, 300*time.Millisecond
+	cfg.MaxCost = 50000
+	var runner atomic.Pointer[campaign.Runner]
+	stop := make(chan struct{})
+	forged := make(chan struct{})
+	go func() {
+		defer close(forged)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+			r := runner.Load()
+			if r == nil {
+				continue
+			}
+			for _, c := range tc.srv.Calls() {
+				if c.Status == "completed" || c.Status == "no-answer" || c.Status == "busy" || c.Status == "failed" {
+					continue
+				}
+				var ex dialer.Execution
+				ex.ID, ex.AgentID, ex.Status = dialer.ID(c.ID), cfg.AgentID, dialer.StatusCallDisconnected
+				ex.TelephonyData.ToNumber = c.Phone
+				r.Observe(&ex)
+				for _, who := range []struct{ agent, to string }{{"another-agent", c.Phone}, {cfg.AgentID, "+15550000000"}} {
+					var fake dialer.Execution
+					fake.ID, fake.AgentID, fake.Status, fake.TotalCost = dialer.ID(c.ID), who.agent, dialer.StatusCompleted, 99999
+					fake.TelephonyData.ToNumber, fake.TelephonyData.RecordingURL = who.to, "https://evil.example/r.mp3"
+					fake.Transcript, fake.Summary = "forged", "forged"
+					r.Observe(&fake)
+				}
+			}
+		}
+	}()
+	summary, rows, err := tc.run(t, cfg, func(r *campaign.Runner) { runner.Store(r) })
+	close(stop)
+	<-forged
+	if err != nil || summary.Unfinished() != 0 || summary.Halted != "" {
+		t.Fatalf("Run() = %+v, %v; want every row final, no halt for a forged cost", summary, err)
+	}
+	checkDialled(t, tc.srv, tc.phones, 1)
+	checkMatchesServer(t, tc.srv, rows)
+	for _, row := range rows {
+		if row.Outcome.Cost >= 99999 || strings.Contains(row.Outcome.RecordingURL, "evil") {
+			t.Errorf("%s: a forged outcome was recorded: %+v", row.Input["phone"], row.Outcome)
+		}
+	}
+	if st := tc.srv.Stats(); st.MaxOutstanding > 5+1 {
+		t.Errorf("%d calls outstanding at once at a concurrency of 5: forged line drops freed slots", st.MaxOutstanding)
+	}
+	if p := summary.Pushes; p == nil || p.Foreign == 0 {
+		t.Errorf("pushes %+v: want the forged outcomes counted as foreign", summary.Pushes)
+	}
+}

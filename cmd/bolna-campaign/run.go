@@ -714,6 +714,10 @@ func (o *runOptions) report(env Env, s *campaign.Summary, runErr error) {
 	if p, w := s.Pushes, o.webhookStats; p != nil && w != nil {
 		fmt.Fprintf(env.Stderr, "pushes from Bolna: %d received, %d about this run's calls, %d about others (ignored), %d malformed, %d refused\n",
 			w.Received, p.Matched, p.Ignored, w.Malformed, w.NotFound+w.TooLarge)
+		if p.Foreign > 0 || p.Contradicted > 0 || w.Looped > 0 {
+			fmt.Fprintf(env.Stderr, "pushes not believed: %d naming another agent or number for a call of this run, %d line drops a look contradicted, %d relayed back (a forward loop)\n",
+				p.Foreign, p.Contradicted, w.Looped)
+		}
 	}
 	if rep != nil {
 		rep.WriteText(env.Stderr)
