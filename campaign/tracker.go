@@ -639,6 +639,10 @@ func (t *tracker) apply(c *trackedCall, ex *dialer.Execution, how seenBy, now ti
 // when the push came before the POST's reply. Anything else (another campaign's call, a test
 // call from the dashboard, a pre-call tool webhook) is counted and ignored.
 func (t *tracker) observed(ex *dialer.Execution, now time.Time) error {
+	if !dialer.ValidID(string(ex.ID)) { // not an id Bolna gives: it never reaches the journal
+		t.count(func(s *ObservationStats) { s.Ignored++ })
+		return nil
+	}
 	c := t.calls[string(ex.ID)]
 	if c == nil {
 		if ref := ex.ContextDetails.RecipientValue(RefKey); ref != "" && strings.HasPrefix(ref, t.st.Campaign()+"-") {
@@ -1101,7 +1105,7 @@ func (t *tracker) find(ctx context.Context, c *trackedCall, now time.Time, narro
 		}
 		for i := range page.Data {
 			item := &page.Data[i]
-			if _, tracked := t.calls[string(item.ID)]; tracked {
+			if _, tracked := t.calls[string(item.ID)]; tracked || !dialer.ValidID(string(item.ID)) {
 				continue
 			}
 			if ref := item.ContextDetails.RecipientValue(RefKey); ref != "" {

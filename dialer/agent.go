@@ -60,6 +60,7 @@ func (c *Client) Agent(ctx context.Context, id string) (*Agent, error) {
 	if a.ID == "" {
 		a.ID = id
 	}
+	a.ID, a.Name, a.WebhookURL = Printable(a.ID), Printable(a.Name), Printable(a.WebhookURL) // printed by check and run
 	return a, nil
 }
 
@@ -68,8 +69,10 @@ func (c *Client) Agent(ctx context.Context, id string) (*Agent, error) {
 // itself; sorted, each once.
 func (a *Agent) Variables() []string {
 	var out []string
+	seen := map[string]bool{}
 	for _, m := range placeholder.FindAllStringSubmatch(a.SystemPrompt+"\n"+a.WelcomeMessage, -1) {
-		if name := m[1]; !systemVariables[name] && !slices.Contains(out, name) {
+		if name := m[1]; !systemVariables[name] && !seen[name] {
+			seen[name] = true
 			out = append(out, name)
 		}
 	}

@@ -231,6 +231,10 @@ func (c *Client) PlaceCall(ctx context.Context, req CallRequest) (*PlacedCall, e
 		// A 200 without an id: the call was probably created, but cannot be followed by id.
 		return nil, fmt.Errorf("dialer: POST /call: reply has no execution_id")
 	}
+	if !ValidID(placed.ExecutionID) {
+		// Written to the journal and the results, and put in URLs: only an id-like token.
+		return nil, fmt.Errorf("dialer: POST /call: reply has an execution_id that is not an id (%d characters)", len(placed.ExecutionID))
+	}
 	return &placed, nil
 }
 
@@ -441,7 +445,7 @@ func (c *Client) once(ctx context.Context, req request, out any) error {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, MaxErrorBodySize))
 		msg := errorMessage([]byte(c.redact(string(b)))) // a server may echo the key back
 		if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
-			msg = redirectMessage(resp.Header.Get("Location"), c.base)
+			msg = c.redactHost(redirectMessage(resp.Header.Get("Location"), c.base))
 		}
 		return &APIError{
 			Method:     req.method,
@@ -462,6 +466,7 @@ func (c *Client) once(ctx context.Context, req request, out any) error {
 	if out == nil {
 		return nil
 	}
+	b = c.redactJSON(b) // whatever the server does with the key it was sent, it goes no further
 	if err := json.Unmarshal(b, out); err != nil {
 		// Cut short or mangled on the way: a read is worth trying again (a bounded number of
 		// times); a placement is not, and may have happened (see MaybePlaced).

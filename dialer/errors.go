@@ -1,6 +1,7 @@
 package dialer
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -10,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -142,9 +144,84 @@ func (c *Client) redact(text string) string {
 	return strings.ReplaceAll(text, c.key, "[redacted]")
 }
 
+// redactHost removes the key from a message naming a host, and any part of the key that a
+// host name could hold (the key cut at a character a host cannot have).
+func (c *Client) redactHost(text string) string {
+	text = c.redact(text)
+	if len(c.key) < 8 {
+		return text
+	}
+	for _, part := range strings.FieldsFunc(text, func(r rune) bool { return strings.ContainsRune(" /:.;()", r) }) {
+		if len(part) >= 6 && strings.Contains(c.key, part) {
+			text = strings.ReplaceAll(text, part, "[redacted]")
+		}
+	}
+	return text
+}
+
+// RedactJSON removes the key from JSON that came from the server by another way (a webhook
+// push), as the client does with its own replies.
+func (c *Client) RedactJSON(b []byte) []byte { return c.redactJSON(b) }
+
+// redactJSON removes the key from a JSON reply, however the JSON spells it: as it is, or with
+// escapes (\u0062n-…, \/), which are undone by decoding the reply and encoding it again.
+func (c *Client) redactJSON(b []byte) []byte {
+	if len(c.key) < 8 {
+		return b
+	}
+	b = bytes.ReplaceAll(b, []byte(c.key), []byte("[redacted]"))
+	if !bytes.Contains(b, []byte(`\u`)) && !bytes.Contains(b, []byte(`\/`)) {
+		return b // every other escape stands for a character no key has
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if dec.Decode(&v) != nil {
+		return b
+	}
+	found := false
+	var walk func(v any) any
+	walk = func(v any) any {
+		switch v := v.(type) {
+		case string:
+			if strings.Contains(v, c.key) {
+				found = true
+				return strings.ReplaceAll(v, c.key, "[redacted]")
+			}
+		case map[string]any:
+			for k, x := range v {
+				v[k] = walk(x)
+			}
+		case []any:
+			for i, x := range v {
+				v[i] = walk(x)
+			}
+		}
+		return v
+	}
+	v = walk(v)
+	if !found {
+		return b
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return b
+	}
+	return out
+}
+
+// validID matches what Bolna's ids look like: UUIDs, or the integers of old examples.
+var validID = regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z_-]{0,127}$`)
+
+// ValidID reports whether id looks like an execution id: a token of letters, digits, - and _,
+// safe to write to the journal and the results and to put in a URL.
+func ValidID(id string) bool { return validID.MatchString(id) }
+
 // errorMessage extracts Bolna's text from an error body: JSON under "message", "detail" or
 // "error" (a string, or FastAPI's list of {msg}), else the start of the body as text.
-func errorMessage(body []byte) string {
+func errorMessage(body []byte) string { return Printable(rawErrorMessage(body)) }
+
+func rawErrorMessage(body []byte) string {
 	var m map[string]json.RawMessage
 	if json.Unmarshal(body, &m) == nil {
 		for _, key := range []string{"message", "detail", "error"} {

@@ -1,6 +1,7 @@
 package dialer_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -186,5 +187,80 @@ func TestSendGate(t *testing.T) {
 	}
 	if _, err := c.Account(ctx); !errors.Is(err, dialer.ErrGateClosed) {
 		t.Errorf("Account() under a closed gate: error = %v, want ErrGateClosed", err)
+	}
+}
+
+// TestKeyNeverEchoed: a hostile server puts the key it was sent wherever the client reads
+// server text: a redirect's Location host, the agent's name and webhook_url, an execution id,
+// free text escaped as JSON allows (\u0062n-…, \/). Nothing the client returns holds the key,
+// and an execution id that is not an id-like token is refused.
+func TestKeyNeverEchoed(t *testing.T) {
+	t.Parallel()
+	const key = "bn-echoed-secret/0123456789"
+	escaped := `\u0062n-echoed-secret\/0123456789`
+	tests := []struct {
+		name  string
+		serve func(w http.ResponseWriter, r *http.Request)
+		call  func(c *dialer.Client) (string, error) // what the client made of it, as text
+	}{
+		{"a redirect to the key's host", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Location", "https://"+key+".evil.example/x")
+			w.WriteHeader(http.StatusFound)
+		}, func(c *dialer.Client) (string, error) { _, err := c.Account(context.Background()); return "", err }},
+		{"the agent's name and webhook_url", func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, `{"id":"a","agent_name":"`+key+`","agent_config":{"webhook_url":"https://x.example/`+escaped+`"}}`)
+		}, func(c *dialer.Client) (string, error) {
+			a, err := c.Agent(context.Background(), "a")
+			if a == nil {
+				return "", err
+			}
+			return a.Name + " " + a.WebhookURL, err
+		}},
+		{"an execution id", func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, `{"execution_id":"`+key+`","status":"queued"}`)
+		}, func(c *dialer.Client) (string, error) {
+			p, err := c.PlaceCall(context.Background(), dialer.CallRequest{AgentID: "a", RecipientPhoneNumber: "+911"})
+			if p == nil {
+				return "", err
+			}
+			return p.ExecutionID, err
+		}},
+		{"an execution id that is not an id", func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, `{"execution_id":"../../etc\u001b[31m","status":"queued"}`)
+		}, func(c *dialer.Client) (string, error) {
+			p, err := c.PlaceCall(context.Background(), dialer.CallRequest{AgentID: "a", RecipientPhoneNumber: "+911"})
+			if p == nil {
+				return "", err
+			}
+			return p.ExecutionID, err
+		}},
+		{"escaped in a summary", func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, `{"id":"e-1","status":"completed","summary":"said `+escaped+`"}`)
+		}, func(c *dialer.Client) (string, error) {
+			ex, err := c.Execution(context.Background(), "e-1")
+			if ex == nil {
+				return "", err
+			}
+			return ex.Summary, err
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ts := httptest.NewServer(http.HandlerFunc(tt.serve))
+			t.Cleanup(ts.Close)
+			c, _ := dialer.New(key, dialer.WithBaseURL(ts.URL), dialer.WithBackoff(dialer.Backoff{Attempts: 1, Base: time.Millisecond, Max: time.Millisecond}))
+			got, err := tt.call(c)
+			text := got
+			if err != nil {
+				text += " " + err.Error()
+			}
+			if strings.Contains(text, key) || strings.Contains(text, "bn-echoed") {
+				t.Errorf("the client returned the key: %q", text)
+			}
+			if strings.Contains(tt.name, "id") && got != "" {
+				t.Errorf("execution id %q accepted, want it refused", got)
+			}
+		})
 	}
 }

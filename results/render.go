@@ -121,7 +121,7 @@ func seconds(s float64) string {
 // oneLine keeps a value on one line of a terminal, without control characters.
 func oneLine(s string, n int) string {
 	s = strings.Map(func(r rune) rune {
-		if r < ' ' || r == 0x7f {
+		if r < ' ' || r >= 0x7f && r <= 0x9f { // C0, DEL and C1: terminal escapes
 			return ' '
 		}
 		return r

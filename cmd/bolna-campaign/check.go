@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
@@ -87,7 +86,7 @@ func checkCommand(args []string, env Env) int {
 			}
 			variables = agent.Variables()
 			if len(variables) > 0 {
-				fmt.Fprintf(w, "  variables of its prompt and welcome message: %s\n", strings.Join(variables, ", "))
+				fmt.Fprintf(w, "  variables of its prompt and welcome message: %s\n", someNames(variables, ", "))
 			}
 		}
 	}
@@ -153,7 +152,7 @@ func (o *runOptions) checkList(w io.Writer, variables []string, acct *dialer.Acc
 	}
 	if missing := missingVariables(variables, header); len(missing) > 0 {
 		fmt.Fprintf(w, "✗ %s: no column for %s: Bolna would speak {%s} as written; add %s to the list\n",
-			o.input, strings.Join(missing, ", "), strings.Join(missing, "}, {"), plural(len(missing), "that column", "those columns"))
+			o.input, someNames(missing, ", "), someNames(missing, "}, {"), plural(len(missing), "that column", "those columns"))
 		problems++
 	}
 	sess, err := campaign.Inspect(o.files(), o.config(func(string, ...any) {}))
@@ -202,12 +201,27 @@ func listHeader(path string, opts campaign.LoadOptions) ([]string, error) {
 // case-sensitive match, as Bolna fills them).
 func missingVariables(variables, header []string) []string {
 	var missing []string
+	columns := map[string]bool{}
+	for _, h := range header {
+		columns[h] = true
+	}
 	for _, v := range variables {
-		if !slices.Contains(header, v) {
+		if !columns[v] {
 			missing = append(missing, v)
 		}
 	}
 	return missing
+}
+
+// maxNamesShown caps a list of names in one line: a prompt may hold thousands of variables.
+const maxNamesShown = 20
+
+// someNames joins the first maxNamesShown of names with sep, and says how many more there are.
+func someNames(names []string, sep string) string {
+	if len(names) <= maxNamesShown {
+		return strings.Join(names, sep)
+	}
+	return fmt.Sprintf("%s … and %d more", strings.Join(names[:maxNamesShown], sep), len(names)-maxNamesShown)
 }
 
 func mark(ok bool) string {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"strings"
 	"sync"
 	"time"
@@ -32,7 +33,9 @@ func (c *console) logf(format string, args ...any) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.clearLine()
-	fmt.Fprintf(c.env.Stderr, "bolna-campaign: "+format+"\n", args...)
+	// Server text is made printable where it enters (dialer.Printable); a line is once more
+	// as a whole, since it may quote anything.
+	fmt.Fprintln(c.env.Stderr, "bolna-campaign: "+dialer.Printable(fmt.Sprintf(format, args...)))
 }
 
 // clearLine wipes the live line (and a ^C the terminal echoed on it). The caller holds mu.

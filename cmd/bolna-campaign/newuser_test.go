@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -406,5 +408,52 @@ func TestFirstDayWording(t *testing.T) {
 	inv = newInvocation(nil)
 	if code := inv.run("run", "--dry-run", "--agent-id", "a", "--delimiter", "|", semi); code != exitOK || !strings.Contains(inv.stdout.String(), `"name":"Asha"`) {
 		t.Errorf("--delimiter '|': exit %d, %s%s", code, inv.stdout.String(), inv.stderr.String())
+	}
+}
+
+// TestHostileAgent: an agent read from a hostile server, with terminal escapes (C0 and C1) and
+// the API key in its name and webhook_url and 200,000 {variables} in its prompt. check is quick,
+// prints no control character and no key, and its variable lines are capped.
+func TestHostileAgent(t *testing.T) {
+	t.Parallel()
+	const key = "bn-hostile-secret-0123456789"
+	api := bolnatest.NewAPI(bolnatest.Options{APIKey: key, Timing: bolnatest.FastTiming})
+	var prompt strings.Builder
+	for i := range 200_000 {
+		fmt.Fprintf(&prompt, "{v%d} ", i)
+	}
+	agent, _ := json.Marshal(map[string]any{"id": bolnatest.DefaultAgentID,
+		"agent_name":    "Evil\x1b[31mRED\x1b]0;pwned\x07\u009b2J" + key,
+		"agent_config":  map[string]any{"webhook_url": "https://" + key + ".evil.example/hook"},
+		"agent_prompts": map[string]any{"task_1": map[string]any{"system_prompt": prompt.String()}}})
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v2/agent/"+bolnatest.DefaultAgentID {
+			w.Header().Set("Content-Type", "application/json")
+			w.Write(agent)
+			return
+		}
+		api.ServeHTTP(w, r)
+	}))
+	t.Cleanup(ts.Close)
+	dir := t.TempDir()
+	list := filepath.Join(dir, "list.csv")
+	os.WriteFile(list, []byte("phone,name\n+919810000001,Asha\n"), 0o600)
+	inv := newInvocation(map[string]string{"BOLNA_API_KEY": key, "BOLNA_BASE_URL": ts.URL, "BOLNA_AGENT_ID": bolnatest.DefaultAgentID})
+	start := time.Now()
+	inv.run("check", list)
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("check took %s for a prompt of 200,000 variables", took.Round(time.Millisecond))
+	}
+	out := inv.stdout.String() + inv.stderr.String()
+	if strings.ContainsFunc(out, func(r rune) bool { return r < ' ' && r != '\n' || r >= 0x7f && r <= 0x9f }) {
+		t.Errorf("check printed control characters: %q", out[:min(len(out), 400)])
+	}
+	if strings.Contains(out, key) || strings.Contains(out, "hostile-secret") {
+		t.Errorf("check printed the key")
+	}
+	for line := range strings.SplitSeq(out, "\n") {
+		if len(line) > 2000 {
+			t.Errorf("a line of %d bytes: %.200q…", len(line), line)
+		}
 	}
 }

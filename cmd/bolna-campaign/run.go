@@ -397,7 +397,11 @@ func (o *runOptions) run(env Env, explicit map[string]bool) (*campaign.Summary, 
 	defer cancel(nil)
 	var receiver *webhook.Receiver
 	if ln != nil {
-		receiver, err = webhook.New(webhook.Config{Token: token, Forward: o.webhookForward, Listen: ln.Addr(), Logf: out.logf,
+		var clean func([]byte) []byte
+		if c, ok := client.(*dialer.Client); ok {
+			clean = c.RedactJSON
+		}
+		receiver, err = webhook.New(webhook.Config{Token: token, Forward: o.webhookForward, Listen: ln.Addr(), Clean: clean, Logf: out.logf,
 			Handle: func(ex *dialer.Execution) { runner.Observe(ex) }})
 		if err != nil {
 			sess.Close()
@@ -456,7 +460,7 @@ func (o *runOptions) checkAgent(ctx context.Context, client campaign.Dialer, r *
 	if header, err := listHeader(o.input, o.config(nil).Load); err == nil {
 		if missing := missingVariables(agent.Variables(), header); len(missing) > 0 {
 			out.logf("warning: the agent's prompt uses {%s}, which no column of %s supplies: Bolna would speak it as written (add the column, or fix the prompt)",
-				strings.Join(missing, "}, {"), o.input)
+				someNames(missing, "}, {"), o.input)
 		}
 	}
 	if r == nil {

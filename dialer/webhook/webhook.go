@@ -66,6 +66,9 @@ type Config struct {
 	// DefaultDrain.
 	MaxQueueBytes int64
 	Drain         time.Duration
+	// Clean, when set, is applied to every push before it is decoded (the client's
+	// RedactJSON: a push that carries the API key must not bring it into the results).
+	Clean func([]byte) []byte
 	// Logf says what happened (relay failures); nil discards.
 	Logf func(format string, args ...any)
 }
@@ -224,7 +227,11 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	var ex dialer.Execution
-	if err := json.Unmarshal(body, &ex); err != nil || ex.ID == "" {
+	clean := body
+	if r.cfg.Clean != nil {
+		clean = r.cfg.Clean(body)
+	}
+	if err := json.Unmarshal(clean, &ex); err != nil || ex.ID == "" {
 		r.malformed.Add(1)
 		http.Error(w, "not an execution payload", http.StatusBadRequest)
 		return
