@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 )
@@ -150,7 +151,9 @@ func (s *Session) Run(ctx context.Context, r *Runner) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
+	stop := keepRequests(r.dialer, RequestsPath(s.files.Results), time.Second)
 	summary, err := r.Run(ctx, s.files.Input, s.st, w)
+	stop()
 	if summary == nil {
 		w.Abort()
 		return nil, err

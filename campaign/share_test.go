@@ -1,6 +1,7 @@
 package campaign_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -201,5 +202,54 @@ func TestTwoCampaignsShareAnAccount(t *testing.T) {
 		t.Logf("%s", benchRow(bc, st))
 		checkBenchCase(t, bc, st)
 		checkDialledOnce(t, api, len(all))
+	})
+}
+
+// TestRestartsKeepToTheShare: a run killed every few seconds and started again at once (a
+// cron or crash loop) keeps, across its processes, to its share of the list limit in every
+// minute: each process honours the requests the one before it sent (kept beside the journal).
+func TestRestartsKeepToTheShare(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		const perMinute = 10
+		timing := bolnatest.FastTiming
+		timing.Talk = bolnatest.Range{Min: 20 * time.Second, Max: 40 * time.Second}
+		api := bolnatest.NewAPI(bolnatest.Options{Timing: timing, Concurrency: 4, Seed: 9,
+			Outcome: func(string) bolnatest.Outcome { return bolnatest.Outcome{Status: "completed"} }})
+		dir := t.TempDir()
+		tc := &testCampaign{input: filepath.Join(dir, "contacts.csv"), results: filepath.Join(dir, "contacts.results.csv")}
+		var b strings.Builder
+		b.WriteString("phone\n")
+		for i := range 12 {
+			p := fmt.Sprintf("+9197%08d", 30000000+i*7919)
+			tc.phones = append(tc.phones, p)
+			b.WriteString(p + "\n")
+		}
+		os.WriteFile(tc.input, []byte(b.String()), 0o600)
+		cfg := baseConfig()
+		cfg.PollInterval, cfg.MaxWait = time.Second, 10*time.Minute
+		cfg.Limits = dialer.Limits{Call: -1, List: perMinute, Other: -1}
+		client := func() *dialer.Client { return api.InProcessClient(dialer.WithLimits(dialer.Limits{List: perMinute})) }
+		for range 8 { // killed after 5 s, eight times
+			ctx, kill := context.WithTimeout(t.Context(), 5*time.Second)
+			tc.runWith(t, ctx, client(), "inprocess", cfg, nil)
+			kill()
+		}
+		summary, _, err := tc.runWith(t, t.Context(), client(), "inprocess", cfg, nil)
+		if err != nil || summary.Unfinished() != 0 {
+			t.Fatalf("final run: %+v, %v", summary, err)
+		}
+		placed := map[string]int{}
+		for _, pl := range api.Placements() {
+			placed[pl.Phone]++
+		}
+		for _, p := range tc.phones {
+			if placed[p] != 1 {
+				t.Errorf("%s dialled %d times, want 1", p, placed[p])
+			}
+		}
+		if peak := api.Stats().PeakPerMinute["list"]; peak > perMinute {
+			t.Errorf("%d list reads in one minute across the restarts, above the share of %d", peak, perMinute)
+		}
 	})
 }

@@ -401,7 +401,8 @@ func (c *Client) once(ctx context.Context, req request, out any) error {
 	if err := ctx.Err(); err != nil {
 		return &notSentError{err: fmt.Errorf("dialer: %s: %w", label, context.Cause(ctx))}
 	}
-	if err := c.limiters[req.class].Wait(ctx); err != nil {
+	counted, err := c.limiters[req.class].waitAt(ctx)
+	if err != nil {
 		return &notSentError{err: fmt.Errorf("dialer: %s: %w", label, err)}
 	}
 	if gateClosed(ctx) { // the last moment before the request leaves
@@ -426,7 +427,7 @@ func (c *Client) once(ctx context.Context, req request, out any) error {
 	}
 	c.requests.Add(1)
 	sent := time.Now()
-	c.peaks.count(req.class, sent)
+	c.peaks.count(req.class, counted) // when the limiter counted it, so the two agree on every minute
 	resp, err := c.http.Do(hreq)
 	if err != nil {
 		err = fmt.Errorf("dialer: %s: %w", label, stripURL(err))

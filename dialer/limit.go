@@ -75,6 +75,29 @@ func (c *Client) PeakPerMinute() Limits {
 	return Limits{Call: c.peaks.most[classCall], List: c.peaks.most[classList], Other: c.peaks.most[classOther]}
 }
 
+// Recent are the requests of each class a client sent in the last minute, by the instant
+// each was counted against its limit: what a process that takes over from this one (a rerun
+// after a crash, a cron run after the last) must honour, since Bolna counts per account, not
+// per process.
+type Recent struct {
+	Call  []time.Time `json:"call,omitempty"`
+	List  []time.Time `json:"list,omitempty"`
+	Other []time.Time `json:"other,omitempty"`
+}
+
+// Recent returns the requests of each paced class sent in the last minute.
+func (c *Client) Recent() Recent {
+	return Recent{Call: c.limiters[classCall].Starts(), List: c.limiters[classList].Starts(), Other: c.limiters[classOther].Starts()}
+}
+
+// Preload counts the requests an earlier process sent in the last minute against this
+// client's limits. Call it before the first request.
+func (c *Client) Preload(r Recent) {
+	c.limiters[classCall].Preload(r.Call)
+	c.limiters[classList].Preload(r.List)
+	c.limiters[classOther].Preload(r.Other)
+}
+
 // Window is a limit of N starts in any span of Span.
 type Window struct {
 	N    int
@@ -122,26 +145,82 @@ func NewLimiter(now func() time.Time, windows ...Window) *Limiter {
 // Wait blocks until a start is allowed, and counts it. It gives up when ctx ends or its send
 // gate closes (see [WithSendGate]).
 func (l *Limiter) Wait(ctx context.Context) error {
+	_, err := l.waitAt(ctx)
+	return err
+}
+
+// waitAt is Wait, and the instant the start was counted at (now, for a nil limiter): the
+// instant a count of starts per window must use to agree with the limiter.
+func (l *Limiter) waitAt(ctx context.Context) (time.Time, error) {
 	if l == nil {
 		if gateClosed(ctx) {
-			return ErrGateClosed
+			return time.Time{}, ErrGateClosed
 		}
-		return ctx.Err()
+		return time.Now(), ctx.Err()
 	}
 	for {
-		wait := l.reserve()
+		at, wait := l.reserve()
 		if wait <= 0 {
-			return nil
+			return at, nil
 		}
 		if err := sleep(ctx, wait); err != nil {
-			return err
+			return time.Time{}, err
 		}
 	}
 }
 
-// reserve counts a start now and returns 0 if every window allows one, else how long until
-// they might.
-func (l *Limiter) reserve() time.Duration {
+// Starts are the starts of the limiter's widest window that are still within it, oldest
+// first: what a process that takes over from this one must honour (see Preload).
+func (l *Limiter) Starts() []time.Time {
+	if l == nil {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var widest *ring
+	for _, w := range l.windows {
+		if widest == nil || w.Span > widest.Span {
+			widest = w
+		}
+	}
+	now := l.now()
+	var out []time.Time
+	for i := range widest.starts {
+		at := widest.starts[(widest.next+i)%len(widest.starts)]
+		if now.Sub(at) < widest.Span {
+			out = append(out, at)
+		}
+	}
+	return out
+}
+
+// Preload counts starts made before this limiter existed (by an earlier process on the same
+// account, say), oldest first, as if it had let them through. Call it before the first Wait.
+func (l *Limiter) Preload(starts []time.Time) {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	for _, at := range starts {
+		for _, w := range l.windows {
+			if now.Sub(at) >= w.Span || at.After(now) {
+				continue
+			}
+			if len(w.starts) < w.N {
+				w.starts = append(w.starts, at)
+			} else {
+				w.starts[w.next] = at
+				w.next = (w.next + 1) % w.N
+			}
+		}
+	}
+}
+
+// reserve counts a start now and returns the instant and 0 if every window allows one, else
+// how long until they might.
+func (l *Limiter) reserve() (time.Time, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
@@ -152,7 +231,7 @@ func (l *Limiter) reserve() time.Duration {
 		}
 	}
 	if wait > 0 {
-		return wait
+		return now, wait
 	}
 	for _, w := range l.windows {
 		if len(w.starts) < w.N {
@@ -162,5 +241,5 @@ func (l *Limiter) reserve() time.Duration {
 			w.next = (w.next + 1) % w.N
 		}
 	}
-	return 0
+	return now, 0
 }
