@@ -223,6 +223,10 @@ func NewRunner(d Dialer, cfg Config) *Runner {
 func (r *Runner) Stopped() <-chan struct{} { return r.stopped }
 
 // Stop makes the runner place no new calls; calls in flight are still followed to their final
+// PollOnly tells a runner configured for pushes (Config.Pushes) that none can come (the
+// agent has no webhook_url): it polls from the start. Call it before Run.
+func (r *Runner) PollOnly() { r.cfg.Pushes = false }
+
 // status. It is safe to call more than once and from any goroutine.
 func (r *Runner) Stop() { r.stopOnce.Do(func() { close(r.stopped) }) }
 

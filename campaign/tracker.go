@@ -114,6 +114,29 @@ type tracker struct {
 	pushFallback bool      // pushes were expected and none came: polling as usual
 
 	unconfirmed int // slots freed on the word of pushes alone, not yet confirmed by a look
+
+	ended recentIDs // the calls that ended lately: a push about one of them is late, not foreign
+}
+
+// recentIDs remembers the latest maxPendingEvents ids added, in a ring.
+type recentIDs struct {
+	ring []string
+	next int
+	has  map[string]bool
+}
+
+func (r *recentIDs) add(id string) {
+	if r.has == nil {
+		r.has = map[string]bool{}
+	}
+	if len(r.ring) < maxPendingEvents {
+		r.ring = append(r.ring, id)
+	} else {
+		delete(r.has, r.ring[r.next])
+		r.ring[r.next] = id
+		r.next = (r.next + 1) % len(r.ring)
+	}
+	r.has[id] = true
 }
 
 // maxUnconfirmed bounds the slots freed on the word of pushes alone: forged pushes can put at
@@ -669,6 +692,10 @@ func (t *tracker) observed(ex *dialer.Execution, now time.Time) error {
 			}
 		}
 	}
+	if c == nil && t.ended.has[string(ex.ID)] {
+		t.count(func(s *ObservationStats) { s.Late++ }) // one of ours, after its outcome was recorded
+		return nil
+	}
 	if c == nil {
 		t.count(func(s *ObservationStats) { s.Ignored++ })
 		return nil
@@ -980,6 +1007,9 @@ func (t *tracker) finish(c *trackedCall, o Outcome) error {
 	now := t.cfg.Now()
 	t.releaseSlot(c, now)
 	delete(t.calls, c.id())
+	if c.ExecutionID != "" {
+		t.ended.add(c.ExecutionID)
+	}
 	if t.firstFinal.IsZero() {
 		t.firstFinal = now
 	}
@@ -1152,6 +1182,8 @@ type ObservationStats struct {
 	Dropped  int `json:"dropped"`  // not taken: the tracker was not running, or behind
 	Matched  int `json:"matched"`  // about a call of this run
 	Ignored  int `json:"ignored"`  // about another call (another campaign, a test call, a tool webhook)
+	// Late: about a call of this run whose outcome was recorded already.
+	Late int `json:"late"`
 	// Foreign: about a call of this run by its id, but naming another agent or recipient:
 	// not believed.
 	Foreign int `json:"foreign"`

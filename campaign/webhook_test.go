@@ -84,7 +84,7 @@ func TestRunOnPushes(t *testing.T) {
 			}
 			checkDialled(t, tc.srv, tc.phones, 1)
 			checkMatchesServer(t, tc.srv, rows)
-			if p := summary.Pushes; p == nil || p.Matched == 0 || p.Ignored < 2 || p.Received != p.Matched+p.Ignored+p.Dropped {
+			if p := summary.Pushes; p == nil || p.Matched == 0 || p.Ignored < 2 || p.Received != p.Matched+p.Ignored+p.Dropped+p.Late+p.Foreign {
 				t.Errorf("pushes %+v: want some matched, the 2 foreign ones ignored, every one accounted for", summary.Pushes)
 			}
 			if st := tc.srv.Stats(); st.MaxOutstanding > 4 {

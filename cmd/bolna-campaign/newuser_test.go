@@ -457,3 +457,45 @@ func TestHostileAgent(t *testing.T) {
 		}
 	}
 }
+
+// TestMistypedAgent: an --agent-id that the account does not have stops the run before any
+// POST /call (exit 1) and binds nothing: the corrected command then runs the campaign.
+func TestMistypedAgent(t *testing.T) {
+	t.Parallel()
+	srv := bolnatest.NewServer(bolnatest.Options{Timing: bolnatest.FastTiming})
+	t.Cleanup(srv.Close)
+	input, _ := writeContacts(t, 5)
+	env := map[string]string{"BOLNA_API_KEY": bolnatest.DefaultAPIKey, "BOLNA_BASE_URL": srv.URL}
+	inv := newInvocation(env)
+	code := inv.run("run", "--agent-id", "11111111-2222-3333-4444-555555555555", "--poll-interval", "20ms", input)
+	if code != exitFatal || !strings.Contains(inv.stderr.String(), "--agent-id") || len(srv.Placements()) != 0 {
+		t.Fatalf("a mistyped agent: exit %d, %d placed; want 1 and none:\n%s", code, len(srv.Placements()), inv.stderr.String())
+	}
+	if st := srv.Stats(); st.ByRoute["POST /call"] != 0 {
+		t.Errorf("%d POST /call with a mistyped agent, want none", st.ByRoute["POST /call"])
+	}
+	inv = newInvocation(env)
+	if code := inv.run("run", "--agent-id", bolnatest.DefaultAgentID, "--poll-interval", "20ms", input); code != exitOK {
+		t.Errorf("the corrected command: exit %d, want 0:\n%s", code, inv.stderr.String())
+	}
+}
+
+// TestWebhookWithoutURL: with --webhook-listen and an agent that has no webhook_url, no push can
+// come: the run says so and polls from the start, taking about as long as a polling run.
+func TestWebhookWithoutURL(t *testing.T) {
+	t.Parallel()
+	srv := bolnatest.NewServer(bolnatest.Options{Timing: bolnatest.FastTiming})
+	t.Cleanup(srv.Close)
+	input, _ := writeContacts(t, 6)
+	env := map[string]string{"BOLNA_API_KEY": bolnatest.DefaultAPIKey, "BOLNA_BASE_URL": srv.URL,
+		"BOLNA_AGENT_ID": bolnatest.DefaultAgentID, "BOLNA_WEBHOOK_TOKEN": "0123456789abcdef-token"}
+	inv := newInvocation(env)
+	start := time.Now()
+	code := inv.run("run", "--webhook-listen", "127.0.0.1:0", "--poll-interval", "20ms", input)
+	if code != exitOK || !strings.Contains(inv.stderr.String(), "polling from the start") {
+		t.Fatalf("exit %d, want 0 and the reason polling starts at once:\n%s", code, inv.stderr.String())
+	}
+	if took := time.Since(start); took > 20*time.Second {
+		t.Errorf("took %s: the run waited for pushes that cannot come", took.Round(time.Millisecond))
+	}
+}

@@ -416,7 +416,10 @@ func (o *runOptions) run(env Env, explicit map[string]bool) (*campaign.Summary, 
 	}
 	stopSignals := o.watchSignals(env, out, runner, cancel)
 	defer stopSignals()
-	o.checkAgent(dialer.WithSendGate(ctx, runner.Stopped()), client, receiver, out)
+	if err := o.checkAgent(dialer.WithSendGate(ctx, runner.Stopped()), client, runner, receiver, out); err != nil {
+		sess.Close() // nothing was recorded: the journal binds no agent
+		return nil, err
+	}
 	stopProgress := out.follow(runner)
 	summary, err := sess.Run(ctx, runner)
 	stopProgress()
@@ -440,22 +443,29 @@ func (o *runOptions) run(env Env, explicit map[string]bool) (*campaign.Summary, 
 	return summary, err
 }
 
-// checkAgent reads the agent before the first call: it warns of {variables} of its prompt that
+// checkAgent reads the agent before the first call: an agent that does not exist (404) stops
+// the run before anything is dialled or recorded; it warns of {variables} of its prompt that
 // the list does not supply (Bolna would speak them as written) and, with a receiver, says
-// whether its webhook_url points at it. It never changes the agent.
-func (o *runOptions) checkAgent(ctx context.Context, client campaign.Dialer, r *webhook.Receiver, out *console) {
+// whether its webhook_url points at it (without one, the run polls from the start). It never
+// changes the agent.
+func (o *runOptions) checkAgent(ctx context.Context, client campaign.Dialer, runner *campaign.Runner, r *webhook.Receiver, out *console) error {
 	reader, ok := client.(interface {
 		Agent(context.Context, string) (*dialer.Agent, error)
 	})
 	if !ok {
-		return
+		return nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second) // a check: never worth holding the run up for
 	defer cancel()
 	agent, err := reader.Agent(ctx, o.agentID)
-	if err != nil {
+	switch {
+	case dialer.IsNotFound(err):
+		return &campaign.FatalError{Err: fmt.Errorf("the agent %s does not exist on this account (404): check --agent-id; nothing was dialled", o.agentID)}
+	case dialer.IsUnauthorized(err):
+		return &campaign.FatalError{Err: fmt.Errorf("the API key was refused: %w", err)}
+	case err != nil:
 		out.logf("could not read the agent to check its prompt's variables (%v)", err)
-		return
+		return nil
 	}
 	if header, err := listHeader(o.input, o.config(nil).Load); err == nil {
 		if missing := missingVariables(agent.Variables(), header); len(missing) > 0 {
@@ -464,19 +474,22 @@ func (o *runOptions) checkAgent(ctx context.Context, client campaign.Dialer, r *
 		}
 	}
 	if r == nil {
-		return
+		return nil
 	}
 	switch {
 	case agent.WebhookURL == "":
-		out.logf("the agent has no webhook_url: set it to https://YOUR-PUBLIC-HOST/webhook/<BOLNA_WEBHOOK_TOKEN> (a tunnel or reverse proxy to %s); until then polling does the work", o.webhookListen)
+		runner.PollOnly()
+		out.logf("the agent has no webhook_url, so no push can come: polling from the start (every --poll-interval %s). To receive pushes, set it to https://YOUR-PUBLIC-HOST/webhook/<BOLNA_WEBHOOK_TOKEN> (a tunnel or reverse proxy to %s)",
+			o.pollInterval, o.webhookListen)
 	default:
 		u, perr := url.Parse(agent.WebhookURL)
 		if perr == nil && strings.HasSuffix(u.Path, r.Path()) {
 			out.logf("the agent's webhook_url (%s://%s/webhook/%s) points at this receiver", u.Scheme, u.Host, webhook.MaskToken(strings.TrimPrefix(r.Path(), "/webhook/")))
-			return
+			return nil
 		}
 		out.logf("the agent's webhook_url points at %s, not at this receiver: its pushes will not come here (polling does the work); --webhook-forward can keep that integration fed once the agent points here", hostOf(agent.WebhookURL))
 	}
+	return nil
 }
 
 // watchSignals: the first SIGINT/SIGTERM stops placing calls and lets the calls in flight
@@ -716,8 +729,8 @@ func (o *runOptions) report(env Env, s *campaign.Summary, runErr error) {
 			p.Call, p.List, p.Other, l.Call, l.List, l.Other, share)
 	}
 	if p, w := s.Pushes, o.webhookStats; p != nil && w != nil {
-		fmt.Fprintf(env.Stderr, "pushes from Bolna: %d received, %d about this run's calls, %d about others (ignored), %d malformed, %d refused\n",
-			w.Received, p.Matched, p.Ignored, w.Malformed, w.NotFound+w.TooLarge)
+		fmt.Fprintf(env.Stderr, "pushes from Bolna: %d received, %d about this run's calls, %d late (the call had ended), %d about others (ignored), %d malformed, %d refused\n",
+			w.Received, p.Matched, p.Late, p.Ignored, w.Malformed, w.NotFound+w.TooLarge)
 		if p.Foreign > 0 || p.Contradicted > 0 || w.Looped > 0 {
 			fmt.Fprintf(env.Stderr, "pushes not believed: %d naming another agent or number for a call of this run, %d line drops a look contradicted, %d relayed back (a forward loop)\n",
 				p.Foreign, p.Contradicted, w.Looped)
