@@ -17,7 +17,10 @@ import (
 // checkCommand does what Bolna's quickstart does before any credit is spent, and more: the key,
 // the wallet and the concurrency, the agent (its name and webhook_url), the {variables} of its
 // prompt that the list does not supply (Bolna speaks an unfilled one literally), the list's bad
-// rows with their lines, and an estimate of the cost and the time. It places no call.
+// rows with their lines, and an estimate of the cost and the time. It places no call. It exits
+// 0 when a run would dial (warnings allowed: run handles bad rows), 1 when the key, the account
+// or the agent is wrong, 2 when no row could be dialled or on a usage error, so that
+// `check && run` runs whenever run would do something useful.
 func checkCommand(args []string, env Env) int {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
@@ -44,7 +47,10 @@ func checkCommand(args []string, env Env) int {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	problems, fatal := 0, false
+	var (
+		warnings       int
+		fatal, nothing bool
+	)
 
 	acct, err := client.Account(ctx)
 	switch {
@@ -61,7 +67,7 @@ func checkCommand(args []string, env Env) int {
 	fmt.Fprintf(w, "  concurrency: %d of %d in use, %d free\n", acct.Concurrency.Current, acct.Concurrency.Max, free)
 	if acct.Wallet <= 0 {
 		fmt.Fprintln(w, "✗ the wallet is empty: every call would end balance-low")
-		problems++
+		fatal = true
 	}
 
 	var variables []string
@@ -96,19 +102,24 @@ func checkCommand(args []string, env Env) int {
 			fmt.Fprintf(env.Stderr, "bolna-campaign: check: %v\n", err)
 			return exitCode(err, nil)
 		}
-		n, err := o.checkList(w, variables, acct, env)
+		n, dial, err := o.checkList(w, variables, acct, env)
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "bolna-campaign: check: %v\n", err)
 			return exitCode(err, nil)
 		}
-		problems += n
+		warnings += n
+		nothing = dial == 0
 	}
 	switch {
 	case fatal:
+		fmt.Fprintln(w, "not ready: the key, the account or the agent must be fixed first")
 		return exitFatal
-	case problems > 0:
-		fmt.Fprintf(w, "%d %s to fix before a run\n", problems, plural(problems, "problem", "problems"))
+	case nothing:
+		fmt.Fprintln(w, "not ready: no row of the list can be dialled now")
 		return exitUsage
+	case warnings > 0:
+		fmt.Fprintf(w, "ready, with %d %s (run dials the good rows and reports the bad ones)\n", warnings, plural(warnings, "warning", "warnings"))
+		return exitOK
 	}
 	fmt.Fprintln(w, "ready")
 	return exitOK
@@ -143,26 +154,29 @@ func (o *runOptions) checkClient(env Env) (checker, error) {
 }
 
 // checkList reports the list: the variables it does not supply, its bad rows with their
-// lines, and an estimate. It returns the number of problems.
-func (o *runOptions) checkList(w io.Writer, variables []string, acct *dialer.Account, env Env) (int, error) {
+// lines, and an estimate. It returns the number of warnings and of rows to dial now.
+func (o *runOptions) checkList(w io.Writer, variables []string, acct *dialer.Account, env Env) (int, int, error) {
 	problems := 0
 	header, err := listHeader(o.input, o.config(nil).Load)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if missing := missingVariables(variables, header); len(missing) > 0 {
 		fmt.Fprintf(w, "✗ %s: no column for %s: Bolna would speak {%s} as written; add %s to the list\n",
 			o.input, someNames(missing, ", "), someNames(missing, "}, {"), plural(len(missing), "that column", "those columns"))
+		for _, hint := range caseHints(missing, header) {
+			fmt.Fprintf(w, "    %s\n", hint)
+		}
 		problems++
 	}
 	sess, err := campaign.Inspect(o.files(), o.config(func(string, ...any) {}))
 	if err != nil {
-		return problems, err
+		return problems, 0, err
 	}
 	defer sess.Close()
 	plan, err := sess.DryRun(func(dialer.CallRequest) error { return nil })
 	if err != nil {
-		return problems, err
+		return problems, 0, err
 	}
 	fmt.Fprintf(w, "%s %s: %d %s, %d to dial now, %d invalid, %d duplicates, %d done earlier\n", mark(plan.Invalid == 0), o.input,
 		plan.Rows, plural(plan.Rows, "row", "rows"), plan.Dial, plan.Invalid, plan.Duplicates, plan.Done)
@@ -180,7 +194,26 @@ func (o *runOptions) checkList(w io.Writer, variables []string, acct *dialer.Acc
 		fmt.Fprintf(w, "; about %s, at this campaign's %s a call so far", dollarsOf(per*float64(plan.Dial)), dollarsOf(per))
 	}
 	fmt.Fprintln(w)
-	return problems, nil
+	return problems, plan.Dial, nil
+}
+
+// caseHints says, for each missing variable that a column supplies but for its case, that
+// Bolna's variables are case-sensitive (a Name column does not fill {name}).
+func caseHints(missing, header []string) []string {
+	columns := map[string]string{}
+	for _, h := range header {
+		columns[strings.ToLower(h)] = h
+	}
+	var out []string
+	for _, v := range missing {
+		if col, ok := columns[strings.ToLower(v)]; ok {
+			out = append(out, fmt.Sprintf("the list has %q, but Bolna's variables are case-sensitive: rename the column to %q (or the variable to {%s})", col, v, col))
+		}
+		if len(out) == maxNamesShown {
+			break
+		}
+	}
+	return out
 }
 
 // listHeader reads the column names of a contact list.

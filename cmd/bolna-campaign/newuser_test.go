@@ -363,8 +363,17 @@ func TestCheck(t *testing.T) {
 			t.Errorf("check of a lacking list lacks %q:\n%s", want, inv.stdout.String())
 		}
 	}
-	if code != exitUsage || strings.Contains(inv.stdout.String(), "current_date") {
-		t.Errorf("check of a lacking list: exit %d (want 2), and Bolna's own variables are not the list's to supply:\n%s", code, inv.stdout.String())
+	// A row to dial and warnings: ready, exit 0, so that check && run runs (#23.5; this asserted
+	// exit 2 before).
+	if code != exitOK || strings.Contains(inv.stdout.String(), "current_date") || !strings.Contains(inv.stdout.String(), "ready, with 2 warnings") {
+		t.Errorf("check of a lacking list: exit %d (want 0, ready with warnings), and Bolna's own variables are not the list's to supply:\n%s", code, inv.stdout.String())
+	}
+	nothing := filepath.Join(dir, "nothing.csv")
+	os.WriteFile(nothing, []byte("phone,Name,clinic,appointment_date\n98450 12345,Bad,North,2026-12-04\n"), 0o600)
+	inv = newInvocation(env)
+	code = inv.run("check", nothing)
+	if code != exitUsage || !strings.Contains(inv.stdout.String(), `the list has "Name", but Bolna's variables are case-sensitive`) {
+		t.Errorf("check of a list with no row to dial and a Name column for {name}: exit %d (want 2), and the case named:\n%s", code, inv.stdout.String())
 	}
 	bad := newInvocation(map[string]string{"BOLNA_API_KEY": "bn-wrong-key-123", "BOLNA_BASE_URL": srv.URL})
 	if code := bad.run("check"); code != exitFatal || !strings.Contains(bad.stdout.String(), "refused") {
