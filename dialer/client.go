@@ -59,6 +59,7 @@ type Client struct {
 	logf      func(string, ...any) // retries, when set
 	requests  atomic.Int64         // requests sent, retries included
 	clock     serverClock
+	reached   atomic.Bool // the server has answered at least once
 }
 
 // Requests is how many requests the client has sent so far, retries included.
@@ -321,7 +322,9 @@ func (c *Client) do(ctx context.Context, req request, out any) error {
 			return err
 		}
 		wait := b.wait(attempt, err)
-		if c.logf != nil && req.retry == retryRefused { // placements: each retry is worth a line
+		var apiErr *APIError
+		if c.logf != nil && (req.retry == retryRefused || !errors.As(err, &apiErr)) {
+			// Placements, and a network that fails: each retry is worth a line.
 			c.logf("%v; trying again in %s (try %d of %d)", c.redact(err.Error()), wait.Round(time.Millisecond), attempt+1, b.Attempts)
 		}
 		if werr := sleep(ctx, wait); werr != nil {
@@ -345,8 +348,10 @@ func (c *Client) shouldRetry(req request, err error) bool {
 	var notSent *notSentError
 	if errors.As(err, &notSent) {
 		// Nothing reached the server, so trying again is safe for any request, unless it
-		// can never succeed (an untrusted certificate).
-		return !notSent.permanent
+		// can never succeed (an untrusted certificate), or the server has never answered and
+		// refuses connections or has no address (a wrong --base-url: say so at once; a
+		// network that drops mid-run is tried again).
+		return !notSent.permanent && (c.reached.Load() || !neverSent(err))
 	}
 	if req.retry == retryRefused {
 		return false
@@ -440,6 +445,7 @@ func (c *Client) once(ctx context.Context, req request, out any) error {
 		return ctxErr(ctx, &transientError{err})
 	}
 	defer resp.Body.Close()
+	c.reached.Store(true)
 	c.clock.note(resp.Header.Get("Date"), sent, time.Now())
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {

@@ -264,3 +264,39 @@ func TestKeyNeverEchoed(t *testing.T) {
 		})
 	}
 }
+
+// TestFirstRequestFailsFast: before the server has ever answered, a refused connection or a
+// host with no address is a wrong base URL: the request fails at once, not after a minute and
+// a half of retries. Once it has answered, the same failure is a network that dropped, and is
+// tried again (and said).
+func TestFirstRequestFailsFast(t *testing.T) {
+	t.Parallel()
+	var dials atomic.Int32
+	var up atomic.Bool
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, `{}`) }))
+	t.Cleanup(ts.Close)
+	transport := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		dials.Add(1)
+		if !up.Load() {
+			return nil, &net.DNSError{Err: "no such host", Name: "api.example", IsNotFound: true}
+		}
+		return (&net.Dialer{}).DialContext(ctx, network, ts.Listener.Addr().String())
+	}}
+	var logged atomic.Int32
+	c, _ := dialer.New("bn-some-key-0123", dialer.WithBaseURL(ts.URL), dialer.WithHTTPClient(&http.Client{Transport: transport}),
+		dialer.WithBackoff(dialer.Backoff{Attempts: 5, Base: time.Millisecond, Max: time.Millisecond}),
+		dialer.WithLogf(func(string, ...any) { logged.Add(1) }))
+	if _, err := c.Account(t.Context()); err == nil || dials.Load() != 1 {
+		t.Fatalf("first request to a host with no address: %v after %d dials, want an error after 1", err, dials.Load())
+	}
+	up.Store(true)
+	if _, err := c.Account(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	up.Store(false)
+	transport.CloseIdleConnections()
+	dials.Store(0)
+	if _, err := c.Account(t.Context()); err == nil || dials.Load() != 5 || logged.Load() != 4 {
+		t.Errorf("a network that drops after the first answer: %v after %d dials, %d retries said; want 5 tries, 4 said", err, dials.Load(), logged.Load())
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -506,5 +507,33 @@ func TestWebhookWithoutURL(t *testing.T) {
 	}
 	if took := time.Since(start); took > 20*time.Second {
 		t.Errorf("took %s: the run waited for pushes that cannot come", took.Round(time.Millisecond))
+	}
+}
+
+// TestUnreachableBaseURL: a --base-url nobody listens at fails run and check at once, with one
+// clear line, and places nothing.
+func TestUnreachableBaseURL(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := "http://" + ln.Addr().String()
+	ln.Close() // nobody listens there now
+	input, _ := writeContacts(t, 3)
+	for _, base := range []string{refused} { // (an unknown host: TestFirstRequestFailsFast in dialer)
+		for _, cmd := range []string{"run", "check"} {
+			inv := newInvocation(map[string]string{"BOLNA_API_KEY": "bn-some-key-0123", "BOLNA_BASE_URL": base, "BOLNA_AGENT_ID": bolnatest.DefaultAgentID})
+			start := time.Now()
+			code := inv.run(cmd, input)
+			took := time.Since(start)
+			out := inv.stdout.String() + inv.stderr.String()
+			if code != exitFatal || took > 5*time.Second {
+				t.Errorf("%s against %s: exit %d after %s, want 1 at once:\n%s", cmd, base, code, took.Round(time.Millisecond), out)
+			}
+			if strings.Contains(out, "placed 0/") || !strings.Contains(out, "connection refused") && !strings.Contains(out, "no such host") {
+				t.Errorf("%s against %s: want one line saying why, no progress lines:\n%s", cmd, base, out)
+			}
+		}
 	}
 }
