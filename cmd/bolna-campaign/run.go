@@ -460,7 +460,7 @@ func (o *runOptions) checkAgent(ctx context.Context, client campaign.Dialer, run
 	agent, err := reader.Agent(ctx, o.agentID)
 	switch {
 	case dialer.IsNotFound(err):
-		return &campaign.FatalError{Err: fmt.Errorf("the agent %s does not exist on this account (404): check --agent-id; nothing was dialled", o.agentID)}
+		return &campaign.FatalError{Err: fmt.Errorf("the agent %s was not found on this account (404): check --agent-id; nothing was dialled", o.agentID)}
 	case dialer.IsUnauthorized(err):
 		return &campaign.FatalError{Err: fmt.Errorf("the API key was refused: %w", err)}
 	case err != nil:
