@@ -229,6 +229,13 @@ func TestPhoneNormalize(t *testing.T) {
 		{"+91 98765 43210 ext 12", "", "", "not a phone number"},
 		{"", "", "", "empty"},
 		{"=HYPERLINK(\"x\")", "", "", "not a phone number"},
+		// #23.6: a country code that exists and a length its numbers can have.
+		{"+999123456789", "", "", "no country has the calling code"},
+		{"+1 415 555 01234", "", "", "the wrong length for a number of country code +1"},
+		{"+39 06 6982 1234", "", "+390669821234", ""}, // Italy keeps its leading zero
+		{"+80012345678", "", "+80012345678", ""},      // a non-geographic code (freephone)
+		{"919845012349", "", "", "did you mean +919845012349?"},
+		{"9845012349", "", "", "no country code"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.raw+"/"+tt.region, func(t *testing.T) {

@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/nyaruka/phonenumbers"
@@ -9,11 +10,12 @@ import (
 
 // PhoneNormalizer turns the numbers people put in spreadsheets into E.164.
 //
-// Numbers already in international form (+ or 00 and a country code) are checked by shape
-// only: that costs nanoseconds, where a full metadata check costs ~30 µs a number (half a
-// minute on a million-row list), and Bolna itself checks nothing more. National numbers need a
-// region (--region) and go through libphonenumber, which knows each country's trunk prefix
-// and lengths.
+// Numbers already in international form (+ or 00 and a country code) are checked for a
+// country calling code that exists and a length that country's numbers can have, from
+// libphonenumber's metadata: that costs a third of a microsecond, where its full validity
+// check costs 7.5 µs a number (7.5 s more on a million-row list, against a dry run of 4 s),
+// and Bolna itself checks nothing more. National numbers need a region (--region) and go
+// through libphonenumber's full check, which knows each country's trunk prefix and lengths.
 type PhoneNormalizer struct {
 	// Region is the ISO 3166 two-letter code used for numbers without a country code; empty
 	// makes such numbers invalid.
@@ -54,9 +56,15 @@ func (n PhoneNormalizer) Normalize(raw string) (e164, problem string) {
 		if !isE164(digits) {
 			return "", "not a valid E.164 number (" + clip(raw) + "): + then 7 to 15 digits, not starting with 0"
 		}
+		if problem := possible(digits); problem != "" {
+			return "", problem + " (" + clip(raw) + ")"
+		}
 		return digits, ""
 	}
 	if n.Region == "" {
+		if len(digits) >= 11 && isE164("+"+digits) && possible("+"+digits) == "" {
+			return "", "no country code (" + clip(raw) + "): did you mean +" + digits + "? Write it so, or pass --region"
+		}
 		return "", "no country code (" + clip(raw) + "): write it as +<country code><number>, or pass --region"
 	}
 	num, err := phonenumbers.Parse(digits, n.Region)
@@ -68,6 +76,34 @@ func (n PhoneNormalizer) Normalize(raw string) (e164, problem string) {
 		return e164, ""
 	}
 	return "", "too short to dial internationally (" + clip(raw) + ")"
+}
+
+// possible checks an E.164 number against libphonenumber's metadata: a country calling code
+// that exists (+999 does not), and a length its numbers can have. It returns why not, or "".
+func possible(e164 string) string {
+	for n := 1; n <= 3 && n < len(e164)-1; n++ {
+		cc, _ := strconv.Atoi(e164[1 : 1+n])
+		if phonenumbers.GetRegionCodeForCountryCode(cc) == phonenumbers.UNKNOWN_REGION {
+			continue
+		}
+		rest := e164[1+n:]
+		nsn, err := strconv.ParseUint(rest, 10, 64)
+		if err != nil {
+			return "not a phone number"
+		}
+		cc32 := int32(cc)
+		zeros := int32(len(rest) - len(strings.TrimLeft(rest, "0")))
+		lead := zeros > 0 // Italy's numbers keep their leading zero
+		num := &phonenumbers.PhoneNumber{CountryCode: &cc32, NationalNumber: &nsn, ItalianLeadingZero: &lead}
+		if zeros > 1 {
+			num.NumberOfLeadingZeros = &zeros
+		}
+		if !phonenumbers.IsPossibleNumber(num) {
+			return "the wrong length for a number of country code +" + e164[1:1+n]
+		}
+		return ""
+	}
+	return "no country has the calling code it starts with"
 }
 
 // scientific matches what a spreadsheet makes of a long number: 9.19876E+11.
