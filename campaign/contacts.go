@@ -8,7 +8,10 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
 )
@@ -59,6 +62,64 @@ type LoadOptions struct {
 	// Delimiter separates the cells; 0 finds it from the header line: a comma, or the
 	// semicolon of a European Excel export, or the tab of Excel's "Unicode text".
 	Delimiter rune
+	// Encoding names the file's encoding (see Encodings); "" finds it: a byte order mark says
+	// UTF-8 or UTF-16, else UTF-8 unless the first 64 KB are not, when Windows-1252 (Excel's
+	// "ANSI" CSV) is taken, and said (Loader.Encoding).
+	Encoding string
+}
+
+// Encodings are the names LoadOptions.Encoding takes, and what each reads.
+var Encodings = map[string]string{
+	"utf-8": "utf-8", "utf8": "utf-8",
+	"utf-16": "utf-16", "utf16": "utf-16",
+	"windows-1252": "windows-1252", "cp1252": "windows-1252", "ansi": "windows-1252",
+	"latin-1": "iso-8859-1", "latin1": "iso-8859-1", "iso-8859-1": "iso-8859-1",
+	"iso-8859-15": "iso-8859-15", "latin-9": "iso-8859-15",
+}
+
+// sniffSize is how much of a list is looked at to tell its encoding and delimiter.
+const sniffSize = 64 << 10
+
+// decoderFor returns the transformer that reads a list in enc ("" to find it from head, the
+// start of the file) and the encoding it reads.
+func decoderFor(enc string, head []byte) (transform.Transformer, string, error) {
+	name := enc
+	if enc != "" {
+		var ok bool
+		if name, ok = Encodings[strings.ToLower(strings.TrimSpace(enc))]; !ok {
+			return nil, "", fmt.Errorf("unknown --encoding %q (known: utf-8, utf-16, windows-1252, latin-1, iso-8859-15)", enc)
+		}
+	}
+	switch {
+	case name == "windows-1252":
+		return charmap.Windows1252.NewDecoder(), name, nil
+	case name == "iso-8859-1":
+		return charmap.ISO8859_1.NewDecoder(), name, nil
+	case name == "iso-8859-15":
+		return charmap.ISO8859_15.NewDecoder(), name, nil
+	case name == "utf-16":
+		return unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewDecoder(), name, nil
+	case name == "" && (bytes.HasPrefix(head, []byte{0xff, 0xfe}) || bytes.HasPrefix(head, []byte{0xfe, 0xff})):
+		return unicode.BOMOverride(encoding.UTF8Validator), "utf-16", nil
+	case name == "" && !bytes.HasPrefix(head, []byte("\xef\xbb\xbf")) && !utf8.Valid(completeRunes(head)):
+		return charmap.Windows1252.NewDecoder(), "windows-1252", nil
+	}
+	// UTF-8, with or without its mark (Excel's CSV UTF-8, whose mark would stick to the first
+	// column's name); invalid bytes are an error, never replaced.
+	return unicode.BOMOverride(encoding.UTF8Validator), "utf-8", nil
+}
+
+// completeRunes cuts b before a rune that its end splits.
+func completeRunes(b []byte) []byte {
+	for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(b[i]) {
+			if !utf8.FullRune(b[i:]) {
+				return b[:i]
+			}
+			break
+		}
+	}
+	return b
 }
 
 // Row is one contact of the list.
@@ -79,6 +140,8 @@ type Row struct {
 // 3-4x slower (docs/dependencies.md).
 type Loader struct {
 	file     string
+	encoding string // the encoding read (see LoadOptions.Encoding)
+	lastLine int    // of the latest row read
 	r        *csv.Reader
 	header   []string
 	phoneCol int
@@ -89,9 +152,13 @@ type Loader struct {
 
 // NewLoader reads the header of a contact list from r; file names it in errors.
 func NewLoader(r io.Reader, file string, opts LoadOptions) (*Loader, error) {
-	// A byte order mark says the encoding: UTF-8 (Excel's CSV UTF-8, whose mark would stick to
-	// the first column's name) or UTF-16 (Excel's "Unicode text"); without one, UTF-8.
-	br := bufio.NewReaderSize(transform.NewReader(r, unicode.BOMOverride(unicode.UTF8.NewDecoder())), 64<<10)
+	raw := bufio.NewReaderSize(r, sniffSize)
+	head, _ := raw.Peek(sniffSize)
+	dec, enc, err := decoderFor(opts.Encoding, head)
+	if err != nil {
+		return nil, &InputError{File: file, Err: err}
+	}
+	br := bufio.NewReaderSize(transform.NewReader(raw, dec), 64<<10)
 	cr := csv.NewReader(br)
 	cr.Comma = opts.Delimiter
 	if cr.Comma == 0 {
@@ -99,7 +166,7 @@ func NewLoader(r io.Reader, file string, opts LoadOptions) (*Loader, error) {
 	}
 	cr.FieldsPerRecord = -1 // ragged rows are judged per row, not fatal to the file
 	cr.ReuseRecord = true
-	l := &Loader{file: file, r: cr, idCol: -1, zoneCol: -1, norm: PhoneNormalizer{Region: strings.ToUpper(opts.Region)}}
+	l := &Loader{file: file, encoding: enc, r: cr, idCol: -1, zoneCol: -1, norm: PhoneNormalizer{Region: strings.ToUpper(opts.Region)}}
 
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
@@ -205,8 +272,16 @@ func (l *Loader) csvError(err error) error {
 	if errors.As(err, &pe) {
 		return &InputError{File: l.file, Line: pe.Line, Column: pe.Column, Err: pe.Err}
 	}
+	if errors.Is(err, encoding.ErrInvalidUTF8) {
+		return &InputError{File: l.file, Line: l.lastLine + 1, Err: errors.New("bytes that are not UTF-8 (the line or one soon after): " +
+			"the file is in another encoding. Pass --encoding windows-1252 (Excel's \"ANSI\" CSV) or latin-1, or save it as \"CSV UTF-8\"")}
+	}
 	return &InputError{File: l.file, Err: err}
 }
+
+// Encoding is the encoding the list is read in: utf-8, utf-16, windows-1252, iso-8859-1 or
+// iso-8859-15 (named, or found: see LoadOptions.Encoding).
+func (l *Loader) Encoding() string { return l.encoding }
 
 // Header returns the column names as written (spaces trimmed, byte order mark removed).
 func (l *Loader) Header() []string { return l.header }
@@ -225,6 +300,7 @@ func (l *Loader) Next() (Row, error) {
 		return Row{}, l.csvError(err)
 	}
 	line, _ := l.r.FieldPos(0)
+	l.lastLine = line
 	row := Row{Line: line, Record: make([]string, len(l.header))}
 	copy(row.Record, rec)
 	if len(rec) > len(l.header) {

@@ -323,3 +323,60 @@ func TestLoaderEncodings(t *testing.T) {
 		}
 	}
 }
+
+// TestLoaderLegacyEncodings: bytes that are not UTF-8 are never replaced silently. An "ANSI"
+// export (Windows-1252) is recognised from its first 64 KB and read as such, and says so; one
+// whose first non-ASCII byte comes later stops with its line and --encoding; --encoding names
+// the encoding outright.
+func TestLoaderLegacyEncodings(t *testing.T) {
+	t.Parallel()
+	ansi := []byte("phone,name\r\n+919876543210,Zo\xeb M\xfcller\r\n")
+	late := []byte("phone,name\n")
+	for i := range 3000 {
+		late = fmt.Appendf(late, "+9198765%05d,Name %d\n", i, i)
+	}
+	late = append(late, "+919999999999,Zo\xeb\n"...)
+	tests := []struct {
+		name     string
+		data     []byte
+		encoding string
+		wantName string // the first row's name
+		wantEnc  string
+		wantErr  string
+	}{
+		{"windows-1252, found", ansi, "", "Zoë Müller", "windows-1252", ""},
+		{"latin-1, named", ansi, "latin-1", "Zoë Müller", "iso-8859-1", ""},
+		{"utf-8", []byte("phone,name\n+919876543210,Zoë Müller\n"), "", "Zoë Müller", "utf-8", ""},
+		{"not utf-8 after 64 KB", late, "", "Name 0", "utf-8", "--encoding"},
+		{"an unknown encoding named", ansi, "klingon", "", "", "--encoding"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			l, err := campaign.NewLoader(bytes.NewReader(tt.data), "export.csv", campaign.LoadOptions{Encoding: tt.encoding})
+			if err != nil {
+				if tt.wantErr == "" || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("NewLoader() error = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if got := l.Encoding(); got != tt.wantEnc {
+				t.Errorf("Encoding() = %q, want %q", got, tt.wantEnc)
+			}
+			row, err := l.Next()
+			if err != nil || l.UserData(row)["name"] != tt.wantName {
+				t.Fatalf("first row %+v (%v), name %q; want %q", row, err, l.UserData(row)["name"], tt.wantName)
+			}
+			for err == nil {
+				_, err = l.Next()
+			}
+			var ie *campaign.InputError
+			switch {
+			case tt.wantErr == "" && !errors.Is(err, io.EOF):
+				t.Errorf("reading on: %v", err)
+			case tt.wantErr != "" && (!errors.As(err, &ie) || ie.Line == 0 || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Errorf("reading on: %v, want an InputError with its line and %q", err, tt.wantErr)
+			}
+		})
+	}
+}

@@ -289,6 +289,9 @@ func (r *Runner) Run(ctx context.Context, input string, st *State, out ResultWri
 	if err := nothingToDial(input, plan); err != nil {
 		return nil, err
 	}
+	if plan.Encoding != "utf-8" && plan.Encoding != "utf-16" && r.cfg.Load.Encoding == "" {
+		r.cfg.Log("%s is not UTF-8: read as %s (Excel's \"ANSI\" CSV), so its accents stay as written; pass --encoding to name another", input, plan.Encoding)
+	}
 	// Until the pool starts, a stop (a signal) ends the run at once, whatever a read is waiting
 	// for (a 429 storm's Retry-After, say): nothing this run placed is in flight yet.
 	startCtx := dialer.WithSendGate(ctx, r.stopped)
@@ -609,6 +612,8 @@ type Plan struct {
 	Dial       int            `json:"to_dial"`        // to dial now
 	// Bad are the first invalid rows (at most MaxBadRows), with their line and the fix.
 	Bad []BadRow `json:"invalid_rows,omitempty"`
+	// Encoding is the encoding the list was read in (see LoadOptions.Encoding).
+	Encoding string `json:"encoding,omitempty"`
 }
 
 // BadRow is an invalid row of the list: its line and what is wrong with it.
@@ -711,7 +716,7 @@ func (r *Runner) scan(input string, st *State, dial func(Row, map[string]string,
 	}
 	defer f.Close()
 	cl := newClassifier(&r.cfg, st, r.dups)
-	var p Plan
+	p := Plan{Encoding: l.Encoding()}
 	for ; ; cl.row++ {
 		row, err := l.Next()
 		if errors.Is(err, io.EOF) {

@@ -537,3 +537,25 @@ func TestUnreachableBaseURL(t *testing.T) {
 		}
 	}
 }
+
+// TestAnsiList: a list exported as Windows-1252 ("ANSI") keeps its names: Zoë Müller is sent
+// and written as such, and the run says how it read the file.
+func TestAnsiList(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	input := filepath.Join(dir, "ansi.csv")
+	os.WriteFile(input, []byte("phone,name\r\n+919810000001,Zo\xeb M\xfcller\r\n"), 0o600)
+	inv := newInvocation(map[string]string{"BOLNA_SANDBOX_SEED": "1"})
+	inv.run("run", "--sandbox", input)
+	if !strings.Contains(inv.stderr.String(), "read as windows-1252") {
+		t.Errorf("the run did not say how it read the list:\n%s", inv.stderr.String())
+	}
+	rows := readRows(t, filepath.Join(dir, "ansi.sandbox.results.csv"))
+	if len(rows) != 1 || rows[0].Input["name"] != "Zoë Müller" {
+		t.Errorf("results %+v, want the name as written", rows)
+	}
+	inv = newInvocation(nil)
+	if code := inv.run("run", "--sandbox", "--encoding", "klingon", input); code != exitUsage {
+		t.Errorf("--encoding klingon: exit %d, want 2", code)
+	}
+}

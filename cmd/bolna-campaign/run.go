@@ -35,6 +35,7 @@ type runOptions struct {
 	listLag                             time.Duration
 	webhookListen, webhookForward       string
 	delimiter                           string
+	encoding                            string
 	webhookStats                        *webhook.Stats // what the receiver saw, for the summary
 	apiShare                            float64        // --api-share
 	unpaced                             bool           // no request budget (the sandbox)
@@ -60,6 +61,7 @@ func (o *runOptions) flags(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&o.resultsPath, "results", "", "results CSV `PATH` (default: CONTACTS.results.csv beside the input)")
 	fs.StringVar(&o.phoneColumn, "phone-column", "", "`NAME` of the column with the phone number (default: first of "+strings.Join(campaign.PhoneColumns, ", ")+")")
 	fs.StringVar(&o.delimiter, "delimiter", "", "the cells' separator `D`: , ; | or tab (default: found from the header line)")
+	fs.StringVar(&o.encoding, "encoding", "", "the list's encoding `NAME`: utf-8, utf-16, windows-1252, latin-1 (default: found; a list that is not UTF-8 in its first 64 KB is read as windows-1252, and said)")
 	fs.StringVar(&o.idColumn, "id-column", "", "`NAME` of the column that identifies a contact across runs (default: the normalised phone)")
 	fs.StringVar(&o.region, "region", "", "two-letter region `CC` to turn national numbers into E.164 (without it they are invalid)")
 	fs.StringVar(&o.from, "from-number", "", "caller id in `E164` (default: Bolna's)")
@@ -155,6 +157,9 @@ func (o *runOptions) validateList(fs *flag.FlagSet) error {
 	}
 	if o.pollInterval < 10*time.Millisecond || o.maxWait <= 0 || o.retryAfter < 0 {
 		return usageErrorf("run: --poll-interval must be at least 10ms and --max-wait positive")
+	}
+	if _, ok := campaign.Encodings[strings.ToLower(strings.TrimSpace(o.encoding))]; o.encoding != "" && !ok {
+		return usageErrorf("run: --encoding %q: want utf-8, utf-16, windows-1252, latin-1 or iso-8859-15", o.encoding)
 	}
 	switch o.delimiter {
 	case "", ",", ";", "tab", `\t`, "\t", "|":
@@ -264,7 +269,7 @@ func (o *runOptions) config(log func(string, ...any)) campaign.Config {
 	return campaign.Config{
 		AgentID:      o.agentID,
 		FromNumber:   o.from,
-		Load:         campaign.LoadOptions{PhoneColumn: o.phoneColumn, IDColumn: o.idColumn, Region: o.region, TimezoneColumn: o.timezoneColumn, Delimiter: o.delimiterRune()},
+		Load:         campaign.LoadOptions{PhoneColumn: o.phoneColumn, IDColumn: o.idColumn, Region: o.region, TimezoneColumn: o.timezoneColumn, Delimiter: o.delimiterRune(), Encoding: o.encoding},
 		Concurrency:  o.concurrency,
 		Reserve:      o.reserve,
 		Rate:         o.rate,
