@@ -29,11 +29,12 @@ func checkCommand(args []string, env Env) int {
 	fs.Usage = func() {
 		printUsage(fs.Output(), fs, "Usage: bolna-campaign check [flags] [CONTACTS.csv]\n\n"+
 			"Checks the key, the wallet, the concurrency, the agent and its prompt's {variables}, and the list,\n"+
-			"before anything is spent. It places no call. Takes run's flags; those that only pace a run are ignored.\n",
-			[]flagGroup{runGroups[0], runGroups[1]}, "")
+			"before anything is spent. It places no call. Exit 0: ready (warnings allowed); 1: the key, the\n"+
+			"account or the agent is wrong; 2: no row could be dialled, or a usage error.\n",
+			checkGroups, "", true)
 	}
-	if err := fs.Parse(args); err != nil {
-		return parseExit(err)
+	if code, ok := parseArgs(fs, args, "check"); !ok {
+		return code
 	}
 	if fs.NArg() > 1 {
 		fmt.Fprintln(env.Stderr, "bolna-campaign: check: one contacts file at most")

@@ -57,15 +57,27 @@ func Main(args []string, env Env) int {
 		fmt.Fprintf(env.Stdout, "bolna-campaign %s\n", version())
 		return exitOK
 	case "help", "-h", "-help", "--help":
-		if len(args) > 1 && slices.Contains([]string{"run", "check", "report", "status", "sim"}, args[1]) {
+		switch {
+		case len(args) > 1 && slices.Contains([]string{"run", "check", "report", "status", "sim"}, args[1]):
 			env.Stderr = env.Stdout // help asked for goes to stdout
 			return Main([]string{args[1], "-h"}, env)
+		case len(args) > 1:
+			fmt.Fprintf(env.Stderr, "bolna-campaign help: no command %q%s; the commands are run, check, status, report and sim\n", args[1], didYouMean(args[1]))
+			return exitUsage
 		}
 		fmt.Fprint(env.Stdout, usage)
 		return exitOK
 	}
-	fmt.Fprintf(env.Stderr, "bolna-campaign: unknown command %q\n\n%s", args[0], usage)
+	fmt.Fprintf(env.Stderr, "bolna-campaign: unknown command %q%s\nRun 'bolna-campaign help' for the commands.\n", args[0], didYouMean(args[0]))
 	return exitUsage
+}
+
+// didYouMean suggests the command closest to typed, if one is close.
+func didYouMean(typed string) string {
+	if near := nearest(typed, commands); near != "" {
+		return fmt.Sprintf("; did you mean %s?", near)
+	}
+	return ""
 }
 
 // usageError is a problem with the command line.
@@ -75,15 +87,6 @@ func (e *usageError) Error() string { return e.msg }
 
 func usageErrorf(format string, args ...any) error {
 	return &usageError{fmt.Sprintf(format, args...)}
-}
-
-// parseExit is the exit code of a command line the flag package refused: 0 for -h, else a
-// usage error (an unknown flag, a bad value), 2; the flag package has said what was wrong.
-func parseExit(err error) int {
-	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
-	}
-	return exitUsage
 }
 
 // exitCode maps the outcome of a run to the process's exit code.

@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"time"
 )
 
 // flagGroup is a heading of a command's help and the flags under it, in order.
@@ -22,6 +23,14 @@ var runGroups = []flagGroup{
 	{"Pacing", []string{"concurrency", "reserve", "rate", "api-share", "poll-interval", "max-wait", "list-lag"}},
 	{"Safety", []string{"limit", "retry", "max-attempts", "retry-after", "window", "timezone", "timezone-column", "max-cost", "halt-after"}},
 	{"Output", []string{"results", "safe-cells", "dry-run", "json"}},
+}
+
+// checkGroups are the flags check reads: the rest of run's only pace or shape a run.
+var checkGroups = []flagGroup{
+	{"Connection", []string{"agent-id", "base-url", "sandbox"}},
+	runGroups[1],
+	{"What a run would dial now", []string{"results", "limit", "retry", "max-attempts", "retry-after", "window", "timezone", "timezone-column"}},
+	{"Estimate", []string{"concurrency", "reserve"}},
 }
 
 const runExamples = `Examples:
@@ -40,9 +49,12 @@ const runExamples = `Examples:
       --retry no-answer,busy --max-attempts 3 --retry-after 2h contacts.csv
 `
 
+// helpWidth is the widest line of a command's help.
+const helpWidth = 100
+
 // printUsage writes a command's help: the synopsis, the flags by group as --name VALUE, and
-// examples. Flags in no group come last, under "Other".
-func printUsage(w io.Writer, fs *flag.FlagSet, synopsis string, groups []flagGroup, examples string) {
+// examples. Flags in no group come last, under "Other", unless onlyGroups.
+func printUsage(w io.Writer, fs *flag.FlagSet, synopsis string, groups []flagGroup, examples string, onlyGroups ...bool) {
 	fmt.Fprint(w, synopsis)
 	seen := map[string]bool{}
 	for _, g := range groups {
@@ -60,7 +72,7 @@ func printUsage(w io.Writer, fs *flag.FlagSet, synopsis string, groups []flagGro
 			other = append(other, f)
 		}
 	})
-	if len(other) > 0 {
+	if len(other) > 0 && !(len(onlyGroups) > 0 && onlyGroups[0]) {
 		if len(groups) > 0 {
 			fmt.Fprint(w, "\nOther:\n")
 		} else {
@@ -76,23 +88,55 @@ func printUsage(w io.Writer, fs *flag.FlagSet, synopsis string, groups []flagGro
 	}
 }
 
-// printFlag writes one flag as --name VALUE, its usage and its default.
+// printFlag writes one flag as --name VALUE, its usage and its default, wrapped to helpWidth
+// under a hanging indent. Values are named alike across commands: N for numbers, DURATION,
+// FILE, NAME.
 func printFlag(w io.Writer, f *flag.Flag) {
 	name, usage := flag.UnquoteUsage(f)
+	switch name {
+	case "int", "uint", "float":
+		name = "N"
+	}
 	left := "  --" + f.Name
 	if name != "" {
 		left += " " + strings.ToUpper(name)
 	}
-	if len(left) > 24 {
-		fmt.Fprintf(w, "%s\n%26s", left, "")
-	} else {
-		fmt.Fprintf(w, "%-26s", left)
-	}
-	fmt.Fprint(w, usage)
+	text := usage
 	if f.DefValue != "" && f.DefValue != "0" && f.DefValue != "false" && f.DefValue != "0s" {
-		fmt.Fprintf(w, " (default %s)", f.DefValue)
+		text += fmt.Sprintf(" (default %s)", shortDuration(f.DefValue))
 	}
-	fmt.Fprintln(w)
+	const indent = 26
+	line := fmt.Sprintf("%-*s", indent, left)
+	if len(left) > indent-2 {
+		fmt.Fprintln(w, left)
+		line = strings.Repeat(" ", indent)
+	}
+	for _, word := range strings.Fields(text) {
+		if len(line) > indent && len(line)+1+len(word) > helpWidth {
+			fmt.Fprintln(w, line)
+			line = strings.Repeat(" ", indent)
+		}
+		if len(line) > indent {
+			line += " "
+		}
+		line += word
+	}
+	fmt.Fprintln(w, line)
+}
+
+// shortDuration writes a default such as 30m0s as 30m (and 1h0m0s as 1h); anything that is not
+// a duration is left as it is.
+func shortDuration(s string) string {
+	if _, err := time.ParseDuration(s); err != nil {
+		return s
+	}
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // version is the module version and the commit the binary was built from.

@@ -559,3 +559,57 @@ func TestAnsiList(t *testing.T) {
 		t.Errorf("--encoding klingon: exit %d, want 2", code)
 	}
 }
+
+// TestCommandLineMistakes: a mistyped flag or command says what was typed, what was probably
+// meant and where the help is, in two lines rather than the whole help; help for no such
+// command is an error; a duration without its unit says how to write it; check's help lists
+// only the flags check reads; every help line fits 100 columns, with defaults written short.
+func TestCommandLineMistakes(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args []string
+		code int
+		want []string
+	}{
+		{[]string{"run", "--sandox", "x.csv"}, exitUsage, []string{"--sandox", "did you mean --sandbox?", "help run"}},
+		{[]string{"runn", "x.csv"}, exitUsage, []string{`"runn"`, "did you mean run?"}},
+		{[]string{"help", "foo"}, exitUsage, []string{`no command "foo"`}},
+		{[]string{"run", "--poll-interval", "3", "x.csv"}, exitUsage, []string{"--poll-interval", "3s"}},
+		{[]string{"check", "--webhok-listen", ":1"}, exitUsage, []string{"--webhok-listen", "help check"}},
+	}
+	for _, tt := range tests {
+		inv := newInvocation(nil)
+		code := inv.run(tt.args...)
+		out := inv.stderr.String()
+		if code != tt.code || strings.Count(out, "\n") > 2 {
+			t.Errorf("%v: exit %d, %d lines; want %d in at most two lines:\n%s", tt.args, code, strings.Count(out, "\n"), tt.code, out)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(out, w) {
+				t.Errorf("%v: %q does not say %q", tt.args, out, w)
+			}
+		}
+	}
+	for _, cmd := range []string{"run", "check", "report", "status", "sim"} {
+		inv := newInvocation(nil)
+		if code := inv.run("help", cmd); code != exitOK {
+			t.Errorf("help %s: exit %d", cmd, code)
+		}
+		help := inv.stdout.String()
+		for line := range strings.SplitSeq(help, "\n") {
+			if utf8.RuneCountInString(line) > 100 {
+				t.Errorf("help %s: a line of %d columns: %q", cmd, utf8.RuneCountInString(line), line)
+			}
+		}
+		if strings.Contains(help, "0m0s") || strings.Contains(help, "m0s)") {
+			t.Errorf("help %s writes durations long (30m0s): write 30m", cmd)
+		}
+		if cmd == "check" {
+			for _, notRead := range []string{"--webhook-listen", "--poll-interval", "--max-cost", "--json", "--rate"} {
+				if strings.Contains(help, notRead) {
+					t.Errorf("help check lists %s, which check does not read", notRead)
+				}
+			}
+		}
+	}
+}

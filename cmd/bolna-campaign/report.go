@@ -29,8 +29,8 @@ func reportCommand(args []string, env Env) int {
 	fs.Usage = func() {
 		printUsage(fs.Output(), fs, "Usage: bolna-campaign report [flags] RESULTS.csv...\n\nSummarises results files; several files (shards) merge.\n", nil, "")
 	}
-	if err := fs.Parse(args); err != nil {
-		return parseExit(err)
+	if code, ok := parseArgs(fs, args, "report"); !ok {
+		return code
 	}
 	if fs.NArg() == 0 {
 		fmt.Fprintln(env.Stderr, "bolna-campaign: report: name one or more results files")

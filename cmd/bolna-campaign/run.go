@@ -249,8 +249,8 @@ func runCommand(args []string, env Env) int {
 			"Places one call per row, follows every call to its final status, writes CONTACTS.results.csv.\n"+
 			"The API key comes from BOLNA_API_KEY only. Flags come before the file.\n", runGroups, runExamples)
 	}
-	if err := fs.Parse(args); err != nil {
-		return parseExit(err)
+	if code, ok := parseArgs(fs, args, "run"); !ok {
+		return code
 	}
 	explicit := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })

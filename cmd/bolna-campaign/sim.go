@@ -39,8 +39,8 @@ func simCommand(args []string, env Env) int {
 	fs.Usage = func() {
 		printUsage(fs.Output(), fs, "Usage: bolna-campaign sim [flags]\n\nServes a fake Bolna API on loopback.\n", nil, "")
 	}
-	if err := fs.Parse(args); err != nil {
-		return parseExit(err)
+	if code, ok := parseArgs(fs, args, "sim"); !ok {
+		return code
 	}
 	host, _, err := net.SplitHostPort(*addr)
 	if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {

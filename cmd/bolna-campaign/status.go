@@ -22,8 +22,8 @@ func statusCommand(args []string, env Env) int {
 	fs.Usage = func() {
 		printUsage(fs.Output(), fs, "Usage: bolna-campaign status [flags] RESULTS.csv\n\nWhere a campaign stands, from its journal (read-only; also while a run holds it).\n", nil, "")
 	}
-	if err := fs.Parse(args); err != nil {
-		return parseExit(err)
+	if code, ok := parseArgs(fs, args, "status"); !ok {
+		return code
 	}
 	if fs.NArg() != 1 {
 		fmt.Fprintln(env.Stderr, "bolna-campaign: status: name one results file, e.g. bolna-campaign status contacts.results.csv")
