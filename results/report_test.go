@@ -176,6 +176,10 @@ func TestReportFixes(t *testing.T) {
 	if g := r.Groups["South"]; g == nil || g.Rows != 3 || g.Dialled != 2 || g.Answered != 1 || r.Groups["North"].AnswerRate != 1 {
 		t.Errorf("groups %+v", r.Groups)
 	}
+	// The column is found whatever its case (#23.9: report --by Clinic).
+	if upper, err := results.ReadReportBy("Clinic", path); err != nil || upper.Groups["South"] == nil || upper.Groups["South"].Rows != 3 {
+		t.Errorf("--by Clinic for a clinic column: %v, %+v", err, upper)
+	}
 	var page bytes.Buffer
 	r.WriteHTML(&page, at)
 	if strings.Contains(page.String(), "<span class=\"label\">no-answer</span><svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 100 16\" preserveAspectRatio=\"none\"><rect x=\"0\" y=\"1\" width=\"0.00\"") {
