@@ -132,7 +132,7 @@ func ReadReportBy(by string, paths ...string) (*Report, error) {
 func (r *Report) AddFile(rd io.Reader, name string) error {
 	r.Files = append(r.Files, name)
 	return Read(rd, name, func(row Row) error {
-		if _, ok := column(row.Input, r.By); r.By != "" && !ok {
+		if _, ok := inputColumn(row.Input, r.By); r.By != "" && !ok {
 			cols := slices.Sorted(maps.Keys(row.Input))
 			return fmt.Errorf("results: %s has no column %q to break the report down by (columns: %s)", name, r.By, strings.Join(cols, ", "))
 		}
@@ -203,9 +203,9 @@ func (r *Report) Add(file string, row Row) {
 	}
 }
 
-// column is the value of the input column name, matched without regard to case (report --by
+// inputColumn is the value of the input column name, matched without regard to case (report --by
 // Clinic finds clinic, and merged files may spell it differently).
-func column(input map[string]string, name string) (string, bool) {
+func inputColumn(input map[string]string, name string) (string, bool) {
 	if v, ok := input[name]; ok {
 		return v, true
 	}
@@ -218,7 +218,7 @@ func column(input map[string]string, name string) (string, bool) {
 }
 
 func (r *Report) group(row Row) *Group {
-	value, _ := column(row.Input, r.By)
+	value, _ := inputColumn(row.Input, r.By)
 	if r.Groups == nil {
 		r.Groups = map[string]*Group{}
 	}
