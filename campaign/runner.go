@@ -255,7 +255,7 @@ type Summary struct {
 	Concurrency int            `json:"concurrency"`
 	RetryDue    int            `json:"retry_due"` // rows with a final outcome that --retry will dial again
 	Halted      string         `json:"halted,omitempty"`
-	Elapsed     time.Duration  `json:"elapsed_ns"`
+	Elapsed     time.Duration  `json:"-"` // in JSON as elapsed_s (see MarshalJSON)
 	// Requests is how many API requests the run made (retries included), when the dialer
 	// counts them (set by whoever holds the dialer); Pushes what came in through Observe, with
 	// Config.Pushes.
@@ -341,8 +341,8 @@ func (r *Runner) Run(ctx context.Context, input string, st *State, out ResultWri
 	pool := newPool(slots)
 	pool.hold(tr.holding())
 	tr.start(pool, slots)
-	r.cfg.Log("account: %d of %d concurrency slots in use, wallet $%.2f (Bolna reports %.2f, in cents); %d %s to dial, %d %s to follow from earlier runs (%d holding a slot), up to %d at once",
-		acct.Concurrency.Current, acct.Concurrency.Max, float64(acct.Wallet)/100, float64(acct.Wallet), plan.Dial, plural(plan.Dial, "row", "rows"),
+	r.cfg.Log("account: %d of %d concurrency slots in use, wallet %s (Bolna reports %s, in cents); %d %s to dial, %d %s to follow from earlier runs (%d holding a slot), up to %d at once",
+		acct.Concurrency.Current, acct.Concurrency.Max, Dollars(float64(acct.Wallet)), Grouped(float64(acct.Wallet)), plan.Dial, plural(plan.Dial, "row", "rows"),
 		len(live), plural(len(live), "call", "calls"), tr.holding(), slots)
 
 	followCtx, cancelFollow := context.WithCancelCause(ctx)

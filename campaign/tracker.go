@@ -157,7 +157,7 @@ func (t *tracker) checkPushes(now time.Time) {
 	t.seenMu.Unlock()
 	if none {
 		t.pushFallback = true
-		t.cfg.Log("no push from Bolna has arrived %s after the first call ended: the agent's webhook_url is probably not pointing here; polling as usual", pushGrace)
+		t.cfg.Log("no push from Bolna has arrived %s after the first call ended: the agent's webhook_url is probably not pointing here; polling as usual", ShortDuration(pushGrace))
 	}
 }
 
@@ -537,7 +537,7 @@ func (t *tracker) sweep(ctx context.Context) error {
 	for _, c := range t.calls {
 		if !now.Before(c.deadline) {
 			o := Outcome{Status: StatusTimeout, ExecutionID: c.ExecutionID, Attempts: c.Attempt, DialedAt: c.DialedAt,
-				Error: fmt.Sprintf("no final status after %s (last seen: %s); the next run follows it again", t.cfg.MaxWait, orNone(c.status))}
+				Error: fmt.Sprintf("no final status after %s (last seen: %s); the next run follows it again", ShortDuration(t.cfg.MaxWait), orNone(c.status))}
 			if err := t.finish(c, o); err != nil {
 				return err
 			}

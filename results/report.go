@@ -39,7 +39,11 @@ type Report struct {
 	// DurationBuckets counts answered calls by duration: [0,15), [15,30), [30,60), [60,120),
 	// [120,300), [300,∞) seconds.
 	DurationBuckets []int `json:"duration_buckets"`
+	// DurationBounds are the buckets' lower bounds, in seconds (the last is open).
+	DurationBounds []int `json:"duration_bucket_starts_s"`
 
+	// Costs are in Bolna's unit, cents (CostUnit says so in the JSON).
+	CostUnit     string                      `json:"cost_unit"`
 	TotalCost    float64                     `json:"total_cost"`
 	MeanCost     float64                     `json:"mean_cost"` // per dialled row
 	CostByStatus map[campaign.Status]float64 `json:"cost_by_status"`
@@ -102,6 +106,7 @@ func NewReport() *Report {
 	return &Report{
 		ByStatus: map[campaign.Status]int{}, ByAttempt: map[int]map[campaign.Status]int{}, CostByStatus: map[campaign.Status]float64{},
 		Extracted: map[string]map[string]int{}, DurationBuckets: make([]int, len(DurationBucketLabels)),
+		DurationBounds: []int{0, 15, 30, 60, 120, 300}, CostUnit: "cents",
 	}
 }
 

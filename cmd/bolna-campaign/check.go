@@ -63,7 +63,7 @@ func checkCommand(args []string, env Env) int {
 		return exitFatal
 	}
 	fmt.Fprintln(w, "✓ key: accepted")
-	fmt.Fprintf(w, "  wallet: $%.2f (Bolna reports %.2f, in cents)\n", float64(acct.Wallet)/100, float64(acct.Wallet))
+	fmt.Fprintf(w, "  wallet: %s (Bolna reports %s, in cents)\n", campaign.Dollars(float64(acct.Wallet)), campaign.Grouped(float64(acct.Wallet)))
 	free := acct.Concurrency.Max - acct.Concurrency.Current
 	fmt.Fprintf(w, "  concurrency: %d of %d in use, %d free\n", acct.Concurrency.Current, acct.Concurrency.Max, free)
 	if acct.Wallet <= 0 {
@@ -179,8 +179,8 @@ func (o *runOptions) checkList(w io.Writer, variables []string, acct *dialer.Acc
 	if err != nil {
 		return problems, 0, err
 	}
-	fmt.Fprintf(w, "%s %s: %d %s, %d to dial now, %d invalid, %d duplicates, %d done earlier\n", mark(plan.Invalid == 0), o.input,
-		plan.Rows, plural(plan.Rows, "row", "rows"), plan.Dial, plan.Invalid, plan.Duplicates, plan.Done)
+	fmt.Fprintf(w, "%s %s: %d %s, %d to dial now, %d invalid, %d %s, %d done earlier\n", mark(plan.Invalid == 0), o.input,
+		plan.Rows, plural(plan.Rows, "row", "rows"), plan.Dial, plan.Invalid, plan.Duplicates, plural(plan.Duplicates, "duplicate", "duplicates"), plan.Done)
 	for _, b := range plan.Bad {
 		fmt.Fprintf(w, "    line %d: %s\n", b.Line, b.Problem)
 	}
@@ -265,7 +265,7 @@ func mark(ok bool) string {
 	return "✗"
 }
 
-func dollarsOf(cents float64) string { return fmt.Sprintf("$%.2f", cents/100) }
+func dollarsOf(cents float64) string { return campaign.Dollars(cents) }
 
 func orDash(s string) string {
 	if s == "" {

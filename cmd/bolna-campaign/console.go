@@ -89,7 +89,7 @@ func (c *console) follow(r *campaign.Runner) (stop func()) {
 
 func (c *console) show(p campaign.Progress, elapsed time.Duration) {
 	total := p.ToDial + p.Resumed
-	line := fmt.Sprintf("placed %d/%d, done %d/%d%s, %s", p.Placed, p.ToDial, p.Done, total, counts(p.ByStatus), elapsed.Round(time.Second))
+	line := fmt.Sprintf("placed %d/%d, done %d/%d%s, %s", p.Placed, p.ToDial, p.Done, total, counts(p.ByStatus), campaign.ShortDuration(elapsed.Round(time.Second)))
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.env.IsTerminal {

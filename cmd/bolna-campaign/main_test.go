@@ -683,7 +683,8 @@ func TestDryRunOffline(t *testing.T) {
 	if code := newInvocation(env).run("run", "--poll-interval", "20ms", input); code != exitOK {
 		t.Fatalf("real run: exit %d", code)
 	}
-	if out := dry(); !strings.Contains(out, "wallet 4321.00") || !strings.Contains(out, "concurrency 0 of 6 in use") || !strings.Contains(out, "done earlier         4") {
+	if out := dry(); !strings.Contains(out, "wallet $43.21 (Bolna reports 4,321, in cents)") || // money written as money (#23.10; it asserted "wallet 4321.00")
+		!strings.Contains(out, "concurrency 0 of 6 in use") || !strings.Contains(out, "done earlier         4") {
 		t.Errorf("dry run after a run:\n%s", out)
 	}
 }

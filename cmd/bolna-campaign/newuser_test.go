@@ -613,3 +613,35 @@ func TestCommandLineMistakes(t *testing.T) {
 		}
 	}
 }
+
+// TestWordingRoundTwo: singulars where there is one, the summary's JSON in seconds with the
+// duration buckets' bounds and the unit of costs, and --html only for .html.
+func TestWordingRoundTwo(t *testing.T) {
+	t.Parallel()
+	input, _ := writeContacts(t, 1)
+	inv := newInvocation(nil)
+	inv.run("run", "--dry-run", "--agent-id", "a", input)
+	if out := inv.stderr.String(); !strings.Contains(out, "1 row read") || strings.Contains(out, "at least 0s") {
+		t.Errorf("dry run of one row:\n%s", out)
+	}
+	inv = newInvocation(map[string]string{"BOLNA_SANDBOX_SEED": "3"})
+	inv.run("run", "--sandbox", "--json", input)
+	var summary map[string]any
+	if err := json.Unmarshal([]byte(inv.stdout.String()), &summary); err != nil {
+		t.Fatalf("--json: %v\n%s", err, inv.stdout.String())
+	}
+	report, _ := summary["report"].(map[string]any)
+	if _, ok := summary["elapsed_s"]; !ok || summary["elapsed_ns"] != nil || report == nil || report["cost_unit"] != "cents" || report["duration_bucket_starts_s"] == nil {
+		t.Errorf("--json: elapsed_s %v, elapsed_ns %v, report cost_unit %v, bucket bounds %v", summary["elapsed_s"], summary["elapsed_ns"], report["cost_unit"], report["duration_bucket_starts_s"])
+	}
+	results := strings.TrimSuffix(input, ".csv") + ".sandbox.results.csv"
+	inv = newInvocation(nil)
+	if code := inv.run("report", "--html", filepath.Join(filepath.Dir(input), "r.htm"), results); code != exitUsage {
+		t.Errorf("report --html r.htm: exit %d, want 2 (the page's name ends in .html)", code)
+	}
+	inv = newInvocation(nil)
+	inv.run("status", results)
+	if out := inv.stdout.String() + inv.stderr.String(); strings.Contains(out, "outcomes:c") || strings.Contains(out, "0m0s") {
+		t.Errorf("status:\n%s", out)
+	}
+}

@@ -87,7 +87,7 @@ func reportCommand(args []string, env Env) int {
 // `report --html results/*.results.csv`), one of the inputs, or a name that is not .html.
 func checkHTMLPath(path string, inputs []string) error {
 	hint := fmt.Sprintf("name the page first, e.g. bolna-campaign report --html %s %s", results.ReportPath(inputs), strings.Join(inputs, " "))
-	if ext := strings.ToLower(filepath.Ext(path)); ext != ".html" && ext != ".htm" {
+	if ext := strings.ToLower(filepath.Ext(path)); ext != ".html" {
 		return fmt.Errorf("--html %s: the page's name must end in .html (%s)", path, hint)
 	}
 	return refuseOverwrite("--html", path, inputs, "a report", hint, func(f *os.File) bool {

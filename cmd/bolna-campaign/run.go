@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/url"
@@ -639,7 +640,7 @@ func (o *runOptions) dryRunList(env Env, out *console) error {
 		}{plan, concurrency, estimate.Seconds(), acct})
 	}
 	e := env.Stderr
-	fmt.Fprintf(e, "dry run: %d rows read, %d valid\n", plan.Rows, plan.Rows-plan.Invalid)
+	fmt.Fprintf(e, "dry run: %d %s read, %d valid\n", plan.Rows, plural(plan.Rows, "row", "rows"), plan.Rows-plan.Invalid)
 	for _, reason := range sortedKeys(plan.Reasons) {
 		fmt.Fprintf(e, "  invalid        %7d  %s\n", plan.Reasons[reason], reason)
 	}
@@ -660,8 +661,8 @@ func (o *runOptions) dryRunList(env Env, out *console) error {
 		fmt.Fprintf(e, "  %-14s %7d\n", line.name, line.n)
 	}
 	if acct != nil {
-		fmt.Fprintf(e, "account (as of %s): wallet %.2f (about $%.2f), concurrency %d of %d in use\n",
-			acct.At.Format(time.RFC3339), acct.Wallet, acct.Wallet/100, acct.InUse, acct.Concurrency)
+		fmt.Fprintf(e, "account (as of %s): wallet %s (Bolna reports %s, in cents), concurrency %d of %d in use\n",
+			acct.At.Format(time.RFC3339), campaign.Dollars(acct.Wallet), campaign.Grouped(acct.Wallet), acct.InUse, acct.Concurrency)
 	} else {
 		fmt.Fprintln(e, "account: not known yet (a dry run makes no network call; the first real run records it)")
 	}
@@ -669,9 +670,11 @@ func (o *runOptions) dryRunList(env Env, out *console) error {
 	case estimate > 0 && concurrency > 0:
 		fmt.Fprintf(e, "estimate: about %s at concurrency %d and %.3g calls a second, assuming %s a call\n",
 			estimate.Round(time.Second), concurrency, o.rate, o.callTime(env).Round(100*time.Millisecond))
-	case estimate > 0:
+	case estimate >= time.Second:
 		fmt.Fprintf(e, "estimate: at least %s to place them at %.3g a second (pass --concurrency for more)\n",
-			estimate.Round(time.Second), o.rate)
+			campaign.ShortDuration(estimate.Round(time.Second)), o.rate)
+	case estimate > 0:
+		fmt.Fprintf(e, "estimate: under a second to place them at %.3g a second, then the calls' own length\n", o.rate)
 	}
 	return nil
 }
@@ -714,14 +717,15 @@ func (o *runOptions) report(env Env, s *campaign.Summary, runErr error) {
 	if o.jsonOut {
 		json.NewEncoder(env.Stdout).Encode(struct {
 			*campaign.Summary
+			ElapsedSeconds  float64         `json:"elapsed_s"`
 			RequestsPerCall float64         `json:"requests_per_call,omitempty"`
 			Webhook         *webhook.Stats  `json:"webhook,omitempty"`
 			Results         string          `json:"results"`
 			Report          *results.Report `json:"report,omitempty"`
-		}{s, perCall(s), o.webhookStats, o.resultsPath, rep})
+		}{s, math.Round(s.Elapsed.Seconds()*1000) / 1000, perCall(s), o.webhookStats, o.resultsPath, rep})
 		return
 	}
-	fmt.Fprintf(env.Stderr, "\n%d dialled this run at concurrency %d, in %s\n", s.Dialled, s.Concurrency, s.Elapsed.Round(100*time.Millisecond))
+	fmt.Fprintf(env.Stderr, "\n%d dialled this run at concurrency %d, in %s\n", s.Dialled, s.Concurrency, shortDuration(s.Elapsed.Round(100*time.Millisecond).String()))
 	if s.Requests > 0 {
 		fmt.Fprintf(env.Stderr, "API requests: %d (%.2f a call placed)\n", s.Requests, perCall(s))
 	}
@@ -752,7 +756,7 @@ func (o *runOptions) report(env Env, s *campaign.Summary, runErr error) {
 			n, plural(n, "row is", "rows are"))
 	}
 	if n := s.Unfinished(); n > 0 {
-		fmt.Fprintf(env.Stderr, "%d %s still work to do: run the same command again later", n, plural(n, "row has", "rows have"))
+		fmt.Fprintf(env.Stderr, "%d %s work to do: run the same command again later", n, plural(n, "row still has", "rows still have"))
 		if exitCode(runErr, s) == exitUnfinished {
 			fmt.Fprint(env.Stderr, " (exit 3)")
 		}

@@ -78,13 +78,13 @@ func statusCommand(args []string, env Env) int {
 	fmt.Fprintf(w, "journal: %d %s dialled (%d %s), %d in flight, spent %.2f cents\n", standing.Dialled, plural(standing.Dialled, "contact", "contacts"),
 		standing.Attempts, plural(standing.Attempts, "call", "calls"), standing.InFlight, standing.Spent)
 	if len(standing.ByStatus) > 0 {
-		fmt.Fprintf(w, "  latest outcomes:%s\n", strings.TrimSuffix(strings.TrimPrefix(counts(standing.ByStatus), " ("), ")"))
+		fmt.Fprintf(w, "  latest outcomes: %s\n", strings.TrimSuffix(strings.TrimPrefix(counts(standing.ByStatus), " ("), ")"))
 	}
 	if rep != nil {
 		fmt.Fprintf(w, "results (written %s): %d %s%s\n", written.UTC().Format(time.RFC3339), rep.Rows, plural(rep.Rows, "row", "rows"), counts(rep.ByStatus))
 	}
 	if a := standing.Account; a != nil {
-		fmt.Fprintf(w, "account (as of %s): wallet $%.2f, concurrency %d of %d in use\n", a.At.Format(time.RFC3339), a.Wallet/100, a.InUse, a.Concurrency)
+		fmt.Fprintf(w, "account (as of %s): wallet %s, concurrency %d of %d in use\n", a.At.Format(time.RFC3339), campaign.Dollars(a.Wallet), a.InUse, a.Concurrency)
 	}
 	return exitOK
 }
