@@ -873,6 +873,16 @@ func (s *State) Settle(key string, attempt int, at time.Time) error {
 	return s.append(record{Ev: evSettled, Key: key, Attempt: attempt, At: at.UTC()}, true)
 }
 
+// AttemptOfRef is the attempt a reference was made for (see State.Ref), 0 if ref is not one.
+func AttemptOfRef(ref string) int {
+	parts := strings.Split(ref, "-")
+	if len(parts) != 4 {
+		return 0
+	}
+	n, _ := strconv.Atoi(parts[2])
+	return n
+}
+
 // RefPrefix is the part of every reference of a contact's attempt that does not depend on the
 // run: a torn intent's call is found by it.
 func (s *State) RefPrefix(key string, attempt int) string {

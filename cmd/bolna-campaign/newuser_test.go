@@ -645,3 +645,32 @@ func TestWordingRoundTwo(t *testing.T) {
 		t.Errorf("status:\n%s", out)
 	}
 }
+
+// TestSandboxAttemptsVary: the sandbox decides each attempt anew, as with real people, so
+// --retry no-answer,busy meets answers as well, even with its seed fixed.
+func TestSandboxAttemptsVary(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	input := filepath.Join(dir, "contacts.csv")
+	copyFile(t, "../../samples/contacts.csv", input)
+	env := map[string]string{"BOLNA_SANDBOX_SEED": "11"}
+	newInvocation(env).run("run", "--sandbox", input)
+	results := filepath.Join(dir, "contacts.sandbox.results.csv")
+	before := map[string]campaign.Status{}
+	for _, row := range readRows(t, results) {
+		before[row.Input["phone"]] = row.Outcome.Status
+	}
+	newInvocation(env).run("run", "--sandbox", "--retry", "no-answer,busy,failed", input)
+	retried, changed := 0, 0
+	for _, row := range readRows(t, results) {
+		if row.Outcome.Attempts == 2 {
+			retried++
+			if row.Outcome.Status != before[row.Input["phone"]] {
+				changed++
+			}
+		}
+	}
+	if retried == 0 || changed == 0 {
+		t.Errorf("%d rows retried, %d ended otherwise than before: want some retries answered differently", retried, changed)
+	}
+}

@@ -575,8 +575,11 @@ func sandboxOptions(agentID string, getenv func(string) string) (bolnasim.Option
 		seed = n
 	}
 	salt := "#" + strconv.FormatUint(seed, 36)
+	// Each attempt is decided anew, as with real people: a retry of a no-answer may be answered.
 	opts := bolnasim.Options{Concurrency: 10, TimeScale: 0.03, Seed: seed, MaxRetained: 2000, Wallet: 1e9,
-		Outcome: func(phone string) bolnasim.Outcome { return bolnasim.DefaultOutcome(phone + salt) }}
+		OutcomeFor: func(phone string, userData map[string]string) bolnasim.Outcome {
+			return bolnasim.DefaultOutcome(fmt.Sprintf("%s%s#%d", phone, salt, campaign.AttemptOfRef(userData[campaign.RefKey])))
+		}}
 	if agentID != "" {
 		opts.AgentIDs = []string{agentID, bolnasim.DefaultAgentID}
 	}

@@ -39,6 +39,9 @@ type Options struct {
 	// overrides it for the numbers it names.
 	Outcome func(phone string) Outcome
 	Script  map[string]Outcome
+	// OutcomeFor, when set, replaces Outcome and sees the call's user_data too: a sandbox
+	// that decides each attempt anew (people answer one day and not the next).
+	OutcomeFor func(phone string, userData map[string]string) Outcome
 
 	Style  Style
 	Limits Limits

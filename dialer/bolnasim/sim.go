@@ -129,7 +129,19 @@ func (s *sim) newID() string {
 func (s *sim) create(now time.Time, agentID, phone, from string, userData map[string]json.RawMessage) *execution {
 	s.advance(now)
 	s.seq++
-	outcome := s.opts.Outcome(phone)
+	var outcome Outcome
+	if s.opts.OutcomeFor != nil {
+		data := make(map[string]string, len(userData))
+		for k, v := range userData {
+			var text string
+			if json.Unmarshal(v, &text) == nil {
+				data[k] = text
+			}
+		}
+		outcome = s.opts.OutcomeFor(phone, data)
+	} else {
+		outcome = s.opts.Outcome(phone)
+	}
 	if o, ok := s.opts.Script[phone]; ok {
 		outcome = o
 	}
