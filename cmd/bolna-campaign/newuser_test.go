@@ -653,14 +653,14 @@ func TestSandboxAttemptsVary(t *testing.T) {
 	dir := t.TempDir()
 	input := filepath.Join(dir, "contacts.csv")
 	copyFile(t, "../../samples/contacts.csv", input)
-	env := map[string]string{"BOLNA_SANDBOX_SEED": "11"}
-	newInvocation(env).run("run", "--sandbox", input)
+	env := map[string]string{"BOLNA_SANDBOX_SEED": "11", "BOLNA_SANDBOX_TIME_SCALE": "0.002"}
+	newInvocation(env).run("run", "--sandbox", "--poll-interval", "20ms", input)
 	results := filepath.Join(dir, "contacts.sandbox.results.csv")
 	before := map[string]campaign.Status{}
 	for _, row := range readRows(t, results) {
 		before[row.Input["phone"]] = row.Outcome.Status
 	}
-	newInvocation(env).run("run", "--sandbox", "--retry", "no-answer,busy,failed", input)
+	newInvocation(env).run("run", "--sandbox", "--poll-interval", "20ms", "--retry", "no-answer,busy,failed", input)
 	retried, changed := 0, 0
 	for _, row := range readRows(t, results) {
 		if row.Outcome.Attempts == 2 {
