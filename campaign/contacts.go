@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"unicode/utf8"
 
@@ -141,7 +142,8 @@ type Row struct {
 type Loader struct {
 	file     string
 	encoding string // the encoding read (see LoadOptions.Encoding)
-	lastLine int    // of the latest row read
+	dialect  Dialect
+	lastLine int // of the latest row read
 	r        *csv.Reader
 	header   []string
 	phoneCol int
@@ -150,23 +152,60 @@ type Loader struct {
 	norm     PhoneNormalizer
 }
 
-// NewLoader reads the header of a contact list from r; file names it in errors.
-func NewLoader(r io.Reader, file string, opts LoadOptions) (*Loader, error) {
+// Dialect is how a CSV file is written: its delimiter, its encoding (one of the values of
+// Encodings) and whether it starts with a byte order mark. Results are written in the list's
+// (see results.Format), so that the Excel that made the list opens them.
+type Dialect struct {
+	Delimiter rune
+	Encoding  string
+	BOM       bool
+}
+
+// NewCSVReader reads CSV from r in whatever dialect it is written (see LoadOptions: a byte
+// order mark, UTF-8 or else Windows-1252, the delimiter from the header line), unless enc or
+// delim name it. Ragged rows are returned as they are.
+func NewCSVReader(r io.Reader, enc string, delim rune) (*csv.Reader, Dialect, error) {
 	raw := bufio.NewReaderSize(r, sniffSize)
 	head, _ := raw.Peek(sniffSize)
-	dec, enc, err := decoderFor(opts.Encoding, head)
+	dec, name, err := decoderFor(enc, head)
 	if err != nil {
-		return nil, &InputError{File: file, Err: err}
+		return nil, Dialect{}, err
 	}
+	d := Dialect{Encoding: name, BOM: bytes.HasPrefix(head, []byte("\xef\xbb\xbf")) || name == "utf-16"}
 	br := bufio.NewReaderSize(transform.NewReader(raw, dec), 64<<10)
 	cr := csv.NewReader(br)
-	cr.Comma = opts.Delimiter
+	cr.Comma = delim
 	if cr.Comma == 0 {
 		cr.Comma = sniffDelimiter(br)
 	}
-	cr.FieldsPerRecord = -1 // ragged rows are judged per row, not fatal to the file
-	cr.ReuseRecord = true
-	l := &Loader{file: file, encoding: enc, r: cr, idCol: -1, zoneCol: -1, norm: PhoneNormalizer{Region: strings.ToUpper(opts.Region)}}
+	d.Delimiter = cr.Comma
+	cr.FieldsPerRecord = -1
+	return cr, d, nil
+}
+
+// ListDialect reads how the contact list at path is written (see NewCSVReader); a list that
+// cannot be read is plain CSV (the run says what is wrong with it).
+func ListDialect(path string, opts LoadOptions) Dialect {
+	f, err := os.Open(path)
+	if err != nil {
+		return Dialect{Delimiter: ',', Encoding: "utf-8"}
+	}
+	defer f.Close()
+	_, d, err := NewCSVReader(f, opts.Encoding, opts.Delimiter)
+	if err != nil {
+		return Dialect{Delimiter: ',', Encoding: "utf-8"}
+	}
+	return d
+}
+
+// NewLoader reads the header of a contact list from r; file names it in errors.
+func NewLoader(r io.Reader, file string, opts LoadOptions) (*Loader, error) {
+	cr, dialect, err := NewCSVReader(r, opts.Encoding, opts.Delimiter)
+	if err != nil {
+		return nil, &InputError{File: file, Err: err}
+	}
+	cr.ReuseRecord = true // ragged rows are judged per row, not fatal to the file
+	l := &Loader{file: file, encoding: dialect.Encoding, dialect: dialect, r: cr, idCol: -1, zoneCol: -1, norm: PhoneNormalizer{Region: strings.ToUpper(opts.Region)}}
 
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
@@ -278,6 +317,9 @@ func (l *Loader) csvError(err error) error {
 	}
 	return &InputError{File: l.file, Err: err}
 }
+
+// Dialect is how the list is written.
+func (l *Loader) Dialect() Dialect { return l.dialect }
 
 // Encoding is the encoding the list is read in: utf-8, utf-16, windows-1252, iso-8859-1 or
 // iso-8859-15 (named, or found: see LoadOptions.Encoding).

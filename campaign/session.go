@@ -2,7 +2,6 @@ package campaign
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -198,7 +197,11 @@ func (s *Session) layout() (func([]string) (Outcome, error), error) {
 		return nil, err
 	}
 	defer f.Close()
-	header, err := csv.NewReader(f).Read()
+	var header []string
+	cr, _, err := NewCSVReader(f, "", 0) // in whatever dialect it was written
+	if err == nil {
+		header, err = cr.Read()
+	}
 	var layout func([]string) (Outcome, error)
 	if err == nil {
 		layout, err = s.files.Format.Layout(header)
@@ -223,6 +226,7 @@ func (s *Session) importResults() (int, error) {
 	defer f.Close()
 	opts := s.cfg.Load
 	opts.TimezoneColumn = ""
+	opts.Encoding, opts.Delimiter = "", 0 // the results' own dialect, found
 	l, err := NewLoader(f, s.files.Results, opts)
 	if err != nil {
 		return 0, err

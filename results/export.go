@@ -40,8 +40,10 @@ func WriteToFix(w io.Writer, paths []string) (int, error) {
 }
 
 func exportFile(cw *csv.Writer, r io.Reader, name string, inputs *[]string) (int, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
+	cr, _, err := campaign.NewCSVReader(r, "", 0)
+	if err != nil {
+		return 0, fmt.Errorf("results: %s: %w", name, err)
+	}
 	header, err := cr.Read()
 	if err != nil {
 		return 0, fmt.Errorf("results: %s: %w", name, err)

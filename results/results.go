@@ -19,6 +19,9 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
+
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 )
 
@@ -152,6 +155,30 @@ func (l Layout) Outcome(record []string) (campaign.Outcome, error) {
 type Format struct {
 	// SafeInput neutralises input cells too (see [Writer.SafeInput]).
 	SafeInput bool
+	// Dialect is how the file is written (see [Writer.Dialect]); the zero value is UTF-8,
+	// comma-separated, without a byte order mark.
+	Dialect campaign.Dialect
+}
+
+// ResultsDialect is the dialect results are written in for a list written in list: the list's
+// delimiter and byte order mark, and its encoding where every character fits it (UTF-8,
+// UTF-16). A list in a one-byte legacy encoding (Windows-1252) gets UTF-8 with a byte order
+// mark instead: Bolna's text (a summary, a transcript) may hold characters it cannot write,
+// and every Excel that wrote the list opens that as written.
+func ResultsDialect(list campaign.Dialect) campaign.Dialect {
+	d := list
+	if d.Delimiter == 0 {
+		d.Delimiter = ','
+	}
+	switch d.Encoding {
+	case "utf-16":
+		d.BOM = true
+	case "utf-8", "":
+		d.Encoding = "utf-8"
+	default:
+		d.Encoding, d.BOM = "utf-8", true
+	}
+	return d
 }
 
 var _ campaign.ResultsFormat = Format{}
@@ -167,7 +194,7 @@ func (Format) Layout(header []string) (func([]string) (campaign.Outcome, error),
 
 // Create starts a results file (see [Create]).
 func (f Format) Create(path string) (campaign.ResultFile, error) {
-	w, err := Create(path)
+	w, err := CreateIn(path, f.Dialect)
 	if err != nil {
 		return nil, err
 	}
@@ -184,6 +211,7 @@ type Writer struct {
 
 	path  string
 	tmp   *os.File
+	enc   io.WriteCloser // the encoder before tmp, for UTF-16; nil for UTF-8
 	w     *csv.Writer
 	ncols int
 	cells []string
@@ -213,6 +241,36 @@ func Create(path string) (*Writer, error) {
 		return nil, fmt.Errorf("results: %w", err)
 	}
 	return &Writer{path: path, tmp: tmp, w: csv.NewWriter(tmp)}, nil
+}
+
+// CreateIn is Create for a file in dialect d (UTF-8 or UTF-16, its delimiter, a byte order
+// mark or none).
+func CreateIn(path string, d campaign.Dialect) (*Writer, error) {
+	w, err := Create(path)
+	if err != nil {
+		return nil, err
+	}
+	var out io.Writer = w.tmp
+	switch d.Encoding {
+	case "", "utf-8":
+		if d.BOM {
+			if _, err := w.tmp.Write([]byte("\xef\xbb\xbf")); err != nil {
+				w.Abort()
+				return nil, fmt.Errorf("results: writing %s: %w", path, err)
+			}
+		}
+	case "utf-16":
+		w.enc = transform.NewWriter(w.tmp, unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewEncoder())
+		out = w.enc
+	default:
+		w.Abort()
+		return nil, fmt.Errorf("results: cannot write %s in %s", path, d.Encoding)
+	}
+	w.w = csv.NewWriter(out)
+	if d.Delimiter != 0 {
+		w.w.Comma = d.Delimiter
+	}
+	return w, nil
 }
 
 func globEscape(s string) string {
@@ -253,6 +311,9 @@ func (w *Writer) write(cells []string) error {
 func (w *Writer) Commit() error {
 	w.w.Flush()
 	err := w.w.Error()
+	if err == nil && w.enc != nil {
+		err = w.enc.Close() // flushes the encoder, not the file
+	}
 	if err == nil {
 		err = w.tmp.Sync()
 	}
@@ -350,8 +411,10 @@ type Row struct {
 // Read streams the rows of a results file to fn. The outcome columns are found by name (see
 // [ParseHeader]), so input columns may share their names.
 func Read(r io.Reader, name string, fn func(Row) error) error {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
+	cr, _, err := campaign.NewCSVReader(r, "", 0) // written in the list's dialect: found again
+	if err != nil {
+		return fmt.Errorf("results: %s: %w", name, err)
+	}
 	header, err := cr.Read()
 	if err != nil {
 		if errors.Is(err, io.EOF) {

@@ -16,6 +16,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	xunicode "golang.org/x/text/encoding/unicode"
+
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 )
@@ -672,5 +674,54 @@ func TestSandboxAttemptsVary(t *testing.T) {
 	}
 	if retried == 0 || changed == 0 {
 		t.Errorf("%d rows retried, %d ended otherwise than before: want some retries answered differently", retried, changed)
+	}
+}
+
+// TestResultsInTheListsDialect: results come back as the list came: a European Excel list
+// (semicolons) gives semicolons, Excel's "Unicode text" (UTF-16, tabs) gives UTF-16 with tabs,
+// an ANSI list gives UTF-8 with a byte order mark (so its Excel reads the accents); report
+// reads them all; --results-format csv writes plain CSV.
+func TestResultsInTheListsDialect(t *testing.T) {
+	t.Parallel()
+	utf16, _ := xunicode.UTF16(xunicode.LittleEndian, xunicode.UseBOM).NewEncoder().Bytes([]byte("phone\tname\r\n+919810000001\tÅsa\r\n"))
+	tests := []struct {
+		name   string
+		list   []byte
+		flags  []string
+		prefix string // the results file's first bytes
+	}{
+		{"semicolons", []byte("phone;name\n+919810000001;Åsa\n"), nil, "phone;name;status;"},
+		{"utf-16 with tabs", utf16, nil, "\xff\xfe"},
+		{"ansi", []byte("phone,name\n+919810000001,\xc5sa\n"), nil, "\xef\xbb\xbfphone,name,status,"},
+		{"semicolons, --results-format csv", []byte("phone;name\n+919810000001;Åsa\n"), []string{"--results-format", "csv"}, "phone,name,status,"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			input := filepath.Join(dir, "list.csv")
+			os.WriteFile(input, tt.list, 0o600)
+			inv := newInvocation(map[string]string{"BOLNA_SANDBOX_TIME_SCALE": "0.002"})
+			if code := inv.run(append(append([]string{"run", "--sandbox", "--poll-interval", "20ms"}, tt.flags...), input)...); code != exitOK && code != exitUnfinished {
+				t.Fatalf("exit %d:\n%s", code, inv.stderr.String())
+			}
+			path := filepath.Join(dir, "list.sandbox.results.csv")
+			b, _ := os.ReadFile(path)
+			if !bytes.HasPrefix(b, []byte(tt.prefix)) {
+				t.Errorf("results start %q, want %q", b[:min(len(b), 40)], tt.prefix)
+			}
+			rows := readRows(t, path)
+			if len(rows) != 1 || rows[0].Input["name"] != "Åsa" || !rows[0].Outcome.Final() {
+				t.Errorf("results read back: %+v", rows)
+			}
+			rep := newInvocation(nil)
+			if code := rep.run("report", path); code != exitOK || !strings.Contains(rep.stdout.String(), "1 row") {
+				t.Errorf("report of %s: exit %d\n%s%s", tt.name, code, rep.stdout.String(), rep.stderr.String())
+			}
+			again := newInvocation(map[string]string{"BOLNA_SANDBOX_TIME_SCALE": "0.002"})
+			if code := again.run(append(append([]string{"run", "--sandbox"}, tt.flags...), input)...); code != exitOK {
+				t.Errorf("a rerun over its own results: exit %d\n%s", code, again.stderr.String())
+			}
+		})
 	}
 }

@@ -37,6 +37,7 @@ type runOptions struct {
 	webhookListen, webhookForward       string
 	delimiter                           string
 	encoding                            string
+	resultsFormat                       string
 	webhookStats                        *webhook.Stats // what the receiver saw, for the summary
 	apiShare                            float64        // --api-share
 	unpaced                             bool           // no request budget (the sandbox)
@@ -62,6 +63,7 @@ func (o *runOptions) flags(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&o.resultsPath, "results", "", "results CSV `PATH` (default: CONTACTS.results.csv beside the input)")
 	fs.StringVar(&o.phoneColumn, "phone-column", "", "`NAME` of the column with the phone number (default: first of "+strings.Join(campaign.PhoneColumns, ", ")+")")
 	fs.StringVar(&o.delimiter, "delimiter", "", "the cells' separator `D`: , ; | or tab (default: found from the header line)")
+	fs.StringVar(&o.resultsFormat, "results-format", "list", "how the results file is written: `list` (the list's delimiter, byte order mark and encoding; UTF-8 with a mark for a Windows-1252 list) or csv (UTF-8, commas)")
 	fs.StringVar(&o.encoding, "encoding", "", "the list's encoding `NAME`: utf-8, utf-16, windows-1252, latin-1 (default: found; a list that is not UTF-8 in its first 64 KB is read as windows-1252, and said)")
 	fs.StringVar(&o.idColumn, "id-column", "", "`NAME` of the column that identifies a contact across runs (default: the normalised phone)")
 	fs.StringVar(&o.region, "region", "", "two-letter region `CC` to turn national numbers into E.164 (without it they are invalid)")
@@ -158,6 +160,9 @@ func (o *runOptions) validateList(fs *flag.FlagSet) error {
 	}
 	if o.pollInterval < 10*time.Millisecond || o.maxWait <= 0 || o.retryAfter < 0 {
 		return usageErrorf("run: --poll-interval must be at least 10ms and --max-wait positive")
+	}
+	if o.resultsFormat != "list" && o.resultsFormat != "csv" {
+		return usageErrorf("run: --results-format %q: want list or csv", o.resultsFormat)
 	}
 	if _, ok := campaign.Encodings[strings.ToLower(strings.TrimSpace(o.encoding))]; o.encoding != "" && !ok {
 		return usageErrorf("run: --encoding %q: want utf-8, utf-16, windows-1252, latin-1 or iso-8859-15", o.encoding)
@@ -303,7 +308,11 @@ func (o *runOptions) limits() dialer.Limits {
 }
 
 func (o *runOptions) files() campaign.Files {
-	return campaign.Files{Input: o.input, Results: o.resultsPath, Format: results.Format{SafeInput: o.safeCells}}
+	dialect := campaign.Dialect{Delimiter: ',', Encoding: "utf-8"}
+	if o.resultsFormat != "csv" { // the list's, so the Excel that made the list opens the results
+		dialect = results.ResultsDialect(campaign.ListDialect(o.input, o.config(nil).Load))
+	}
+	return campaign.Files{Input: o.input, Results: o.resultsPath, Format: results.Format{SafeInput: o.safeCells, Dialect: dialect}}
 }
 
 func (o *runOptions) run(env Env, explicit map[string]bool) (*campaign.Summary, error) {
