@@ -1,6 +1,7 @@
 package results
 
 import (
+	"cmp"
 	_ "embed"
 	"fmt"
 	"html/template"
@@ -50,8 +51,8 @@ func (r *Report) WriteText(w io.Writer) error {
 		tw.Flush()
 	}
 	if r.ChaseTotal > 0 {
-		fmt.Fprintf(w, "\n%d %s to chase (no-answer, busy, failed, unknown); to see them:\n  bolna-campaign report --html %s %s\n",
-			r.ChaseTotal, plural(r.ChaseTotal, "row", "rows"), shellQuote(ReportPath(r.Files)), shellQuoteAll(r.Files))
+		fmt.Fprintf(w, "\n%d %s to chase (no-answer, busy, failed, unknown); to see them:\n  %s report --html %s %s\n",
+			r.ChaseTotal, plural(r.ChaseTotal, "row", "rows"), cmp.Or(r.Command, "bolna-campaign"), shellQuote(ReportPath(r.Files)), shellQuoteAll(r.Files))
 	}
 	return nil
 }

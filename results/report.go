@@ -58,6 +58,10 @@ type Report struct {
 	By     string            `json:"by,omitempty"`
 	Groups map[string]*Group `json:"groups,omitempty"`
 
+	// Command is how the tool is invoked, for the hints the report prints ("" for
+	// bolna-campaign; go run ./cmd/bolna-campaign when run so).
+	Command string `json:"-"`
+
 	durations []float64
 }
 

@@ -68,7 +68,7 @@ func Main(args []string, env Env) int {
 		fmt.Fprint(env.Stdout, usage)
 		return exitOK
 	}
-	fmt.Fprintf(env.Stderr, "bolna-campaign: unknown command %q%s\nRun 'bolna-campaign help' for the commands.\n", args[0], didYouMean(args[0]))
+	fmt.Fprintf(env.Stderr, "bolna-campaign: unknown command %q%s\nRun '%s help' for the commands.\n", args[0], didYouMean(args[0]), prog)
 	return exitUsage
 }
 

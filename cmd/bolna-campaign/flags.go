@@ -30,7 +30,7 @@ func parseArgs(fs *flag.FlagSet, args []string, command string) (int, bool) {
 		fs.Usage()
 		return exitOK, false
 	}
-	fmt.Fprintf(out, "bolna-campaign %s: %s\nRun 'bolna-campaign help %s' for its flags.\n", command, explainFlagError(fs, err), command)
+	fmt.Fprintf(out, "bolna-campaign %s: %s\nRun '%s help %s' for its flags.\n", command, explainFlagError(fs, err), prog, command)
 	return exitUsage, false
 }
 

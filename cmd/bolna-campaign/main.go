@@ -18,7 +18,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"syscall"
 
 	"golang.org/x/term"
@@ -31,6 +33,7 @@ func main() {
 		// stays flat on million-row lists; GOMEMLIMIT overrides it.
 		debug.SetMemoryLimit(softMemoryLimit)
 	}
+	prog = commandName(os.Args[0])
 	signals := make(chan os.Signal, 2)
 	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
 	os.Exit(Main(os.Args[1:], Env{
@@ -47,6 +50,18 @@ func main() {
 			return w
 		},
 	}))
+}
+
+// prog is how the user invoked the tool, for the commands its hints name: after `go run`
+// there is no bolna-campaign on the PATH.
+var prog = "bolna-campaign"
+
+// commandName is prog for a binary at path: `go run` builds into a go-build folder.
+func commandName(path string) string {
+	if strings.Contains(filepath.ToSlash(path), "/go-build") {
+		return "go run ./cmd/bolna-campaign"
+	}
+	return "bolna-campaign"
 }
 
 // softMemoryLimit is the default soft memory limit (see runtime/debug.SetMemoryLimit).

@@ -725,3 +725,18 @@ func TestResultsInTheListsDialect(t *testing.T) {
 		})
 	}
 }
+
+// TestHintsNameTheCommandThatWorks: after `go run` there is no bolna-campaign on the PATH, so
+// the commands the tool suggests are the go run form.
+func TestHintsNameTheCommandThatWorks(t *testing.T) {
+	t.Parallel()
+	for path, want := range map[string]string{
+		"/tmp/go-build3302158717/b001/exe/bolna-campaign": "go run ./cmd/bolna-campaign",
+		"/usr/local/bin/bolna-campaign":                   "bolna-campaign",
+		"./bolna-campaign":                                "bolna-campaign",
+	} {
+		if got := commandName(path); got != want {
+			t.Errorf("commandName(%q) = %q, want %q", path, got, want)
+		}
+	}
+}

@@ -75,6 +75,7 @@ func reportCommand(args []string, env Env) int {
 		}
 		return exitOK
 	}
+	r.Command = prog
 	r.WriteText(env.Stdout)
 	if *htmlOut != "" {
 		fmt.Fprintf(env.Stdout, "\nHTML report: %s\n", *htmlOut)
@@ -86,7 +87,7 @@ func reportCommand(args []string, env Env) int {
 // report this tool wrote (a results file taken for the output, say, as in
 // `report --html results/*.results.csv`), one of the inputs, or a name that is not .html.
 func checkHTMLPath(path string, inputs []string) error {
-	hint := fmt.Sprintf("name the page first, e.g. bolna-campaign report --html %s %s", results.ReportPath(inputs), strings.Join(inputs, " "))
+	hint := fmt.Sprintf("name the page first, e.g. %s report --html %s %s", prog, results.ReportPath(inputs), strings.Join(inputs, " "))
 	if ext := strings.ToLower(filepath.Ext(path)); ext != ".html" {
 		return fmt.Errorf("--html %s: the page's name must end in .html (%s)", path, hint)
 	}

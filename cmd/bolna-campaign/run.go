@@ -107,7 +107,7 @@ func (o *runOptions) validateList(fs *flag.FlagSet) error {
 	args := fs.Args()
 	switch {
 	case len(args) == 0:
-		return usageErrorf("run: name the contacts CSV, e.g. bolna-campaign run --sandbox samples/contacts.csv")
+		return usageErrorf("run: name the contacts CSV, e.g. %s run --sandbox samples/contacts.csv", prog)
 	case len(args) > 1:
 		for _, a := range args[1:] {
 			if strings.HasPrefix(a, "-") {
@@ -758,6 +758,7 @@ func (o *runOptions) report(env Env, s *campaign.Summary, runErr error) {
 		}
 	}
 	if rep != nil {
+		rep.Command = prog
 		rep.WriteText(env.Stderr)
 	}
 	if s.Halted != "" {

@@ -26,7 +26,7 @@ func statusCommand(args []string, env Env) int {
 		return code
 	}
 	if fs.NArg() != 1 {
-		fmt.Fprintln(env.Stderr, "bolna-campaign: status: name one results file, e.g. bolna-campaign status contacts.results.csv")
+		fmt.Fprintf(env.Stderr, "bolna-campaign: status: name one results file, e.g. %s status contacts.results.csv\n", prog)
 		return exitUsage
 	}
 	path := fs.Arg(0)
