@@ -649,7 +649,7 @@ func TestHostileList(t *testing.T) {
 			cfg := baseConfig()
 			cfg.Concurrency = 4
 			cfg.Outage = 20 * time.Second
-			cfg.MaxWait = 8 * time.Second
+			cfg.MaxWait = 4 * time.Second
 			start := time.Now()
 			ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 			defer cancel()
