@@ -157,7 +157,7 @@ func (t *tracker) checkPushes(now time.Time) {
 	t.seenMu.Unlock()
 	if none {
 		t.pushFallback = true
-		t.cfg.Log("no push from Bolna has arrived %s after the first call ended: the agent's webhook_url is probably not pointing here; polling as usual", ShortDuration(pushGrace))
+		t.cfg.Log("no push from Bolna has arrived %s after the first call ended: the agent's webhook_url is probably not pointing here; polling as usual (a look every %s while lines may have dropped, as the list's share allows)", ShortDuration(pushGrace), ShortDuration(t.cfg.PollInterval))
 	}
 }
 
