@@ -32,12 +32,13 @@ type classification struct {
 
 // classifier decides what each row needs, identically in every pass over the list.
 type classifier struct {
-	cfg   *Config
-	st    *State
-	retry map[Status]bool
-	dups  *duplicates
-	row   int // ordinal of the row being classified
-	fresh int // rows never dialled that this pass found to dial (for --limit)
+	cfg         *Config
+	st          *State
+	retry       map[Status]bool
+	retryResult map[Result]bool
+	dups        *duplicates
+	row         int // ordinal of the row being classified
+	fresh       int // rows never dialled that this pass found to dial (for --limit)
 }
 
 func newClassifier(cfg *Config, st *State, dups *duplicates) *classifier {
@@ -45,10 +46,14 @@ func newClassifier(cfg *Config, st *State, dups *duplicates) *classifier {
 	for _, s := range cfg.Retry {
 		retry[s] = true
 	}
+	retryResult := map[Result]bool{}
+	for _, r := range cfg.RetryResults {
+		retryResult[r] = true
+	}
 	if dups == nil {
 		dups = &duplicates{}
 	}
-	return &classifier{cfg: cfg, st: st, retry: retry, dups: dups}
+	return &classifier{cfg: cfg, st: st, retry: retry, retryResult: retryResult, dups: dups}
 }
 
 // duplicates finds the rows whose contact came earlier in the list. The first pass over the
@@ -151,7 +156,7 @@ func (c *classifier) classifyRow(row Row) (classification, error) {
 		return classification{kind: kindSuppressed, entry: e}, nil
 	case c.cfg.Suppress.Contains(row.Phone):
 		return classification{kind: kindDone, entry: e}, nil // its outcome stands; never dialled again
-	case e.Status != "" && (!c.retry[e.Status] || e.Attempts >= c.cfg.MaxAttempts):
+	case e.Status != "" && (!c.retry[e.Status] && !c.retryResult[e.Result] || e.Attempts >= c.cfg.MaxAttempts):
 		return classification{kind: kindDone, entry: e}, nil
 	}
 	if e.Status != "" && c.cfg.RetryAfter > 0 {

@@ -21,6 +21,11 @@ type Outcome struct {
 	Error        string          `json:"error,omitempty"`
 	DialedAt     time.Time       `json:"dialed_at,omitzero"`
 	FinishedAt   time.Time       `json:"finished_at,omitzero"`
+	// Voicemail: Bolna says a voicemail answered (answered_by_voice_mail); see Result.
+	Voicemail bool `json:"voicemail,omitempty"`
+	// AgentID is the agent the row was dialled through (its journal's), for the results'
+	// agent_id column: two campaigns with two agents, merged, compare as an A/B test.
+	AgentID string `json:"-"`
 }
 
 // Final reports whether the outcome will not change unless the row is dialled again.
@@ -40,6 +45,9 @@ func outcomeOf(ex *dialer.Execution, attempts int, dialedAt, now time.Time) Outc
 		Error:        ex.ErrorMessage,
 		DialedAt:     dialedAt,
 		FinishedAt:   ex.UpdatedAt.Time,
+	}
+	if ex.AnsweredByVoiceMail != nil && *ex.AnsweredByVoiceMail {
+		o.Voicemail = true
 	}
 	if len(ex.ExtractedData) > 0 && string(ex.ExtractedData) != "null" {
 		o.Extracted = ex.ExtractedData

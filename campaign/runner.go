@@ -69,11 +69,14 @@ type Config struct {
 	PollInterval time.Duration
 	MaxWait      time.Duration // a call followed this long without a final status is a timeout
 
-	Retry       []Status      // re-dial rows whose last attempt ended in these statuses
-	MaxAttempts int           // attempts per row, the first included
-	RetryAfter  time.Duration // the least time between an attempt's end and the next
-	HaltAfter   int           // stop placing after this many failed/error outcomes in a row; <= 0 never
-	Limit       int           // dial at most this many rows never dialled before, this run (a pilot); 0: all
+	Retry []Status // re-dial rows whose last attempt ended in these statuses
+	// RetryResults re-dials rows whose last attempt had these results (voicemail, rejected:
+	// see Result), never the others of the same status.
+	RetryResults []Result
+	MaxAttempts  int           // attempts per row, the first included
+	RetryAfter   time.Duration // the least time between an attempt's end and the next
+	HaltAfter    int           // stop placing after this many failed/error outcomes in a row; <= 0 never
+	Limit        int           // dial at most this many rows never dialled before, this run (a pilot); 0: all
 
 	Window   *Window      // calling hours in each contact's local time; nil: any time
 	Zones    *Zones       // each contact's zone for Window; see Zones
@@ -114,7 +117,7 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxAttempts <= 0 {
 		c.MaxAttempts = 1
-		if len(c.Retry) > 0 {
+		if len(c.Retry) > 0 || len(c.RetryResults) > 0 {
 			c.MaxAttempts = 3
 		}
 	}
@@ -796,6 +799,9 @@ func (r *Runner) writeResults(input string, st *State, out ResultWriter) (*Summa
 		}
 		if retryDue {
 			s.RetryDue++
+		}
+		if o.Attempts > 0 {
+			o.AgentID = st.owner.Agent
 		}
 		s.Rows++
 		s.ByStatus[o.Status]++

@@ -69,9 +69,12 @@ type rowState uint64
 func (r rowState) finalOff() int64 { return int64(r&(1<<40-1)) - 1 }
 func (r rowState) attempts() int   { return int(r >> 40 & 0xff) }
 func (r rowState) status() uint8   { return uint8(r >> 48) }
+func (r rowState) result() uint8   { return uint8(r >> 56 & 0x3) }
 
-func (r rowState) withFinal(off int64, status uint8) rowState {
-	return r&^(1<<40-1)&^(0xff<<48) | rowState(off+1) | rowState(status)<<48
+// withFinal records the latest final outcome: its offset, its status's code, and (2 bits) what
+// a completed call was (see completedResults).
+func (r rowState) withFinal(off int64, status, result uint8) rowState {
+	return r&^(1<<40-1)&^(0xff<<48)&^(0x3<<56) | rowState(off+1) | rowState(status)<<48 | rowState(result&0x3)<<56
 }
 
 func (r rowState) withAttempts(n int) rowState {
@@ -409,7 +412,7 @@ func (s *State) apply(rec record, off int64) error {
 		if off >= 1<<40-1 {
 			return errors.New("journal larger than 1 TiB")
 		}
-		row = row.withFinal(off, statusCode(rec.Outcome.Status))
+		row = row.withFinal(off, statusCode(rec.Outcome.Status), resultCode(rec.Outcome.Result()))
 		s.spent += rec.Outcome.Cost
 		if lc := s.live[h]; lc != nil && lc.Attempt == rec.Attempt {
 			if rec.Outcome.Status == StatusTimeout {
@@ -616,6 +619,7 @@ func sortedCopy(m map[uint64]*LiveCall) []LiveCall {
 type Entry struct {
 	Attempts int
 	Status   Status // latest final (or timeout/unknown) status; "" if none
+	Result   Result // what the latest final call was (see Outcome.Result); "" if none
 	Live     *LiveCall
 }
 
@@ -629,6 +633,11 @@ func (s *State) Lookup(key string) Entry {
 		return Entry{}
 	}
 	e := Entry{Attempts: row.attempts(), Status: statusOfCode(row.status())}
+	if code := row.result(); code != 0 {
+		e.Result = completedResults[code]
+	} else if e.Status.Final() && e.Status.Retryable() {
+		e.Result = Result(e.Status)
+	}
 	if lc := s.live[h]; lc != nil {
 		c := *lc
 		e.Live = &c

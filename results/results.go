@@ -78,6 +78,17 @@ var columns = []column{
 			o.FinishedAt, err = parseStamp(c, "finished_at")
 			return err
 		}},
+	// What happened to the person (see campaign.Result); an older file without it reads its
+	// result from the status and the duration (a voicemail then reads as answered).
+	{"outcome", func(o campaign.Outcome) string { return string(o.Result()) },
+		func(c string, o *campaign.Outcome) error {
+			o.Voicemail = campaign.ParseResult(c) == campaign.ResultVoicemail
+			return nil
+		}},
+	// The agent the row was dialled through: merged campaigns of two agents are an A/B test
+	// (report --by agent_id).
+	{"agent_id", func(o campaign.Outcome) string { return Neutralise(o.AgentID) },
+		func(c string, o *campaign.Outcome) error { o.AgentID = unneutralise(c); return nil }},
 }
 
 // Columns are the names of the outcome columns appended after the input columns.

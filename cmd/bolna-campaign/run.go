@@ -181,7 +181,7 @@ func (o *runOptions) validateList(fs *flag.FlagSet) error {
 			for _, r := range campaign.RetryableStatuses() {
 				names = append(names, string(r))
 			}
-			return usageErrorf("run: --retry %q: not a status that can be retried (%s)", s, strings.Join(names, ", "))
+			return usageErrorf("run: --retry %q: not a status or outcome that can be retried (%s; or the outcomes voicemail, rejected)", s, strings.Join(names, ", "))
 		}
 	}
 	if o.window != "" {
@@ -235,14 +235,30 @@ func (o *runOptions) delimiterRune() rune {
 	return []rune(o.delimiter)[0]
 }
 
+// retryList is the statuses --retry names; retryResults the outcomes (voicemail, rejected,
+// answered), which are not statuses (see campaign.Result).
 func (o *runOptions) retryList() []campaign.Status {
 	var out []campaign.Status
 	for s := range strings.SplitSeq(o.retry, ",") {
-		if s := campaign.ParseStatus(s); s != "" {
+		if s := campaign.ParseStatus(s); s != "" && !isResultName(campaign.Result(s)) {
 			out = append(out, s)
 		}
 	}
 	return out
+}
+
+func (o *runOptions) retryResults() []campaign.Result {
+	var out []campaign.Result
+	for s := range strings.SplitSeq(o.retry, ",") {
+		if r := campaign.ParseResult(s); isResultName(r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func isResultName(r campaign.Result) bool {
+	return r == campaign.ResultAnswered || r == campaign.ResultVoicemail || r == campaign.ResultRejected
 }
 
 func runCommand(args []string, env Env) int {
@@ -283,6 +299,7 @@ func (o *runOptions) config(log func(string, ...any)) campaign.Config {
 		PollInterval: o.pollInterval,
 		MaxWait:      o.maxWait,
 		Retry:        o.retryList(),
+		RetryResults: o.retryResults(),
 		MaxAttempts:  o.maxAttempts,
 		RetryAfter:   o.retryAfter,
 		HaltAfter:    o.haltAfter,
