@@ -76,10 +76,18 @@ func exportFile(cw *csv.Writer, r io.Reader, name string, inputs *[]string) (int
 			line, _ := cr.FieldPos(0)
 			return n, fmt.Errorf("results: %s:%d: %w", name, line, err)
 		}
-		if !o.Status.Chase() && o.Status != campaign.StatusInvalid {
+		if !chase(o) && o.Status != campaign.StatusInvalid {
 			continue
 		}
-		row := append(slices.Clone(rec[:layout.Inputs]), string(o.Status), Neutralise(o.Error))
+		reason := o.Error
+		switch r := o.Result(); {
+		case reason != "":
+		case r == campaign.ResultVoicemail:
+			reason = "voicemail: a voicemail answered"
+		case r == campaign.ResultRejected:
+			reason = "rejected: completed with no conversation"
+		}
+		row := append(slices.Clone(rec[:layout.Inputs]), string(o.Status), Neutralise(reason))
 		if err := cw.Write(row); err != nil {
 			return n, err
 		}

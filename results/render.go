@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io"
 	"math"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -24,37 +25,79 @@ func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintln(w)
 	kv := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(kv, "dialled\t%d rows, %d calls (%.2f attempts a row)\n", r.Dialled, r.Attempts, r.MeanAttempts)
-	fmt.Fprintf(kv, "answered\t%d (%.1f%% of dialled rows): completed with a conversation; a completed call can have none (rejected at once)\n", r.Answered, 100*r.AnswerRate)
+	fmt.Fprintf(kv, "answered\t%d (%.1f%% of dialled rows): people reached, a conversation\n", r.Answered, 100*r.AnswerRate)
+	fmt.Fprintf(kv, "voicemail\t%d (%.1f%%): completed, but a voicemail answered\n", r.Voicemail, pct(r.Voicemail, r.Dialled))
+	fmt.Fprintf(kv, "rejected\t%d (%.1f%%): completed with no conversation (rejected at once)\n", r.Rejected, pct(r.Rejected, r.Dialled))
+	if g := r.Goal; g != nil {
+		each := "no goal reached yet"
+		if g.Reached > 0 {
+			each = dollars(g.CostEach) + " a goal reached"
+		}
+		fmt.Fprintf(kv, "goal\t%s=%s: %d of %d dialled rows (%.1f%%, 95%% %.1f–%.1f%%), %s\n", oneLine(g.Key, 30), oneLine(g.Value, 30),
+			g.Reached, r.Dialled, 100*g.Rate, 100*g.CI.Low, 100*g.CI.High, each)
+	}
 	fmt.Fprintf(kv, "talk time\t%s in all, %s mean, p50 %s, p95 %s\n",
 		seconds(r.TotalDuration), seconds(r.MeanDuration), seconds(r.P50Duration), seconds(r.P95Duration))
 	fmt.Fprintf(kv, "cost\t%s in all, %s a dialled row\n", dollars(r.TotalCost), dollars(r.MeanCost))
 	kv.Flush()
 	if keys := r.ExtractedKeys(); len(keys) > 0 {
 		fmt.Fprintln(w)
-		fmt.Fprintln(w, "extracted data (top values):")
+		fmt.Fprintln(w, "what people said (extracted data, shares of the rows dialled):")
 		for _, k := range keys {
 			var parts []string
 			for _, vc := range r.Top(k, 3) {
-				parts = append(parts, fmt.Sprintf("%s %.0f%%", oneLine(vc.Value, 40), 100*vc.Share))
+				parts = append(parts, fmt.Sprintf("%s %d (%.0f%%)", oneLine(vc.Value, 40), vc.Count, 100*vc.Share))
 			}
-			fmt.Fprintf(w, "  %s: %s\n", oneLine(k, 40), strings.Join(parts, ", "))
+			parts = append(parts, fmt.Sprintf("none %d of %d", r.NoValue(k), r.Dialled))
+			fmt.Fprintf(w, "  %s: %s\n", oneLine(k, 40), strings.Join(parts, " · "))
 		}
 	}
 	if r.By != "" && len(r.Groups) > 0 {
 		fmt.Fprintf(w, "\nby %s:\n", oneLine(r.By, 40))
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintf(tw, "  %s\trows\tdialled\tanswered\tanswer rate\t\n", oneLine(r.By, 30))
+		goalHead := ""
+		if r.Goal != nil {
+			goalHead = "goal\tgoal rate (95%)\t"
+		}
+		fmt.Fprintf(tw, "  %s\trows\tdialled\tanswered\tanswer rate (95%%)\t%s\n", oneLine(r.By, 30), goalHead)
 		for _, k := range r.GroupKeys() {
 			g := r.Groups[k]
-			fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%.1f%%\t\n", oneLine(orDash(k), 30), g.Rows, g.Dialled, g.Answered, 100*g.AnswerRate)
+			goal := ""
+			if g.GoalCI != nil {
+				goal = fmt.Sprintf("%d\t%s\t", g.Goal, rateCI(g.GoalRate, *g.GoalCI))
+			}
+			fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%s\t%s\n", oneLine(orDash(k), 30), g.Rows, g.Dialled, g.Answered, rateCI(g.AnswerRate, g.AnswerCI), goal)
 		}
 		tw.Flush()
+		for _, v := range r.Verdicts {
+			fmt.Fprintf(w, "  %s\n", oneLine(v.Text(), 200))
+		}
+	}
+	if hours := slotText(r.ByHour); hours != "" {
+		fmt.Fprintf(w, "\nanswer rate by the contact's local hour (calls placed): %s\n", hours)
+		fmt.Fprintf(w, "answer rate by local weekday: %s\n", slotText(r.ByWeekday))
 	}
 	if r.ChaseTotal > 0 {
-		fmt.Fprintf(w, "\n%d %s to chase (no-answer, busy, failed, unknown); to see them:\n  %s report --html %s %s\n",
+		fmt.Fprintf(w, "\n%d %s to chase (no-answer, busy, failed, unknown), with the voicemails and calls rejected at once; to see them:\n  %s report --html %s %s\n",
 			r.ChaseTotal, plural(r.ChaseTotal, "row", "rows"), cmp.Or(r.Command, "bolna-campaign"), shellQuote(ReportPath(r.Files)), shellQuoteAll(r.Files))
 	}
 	return nil
+}
+
+// rateCI writes a rate with its 95% interval: 40.0% (29.1–51.9).
+func rateCI(rate float64, ci Interval) string {
+	return fmt.Sprintf("%.1f%% (%.1f–%.1f)", 100*rate, 100*ci.Low, 100*ci.High)
+}
+
+// slotText lists the slots that had calls: "09 40% (10) · 10 55% (20)".
+func slotText(slots []Slot) string {
+	var parts []string
+	for _, s := range slots {
+		if s.Dialled > 0 {
+			parts = append(parts, fmt.Sprintf("%s %.0f%% (%d)", s.Label, 100*s.Rate, s.Dialled))
+		}
+	}
+	return strings.Join(parts, " · ")
 }
 
 // HTMLMarker is in the head of every page WriteHTML writes: `report --html` overwrites only a
@@ -141,6 +184,10 @@ var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap
 	"seconds": seconds,
 	"percent": func(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) },
 	"cost":    dollars,
+	"rateci":  rateCI,
+	"base":    filepath.Base,
+	"pct100":  func(f float64) float64 { return 100 * f },
+	"deref":   func(i *Interval) Interval { return *i },
 }).Parse(htmlTemplate))
 
 // bar is one bar of an SVG bar chart.
@@ -257,10 +304,11 @@ func (r *Report) WriteHTML(w io.Writer, generated time.Time) error {
 	type extracted struct {
 		Key    string
 		Values []ValueCount
+		None   int
 	}
 	var ex []extracted
 	for _, k := range r.ExtractedKeys() {
-		ex = append(ex, extracted{Key: k, Values: r.Top(k, 5)})
+		ex = append(ex, extracted{Key: k, Values: r.Top(k, 5), None: r.NoValue(k)})
 	}
 	type groupRow struct {
 		Value string
@@ -286,6 +334,33 @@ func (r *Report) WriteHTML(w io.Writer, generated time.Time) error {
 		"Extracted":   ex,
 		"ChaseMore":   r.ChaseTotal - len(r.Chase),
 		"Groups":      groups,
+		"Hours":       heat(r.ByHour),
+		"Weekdays":    heat(r.ByWeekday),
 	}
 	return reportTemplate.Execute(w, data)
+}
+
+// heatCell is one slot of a heat strip: its label, its rate as text and a colour from pale
+// (no answers) to deep green (every call answered); grey where no call was placed.
+type heatCell struct {
+	Label, Text, Color string
+}
+
+func heat(slots []Slot) []heatCell {
+	any := false
+	out := make([]heatCell, len(slots))
+	for i, s := range slots {
+		out[i] = heatCell{Label: s.Label, Text: "no calls", Color: "#eceff1"}
+		if s.Dialled > 0 {
+			any = true
+			// From #e8f5e9 at 0 to #1b5e20 at 1.
+			mix := func(a, b int) int { return a + int(math.Round(s.Rate*float64(b-a))) }
+			out[i].Text = fmt.Sprintf("%.0f%% of %d", 100*s.Rate, s.Dialled)
+			out[i].Color = fmt.Sprintf("#%02x%02x%02x", mix(0xe8, 0x1b), mix(0xf5, 0x5e), mix(0xe9, 0x20))
+		}
+	}
+	if !any {
+		return nil
+	}
+	return out
 }

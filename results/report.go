@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 )
@@ -25,8 +26,21 @@ type Report struct {
 	ByStatus map[campaign.Status]int `json:"by_status"`
 
 	Dialled    int     `json:"dialled"`     // rows with a call placed
-	Answered   int     `json:"answered"`    // completed with a conversation (duration > 0)
+	Answered   int     `json:"answered"`    // people reached: completed with a conversation, not a voicemail
 	AnswerRate float64 `json:"answer_rate"` // Answered / Dialled
+	Voicemail  int     `json:"voicemail"`   // completed, answered by a voicemail
+	Rejected   int     `json:"rejected"`    // completed with no conversation (rejected at once)
+	// ByOutcome counts the dialled rows by what happened to the person (see campaign.Result).
+	ByOutcome map[campaign.Result]int `json:"by_outcome"`
+	// Goal is the campaign's conversion, when one is set (report --goal KEY=VALUE).
+	Goal *Goal `json:"goal,omitempty"`
+	// Verdicts say whether the groups of a breakdown differ beyond chance.
+	Verdicts []Verdict `json:"verdicts,omitempty"`
+	// ByHour and ByWeekday are the answer rate by the contact's local hour of the day and day
+	// of the week, when the latest call was placed (the zone the calling window uses: the
+	// number's).
+	ByHour    []Slot `json:"by_local_hour"`
+	ByWeekday []Slot `json:"by_local_weekday"`
 
 	Attempts     int                             `json:"attempts"` // calls placed, retries included
 	MeanAttempts float64                         `json:"mean_attempts"`
@@ -63,6 +77,7 @@ type Report struct {
 	Command string `json:"-"`
 
 	durations []float64
+	zones     *campaign.Zones // the contacts' zones, as the calling window finds them
 }
 
 // DurationBucketLabels name Report.DurationBuckets.
@@ -77,6 +92,7 @@ type Chase struct {
 	Phone    string          `json:"phone"`
 	Name     string          `json:"name,omitempty"`
 	Status   campaign.Status `json:"status"`
+	Outcome  campaign.Result `json:"outcome,omitempty"`
 	Attempts int             `json:"attempts"`
 	Error    string          `json:"error,omitempty"`
 }
@@ -87,20 +103,71 @@ type Group struct {
 	Dialled    int                     `json:"dialled"`
 	Answered   int                     `json:"answered"`
 	AnswerRate float64                 `json:"answer_rate"`
+	AnswerCI   Interval                `json:"answer_rate_95"` // Wilson
+	Goal       int                     `json:"goal,omitempty"`
+	GoalRate   float64                 `json:"goal_rate,omitempty"`
+	GoalCI     *Interval               `json:"goal_rate_95,omitempty"`
 	ByStatus   map[campaign.Status]int `json:"by_status"`
+}
+
+// Goal is the campaign's conversion: the rows whose extracted KEY is VALUE, of the rows
+// dialled, and what each cost.
+type Goal struct {
+	Key      string   `json:"key"`
+	Value    string   `json:"value"`
+	Reached  int      `json:"reached"`
+	Rate     float64  `json:"rate"` // of the rows dialled
+	CI       Interval `json:"rate_95"`
+	CostEach float64  `json:"cost_per_goal"` // total cost / reached, cents; 0 when none reached
+}
+
+// Slot is the answer rate of the calls placed in one local hour (or weekday).
+type Slot struct {
+	Label    string  `json:"label"`
+	Dialled  int     `json:"dialled"`
+	Answered int     `json:"answered"`
+	Rate     float64 `json:"rate"`
+}
+
+// ParseGoal reads --goal KEY=VALUE.
+func ParseGoal(text string) (*Goal, error) {
+	k, v, ok := strings.Cut(text, "=")
+	if k, v = strings.TrimSpace(k), strings.TrimSpace(v); !ok || k == "" || v == "" {
+		return nil, fmt.Errorf("--goal %q: write KEY=VALUE, an extracted_data key and the value that counts, e.g. confirmed=yes", text)
+	}
+	return &Goal{Key: k, Value: v}, nil
+}
+
+// reached reports whether a row's extraction holds the goal's value under its key (without
+// regard to case).
+func (g *Goal) reached(extracted map[string]any) bool {
+	v, ok := extracted[g.Key]
+	return ok && v != nil && strings.EqualFold(valueText(v), g.Value)
+}
+
+func valueText(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
 }
 
 // MaxGroups bounds the groups of a breakdown; the rows of other values count under "(other)".
 const MaxGroups = 200
 
-// GroupKeys returns the groups' values, most rows first.
+// GroupKeys returns the groups' values, most rows first, in natural order among equals
+// ("clinic 2" before "clinic 10").
 func (r *Report) GroupKeys() []string {
 	keys := slices.Collect(maps.Keys(r.Groups))
 	slices.SortFunc(keys, func(a, b string) int {
 		if d := r.Groups[b].Rows - r.Groups[a].Rows; d != 0 {
 			return d
 		}
-		return strings.Compare(a, b)
+		return naturalLess(a, b)
 	})
 	return keys
 }
@@ -110,9 +177,13 @@ func NewReport() *Report {
 	return &Report{
 		ByStatus: map[campaign.Status]int{}, ByAttempt: map[int]map[campaign.Status]int{}, CostByStatus: map[campaign.Status]float64{},
 		Extracted: map[string]map[string]int{}, DurationBuckets: make([]int, len(DurationBucketLabels)),
-		DurationBounds: []int{0, 15, 30, 60, 120, 300}, CostUnit: "cents",
+		DurationBounds: []int{0, 15, 30, 60, 120, 300}, CostUnit: "cents", ByOutcome: map[campaign.Result]int{},
+		ByHour: make([]Slot, 24), ByWeekday: make([]Slot, 7), zones: &campaign.Zones{},
 	}
 }
+
+// SetGoal makes g the report's conversion; call it before adding rows.
+func (r *Report) SetGoal(g *Goal) { r.Goal = g }
 
 // ReadReport reads and merges results files (the shards of one campaign, say).
 func ReadReport(paths ...string) (*Report, error) { return ReadReportBy("", paths...) }
@@ -120,8 +191,17 @@ func ReadReport(paths ...string) (*Report, error) { return ReadReportBy("", path
 // ReadReportBy is ReadReport with the rows also broken down by the input column by (no
 // breakdown for ""); a file without that column is an error.
 func ReadReportBy(by string, paths ...string) (*Report, error) {
+	return ReadReportWith(by, nil, paths...)
+}
+
+// ReadReportWith is ReadReportBy with a goal (nil for none; see Goal).
+func ReadReportWith(by string, goal *Goal, paths ...string) (*Report, error) {
 	r := NewReport()
 	r.By = by
+	if goal != nil {
+		g := *goal
+		r.Goal = &g
+	}
 	for _, p := range paths {
 		f, err := os.Open(p)
 		if err != nil {
@@ -141,7 +221,7 @@ func ReadReportBy(by string, paths ...string) (*Report, error) {
 func (r *Report) AddFile(rd io.Reader, name string) error {
 	r.Files = append(r.Files, name)
 	return Read(rd, name, func(row Row) error {
-		if _, ok := inputColumn(row.Input, r.By); r.By != "" && !ok {
+		if _, ok := r.byValue(row); r.By != "" && !ok {
 			cols := slices.Sorted(maps.Keys(row.Input))
 			return fmt.Errorf("results: %s has no column %q to break the report down by (columns: %s)", name, r.By, strings.Join(cols, ", "))
 		}
@@ -153,30 +233,49 @@ func (r *Report) AddFile(rd io.Reader, name string) error {
 // Add counts one row.
 func (r *Report) Add(file string, row Row) {
 	o := row.Outcome
+	result := o.Result()
+	var extracted map[string]any
+	if len(o.Extracted) > 0 {
+		json.Unmarshal(o.Extracted, &extracted)
+	}
+	goal := r.Goal != nil && r.Goal.reached(extracted)
 	r.Rows++
 	r.ByStatus[o.Status]++
+	dialled := o.ExecutionID != "" || o.Attempts > 0
 	if r.By != "" {
-		r.group(row).count(o)
+		r.group(row).count(o, dialled, goal)
 	}
-	if o.ExecutionID != "" || o.Attempts > 0 {
+	if dialled {
 		r.Dialled++
 		r.Attempts += o.Attempts
 		if r.ByAttempt[o.Attempts] == nil {
 			r.ByAttempt[o.Attempts] = map[campaign.Status]int{}
 		}
 		r.ByAttempt[o.Attempts][o.Status]++
+		if result != "" {
+			r.ByOutcome[result]++
+		}
+		if goal {
+			r.Goal.Reached++
+		}
+		r.countTime(row, result)
 	}
 	r.TotalCost += o.Cost
 	r.CostByStatus[o.Status] += o.Cost
-	if o.Status == campaign.StatusCompleted && o.Duration > 0 {
+	switch result {
+	case campaign.ResultAnswered:
 		r.Answered++
 		r.TotalDuration += o.Duration
 		r.durations = append(r.durations, o.Duration)
 		r.DurationBuckets[sort.SearchFloat64s(bucketEdges, math.Nextafter(o.Duration, math.Inf(1)))]++
+	case campaign.ResultVoicemail:
+		r.Voicemail++
+	case campaign.ResultRejected:
+		r.Rejected++
 	}
-	if len(o.Extracted) > 0 {
-		var m map[string]any
-		if json.Unmarshal(o.Extracted, &m) == nil {
+	if extracted != nil {
+		m := extracted
+		{
 			for k, v := range m {
 				if v == nil {
 					continue
@@ -203,13 +302,37 @@ func (r *Report) Add(file string, row Row) {
 			}
 		}
 	}
-	if o.Status.Chase() {
+	if chase(o) {
 		r.ChaseTotal++
 		if len(r.Chase) < MaxChase {
 			r.Chase = append(r.Chase, Chase{File: file, Line: row.Line, Phone: phoneOf(row.Input), Name: nameOf(row.Input),
-				Status: o.Status, Attempts: o.Attempts, Error: o.Error})
+				Status: o.Status, Outcome: result, Attempts: o.Attempts, Error: o.Error})
 		}
 	}
+}
+
+// chase reports whether a row is one to follow up: nobody was reached (no answer, busy,
+// failed, a voicemail, rejected at once) or the call could not be identified (unknown).
+func chase(o campaign.Outcome) bool { return o.Status.Chase() || o.Result().Chase() }
+
+// countTime counts a dialled row by the contact's local hour and weekday of its latest call.
+func (r *Report) countTime(row Row, result campaign.Result) {
+	at := row.Outcome.DialedAt
+	if at.IsZero() {
+		return
+	}
+	if e164, problem := (campaign.PhoneNormalizer{}).Normalize(phoneOf(row.Input)); problem == "" {
+		if loc, err := r.zones.For(e164, ""); err == nil {
+			at = at.In(loc)
+		}
+	}
+	answered := 0
+	if result.Reached() {
+		answered = 1
+	}
+	h, d := &r.ByHour[at.Hour()], &r.ByWeekday[at.Weekday()]
+	h.Dialled, h.Answered = h.Dialled+1, h.Answered+answered
+	d.Dialled, d.Answered = d.Dialled+1, d.Answered+answered
 }
 
 // inputColumn is the value of the input column name, matched without regard to case (report --by
@@ -226,8 +349,20 @@ func inputColumn(input map[string]string, name string) (string, bool) {
 	return "", false
 }
 
+// byValue is the row's value of the column the report is broken down by: an input column, or
+// the results' own agent_id (two campaigns with two agents, merged, are an A/B test).
+func (r *Report) byValue(row Row) (string, bool) {
+	if v, ok := inputColumn(row.Input, r.By); ok {
+		return v, true
+	}
+	if strings.EqualFold(r.By, "agent_id") {
+		return row.Outcome.AgentID, true
+	}
+	return "", false
+}
+
 func (r *Report) group(row Row) *Group {
-	value, _ := inputColumn(row.Input, r.By)
+	value, _ := r.byValue(row)
 	if r.Groups == nil {
 		r.Groups = map[string]*Group{}
 	}
@@ -245,23 +380,69 @@ func (r *Report) group(row Row) *Group {
 	return g
 }
 
-func (g *Group) count(o campaign.Outcome) {
+func (g *Group) count(o campaign.Outcome, dialled, goal bool) {
 	g.Rows++
 	g.ByStatus[o.Status]++
-	if o.ExecutionID != "" || o.Attempts > 0 {
+	if dialled {
 		g.Dialled++
+		if goal {
+			g.Goal++
+		}
 	}
-	if o.Status == campaign.StatusCompleted && o.Duration > 0 {
+	if o.Result().Reached() {
 		g.Answered++
 	}
 }
 
-// Finish computes the means and percentiles once every row is added.
+// Finish computes the means, percentiles, intervals and verdicts once every row is added.
 func (r *Report) Finish() {
 	for _, g := range r.Groups {
+		g.AnswerCI = wilson(g.Answered, g.Dialled)
 		if g.Dialled > 0 {
 			g.AnswerRate = float64(g.Answered) / float64(g.Dialled)
 		}
+		if r.Goal != nil {
+			ci := wilson(g.Goal, g.Dialled)
+			g.GoalCI = &ci
+			if g.Dialled > 0 {
+				g.GoalRate = float64(g.Goal) / float64(g.Dialled)
+			}
+		}
+	}
+	if len(r.Groups) > 1 {
+		keys := r.GroupKeys()
+		n := func(k string) int { return r.Groups[k].Dialled }
+		r.Verdicts = nil
+		if v := compare("answer rate", keys, func(k string) int { return r.Groups[k].Answered }, n); v != nil {
+			r.Verdicts = append(r.Verdicts, *v)
+		}
+		if r.Goal != nil {
+			if v := compare("goal rate", keys, func(k string) int { return r.Groups[k].Goal }, n); v != nil {
+				r.Verdicts = append(r.Verdicts, *v)
+			}
+		}
+	}
+	if r.Goal != nil {
+		r.Goal.CI = wilson(r.Goal.Reached, r.Dialled)
+		if r.Dialled > 0 {
+			r.Goal.Rate = float64(r.Goal.Reached) / float64(r.Dialled)
+		}
+		if r.Goal.Reached > 0 {
+			r.Goal.CostEach = r.TotalCost / float64(r.Goal.Reached)
+		}
+	}
+	for _, slots := range [][]Slot{r.ByHour, r.ByWeekday} {
+		for i := range slots {
+			if slots[i].Dialled > 0 {
+				slots[i].Rate = float64(slots[i].Answered) / float64(slots[i].Dialled)
+			}
+		}
+	}
+	for i := range r.ByHour {
+		r.ByHour[i].Label = fmt.Sprintf("%02d", i)
+	}
+	for i := range r.ByWeekday {
+		r.ByWeekday[i].Label = time.Weekday(i).String()[:3]
 	}
 	if r.Dialled > 0 {
 		r.AnswerRate = float64(r.Answered) / float64(r.Dialled)
@@ -322,16 +503,25 @@ func (r *Report) Statuses() []campaign.Status { return campaign.SortedStatuses(r
 type ValueCount struct {
 	Value string
 	Count int
-	Share float64 // of the rows that had the key
+	Share float64 // of the rows dialled: rows without the key count too (see NoValue)
 }
 
-// Top returns the n most frequent values of an extracted_data key.
-func (r *Report) Top(key string, n int) []ValueCount {
-	vals := r.Extracted[key]
+// NoValue is how many dialled rows have no value for an extracted_data key: not answered,
+// or the agent extracted nothing for it.
+func (r *Report) NoValue(key string) int {
 	total := 0
-	for _, c := range vals {
+	for _, c := range r.Extracted[key] {
 		total += c
 	}
+	return max(0, r.Dialled-total)
+}
+
+// Top returns the n most frequent values of an extracted_data key, with their shares of the
+// rows dialled (not of the rows that have a value: "yes 100%" of two answers would hide the
+// eighteen who said nothing).
+func (r *Report) Top(key string, n int) []ValueCount {
+	vals := r.Extracted[key]
+	total := max(r.Dialled, 1)
 	out := make([]ValueCount, 0, len(vals))
 	for v, c := range vals {
 		out = append(out, ValueCount{Value: v, Count: c, Share: float64(c) / float64(total)})

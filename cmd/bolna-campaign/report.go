@@ -24,7 +24,8 @@ func reportCommand(args []string, env Env) int {
 	fs.SetOutput(env.Stderr)
 	jsonOut := fs.Bool("json", false, "print the report as one JSON object on stdout")
 	csvOut := fs.String("csv", "", "also write the rows to chase and the invalid rows, with their reasons, as a CSV to fix and feed back, to this `FILE`")
-	by := fs.String("by", "", "break outcomes and the answer rate down by this input `COLUMN` (clinic, city)")
+	byFlag := fs.String("by", "", "break outcomes and the answer rate down by this input `COLUMN` (clinic, city, agent_id), with 95% intervals and whether the groups differ beyond chance")
+	goalFlag := fs.String("goal", "", "the campaign's conversion `KEY=VALUE`: rows whose extracted KEY is VALUE (e.g. confirmed=yes), as a rate of the rows dialled and a cost per goal")
 	htmlOut := fs.String("html", "", "also write the report as a self-contained HTML page to this .html file (never over anything but an earlier report)")
 	fs.Usage = func() {
 		printUsage(fs.Output(), fs, "Usage: bolna-campaign report [flags] RESULTS.csv...\n\nSummarises results files; several files (shards) merge.\n", nil, "")
@@ -48,7 +49,20 @@ func reportCommand(args []string, env Env) int {
 			return exitUsage
 		}
 	}
-	r, err := results.ReadReportBy(*by, fs.Args()...)
+	var goal *results.Goal
+	if *goalFlag != "" {
+		g, err := results.ParseGoal(*goalFlag)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "bolna-campaign: report: %v\n", err)
+			return exitUsage
+		}
+		goal = g
+	}
+	by := *byFlag
+	if strings.EqualFold(by, "agent") {
+		by = "agent_id"
+	}
+	r, err := results.ReadReportWith(by, goal, fs.Args()...)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "bolna-campaign: report: %v\n", err)
 		return exitUsage

@@ -38,6 +38,7 @@ type runOptions struct {
 	delimiter                           string
 	encoding                            string
 	resultsFormat                       string
+	goal                                string
 	webhookStats                        *webhook.Stats // what the receiver saw, for the summary
 	apiShare                            float64        // --api-share
 	unpaced                             bool           // no request budget (the sandbox)
@@ -63,6 +64,7 @@ func (o *runOptions) flags(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&o.resultsPath, "results", "", "results CSV `PATH` (default: CONTACTS.results.csv beside the input)")
 	fs.StringVar(&o.phoneColumn, "phone-column", "", "`NAME` of the column with the phone number (default: first of "+strings.Join(campaign.PhoneColumns, ", ")+")")
 	fs.StringVar(&o.delimiter, "delimiter", "", "the cells' separator `D`: , ; | or tab (default: found from the header line)")
+	fs.StringVar(&o.goal, "goal", "", "the campaign's conversion `KEY=VALUE` (e.g. confirmed=yes): the summary gives its rate of the rows dialled and its cost per goal")
 	fs.StringVar(&o.resultsFormat, "results-format", "list", "how the results file is written: `list` (the list's delimiter, byte order mark and encoding; UTF-8 with a mark for a Windows-1252 list) or csv (UTF-8, commas)")
 	fs.StringVar(&o.encoding, "encoding", "", "the list's encoding `NAME`: utf-8, utf-16, windows-1252, latin-1 (default: found; a list that is not UTF-8 in its first 64 KB is read as windows-1252, and said)")
 	fs.StringVar(&o.idColumn, "id-column", "", "`NAME` of the column that identifies a contact across runs (default: the normalised phone)")
@@ -160,6 +162,11 @@ func (o *runOptions) validateList(fs *flag.FlagSet) error {
 	}
 	if o.pollInterval < 10*time.Millisecond || o.maxWait <= 0 || o.retryAfter < 0 {
 		return usageErrorf("run: --poll-interval must be at least 10ms and --max-wait positive")
+	}
+	if o.goal != "" {
+		if _, err := results.ParseGoal(o.goal); err != nil {
+			return usageErrorf("run: %v", err)
+		}
 	}
 	if o.resultsFormat != "list" && o.resultsFormat != "csv" {
 		return usageErrorf("run: --results-format %q: want list or csv", o.resultsFormat)
@@ -739,7 +746,11 @@ func (o *runOptions) dryRunAccount(env Env, st *campaign.State) *campaign.Accoun
 // report prints the final summary, with the numbers of `report` for the results file: text
 // on stderr, or JSON on stdout with --json.
 func (o *runOptions) report(env Env, s *campaign.Summary, runErr error) {
-	rep, err := results.ReadReport(o.resultsPath)
+	var goal *results.Goal
+	if o.goal != "" {
+		goal, _ = results.ParseGoal(o.goal) // checked with the flags
+	}
+	rep, err := results.ReadReportWith("", goal, o.resultsPath)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "bolna-campaign: reading the results back: %v\n", err)
 	}
