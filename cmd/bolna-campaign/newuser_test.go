@@ -740,3 +740,88 @@ func TestHintsNameTheCommandThatWorks(t *testing.T) {
 		}
 	}
 }
+
+// TestOutcomesAgreeWithTheSimulator: the summary, report, --json and the HTML page count the
+// people answered, the voicemails and the calls rejected at once as the simulator decided them
+// (its own record of each call, not the runner's); --retry voicemail then re-dials exactly the
+// voicemail rows.
+func TestOutcomesAgreeWithTheSimulator(t *testing.T) {
+	t.Parallel()
+	srv := bolnatest.NewServer(bolnatest.Options{Timing: bolnatest.FastTiming, Seed: 21})
+	t.Cleanup(srv.Close)
+	input, phones := writeContacts(t, 60)
+	env := map[string]string{"BOLNA_API_KEY": bolnatest.DefaultAPIKey, "BOLNA_BASE_URL": srv.URL, "BOLNA_AGENT_ID": bolnatest.DefaultAgentID}
+	inv := newInvocation(env)
+	if code := inv.run("run", "--poll-interval", "20ms", "--json", input); code != exitOK && code != exitUnfinished {
+		t.Fatalf("exit %d:\n%s", code, inv.stderr.String())
+	}
+	truth := map[campaign.Result]int{}
+	voicemail := map[string]bool{}
+	for _, c := range srv.Calls() {
+		switch {
+		case c.Status != "completed":
+		case c.Voicemail:
+			truth[campaign.ResultVoicemail]++
+			voicemail[c.Phone] = true
+		case c.Rejected:
+			truth[campaign.ResultRejected]++
+		default:
+			truth[campaign.ResultAnswered]++
+		}
+	}
+	if truth[campaign.ResultVoicemail] == 0 || truth[campaign.ResultRejected] == 0 || truth[campaign.ResultAnswered] == 0 {
+		t.Fatalf("the simulator decided %v: want some of each", truth)
+	}
+	var summary struct {
+		Report struct{ Answered, Voicemail, Rejected int }
+	}
+	if err := json.Unmarshal([]byte(inv.stdout.String()), &summary); err != nil {
+		t.Fatal(err)
+	}
+	got := summary.Report
+	if got.Answered != truth[campaign.ResultAnswered] || got.Voicemail != truth[campaign.ResultVoicemail] || got.Rejected != truth[campaign.ResultRejected] {
+		t.Errorf("--json says %+v, the simulator %v", got, truth)
+	}
+	results := strings.TrimSuffix(input, ".csv") + ".results.csv"
+	rep := newInvocation(nil)
+	rep.run("report", results)
+	again := newInvocation(env) // a rerun dials nobody and prints the summary as text
+	again.run("run", "--poll-interval", "20ms", input)
+	html := filepath.Join(filepath.Dir(input), "page.html")
+	newInvocation(nil).run("report", "--html", html, results)
+	page, _ := os.ReadFile(html)
+	for name, text := range map[string]string{"report": rep.stdout.String(), "summary": again.stderr.String()} {
+		for _, want := range []string{
+			fmt.Sprintf("answered   %d (", truth[campaign.ResultAnswered]),
+			fmt.Sprintf("voicemail  %d (", truth[campaign.ResultVoicemail]),
+			fmt.Sprintf("rejected   %d (", truth[campaign.ResultRejected]),
+		} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s lacks %q:\n%s", name, want, text)
+			}
+		}
+	}
+	for _, want := range []string{
+		fmt.Sprintf("answered: %d of", truth[campaign.ResultAnswered]),
+		fmt.Sprintf("<b>%d</b><span>voicemail", truth[campaign.ResultVoicemail]),
+		fmt.Sprintf("<b>%d</b><span>rejected", truth[campaign.ResultRejected]),
+	} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("the HTML page lacks %q", want)
+		}
+	}
+
+	before := len(srv.Placements())
+	if code := newInvocation(env).run("run", "--poll-interval", "20ms", "--retry", "voicemail", input); code != exitOK && code != exitUnfinished {
+		t.Fatalf("--retry voicemail: exit %d", code)
+	}
+	redialled := map[string]bool{}
+	for _, p := range srv.Placements()[before:] {
+		redialled[p.Phone] = true
+	}
+	for _, p := range phones {
+		if redialled[p] != voicemail[p] {
+			t.Errorf("%s: re-dialled %v, reached a voicemail %v: --retry voicemail must re-dial exactly the voicemail rows", p, redialled[p], voicemail[p])
+		}
+	}
+}

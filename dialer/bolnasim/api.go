@@ -175,6 +175,9 @@ type Call struct {
 	CreatedAt time.Time
 	FinalAt   time.Time
 	Cost      float64
+	// What the simulation decided for the person: a voicemail answered, or the call was
+	// rejected at once (completed with no conversation).
+	Voicemail, Rejected bool
 }
 
 // Calls returns every call in creation order, advanced to now.
@@ -187,6 +190,7 @@ func (a *API) Calls() []Call {
 		calls = append(calls, Call{
 			ID: ex.id, Phone: ex.phone, Status: string(ex.status), UserData: textMap(ex.userData),
 			CreatedAt: ex.createdAt, FinalAt: ex.finalAt, Cost: ex.cost,
+			Voicemail: ex.outcome.Voicemail, Rejected: ex.outcome.Talk < 0,
 		})
 	}
 	return calls
