@@ -343,20 +343,23 @@ func (r *Report) WriteHTML(w io.Writer, generated time.Time) error {
 // heatCell is one slot of a heat strip: its label, its rate as text and a colour from pale
 // (no answers) to deep green (every call answered); grey where no call was placed.
 type heatCell struct {
-	Label, Text, Color string
+	Label, Text, Color, Ink string
 }
 
 func heat(slots []Slot) []heatCell {
 	any := false
 	out := make([]heatCell, len(slots))
 	for i, s := range slots {
-		out[i] = heatCell{Label: s.Label, Text: "no calls", Color: "#eceff1"}
+		out[i] = heatCell{Label: s.Label, Text: "no calls", Color: "#eceff1", Ink: "#1d2327"}
 		if s.Dialled > 0 {
 			any = true
 			// From #e8f5e9 at 0 to #1b5e20 at 1.
 			mix := func(a, b int) int { return a + int(math.Round(s.Rate*float64(b-a))) }
 			out[i].Text = fmt.Sprintf("%.0f%% of %d", 100*s.Rate, s.Dialled)
 			out[i].Color = fmt.Sprintf("#%02x%02x%02x", mix(0xe8, 0x1b), mix(0xf5, 0x5e), mix(0xe9, 0x20))
+			if s.Rate > 0.55 {
+				out[i].Ink = "#ffffff" // legible on the darker greens
+			}
 		}
 	}
 	if !any {
