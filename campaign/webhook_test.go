@@ -147,9 +147,9 @@ func TestRunPushFallback(t *testing.T) {
 // TestForgedPushes: pushes for this run's calls that Bolna did not send. A final one naming
 // another agent or another recipient (cost 99999, an evil recording) is not believed: the
 // results match the server and the spend cap sees no such cost. A call-disconnected forged for
-// every live call frees no slot of a call never seen ringing or talking, and at most one at a
-// time of the others until a look contradicts it: the account never sees more than the
-// concurrency and one call outstanding (ten at a concurrency of five before).
+// every live call frees no slot of a call never seen ringing or talking, and at most half the
+// pool's at a time of the others until a look contradicts it: the account never sees more than
+// the concurrency and two calls outstanding at a concurrency of five (ten before).
 func TestForgedPushes(t *testing.T) {
 	t.Parallel()
 	timing := bolnatest.FastTiming
@@ -204,7 +204,9 @@ func TestForgedPushes(t *testing.T) {
 			t.Errorf("%s: a forged outcome was recorded: %+v", row.Input["phone"], row.Outcome)
 		}
 	}
-	if st := tc.srv.Stats(); st.MaxOutstanding > 5+1 {
+	// At most half the pool waits on a push's word (two of five), until a look within
+	// confirmEvery contradicts it; before, every live call's slot could be freed (ten out).
+	if st := tc.srv.Stats(); st.MaxOutstanding > 5+2 {
 		t.Errorf("%d calls outstanding at once at a concurrency of 5: forged line drops freed slots", st.MaxOutstanding)
 	}
 	if p := summary.Pushes; p == nil || p.Foreign == 0 {
