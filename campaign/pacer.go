@@ -155,6 +155,13 @@ func (p *pacer) cdf(d time.Duration) float64 {
 // soonest, once the budget has the pages, and later while fewer than lookWorth lines are
 // expected to have dropped since the calls were last seen (at most maxCheckInterval after now).
 func (p *pacer) nextLook(now time.Time, hs []holder, pages int) time.Time {
+	return p.nextLookFor(now, hs, pages, 1)
+}
+
+// nextLookFor is nextLook when only a share unseen of the lines that drop go unreported
+// otherwise (pushes report the rest): a look is worth it once that share of the expected
+// drops reaches lookWorth. unseen 1 is polling; near 0, looks thin out to maxCheckInterval.
+func (p *pacer) nextLookFor(now time.Time, hs []holder, pages int, unseen float64) time.Time {
 	soonest := later(now.Add(p.poll), p.pages.readyAt(pages, now))
 	if !p.measured() || len(hs) == 0 {
 		return soonest
@@ -179,7 +186,7 @@ func (p *pacer) nextLook(now time.Time, hs []holder, pages int) time.Time {
 			default:
 				sum += max(p.cdf(t.Sub(s.placed))-s.f0, 0) / (1 - s.f0)
 			}
-			if sum >= lookWorth {
+			if sum*unseen >= lookWorth {
 				break
 			}
 		}
@@ -188,7 +195,7 @@ func (p *pacer) nextLook(now time.Time, hs []holder, pages int) time.Time {
 	step := max(p.poll/4, 10*time.Millisecond)
 	end := now.Add(maxCheckInterval)
 	for t := soonest; t.Before(end); t = t.Add(step) {
-		if dropped(t) >= lookWorth {
+		if unseen*dropped(t) >= lookWorth {
 			return t
 		}
 	}

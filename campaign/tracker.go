@@ -65,6 +65,7 @@ type trackedCall struct {
 	// unconfirmed: its slot was freed on the word of a push alone; a look confirms it (or
 	// contradicts it, and the slot is taken back).
 	unconfirmed bool
+	reported    bool // its dropped line was counted in pushReports
 }
 
 // seenBy is where an observation of a call comes from.
@@ -117,9 +118,30 @@ type tracker struct {
 	pushFallback bool      // pushes were expected and none came: polling as usual
 
 	unconfirmed int // slots freed on the word of pushes alone, not yet confirmed by a look
+	reports     pushReports
 
 	ended recentIDs // the calls that ended lately: a push about one of them is late, not foreign
 }
+
+// pushReports estimates the share of dropped lines that pushes fail to report: of the recent
+// calls whose line dropped while they held a slot, those a look saw first. A new run assumes
+// half until it knows.
+type pushReports struct{ pushed, looked float64 }
+
+// reportDecay weighs the latest drops most: the estimate follows pushes that stop within
+// a score of calls.
+const reportDecay = 0.95
+
+func (p *pushReports) note(byPush bool) {
+	p.pushed, p.looked = p.pushed*reportDecay, p.looked*reportDecay
+	if byPush {
+		p.pushed++
+	} else {
+		p.looked++
+	}
+}
+
+func (p *pushReports) unseen() float64 { return (p.looked + 0.1) / (p.looked + p.pushed + 0.2) }
 
 // recentIDs remembers the latest maxPendingEvents ids added, in a ring.
 type recentIDs struct {
@@ -513,10 +535,11 @@ func (t *tracker) schedule(now time.Time) {
 		t.slotCheck = t.pace.nextLook(now, hs, t.listPages(paced))
 		return
 	}
-	// Pushes tell when a line drops: look only every safetySweep, or sooner once a call has
-	// been silent for longer than most calls last (its push may be lost), but never sooner
-	// than the poll interval.
-	next := now.Add(t.cfg.SafetySweep)
+	// Pushes report most dropped lines: look as polling would for the share they do not
+	// report (from nearly never while every push arrives, to polling as usual once they stop),
+	// and at once for a call silent longer than most calls last (its push may be lost), but
+	// never sooner than the poll interval.
+	next := t.pace.nextLookFor(now, hs, t.listPages(paced), t.reports.unseen())
 	expect := t.cfg.SafetySweep
 	if t.pace.measured() {
 		expect = t.pace.quantile(0.9)
@@ -651,6 +674,26 @@ func (t *tracker) apply(c *trackedCall, ex *dialer.Execution, how seenBy, now ti
 	c.heardAt = now
 	if !c.adopted && !c.placedAt.IsZero() && how != seenPushed {
 		t.offset.note(ex.CreatedAt.Time, c.DialedAt, c.placedAt)
+	}
+	if t.cfg.Pushes && c.holdsSlot && !c.reported && (ex.Status == dialer.StatusCallDisconnected || ex.Status.Final()) {
+		c.reported = true // who told of the dropped line first: a push, or a look
+		t.reports.note(how == seenPushed)
+		t.count(func(s *ObservationStats) {
+			if how == seenPushed {
+				s.DropsPushed++
+			} else {
+				s.DropsLooked++
+			}
+		})
+	}
+	if ex.Status.Final() && (how == seenByID || ex.Complete() || !hasPostCallData(ex.Status)) && t.cfg.Pushes {
+		t.count(func(s *ObservationStats) {
+			if how == seenPushed {
+				s.OutcomesPushed++
+			} else {
+				s.OutcomesLooked++
+			}
+		})
 	}
 	switch {
 	case ex.Status.Final() && (how == seenByID || ex.Complete() || !hasPostCallData(ex.Status)):
@@ -1199,4 +1242,19 @@ type ObservationStats struct {
 	// Contradicted: a pushed call-disconnected that a look then contradicted (the slot was
 	// taken back).
 	Contradicted int `json:"contradicted"`
+	// Where the run learned what it acted on: dropped lines (of calls holding a slot) and
+	// outcomes, from a push or from a look of its own. DropsLooked of all drops is the share
+	// of pushes that went missing (or came late).
+	DropsPushed    int `json:"drops_pushed"`
+	DropsLooked    int `json:"drops_looked"`
+	OutcomesPushed int `json:"outcomes_pushed"`
+	OutcomesLooked int `json:"outcomes_looked"`
+}
+
+// MissingShare is the share of dropped lines that no push reported first.
+func (s ObservationStats) MissingShare() float64 {
+	if n := s.DropsPushed + s.DropsLooked; n > 0 {
+		return float64(s.DropsLooked) / float64(n)
+	}
+	return 0
 }

@@ -213,3 +213,51 @@ func TestForgedPushes(t *testing.T) {
 		t.Errorf("pushes %+v: want the forged outcomes counted as foreign", summary.Pushes)
 	}
 }
+
+// TestPushesNeverSlowerThanPolling: a run told to expect pushes from an agent that never pushes
+// finishes within 10% of the time a polling run takes on the same calls (virtual time, calls of
+// real length), since looks thin out only as far as pushes prove they report what drops. Its
+// summary says every outcome came by a look and every push went missing.
+func TestPushesNeverSlowerThanPolling(t *testing.T) {
+	t.Parallel()
+	run := func(t *testing.T, pushes bool) (time.Duration, campaign.ObservationStats) {
+		var took time.Duration
+		var seen campaign.ObservationStats
+		synctest.Test(t, func(t *testing.T) {
+			api := bolnatest.NewAPI(bolnatest.Options{Concurrency: 4, Seed: 17, Timing: withTalkOf(bolnatest.DefaultTiming, 20*time.Second, 60*time.Second)})
+			dir := t.TempDir()
+			tc := &testCampaign{input: filepath.Join(dir, "contacts.csv"), results: filepath.Join(dir, "contacts.results.csv")}
+			var b strings.Builder
+			b.WriteString("phone\n")
+			for i := range 24 {
+				fmt.Fprintf(&b, "+9196%08d\n", 20000000+i*7919)
+			}
+			os.WriteFile(tc.input, []byte(b.String()), 0o600)
+			cfg := baseConfig()
+			cfg.Pushes, cfg.PollInterval, cfg.MaxWait = pushes, time.Second, time.Hour
+			summary, _, err := tc.runWith(t, t.Context(), api.InProcessClient(), "inprocess", cfg, nil)
+			if err != nil || summary.Unfinished() != 0 {
+				t.Fatalf("Run() = %+v, %v", summary, err)
+			}
+			took = summary.Elapsed
+			if summary.Pushes != nil {
+				seen = *summary.Pushes
+			}
+		})
+		return took, seen
+	}
+	polling, _ := run(t, false)
+	silent, seen := run(t, true)
+	if float64(silent) > 1.1*float64(polling) {
+		t.Errorf("expecting pushes that never came took %s, polling %s: more than 10%% longer", silent, polling)
+	}
+	if seen.OutcomesPushed != 0 || seen.OutcomesLooked != 24 || seen.MissingShare() != 1 {
+		t.Errorf("summary %+v: want 24 outcomes by look, every push missing", seen)
+	}
+	t.Logf("polling %s, pushes expected and never sent %s", polling, silent)
+}
+
+func withTalkOf(t bolnatest.Timing, from, to time.Duration) bolnatest.Timing {
+	t.Talk = bolnatest.Range{Min: from, Max: to}
+	return t
+}

@@ -780,6 +780,10 @@ func (o *runOptions) report(env Env, s *campaign.Summary, runErr error) {
 	if p, w := s.Pushes, o.webhookStats; p != nil && w != nil {
 		fmt.Fprintf(env.Stderr, "pushes from Bolna: %d received, %d about this run's calls, %d late (the call had ended), %d about others (ignored), %d malformed, %d refused\n",
 			w.Received, p.Matched, p.Late, p.Ignored, w.Malformed, w.NotFound+w.TooLarge)
+		if n := p.DropsPushed + p.DropsLooked; n > 0 {
+			fmt.Fprintf(env.Stderr, "outcomes: %d by push, %d by a look; dropped lines told first by a push %d, by a look %d (%.0f%% of pushes missing or late)\n",
+				p.OutcomesPushed, p.OutcomesLooked, p.DropsPushed, p.DropsLooked, 100*p.MissingShare())
+		}
 		if p.Foreign > 0 || p.Contradicted > 0 || w.Looped > 0 {
 			fmt.Fprintf(env.Stderr, "pushes not believed: %d naming another agent or number for a call of this run, %d line drops a look contradicted, %d relayed back (a forward loop)\n",
 				p.Foreign, p.Contradicted, w.Looped)
