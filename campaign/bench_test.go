@@ -58,12 +58,12 @@ type benchCase struct {
 	share       float64 // of Bolna's per-minute limits (--api-share); 0: the default
 	style       bolnatest.Style
 	naive       bool
-	push        bool    // Bolna pushes every status change to a webhook receiver (--webhook-listen)
+	push        bool // Bolna pushes every status change to a webhook receiver (--webhook-listen)
 	// pushFaults, with push: the share of pushes lost and doubled (all lost: an agent whose
 	// pushes never arrive).
 	drop, duplicate float64
-	short       bool    // run under -race too (the race detector makes the table's long cases slow)
-	floor       float64 // the least utilisation of the bound the runner must reach
+	short           bool    // run under -race too (the race detector makes the table's long cases slow)
+	floor           float64 // the least utilisation of the bound the runner must reach
 }
 
 // The campaigns of the table (#13): concurrency 8 and calls of a few seconds;
