@@ -489,8 +489,7 @@ func TestSkewedClock(t *testing.T) {
 	t.Run("a jump of 20 minutes mid-run, replies lost", func(t *testing.T) {
 		t.Parallel()
 		var jump atomic.Int64
-		var tc *testCampaign
-		tc = newCampaign(t, bolnatest.Options{Seed: 7, Faults: bolnatest.Faults{PlaceLost: 0.3},
+		tc := newCampaign(t, bolnatest.Options{Seed: 7, Faults: bolnatest.Faults{PlaceLost: 0.3},
 			Now: func() time.Time { return time.Now().Add(time.Duration(jump.Load())) }}, 16)
 		go func() {
 			for len(tc.srv.Placements()) < 6 {

@@ -106,6 +106,9 @@ type Config struct {
 
 	Now func() time.Time     // the clock; default time.Now
 	Log func(string, ...any) // notable events, printf-style; nil discards
+	// OnHalt, when set, is told at once when the run halts placing calls (balance-low,
+	// --halt-after, --max-cost), in its own goroutine: the run goes on following its calls.
+	OnHalt func(reason string)
 }
 
 func (c *Config) setDefaults() {
@@ -239,6 +242,9 @@ func (r *Runner) haltWith(reason string) {
 	if r.halt == "" {
 		r.halt = reason
 		r.cfg.Log("halting: %s", reason)
+		if r.cfg.OnHalt != nil {
+			go r.cfg.OnHalt(reason)
+		}
 	}
 	r.haltMu.Unlock()
 	r.Stop()

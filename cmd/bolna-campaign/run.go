@@ -39,6 +39,7 @@ type runOptions struct {
 	encoding                            string
 	resultsFormat                       string
 	goal                                string
+	notify                              string
 	webhookStats                        *webhook.Stats // what the receiver saw, for the summary
 	apiShare                            float64        // --api-share
 	unpaced                             bool           // no request budget (the sandbox)
@@ -64,6 +65,7 @@ func (o *runOptions) flags(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&o.resultsPath, "results", "", "results CSV `PATH` (default: CONTACTS.results.csv beside the input)")
 	fs.StringVar(&o.phoneColumn, "phone-column", "", "`NAME` of the column with the phone number (default: first of "+strings.Join(campaign.PhoneColumns, ", ")+")")
 	fs.StringVar(&o.delimiter, "delimiter", "", "the cells' separator `D`: , ; | or tab (default: found from the header line)")
+	fs.StringVar(&o.notify, "notify", "", "POST a JSON notice to `URL` when the run ends, and at once when it halts (a Slack or Teams incoming webhook shows its text); https, or http to loopback")
 	fs.StringVar(&o.goal, "goal", "", "the campaign's conversion `KEY=VALUE` (e.g. confirmed=yes): the summary gives its rate of the rows dialled and its cost per goal")
 	fs.StringVar(&o.resultsFormat, "results-format", "list", "how the results file is written: `list` (the list's delimiter, byte order mark and encoding; UTF-8 with a mark for a Windows-1252 list) or csv (UTF-8, commas)")
 	fs.StringVar(&o.encoding, "encoding", "", "the list's encoding `NAME`: utf-8, utf-16, windows-1252, latin-1 (default: found; a list that is not UTF-8 in its first 64 KB is read as windows-1252, and said)")
@@ -162,6 +164,11 @@ func (o *runOptions) validateList(fs *flag.FlagSet) error {
 	}
 	if o.pollInterval < 10*time.Millisecond || o.maxWait <= 0 || o.retryAfter < 0 {
 		return usageErrorf("run: --poll-interval must be at least 10ms and --max-wait positive")
+	}
+	if o.notify != "" {
+		if err := checkNotifyURL(o.notify); err != nil {
+			return usageErrorf("run: %v", err)
+		}
 	}
 	if o.goal != "" {
 		if _, err := results.ParseGoal(o.goal); err != nil {
@@ -375,6 +382,11 @@ func (o *runOptions) run(env Env, explicit map[string]bool) (*campaign.Summary, 
 
 	cfg := o.config(out.logf)
 	cfg.Pushes = o.webhookListen != ""
+	var notice *notifier
+	if o.notify != "" {
+		notice = newNotifier(o.notify, out.logf)
+		cfg.OnHalt = func(reason string) { notice.halted(o.resultsPath, reason) }
+	}
 	sess, err := campaign.Open(o.files(), owner, cfg)
 	if err != nil {
 		return nil, err
@@ -479,7 +491,31 @@ func (o *runOptions) run(env Env, explicit map[string]bool) (*campaign.Summary, 
 		}
 		o.report(env, summary, err)
 	}
+	if notice != nil {
+		var doc any
+		if summary != nil {
+			doc = o.summaryDoc(summary)
+		}
+		notice.finished(o.resultsPath, summary, doc, err)
+	}
 	return summary, err
+}
+
+// summaryDoc is the summary as --json prints it (and --notify sends it).
+func (o *runOptions) summaryDoc(s *campaign.Summary) any {
+	var goal *results.Goal
+	if o.goal != "" {
+		goal, _ = results.ParseGoal(o.goal) // checked with the flags
+	}
+	rep, _ := results.ReadReportWith("", goal, o.resultsPath)
+	return struct {
+		*campaign.Summary
+		ElapsedSeconds  float64         `json:"elapsed_s"`
+		RequestsPerCall float64         `json:"requests_per_call,omitempty"`
+		Webhook         *webhook.Stats  `json:"webhook,omitempty"`
+		Results         string          `json:"results"`
+		Report          *results.Report `json:"report,omitempty"`
+	}{s, math.Round(s.Elapsed.Seconds()*1000) / 1000, perCall(s), o.webhookStats, o.resultsPath, rep}
 }
 
 // checkAgent reads the agent before the first call: an agent that does not exist (404) stops
@@ -755,14 +791,7 @@ func (o *runOptions) report(env Env, s *campaign.Summary, runErr error) {
 		fmt.Fprintf(env.Stderr, "bolna-campaign: reading the results back: %v\n", err)
 	}
 	if o.jsonOut {
-		json.NewEncoder(env.Stdout).Encode(struct {
-			*campaign.Summary
-			ElapsedSeconds  float64         `json:"elapsed_s"`
-			RequestsPerCall float64         `json:"requests_per_call,omitempty"`
-			Webhook         *webhook.Stats  `json:"webhook,omitempty"`
-			Results         string          `json:"results"`
-			Report          *results.Report `json:"report,omitempty"`
-		}{s, math.Round(s.Elapsed.Seconds()*1000) / 1000, perCall(s), o.webhookStats, o.resultsPath, rep})
+		json.NewEncoder(env.Stdout).Encode(o.summaryDoc(s))
 		return
 	}
 	fmt.Fprintf(env.Stderr, "\n%d dialled this run at concurrency %d, in %s\n", s.Dialled, s.Concurrency, shortDuration(s.Elapsed.Round(100*time.Millisecond).String()))

@@ -380,7 +380,7 @@ func (r *Receiver) Close() {
 		}
 		r.cancel()
 		left := 0
-		for r.queue != nil && len(r.queue) > 0 {
+		for len(r.queue) > 0 {
 			<-r.queue
 			left++
 		}
