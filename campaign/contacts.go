@@ -63,6 +63,9 @@ type LoadOptions struct {
 	// Delimiter separates the cells; 0 finds it from the header line: a comma, or the
 	// semicolon of a European Excel export, or the tab of Excel's "Unicode text".
 	Delimiter rune
+	// FromColumn names a column holding each row's caller id (E.164); optional: an empty cell
+	// leaves the caller id to the run's.
+	FromColumn string
 	// Encoding names the file's encoding (see Encodings); "" finds it: a byte order mark says
 	// UTF-8 or UTF-16, else UTF-8 unless the first 64 KB are not, when Windows-1252 (Excel's
 	// "ANSI" CSV) is taken, and said (Loader.Encoding).
@@ -130,6 +133,7 @@ type Row struct {
 	Phone   string   // E.164; "" when the number is invalid
 	Key     string   // identity across runs: the id column's value, else Phone
 	Zone    string   // the time zone column's value ("" without one)
+	From    string   // the row's own caller id, E.164 ("" for the run's)
 	Problem string   // why the row cannot be dialled; "" when it can
 }
 
@@ -149,6 +153,7 @@ type Loader struct {
 	phoneCol int
 	idCol    int
 	zoneCol  int
+	fromCol  int
 	norm     PhoneNormalizer
 }
 
@@ -205,7 +210,7 @@ func NewLoader(r io.Reader, file string, opts LoadOptions) (*Loader, error) {
 		return nil, &InputError{File: file, Err: err}
 	}
 	cr.ReuseRecord = true // ragged rows are judged per row, not fatal to the file
-	l := &Loader{file: file, encoding: dialect.Encoding, dialect: dialect, r: cr, idCol: -1, zoneCol: -1, norm: PhoneNormalizer{Region: strings.ToUpper(opts.Region)}}
+	l := &Loader{file: file, encoding: dialect.Encoding, dialect: dialect, r: cr, idCol: -1, zoneCol: -1, fromCol: -1, norm: PhoneNormalizer{Region: strings.ToUpper(opts.Region)}}
 
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
@@ -268,6 +273,13 @@ func NewLoader(r io.Reader, file string, opts LoadOptions) (*Loader, error) {
 			return nil, &InputError{File: file, Line: 1, Err: fmt.Errorf("no time zone column named %q (columns: %s)", opts.TimezoneColumn, l.columnList())}
 		}
 		l.zoneCol = i
+	}
+	if opts.FromColumn != "" {
+		i, ok := seen[strings.ToLower(strings.TrimSpace(opts.FromColumn))]
+		if !ok {
+			return nil, &InputError{File: file, Line: 1, Err: fmt.Errorf("no caller id column named %q (columns: %s)", opts.FromColumn, l.columnList())}
+		}
+		l.fromCol = i
 	}
 	return l, nil
 }
@@ -371,6 +383,13 @@ func (l *Loader) Next() (Row, error) {
 	row.Phone, row.Problem = l.norm.Normalize(row.Record[l.phoneCol])
 	if l.zoneCol >= 0 {
 		row.Zone = row.Record[l.zoneCol]
+	}
+	if l.fromCol >= 0 && strings.TrimSpace(row.Record[l.fromCol]) != "" && row.Problem == "" {
+		from, problem := (PhoneNormalizer{}).Normalize(row.Record[l.fromCol])
+		if problem != "" {
+			row.Problem = "its caller id: " + problem
+		}
+		row.From = from
 	}
 	row.Key = row.Phone
 	if l.idCol >= 0 {

@@ -23,6 +23,8 @@ type Outcome struct {
 	FinishedAt   time.Time       `json:"finished_at,omitzero"`
 	// Voicemail: Bolna says a voicemail answered (answered_by_voice_mail); see Result.
 	Voicemail bool `json:"voicemail,omitempty"`
+	// From is the caller id the latest call went out on ("" for the agent's default).
+	From string `json:"from,omitempty"`
 	// AgentID is the agent the row was dialled through (its journal's), for the results'
 	// agent_id column: two campaigns with two agents, merged, compare as an A/B test.
 	AgentID string `json:"-"`

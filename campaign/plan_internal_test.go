@@ -161,3 +161,48 @@ func TestPoolSize(t *testing.T) {
 		}
 	}
 }
+
+// TestCallerIDChoice: a call goes out on a number with its contact's country calling code,
+// then the one sharing the longest prefix (an area code), then the least busy; never on a
+// number at its limit; and waits when every number is.
+func TestCallerIDChoice(t *testing.T) {
+	t.Parallel()
+	const in, usSF, usNY, uk = "+919800000001", "+14155550100", "+12125550100", "+442071234567"
+	tests := []struct {
+		name string
+		live map[string]int
+		to   string
+		want string
+	}{
+		{"an Indian contact: the Indian number", nil, "+919812345678", in},
+		{"a San Francisco contact: the 415 number over the 212 one", nil, "+14155559999", usSF},
+		{"a New York contact: the 212 number", nil, "+12125559999", usNY},
+		{"the local number at its limit: the least busy other", map[string]int{in: 2, usSF: 1, usNY: 1}, "+919812345678", uk},
+		{"an Australian contact: the least busy", map[string]int{in: 1, usSF: 1, usNY: 0, uk: 1}, "+61212345678", usNY},
+	}
+	for _, tt := range tests {
+		p := newCallerIDs([]string{in, usSF, usNY, uk}, 2)
+		for n, k := range tt.live {
+			for range k {
+				p.hold(n)
+			}
+		}
+		got, err := p.acquire(t.Context(), tt.to)
+		if err != nil || got != tt.want {
+			t.Errorf("%s: %q, %v; want %q", tt.name, got, err, tt.want)
+		}
+	}
+	full := newCallerIDs([]string{in}, 1)
+	full.hold(in)
+	done := make(chan string)
+	go func() { n, _ := full.acquire(t.Context(), "+919812345678"); done <- n }()
+	select {
+	case n := <-done:
+		t.Fatalf("acquired %q while every number was at its limit", n)
+	case <-time.After(20 * time.Millisecond):
+	}
+	full.release(in)
+	if n := <-done; n != in {
+		t.Errorf("after a release: %q", n)
+	}
+}

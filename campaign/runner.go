@@ -1,6 +1,7 @@
 package campaign
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -50,7 +51,12 @@ const (
 type Config struct {
 	AgentID    string
 	FromNumber string // caller id; empty lets Bolna choose
-	Load       LoadOptions
+	// FromNumbers is a pool of caller ids to spread the calls over (see callerIDs), at most
+	// PerNumber live calls on one (0: no limit); a row's own caller id (LoadOptions.FromColumn)
+	// comes first.
+	FromNumbers []string
+	PerNumber   int
+	Load        LoadOptions
 
 	// Concurrency caps the calls in flight; 0 sizes it from the account:
 	// concurrency.max - current - Reserve. It is never above concurrency.max.
@@ -350,6 +356,14 @@ func (r *Runner) Run(ctx context.Context, input string, st *State, out ResultWri
 	pool := newPool(slots)
 	pool.hold(tr.holding())
 	tr.start(pool, slots)
+	if len(r.cfg.FromNumbers) > 0 {
+		tr.callers = newCallerIDs(r.cfg.FromNumbers, r.cfg.PerNumber)
+		for _, c := range tr.calls {
+			if c.holdsSlot { // an earlier run's call still counts on its number
+				tr.callers.hold(c.From)
+			}
+		}
+	}
 	r.cfg.Log("account: %d of %d concurrency slots in use, wallet %s (Bolna reports %s, in cents); %d %s to dial, %d %s to follow from earlier runs (%d holding a slot), up to %d at once",
 		acct.Concurrency.Current, acct.Concurrency.Max, Dollars(float64(acct.Wallet)), Grouped(float64(acct.Wallet)), plan.Dial, plural(plan.Dial, "row", "rows"),
 		len(live), plural(len(live), "call", "calls"), tr.holding(), slots)
@@ -508,8 +522,16 @@ func (r *Runner) dispatch(ctx context.Context, input string, st *State, pool *po
 			pool.release() // the window closed while this row waited for a slot
 			return true
 		}
+		from := cmp.Or(row.From, r.cfg.FromNumber)
+		if row.From == "" && tr.callers != nil {
+			var err error
+			if from, err = tr.callers.acquire(dispatchCtx, row.Phone); err != nil {
+				pool.release()
+				return false
+			}
+		}
 		wg.Go(func() {
-			placed, err := r.place(ctx, st, tr, row, userData, c.attempt)
+			placed, err := r.place(ctx, st, tr, row, userData, c.attempt, from)
 			if placed {
 				dialled.Add(1)
 			}
@@ -531,16 +553,17 @@ func (r *Runner) dispatch(ctx context.Context, input string, st *State, pool *po
 //
 // The client owns the retries of a refused (429) POST, bounded and logged; no POST leaves once
 // the run is stopped (the send gate), and a POST already sent is still answered.
-func (r *Runner) place(ctx context.Context, st *State, tr *tracker, row Row, userData map[string]string, attempt int) (bool, error) {
+func (r *Runner) place(ctx context.Context, st *State, tr *tracker, row Row, userData map[string]string, attempt int, from string) (bool, error) {
 	now := r.cfg.Now()
 	ref := st.Ref(row.Key, attempt)
-	if err := st.Dial(row.Key, row.Phone, attempt, ref, now); err != nil {
+	if err := st.DialFrom(row.Key, row.Phone, from, attempt, ref, now); err != nil {
 		tr.pool.release()
+		tr.callers.release(from)
 		return false, &FatalError{err}
 	}
 	userData[RefKey] = ref
-	req := dialer.CallRequest{AgentID: r.cfg.AgentID, RecipientPhoneNumber: row.Phone, FromPhoneNumber: r.cfg.FromNumber, UserData: userData}
-	lc := LiveCall{Key: row.Key, Phone: row.Phone, Attempt: attempt, Ref: ref, DialedAt: now}
+	req := dialer.CallRequest{AgentID: r.cfg.AgentID, RecipientPhoneNumber: row.Phone, FromPhoneNumber: from, UserData: userData}
+	lc := LiveCall{Key: row.Key, Phone: row.Phone, Attempt: attempt, Ref: ref, DialedAt: now, From: from}
 
 	// Progress counts a placement once its POST has been answered (or its reply lost): a POST
 	// held back by a stop never left.
@@ -553,6 +576,7 @@ func (r *Runner) place(ctx context.Context, st *State, tr *tracker, row Row, use
 		lc.ExecutionID = placed.ExecutionID
 		if err := st.Placed(row.Key, attempt, placed.ExecutionID, r.cfg.Now()); err != nil {
 			tr.pool.release()
+			tr.callers.release(from)
 			return true, &FatalError{err}
 		}
 		tr.add(ctx, lc)
@@ -564,6 +588,7 @@ func (r *Runner) place(ctx context.Context, st *State, tr *tracker, row Row, use
 	}
 	// Refused, or never sent: no call exists.
 	tr.pool.release()
+	tr.callers.release(from)
 	var apiErr *dialer.APIError
 	errors.As(err, &apiErr)
 	switch {

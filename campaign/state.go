@@ -90,6 +90,7 @@ type LiveCall struct {
 	Ref         string
 	ExecutionID string
 	DialedAt    time.Time
+	From        string // the caller id it went out on ("" for Bolna's default)
 }
 
 // journal record kinds.
@@ -119,6 +120,7 @@ type record struct {
 	Key         string    `json:"key,omitempty"`
 	Phone       string    `json:"phone,omitempty"`
 	Attempt     int       `json:"attempt,omitempty"`
+	From        string    `json:"from,omitempty"`
 	Ref         string    `json:"ref,omitempty"`
 	ExecutionID string    `json:"execution_id,omitempty"`
 	At          time.Time `json:"at,omitzero"`
@@ -395,7 +397,7 @@ func (s *State) apply(rec record, off int64) error {
 			delete(s.torn, h) // a later intent: the torn one was looked for, or never sent
 		}
 		row = row.withAttempts(max(row.attempts(), rec.Attempt))
-		s.live[h] = &LiveCall{Key: rec.Key, Phone: rec.Phone, Attempt: rec.Attempt, Ref: rec.Ref, DialedAt: rec.At}
+		s.live[h] = &LiveCall{Key: rec.Key, Phone: rec.Phone, Attempt: rec.Attempt, Ref: rec.Ref, DialedAt: rec.At, From: rec.From}
 	case evPlaced:
 		if lc := s.live[h]; lc != nil && lc.Attempt == rec.Attempt {
 			lc.ExecutionID = rec.ExecutionID
@@ -537,7 +539,12 @@ func (s *State) Ref(key string, attempt int) string {
 
 // Dial records, durably, the intent to dial key for the attempt-th time.
 func (s *State) Dial(key, phone string, attempt int, ref string, at time.Time) error {
-	return s.append(record{Ev: evDial, Key: key, Phone: phone, Attempt: attempt, Ref: ref, At: at.UTC()}, true)
+	return s.DialFrom(key, phone, "", attempt, ref, at)
+}
+
+// DialFrom is Dial on the caller id from: a resumed run counts its calls per number.
+func (s *State) DialFrom(key, phone, from string, attempt int, ref string, at time.Time) error {
+	return s.append(record{Ev: evDial, Key: key, Phone: phone, Attempt: attempt, Ref: ref, From: from, At: at.UTC()}, true)
 }
 
 // Placed records, durably, the execution id of an attempt.

@@ -86,8 +86,9 @@ const (
 // post-processing, or all of them once nothing is left to dial) every few intervals.
 type tracker struct {
 	trackerDeps
-	pool  *pool
-	slots int
+	pool    *pool
+	slots   int
+	callers *callerIDs // the caller ids calls go out on; nil for Bolna's default
 
 	adds     chan trackedCall
 	calls    map[string]*trackedCall // by execution id, or by ref while the id is unknown
@@ -1025,6 +1026,7 @@ func (t *tracker) confirm(c *trackedCall, ex *dialer.Execution) bool {
 	t.count(func(s *ObservationStats) { s.Contradicted++ })
 	if t.pool != nil {
 		t.pool.retake()
+		t.callers.hold(c.From)
 	}
 	c.holdsSlot, c.status = true, ex.Status
 	c.seenAt = t.cfg.Now()
@@ -1040,6 +1042,7 @@ func (t *tracker) releaseSlot(c *trackedCall, now time.Time) {
 		c.holdsSlot = false
 		if t.pool != nil { // nil while the calls of earlier runs are surveyed
 			t.pool.release()
+			t.callers.release(c.From)
 		}
 		if !c.adopted {
 			t.pace.noteSlotTime(c.seenAt.Add(now.Sub(c.seenAt) / 2).Sub(c.placedAt))
@@ -1049,6 +1052,9 @@ func (t *tracker) releaseSlot(c *trackedCall, now time.Time) {
 
 // finish records a call's outcome and lets it go.
 func (t *tracker) finish(c *trackedCall, o Outcome) error {
+	if o.From == "" {
+		o.From = c.From
+	}
 	if err := t.st.Final(c.Key, c.Attempt, o); err != nil {
 		return &FatalError{err}
 	}

@@ -358,6 +358,9 @@ func (r *Report) byValue(row Row) (string, bool) {
 	if strings.EqualFold(r.By, "agent_id") {
 		return row.Outcome.AgentID, true
 	}
+	if strings.EqualFold(r.By, "from_number") {
+		return row.Outcome.From, true
+	}
 	return "", false
 }
 

@@ -89,6 +89,9 @@ var columns = []column{
 	// (report --by agent_id).
 	{"agent_id", func(o campaign.Outcome) string { return Neutralise(o.AgentID) },
 		func(c string, o *campaign.Outcome) error { o.AgentID = unneutralise(c); return nil }},
+	// The caller id the latest call went out on (report --by from_number compares them).
+	{"from_number", func(o campaign.Outcome) string { return o.From },
+		func(c string, o *campaign.Outcome) error { o.From = unneutralise(c); return nil }},
 }
 
 // Columns are the names of the outcome columns appended after the input columns.

@@ -40,6 +40,10 @@ type runOptions struct {
 	resultsFormat                       string
 	goal                                string
 	notify                              string
+	fromList                            stringList
+	fromFile, fromColumn                string
+	fromPool                            []string // the caller ids, E.164, when there is a pool
+	perNumber                           int
 	webhookStats                        *webhook.Stats // what the receiver saw, for the summary
 	apiShare                            float64        // --api-share
 	unpaced                             bool           // no request budget (the sandbox)
@@ -71,7 +75,10 @@ func (o *runOptions) flags(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&o.encoding, "encoding", "", "the list's encoding `NAME`: utf-8, utf-16, windows-1252, latin-1 (default: found; a list that is not UTF-8 in its first 64 KB is read as windows-1252, and said)")
 	fs.StringVar(&o.idColumn, "id-column", "", "`NAME` of the column that identifies a contact across runs (default: the normalised phone)")
 	fs.StringVar(&o.region, "region", "", "two-letter region `CC` to turn national numbers into E.164 (without it they are invalid)")
-	fs.StringVar(&o.from, "from-number", "", "caller id in `E164` (default: Bolna's)")
+	fs.Var(&o.fromList, "from-number", "caller id in `E164` (default: Bolna's); give it several times for a pool, each call on the most local number below --per-number-concurrency")
+	fs.StringVar(&o.fromFile, "from-numbers", "", "a pool of caller ids, one E.164 a line, in `FILE`")
+	fs.StringVar(&o.fromColumn, "from-number-column", "", "`NAME` of a column with each row's own caller id (an empty cell: the pool's, or Bolna's)")
+	fs.IntVar(&o.perNumber, "per-number-concurrency", 0, "at most `N` live calls on one caller id of the pool (0: no limit; carriers cap and flag numbers that dial too much)")
 	fs.IntVar(&o.concurrency, "concurrency", 0, "`N` calls in flight at most (default: the account's free concurrency; never above its max)")
 	fs.IntVar(&o.reserve, "reserve", 0, "`N` concurrency slots left free for other traffic")
 	fs.Float64Var(&o.rate, "rate", campaign.DefaultRate, "placements in any second at most, for the whole run (0: only --api-share of Bolna's 500 a minute)")
@@ -149,12 +156,8 @@ func (o *runOptions) validateList(fs *flag.FlagSet) error {
 	if o.region != "" && !campaign.ValidRegion(o.region) {
 		return usageErrorf("run: --region %q is not a two-letter region code (e.g. IN, US, GB)", o.region)
 	}
-	if o.from != "" {
-		if e164, problem := (campaign.PhoneNormalizer{}).Normalize(o.from); problem != "" {
-			return usageErrorf("run: --from-number: %s", problem)
-		} else {
-			o.from = e164
-		}
+	if err := o.loadCallerIDs(); err != nil {
+		return err
 	}
 	if o.concurrency < 0 || o.reserve < 0 || o.rate < 0 || o.maxAttempts < 0 || o.haltAfter < 0 || o.limit < 0 {
 		return usageErrorf("run: --concurrency, --reserve, --rate, --max-attempts, --halt-after and --limit cannot be negative")
@@ -249,6 +252,54 @@ func (o *runOptions) delimiterRune() rune {
 	return []rune(o.delimiter)[0]
 }
 
+// stringList is a flag given several times.
+type stringList []string
+
+func (l *stringList) String() string { return strings.Join(*l, ",") }
+
+func (l *stringList) Set(v string) error {
+	*l = append(*l, v)
+	return nil
+}
+
+// loadCallerIDs reads --from-number (once or more) and --from-numbers FILE: one caller id is
+// o.from, as before; several are a pool (o.fromPool). An invalid number stops the run before
+// any call (exit 2).
+func (o *runOptions) loadCallerIDs() error {
+	raw := slices.Clone([]string(o.fromList))
+	if o.fromFile != "" {
+		b, err := os.ReadFile(o.fromFile)
+		if err != nil {
+			return usageErrorf("run: --from-numbers: %v", err)
+		}
+		for line := range strings.SplitSeq(string(b), "\n") {
+			if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+				raw = append(raw, line)
+			}
+		}
+	}
+	var pool []string
+	for _, n := range raw {
+		e164, problem := (campaign.PhoneNormalizer{}).Normalize(n)
+		if problem != "" {
+			return usageErrorf("run: caller id %q: %s", n, problem)
+		}
+		if !slices.Contains(pool, e164) {
+			pool = append(pool, e164)
+		}
+	}
+	if o.perNumber < 0 {
+		return usageErrorf("run: --per-number-concurrency cannot be negative")
+	}
+	switch {
+	case len(pool) == 1 && o.perNumber == 0:
+		o.from = pool[0]
+	case len(pool) > 0:
+		o.fromPool = pool
+	}
+	return nil
+}
+
 // retryList is the statuses --retry names; retryResults the outcomes (voicemail, rejected,
 // answered), which are not statuses (see campaign.Result).
 func (o *runOptions) retryList() []campaign.Status {
@@ -305,7 +356,9 @@ func (o *runOptions) config(log func(string, ...any)) campaign.Config {
 	return campaign.Config{
 		AgentID:      o.agentID,
 		FromNumber:   o.from,
-		Load:         campaign.LoadOptions{PhoneColumn: o.phoneColumn, IDColumn: o.idColumn, Region: o.region, TimezoneColumn: o.timezoneColumn, Delimiter: o.delimiterRune(), Encoding: o.encoding},
+		FromNumbers:  o.fromPool,
+		PerNumber:    o.perNumber,
+		Load:         campaign.LoadOptions{PhoneColumn: o.phoneColumn, IDColumn: o.idColumn, Region: o.region, TimezoneColumn: o.timezoneColumn, Delimiter: o.delimiterRune(), Encoding: o.encoding, FromColumn: o.fromColumn},
 		Concurrency:  o.concurrency,
 		Reserve:      o.reserve,
 		Rate:         o.rate,

@@ -51,7 +51,9 @@ type Stats struct {
 	Placed         int            // calls created
 	MaxActive      int            // most calls holding a concurrency slot at once
 	MaxOutstanding int            // most calls queued or holding a slot at once
-	MaxUnfinished  int            // most calls created and not final at once (post-processing included)
+	// MaxOutstandingByFrom is MaxOutstanding for each caller id (from_phone_number).
+	MaxOutstandingByFrom map[string]int
+	MaxUnfinished        int // most calls created and not final at once (post-processing included)
 	// SlotBusy is the total time calls held a slot; divided by the concurrency and the
 	// campaign's makespan it is the account's utilisation.
 	SlotBusy time.Duration
@@ -154,6 +156,7 @@ func (a *API) Stats() Stats {
 	s.ByRoute = maps.Clone(a.stats.ByRoute)
 	s.PeakPerMinute = maps.Clone(a.stats.PeakPerMinute)
 	s.MaxActive, s.MaxOutstanding, s.MaxUnfinished = a.sim.maxSlotsUsed, a.sim.maxOutstanding, a.sim.maxUnfinished
+	s.MaxOutstandingByFrom = maps.Clone(a.sim.maxByFrom)
 	s.SlotBusy = a.sim.slotBusy
 	s.Busy = a.sim.lastRelease.Sub(a.sim.firstSlot)
 	s.SteadyUtilisation = a.sim.steadyUtilisation(a.opts.Now())

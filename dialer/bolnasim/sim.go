@@ -78,7 +78,9 @@ type sim struct {
 	wallet  float64
 
 	slotsUsed      int
-	outstanding    int // queued or holding a slot
+	outstanding    int            // queued or holding a slot
+	byFrom         map[string]int // outstanding, by caller id
+	maxByFrom      map[string]int
 	maxSlotsUsed   int
 	maxOutstanding int
 	unfinished     int // created and not final
@@ -154,6 +156,11 @@ func (s *sim) create(now time.Time, agentID, phone, from string, userData map[st
 	s.evict()
 	s.outstanding++
 	s.maxOutstanding = max(s.maxOutstanding, s.outstanding)
+	if s.byFrom == nil {
+		s.byFrom, s.maxByFrom = map[string]int{}, map[string]int{}
+	}
+	s.byFrom[from]++
+	s.maxByFrom[from] = max(s.maxByFrom[from], s.byFrom[from])
 	s.unfinished++
 	s.maxUnfinished = max(s.maxUnfinished, s.unfinished)
 	if g := s.opts.Guardrails; g != nil {
@@ -317,6 +324,7 @@ func (s *sim) leave(ex *execution) {
 	if !ex.left {
 		ex.left = true
 		s.outstanding--
+		s.byFrom[ex.from]--
 	}
 }
 
