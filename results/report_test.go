@@ -161,11 +161,11 @@ func TestReportHTMLEscapes(t *testing.T) {
 func TestReportFixes(t *testing.T) {
 	t.Parallel()
 	body := "phone,clinic," + strings.Join(results.Columns, ",") + "\n" +
-		"+911,North,completed,e1,1,30,54.7,,,,,,,,,\n" +
-		"+912,North,completed,e2,1,40,54.7,,,,,,,,,\n" +
-		"+913,South,completed,e3,1,50,54.65,,,,,,,,,\n" +
-		"+914,South,no-answer,e4,1,,,,,,,,,,,\n" +
-		"12345,South,invalid,,,,,,,,,no country code,,,,\n"
+		"+911,North,completed,e1,1,30,54.7,,,,,,,,,,\n" +
+		"+912,North,completed,e2,1,40,54.7,,,,,,,,,,\n" +
+		"+913,South,completed,e3,1,50,54.65,,,,,,,,,,\n" +
+		"+914,South,no-answer,e4,1,,,,,,,,,,,,\n" +
+		"12345,South,invalid,,,,,,,,,no country code,,,,,\n"
 	path := filepath.Join(t.TempDir(), "r.results.csv")
 	os.WriteFile(path, []byte(body), 0o600)
 	r, err := results.ReadReportBy("clinic", path)

@@ -324,7 +324,9 @@ func (s *sim) leave(ex *execution) {
 	if !ex.left {
 		ex.left = true
 		s.outstanding--
-		s.byFrom[ex.from]--
+		if s.byFrom != nil {
+			s.byFrom[ex.from]--
+		}
 	}
 }
 
