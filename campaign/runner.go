@@ -181,7 +181,10 @@ type Runner struct {
 
 	progress progress
 	dups     *duplicates // found by Run's first pass over the list, read by the later ones
-	tracker  atomic.Pointer[tracker]
+	// fresh is how many rows never dialled before the latest pass over the list found to dial;
+	// dispatchedFresh, the dispatching pass's (see writeResults).
+	fresh, dispatchedFresh int
+	tracker                atomic.Pointer[tracker]
 }
 
 func (r *Runner) setTracker(t *tracker) { r.tracker.Store(t) }
@@ -506,6 +509,7 @@ func (r *Runner) dispatch(ctx context.Context, input string, st *State, pool *po
 		errOnce.Do(func() { fatal = err })
 		r.Stop()
 	}
+	defer func() { r.dispatchedFresh = r.fresh }() // the rows this run set out to dial for the first time
 	_, err := r.scan(input, st, func(row Row, userData map[string]string, c classification) bool {
 		if err := pool.acquire(dispatchCtx); err != nil {
 			return false
@@ -750,6 +754,7 @@ func (r *Runner) scan(input string, st *State, dial func(Row, map[string]string,
 	}
 	defer f.Close()
 	cl := newClassifier(&r.cfg, st, r.dups)
+	defer func() { r.fresh = cl.fresh }()
 	p := Plan{Encoding: l.Encoding()}
 	for ; ; cl.row++ {
 		row, err := l.Next()
@@ -813,6 +818,9 @@ func (r *Runner) writeResults(input string, st *State, out ResultWriter) (*Summa
 	}
 	s := &Summary{ByStatus: map[Status]int{}}
 	cl := newClassifier(&r.cfg, st, r.dups)
+	// --limit counts the rows never dialled before that this run set out to dial: those it
+	// dialled are not new any more, and the next ones are over the limit, not to dial now.
+	cl.fresh = r.dispatchedFresh
 	for ; ; cl.row++ {
 		row, err := l.Next()
 		if errors.Is(err, io.EOF) {

@@ -925,3 +925,18 @@ func TestCallerIDFlags(t *testing.T) {
 		t.Errorf("placements by caller id %v: want the row's own for the first, the pool's for the second, none for the bad one", from)
 	}
 }
+
+// TestLimitSaysWhy: after run --limit 3 every row left says why it was not dialled, the rows
+// right after the dialled ones too (they were pending with an empty error, #20).
+func TestLimitSaysWhy(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	input := filepath.Join(dir, "contacts.csv")
+	copyFile(t, "../../samples/contacts.csv", input)
+	newInvocation(map[string]string{"BOLNA_SANDBOX_TIME_SCALE": "0.002"}).run("run", "--sandbox", "--poll-interval", "20ms", "--limit", "3", input)
+	for _, row := range readRows(t, filepath.Join(dir, "contacts.sandbox.results.csv")) {
+		if row.Outcome.Attempts == 0 && row.Outcome.Status == campaign.StatusPending && !strings.Contains(row.Outcome.Error, "--limit") {
+			t.Errorf("line %d: %s %q, want pending, saying why", row.Line, row.Outcome.Status, row.Outcome.Error)
+		}
+	}
+}
