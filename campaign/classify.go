@@ -214,11 +214,12 @@ func (c *classifier) outcome(row Row) (o Outcome, retryDue, write bool, err erro
 		return Outcome{Status: StatusInFlight, ExecutionID: lc.ExecutionID, Attempts: lc.Attempt, DialedAt: lc.DialedAt}, false, true, nil
 	}
 	if !ok {
-		o = Outcome{Status: StatusPending, Attempts: cl.entry.Attempts}
-		switch cl.kind {
-		case kindOutside:
+		o = Outcome{Status: StatusPending, Attempts: cl.entry.Attempts, Error: cl.entry.Note}
+		switch {
+		case o.Error != "": // its call was stopped before it rang: that says why
+		case cl.kind == kindOutside:
 			o.Error = fmt.Sprintf("outside calling hours %s (%s)", c.cfg.Window, cl.zone)
-		case kindLimited:
+		case cl.kind == kindLimited:
 			o.Error = fmt.Sprintf("left for a later run: --limit %d new rows a run", c.cfg.Limit)
 		}
 		return o, false, true, nil

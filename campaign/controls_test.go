@@ -290,3 +290,45 @@ func TestRunShards(t *testing.T) {
 	}
 	checkDialled(t, srv, base.phones, 1)
 }
+
+// TestStopQueuedWhenWindowCloses: calls Bolna holds back (rescheduled by its guardrails) are
+// still waiting when their contacts' calling window closes: each is stopped before it rings,
+// its row is pending again with the reason, its attempt given back, and the summary counts it.
+func TestStopQueuedWhenWindowCloses(t *testing.T) {
+	t.Parallel()
+	tc := newCampaign(t, bolnatest.Options{Concurrency: 3,
+		Guardrails: func(now time.Time) time.Time { return now.Add(time.Hour) }}, 6)
+	cfg := baseConfig()
+	window, err := campaign.ParseWindow("09:00-11:00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, base := time.Now(), time.Date(2026, 12, 2, 10, 59, 58, 0, time.UTC)
+	cfg.Now = func() time.Time { return base.Add(time.Since(start)) }
+	cfg.Window, cfg.Zones = &window, &campaign.Zones{Default: time.UTC}
+	summary, rows, err := tc.run(t, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if summary.Stopped != 3 || len(tc.srv.Placements()) != 3 {
+		t.Fatalf("summary %+v, %d placed: want the 3 calls placed stopped", summary, len(tc.srv.Placements()))
+	}
+	stopped := 0
+	for _, row := range rows {
+		o := row.Outcome
+		if o.Status != campaign.StatusPending || o.Attempts != 0 {
+			t.Errorf("%s: %s after %d attempts, want pending with its attempt given back", row.Input["phone"], o.Status, o.Attempts)
+		}
+		if strings.Contains(o.Error, "stopped before it rang") {
+			stopped++
+		}
+	}
+	if stopped != 3 {
+		t.Errorf("%d rows say their call was stopped, want 3", stopped)
+	}
+	for _, c := range tc.srv.Calls() {
+		if c.Status != "stopped" && c.Status != "canceled" {
+			t.Errorf("call %s is %s at Bolna, want stopped", c.ID, c.Status)
+		}
+	}
+}

@@ -279,6 +279,9 @@ type Summary struct {
 	// Config.Pushes.
 	Requests int               `json:"requests,omitempty"`
 	Pushes   *ObservationStats `json:"pushes,omitempty"`
+	// Stopped is how many calls still queued were stopped before they rang (past --max-wait,
+	// their calling window closed, or bolna-campaign stop): their rows are pending again.
+	Stopped int `json:"calls_stopped"`
 	// PeakPerMinute is the most requests of each class of Bolna's limits the run sent in any
 	// minute, when the dialer counts them (set like Requests); Limits the run's share of them.
 	PeakPerMinute *dialer.Limits `json:"peak_per_minute,omitempty"`
@@ -404,6 +407,7 @@ func (r *Runner) Run(ctx context.Context, input string, st *State, out ResultWri
 		return nil, werr
 	}
 	summary.Dialled, summary.Concurrency, summary.Halted = dialled, slots, r.haltReason()
+	summary.Stopped = tr.stoppedCalls
 	if r.cfg.Pushes {
 		seen := r.Observations()
 		summary.Pushes = &seen
@@ -535,7 +539,7 @@ func (r *Runner) dispatch(ctx context.Context, input string, st *State, pool *po
 			}
 		}
 		wg.Go(func() {
-			placed, err := r.place(ctx, st, tr, row, userData, c.attempt, from)
+			placed, err := r.place(ctx, st, tr, row, userData, c.attempt, from, c.zone)
 			if placed {
 				dialled.Add(1)
 			}
@@ -557,7 +561,7 @@ func (r *Runner) dispatch(ctx context.Context, input string, st *State, pool *po
 //
 // The client owns the retries of a refused (429) POST, bounded and logged; no POST leaves once
 // the run is stopped (the send gate), and a POST already sent is still answered.
-func (r *Runner) place(ctx context.Context, st *State, tr *tracker, row Row, userData map[string]string, attempt int, from string) (bool, error) {
+func (r *Runner) place(ctx context.Context, st *State, tr *tracker, row Row, userData map[string]string, attempt int, from string, zone *time.Location) (bool, error) {
 	now := r.cfg.Now()
 	ref := st.Ref(row.Key, attempt)
 	if err := st.DialFrom(row.Key, row.Phone, from, attempt, ref, now); err != nil {
@@ -567,7 +571,7 @@ func (r *Runner) place(ctx context.Context, st *State, tr *tracker, row Row, use
 	}
 	userData[RefKey] = ref
 	req := dialer.CallRequest{AgentID: r.cfg.AgentID, RecipientPhoneNumber: row.Phone, FromPhoneNumber: from, UserData: userData}
-	lc := LiveCall{Key: row.Key, Phone: row.Phone, Attempt: attempt, Ref: ref, DialedAt: now, From: from}
+	lc := LiveCall{Key: row.Key, Phone: row.Phone, Attempt: attempt, Ref: ref, DialedAt: now, From: from, Zone: zone}
 
 	// Progress counts a placement once its POST has been answered (or its reply lost): a POST
 	// held back by a stop never left.

@@ -51,8 +51,9 @@ type State struct {
 	byOther int      // journal, which does not say, keyed its contacts
 	records int      // records other than the campaign's own line
 	torn    map[uint64]*LiveCall
-	header  *record // the campaign's first line, written with the first record (see OpenState)
-	created bool    // this open created the file
+	notes   map[uint64]string // why a row's latest attempt was given back (a call stopped before it rang)
+	header  *record           // the campaign's first line, written with the first record (see OpenState)
+	created bool              // this open created the file
 
 	syncMu sync.Mutex
 	synced uint64
@@ -91,6 +92,9 @@ type LiveCall struct {
 	ExecutionID string
 	DialedAt    time.Time
 	From        string // the caller id it went out on ("" for Bolna's default)
+	// Zone is the contact's zone for the calling window (nil when none applies): a call
+	// still queued when the window closes is stopped. Not kept in the journal.
+	Zone *time.Location
 }
 
 // journal record kinds.
@@ -121,6 +125,7 @@ type record struct {
 	Phone       string    `json:"phone,omitempty"`
 	Attempt     int       `json:"attempt,omitempty"`
 	From        string    `json:"from,omitempty"`
+	Reason      string    `json:"reason,omitempty"` // why an attempt was given back (void)
 	Ref         string    `json:"ref,omitempty"`
 	ExecutionID string    `json:"execution_id,omitempty"`
 	At          time.Time `json:"at,omitzero"`
@@ -388,6 +393,7 @@ func (s *State) apply(rec record, off int64) error {
 	row := s.rows[h]
 	switch rec.Ev {
 	case evDial:
+		delete(s.notes, h)
 		if rec.Key == rec.Phone {
 			s.byPhone++
 		} else if rec.Ref != "imported" {
@@ -406,6 +412,12 @@ func (s *State) apply(rec record, off int64) error {
 		if lc := s.live[h]; lc != nil && lc.Attempt == rec.Attempt {
 			delete(s.live, h)
 			row = row.withAttempts(rec.Attempt - 1)
+			if rec.Reason != "" {
+				if s.notes == nil {
+					s.notes = map[uint64]string{}
+				}
+				s.notes[h] = rec.Reason
+			}
 		}
 	case evFinal:
 		if rec.Outcome == nil {
@@ -552,6 +564,12 @@ func (s *State) Placed(key string, attempt int, executionID string, at time.Time
 	return s.append(record{Ev: evPlaced, Key: key, Attempt: attempt, ExecutionID: executionID, At: at.UTC()}, true)
 }
 
+// GiveBack records that an attempt's call was stopped before it rang (POST /call/{id}/stop):
+// the attempt is not counted, the row is pending again, and reason says why.
+func (s *State) GiveBack(key string, attempt int, reason string, at time.Time) error {
+	return s.append(record{Ev: evVoid, Key: key, Attempt: attempt, Reason: reason, At: at.UTC()}, true)
+}
+
 // Void records that an attempt's POST was refused: no call exists and the attempt is not
 // counted.
 func (s *State) Void(key string, attempt int, at time.Time) error {
@@ -628,6 +646,7 @@ type Entry struct {
 	Status   Status // latest final (or timeout/unknown) status; "" if none
 	Result   Result // what the latest final call was (see Outcome.Result); "" if none
 	Live     *LiveCall
+	Note     string // why its latest attempt was given back ("" if it was not)
 }
 
 // Lookup returns what the journal says of key.
@@ -639,7 +658,7 @@ func (s *State) Lookup(key string) Entry {
 	if !ok {
 		return Entry{}
 	}
-	e := Entry{Attempts: row.attempts(), Status: statusOfCode(row.status())}
+	e := Entry{Attempts: row.attempts(), Status: statusOfCode(row.status()), Note: s.notes[h]}
 	if code := row.result(); code != 0 {
 		e.Result = completedResults[code]
 	} else if e.Status.Final() && e.Status.Retryable() {

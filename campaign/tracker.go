@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -66,6 +67,7 @@ type trackedCall struct {
 	// contradicts it, and the slot is taken back).
 	unconfirmed bool
 	reported    bool // its dropped line was counted in pushReports
+	stopRefused bool // Bolna refused to stop it: it has started
 }
 
 // seenBy is where an observation of a call comes from.
@@ -122,6 +124,68 @@ type tracker struct {
 	reports     pushReports
 
 	ended recentIDs // the calls that ended lately: a push about one of them is late, not foreign
+
+	stoppedCalls int         // calls stopped before they rang (see stopWaiting)
+	stopAll      atomic.Bool // stop every call that has not rung (bolna-campaign stop)
+}
+
+// callStopper is what a Dialer may do to a call that has not rung: *dialer.Client stops it
+// (POST /call/{id}/stop).
+type callStopper interface {
+	StopCall(ctx context.Context, id string) error
+}
+
+// stopReason says why a call still waiting at Bolna (queued, scheduled, rescheduled) should
+// be stopped now, or "" when it should not: its --max-wait is over, its contact's calling
+// window has closed (Bolna would ring it later, outside the hours), or the campaign was told
+// to stop.
+func (t *tracker) stopReason(c *trackedCall, now time.Time) string {
+	if !c.status.Waiting() || c.ExecutionID == "" || c.stopRefused {
+		return ""
+	}
+	switch {
+	case t.stopAll.Load():
+		return "stopped before it rang (bolna-campaign stop); the attempt is given back"
+	case !now.Before(c.deadline):
+		return fmt.Sprintf("still queued at Bolna after --max-wait %s: stopped before it rang; the attempt is given back", ShortDuration(t.cfg.MaxWait))
+	case c.Zone != nil && t.cfg.Window != nil && !t.cfg.Window.Contains(now.In(c.Zone)):
+		return fmt.Sprintf("still queued at Bolna when its calling hours %s (%s) ended: stopped before it rang; the attempt is given back", t.cfg.Window, c.Zone)
+	}
+	return ""
+}
+
+// stopWaiting stops a call that has not rung: its slot and number are free again, its
+// attempt is given back and its row is pending with reason. A stop Bolna refuses because the
+// call has started is no error: the call is followed to its end as any other.
+func (t *tracker) stopWaiting(ctx context.Context, c *trackedCall, reason string, now time.Time) (bool, error) {
+	stopper, ok := t.dialer.(callStopper)
+	if !ok {
+		return false, nil
+	}
+	err := stopper.StopCall(ctx, c.ExecutionID)
+	var apiErr *dialer.APIError
+	switch {
+	case err == nil:
+	case errors.As(err, &apiErr) && apiErr.StatusCode >= 400 && apiErr.StatusCode < 500 && !apiErr.Unauthorized() && apiErr.StatusCode != 429:
+		c.stopRefused = true // it has started: followed to its end
+		t.cfg.Log("call %s could not be stopped (%v): it has started, and is followed to its end", c.ExecutionID, err)
+		return false, nil
+	default:
+		if fatal := t.fatal(err); fatal != nil {
+			return false, fatal
+		}
+		t.cfg.Log("stopping call %s: %v; trying again", c.ExecutionID, err)
+		return false, nil
+	}
+	if err := t.st.GiveBack(c.Key, c.Attempt, reason, now); err != nil {
+		return false, &FatalError{err}
+	}
+	t.releaseSlot(c, now)
+	delete(t.calls, c.id())
+	t.ended.add(c.ExecutionID)
+	t.stoppedCalls++
+	t.cfg.Log("stopped call %s to %s: %s", c.ExecutionID, maskPhone(c.Phone), reason)
+	return true, nil
 }
 
 // pushReports estimates the share of dropped lines that pushes fail to report: of the recent
@@ -565,6 +629,15 @@ func (t *tracker) sweep(ctx context.Context) error {
 	now := t.cfg.Now()
 	var due, lost []*trackedCall
 	for _, c := range t.calls {
+		if reason := t.stopReason(c, now); reason != "" {
+			stopped, err := t.stopWaiting(ctx, c, reason, now)
+			if err != nil {
+				return err
+			}
+			if stopped {
+				continue
+			}
+		}
 		if !now.Before(c.deadline) {
 			o := Outcome{Status: StatusTimeout, ExecutionID: c.ExecutionID, Attempts: c.Attempt, DialedAt: c.DialedAt,
 				Error: fmt.Sprintf("no final status after %s (last seen: %s); the next run follows it again", ShortDuration(t.cfg.MaxWait), orNone(c.status))}
