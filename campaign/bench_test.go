@@ -76,8 +76,8 @@ var benchCases = []benchCase{
 	{name: "c8/runner/webhook", concurrency: 8, calls: 384, timing: benchTiming, poll: 200 * time.Millisecond, push: true, short: true, floor: 0.99},
 	// Pushes are an accelerator, never a dependency (#24): lossy or silent, at least polling's
 	// utilisation (c8/runner/poll-200ms, 0.979) within 1%.
-	{name: "c8/runner/webhook-30%-lost-20%-doubled", concurrency: 8, calls: 384, timing: benchTiming, poll: 200 * time.Millisecond, push: true, drop: 0.3, duplicate: 0.2, short: true, floor: 0.97},
-	{name: "c8/runner/webhook-all-lost", concurrency: 8, calls: 384, timing: benchTiming, poll: 200 * time.Millisecond, push: true, drop: 1, short: true, floor: 0.97},
+	{name: "c8/runner/webhook-30%-lost-20%-doubled", concurrency: 8, calls: 384, timing: benchTiming, poll: 200 * time.Millisecond, push: true, drop: 0.3, duplicate: 0.2, floor: 0.97},
+	{name: "c8/runner/webhook-all-lost", concurrency: 8, calls: 384, timing: benchTiming, poll: 200 * time.Millisecond, push: true, drop: 1, floor: 0.97},
 	{name: "c8/naive/poll-200ms", concurrency: 8, calls: 384, timing: benchTiming, poll: 200 * time.Millisecond, naive: true, short: true},
 	{name: "c16/runner/poll-3s", concurrency: 16, calls: 384, timing: minutesTiming, poll: 3 * time.Second, short: true, floor: 0.98},
 	{name: "c16/runner/poll-1s", concurrency: 16, calls: 384, timing: minutesTiming, poll: time.Second, floor: 0.99},
