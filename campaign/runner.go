@@ -238,6 +238,16 @@ func NewRunner(d Dialer, cfg Config) *Runner {
 func (r *Runner) Stopped() <-chan struct{} { return r.stopped }
 
 // Stop makes the runner place no new calls; calls in flight are still followed to their final
+// StopQueued is the emergency brake (bolna-campaign stop): no call is placed any more, and
+// every call of the run that has not rung is stopped at Bolna at the next look; the calls
+// ringing or talking are followed to their end.
+func (r *Runner) StopQueued() {
+	r.Stop()
+	if t := r.tracker.Load(); t != nil {
+		t.stopAll.Store(true)
+	}
+}
+
 // PollOnly tells a runner configured for pushes (Config.Pushes) that none can come (the
 // agent has no webhook_url): it polls from the start. Call it before Run.
 func (r *Runner) PollOnly() { r.cfg.Pushes = false }

@@ -161,6 +161,9 @@ func statusOfCode(code uint8) Status {
 // StatePath is where the journal of the campaign whose results file is results lives.
 func StatePath(results string) string { return results + ".state" }
 
+// StopPath is where bolna-campaign stop asks the run holding the campaign's lock to stop.
+func StopPath(results string) string { return results + ".stop" }
+
 // LockPath is the lock file of the campaign whose results file is results.
 func LockPath(results string) string { return results + ".lock" }
 

@@ -25,6 +25,7 @@ Usage:
   bolna-campaign run [flags] CONTACTS.csv     place calls, follow them, write results
   bolna-campaign check [flags] [CONTACTS.csv] key, wallet, concurrency, agent, prompt variables, bad rows
   bolna-campaign status RESULTS.csv           where a campaign stands (read-only, also during a run)
+  bolna-campaign stop RESULTS.csv             the brake: no more calls, and stop those that have not rung
   bolna-campaign report [flags] RESULTS.csv…  summarise one or more results files
   bolna-campaign sim [flags]                  serve the fake Bolna API on loopback
   bolna-campaign version
@@ -51,6 +52,8 @@ func Main(args []string, env Env) int {
 		return statusCommand(args[1:], env)
 	case "check":
 		return checkCommand(args[1:], env)
+	case "stop":
+		return stopCommand(args[1:], env)
 	case "sim":
 		return simCommand(args[1:], env)
 	case "version", "-version", "--version":
@@ -58,11 +61,11 @@ func Main(args []string, env Env) int {
 		return exitOK
 	case "help", "-h", "-help", "--help":
 		switch {
-		case len(args) > 1 && slices.Contains([]string{"run", "check", "report", "status", "sim"}, args[1]):
+		case len(args) > 1 && slices.Contains([]string{"run", "check", "report", "status", "stop", "sim"}, args[1]):
 			env.Stderr = env.Stdout // help asked for goes to stdout
 			return Main([]string{args[1], "-h"}, env)
 		case len(args) > 1:
-			fmt.Fprintf(env.Stderr, "bolna-campaign help: no command %q%s; the commands are run, check, status, report and sim\n", args[1], didYouMean(args[1]))
+			fmt.Fprintf(env.Stderr, "bolna-campaign help: no command %q%s; the commands are run, check, status, stop, report and sim\n", args[1], didYouMean(args[1]))
 			return exitUsage
 		}
 		fmt.Fprint(env.Stdout, usage)

@@ -12,7 +12,7 @@ import (
 )
 
 // commands are the tool's commands, for "did you mean".
-var commands = []string{"run", "check", "status", "report", "sim", "version", "help"}
+var commands = []string{"run", "check", "status", "stop", "report", "sim", "version", "help"}
 
 // parseArgs parses args into fs. On a mistake it prints one line saying what was wrong (the
 // flag as typed, "did you mean" a close one, a duration's missing unit) and where the help

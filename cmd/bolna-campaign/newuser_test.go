@@ -940,3 +940,52 @@ func TestLimitSaysWhy(t *testing.T) {
 		}
 	}
 }
+
+// TestStopCommand: bolna-campaign stop from another "terminal" ends a running campaign: no call
+// is placed after it, every call that has not rung is stopped at Bolna and its row is pending
+// again; the run ends as stopped from outside.
+func TestStopCommand(t *testing.T) {
+	t.Parallel()
+	srv := bolnatest.NewServer(bolnatest.Options{Concurrency: 3, Timing: bolnatest.FastTiming,
+		Guardrails: func(now time.Time) time.Time { return now.Add(time.Hour) }}) // every call waits
+	t.Cleanup(srv.Close)
+	input, _ := writeContacts(t, 10)
+	results := strings.TrimSuffix(input, ".csv") + ".results.csv"
+	env := map[string]string{"BOLNA_API_KEY": bolnatest.DefaultAPIKey, "BOLNA_BASE_URL": srv.URL, "BOLNA_AGENT_ID": bolnatest.DefaultAgentID}
+	done := make(chan int, 1)
+	run := newInvocation(env)
+	go func() { done <- run.run("run", "--poll-interval", "20ms", input) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(srv.Placements()) < 3 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	stop := newInvocation(env)
+	if code := stop.run("stop", results); code != exitOK || !strings.Contains(stop.stdout.String(), "asked the run") {
+		t.Fatalf("stop: exit %d:\n%s%s", code, stop.stdout.String(), stop.stderr.String())
+	}
+	stoppedAt := len(srv.Placements())
+	select {
+	case code := <-done:
+		if code != exitInterrupted {
+			t.Errorf("the stopped run: exit %d, want %d", code, exitInterrupted)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the run did not end after stop")
+	}
+	if n := len(srv.Placements()); n != stoppedAt || n != 3 {
+		t.Errorf("%d calls placed, %d when stopped: want none after the stop", n, stoppedAt)
+	}
+	for _, c := range srv.Calls() {
+		if c.Status != "stopped" && c.Status != "canceled" {
+			t.Errorf("call %s is %s at Bolna, want stopped", c.ID, c.Status)
+		}
+	}
+	for _, row := range readRows(t, results) {
+		if row.Outcome.Status != campaign.StatusPending {
+			t.Errorf("line %d: %s, want pending", row.Line, row.Outcome.Status)
+		}
+	}
+	if !strings.Contains(run.stderr.String(), "3 calls stopped") && !strings.Contains(run.stderr.String(), "stopped call") {
+		t.Errorf("the run did not say it stopped calls:\n%s", run.stderr.String())
+	}
+}

@@ -520,6 +520,8 @@ func (o *runOptions) run(env Env, explicit map[string]bool) (*campaign.Summary, 
 	}
 	stopSignals := o.watchSignals(env, out, runner, cancel)
 	defer stopSignals()
+	stopWatch := watchStopRequests(o.resultsPath, runner, out)
+	defer stopWatch()
 	if err := o.checkAgent(dialer.WithSendGate(ctx, runner.Stopped()), client, runner, receiver, out); err != nil {
 		sess.Close() // nothing was recorded: the journal binds no agent
 		return nil, err
@@ -618,6 +620,37 @@ func (o *runOptions) checkAgent(ctx context.Context, client campaign.Dialer, run
 		out.logf("the agent's webhook_url points at %s, not at this receiver: its pushes will not come here (polling does the work); --webhook-forward can keep that integration fed once the agent points here", hostOf(agent.WebhookURL))
 	}
 	return nil
+}
+
+// watchStopRequests watches for bolna-campaign stop's request beside the journal: the run
+// then places no more calls and stops every call that has not rung (Runner.StopQueued). A
+// request left from before this run is dropped.
+func watchStopRequests(results string, runner *campaign.Runner, out *console) func() {
+	path := campaign.StopPath(results)
+	os.Remove(path)
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(250 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if _, err := os.Stat(path); err == nil {
+					os.Remove(path)
+					out.logf("stopping (bolna-campaign stop): no new calls; the calls that have not rung are stopped, the others followed to their end")
+					runner.StopQueued()
+				}
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+	}
 }
 
 // watchSignals: the first SIGINT/SIGTERM stops placing calls and lets the calls in flight
@@ -877,6 +910,10 @@ func (o *runOptions) report(env Env, s *campaign.Summary, runErr error) {
 	}
 	if s.Halted != "" {
 		fmt.Fprintf(env.Stderr, "halted: %s\n", s.Halted)
+	}
+	if s.Stopped > 0 {
+		fmt.Fprintf(env.Stderr, "%d %s stopped before %s rang: %s pending again, the attempt given back\n",
+			s.Stopped, plural(s.Stopped, "call", "calls"), plural(s.Stopped, "it", "they"), plural(s.Stopped, "its row is", "their rows are"))
 	}
 	if n := s.ByStatus[campaign.StatusUnknown]; n > 0 {
 		fmt.Fprintf(env.Stderr, "%d %s unknown: the reply to POST /call was lost and no call was found, so the person may or may not have been called; check, then re-dial with --retry unknown if they were not\n",
