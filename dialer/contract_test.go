@@ -1,0 +1,195 @@
+package dialer_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+
+	"github.com/bolna-campaign/bolna-campaign/dialer"
+	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
+)
+
+// contract validates requests against the project's transcription of Bolna's OpenAPI
+// description (openapi.yml), with kin-openapi: path, method, path and query parameters
+// (their types, enums, formats and ranges), the JSON body, and bearer auth; a query parameter
+// the document does not declare (a misspelt one) is refused too, which the validator alone
+// lets through.
+type contract struct {
+	router routers.Router
+	mu     sync.Mutex
+	errs   []string
+	seen   map[string]bool // operations exercised: "METHOD /path"
+}
+
+func newContract(t *testing.T) *contract {
+	t.Helper()
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromFile("openapi.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := doc.Validate(loader.Context); err != nil {
+		t.Fatalf("openapi.yml: %v", err)
+	}
+	doc.Servers = openapi3.Servers{{URL: "/"}} // the requests go to the stand-in
+	router, err := legacy.NewRouter(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &contract{router: router, seen: map[string]bool{}}
+}
+
+func (c *contract) check(r *http.Request) {
+	err := c.validate(r)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err != nil {
+		c.errs = append(c.errs, fmt.Sprintf("%s %s: %v", r.Method, r.URL.RequestURI(), err))
+	}
+}
+
+func (c *contract) validate(r *http.Request) error {
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	req := r.Clone(context.Background())
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	route, params, err := c.router.FindRoute(req)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.seen[r.Method+" "+route.Path] = true
+	c.mu.Unlock()
+	declared := map[string]bool{}
+	for _, p := range route.Operation.Parameters {
+		if p.Value.In == "query" {
+			declared[p.Value.Name] = true
+		}
+	}
+	for name := range req.URL.Query() {
+		if !declared[name] {
+			return fmt.Errorf("query parameter %q is not in the document", name)
+		}
+	}
+	return openapi3filter.ValidateRequest(context.Background(), &openapi3filter.RequestValidationInput{
+		Request: req, PathParams: params, Route: route,
+		Options: &openapi3filter.Options{AuthenticationFunc: func(_ context.Context, in *openapi3filter.AuthenticationInput) error {
+			if in.SecuritySchemeName != "bearerAuth" || !strings.HasPrefix(in.RequestValidationInput.Request.Header.Get("Authorization"), "Bearer ") {
+				return fmt.Errorf("no bearer token")
+			}
+			return nil
+		}},
+	})
+}
+
+// TestContract sends every request the runner sends, through the client, to the simulated
+// Bolna behind a validator of Bolna's published API: every endpoint the runner uses (the
+// account, the agent, placing a call with a caller id and user_data, the executions list with
+// its window, page and status filter, an execution by id, stopping a call), and fails on any
+// request the document does not allow.
+func TestContract(t *testing.T) {
+	t.Parallel()
+	c := newContract(t)
+	api := bolnatest.NewAPI(bolnatest.Options{Timing: bolnatest.FastTiming,
+		Guardrails: func(now time.Time) time.Time { return now.Add(time.Hour) }}) // calls wait: one can be stopped
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c.check(r)
+		api.ServeHTTP(w, r)
+	}))
+	t.Cleanup(ts.Close)
+	api.SetBaseURL(ts.URL)
+	client, err := dialer.New(bolnatest.DefaultAPIKey, append(bolnatest.FastClientOptions(), dialer.WithBaseURL(ts.URL))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	if _, err := client.Account(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.Agent(ctx, bolnatest.DefaultAgentID); err != nil {
+		t.Fatal(err)
+	}
+	placed, err := client.PlaceCall(ctx, dialer.CallRequest{AgentID: bolnatest.DefaultAgentID, RecipientPhoneNumber: "+919810000001",
+		FromPhoneNumber: "+919800000001", UserData: map[string]string{"name": "Asha", "bolna_campaign_ref": "abc-1-1-x"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	for _, status := range []dialer.Status{"", dialer.StatusQueued, dialer.StatusRescheduled, dialer.StatusCallDisconnected} {
+		if _, err := client.ListExecutions(ctx, bolnatest.DefaultAgentID, dialer.ListOptions{From: now.Add(-time.Hour), To: now.Add(time.Minute), Page: 2, PageSize: 50, Status: status}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := client.Execution(ctx, placed.ExecutionID); err != nil {
+		t.Fatal(err)
+	}
+	if err := client.StopCall(ctx, placed.ExecutionID); err != nil {
+		t.Fatal(err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, e := range c.errs {
+		t.Errorf("a request the API does not allow: %s", e)
+	}
+	want := []string{"GET /user/me", "GET /v2/agent/{agent_id}", "POST /call", "GET /v2/agent/{agent_id}/executions", "GET /executions/{execution_id}", "POST /call/{execution_id}/stop"}
+	for _, op := range want {
+		if !c.seen[op] {
+			t.Errorf("%s was not exercised", op)
+		}
+	}
+	if len(c.seen) != len(want) {
+		t.Errorf("operations exercised %v, want %v", slices.Sorted(func(yield func(string) bool) {
+			for k := range c.seen {
+				if !yield(k) {
+					return
+				}
+			}
+		}), want)
+	}
+}
+
+// TestContractRefuses: the contract check is not a test that cannot fail: requests that break
+// the document (a misspelt query parameter, a page too large, a status the API does not have, a
+// body field it does not know, no bearer token) are each refused.
+func TestContractRefuses(t *testing.T) {
+	t.Parallel()
+	c := newContract(t)
+	list := "/v2/agent/" + bolnatest.DefaultAgentID + "/executions?from=2026-12-01T00:00:00.000Z&to=2026-12-02T00:00:00.000Z"
+	tests := []struct {
+		name, method, url, body string
+		auth                    bool
+	}{
+		{"a misspelt query parameter", "GET", list + "&page_numbr=2", "", true},
+		{"a page of 100", "GET", list + "&page_size=100", "", true},
+		{"a status Bolna does not have", "GET", list + "&status=voicemail", "", true},
+		{"a window that is not a date-time", "GET", "/v2/agent/" + bolnatest.DefaultAgentID + "/executions?from=yesterday", "", true},
+		{"a body field Bolna does not know", "POST", "/call", `{"agent_id":"` + bolnatest.DefaultAgentID + `","recipient_phone_number":"+919810000001","recipient":"x"}`, true},
+		{"a number that is not E.164", "POST", "/call", `{"agent_id":"` + bolnatest.DefaultAgentID + `","recipient_phone_number":"98100 00001"}`, true},
+		{"no bearer token", "GET", "/user/me", "", false},
+	}
+	for _, tt := range tests {
+		r := httptest.NewRequest(tt.method, tt.url, strings.NewReader(tt.body))
+		if tt.body != "" {
+			r.Header.Set("Content-Type", "application/json")
+		}
+		if tt.auth {
+			r.Header.Set("Authorization", "Bearer k")
+		}
+		if err := c.validate(r); err == nil {
+			t.Errorf("%s: accepted", tt.name)
+		}
+	}
+}
