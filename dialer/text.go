@@ -1,6 +1,10 @@
 package dialer
 
-import "strings"
+import (
+	"fmt"
+	"net/url"
+	"strings"
+)
 
 // Printable makes server text safe to print on a terminal: every control character (C0, DEL
 // and C1, which terminals take for escape sequences: colours, titles, a cleared screen) and
@@ -20,3 +24,19 @@ func Printable(s string) string {
 }
 
 func isControl(r rune) bool { return r < ' ' || r >= 0x7f && r <= 0x9f }
+
+// CheckOutboundURL accepts an absolute URL the runner sends personal data to (a relayed push,
+// a finish notice): https, or plain http only to loopback. flag names it in the error.
+func CheckOutboundURL(flag, raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("%s %q is not an absolute URL", flag, raw)
+	}
+	if u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname())) {
+		return fmt.Errorf("%s must be https (plain http only to loopback): what it receives holds personal data", flag)
+	}
+	if u.User != nil {
+		return fmt.Errorf("%s must not carry credentials in the URL", flag)
+	}
+	return nil
+}

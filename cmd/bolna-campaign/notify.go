@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/dialer"
 )
 
 // A finish notice: --notify URL receives one JSON document when the run ends, and one at once
@@ -27,22 +27,7 @@ const (
 )
 
 // checkNotifyURL accepts https, and plain http only to loopback.
-func checkNotifyURL(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return fmt.Errorf("--notify %q is not an absolute URL", raw)
-	}
-	host := u.Hostname()
-	ip := net.ParseIP(host)
-	loopback := strings.EqualFold(host, "localhost") || ip != nil && ip.IsLoopback()
-	if u.Scheme != "https" && !(u.Scheme == "http" && loopback) {
-		return fmt.Errorf("--notify must be https (plain http only to loopback): the notice holds the campaign's numbers")
-	}
-	if u.User != nil {
-		return fmt.Errorf("--notify must not carry credentials in the URL")
-	}
-	return nil
-}
+func checkNotifyURL(raw string) error { return dialer.CheckOutboundURL("--notify", raw) }
 
 // notifier sends the notices of one run.
 type notifier struct {

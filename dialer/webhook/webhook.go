@@ -148,15 +148,8 @@ func New(cfg Config) (*Receiver, error) {
 
 // checkForward accepts https, and plain http only to loopback: pushes carry personal data.
 func checkForward(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return fmt.Errorf("webhook: --webhook-forward %q is not an absolute URL", raw)
-	}
-	host := u.Hostname()
-	ip := net.ParseIP(host)
-	loopback := strings.EqualFold(host, "localhost") || ip != nil && ip.IsLoopback()
-	if u.Scheme != "https" && !(u.Scheme == "http" && loopback) {
-		return fmt.Errorf("webhook: --webhook-forward must be https (plain http only to loopback)")
+	if err := dialer.CheckOutboundURL("--webhook-forward", raw); err != nil {
+		return fmt.Errorf("webhook: %w", err)
 	}
 	return nil
 }
