@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -31,7 +32,41 @@ type contract struct {
 	router routers.Router
 	mu     sync.Mutex
 	errs   []string
+	resps  []string        // responses the document does not describe
 	seen   map[string]bool // operations exercised: "METHOD /path"
+}
+
+// serve validates each request, serves it with h, and validates the response too.
+func (c *contract) serve(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c.check(r)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		if err := c.validateResponse(r, rec); err != nil {
+			c.mu.Lock()
+			c.resps = append(c.resps, fmt.Sprintf("%s %s: %v", r.Method, r.URL.Path, err))
+			c.mu.Unlock()
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		w.Write(rec.Body.Bytes())
+	})
+}
+
+func (c *contract) validateResponse(r *http.Request, rec *httptest.ResponseRecorder) error {
+	req := r.Clone(context.Background())
+	req.Body = http.NoBody
+	route, params, err := c.router.FindRoute(req)
+	if err != nil {
+		return err
+	}
+	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route}
+	return openapi3filter.ValidateResponse(context.Background(), &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: in, Status: rec.Code, Header: rec.Header(), Body: io.NopCloser(bytes.NewReader(rec.Body.Bytes())),
+		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+	})
 }
 
 func newContract(t *testing.T) *contract {
@@ -100,15 +135,63 @@ func (c *contract) validate(r *http.Request) error {
 // account, the agent, placing a call with a caller id and user_data, the executions list with
 // its window, page and status filter, an execution by id, stopping a call), and fails on any
 // request the document does not allow.
+//
+// The simulator's answers are validated against the same document: as the docs write
+// timestamps (Style.ZuluTimestamps) every answer fits it; as Bolna is observed to answer (the
+// default), the only misfits are the deliberate ones bolnasim's doc lists (timestamps without
+// a zone), each of which the client reads (TestDecodeLenient).
 func TestContract(t *testing.T) {
 	t.Parallel()
+	for _, zulu := range []bool{true, false} {
+		t.Run(fmt.Sprintf("zulu timestamps %v", zulu), func(t *testing.T) {
+			t.Parallel()
+			c := runContract(t, bolnatest.Style{ZuluTimestamps: zulu})
+			for _, e := range c.resps {
+				if !deviation(e, zulu) {
+					t.Errorf("an answer the document does not describe: %s", e)
+				}
+			}
+			if !zulu && len(c.resps) == 0 {
+				t.Error("naive timestamps passed as date-time: the check of answers is not looking")
+			}
+		})
+	}
+}
+
+// deviation reports whether a misfit of an answer is one the simulator makes on purpose, as
+// Bolna is observed to answer (bolnasim's doc lists them): every field it names is a
+// timestamp without a zone (created_at, updated_at), or null where the document says string
+// (error_message, summary, transcript) or boolean (answered_by_voice_mail) before the call has
+// it.
+func deviation(misfit string, zulu bool) bool {
+	found := misfitAt.FindAllStringSubmatch(misfit, -1)
+	if len(found) == 0 {
+		return false
+	}
+	for _, m := range found {
+		field, reason := m[1], m[2]
+		switch {
+		case nullable[field] && strings.Contains(reason, "not nullable"):
+		case !zulu && (strings.HasSuffix(field, "/created_at") || strings.HasSuffix(field, "/updated_at")) && strings.Contains(reason, "date-time"):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+var misfitAt = regexp.MustCompile(`Error at "([^"]*)": ([^|]*)`)
+
+// nullable are the fields Bolna's document calls strings (or a boolean) that real payloads
+// leave null until the call has them.
+var nullable = map[string]bool{"/answered_by_voice_mail": true, "/error_message": true, "/summary": true, "/transcript": true}
+
+// runContract exercises every endpoint the runner uses through a validating server.
+func runContract(t *testing.T, style bolnatest.Style) *contract {
 	c := newContract(t)
-	api := bolnatest.NewAPI(bolnatest.Options{Timing: bolnatest.FastTiming,
+	api := bolnatest.NewAPI(bolnatest.Options{Timing: bolnatest.FastTiming, Style: style,
 		Guardrails: func(now time.Time) time.Time { return now.Add(time.Hour) }}) // calls wait: one can be stopped
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c.check(r)
-		api.ServeHTTP(w, r)
-	}))
+	ts := httptest.NewServer(c.serve(api))
 	t.Cleanup(ts.Close)
 	api.SetBaseURL(ts.URL)
 	client, err := dialer.New(bolnatest.DefaultAPIKey, append(bolnatest.FastClientOptions(), dialer.WithBaseURL(ts.URL))...)
@@ -159,6 +242,7 @@ func TestContract(t *testing.T) {
 			}
 		}), want)
 	}
+	return c
 }
 
 // TestContractRefuses: the contract check is not a test that cannot fail: requests that break

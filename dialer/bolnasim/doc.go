@@ -17,4 +17,16 @@
 // [API.Calls] and [API.Stats].
 //
 // It links no test server: what it needs of net/http/httptest it has in miniature.
+//
+// # Where it answers as Bolna does, not as Bolna's document says
+//
+// dialer/openapi.yml transcribes Bolna's published API; the simulation's answers fit it but
+// in these places, on purpose, because real payloads do (dialer's TestContract checks that
+// these are the only misfits, and TestDecodeLenient that the client reads both forms):
+//   - created_at and updated_at are naive timestamps with microseconds and no zone
+//     (2025-08-14T14:05:13.684865), where the document says date-time (Style.ZuluTimestamps
+//     answers as the document does);
+//   - error_message, summary and transcript are null, and answered_by_voice_mail is null, until
+//     the call has them, where the document says string (boolean).
+
 package bolnasim
