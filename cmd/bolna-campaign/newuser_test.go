@@ -20,6 +20,7 @@ import (
 	xunicode "golang.org/x/text/encoding/unicode"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 )
 
@@ -987,5 +988,45 @@ func TestStopCommand(t *testing.T) {
 	}
 	if !strings.Contains(run.stderr.String(), "3 calls stopped") && !strings.Contains(run.stderr.String(), "stopped call") {
 		t.Errorf("the run did not say it stopped calls:\n%s", run.stderr.String())
+	}
+}
+
+// TestStopWithNoRun: with no run going, bolna-campaign stop stops the calls the journal has in
+// flight that have not rung, and gives their attempts back: the next run dials them again.
+func TestStopWithNoRun(t *testing.T) {
+	t.Parallel()
+	srv := bolnatest.NewServer(bolnatest.Options{Timing: bolnatest.FastTiming,
+		Guardrails: func(now time.Time) time.Time { return now.Add(time.Hour) }}) // the call waits
+	t.Cleanup(srv.Close)
+	input, phones := writeContacts(t, 1)
+	results := strings.TrimSuffix(input, ".csv") + ".results.csv"
+	st, err := campaign.OpenState(campaign.StatePath(results), campaign.Owner{Agent: bolnatest.DefaultAgentID, API: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := st.Ref(phones[0], 1)
+	st.Dial(phones[0], phones[0], 1, ref, time.Now())
+	placed, err := srv.Client().PlaceCall(t.Context(), dialer.CallRequest{AgentID: bolnatest.DefaultAgentID, RecipientPhoneNumber: phones[0],
+		UserData: map[string]string{campaign.RefKey: ref}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Placed(phones[0], 1, placed.ExecutionID, time.Now())
+	st.Close()
+
+	env := map[string]string{"BOLNA_API_KEY": bolnatest.DefaultAPIKey}
+	stop := newInvocation(env)
+	if code := stop.run("stop", results); code != exitOK || !strings.Contains(stop.stdout.String(), "stopped 1 call") {
+		t.Fatalf("stop with no run: exit %d:\n%s%s", code, stop.stdout.String(), stop.stderr.String())
+	}
+	if c := srv.Calls()[0]; c.Status != "stopped" && c.Status != "canceled" {
+		t.Errorf("the call is %s at Bolna, want stopped", c.Status)
+	}
+	again, err := campaign.ReadState(campaign.StatePath(results))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := again.Lookup(phones[0]); e.Live != nil || e.Attempts != 0 || !strings.Contains(e.Note, "stopped before it rang") {
+		t.Errorf("the journal after stop: %+v, want no call in flight, the attempt given back, and why", e)
 	}
 }
