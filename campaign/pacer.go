@@ -164,6 +164,11 @@ func (p *pacer) nextLook(now time.Time, hs []holder, pages int) time.Time {
 func (p *pacer) nextLookFor(now time.Time, hs []holder, pages int, unseen float64) time.Time {
 	soonest := later(now.Add(p.poll), p.pages.readyAt(pages, now))
 	if !p.measured() || len(hs) == 0 {
+		if unseen < 0.25 {
+			// No slot times yet to weigh drops by, but pushes report most of them: the poll
+			// interval, stretched by the share they miss.
+			return later(soonest, now.Add(min(time.Duration(float64(p.poll)/unseen), maxCheckInterval)))
+		}
 		return soonest
 	}
 	mean := float64(p.meanSlotTime())
