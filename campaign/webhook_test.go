@@ -224,7 +224,18 @@ func TestPushesNeverSlowerThanPolling(t *testing.T) {
 		var took time.Duration
 		var seen campaign.ObservationStats
 		synctest.Test(t, func(t *testing.T) {
-			api := bolnatest.NewAPI(bolnatest.Options{Concurrency: 4, Seed: 17, Timing: withTalkOf(bolnatest.DefaultTiming, 20*time.Second, 60*time.Second)})
+			// The same calls both ways: every stage of fixed length, each conversation's length
+			// decided by its number (not by the order the calls happen to be drawn in).
+			fixed := func(d time.Duration) bolnatest.Range { return bolnatest.Range{Min: d, Max: d} }
+			timing := bolnatest.Timing{Dequeue: fixed(time.Second), Dial: fixed(2 * time.Second), Ring: fixed(8 * time.Second),
+				PostProcess: fixed(20 * time.Second), NoAnswerRing: fixed(30 * time.Second), BusyAfter: fixed(5 * time.Second), FailAfter: fixed(5 * time.Second)}
+			api := bolnatest.NewAPI(bolnatest.Options{Concurrency: 4, Seed: 17, Timing: timing, Outcome: func(phone string) bolnatest.Outcome {
+				n := 0
+				for _, r := range phone {
+					n = n*7 + int(r)
+				}
+				return bolnatest.Outcome{Status: "completed", Talk: 20*time.Second + time.Duration(n%40)*time.Second}
+			}})
 			dir := t.TempDir()
 			tc := &testCampaign{input: filepath.Join(dir, "contacts.csv"), results: filepath.Join(dir, "contacts.results.csv")}
 			var b strings.Builder
@@ -257,7 +268,3 @@ func TestPushesNeverSlowerThanPolling(t *testing.T) {
 	t.Logf("polling %s, pushes expected and never sent %s", polling, silent)
 }
 
-func withTalkOf(t bolnatest.Timing, from, to time.Duration) bolnatest.Timing {
-	t.Talk = bolnatest.Range{Min: from, Max: to}
-	return t
-}
