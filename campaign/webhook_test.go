@@ -267,4 +267,3 @@ func TestPushesNeverSlowerThanPolling(t *testing.T) {
 	}
 	t.Logf("polling %s, pushes expected and never sent %s", polling, silent)
 }
-
