@@ -142,7 +142,7 @@ type Row struct {
 //
 // It uses encoding/csv rather than gocsv: gocsv drops unknown columns (they are user_data
 // here), keeps global state, leaks its producer goroutine when a consumer stops early, and is
-// 3-4x slower (docs/dependencies.md).
+// 3-4x slower (measured when the loader was written).
 type Loader struct {
 	file     string
 	encoding string // the encoding read (see LoadOptions.Encoding)

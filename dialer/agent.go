@@ -82,7 +82,7 @@ func (a *Agent) Variables() []string {
 
 var placeholder = regexp.MustCompile(`\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
-// systemVariables are filled by Bolna itself (bolna-api.md §11).
+// systemVariables are filled by Bolna itself (docs/bolna-api.md §11).
 var systemVariables = map[string]bool{
 	"agent_id": true, "execution_id": true, "call_sid": true, "from_number": true, "to_number": true,
 	"current_date": true, "current_time": true, "timezone": true,

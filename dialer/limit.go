@@ -16,7 +16,7 @@ type Limits struct {
 }
 
 // BolnaLimits are Bolna's published limits, per account (or organisation) and per minute,
-// shared by every key and integration of the account (bolna-api.md §9).
+// shared by every key and integration of the account (docs/bolna-api.md §9).
 var BolnaLimits = Limits{Call: 500, List: 500, Other: 1000}
 
 // DefaultShare is the share of BolnaLimits a client takes unless told otherwise: the other

@@ -524,7 +524,7 @@ func (a *API) listExecutions(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// getAgent serves the agent as Bolna's live API shapes it (bolna-api.md §11.1): its prompt and
+// getAgent serves the agent as Bolna's live API shapes it (docs/bolna-api.md §11.1): its prompt and
 // welcome message with their {variables}, and its webhook_url in agent_config.
 func (a *API) getAgent(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("agent")

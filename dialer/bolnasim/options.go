@@ -75,7 +75,7 @@ type Options struct {
 	Now func() time.Time
 }
 
-// Style switches between the behaviours on which Bolna's sources disagree (bolna-api.md §12).
+// Style switches between the behaviours on which Bolna's sources disagree (docs/bolna-api.md §12).
 type Style struct {
 	// AuthDocs answers a bad key with the documented 401 {"error":401,"message":"Access denied"};
 	// the default is the observed 403 {"detail":"Unrecognized access token"}.
@@ -181,7 +181,7 @@ type Timing struct {
 // Range is a duration drawn uniformly from [Min, Max].
 type Range struct{ Min, Max time.Duration }
 
-// DefaultTiming follows bolna-api.md §13.
+// DefaultTiming follows docs/bolna-api.md §13.
 var DefaultTiming = Timing{
 	Dequeue:      Range{500 * time.Millisecond, 3 * time.Second},
 	Dial:         Range{1 * time.Second, 3 * time.Second},

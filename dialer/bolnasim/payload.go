@@ -11,7 +11,7 @@ import (
 )
 
 // payload builds the execution object as Bolna returns it at the call's current stage
-// (bolna-api.md §13, "Payload population by stage"). GET, the list (full mode) and stops all
+// (docs/bolna-api.md §13: payloads filled by stage). GET, the list (full mode) and stops all
 // use it.
 func (a *API) payload(ex *execution) map[string]any {
 	st := a.opts.Style

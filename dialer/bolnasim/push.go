@@ -12,7 +12,7 @@ import (
 
 // Webhook has the simulation push every status change of a call, as Bolna does to an agent's
 // webhook_url: a POST whose body is the execution object, the same JSON as GET
-// /executions/{id} (bolna-api.md §8). Pushes come in time even when nobody asks the API
+// /executions/{id} (docs/bolna-api.md §8). Pushes come in time even when nobody asks the API
 // anything: the simulation then runs on a clock of its own (real time, or a testing/synctest
 // bubble's), until [API.Close].
 type Webhook struct {

@@ -417,7 +417,7 @@ func (h *durationHeap) Pop() any {
 	return x
 }
 
-// currentActive is concurrency.current as the contract has it (bolna-api.md §13): the calls
+// currentActive is concurrency.current as the contract has it (docs/bolna-api.md §13): the calls
 // initiated, ringing or talking. A call given a slot but still queued for its dequeue delay holds
 // the slot without counting here, and a call whose line dropped counts only with
 // Style.DisconnectHoldsSlot.

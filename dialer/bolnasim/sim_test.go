@@ -110,7 +110,7 @@ func TestLifecycle(t *testing.T) {
 	}
 }
 
-// checkPayload asserts the stage rules of bolna-api.md §13.
+// checkPayload asserts the stage rules of docs/bolna-api.md §13.
 func checkPayload(t *testing.T, ex *dialer.Execution) {
 	t.Helper()
 	if ex.ContextDetails.RecipientValue("name") != "Ann" || ex.TelephonyData.ToNumber != "+15550100" {
