@@ -148,7 +148,7 @@ func shellQuoteAll(ss []string) string {
 // dollars shows an amount in Bolna's unit (cents, as total_cost and the wallet report it) as
 // dollars, with the cents Bolna reported.
 func dollars(cents float64) string {
-	return fmt.Sprintf("%s (%s cents)", campaign.Dollars(cents), strings.TrimPrefix(campaign.Dollars(cents*100), "$"))
+	return fmt.Sprintf("%s (%s cents)", campaign.Dollars(cents), campaign.Thousands(cents, 2))
 }
 
 func pct(n, of int) float64 {

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/bolna-campaign/bolna-campaign/campaign"
 )
 
 // flagGroup is a heading of a command's help and the flags under it, in order.
@@ -124,17 +126,11 @@ func printFlag(w io.Writer, f *flag.Flag) {
 	fmt.Fprintln(w, line)
 }
 
-// shortDuration writes a default such as 30m0s as 30m (and 1h0m0s as 1h); anything that is not
-// a duration is left as it is.
+// shortDuration writes a duration flag's default as people write it (30m, not 30m0s); a
+// default that is not a duration is left as it is.
 func shortDuration(s string) string {
-	if _, err := time.ParseDuration(s); err != nil {
-		return s
-	}
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
+	if d, err := time.ParseDuration(s); err == nil {
+		return campaign.ShortDuration(d)
 	}
 	return s
 }

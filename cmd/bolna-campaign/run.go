@@ -880,7 +880,7 @@ func (o *runOptions) report(env Env, s *campaign.Summary, runErr error) {
 		json.NewEncoder(env.Stdout).Encode(o.summaryDoc(s))
 		return
 	}
-	fmt.Fprintf(env.Stderr, "\n%d dialled this run at concurrency %d, in %s\n", s.Dialled, s.Concurrency, shortDuration(s.Elapsed.Round(100*time.Millisecond).String()))
+	fmt.Fprintf(env.Stderr, "\n%d dialled this run at concurrency %d, in %s\n", s.Dialled, s.Concurrency, campaign.ShortDuration(s.Elapsed.Round(100*time.Millisecond)))
 	if s.Requests > 0 {
 		fmt.Fprintf(env.Stderr, "API requests: %d (%.2f a call placed)\n", s.Requests, perCall(s))
 	}

@@ -1,8 +1,8 @@
 package campaign
 
 import (
-	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -10,27 +10,34 @@ import (
 // Dollars shows an amount in Bolna's unit (cents: total_cost and the wallet are reported so)
 // as dollars with thousands separators: 1000000 is $10,000.00.
 func Dollars(cents float64) string {
-	s := fmt.Sprintf("%.2f", math.Abs(cents)/100)
+	if cents < 0 {
+		return "-$" + Thousands(-cents/100, 2)
+	}
+	return "$" + Thousands(cents/100, 2)
+}
+
+// Grouped writes a number with thousands separators and its cents only when it has some:
+// 1234567 is 1,234,567; 4321.5 is 4,321.50.
+func Grouped(n float64) string { return strings.TrimSuffix(Thousands(n, 2), ".00") }
+
+// Thousands writes f with decimals places and a comma between each group of three digits.
+func Thousands(f float64, decimals int) string {
+	s := strconv.FormatFloat(math.Abs(f), 'f', decimals, 64)
 	whole, frac, _ := strings.Cut(s, ".")
 	var b strings.Builder
-	if cents < 0 {
+	if f < 0 && s != strconv.FormatFloat(0, 'f', decimals, 64) {
 		b.WriteByte('-')
 	}
-	b.WriteByte('$')
 	for i, r := range whole {
 		if i > 0 && (len(whole)-i)%3 == 0 {
 			b.WriteByte(',')
 		}
 		b.WriteRune(r)
 	}
-	return b.String() + "." + frac
-}
-
-// Grouped writes a whole number with thousands separators: 1234567 is 1,234,567.
-func Grouped(n float64) string {
-	s := Dollars(n * 100)
-	s = strings.Replace(s, "$", "", 1)
-	return strings.TrimSuffix(s, ".00")
+	if frac != "" {
+		b.WriteString("." + frac)
+	}
+	return b.String()
 }
 
 // ShortDuration writes d as people write it: 30m, not 30m0s; 1h, not 1h0m0s.
