@@ -5,12 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -397,16 +394,7 @@ func Test429Storm30s(t *testing.T) {
 		var logged atomic.Int32
 		client := api.InProcessClient(dialer.WithPlaceBackoff(dialer.DefaultPlaceBackoff),
 			dialer.WithLogf(func(string, ...any) { logged.Add(1) }))
-		dir := t.TempDir()
-		tc := &testCampaign{input: filepath.Join(dir, "contacts.csv"), results: filepath.Join(dir, "contacts.results.csv")}
-		var b strings.Builder
-		b.WriteString("phone\n")
-		for i := range 20 {
-			p := fmt.Sprintf("+9197%08d", 10000000+i*7919)
-			tc.phones = append(tc.phones, p)
-			b.WriteString(p + "\n")
-		}
-		os.WriteFile(tc.input, []byte(b.String()), 0o600)
+		tc := listCampaign(t, "+9197", 10000000, 20)
 		summary, _, err := tc.runWith(t, t.Context(), client, "inprocess", baseConfig(), nil)
 		if err != nil || summary.Unfinished() != 0 || summary.Dialled != 20 {
 			t.Fatalf("Run() = %+v, %v; want all 20 dialled", summary, err)
@@ -635,16 +623,7 @@ func TestHostileList(t *testing.T) {
 				return f
 			}}})
 			client := hostileList(t, api, tt.rewrite(api))
-			dir := t.TempDir()
-			tc := &testCampaign{input: filepath.Join(dir, "contacts.csv"), results: filepath.Join(dir, "contacts.results.csv")}
-			var b strings.Builder
-			b.WriteString("phone\n")
-			for i := range 10 {
-				p := fmt.Sprintf("+9198%08d", 20000000+i*7919)
-				tc.phones = append(tc.phones, p)
-				b.WriteString(p + "\n")
-			}
-			os.WriteFile(tc.input, []byte(b.String()), 0o600)
+			tc := listCampaign(t, "+9198", 20000000, 10)
 			cfg := baseConfig()
 			cfg.Concurrency = 4
 			cfg.Outage = 20 * time.Second

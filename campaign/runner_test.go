@@ -52,6 +52,25 @@ func newCampaign(t *testing.T, opts bolnatest.Options, n int, extra ...string) *
 	return tc
 }
 
+// listCampaign is a campaign with no stand-in of its own (for a fake served in process): a
+// list of n numbers, prefix followed by eight digits from base, and its results path.
+func listCampaign(t *testing.T, prefix string, base, n int) *testCampaign {
+	t.Helper()
+	dir := t.TempDir()
+	tc := &testCampaign{input: filepath.Join(dir, "contacts.csv"), results: filepath.Join(dir, "contacts.results.csv")}
+	var b strings.Builder
+	b.WriteString("phone\n")
+	for i := range n {
+		p := fmt.Sprintf("%s%08d", prefix, base+i*7919)
+		tc.phones = append(tc.phones, p)
+		b.WriteString(p + "\n")
+	}
+	if err := os.WriteFile(tc.input, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return tc
+}
+
 func baseConfig() campaign.Config {
 	return campaign.Config{
 		AgentID:      bolnatest.DefaultAgentID,

@@ -216,16 +216,7 @@ func TestRestartsKeepToTheShare(t *testing.T) {
 		timing.Talk = bolnatest.Range{Min: 20 * time.Second, Max: 40 * time.Second}
 		api := bolnatest.NewAPI(bolnatest.Options{Timing: timing, Concurrency: 4, Seed: 9,
 			Outcome: func(string) bolnatest.Outcome { return bolnatest.Outcome{Status: "completed"} }})
-		dir := t.TempDir()
-		tc := &testCampaign{input: filepath.Join(dir, "contacts.csv"), results: filepath.Join(dir, "contacts.results.csv")}
-		var b strings.Builder
-		b.WriteString("phone\n")
-		for i := range 12 {
-			p := fmt.Sprintf("+9197%08d", 30000000+i*7919)
-			tc.phones = append(tc.phones, p)
-			b.WriteString(p + "\n")
-		}
-		os.WriteFile(tc.input, []byte(b.String()), 0o600)
+		tc := listCampaign(t, "+9197", 30000000, 12)
 		cfg := baseConfig()
 		cfg.PollInterval, cfg.MaxWait = time.Second, 10*time.Minute
 		cfg.Limits = dialer.Limits{Call: -1, List: perMinute, Other: -1}

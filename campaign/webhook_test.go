@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -118,14 +116,7 @@ func TestRunPushFallback(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		api := bolnatest.NewAPI(bolnatest.Options{Concurrency: 4, Seed: 9})
-		dir := t.TempDir()
-		tc := &testCampaign{input: filepath.Join(dir, "contacts.csv"), results: filepath.Join(dir, "contacts.results.csv")}
-		var b strings.Builder
-		b.WriteString("phone\n")
-		for i := range 8 {
-			fmt.Fprintf(&b, "+9196%08d\n", 10000000+i*7919)
-		}
-		os.WriteFile(tc.input, []byte(b.String()), 0o600)
+		tc := listCampaign(t, "+9196", 10000000, 8)
 		cfg := baseConfig()
 		cfg.Pushes, cfg.PollInterval, cfg.MaxWait = true, 3*time.Second, time.Hour
 		var fallbacks atomic.Int32
@@ -236,14 +227,7 @@ func TestPushesNeverSlowerThanPolling(t *testing.T) {
 				}
 				return bolnatest.Outcome{Status: "completed", Talk: 20*time.Second + time.Duration(n%40)*time.Second}
 			}})
-			dir := t.TempDir()
-			tc := &testCampaign{input: filepath.Join(dir, "contacts.csv"), results: filepath.Join(dir, "contacts.results.csv")}
-			var b strings.Builder
-			b.WriteString("phone\n")
-			for i := range 24 {
-				fmt.Fprintf(&b, "+9196%08d\n", 20000000+i*7919)
-			}
-			os.WriteFile(tc.input, []byte(b.String()), 0o600)
+			tc := listCampaign(t, "+9196", 20000000, 24)
 			cfg := baseConfig()
 			cfg.Pushes, cfg.PollInterval, cfg.MaxWait = pushes, time.Second, time.Hour
 			summary, _, err := tc.runWith(t, t.Context(), api.InProcessClient(), "inprocess", cfg, nil)
