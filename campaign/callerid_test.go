@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 )
 
@@ -37,7 +36,6 @@ func TestCallerIDPool(t *testing.T) {
 	}
 	os.WriteFile(tc.input, []byte(b.String()), 0o600)
 	const india, us, uk = "+919800000001", "+14155550100", "+442071234567"
-	_ = campaign.StatusCompleted
 	cfg := baseConfig()
 	cfg.Concurrency, cfg.FromNumbers, cfg.PerNumber = 6, []string{uk, india, us}, 2
 
