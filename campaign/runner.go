@@ -102,12 +102,14 @@ type Config struct {
 	ListLag      time.Duration
 
 	// Pushes says Bolna pushes the calls' statuses to this run (webhooks, fed in through
-	// Runner.Observe): the runner then looks at the calls only as a safety net. Should no push
-	// come a minute after the first call ended, it says so and polls as usual.
+	// Runner.Observe): the runner then looks at the calls holding a slot as polling would for
+	// the share of dropped lines pushes miss (see pushReports). Should no push come a minute
+	// after the first call ended, it says so and polls as usual.
 	Pushes bool
-	// SafetySweep is how often the calls are looked at while pushes come (default
-	// DefaultSafetySweep): a lost push costs at most this, or less for a call silent for
-	// longer than most calls last.
+	// SafetySweep bounds, while pushes come, how long a call not holding a slot (queued at
+	// Bolna, in post-processing) waits for a look of its own, and how long a call holding one
+	// may stay silent before its look is due until the calls' lengths are measured (default
+	// DefaultSafetySweep).
 	SafetySweep time.Duration
 
 	Now func() time.Time     // the clock; default time.Now

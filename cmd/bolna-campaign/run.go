@@ -515,8 +515,8 @@ func (o *runOptions) run(env Env, explicit map[string]bool) (*campaign.Summary, 
 		srv := receiver.Server()
 		go srv.Serve(ln)
 		defer srv.Close()
-		out.logf("receiving Bolna's pushes at http://%s/webhook/%s (the token hidden); calls are also looked at every %s as a safety net",
-			ln.Addr(), webhook.MaskToken(token), campaign.DefaultSafetySweep)
+		out.logf("receiving Bolna's pushes at http://%s/webhook/%s (the token hidden); calls are also looked at as often as pushes go missing (as polling does, once they stop)",
+			ln.Addr(), webhook.MaskToken(token))
 	}
 	stopSignals := o.watchSignals(env, out, runner, cancel)
 	defer stopSignals()
