@@ -348,3 +348,32 @@ func TestKeyingChanged(t *testing.T) {
 		})
 	}
 }
+
+// TestJournalVersion: a journal written by a later version is refused, by OpenState and by
+// ReadState (a dry run), with a *VersionError; the journal is left as it was.
+func TestJournalVersion(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "r.csv.state")
+	line := `{"ev":"campaign","v":2,"campaign":"abc123","agent":"agent-1"}` + "\n"
+	if err := os.WriteFile(path, []byte(line), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, open := range map[string]func() error{
+		"OpenState": func() error {
+			st, err := campaign.OpenState(path, campaign.Owner{Agent: "agent-1"})
+			if err == nil {
+				st.Close()
+			}
+			return err
+		},
+		"ReadState": func() error { _, err := campaign.ReadState(path); return err },
+	} {
+		var verr *campaign.VersionError
+		if err := open(); !errors.As(err, &verr) || verr.Version != 2 || !strings.Contains(err.Error(), "newer bolna-campaign") {
+			t.Errorf("%s: error = %v, want a *VersionError for version 2", name, err)
+		}
+	}
+	if b, _ := os.ReadFile(path); string(b) != line {
+		t.Errorf("the journal was changed: %q", b)
+	}
+}

@@ -398,6 +398,11 @@ func TestRunHaltsOnFailures(t *testing.T) {
 	if summary.Halted == "" || summary.ByStatus["failed"] < 3 || summary.ByStatus[campaign.StatusPending] < 5 {
 		t.Errorf("summary = %+v, want halted after 3 failures with the rest pending", summary)
 	}
+	// Exactly: one call at a time, each failure known before its slot is free, so the run
+	// halts at the third and places no fourth.
+	if summary.ByStatus["failed"] != 3 || summary.ByStatus[campaign.StatusPending] != 7 || summary.Dialled != 3 {
+		t.Errorf("failed %d, pending %d, dialled %d; want exactly 3, 7, 3", summary.ByStatus["failed"], summary.ByStatus[campaign.StatusPending], summary.Dialled)
+	}
 }
 
 func TestRunFatal(t *testing.T) {

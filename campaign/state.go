@@ -230,7 +230,7 @@ func OpenState(path string, owner Owner) (*State, error) {
 	}
 	if s.campaign == "" {
 		s.campaign, s.owner = randomHex(6), owner
-		s.header = &record{Ev: evCampaign, V: 1, Campaign: s.campaign, Agent: owner.Agent, API: owner.API, At: s.clock().UTC()}
+		s.header = &record{Ev: evCampaign, V: journalVersion, Campaign: s.campaign, Agent: owner.Agent, API: owner.API, At: s.clock().UTC()}
 	}
 	if torn != nil { // kept whole, now that the cut line is gone
 		rec := *torn
@@ -280,6 +280,22 @@ func (e *JournalError) Error() string {
 		"line by hand (deleting a \"dial\" line may have its contact dialled again)", e.Path, e.Line, e.Offset, e.Reason)
 }
 
+// journalVersion is the version of the journal's format this build writes, in its first
+// line. A journal of a later version is refused: its records may mean what this build cannot
+// read, and a record misread could be a contact dialled twice.
+const journalVersion = 1
+
+// VersionError is a journal written by a later version of bolna-campaign.
+type VersionError struct {
+	Path    string
+	Version int
+}
+
+func (e *VersionError) Error() string {
+	return fmt.Sprintf("state: %s was written by a newer bolna-campaign (journal version %d; this one reads up to %d). Nothing was dialled: run the campaign with the version that wrote it, or a later one",
+		e.Path, e.Version, journalVersion)
+}
+
 func loadState(path string, f *os.File) (*State, *record, error) {
 	s := &State{path: path, rows: map[uint64]rowState{}, live: map[uint64]*LiveCall{}, torn: map[uint64]*LiveCall{}, run: randomHex(3)}
 	br := bufio.NewReaderSize(f, 256<<10)
@@ -309,7 +325,10 @@ func loadState(path string, f *os.File) (*State, *record, error) {
 			if err := json.Unmarshal(js, &rec); err != nil || rec.Ev == "" {
 				return nil, nil, &JournalError{Path: path, Line: n, Offset: off, Reason: "the line is not a record"}
 			}
-			if err := s.apply(rec, off); err != nil {
+			var verr *VersionError
+			if err := s.apply(rec, off); errors.As(err, &verr) {
+				return nil, nil, err
+			} else if err != nil {
 				return nil, nil, &JournalError{Path: path, Line: n, Offset: off, Reason: err.Error()}
 			}
 			lastAt = later(lastAt, rec.At)
@@ -373,6 +392,9 @@ func (s *State) apply(rec record, off int64) error {
 	if rec.Ev == evCampaign {
 		if s.campaign != "" && s.campaign != rec.Campaign {
 			return errors.New("two campaigns in one journal")
+		}
+		if rec.V > journalVersion {
+			return &VersionError{Path: s.path, Version: rec.V}
 		}
 		s.campaign, s.owner = rec.Campaign, Owner{Agent: rec.Agent, API: rec.API}
 		s.keys = cmp.Or(rec.Keys, s.keys)

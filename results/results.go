@@ -405,12 +405,21 @@ func Neutralise(s string) string {
 	return s
 }
 
-// NeutraliseInput defuses an input cell like [Neutralise], except a cell that holds only a
-// number's characters (digits, spaces, + - ( ) . /): a phone number such as +919876543210 or
-// -5 runs nothing and is kept as it is.
+// NeutraliseInput defuses an input cell like [Neutralise], except a number as written: a
+// phone number (one leading +, then digits and the separators space ( ) - . /, such as
+// +919876543210 or +1 (555) 123-4567) or a signed number (-5, -2.5). A cell of digits that a
+// spreadsheet would compute (+1+2, -2-3, -1+2) is a formula, and defused.
 func NeutraliseInput(s string) string {
-	if strings.Trim(s, "0123456789 +-()./") == "" {
-		return s
+	if s == "" || !strings.ContainsRune("+-", rune(s[0])) {
+		return Neutralise(s)
+	}
+	rest := s[1:]
+	switch {
+	case s[0] == '+' && rest != "" && strings.Trim(rest, "0123456789 -()./") == "":
+		return s // a phone number
+	case s[0] == '-' && rest != "" && strings.Trim(rest, "0123456789") == "",
+		s[0] == '-' && strings.Count(rest, ".") == 1 && strings.Trim(rest, "0123456789.") == "":
+		return s // a negative number
 	}
 	return Neutralise(s)
 }

@@ -152,6 +152,35 @@ func TestServerCellsNeutralised(t *testing.T) {
 	}
 }
 
+// TestNeutraliseInput: under --safe-cells, numbers as written are kept and anything a
+// spreadsheet would compute is defused, digits alone included.
+func TestNeutraliseInput(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"+919876543210", "+919876543210"},
+		{"+1 (555) 123-4567", "+1 (555) 123-4567"},
+		{"-5", "-5"},
+		{"-2.5", "-2.5"},
+		{"12345", "12345"},
+		{"Asha", "Asha"},
+		{"", ""},
+		{"=1+2", "'=1+2"},
+		{"+1+2", "'+1+2"},
+		{"-1+2", "'-1+2"},
+		{"-2-3", "'-2-3"},
+		{"@1", "'@1"},
+		{"+", "'+"},
+		{"-", "'-"},
+		{"-1.2.3", "'-1.2.3"},
+		{"=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"},
+	}
+	for _, tt := range tests {
+		if got := results.NeutraliseInput(tt.in); got != tt.want {
+			t.Errorf("NeutraliseInput(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
 // TestParseHeader: the outcome columns are found by name, after the last "status" that only
 // outcome columns follow; input columns may share their names; an older, shorter set reads.
 func TestParseHeader(t *testing.T) {
