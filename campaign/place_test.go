@@ -103,7 +103,7 @@ func TestPlacementReplies(t *testing.T) {
 	tests := []struct {
 		name    string
 		post    func(w http.ResponseWriter, r *http.Request, api http.Handler) // nil: served as is
-		dead    bool                                                          // the POST never leaves
+		dead    bool                                                           // the POST never leaves
 		events  []string
 		status  campaign.Status
 		errText string // in the row's error
