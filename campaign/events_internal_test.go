@@ -23,18 +23,28 @@ func TestObservedEvents(t *testing.T) {
 	cfg := Config{}
 	cfg.setDefaults()
 	var halted string
-	tr := newTracker(trackerDeps{cfg: &cfg, st: st, progress: &progress{}, halt: func(r string) { halted = r }})
-	p := newPool(2)
-	tr.start(p, 2)
+	led := &ledger{st: st, now: time.Now, pool: newPool(2)}
+	tr := newTracker(trackerDeps{cfg: &cfg, st: st, ledger: led, halt: func(r string) { halted = r }})
+	tr.start(2)
+	p := led.pool
 	now := time.Now()
 	for i, key := range []string{"+911", "+912"} {
-		p.acquire(t.Context())
-		ref := st.Ref(key, 1)
-		st.Dial(key, key, 1, ref, now)
-		c := &trackedCall{LiveCall: LiveCall{Key: key, Phone: key, Attempt: 1, Ref: ref, DialedAt: now}, holdsSlot: true, deadline: now.Add(time.Hour)}
+		res, err := led.reserve(t.Context(), key, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := led.intent(res, LiveCall{Key: key, Phone: key, Attempt: 1, Ref: st.Ref(key, 1), DialedAt: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.deadline = now.Add(time.Hour)
 		if i == 0 {
-			c.ExecutionID = "e1"
-			st.Placed(key, 1, "e1", now)
+			err = led.move(c, phaseUnknown, step{placed: "e1"})
+		} else {
+			err = led.move(c, phaseSearching, step{})
+		}
+		if err != nil {
+			t.Fatal(err)
 		}
 		tr.calls[c.id()] = c
 	}
@@ -55,7 +65,7 @@ func TestObservedEvents(t *testing.T) {
 	free := func() bool {
 		ok := p.sem.TryAcquire(1)
 		if ok {
-			p.release()
+			p.sem.Release(1)
 		}
 		return ok
 	}
@@ -69,7 +79,7 @@ func TestObservedEvents(t *testing.T) {
 		t.Fatal("call-disconnected did not free the slot at once")
 	}
 	push("e1", dialer.StatusRinging, false, "") // late, out of order
-	if tr.calls["e1"].status != dialer.StatusCallDisconnected || tr.calls["e1"].holdsSlot {
+	if tr.calls["e1"].status != dialer.StatusCallDisconnected || tr.calls["e1"].phase.holdsSlot() {
 		t.Errorf("a late ringing took the call back to %s", tr.calls["e1"].status)
 	}
 	push("e1", dialer.StatusCompleted, false, "") // half-filled: to be read by id

@@ -36,9 +36,9 @@ func TestPossibleStatuses(t *testing.T) {
 		{"an undocumented status is read by id", []dialer.Status{"voicemail-detected", inp}, []dialer.Status{inp}},
 	}
 	for _, tt := range tests {
-		var calls []*trackedCall
+		var calls []*attempt
 		for _, s := range tt.last {
-			calls = append(calls, &trackedCall{status: s})
+			calls = append(calls, &attempt{status: s})
 		}
 		if got := possibleStatuses(calls); !slices.Equal(got, tt.want) {
 			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
@@ -52,18 +52,18 @@ func TestPossibleStatuses(t *testing.T) {
 func TestPlan(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
-	tracker := func(placedPerMinute, live int, status dialer.Status) (*tracker, []*trackedCall) {
+	tracker := func(placedPerMinute, live int, status dialer.Status) (*tracker, []*attempt) {
 		cfg := Config{}
 		cfg.setDefaults()
 		tr := newTracker(trackerDeps{cfg: &cfg})
 		// Calls placed evenly over the last four minutes; the latest live ones still hold a slot.
 		n := 4 * placedPerMinute
-		var due []*trackedCall
+		var due []*attempt
 		for i := range n {
 			at := now.Add(-time.Duration(n-i) * 4 * time.Minute / time.Duration(n))
 			tr.created.add(at, now.Add(-time.Hour))
 			if i >= n-live {
-				c := &trackedCall{LiveCall: LiveCall{ExecutionID: fmt.Sprint(i), DialedAt: at}, holdsSlot: true, status: status}
+				c := &attempt{LiveCall: LiveCall{ExecutionID: fmt.Sprint(i), DialedAt: at}, phase: phaseOf(status), status: status}
 				tr.calls[c.ExecutionID] = c
 				due = append(due, c)
 			}

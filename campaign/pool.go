@@ -20,8 +20,10 @@ type pool struct {
 	sem  *semaphore.Weighted
 	size int
 
-	mu   sync.Mutex
-	debt int
+	mu    sync.Mutex
+	debt  int
+	taken int // slots held now (debt included)
+	extra int // slots given back that were not held: a bug (see outstanding)
 }
 
 func newPool(size int) *pool {
@@ -36,32 +38,53 @@ func (p *pool) hold(n int) {
 	}
 	p.mu.Lock()
 	p.debt += n - fit
+	p.taken += n
 	p.mu.Unlock()
 }
 
 // acquire waits for a free slot; it fails only when ctx ends.
-func (p *pool) acquire(ctx context.Context) error { return p.sem.Acquire(ctx, 1) }
+func (p *pool) acquire(ctx context.Context) error {
+	if err := p.sem.Acquire(ctx, 1); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	p.taken++
+	p.mu.Unlock()
+	return nil
+}
 
-// release gives one slot back (or pays one off the debt).
+// release gives one slot back (or pays one off the debt). A slot given back that was not held
+// is counted, not passed on (see outstanding).
 func (p *pool) release() {
 	p.mu.Lock()
-	if p.debt > 0 {
-		p.debt--
-		p.mu.Unlock()
+	defer p.mu.Unlock()
+	switch {
+	case p.taken == 0:
+		p.extra++
 		return
+	case p.debt > 0:
+		p.debt--
+	default:
+		p.sem.Release(1)
 	}
-	p.mu.Unlock()
-	p.sem.Release(1)
+	p.taken--
 }
 
 // retake takes back the slot of a call whose release turned out wrong (a pushed
 // call-disconnected that a look contradicted): a free slot if there is one, else a debt, so
 // that the pool is back within its size before the next call is placed.
 func (p *pool) retake() {
-	if p.sem.TryAcquire(1) {
-		return
-	}
 	p.mu.Lock()
-	p.debt++
-	p.mu.Unlock()
+	defer p.mu.Unlock()
+	if !p.sem.TryAcquire(1) {
+		p.debt++
+	}
+	p.taken++
+}
+
+// outstanding is how many slots are held, and how many were given back without being held.
+func (p *pool) outstanding() (held, extra int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.taken, p.extra
 }

@@ -1,7 +1,6 @@
 package campaign
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -181,6 +180,9 @@ type Runner struct {
 	haltMu sync.Mutex
 	halt   string // why placing stopped early ("" if it did not)
 
+	failMu      sync.Mutex
+	failsInARow int // failed/error outcomes in a row (see countFailure)
+
 	progress progress
 	dups     *duplicates // found by Run's first pass over the list, read by the later ones
 	// fresh is how many rows never dialled before the latest pass over the list found to dial;
@@ -313,100 +315,31 @@ func (s *Summary) Unfinished() int {
 // run follows them); [Runner.Stop] is the gentle way to end early.
 func (r *Runner) Run(ctx context.Context, input string, st *State, out ResultWriter) (*Summary, error) {
 	start := r.cfg.Now()
-	r.dups = &duplicates{}
-	plan, err := r.scan(input, st, nil)
+	plan, err := r.firstScan(input, st)
 	if err != nil {
 		return nil, err
-	}
-	r.dups.freeze()
-	if err := nothingToDial(input, plan); err != nil {
-		return nil, err
-	}
-	if plan.Encoding != "utf-8" && plan.Encoding != "utf-16" && r.cfg.Load.Encoding == "" {
-		r.cfg.Log("%s is not UTF-8: read as %s (Excel's \"ANSI\" CSV), so its accents stay as written; pass --encoding to name another", input, plan.Encoding)
 	}
 	// Until the pool starts, a stop (a signal) ends the run at once, whatever a read is waiting
 	// for (a 429 storm's Retry-After, say): nothing this run placed is in flight yet.
 	startCtx := dialer.WithSendGate(ctx, r.stopped)
-	acct, err := r.dialer.Account(startCtx)
+	acct, err := r.readAccount(startCtx, st)
 	if err != nil {
-		switch {
-		case errors.Is(err, dialer.ErrGateClosed):
-			return nil, ErrStopped
-		case dialer.IsUnauthorized(err):
-			return nil, &FatalError{fmt.Errorf("the API key was refused: %w", err)}
-		}
-		return nil, &FatalError{fmt.Errorf("reading the account: %w", err)}
+		return nil, err
 	}
-	if err := st.NoteAccount(Account{Wallet: float64(acct.Wallet), Concurrency: acct.Concurrency.Max,
-		InUse: acct.Concurrency.Current, At: r.cfg.Now().UTC()}); err != nil {
-		return nil, &FatalError{err}
-	}
-	tr := newTracker(trackerDeps{cfg: &r.cfg, dialer: r.dialer, st: st, progress: &r.progress, stopped: r.stopped, halt: r.haltWith})
+	led := &ledger{st: st, now: r.cfg.Now}
+	tr := newTracker(trackerDeps{cfg: &r.cfg, dialer: r.dialer, st: st, ledger: led, stopped: r.stopped, halt: r.haltWith})
 	r.setTracker(tr)
-	live, rescan, err := tr.settle(startCtx, st.Live(), st.Torn(), start)
+	slots, err := r.resume(startCtx, input, st, tr, acct, start, &plan)
 	if err != nil {
 		if errors.Is(err, dialer.ErrGateClosed) {
 			return nil, ErrStopped
 		}
 		return nil, err
 	}
-	if rescan { // rows to dial again, or found after all: count them anew
-		if plan, err = r.scan(input, st, nil); err != nil {
-			return nil, err
-		}
+	dialled, dispatchErr, trackErr := r.follow(ctx, input, st, tr)
+	if trackErr == nil && dispatchErr == nil && ctx.Err() == nil {
+		trackErr = led.audit(tr.holding())
 	}
-	r.progress.set(plan.Dial, len(live))
-	if reason := spendReached(&r.cfg, st); reason != "" {
-		r.haltWith(reason)
-	}
-	for _, lc := range live {
-		tr.adopt(lc, start)
-	}
-	// One look at the calls left live before sizing the pool: those still dialling, ringing or
-	// talking count in concurrency.current and are given their slots back; those in
-	// post-processing hold none.
-	active, err := tr.survey(startCtx)
-	if err != nil {
-		return nil, err
-	}
-	slots := r.slots(acct, active)
-	pool := newPool(slots)
-	pool.hold(tr.holding())
-	tr.start(pool, slots)
-	if len(r.cfg.FromNumbers) > 0 {
-		tr.callers = newCallerIDs(r.cfg.FromNumbers, r.cfg.PerNumber)
-		for _, c := range tr.calls {
-			if c.holdsSlot { // an earlier run's call still counts on its number
-				tr.callers.hold(c.From)
-			}
-		}
-	}
-	r.cfg.Log("account: %d of %d concurrency slots in use, wallet %s (Bolna reports %s, in cents); %d %s to dial, %d %s to follow from earlier runs (%d holding a slot), up to %d at once",
-		acct.Concurrency.Current, acct.Concurrency.Max, Dollars(float64(acct.Wallet)), Grouped(float64(acct.Wallet)), plan.Dial, plural(plan.Dial, "row", "rows"),
-		len(live), plural(len(live), "call", "calls"), tr.holding(), slots)
-
-	followCtx, cancelFollow := context.WithCancelCause(ctx)
-	defer cancelFollow(nil)
-	dispatchDone := make(chan struct{})
-	trackerDone := make(chan error, 1)
-	go func() {
-		err := tr.run(followCtx, dispatchDone)
-		if err != nil { // nobody follows calls any more: place none
-			r.Stop()
-			cancelFollow(err)
-		}
-		trackerDone <- err
-	}()
-
-	dialled, dispatchErr := r.dispatch(followCtx, input, st, pool, tr)
-	close(dispatchDone)
-	if dispatchErr != nil {
-		cancelFollow(dispatchErr)
-	}
-	trackErr := <-trackerDone
-	tr.closeEvents()
-
 	summary, werr := r.writeResults(input, st, out)
 	if werr != nil {
 		// A full disk fails both: say first what stopped the run.
@@ -440,6 +373,144 @@ func (r *Runner) Run(ctx context.Context, input string, st *State, out ResultWri
 	return summary, nil
 }
 
+// firstScan reads the whole list once before anything is dialled: a list that cannot be read,
+// or has no row to dial ever, fails here.
+func (r *Runner) firstScan(input string, st *State) (Plan, error) {
+	r.dups = &duplicates{}
+	plan, err := r.scan(input, st, nil)
+	if err != nil {
+		return Plan{}, err
+	}
+	r.dups.freeze()
+	if err := nothingToDial(input, plan); err != nil {
+		return Plan{}, err
+	}
+	if plan.Encoding != "utf-8" && plan.Encoding != "utf-16" && r.cfg.Load.Encoding == "" {
+		r.cfg.Log("%s is not UTF-8: read as %s (Excel's \"ANSI\" CSV), so its accents stay as written; pass --encoding to name another", input, plan.Encoding)
+	}
+	return plan, nil
+}
+
+// readAccount reads the account (its concurrency sizes the pool) and keeps it in the journal.
+func (r *Runner) readAccount(ctx context.Context, st *State) (*dialer.Account, error) {
+	acct, err := r.dialer.Account(ctx)
+	if err != nil {
+		switch {
+		case errors.Is(err, dialer.ErrGateClosed):
+			return nil, ErrStopped
+		case dialer.IsUnauthorized(err):
+			return nil, &FatalError{fmt.Errorf("the API key was refused: %w", err)}
+		}
+		return nil, &FatalError{fmt.Errorf("reading the account: %w", err)}
+	}
+	if err := st.NoteAccount(Account{Wallet: float64(acct.Wallet), Concurrency: acct.Concurrency.Max,
+		InUse: acct.Concurrency.Current, At: r.cfg.Now().UTC()}); err != nil {
+		return nil, &FatalError{err}
+	}
+	return acct, nil
+}
+
+// resume takes over what earlier runs left (crashed intents are looked for, live calls
+// adopted and looked at once), then sizes the pool, holding the calls that still hold a slot.
+// It returns the pool's size.
+func (r *Runner) resume(ctx context.Context, input string, st *State, tr *tracker, acct *dialer.Account, start time.Time, plan *Plan) (int, error) {
+	live, rescan, err := tr.settle(ctx, st.Live(), st.Torn(), start)
+	if err != nil {
+		return 0, err
+	}
+	if rescan { // rows to dial again, or found after all: count them anew
+		if *plan, err = r.scan(input, st, nil); err != nil {
+			return 0, err
+		}
+	}
+	r.progress.set(plan.Dial, len(live))
+	if reason := spendReached(&r.cfg, st); reason != "" {
+		r.haltWith(reason)
+	}
+	tr.ledger.onFinal = func(o Outcome) { r.noteOutcome(st, o) }
+	for _, lc := range live {
+		if err := tr.adopt(lc, start); err != nil {
+			return 0, err
+		}
+	}
+	// One look at the calls left live before sizing the pool: those still dialling, ringing or
+	// talking count in concurrency.current and are given their slots back; those in
+	// post-processing hold none.
+	active, err := tr.survey(ctx)
+	if err != nil {
+		return 0, err
+	}
+	slots := poolSize(r.cfg, acct.Concurrency.Max, acct.Concurrency.Current, active)
+	tr.ledger.pool = newPool(slots)
+	tr.ledger.pool.hold(tr.holding())
+	tr.start(slots)
+	if len(r.cfg.FromNumbers) > 0 {
+		tr.ledger.callers = newCallerIDs(r.cfg.FromNumbers, r.cfg.PerNumber)
+		for _, c := range tr.calls {
+			if c.phase.holdsSlot() { // an earlier run's call still counts on its number
+				tr.ledger.callers.hold(c.From)
+			}
+		}
+	}
+	r.cfg.Log("account: %d of %d concurrency slots in use, wallet %s (Bolna reports %s, in cents); %d %s to dial, %d %s to follow from earlier runs (%d holding a slot), up to %d at once",
+		acct.Concurrency.Current, acct.Concurrency.Max, Dollars(float64(acct.Wallet)), Grouped(float64(acct.Wallet)), plan.Dial, plural(plan.Dial, "row", "rows"),
+		len(live), plural(len(live), "call", "calls"), tr.holding(), slots)
+	return slots, nil
+}
+
+// follow dials the rows that need it while the tracker follows every call, until both are
+// done: it returns how many calls were placed and what stopped each, if anything did.
+func (r *Runner) follow(ctx context.Context, input string, st *State, tr *tracker) (dialled int, dispatchErr, trackErr error) {
+	followCtx, cancelFollow := context.WithCancelCause(ctx)
+	defer cancelFollow(nil)
+	dispatchDone := make(chan struct{})
+	trackerDone := make(chan error, 1)
+	go func() {
+		err := tr.run(followCtx, dispatchDone)
+		if err != nil { // nobody follows calls any more: place none
+			r.Stop()
+			cancelFollow(err)
+		}
+		trackerDone <- err
+	}()
+	dialled, dispatchErr = r.dispatch(followCtx, input, st, tr)
+	close(dispatchDone)
+	if dispatchErr != nil {
+		cancelFollow(dispatchErr)
+	}
+	trackErr = <-trackerDone
+	tr.closeEvents()
+	return dialled, dispatchErr, trackErr
+}
+
+// noteOutcome is told of every outcome recorded (see ledger.onFinal): progress, failures in
+// a row (--halt-after), the wallet and the spend cap.
+func (r *Runner) noteOutcome(st *State, o Outcome) {
+	r.progress.finished(o.Status)
+	r.countFailure(o.Status)
+	if o.Status == StatusBalanceLow {
+		r.haltWith("the wallet is too low to place calls (balance-low)")
+	}
+	if reason := spendReached(&r.cfg, st); reason != "" {
+		r.haltWith(reason)
+	}
+}
+
+// countFailure tracks failed/error outcomes in a row and halts placing at --halt-after.
+func (r *Runner) countFailure(status Status) {
+	r.failMu.Lock()
+	defer r.failMu.Unlock()
+	switch {
+	case status.failure():
+		r.failsInARow++
+		if n := r.cfg.HaltAfter; n > 0 && r.failsInARow >= n {
+			r.haltWith(fmt.Sprintf("%d calls in a row ended failed or error: the agent or the caller id looks misconfigured", r.failsInARow))
+		}
+	case status.working():
+		r.failsInARow = 0
+	}
+}
+
 func (r *Runner) isStopped() bool {
 	select {
 	case <-r.stopped:
@@ -456,11 +527,6 @@ func spendReached(cfg *Config, st *State) string {
 		return fmt.Sprintf("the spend cap of %g is reached (spent %.2f)", cfg.MaxCost, spent)
 	}
 	return ""
-}
-
-// slots sizes the pool (see poolSize) from the account as this run found it.
-func (r *Runner) slots(acct *dialer.Account, active int) int {
-	return poolSize(r.cfg, acct.Concurrency.Max, acct.Concurrency.Current, active)
 }
 
 // poolSize is --concurrency, else what the account has free, never above its max: the one
@@ -503,7 +569,7 @@ func splitShare(n int, shard Shard) int {
 
 // dispatch streams the list a second time and places a call for every row that needs one. It
 // returns when the list is exhausted or placing stops, once every placement has finished.
-func (r *Runner) dispatch(ctx context.Context, input string, st *State, pool *pool, tr *tracker) (int, error) {
+func (r *Runner) dispatch(ctx context.Context, input string, st *State, tr *tracker) (int, error) {
 	dispatchCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
@@ -527,31 +593,12 @@ func (r *Runner) dispatch(ctx context.Context, input string, st *State, pool *po
 	}
 	defer func() { r.dispatchedFresh = r.fresh }() // the rows this run set out to dial for the first time
 	_, err := r.scan(input, st, func(row Row, userData map[string]string, c classification) bool {
-		if err := pool.acquire(dispatchCtx); err != nil {
-			return false
-		}
-		if err := limiter.Wait(dispatchCtx); err != nil {
-			pool.release()
-			return false
-		}
-		if r.isStopped() { // halted (spend cap, balance) while this row waited for a slot
-			pool.release()
-			return false
-		}
-		if c.zone != nil && !r.cfg.Window.Contains(r.cfg.Now().In(c.zone)) {
-			pool.release() // the window closed while this row waited for a slot
-			return true
-		}
-		from := cmp.Or(row.From, r.cfg.FromNumber)
-		if row.From == "" && tr.callers != nil {
-			var err error
-			if from, err = tr.callers.acquire(dispatchCtx, row.Phone); err != nil {
-				pool.release()
-				return false
-			}
+		res, more := r.ready(dispatchCtx, tr.ledger, limiter, row, c)
+		if res == nil {
+			return more
 		}
 		wg.Go(func() {
-			placed, err := r.place(ctx, st, tr, row, userData, c.attempt, from, c.zone)
+			placed, err := r.place(ctx, st, tr, res, row, userData, c)
 			if placed {
 				dialled.Add(1)
 			}
@@ -568,22 +615,41 @@ func (r *Runner) dispatch(ctx context.Context, input string, st *State, pool *po
 	return int(dialled.Load()), fatal
 }
 
+// ready waits until a row may be dialled: a slot and a caller id reserved, the placement rate
+// kept. It returns nil when the row is not dialled now, with whether the list goes on (the
+// row's calling window closed meanwhile) or placing stops.
+func (r *Runner) ready(ctx context.Context, led *ledger, limiter *dialer.Limiter, row Row, c classification) (*reservation, bool) {
+	res, err := led.reserve(ctx, row.Phone, row.From)
+	if err != nil {
+		return nil, false
+	}
+	switch {
+	case limiter.Wait(ctx) != nil, r.isStopped(): // halted (spend cap, balance) while it waited
+		res.cancel()
+		return nil, false
+	case c.zone != nil && !r.cfg.Window.Contains(r.cfg.Now().In(c.zone)):
+		res.cancel() // the window closed while this row waited for a slot
+		return nil, true
+	}
+	if res.from == "" {
+		res.from = r.cfg.FromNumber
+	}
+	return res, true
+}
+
 // place dials one row: intent recorded, POST /call, execution id recorded, call handed to the
-// tracker. It holds one slot of the pool, which the tracker (or a refusal here) releases.
+// tracker. Its attempt holds the slot reserved, which a move gives back (see ledger.move).
 //
 // The client owns the retries of a refused (429) POST, bounded and logged; no POST leaves once
 // the run is stopped (the send gate), and a POST already sent is still answered.
-func (r *Runner) place(ctx context.Context, st *State, tr *tracker, row Row, userData map[string]string, attempt int, from string, zone *time.Location) (bool, error) {
-	now := r.cfg.Now()
-	ref := st.Ref(row.Key, attempt)
-	if err := st.DialFrom(row.Key, row.Phone, from, attempt, ref, now); err != nil {
-		tr.pool.release()
-		tr.callers.release(from)
-		return false, &FatalError{err}
+func (r *Runner) place(ctx context.Context, st *State, tr *tracker, res *reservation, row Row, userData map[string]string, c classification) (bool, error) {
+	ref := st.Ref(row.Key, c.attempt)
+	a, err := tr.ledger.intent(res, LiveCall{Key: row.Key, Phone: row.Phone, Attempt: c.attempt, Ref: ref, DialedAt: r.cfg.Now(), Zone: c.zone})
+	if err != nil {
+		return false, err
 	}
 	userData[RefKey] = ref
-	req := dialer.CallRequest{AgentID: r.cfg.AgentID, RecipientPhoneNumber: row.Phone, FromPhoneNumber: from, UserData: userData}
-	lc := LiveCall{Key: row.Key, Phone: row.Phone, Attempt: attempt, Ref: ref, DialedAt: now, From: from, Zone: zone}
+	req := dialer.CallRequest{AgentID: r.cfg.AgentID, RecipientPhoneNumber: row.Phone, FromPhoneNumber: a.From, UserData: userData}
 
 	// Progress counts a placement once its POST has been answered (or its reply lost): a POST
 	// held back by a stop never left.
@@ -593,24 +659,30 @@ func (r *Runner) place(ctx context.Context, st *State, tr *tracker, row Row, use
 	}
 	switch {
 	case err == nil:
-		lc.ExecutionID = placed.ExecutionID
-		if err := st.Placed(row.Key, attempt, placed.ExecutionID, r.cfg.Now()); err != nil {
-			tr.pool.release()
-			tr.callers.release(from)
-			return true, &FatalError{err}
+		if err := tr.ledger.move(a, phaseUnknown, step{placed: placed.ExecutionID}); err != nil {
+			return true, err
 		}
-		tr.add(ctx, lc)
+		tr.add(ctx, a)
 		return true, nil
 	case dialer.MaybePlaced(err):
 		r.cfg.Log("line %d: the reply to POST /call was lost (%v); looking for the call instead of dialling again", row.Line, err)
-		tr.add(ctx, lc)
+		if err := tr.ledger.move(a, phaseSearching, step{}); err != nil {
+			return true, err
+		}
+		tr.add(ctx, a)
 		return true, nil
 	}
-	// Refused, or never sent: no call exists.
-	tr.pool.release()
-	tr.callers.release(from)
+	return false, r.refused(tr.ledger, a, row, err)
+}
+
+// refused ends an attempt whose POST was refused, or never sent: no call exists. A refusal of
+// the call itself (400, 422, …) is its outcome; a refusal of the key, the agent or the address
+// stops the run; a POST never sent, or still rate limited after the client's retries, leaves
+// the row pending.
+func (r *Runner) refused(led *ledger, a *attempt, row Row, err error) error {
 	var apiErr *dialer.APIError
 	errors.As(err, &apiErr)
+	var fatal error
 	switch {
 	case errors.Is(err, dialer.ErrGateClosed) || apiErr != nil && apiErr.StatusCode == 429:
 		// Stopped before the POST left, or still rate limited after the client's bounded
@@ -619,36 +691,29 @@ func (r *Runner) place(ctx context.Context, st *State, tr *tracker, row Row, use
 			r.cfg.Log("line %d: POST /call still refused with 429 after every retry; the row stays pending", row.Line)
 		}
 		r.progress.unplaced()
-		if verr := st.Void(row.Key, attempt, r.cfg.Now()); verr != nil {
-			return false, &FatalError{verr}
-		}
-		return false, nil
 	case apiErr != nil && apiErr.Unauthorized():
-		st.Void(row.Key, attempt, r.cfg.Now())
-		return false, &FatalError{fmt.Errorf("the API key was refused: %w", err)}
+		fatal = fmt.Errorf("the API key was refused: %w", err)
 	case apiErr != nil && apiErr.NotFound():
-		st.Void(row.Key, attempt, r.cfg.Now())
-		return false, &FatalError{fmt.Errorf("agent %s was not found (or belongs to another account): %w", r.cfg.AgentID, err)}
+		fatal = fmt.Errorf("agent %s was not found (or belongs to another account): %w", r.cfg.AgentID, err)
 	case apiErr != nil && apiErr.Redirect():
-		st.Void(row.Key, attempt, r.cfg.Now())
-		return false, &FatalError{err}
+		fatal = err
 	case apiErr == nil:
 		// Never sent, after the client's retries: Bolna cannot be reached. The row stays
 		// pending; going on would only void the rest of the list the same way.
 		r.progress.unplaced()
-		if verr := st.Void(row.Key, attempt, r.cfg.Now()); verr != nil {
-			return false, &FatalError{verr}
-		}
-		return false, &FatalError{fmt.Errorf("could not reach Bolna: %w", err)}
+		fatal = fmt.Errorf("could not reach Bolna: %w", err)
+	default:
+		r.progress.placing() // an attempt Bolna answered, with a refusal
+		o := Outcome{Status: StatusError, Error: "Bolna refused the call: " + apiErr.Message, DialedAt: a.DialedAt, FinishedAt: r.cfg.Now()}
+		return led.move(a, phaseFinal, step{outcome: &o})
 	}
-	r.progress.placing() // an attempt Bolna answered, with a refusal
-	o := Outcome{Status: StatusError, Error: "Bolna refused the call: " + apiErr.Message, DialedAt: now, FinishedAt: r.cfg.Now()}
-	if ferr := st.Final(row.Key, attempt, o); ferr != nil {
-		return false, &FatalError{ferr}
+	if err := led.move(a, phaseVoid, step{}); err != nil {
+		return err
 	}
-	r.progress.finished(o.Status)
-	tr.countFailure(o.Status)
-	return false, nil
+	if fatal != nil {
+		return &FatalError{fatal}
+	}
+	return nil
 }
 
 // Plan is what a scan of the list found: how many rows of each kind.

@@ -23,8 +23,7 @@ type sweepPlan struct {
 // sweepOrder is the order in which a sweep by status reads the statuses: the lifecycle's, so
 // that a call moving on between two reads is met in the later one rather than missed by both.
 // (A call waiting on Bolna's guardrails, scheduled or rescheduled, queues when its hours come.)
-var sweepOrder = []dialer.Status{dialer.StatusScheduled, dialer.StatusRescheduled, dialer.StatusQueued,
-	dialer.StatusInitiated, dialer.StatusRinging, dialer.StatusInProgress, dialer.StatusCallDisconnected}
+var sweepOrder = dialer.Lifecycle()
 
 // plan picks the cheapest way to bring the due calls up to date. An unfiltered sweep pages
 // through every call created since the oldest due one (newest first, so it stops once every
@@ -34,7 +33,7 @@ var sweepOrder = []dialer.Status{dialer.StatusScheduled, dialer.StatusReschedule
 // ringing, talking or gone): the pages where calls may have changed. A due call it does not
 // meet has moved on, and is read by id. (The list's limit is half that of GETs, but each
 // class has its own budget.)
-func (t *tracker) plan(due []*trackedCall, now time.Time) sweepPlan {
+func (t *tracker) plan(due []*attempt, now time.Time) sweepPlan {
 	if len(due) < 2 || t.noList {
 		return sweepPlan{}
 	}
@@ -72,14 +71,14 @@ func (t *tracker) plan(due []*trackedCall, now time.Time) sweepPlan {
 // possibleStatuses are the statuses, in sweepOrder, that the calls may be in now but for those
 // that ended. A call last seen in a status Bolna has not documented is met in none: it is read
 // by id.
-func possibleStatuses(calls []*trackedCall) []dialer.Status {
+func possibleStatuses(calls []*attempt) []dialer.Status {
 	from := len(sweepOrder)
 	post := false
 	for _, c := range calls {
 		switch i := slices.Index(sweepOrder, cmp.Or(c.status, dialer.StatusQueued)); {
 		case i < 0:
 			continue
-		case sweepOrder[i] == dialer.StatusCallDisconnected:
+		case sweepOrder[i].Dropped():
 			post = true
 		default:
 			from = min(from, i)
@@ -100,7 +99,7 @@ func pagesFor(n int) int {
 }
 
 // listPages is what a sweep for the calls is expected to cost.
-func (t *tracker) listPages(calls []*trackedCall) int {
+func (t *tracker) listPages(calls []*attempt) int {
 	if plan := t.plan(calls, t.cfg.Now()); plan.pages > 0 {
 		return plan.pages
 	}
@@ -132,14 +131,14 @@ func (c *created) since(from time.Time) int {
 // items may be trimmed: they are read again by id). Items shift between two pages as calls are
 // created or change status, so a call may be met twice (the second is skipped) or missed (a
 // due call missed is read by id).
-func (t *tracker) listSweep(ctx context.Context, due []*trackedCall, statuses []dialer.Status, now time.Time) (unseen, finals []*trackedCall, err error) {
+func (t *tracker) listSweep(ctx context.Context, due []*attempt, statuses []dialer.Status, now time.Time) (unseen, finals []*attempt, err error) {
 	oldest := due[0].DialedAt
-	want := make(map[string]*trackedCall, len(due))
+	want := make(map[string]*attempt, len(due))
 	for _, c := range due {
 		want[c.ExecutionID] = c
 		oldest = earlier(oldest, c.DialedAt)
 	}
-	seen := map[*trackedCall]bool{}
+	seen := map[*attempt]bool{}
 	filters := statuses
 	if filters == nil {
 		filters = []dialer.Status{""}
@@ -159,7 +158,7 @@ func (t *tracker) listSweep(ctx context.Context, due []*trackedCall, statuses []
 
 // readPages reads the pages of one listing, applying what it meets (see listSweep); untilSeen
 // stops it once every wanted call was met.
-func (t *tracker) readPages(ctx context.Context, opts dialer.ListOptions, untilSeen bool, want map[string]*trackedCall, seen map[*trackedCall]bool, finals *[]*trackedCall, now time.Time) error {
+func (t *tracker) readPages(ctx context.Context, opts dialer.ListOptions, untilSeen bool, want map[string]*attempt, seen map[*attempt]bool, finals *[]*attempt, now time.Time) error {
 	var guard pageGuard
 	for opts.Page = 1; !untilSeen || len(want) > 0; opts.Page++ {
 		page, err := t.list(ctx, opts)

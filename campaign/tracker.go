@@ -49,27 +49,6 @@ const (
 	maxPendingEvents = 1024
 )
 
-// trackedCall is one live call the tracker follows.
-type trackedCall struct {
-	LiveCall
-	holdsSlot bool
-	adopted   bool // left live by an earlier run
-	status    dialer.Status
-	seenAt    time.Time // when it was last seen holding its slot
-	nextCheck time.Time // when it is due, unless it holds a slot (see tracker.slotCheck)
-	deadline  time.Time
-	placedAt  time.Time // when POST /call was answered (or its reply lost)
-	heardAt   time.Time // when anything was last heard of it (a look or a push)
-	lostAt    time.Time // when its placement's reply was lost (a call being searched for)
-	refPrefix bool      // Ref is only the start of the reference (an intent cut mid-record)
-	talked    bool      // seen ringing or talking: a pushed call-disconnected may free its slot
-	// unconfirmed: its slot was freed on the word of a push alone; a look confirms it (or
-	// contradicts it, and the slot is taken back).
-	unconfirmed bool
-	reported    bool // its dropped line was counted in pushReports
-	stopRefused bool // Bolna refused to stop it: it has started
-}
-
 // seenBy is where an observation of a call comes from.
 type seenBy int
 
@@ -88,21 +67,16 @@ const (
 // post-processing, or all of them once nothing is left to dial) every few intervals.
 type tracker struct {
 	trackerDeps
-	pool    *pool
-	slots   int
-	callers *callerIDs // the caller ids calls go out on; nil for Bolna's default
+	slots int
 
-	adds     chan trackedCall
-	calls    map[string]*trackedCall // by execution id, or by ref while the id is unknown
-	draining bool                    // nothing is left to dial: a freed slot is no longer urgent
+	adds     chan *attempt
+	calls    map[string]*attempt // by execution id, or by ref while the id is unknown
+	draining bool                // nothing is left to dial: a freed slot is no longer urgent
 
 	pace      *pacer
 	slotCheck time.Time // when the calls holding a slot are due; zero while none is
 	created   created   // when this run's recent calls were placed: what an unfiltered sweep pages through
 	offset    clockOffset
-
-	failMu      sync.Mutex
-	failsInARow int
 
 	failingSince time.Time // since when every read has failed; zero while reads succeed
 	noFutureTo   bool      // the list refused a window ending in the future
@@ -139,8 +113,8 @@ type callStopper interface {
 // be stopped now, or "" when it should not: its --max-wait is over, its contact's calling
 // window has closed (Bolna would ring it later, outside the hours), or the campaign was told
 // to stop.
-func (t *tracker) stopReason(c *trackedCall, now time.Time) string {
-	if !c.status.Waiting() || c.ExecutionID == "" || c.stopRefused {
+func (t *tracker) stopReason(c *attempt, now time.Time) string {
+	if c.phase != phaseQueued || c.stopRefused {
 		return ""
 	}
 	switch {
@@ -157,7 +131,7 @@ func (t *tracker) stopReason(c *trackedCall, now time.Time) string {
 // stopWaiting stops a call that has not rung: its slot and number are free again, its
 // attempt is given back and its row is pending with reason. A stop Bolna refuses because the
 // call has started is no error: the call is followed to its end as any other.
-func (t *tracker) stopWaiting(ctx context.Context, c *trackedCall, reason string, now time.Time) (bool, error) {
+func (t *tracker) stopWaiting(ctx context.Context, c *attempt, reason string) (bool, error) {
 	stopper, ok := t.dialer.(callStopper)
 	if !ok {
 		return false, nil
@@ -177,12 +151,9 @@ func (t *tracker) stopWaiting(ctx context.Context, c *trackedCall, reason string
 		t.cfg.Log("stopping call %s: %v; trying again", c.ExecutionID, err)
 		return false, nil
 	}
-	if err := t.st.GiveBack(c.Key, c.Attempt, reason, now); err != nil {
-		return false, &FatalError{err}
+	if err := t.move(c, phaseVoid, step{reason: reason}); err != nil {
+		return false, err
 	}
-	t.releaseSlot(c, now)
-	delete(t.calls, c.id())
-	t.ended.add(c.ExecutionID)
 	t.stoppedCalls++
 	t.cfg.Log("stopped call %s to %s: %s", c.ExecutionID, maskPhone(c.Phone), reason)
 	return true, nil
@@ -256,199 +227,29 @@ func (t *tracker) checkPushes(now time.Time) {
 
 // trackerDeps are what the tracker works with: nothing else of the runner.
 type trackerDeps struct {
-	cfg      *Config
-	dialer   Dialer
-	st       *State
-	progress *progress
-	stopped  <-chan struct{}     // the run was told to stop (settle gives up waiting)
-	halt     func(reason string) // stop placing calls, for a reason the summary reports
+	cfg     *Config
+	dialer  Dialer
+	st      *State
+	ledger  *ledger
+	stopped <-chan struct{}     // the run was told to stop (settle gives up waiting)
+	halt    func(reason string) // stop placing calls, for a reason the summary reports
 }
 
 func newTracker(deps trackerDeps) *tracker {
-	return &tracker{trackerDeps: deps, calls: map[string]*trackedCall{}, pace: newPacer(deps.cfg.PollInterval, deps.cfg.Limits.List),
+	return &tracker{trackerDeps: deps, calls: map[string]*attempt{}, pace: newPacer(deps.cfg.PollInterval, deps.cfg.Limits.List),
 		events: make(chan *dialer.Execution, maxPendingEvents)}
 }
 
-// checkSpend halts placing once the campaign's spend reaches --max-cost.
-func (t *tracker) checkSpend() {
-	if reason := spendReached(t.cfg, t.st); reason != "" {
-		t.halt(reason)
-	}
-}
-
-// start gives the tracker the pool of slots it releases.
-func (t *tracker) start(p *pool, slots int) {
-	t.pool, t.slots, t.adds = p, slots, make(chan trackedCall, slots)
-}
-
-// settle resolves, before anything is dialled, the intents an earlier run recorded but never
-// heard back about (it died between syncing the intent and reading the reply), and the intents
-// a crash cut mid-record (see [State.Torn]). Each is looked for in the executions list until no
-// call it made could still be missing from it: the dead run's POST left before this run
-// started and before its timeout ran out, and the list shows a new call within
-// Config.ListLag. Found, the call is followed. Shown absent by a search that read the list, the
-// intent is voided and its row dialled as if the crashed run had never reached it. A search
-// that could not run proves nothing: the run stops, nothing dialled. A call too old for the
-// list (it spans seven days) cannot be looked for: its row ends unknown.
-//
-// It returns the live calls to follow, all with their execution ids, and whether rows changed
-// from what a scan of the list counted.
-func (t *tracker) settle(ctx context.Context, live, torn []LiveCall, runStart time.Time) ([]LiveCall, bool, error) {
-	type orphan struct {
-		LiveCall
-		torn     bool
-		deadline time.Time // a search from then on that does not find the call proves it absent
-	}
-	horizon := func(lc LiveCall) time.Time {
-		// The dead run's POST may have reached Bolna as late as its timeout allowed, whenever
-		// the run died, and Bolna may have created the call only then.
-		sent := runStart
-		if !lc.DialedAt.IsZero() {
-			sent = lc.DialedAt.Add(t.cfg.PlaceTimeout)
-		}
-		return sent.Add(t.cfg.ListLag)
-	}
-	var (
-		out     []LiveCall
-		pending []orphan
-		rescan  bool
-	)
-	for _, lc := range live {
-		if lc.ExecutionID == "" {
-			pending = append(pending, orphan{LiveCall: lc, deadline: horizon(lc)})
-		} else {
-			out = append(out, lc)
-			t.calls[lc.ExecutionID] = &trackedCall{LiveCall: lc} // so the search skips them
-		}
-	}
-	for _, lc := range torn {
-		lc.Ref = t.st.RefPrefix(lc.Key, lc.Attempt)
-		if lc.DialedAt.IsZero() {
-			lc.DialedAt = runStart.Add(-maxListWindow / 2) // when is lost with the rest of the record
-		}
-		pending = append(pending, orphan{LiveCall: lc, torn: true, deadline: horizon(lc)})
-	}
-	if len(pending) > 0 {
-		last := pending[0].deadline
-		for _, o := range pending {
-			last = later(last, o.deadline)
-		}
-		t.cfg.Log("an earlier run stopped while placing %d calls: looking for them before dialling anyone, until %s at the latest (Bolna's list may take --list-lag to show a call)",
-			len(pending), last.Format(time.TimeOnly))
-	}
-	for len(pending) > 0 {
-		now := t.cfg.Now()
-		var still []orphan
-		for _, o := range pending {
-			tc := &trackedCall{LiveCall: o.LiveCall, refPrefix: o.torn}
-			ex, searched, bounded, err := t.find(ctx, tc, now, false)
-			if err != nil {
-				if fatal := t.fatal(err); fatal != nil {
-					return nil, false, fatal
-				}
-				if errors.Is(err, dialer.ErrGateClosed) {
-					return nil, false, err
-				}
-				return nil, false, &FatalError{fmt.Errorf("looking for calls an earlier run may have placed (nothing was dialled; the next run looks again): %w", err)}
-			}
-			lc := o.LiveCall
-			switch {
-			case ex != nil:
-				lc.ExecutionID = string(ex.ID)
-				if o.torn {
-					lc.Ref = ex.ContextDetails.RecipientValue(RefKey)
-					if err := t.st.Dial(lc.Key, lc.Phone, lc.Attempt, lc.Ref, lc.DialedAt); err != nil {
-						return nil, false, &FatalError{err}
-					}
-					rescan = true
-				}
-				if err := t.st.Placed(lc.Key, lc.Attempt, lc.ExecutionID, now); err != nil {
-					return nil, false, &FatalError{err}
-				}
-				t.cfg.Log("found the call to %s that an earlier run placed before it stopped: %s", maskPhone(lc.Phone), lc.ExecutionID)
-				t.calls[lc.ExecutionID] = &trackedCall{LiveCall: lc}
-				out = append(out, lc)
-			case !searched:
-				if o.torn {
-					if err := t.st.Dial(lc.Key, lc.Phone, lc.Attempt, lc.Ref, lc.DialedAt); err != nil {
-						return nil, false, &FatalError{err}
-					}
-				}
-				o := Outcome{Status: StatusUnknown, Attempts: lc.Attempt, DialedAt: lc.DialedAt,
-					Error: "an earlier run stopped while placing this call, too long ago for Bolna's list to show it; not dialled again unless --retry unknown"}
-				if err := t.st.Final(lc.Key, lc.Attempt, o); err != nil {
-					return nil, false, &FatalError{err}
-				}
-				rescan = true
-			case !now.Before(o.deadline) && !bounded:
-				return nil, false, &FatalError{fmt.Errorf("looking for the call to %s that an earlier run may have placed: Bolna's clock cannot be told "+
-					"(no Date header, no call seen), so a search that misses the call proves nothing. Nothing was dialled", maskPhone(lc.Phone))}
-			case !now.Before(o.deadline):
-				if o.torn {
-					if err := t.st.Settle(lc.Key, lc.Attempt, now); err != nil {
-						return nil, false, &FatalError{err}
-					}
-				} else {
-					if err := t.st.Void(lc.Key, lc.Attempt, now); err != nil {
-						return nil, false, &FatalError{err}
-					}
-					rescan = true
-				}
-				t.cfg.Log("an earlier run stopped before its call to %s reached Bolna: it will be dialled", maskPhone(lc.Phone))
-			default:
-				still = append(still, o)
-			}
-		}
-		pending = still
-		if len(pending) == 0 {
-			break
-		}
-		wait := settlePause
-		for _, o := range pending {
-			wait = min(wait, o.deadline.Sub(now))
-		}
-		select {
-		case <-time.After(max(wait, time.Millisecond)):
-		case <-t.stopped:
-			return nil, false, ErrStopped
-		case <-ctx.Done():
-			return nil, false, context.Cause(ctx)
-		}
-	}
-	clear(t.calls)
-	return out, rescan, nil
-}
-
-// survey looks once at the calls left live by earlier runs (adopted), before the pool is
-// sized: those that ended are recorded, those in post-processing hold no slot. It returns how
-// many are dialling, ringing or talking: those count in the account's concurrency.current. A
-// call it could not read keeps its slot and counts as not active, so the pool errs small.
-func (t *tracker) survey(ctx context.Context) (int, error) {
-	if len(t.calls) == 0 {
-		return 0, nil
-	}
-	due := make([]*trackedCall, 0, len(t.calls))
-	for _, c := range t.calls {
-		due = append(due, c)
-	}
-	now := t.cfg.Now()
-	if err := t.check(ctx, due, t.plan(due, now), now); err != nil {
-		return 0, err
-	}
-	active := 0
-	for _, c := range t.calls {
-		if c.status.Active() {
-			active++
-		}
-	}
-	return active, nil
+// start gives the tracker the run's slots: the ledger's pool, holding the calls it follows.
+func (t *tracker) start(slots int) {
+	t.slots, t.adds = slots, make(chan *attempt, slots)
 }
 
 // holding is how many followed calls hold a slot.
 func (t *tracker) holding() int {
 	n := 0
 	for _, c := range t.calls {
-		if c.holdsSlot {
+		if c.phase.holdsSlot() {
 			n++
 		}
 	}
@@ -465,28 +266,16 @@ func (t *tracker) interval() time.Duration {
 	return t.cfg.PollInterval
 }
 
-func (c *trackedCall) id() string {
-	if c.ExecutionID != "" {
-		return c.ExecutionID
-	}
-	return "ref:" + c.Ref
-}
-
-// adopt takes over a call left live by an earlier run; it holds a slot already acquired.
-func (t *tracker) adopt(lc LiveCall, runStart time.Time) {
-	c := &trackedCall{LiveCall: lc, holdsSlot: true, adopted: true, seenAt: runStart, placedAt: lc.DialedAt, deadline: runStart.Add(t.cfg.MaxWait)}
-	t.calls[c.id()] = c
-}
-
 // add hands the tracker a call just placed (or whose reply was lost), holding one slot. Once
 // ctx has ended the tracker is gone; the call stays live in the journal for the next run.
 //
 // Its --max-wait and its slot time count from now, when POST /call was answered: a placement
 // retried through a burst of 429s still gets the whole wait.
-func (t *tracker) add(ctx context.Context, lc LiveCall) {
+func (t *tracker) add(ctx context.Context, a *attempt) {
 	now := t.cfg.Now()
+	a.seenAt, a.placedAt, a.heardAt, a.deadline = now, now, now, now.Add(t.cfg.MaxWait)
 	select {
-	case t.adds <- trackedCall{LiveCall: lc, holdsSlot: true, seenAt: now, placedAt: now, heardAt: now, deadline: now.Add(t.cfg.MaxWait)}:
+	case t.adds <- a:
 	case <-ctx.Done():
 	}
 }
@@ -506,23 +295,23 @@ func (t *tracker) run(ctx context.Context, dispatchDone <-chan struct{}) error {
 		case c := <-t.adds:
 			now := t.cfg.Now()
 			t.created.add(c.DialedAt, now.Add(-t.cfg.MaxWait-clockSkew))
-			if c.ExecutionID == "" {
+			if c.phase == phaseSearching {
 				c.lostAt = now
 			}
 			c.nextCheck = t.align(now.Add(maxCheckInterval))
-			if c.ExecutionID == "" || t.draining {
+			if c.phase == phaseSearching || t.draining {
 				c.nextCheck = t.align(now)
 			} else if t.slotCheck.IsZero() {
 				t.slotCheck = now.Add(t.cfg.PollInterval)
 			}
-			t.calls[c.id()] = &c
+			t.calls[c.id()] = c
 			if ob, ok := t.early[c.ExecutionID]; ok && c.ExecutionID != "" {
 				delete(t.early, c.ExecutionID) // pushed before the POST's reply came back
 				if err := t.applyOrRead(t.calls[c.id()], ob, seenPushed, now); err != nil {
 					return err
 				}
 			}
-			if due := t.due(&c); due.Before(wake) {
+			if due := t.due(c); due.Before(wake) {
 				wake = due
 				timer.Reset(max(wake.Sub(now), time.Millisecond))
 			}
@@ -565,7 +354,7 @@ func (t *tracker) nextWake() time.Time {
 
 // due is when a call is due for a check: with the other calls holding a slot while those
 // are paced, else at its own time.
-func (t *tracker) due(c *trackedCall) time.Time {
+func (t *tracker) due(c *attempt) time.Time {
 	if t.paced(c) && !t.slotCheck.IsZero() {
 		return earlier(t.slotCheck, c.nextCheck)
 	}
@@ -575,16 +364,15 @@ func (t *tracker) due(c *trackedCall) time.Time {
 // paced reports whether a call is looked at with the calls holding a slot, when the pacer
 // says: it holds one, something is left to dial, its execution id is known, and it is not
 // waiting on Bolna's guardrails (which hold it for hours).
-func (t *tracker) paced(c *trackedCall) bool {
-	return c.holdsSlot && !t.draining && c.ExecutionID != "" &&
-		c.status != dialer.StatusRescheduled && c.status != dialer.StatusScheduled
+func (t *tracker) paced(c *attempt) bool {
+	return c.phase.holdsSlot() && c.phase != phaseSearching && !t.draining && !c.status.Held()
 }
 
 // schedule sets when the calls holding a slot are looked at next, the last look being now.
 func (t *tracker) schedule(now time.Time) {
 	var (
 		hs    []holder
-		paced []*trackedCall
+		paced []*attempt
 	)
 	for _, c := range t.calls {
 		if t.paced(c) {
@@ -627,10 +415,10 @@ func (t *tracker) align(now time.Time) time.Time {
 // sweep checks the calls that are due.
 func (t *tracker) sweep(ctx context.Context) error {
 	now := t.cfg.Now()
-	var due, lost []*trackedCall
+	var due, lost []*attempt
 	for _, c := range t.calls {
 		if reason := t.stopReason(c, now); reason != "" {
-			stopped, err := t.stopWaiting(ctx, c, reason, now)
+			stopped, err := t.stopWaiting(ctx, c, reason)
 			if err != nil {
 				return err
 			}
@@ -649,7 +437,7 @@ func (t *tracker) sweep(ctx context.Context) error {
 		if now.Before(t.due(c)) {
 			continue
 		}
-		if c.ExecutionID == "" {
+		if c.phase == phaseSearching {
 			lost = append(lost, c)
 		} else {
 			due = append(due, c)
@@ -698,8 +486,8 @@ func orNone(s dialer.Status) string {
 
 // check brings the due calls up to date as planned (see plan): through the list when it is
 // cheaper, by id otherwise, then by id for the full payload of those that became final.
-func (t *tracker) check(ctx context.Context, due []*trackedCall, plan sweepPlan, now time.Time) error {
-	var byID []*trackedCall
+func (t *tracker) check(ctx context.Context, due []*attempt, plan sweepPlan, now time.Time) error {
+	var byID []*attempt
 	if plan.pages > 0 {
 		unseen, finals, err := t.listSweep(ctx, due, plan.statuses, now)
 		if err != nil {
@@ -744,12 +532,12 @@ func (t *tracker) check(ctx context.Context, due []*trackedCall, plan sweepPlan,
 // complete: see dialer.Execution.Complete), a GET asked for (fetch) when it is final but a
 // trimmed list item or a half-filled push, and otherwise the slot released if the line has
 // dropped and the next look scheduled (see observe).
-func (t *tracker) apply(c *trackedCall, ex *dialer.Execution, how seenBy, now time.Time) (fetch bool, err error) {
+func (t *tracker) apply(c *attempt, ex *dialer.Execution, how seenBy, now time.Time) (fetch bool, err error) {
 	c.heardAt = now
 	if !c.adopted && !c.placedAt.IsZero() && how != seenPushed {
 		t.offset.note(ex.CreatedAt.Time, c.DialedAt, c.placedAt)
 	}
-	if t.cfg.Pushes && c.holdsSlot && !c.reported && (ex.Status == dialer.StatusCallDisconnected || ex.Status.Final()) {
+	if t.cfg.Pushes && c.phase.holdsSlot() && !c.reported && (ex.Status.Dropped() || ex.Status.Final()) {
 		c.reported = true // who told of the dropped line first: a push, or a look
 		t.reports.note(how == seenPushed)
 		t.count(func(s *ObservationStats) {
@@ -760,7 +548,8 @@ func (t *tracker) apply(c *trackedCall, ex *dialer.Execution, how seenBy, now ti
 			}
 		})
 	}
-	if ex.Status.Final() && (how == seenByID || ex.Complete() || !hasPostCallData(ex.Status)) && t.cfg.Pushes {
+	whole := how == seenByID || ex.Complete() || !ex.Status.PostCallData()
+	if ex.Status.Final() && whole && t.cfg.Pushes {
 		t.count(func(s *ObservationStats) {
 			if how == seenPushed {
 				s.OutcomesPushed++
@@ -770,14 +559,13 @@ func (t *tracker) apply(c *trackedCall, ex *dialer.Execution, how seenBy, now ti
 		})
 	}
 	switch {
-	case ex.Status.Final() && (how == seenByID || ex.Complete() || !hasPostCallData(ex.Status)):
+	case ex.Status.Final() && whole:
 		// Nothing more to read: the call never connected, or the payload is whole.
 		return false, t.finish(c, outcomeOf(ex, c.Attempt, c.DialedAt, now))
 	case ex.Status.Final():
 		return true, nil
 	}
-	t.observe(c, ex, how, now)
-	return false, nil
+	return false, t.observe(c, ex, how, now)
 }
 
 // observed applies an observation from a source of its own (see Runner.Observe): about a call
@@ -791,37 +579,10 @@ func (t *tracker) observed(ex *dialer.Execution, now time.Time) error {
 	}
 	c := t.calls[string(ex.ID)]
 	if c == nil {
-		if ref := ex.ContextDetails.RecipientValue(RefKey); ref != "" && strings.HasPrefix(ref, t.st.Campaign()+"-") {
-			for _, lc := range t.calls {
-				if lc.ExecutionID == "" && lc.Ref == ref { // its reply was lost: found without a search
-					delete(t.calls, lc.id())
-					lc.ExecutionID = string(ex.ID)
-					t.calls[lc.id()] = lc
-					if err := t.st.Placed(lc.Key, lc.Attempt, lc.ExecutionID, now); err != nil {
-						return &FatalError{err}
-					}
-					c = lc
-					break
-				}
-			}
-			if c == nil && ex.ID != "" && len(t.early) < maxPendingEvents && t.st.placing(ref) {
-				// Ours, and the POST's reply is on its way: kept until the call is added.
-				if t.early == nil {
-					t.early = map[string]*dialer.Execution{}
-				}
-				t.early[string(ex.ID)] = ex
-				t.count(func(s *ObservationStats) { s.Matched++ })
-				return nil
-			}
+		var err error
+		if c, err = t.byRef(ex); err != nil || c == nil {
+			return err
 		}
-	}
-	if c == nil && t.ended.has[string(ex.ID)] {
-		t.count(func(s *ObservationStats) { s.Late++ }) // one of ours, after its outcome was recorded
-		return nil
-	}
-	if c == nil {
-		t.count(func(s *ObservationStats) { s.Ignored++ })
-		return nil
 	}
 	if !t.isOf(c, ex) {
 		t.count(func(s *ObservationStats) { s.Foreign++ })
@@ -831,10 +592,46 @@ func (t *tracker) observed(ex *dialer.Execution, now time.Time) error {
 	return t.applyOrRead(c, ex, seenPushed, now)
 }
 
+// byRef finds the call of a push that names no call this run follows by id: one whose
+// placement reply was lost (found without a search), or one whose reply is on its way (the
+// push is kept until the call is added). Late pushes and others' are counted.
+func (t *tracker) byRef(ex *dialer.Execution) (*attempt, error) {
+	if ref := ex.ContextDetails.RecipientValue(RefKey); ref != "" && strings.HasPrefix(ref, t.st.Campaign()+"-") {
+		for _, c := range t.calls {
+			if c.phase == phaseSearching && c.Ref == ref {
+				return c, t.placed(c, string(ex.ID))
+			}
+		}
+		if len(t.early) < maxPendingEvents && t.st.placing(ref) {
+			// Ours, and the POST's reply is on its way: kept until the call is added.
+			if t.early == nil {
+				t.early = map[string]*dialer.Execution{}
+			}
+			t.early[string(ex.ID)] = ex
+			t.count(func(s *ObservationStats) { s.Matched++ })
+			return nil, nil
+		}
+	}
+	if t.ended.has[string(ex.ID)] {
+		t.count(func(s *ObservationStats) { s.Late++ }) // one of ours, after its outcome was recorded
+	} else {
+		t.count(func(s *ObservationStats) { s.Ignored++ })
+	}
+	return nil, nil
+}
+
+// placed records the execution id of a call whose placement reply was lost, now found.
+func (t *tracker) placed(c *attempt, id string) error {
+	delete(t.calls, c.id())
+	err := t.move(c, phaseUnknown, step{placed: id})
+	t.calls[c.id()] = c
+	return err
+}
+
 // isOf reports whether a push about c's execution id is believable as c's: its agent, when it
 // says, is the run's, and its recipient, when it says, is c's number. A push that fails either
 // (a forged or misrouted one) must not become the call's outcome, nor count for --max-cost.
-func (t *tracker) isOf(c *trackedCall, ex *dialer.Execution) bool {
+func (t *tracker) isOf(c *attempt, ex *dialer.Execution) bool {
 	if ex.AgentID != "" && t.cfg.AgentID != "" && ex.AgentID != t.cfg.AgentID {
 		return false
 	}
@@ -844,7 +641,7 @@ func (t *tracker) isOf(c *trackedCall, ex *dialer.Execution) bool {
 
 // applyOrRead applies a payload seen outside the tracker's looks (a push, a search's list
 // item); one that is final but not whole has its call read by id at once.
-func (t *tracker) applyOrRead(c *trackedCall, ex *dialer.Execution, how seenBy, now time.Time) error {
+func (t *tracker) applyOrRead(c *attempt, ex *dialer.Execution, how seenBy, now time.Time) error {
 	fetch, err := t.apply(c, ex, how, now)
 	if fetch {
 		c.nextCheck = now
@@ -872,17 +669,6 @@ func (t *tracker) count(f func(*ObservationStats)) {
 	t.seenMu.Lock()
 	f(&t.seen)
 	t.seenMu.Unlock()
-}
-
-// hasPostCallData reports whether a final call carries data that a trimmed list item lacks:
-// a recording, summary and extraction (completed) or an error message (failed, error,
-// balance-low). A call that was not answered, was busy or was stopped has none.
-func hasPostCallData(s dialer.Status) bool {
-	switch s {
-	case dialer.StatusNoAnswer, dialer.StatusBusy, dialer.StatusCanceled, dialer.StatusStopped:
-		return false
-	}
-	return true
 }
 
 // list reads one page of the agent's executions. The window reaches a little into the future
@@ -958,7 +744,7 @@ func (g *pageGuard) check(page *dialer.ExecutionPage) error {
 }
 
 // fetch reads calls by id, a few at a time, and applies what it read.
-func (t *tracker) fetch(ctx context.Context, calls []*trackedCall, now time.Time) error {
+func (t *tracker) fetch(ctx context.Context, calls []*attempt, now time.Time) error {
 	if len(calls) == 0 {
 		return nil
 	}
@@ -1028,7 +814,7 @@ func (t *tracker) noteReads(errs []error, now time.Time) error {
 
 // observe applies a non-final status: the slot goes back when the line has dropped, and the
 // next check is sooner for calls about to change than for queued or post-processing ones.
-func (t *tracker) observe(c *trackedCall, ex *dialer.Execution, how seenBy, now time.Time) {
+func (t *tracker) observe(c *attempt, ex *dialer.Execution, how seenBy, now time.Time) error {
 	if c.status != ex.Status && !ex.Status.Known() {
 		t.cfg.Log("call %s: unknown status %q; still following it", c.ExecutionID, ex.Status)
 	}
@@ -1036,38 +822,45 @@ func (t *tracker) observe(c *trackedCall, ex *dialer.Execution, how seenBy, now 
 		t.warnedRescheduled = true
 		t.cfg.Log("call %s was rescheduled by Bolna to the agent's calling hours: it holds its slot until it dials or --max-wait ends; match --window to the agent's hours", c.ExecutionID)
 	}
-	if c.unconfirmed && how != seenPushed && t.confirm(c, ex) {
-		return
+	if c.unconfirmed && how != seenPushed {
+		if contradicted, err := t.confirm(c, ex); contradicted || err != nil {
+			return err
+		}
 	}
-	if c.status == dialer.StatusCallDisconnected && !ex.Status.Final() && ex.Status != dialer.StatusCallDisconnected {
-		return // an older observation, delivered late: the line has dropped already
+	if c.phase == phaseDropped && !ex.Status.Dropped() {
+		return nil // an older observation, delivered late: the line has dropped already
 	}
-	if ex.Status == dialer.StatusCallDisconnected && how == seenPushed && c.holdsSlot &&
-		(!c.talked || t.unconfirmed >= t.maxUnconfirmed()) {
+	to := phaseOf(ex.Status)
+	if to == phaseDropped && how == seenPushed && c.phase.holdsSlot() &&
+		(!c.status.Rang() || t.unconfirmed >= t.maxUnconfirmed()) {
 		// A push alone frees no slot of a call never seen ringing or talking, nor more than a
 		// few at once: a look says first.
 		c.nextCheck = t.align(now)
-		return
+		return nil
 	}
-	if ex.Status == dialer.StatusRinging || ex.Status == dialer.StatusInProgress {
-		c.talked = true
+	if to == phaseDropped && how == seenPushed && c.phase.holdsSlot() {
+		c.unconfirmed = true
+		t.unconfirmed++
 	}
 	c.status = ex.Status
-	if ex.Status == dialer.StatusCallDisconnected {
-		if how == seenPushed && c.holdsSlot {
-			c.unconfirmed = true
-			t.unconfirmed++
-		}
-		t.releaseSlot(c, now)
-	} else if c.holdsSlot {
+	if err := t.move(c, to, step{}); err != nil {
+		return err
+	}
+	if c.phase.holdsSlot() {
 		c.seenAt = now
 	}
+	t.scheduleOwn(c, now)
+	return nil
+}
+
+// scheduleOwn sets when a call is next due for a look of its own, after an observation at now.
+func (t *tracker) scheduleOwn(c *attempt, now time.Time) {
 	switch {
 	case t.paced(c):
 		c.nextCheck = t.align(now.Add(maxCheckInterval)) // looked at with the others holding a slot
 	case t.draining:
 		c.nextCheck = t.align(now.Add(t.interval())) // with nothing left to dial, a slot is not urgent
-	case ex.Status == dialer.StatusCallDisconnected, ex.Status.Waiting():
+	case c.phase == phaseDropped, c.phase == phaseQueued:
 		// Post-processing takes seconds to minutes and a queued call frees no slot. While
 		// calls hold slots, the looks at them see these calls too (the list is newest
 		// first), so they seldom need a look of their own.
@@ -1090,82 +883,55 @@ func (t *tracker) observe(c *trackedCall, ex *dialer.Execution, how seenBy, now 
 // that has dropped confirms it; a call still queued, ringing or talking contradicts it (a
 // forged push), and the slot is taken back (see pool.retake). It reports whether ex was
 // applied.
-func (t *tracker) confirm(c *trackedCall, ex *dialer.Execution) bool {
+func (t *tracker) confirm(c *attempt, ex *dialer.Execution) (bool, error) {
 	c.unconfirmed = false
 	t.unconfirmed--
-	if ex.Status == dialer.StatusCallDisconnected || ex.Status.Final() {
-		return false
+	if ex.Status.Dropped() || ex.Status.Final() {
+		return false, nil
 	}
 	t.count(func(s *ObservationStats) { s.Contradicted++ })
-	if t.pool != nil {
-		t.pool.retake()
-		t.callers.hold(c.From)
+	c.status = ex.Status
+	if err := t.move(c, phaseOf(ex.Status), step{}); err != nil {
+		return true, err
 	}
-	c.holdsSlot, c.status = true, ex.Status
 	c.seenAt = t.cfg.Now()
 	c.nextCheck = t.align(c.seenAt)
 	t.cfg.Log("call %s: a push said its line had dropped, but Bolna says %s: its slot is taken back (are pushes forged? check who knows the webhook URL)", c.ExecutionID, ex.Status)
-	return true
+	return true, nil
 }
 
-// releaseSlot gives the call's slot back to the pool, its line having dropped between the
-// last time it was seen holding it and now.
-func (t *tracker) releaseSlot(c *trackedCall, now time.Time) {
-	if c.holdsSlot {
-		c.holdsSlot = false
-		if t.pool != nil { // nil while the calls of earlier runs are surveyed
-			t.pool.release()
-			t.callers.release(c.From)
-		}
-		if !c.adopted {
-			t.pace.noteSlotTime(c.seenAt.Add(now.Sub(c.seenAt) / 2).Sub(c.placedAt))
-		}
-	}
-}
-
-// finish records a call's outcome and lets it go.
-func (t *tracker) finish(c *trackedCall, o Outcome) error {
-	if o.From == "" {
-		o.From = c.From
-	}
-	if err := t.st.Final(c.Key, c.Attempt, o); err != nil {
-		return &FatalError{err}
-	}
-	if c.unconfirmed {
+// move takes a call to phase to (see ledger.move), and keeps the tracker's books: the time
+// the call held its slot, the calls followed, and those that ended.
+func (t *tracker) move(c *attempt, to phase, s step) error {
+	from := c.phase
+	if to.ended() && c.unconfirmed {
 		c.unconfirmed = false
 		t.unconfirmed--
 	}
+	if err := t.ledger.move(c, to, s); err != nil {
+		return err
+	}
 	now := t.cfg.Now()
-	t.releaseSlot(c, now)
+	if from.holdsSlot() && !to.holdsSlot() && !c.adopted {
+		// The line dropped between the last time the call was seen holding its slot and now.
+		t.pace.noteSlotTime(c.seenAt.Add(now.Sub(c.seenAt) / 2).Sub(c.placedAt))
+	}
+	if !to.ended() {
+		return nil
+	}
 	delete(t.calls, c.id())
 	if c.ExecutionID != "" {
 		t.ended.add(c.ExecutionID)
 	}
-	if t.firstFinal.IsZero() {
+	if to == phaseFinal && t.firstFinal.IsZero() {
 		t.firstFinal = now
 	}
-	t.progress.finished(o.Status)
-	t.countFailure(o.Status)
-	if o.Status == StatusBalanceLow {
-		t.halt("the wallet is too low to place calls (balance-low)")
-	}
-	t.checkSpend()
 	return nil
 }
 
-// countFailure tracks failed/error outcomes in a row and halts placing at --halt-after.
-func (t *tracker) countFailure(status Status) {
-	t.failMu.Lock()
-	defer t.failMu.Unlock()
-	switch {
-	case status.failure():
-		t.failsInARow++
-		if n := t.cfg.HaltAfter; n > 0 && t.failsInARow >= n {
-			t.halt(fmt.Sprintf("%d calls in a row ended failed or error: the agent or the caller id looks misconfigured", t.failsInARow))
-		}
-	case status.working():
-		t.failsInARow = 0
-	}
+// finish records a call's outcome and lets it go.
+func (t *tracker) finish(c *attempt, o Outcome) error {
+	return t.move(c, phaseFinal, step{outcome: &o})
 }
 
 // fatal turns errors that make following pointless into a *FatalError.
@@ -1185,7 +951,7 @@ func (t *tracker) fatal(err error) error {
 // followed like any other. Its row ends unknown (not dialled again unless --retry unknown) only
 // once a search that read the list did not find it, Config.ListLag after the reply was lost; a
 // search that failed proves nothing and counts as a failed read (see noteReads).
-func (t *tracker) search(ctx context.Context, c *trackedCall, now time.Time) error {
+func (t *tracker) search(ctx context.Context, c *attempt, now time.Time) error {
 	if t.noList { // it cannot be looked for: followed until --max-wait, looked for by the next run
 		c.nextCheck = t.align(now.Add(t.cfg.SafetySweep))
 		return nil
@@ -1217,11 +983,8 @@ func (t *tracker) search(ctx context.Context, c *trackedCall, now time.Time) err
 	}
 	t.noteReads([]error{nil}, now)
 	if found != nil {
-		delete(t.calls, c.id())
-		c.ExecutionID = string(found.ID)
-		t.calls[c.id()] = c
-		if err := t.st.Placed(c.Key, c.Attempt, c.ExecutionID, now); err != nil {
-			return &FatalError{err}
+		if err := t.placed(c, string(found.ID)); err != nil {
+			return err
 		}
 		t.cfg.Log("found the call to %s whose reply was lost: %s", maskPhone(c.Phone), c.ExecutionID)
 		return t.applyOrRead(c, found, seenInList, now)
@@ -1240,11 +1003,11 @@ func (t *tracker) search(ctx context.Context, c *trackedCall, now time.Time) err
 // those created while its POST was in flight, by the measured offset of Bolna's clock. searched
 // is false when it could not look: the call is older than the list's window. bounded is false
 // when Bolna's clock could not be told: a miss then proves nothing.
-func (t *tracker) find(ctx context.Context, c *trackedCall, now time.Time, narrow bool) (ex *dialer.Execution, searched, bounded bool, err error) {
+func (t *tracker) find(ctx context.Context, c *attempt, now time.Time, narrow bool) (ex *dialer.Execution, searched, bounded bool, err error) {
 	if now.Sub(c.DialedAt) > maxListWindow {
 		return nil, false, true, nil
 	}
-	ours := func(ref string) bool { return ref == c.Ref || c.refPrefix && strings.HasPrefix(ref, c.Ref) }
+	ours := func(ref string) bool { return ref == c.Ref || c.torn && strings.HasPrefix(ref, c.Ref) }
 	opts := dialer.ListOptions{PageSize: dialer.MaxListPageSize}
 	opts.From, opts.To, bounded = t.wide(c.DialedAt, now)
 	if narrow && !c.lostAt.IsZero() && t.offset.known() {

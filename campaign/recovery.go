@@ -1,0 +1,195 @@
+package campaign
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/bolna-campaign/bolna-campaign/dialer"
+)
+
+// Crash recovery: what a run does, before it dials anyone, with the attempts an earlier run
+// left behind (see tracker.settle, tracker.adopt, tracker.survey).
+
+// orphan is an intent an earlier run recorded but never heard back about, looked for until
+// deadline: a search from then on that does not find its call proves it absent.
+type orphan struct {
+	*attempt
+	deadline time.Time
+}
+
+// settle resolves, before anything is dialled, the intents an earlier run recorded but never
+// heard back about (it died between syncing the intent and reading the reply), and the intents
+// a crash cut mid-record (see [State.Torn]). Each is looked for in the executions list until no
+// call it made could still be missing from it: the dead run's POST left before this run
+// started and before its timeout ran out, and the list shows a new call within
+// Config.ListLag. Found, the call is followed. Shown absent by a search that read the list, the
+// intent is voided and its row dialled as if the crashed run had never reached it. A search
+// that could not run proves nothing: the run stops, nothing dialled. A call too old for the
+// list (it spans seven days) cannot be looked for: its row ends unknown.
+//
+// It returns the live calls to follow, all with their execution ids, and whether rows changed
+// from what a scan of the list counted.
+func (t *tracker) settle(ctx context.Context, live, torn []LiveCall, runStart time.Time) ([]LiveCall, bool, error) {
+	out, pending, err := t.orphans(live, torn, runStart)
+	if err != nil || len(pending) == 0 {
+		return out, false, err
+	}
+	last := pending[0].deadline
+	for _, o := range pending {
+		last = later(last, o.deadline)
+	}
+	t.cfg.Log("an earlier run stopped while placing %d calls: looking for them before dialling anyone, until %s at the latest (Bolna's list may take --list-lag to show a call)",
+		len(pending), last.Format(time.TimeOnly))
+	for len(pending) > 0 {
+		now := t.cfg.Now()
+		var still []orphan
+		for _, o := range pending {
+			found, done, err := t.lookFor(ctx, o, now)
+			switch {
+			case err != nil:
+				return nil, false, err
+			case found != nil:
+				out = append(out, found.LiveCall)
+			case !done:
+				still = append(still, o)
+			}
+		}
+		if pending = still; len(pending) == 0 {
+			break
+		}
+		wait := settlePause
+		for _, o := range pending {
+			wait = min(wait, o.deadline.Sub(now))
+		}
+		select {
+		case <-time.After(max(wait, time.Millisecond)):
+		case <-t.stopped:
+			return nil, false, ErrStopped
+		case <-ctx.Done():
+			return nil, false, context.Cause(ctx)
+		}
+	}
+	clear(t.calls)
+	return out, true, nil
+}
+
+// orphans splits the calls an earlier run left: those with an execution id are followed
+// (returned), the others are looked for (orphans), each until its horizon: the dead run's
+// POST may have reached Bolna as late as its timeout allowed, whenever the run died, and
+// Bolna's list may take ListLag to show the call.
+func (t *tracker) orphans(live, torn []LiveCall, runStart time.Time) ([]LiveCall, []orphan, error) {
+	horizon := func(lc LiveCall) time.Time {
+		sent := runStart
+		if !lc.DialedAt.IsZero() {
+			sent = lc.DialedAt.Add(t.cfg.PlaceTimeout)
+		}
+		return sent.Add(t.cfg.ListLag)
+	}
+	var (
+		out     []LiveCall
+		pending []orphan
+	)
+	add := func(lc LiveCall, torn bool) error {
+		a := &attempt{LiveCall: lc, adopted: true, torn: torn}
+		if err := t.ledger.move(a, phaseSearching, step{}); err != nil {
+			return err
+		}
+		pending = append(pending, orphan{attempt: a, deadline: horizon(lc)})
+		return nil
+	}
+	for _, lc := range live {
+		if lc.ExecutionID != "" {
+			out = append(out, lc)
+			t.calls[lc.ExecutionID] = &attempt{LiveCall: lc} // so the search skips them
+		} else if err := add(lc, false); err != nil {
+			return nil, nil, err
+		}
+	}
+	for _, lc := range torn {
+		lc.Ref = t.st.RefPrefix(lc.Key, lc.Attempt)
+		if lc.DialedAt.IsZero() {
+			lc.DialedAt = runStart.Add(-maxListWindow / 2) // when is lost with the rest of the record
+		}
+		if err := add(lc, true); err != nil {
+			return nil, nil, err
+		}
+	}
+	return out, pending, nil
+}
+
+// lookFor searches once for the call of an orphaned intent: found, it is recorded (and
+// returned); shown absent, or too old to look for, the attempt ends (done). A search that
+// failed stops the run: it proves nothing, and nothing may be dialled until it does.
+func (t *tracker) lookFor(ctx context.Context, o orphan, now time.Time) (found *attempt, done bool, err error) {
+	a := o.attempt
+	ex, searched, bounded, err := t.find(ctx, a, now, false)
+	if err != nil {
+		if fatal := t.fatal(err); fatal != nil {
+			return nil, false, fatal
+		}
+		if errors.Is(err, dialer.ErrGateClosed) {
+			return nil, false, err
+		}
+		return nil, false, &FatalError{fmt.Errorf("looking for calls an earlier run may have placed (nothing was dialled; the next run looks again): %w", err)}
+	}
+	switch {
+	case ex != nil:
+		if a.torn {
+			a.Ref = ex.ContextDetails.RecipientValue(RefKey)
+		}
+		if err := t.ledger.move(a, phaseUnknown, step{placed: string(ex.ID)}); err != nil {
+			return nil, false, err
+		}
+		t.cfg.Log("found the call to %s that an earlier run placed before it stopped: %s", maskPhone(a.Phone), a.ExecutionID)
+		t.calls[a.ExecutionID] = a
+		return a, true, nil
+	case !searched:
+		o := Outcome{Status: StatusUnknown, Attempts: a.Attempt, DialedAt: a.DialedAt,
+			Error: "an earlier run stopped while placing this call, too long ago for Bolna's list to show it; not dialled again unless --retry unknown"}
+		return nil, true, t.ledger.move(a, phaseFinal, step{outcome: &o})
+	case now.Before(o.deadline):
+		return nil, false, nil
+	case !bounded:
+		return nil, false, &FatalError{fmt.Errorf("looking for the call to %s that an earlier run may have placed: Bolna's clock cannot be told "+
+			"(no Date header, no call seen), so a search that misses the call proves nothing. Nothing was dialled", maskPhone(a.Phone))}
+	}
+	t.cfg.Log("an earlier run stopped before its call to %s reached Bolna: it will be dialled", maskPhone(a.Phone))
+	return nil, true, t.ledger.move(a, phaseVoid, step{})
+}
+
+// adopt takes over a call left live by an earlier run; it holds a slot already acquired.
+func (t *tracker) adopt(lc LiveCall, runStart time.Time) error {
+	a := &attempt{LiveCall: lc, adopted: true, seenAt: runStart, placedAt: lc.DialedAt, deadline: runStart.Add(t.cfg.MaxWait)}
+	if err := t.ledger.move(a, phaseUnknown, step{}); err != nil {
+		return err
+	}
+	t.calls[a.id()] = a
+	return nil
+}
+
+// survey looks once at the calls left live by earlier runs (adopted), before the pool is
+// sized: those that ended are recorded, those in post-processing hold no slot. It returns how
+// many are dialling, ringing or talking: those count in the account's concurrency.current. A
+// call it could not read keeps its slot and counts as not active, so the pool errs small.
+func (t *tracker) survey(ctx context.Context) (int, error) {
+	if len(t.calls) == 0 {
+		return 0, nil
+	}
+	due := make([]*attempt, 0, len(t.calls))
+	for _, c := range t.calls {
+		due = append(due, c)
+	}
+	now := t.cfg.Now()
+	if err := t.check(ctx, due, t.plan(due, now), now); err != nil {
+		return 0, err
+	}
+	active := 0
+	for _, c := range t.calls {
+		if c.status.Active() {
+			active++
+		}
+	}
+	return active, nil
+}
