@@ -21,8 +21,8 @@ type pool struct {
 	size int
 
 	mu    sync.Mutex
-	debt  int
-	taken int // slots held now (debt included)
+	debt  int // calls held beyond the size (see above)
+	inSem int // slots held of the semaphore's
 	extra int // slots given back that were not held: a bug (see outstanding)
 }
 
@@ -38,7 +38,7 @@ func (p *pool) hold(n int) {
 	}
 	p.mu.Lock()
 	p.debt += n - fit
-	p.taken += n
+	p.inSem += fit
 	p.mu.Unlock()
 }
 
@@ -48,7 +48,7 @@ func (p *pool) acquire(ctx context.Context) error {
 		return err
 	}
 	p.mu.Lock()
-	p.taken++
+	p.inSem++
 	p.mu.Unlock()
 	return nil
 }
@@ -59,15 +59,14 @@ func (p *pool) release() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	switch {
-	case p.taken == 0:
-		p.extra++
-		return
 	case p.debt > 0:
 		p.debt--
-	default:
+	case p.inSem > 0:
+		p.inSem--
 		p.sem.Release(1)
+	default:
+		p.extra++
 	}
-	p.taken--
 }
 
 // retake takes back the slot of a call whose release turned out wrong (a pushed
@@ -76,15 +75,16 @@ func (p *pool) release() {
 func (p *pool) retake() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !p.sem.TryAcquire(1) {
+	if p.sem.TryAcquire(1) {
+		p.inSem++
+	} else {
 		p.debt++
 	}
-	p.taken++
 }
 
 // outstanding is how many slots are held, and how many were given back without being held.
 func (p *pool) outstanding() (held, extra int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.taken, p.extra
+	return p.inSem + p.debt, p.extra
 }
