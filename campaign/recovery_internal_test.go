@@ -13,7 +13,9 @@ import (
 // statusDialer answers GET /executions/{id} with a fixed status per call.
 type statusDialer map[string]dialer.Status
 
-func (statusDialer) Account(context.Context) (*dialer.Account, error) { return nil, errors.ErrUnsupported }
+func (statusDialer) Account(context.Context) (*dialer.Account, error) {
+	return nil, errors.ErrUnsupported
+}
 func (statusDialer) PlaceCall(context.Context, dialer.CallRequest) (*dialer.PlacedCall, error) {
 	return nil, errors.ErrUnsupported
 }
