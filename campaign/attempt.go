@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 )
 
@@ -74,7 +75,7 @@ var moves = map[phase][]phase{
 
 // attempt is one dial attempt of a row: the call it placed (or may have), and where it is.
 type attempt struct {
-	LiveCall
+	journal.LiveCall
 	phase   phase
 	adopted bool          // left live by an earlier run
 	torn    bool          // recovered from an intent a crash cut mid-record: Ref is only its start
@@ -102,9 +103,9 @@ func (a *attempt) id() string {
 
 // step is what a move records in the journal, beyond the phase.
 type step struct {
-	placed  string   // the call's execution id, now known: recorded (State.Placed)
-	outcome *Outcome // to phaseFinal: the outcome recorded
-	reason  string   // to phaseVoid: why the attempt was given back ("": no call was made)
+	placed  string           // the call's execution id, now known: recorded (State.Placed)
+	outcome *journal.Outcome // to phaseFinal: the outcome recorded
+	reason  string           // to phaseVoid: why the attempt was given back ("": no call was made)
 }
 
 // ledger owns what every attempt holds: the run's slots (the pool), the caller ids, and the
@@ -113,13 +114,13 @@ type step struct {
 // journal record it means. It is safe for concurrent use (each attempt is moved by one
 // goroutine at a time: its placement's, then the tracker's).
 type ledger struct {
-	st      *State
+	st      *journal.State
 	now     func() time.Time
 	pool    *pool      // nil while the calls of earlier runs are surveyed, before the pool is sized
 	callers *callerIDs // nil for Bolna's default caller id
 	// onFinal is told of every outcome recorded (progress, --halt-after, --max-cost), before
 	// the attempt's slot is given back: a run halted by it places no call in that slot.
-	onFinal func(Outcome)
+	onFinal func(journal.Outcome)
 
 	mu    sync.Mutex
 	moved [phaseVoid + 1]int // moves into each phase (for tests)
@@ -247,7 +248,7 @@ func (r *reservation) cancel() {
 }
 
 // intent makes a reservation an attempt: the intent to dial is synced, holding its slot.
-func (l *ledger) intent(r *reservation, lc LiveCall) (*attempt, error) {
+func (l *ledger) intent(r *reservation, lc journal.LiveCall) (*attempt, error) {
 	r.done = true
 	lc.From = r.from
 	a := &attempt{LiveCall: lc}

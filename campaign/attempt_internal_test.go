@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 )
 
 // TestAttemptMoves: an attempt's life is the moves table: a slot is taken with the intent and
@@ -13,7 +15,7 @@ import (
 // internal error, with nothing recorded.
 func TestAttemptMoves(t *testing.T) {
 	t.Parallel()
-	st, err := OpenState(filepath.Join(t.TempDir(), "r.csv.state"), Owner{Agent: "a", API: "x"})
+	st, err := journal.OpenState(filepath.Join(t.TempDir(), "r.csv.state"), journal.Owner{Agent: "a", API: "x"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +26,7 @@ func TestAttemptMoves(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := led.intent(res, LiveCall{Key: "+911", Phone: "+911", Attempt: 1, Ref: st.Ref("+911", 1), DialedAt: time.Now()})
+	a, err := led.intent(res, journal.LiveCall{Key: "+911", Phone: "+911", Attempt: 1, Ref: st.Ref("+911", 1), DialedAt: time.Now()})
 	if err != nil || held() != 1 {
 		t.Fatalf("intent: %v, %d slots held", err, held())
 	}
@@ -38,23 +40,23 @@ func TestAttemptMoves(t *testing.T) {
 		{phaseDropped, step{}, 0},
 		{phaseTalking, step{}, 1}, // a push said dropped; a look says talking
 		{phaseDropped, step{}, 0},
-		{phaseFinal, step{outcome: &Outcome{Status: StatusCompleted}}, 0},
+		{phaseFinal, step{outcome: &journal.Outcome{Status: journal.StatusCompleted}}, 0},
 	}
 	for _, s := range steps {
 		if err := led.move(a, s.to, s.s); err != nil || held() != s.held {
 			t.Fatalf("to %s: %v, %d slots held, want %d", s.to, err, held(), s.held)
 		}
 	}
-	if e := st.Lookup("+911"); e.Status != StatusCompleted || e.Live != nil {
+	if e := st.Lookup("+911"); e.Status != journal.StatusCompleted || e.Live != nil {
 		t.Errorf("journal: %+v, want completed", e)
 	}
 	for _, to := range []phase{phaseRinging, phaseVoid, phaseFinal, phaseIntent} {
 		var ie *invariantError
-		if err := led.move(a, to, step{outcome: &Outcome{Status: StatusFailed}}); !errors.As(err, &ie) {
+		if err := led.move(a, to, step{outcome: &journal.Outcome{Status: journal.StatusFailed}}); !errors.As(err, &ie) {
 			t.Errorf("final to %s: %v, want an internal error", to, err)
 		}
 	}
-	if e := st.Lookup("+911"); e.Status != StatusCompleted || held() != 0 {
+	if e := st.Lookup("+911"); e.Status != journal.StatusCompleted || held() != 0 {
 		t.Errorf("after refused moves: %+v, %d slots held", e, held())
 	}
 	if _, extra := led.pool.outstanding(); extra != 0 {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 	"github.com/bolna-campaign/bolna-campaign/dialer/webhook"
@@ -313,7 +314,7 @@ func runRunner(tb testing.TB, c *dialer.Client, phones []string, bc benchCase, h
 		cfg.Limits = dialer.Limits{Call: -1, List: -1, Other: -1}
 	}
 	sess, err := campaign.Open(campaign.Files{Input: input, Results: out, Format: results.Format{}},
-		campaign.Owner{Agent: bolnatest.DefaultAgentID, API: "bench"}, cfg)
+		journal.Owner{Agent: bolnatest.DefaultAgentID, API: "bench"}, cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}

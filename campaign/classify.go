@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 )
 
 // kind is what a row needs.
@@ -27,26 +30,26 @@ type classification struct {
 	attempt int            // for kindDial
 	dupOf   int            // for kindDuplicate: the line of the first occurrence
 	zone    *time.Location // the contact's zone, when a calling window applies
-	entry   Entry
+	entry   journal.Entry
 }
 
 // classifier decides what each row needs, identically in every pass over the list.
 type classifier struct {
 	cfg         *Config
-	st          *State
-	retry       map[Status]bool
-	retryResult map[Result]bool
+	st          *journal.State
+	retry       map[journal.Status]bool
+	retryResult map[journal.Result]bool
 	dups        *duplicates
 	row         int // ordinal of the row being classified
 	fresh       int // rows never dialled that this pass found to dial (for --limit)
 }
 
-func newClassifier(cfg *Config, st *State, dups *duplicates) *classifier {
-	retry := map[Status]bool{}
+func newClassifier(cfg *Config, st *journal.State, dups *duplicates) *classifier {
+	retry := map[journal.Status]bool{}
 	for _, s := range cfg.Retry {
 		retry[s] = true
 	}
-	retryResult := map[Result]bool{}
+	retryResult := map[journal.Result]bool{}
 	for _, r := range cfg.RetryResults {
 		retryResult[r] = true
 	}
@@ -76,8 +79,8 @@ func (e *ListChangedError) Error() string {
 }
 
 // of reports whether the row at ordinal i is a duplicate, and the line of the first row.
-func (d *duplicates) of(i int, row Row) (dupOf int, err error) {
-	fp := uint16(KeyHash(row.Phone + "\x00" + row.Key))
+func (d *duplicates) of(i int, row contacts.Row) (dupOf int, err error) {
+	fp := uint16(journal.KeyHash(row.Phone + "\x00" + row.Key))
 	if d.frozen {
 		if i >= len(d.check) || d.check[i] != fp {
 			return 0, &ListChangedError{Line: row.Line}
@@ -99,10 +102,10 @@ func (d *duplicates) of(i int, row Row) (dupOf int, err error) {
 	d.check[i] = fp
 	// One person is one number: a number appears once per run whatever the ids say, and an
 	// id appears once whatever the numbers say.
-	hp := KeyHash(row.Phone)
+	hp := journal.KeyHash(row.Phone)
 	line, dup := d.seen[hp]
 	if !dup && row.Key != row.Phone {
-		hk := KeyHash("id\x00" + row.Key)
+		hk := journal.KeyHash("id\x00" + row.Key)
 		if line, dup = d.seen[hk]; !dup {
 			d.seen[hk] = int32(row.Line)
 		}
@@ -125,7 +128,7 @@ func (d *duplicates) freeze() {
 // whose time zone cannot be told), reported before anything is dialled.
 // classify decides what row needs (see classifyRow), then holds back the rows never dialled
 // beyond Config.Limit in this pass.
-func (c *classifier) classify(row Row) (classification, error) {
+func (c *classifier) classify(row contacts.Row) (classification, error) {
 	cl, err := c.classifyRow(row)
 	if err == nil && cl.kind == kindDial && cl.attempt == 1 && c.cfg.Limit > 0 {
 		if c.fresh >= c.cfg.Limit {
@@ -137,7 +140,7 @@ func (c *classifier) classify(row Row) (classification, error) {
 	return cl, err
 }
 
-func (c *classifier) classifyRow(row Row) (classification, error) {
+func (c *classifier) classifyRow(row contacts.Row) (classification, error) {
 	if !c.cfg.Shard.Has(row.Key, row.Line) {
 		return classification{kind: kindOtherShard}, nil
 	}
@@ -170,7 +173,7 @@ func (c *classifier) classifyRow(row Row) (classification, error) {
 		var zerr *ZoneError
 		switch {
 		case errors.As(err, &zerr):
-			return cl, &InputError{File: "", Line: row.Line, Err: err}
+			return cl, &contacts.InputError{File: "", Line: row.Line, Err: err}
 		case err != nil:
 			row.Problem = err.Error()
 			return classification{kind: kindInvalid}, nil
@@ -186,35 +189,35 @@ func (c *classifier) classifyRow(row Row) (classification, error) {
 // outcome is the results row's state for row; retryDue reports a row whose last outcome is
 // final but that a later run will dial again (--retry); write is false for another shard's
 // rows.
-func (c *classifier) outcome(row Row) (o Outcome, retryDue, write bool, err error) {
+func (c *classifier) outcome(row contacts.Row) (o journal.Outcome, retryDue, write bool, err error) {
 	cl, err := c.classify(row)
 	if err != nil {
-		return Outcome{}, false, false, err
+		return journal.Outcome{}, false, false, err
 	}
 	switch cl.kind {
 	case kindOtherShard:
-		return Outcome{}, false, false, nil
+		return journal.Outcome{}, false, false, nil
 	case kindInvalid:
 		problem := row.Problem
 		if problem == "" && c.cfg.Window != nil { // a bad zone name in the row's zone column
 			_, zerr := c.cfg.Zones.For(row.Phone, row.Zone)
 			problem = zerr.Error()
 		}
-		return Outcome{Status: StatusInvalid, Error: problem}, false, true, nil
+		return journal.Outcome{Status: journal.StatusInvalid, Error: problem}, false, true, nil
 	case kindDuplicate:
-		return Outcome{Status: StatusDuplicate, Error: fmt.Sprintf("same contact as line %d", cl.dupOf)}, false, true, nil
+		return journal.Outcome{Status: journal.StatusDuplicate, Error: fmt.Sprintf("same contact as line %d", cl.dupOf)}, false, true, nil
 	case kindSuppressed:
-		return Outcome{Status: StatusSuppressed, Error: "on the do-not-call list"}, false, true, nil
+		return journal.Outcome{Status: journal.StatusSuppressed, Error: "on the do-not-call list"}, false, true, nil
 	}
 	o, ok, err := c.st.Outcome(row.Key)
 	if err != nil {
-		return Outcome{}, false, false, err
+		return journal.Outcome{}, false, false, err
 	}
-	if lc := cl.entry.Live; lc != nil && (!ok || o.Status != StatusTimeout || o.Attempts != lc.Attempt) {
-		return Outcome{Status: StatusInFlight, ExecutionID: lc.ExecutionID, Attempts: lc.Attempt, DialedAt: lc.DialedAt}, false, true, nil
+	if lc := cl.entry.Live; lc != nil && (!ok || o.Status != journal.StatusTimeout || o.Attempts != lc.Attempt) {
+		return journal.Outcome{Status: journal.StatusInFlight, ExecutionID: lc.ExecutionID, Attempts: lc.Attempt, DialedAt: lc.DialedAt}, false, true, nil
 	}
 	if !ok {
-		o = Outcome{Status: StatusPending, Attempts: cl.entry.Attempts, Error: cl.entry.Note}
+		o = journal.Outcome{Status: journal.StatusPending, Attempts: cl.entry.Attempts, Error: cl.entry.Note}
 		switch {
 		case o.Error != "": // its call was stopped before it rang: that says why
 		case cl.kind == kindOutside:

@@ -3,13 +3,15 @@ package campaign
 import (
 	"errors"
 	"testing"
+
+	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
 )
 
 // TestDuplicates: the first pass finds the duplicates; later passes read them back by row,
 // and notice a list that changed in between.
 func TestDuplicates(t *testing.T) {
 	t.Parallel()
-	rows := []Row{
+	rows := []contacts.Row{
 		{Line: 2, Phone: "+911", Key: "+911"},
 		{Line: 3, Phone: "+912", Key: "A"},
 		{Line: 4, Phone: "+911", Key: "+911"}, // same number as line 2

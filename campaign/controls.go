@@ -12,6 +12,8 @@ import (
 	"time"
 	_ "time/tzdata" // calling hours must work on machines without a zoneinfo database
 
+	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/nyaruka/phonenumbers"
 )
 
@@ -148,7 +150,7 @@ func (s *Suppression) Contains(e164 string) bool {
 	if s == nil {
 		return false
 	}
-	_, ok := s.numbers[KeyHash(e164)]
+	_, ok := s.numbers[journal.KeyHash(e164)]
 	return ok
 }
 
@@ -156,10 +158,10 @@ func (s *Suppression) Contains(e164 string) bool {
 // with # are skipped), or a CSV whose header names a phone column as a contact list does. A
 // line that is not a number is an error: a do-not-call entry silently skipped would be a
 // person called against their wish.
-func LoadSuppression(path string, norm PhoneNormalizer) (*Suppression, error) {
+func LoadSuppression(path string, norm contacts.PhoneNormalizer) (*Suppression, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, &InputError{File: path, Err: unwrapPath(err)}
+		return nil, &contacts.InputError{File: path, Err: unwrapPath(err)}
 	}
 	defer f.Close()
 	s := &Suppression{numbers: map[uint64]struct{}{}}
@@ -169,7 +171,7 @@ func LoadSuppression(path string, norm PhoneNormalizer) (*Suppression, error) {
 	firstLine = strings.TrimSpace(firstLine)
 	_, notNumber := norm.Normalize(firstLine)
 	if !strings.HasPrefix(firstLine, "#") && (isHeader(firstLine) || (notNumber != "" && strings.Contains(firstLine, ","))) {
-		l, err := NewLoader(br, path, LoadOptions{Region: norm.Region})
+		l, err := contacts.NewLoader(br, path, contacts.LoadOptions{Region: norm.Region})
 		if err != nil {
 			return nil, err
 		}
@@ -182,9 +184,9 @@ func LoadSuppression(path string, norm PhoneNormalizer) (*Suppression, error) {
 				return nil, err
 			}
 			if row.Problem != "" {
-				return nil, &InputError{File: path, Line: row.Line, Err: errors.New(row.Problem)}
+				return nil, &contacts.InputError{File: path, Line: row.Line, Err: errors.New(row.Problem)}
 			}
-			s.numbers[KeyHash(row.Phone)] = struct{}{}
+			s.numbers[journal.KeyHash(row.Phone)] = struct{}{}
 		}
 	}
 	sc := bufio.NewScanner(br)
@@ -196,12 +198,12 @@ func LoadSuppression(path string, norm PhoneNormalizer) (*Suppression, error) {
 		}
 		e164, problem := norm.Normalize(text)
 		if problem != "" {
-			return nil, &InputError{File: path, Line: line, Err: errors.New(problem)}
+			return nil, &contacts.InputError{File: path, Line: line, Err: errors.New(problem)}
 		}
-		s.numbers[KeyHash(e164)] = struct{}{}
+		s.numbers[journal.KeyHash(e164)] = struct{}{}
 	}
 	if err := sc.Err(); err != nil {
-		return nil, &InputError{File: path, Err: err}
+		return nil, &contacts.InputError{File: path, Err: err}
 	}
 	return s, nil
 }
@@ -209,7 +211,7 @@ func LoadSuppression(path string, norm PhoneNormalizer) (*Suppression, error) {
 // isHeader reports whether a line names a phone column, as a contact list's header does.
 func isHeader(line string) bool {
 	for _, cell := range strings.Split(line, ",") {
-		for _, name := range PhoneColumns {
+		for _, name := range contacts.PhoneColumns {
 			if strings.EqualFold(strings.Trim(strings.TrimSpace(cell), `"`), name) {
 				return true
 			}
@@ -244,7 +246,7 @@ func (s Shard) Has(key string, line int) bool {
 	if key == "" {
 		return line%s.N == s.K
 	}
-	return KeyHash(key)%uint64(s.N) == uint64(s.K)
+	return journal.KeyHash(key)%uint64(s.N) == uint64(s.K)
 }
 
 func (s Shard) String() string {

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 )
 
@@ -104,7 +106,7 @@ func TestSuppression(t *testing.T) {
 		return p
 	}
 	plain := write("dnc.txt", "# do not call\n+91 98765 43210\n\n09812345678\n")
-	s, err := campaign.LoadSuppression(plain, campaign.PhoneNormalizer{Region: "IN"})
+	s, err := campaign.LoadSuppression(plain, contacts.PhoneNormalizer{Region: "IN"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,12 +114,12 @@ func TestSuppression(t *testing.T) {
 		t.Errorf("plain list: %d numbers, contains %v %v", s.Len(), s.Contains("+919876543210"), s.Contains("+919812345678"))
 	}
 	csvList := write("dnc.csv", "\ufeffName,Mobile\nAsha,+919876543210\n")
-	if s, err := campaign.LoadSuppression(csvList, campaign.PhoneNormalizer{}); err != nil || !s.Contains("+919876543210") {
+	if s, err := campaign.LoadSuppression(csvList, contacts.PhoneNormalizer{}); err != nil || !s.Contains("+919876543210") {
 		t.Errorf("CSV list: %v, %v", s, err)
 	}
 	bad := write("bad.txt", "+919876543210\nnot a number\n")
-	_, err = campaign.LoadSuppression(bad, campaign.PhoneNormalizer{})
-	var ie *campaign.InputError
+	_, err = campaign.LoadSuppression(bad, contacts.PhoneNormalizer{})
+	var ie *contacts.InputError
 	if !errors.As(err, &ie) || ie.Line != 2 {
 		t.Errorf("bad line: error = %v, want an InputError on line 2", err)
 	}
@@ -176,7 +178,7 @@ func TestRunOpsControls(t *testing.T) {
 	os.WriteFile(input, []byte(strings.Join(rows, "\n")+"\n"), 0o600)
 	dnc := filepath.Join(dir, "dnc.txt")
 	os.WriteFile(dnc, []byte("+919876543211\n"), 0o600)
-	supp, err := campaign.LoadSuppression(dnc, campaign.PhoneNormalizer{})
+	supp, err := campaign.LoadSuppression(dnc, contacts.PhoneNormalizer{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +226,7 @@ func TestRunOpsControls(t *testing.T) {
 	cfg.Load.TimezoneColumn = ""
 	tc.results = filepath.Join(dir, "fresh.results.csv")
 	_, _, err = tc.run(t, cfg, nil)
-	var ie *campaign.InputError
+	var ie *contacts.InputError
 	if !errors.As(err, &ie) || ie.Line != 6 || !strings.Contains(err.Error(), "--timezone") {
 		t.Errorf("no zone for a multi-zone number: error = %v, want an InputError for line 6", err)
 	}
@@ -251,7 +253,7 @@ func TestRunSpendCap(t *testing.T) {
 	}
 	// The third call's cost reaches the cap; a fourth may already be placed when the third's
 	// line drops (its slot is free before its cost is known).
-	if got := len(tc.srv.Placements()); got < 3 || got > 4 || summary.Halted == "" || summary.ByStatus[campaign.StatusPending] != 10-got {
+	if got := len(tc.srv.Placements()); got < 3 || got > 4 || summary.Halted == "" || summary.ByStatus[journal.StatusPending] != 10-got {
 		t.Errorf("placed %d, summary %+v; want 3 or 4 calls (30 cents ≥ 25) then a halt with the rest pending", got, summary)
 	}
 	// The cap holds across runs: the spend so far counts.
@@ -316,7 +318,7 @@ func TestStopQueuedWhenWindowCloses(t *testing.T) {
 	stopped := 0
 	for _, row := range rows {
 		o := row.Outcome
-		if o.Status != campaign.StatusPending || o.Attempts != 0 {
+		if o.Status != journal.StatusPending || o.Attempts != 0 {
 			t.Errorf("%s: %s after %d attempts, want pending with its attempt given back", row.Input["phone"], o.Status, o.Attempts)
 		}
 		if strings.Contains(o.Error, "stopped before it rang") {

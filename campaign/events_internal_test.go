@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 )
 
@@ -15,7 +17,7 @@ import (
 // call, and pushes about other calls are counted and ignored.
 func TestObservedEvents(t *testing.T) {
 	t.Parallel()
-	st, err := OpenState(filepath.Join(t.TempDir(), "r.csv.state"), Owner{Agent: "a", API: "x"})
+	st, err := journal.OpenState(filepath.Join(t.TempDir(), "r.csv.state"), journal.Owner{Agent: "a", API: "x"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +35,7 @@ func TestObservedEvents(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c, err := led.intent(res, LiveCall{Key: key, Phone: key, Attempt: 1, Ref: st.Ref(key, 1), DialedAt: now})
+		c, err := led.intent(res, journal.LiveCall{Key: key, Phone: key, Attempt: 1, Ref: st.Ref(key, 1), DialedAt: now})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -52,7 +54,7 @@ func TestObservedEvents(t *testing.T) {
 		t.Helper()
 		ex := &dialer.Execution{ID: dialer.ID(id), Status: status, AgentID: "a"}
 		if ref != "" {
-			ex.ContextDetails.RecipientData = map[string]json.RawMessage{RefKey: json.RawMessage(`"` + ref + `"`)}
+			ex.ContextDetails.RecipientData = map[string]json.RawMessage{contacts.RefKey: json.RawMessage(`"` + ref + `"`)}
 		}
 		if whole {
 			ex.ContextDetails.RecipientPhoneNumber = "+911"
@@ -87,7 +89,7 @@ func TestObservedEvents(t *testing.T) {
 		t.Fatalf("a half-filled completed push was not sent for a read now: %+v", c)
 	}
 	push("e1", dialer.StatusCompleted, true, "")
-	if e := st.Lookup("+911"); e.Status != StatusCompleted || tr.calls["e1"] != nil {
+	if e := st.Lookup("+911"); e.Status != journal.StatusCompleted || tr.calls["e1"] != nil {
 		t.Errorf("a whole completed push: %+v, still followed %v", e, tr.calls["e1"] != nil)
 	}
 	push("e1", dialer.StatusCompleted, true, "") // a duplicate delivery

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 	"github.com/bolna-campaign/bolna-campaign/results"
@@ -27,7 +29,7 @@ import (
 func (tc *testCampaign) runWith(t *testing.T, ctx context.Context, d campaign.Dialer, api string, cfg campaign.Config, hook func(*campaign.Runner)) (*campaign.Summary, []results.Row, error) {
 	t.Helper()
 	sess, err := campaign.Open(campaign.Files{Input: tc.input, Results: tc.results, Format: results.Format{}},
-		campaign.Owner{Agent: cfg.AgentID, API: api}, cfg)
+		journal.Owner{Agent: cfg.AgentID, API: api}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +135,7 @@ func TestStopDuring429Storm(t *testing.T) {
 			t.Errorf("a POST /call arrived %s after the stop", at.Sub(stop))
 		}
 	}
-	if summary.ByStatus[campaign.StatusPending] != 10 || len(tc.srv.Placements()) != 0 {
+	if summary.ByStatus[journal.StatusPending] != 10 || len(tc.srv.Placements()) != 0 {
 		t.Errorf("summary = %+v, %d placed; want every row pending, none placed", summary, len(tc.srv.Placements()))
 	}
 }
@@ -220,13 +222,13 @@ func TestFailedSearchProvesNothing(t *testing.T) {
 	}}}, 1)
 	cfg := baseConfig()
 	cfg.Outage = 300 * time.Millisecond
-	cfg.Retry = []campaign.Status{campaign.StatusUnknown}
+	cfg.Retry = []journal.Status{journal.StatusUnknown}
 	summary, rows, err := tc.run(t, cfg, nil)
 	var fatal *campaign.FatalError
 	if !errors.As(err, &fatal) {
 		t.Errorf("Run() error = %v, want a FatalError once no read succeeds for --outage", err)
 	}
-	if summary == nil || rows[0].Outcome.Status == campaign.StatusUnknown {
+	if summary == nil || rows[0].Outcome.Status == journal.StatusUnknown {
 		t.Fatalf("Run() = %+v, rows %+v: a search that could not read the list proves nothing", summary, rows)
 	}
 	listBroken.Store(false)
@@ -324,9 +326,9 @@ func TestCrashedIntentListLag(t *testing.T) {
 // placedBeforeCrash leaves the journal of tc as a run that died right after its POST /call for
 // phone reached Bolna: the intent synced, the call created (carrying its reference), its reply
 // never recorded. before, when set, writes records ahead of the intent.
-func (tc *testCampaign) placedBeforeCrash(t *testing.T, cfg campaign.Config, phone string, before func(*campaign.State)) {
+func (tc *testCampaign) placedBeforeCrash(t *testing.T, cfg campaign.Config, phone string, before func(*journal.State)) {
 	t.Helper()
-	st, err := campaign.OpenState(campaign.StatePath(tc.results), campaign.Owner{Agent: cfg.AgentID, API: tc.srv.URL})
+	st, err := journal.OpenState(journal.StatePath(tc.results), journal.Owner{Agent: cfg.AgentID, API: tc.srv.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -337,7 +339,7 @@ func (tc *testCampaign) placedBeforeCrash(t *testing.T, cfg campaign.Config, pho
 	ref := st.Ref(phone, 1)
 	st.Dial(phone, phone, 1, ref, time.Now())
 	if _, err := tc.srv.Client().PlaceCall(t.Context(), dialer.CallRequest{AgentID: cfg.AgentID, RecipientPhoneNumber: phone,
-		UserData: map[string]string{campaign.RefKey: ref}}); err != nil {
+		UserData: map[string]string{contacts.RefKey: ref}}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -348,9 +350,9 @@ func TestTornIntentFound(t *testing.T) {
 	t.Parallel()
 	tc := newCampaign(t, bolnatest.Options{}, 2)
 	cfg := baseConfig()
-	path := campaign.StatePath(tc.results)
-	tc.placedBeforeCrash(t, cfg, tc.phones[1], func(st *campaign.State) {
-		st.NoteAccount(campaign.Account{Concurrency: 10, At: time.Now()}) // a record before the intent
+	path := journal.StatePath(tc.results)
+	tc.placedBeforeCrash(t, cfg, tc.phones[1], func(st *journal.State) {
+		st.NoteAccount(journal.Account{Concurrency: 10, At: time.Now()}) // a record before the intent
 	})
 	cutJournal(t, path, `"ref"`) // cut inside the dial record, before its reference
 
@@ -489,7 +491,7 @@ func TestSkewedClock(t *testing.T) {
 		cfg.Concurrency = 4
 		cfg.ListLag = 300 * time.Millisecond
 		summary, rows, err := tc.run(t, cfg, nil)
-		if err != nil || summary.Unfinished() != 0 || summary.ByStatus[campaign.StatusUnknown] != 0 {
+		if err != nil || summary.Unfinished() != 0 || summary.ByStatus[journal.StatusUnknown] != 0 {
 			t.Fatalf("Run() = %+v, %v; want every row final, none unknown", summary, err)
 		}
 		checkDialled(t, tc.srv, tc.phones, 1)
@@ -507,7 +509,7 @@ func TestSlowPostAcrossCrash(t *testing.T) {
 	cfg := baseConfig()
 	cfg.PlaceTimeout = 3 * time.Second
 	cfg.ListLag = 300 * time.Millisecond
-	st, err := campaign.OpenState(campaign.StatePath(tc.results), campaign.Owner{Agent: cfg.AgentID, API: tc.srv.URL})
+	st, err := journal.OpenState(journal.StatePath(tc.results), journal.Owner{Agent: cfg.AgentID, API: tc.srv.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -518,7 +520,7 @@ func TestSlowPostAcrossCrash(t *testing.T) {
 	go func() { // the POST the dead run sent, taking effect 1.5 s later
 		time.Sleep(1500 * time.Millisecond)
 		_, err := tc.srv.Client().PlaceCall(context.Background(), dialer.CallRequest{AgentID: cfg.AgentID,
-			RecipientPhoneNumber: tc.phones[0], UserData: map[string]string{campaign.RefKey: ref}})
+			RecipientPhoneNumber: tc.phones[0], UserData: map[string]string{contacts.RefKey: ref}})
 		created <- err
 	}()
 	summary, rows, err := tc.run(t, cfg, nil)
@@ -644,7 +646,7 @@ func TestHostileList(t *testing.T) {
 			}
 			for _, row := range rows {
 				o := row.Outcome
-				if o.Status == campaign.StatusTimeout && o.ExecutionID == "" {
+				if o.Status == journal.StatusTimeout && o.ExecutionID == "" {
 					continue // the call whose reply was lost, where the list cannot be read: followed by the next run
 				}
 				if c := calls[o.ExecutionID]; string(o.Status) != c.Status {

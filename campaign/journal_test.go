@@ -12,9 +12,13 @@ import (
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 	"github.com/bolna-campaign/bolna-campaign/results"
 )
+
+// owner is the owner of the journals these tests write.
+var owner = journal.Owner{Agent: "agent-1", API: "https://api.bolna.ai"}
 
 // cutJournal cuts the journal at path inside its last line, just before the first occurrence
 // of marker in that line, as a crash (or a damaged disk) would.
@@ -41,7 +45,7 @@ func TestJournalDamage(t *testing.T) {
 	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	write := func(t *testing.T) string {
 		path := filepath.Join(t.TempDir(), "r.csv.state")
-		st, err := campaign.OpenState(path, owner)
+		st, err := journal.OpenState(path, owner)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -61,11 +65,11 @@ func TestJournalDamage(t *testing.T) {
 		b[i+2] = 0xff
 		os.WriteFile(path, b, 0o600)
 		for _, open := range []func(string) error{
-			func(p string) error { _, err := campaign.OpenState(p, owner); return err },
-			func(p string) error { _, err := campaign.ReadState(p); return err },
+			func(p string) error { _, err := journal.OpenState(p, owner); return err },
+			func(p string) error { _, err := journal.ReadState(p); return err },
 		} {
 			err := open(path)
-			var je *campaign.JournalError
+			var je *journal.JournalError
 			if !errors.As(err, &je) || je.Line != 3 || !strings.Contains(err.Error(), "line 3") {
 				t.Errorf("opening a journal with a corrupted byte on line 3: error = %v, want a JournalError for line 3", err)
 			}
@@ -75,7 +79,7 @@ func TestJournalDamage(t *testing.T) {
 		t.Parallel()
 		path := write(t)
 		cutJournal(t, path, `"ref"`)
-		st, err := campaign.OpenState(path, owner)
+		st, err := journal.OpenState(path, owner)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -88,13 +92,13 @@ func TestJournalDamage(t *testing.T) {
 		}
 		st.Close()
 		// It survives a second crash before it is settled, and settling closes it.
-		st, err = campaign.OpenState(path, owner)
+		st, err = journal.OpenState(path, owner)
 		if err != nil || len(st.Torn()) != 1 {
 			t.Fatalf("reopened: Torn() = %+v, %v; want it kept", st.Torn(), err)
 		}
 		st.Settle("+912", 1, at)
 		st.Close()
-		st, _ = campaign.OpenState(path, owner)
+		st, _ = journal.OpenState(path, owner)
 		if len(st.Torn()) != 0 {
 			t.Errorf("after Settle: Torn() = %+v, want none", st.Torn())
 		}
@@ -104,7 +108,7 @@ func TestJournalDamage(t *testing.T) {
 		t.Parallel()
 		path := write(t)
 		cutJournal(t, path, `"phone"`)
-		st, err := campaign.OpenState(path, owner)
+		st, err := journal.OpenState(path, owner)
 		if err != nil || len(st.Torn()) != 0 || st.Skipped() != 1 {
 			t.Errorf("OpenState() = torn %+v, skipped %d, %v; want the cut line dropped and said so", st.Torn(), st.Skipped(), err)
 		}
@@ -123,10 +127,10 @@ func TestJournalNoSymlinks(t *testing.T) {
 			t.Skip("no symbolic links here:", err)
 		}
 	}
-	if _, err := campaign.OpenState(filepath.Join(dir, "r.csv.state"), owner); err == nil || !strings.Contains(err.Error(), "symbolic link") {
+	if _, err := journal.OpenState(filepath.Join(dir, "r.csv.state"), owner); err == nil || !strings.Contains(err.Error(), "symbolic link") {
 		t.Errorf("OpenState() through a symlink: error = %v, want a refusal", err)
 	}
-	if _, err := campaign.AcquireLock(filepath.Join(dir, "r.csv.lock")); err == nil || !strings.Contains(err.Error(), "symbolic link") {
+	if _, err := journal.AcquireLock(filepath.Join(dir, "r.csv.lock")); err == nil || !strings.Contains(err.Error(), "symbolic link") {
 		t.Errorf("AcquireLock() through a symlink: error = %v, want a refusal", err)
 	}
 	if b, _ := os.ReadFile(victim); string(b) != "line one\nline two\n" {
@@ -139,8 +143,8 @@ func TestJournalNoSymlinks(t *testing.T) {
 func TestJournalNotPinnedByRefusedRun(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "r.csv.state")
-	wrong := campaign.Owner{Agent: owner.Agent, API: "https://wrong.example"}
-	st, err := campaign.OpenState(path, wrong)
+	wrong := journal.Owner{Agent: owner.Agent, API: "https://wrong.example"}
+	st, err := journal.OpenState(path, wrong)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,13 +157,13 @@ func TestJournalNotPinnedByRefusedRun(t *testing.T) {
 	}
 	// A journal an earlier version left with only its first line binds nothing either.
 	os.WriteFile(path, []byte(`{"ev":"campaign","v":1,"campaign":"abc","agent":"agent-1","api":"https://wrong.example"}`+"\n"), 0o600)
-	st, err = campaign.OpenState(path, owner)
+	st, err = journal.OpenState(path, owner)
 	if err != nil {
 		t.Fatalf("OpenState() of a journal with only a first line, for another API: %v", err)
 	}
-	st.NoteAccount(campaign.Account{Concurrency: 3, At: time.Now()})
+	st.NoteAccount(journal.Account{Concurrency: 3, At: time.Now()})
 	st.Close()
-	if _, err := campaign.OpenState(path, wrong); err == nil {
+	if _, err := journal.OpenState(path, wrong); err == nil {
 		t.Error("a journal that recorded a run binds no owner any more")
 	}
 }
@@ -168,16 +172,16 @@ func TestJournalNotPinnedByRefusedRun(t *testing.T) {
 // flight, no execution id) cannot look for that call: the row is unknown, never re-dialled.
 func TestAdoptInFlightWithoutID(t *testing.T) {
 	t.Parallel()
-	st, err := campaign.OpenState(filepath.Join(t.TempDir(), "r.csv.state"), owner)
+	st, err := journal.OpenState(filepath.Join(t.TempDir(), "r.csv.state"), owner)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
 	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
-	if err := st.Adopt("+911", "+911", campaign.Outcome{Status: campaign.StatusInFlight, Attempts: 1, DialedAt: at}); err != nil {
+	if err := st.Adopt("+911", "+911", journal.Outcome{Status: journal.StatusInFlight, Attempts: 1, DialedAt: at}); err != nil {
 		t.Fatal(err)
 	}
-	if e := st.Lookup("+911"); e.Status != campaign.StatusUnknown || e.Live != nil || e.Attempts != 1 {
+	if e := st.Lookup("+911"); e.Status != journal.StatusUnknown || e.Live != nil || e.Attempts != 1 {
 		t.Errorf("Lookup() = %+v, want unknown, not live, 1 attempt", e)
 	}
 }
@@ -186,12 +190,12 @@ func TestAdoptInFlightWithoutID(t *testing.T) {
 // error that stops the run.
 func TestFinalNonFinite(t *testing.T) {
 	t.Parallel()
-	st, err := campaign.OpenState(filepath.Join(t.TempDir(), "r.csv.state"), owner)
+	st, err := journal.OpenState(filepath.Join(t.TempDir(), "r.csv.state"), owner)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	if err := st.Final("+911", 1, campaign.Outcome{Status: "completed", Cost: math.NaN(), Duration: math.Inf(1)}); err != nil {
+	if err := st.Final("+911", 1, journal.Outcome{Status: "completed", Cost: math.NaN(), Duration: math.Inf(1)}); err != nil {
 		t.Fatalf("Final() = %v", err)
 	}
 	if o, ok, err := st.Outcome("+911"); !ok || err != nil || o.Cost != 0 || o.Duration != 0 {
@@ -208,17 +212,17 @@ func TestJournalChecksums(t *testing.T) {
 	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	opens := map[string]func(string) error{
 		"OpenState": func(p string) error {
-			st, err := campaign.OpenState(p, owner)
+			st, err := journal.OpenState(p, owner)
 			if err == nil {
 				st.Close()
 			}
 			return err
 		},
-		"ReadState": func(p string) error { _, err := campaign.ReadState(p); return err },
+		"ReadState": func(p string) error { _, err := journal.ReadState(p); return err },
 	}
 	write := func(t *testing.T) string {
 		path := filepath.Join(t.TempDir(), "r.csv.state")
-		st, err := campaign.OpenState(path, owner)
+		st, err := journal.OpenState(path, owner)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -264,7 +268,7 @@ func TestJournalChecksums(t *testing.T) {
 			os.WriteFile(path, tt.damage(b), 0o600)
 			for name, open := range opens {
 				err := open(path)
-				var je *campaign.JournalError
+				var je *journal.JournalError
 				switch {
 				case tt.wantLine == 0 && err != nil:
 					t.Errorf("%s: %v, want no error", name, err)
@@ -280,7 +284,7 @@ func TestJournalChecksums(t *testing.T) {
 		b, _ := os.ReadFile(path)
 		old := regexp.MustCompile(`,"crc":"[0-9a-f]{8}"\}`).ReplaceAll(b, []byte("}"))
 		os.WriteFile(path, old, 0o600)
-		st, err := campaign.OpenState(path, owner)
+		st, err := journal.OpenState(path, owner)
 		if err != nil {
 			t.Fatalf("an older journal: %v", err)
 		}
@@ -289,7 +293,7 @@ func TestJournalChecksums(t *testing.T) {
 		}
 		st.Placed("+14155550302", 1, "exec-2", at)
 		st.Close()
-		if _, err := campaign.ReadState(path); err != nil {
+		if _, err := journal.ReadState(path); err != nil {
 			t.Errorf("an older journal with checksummed lines after its own: %v", err)
 		}
 		b, _ = os.ReadFile(path)
@@ -326,11 +330,11 @@ func TestKeyingChanged(t *testing.T) {
 			}
 			cfg.Load.IDColumn = tt.then
 			sess, err := campaign.Open(campaign.Files{Input: tc.input, Results: tc.results, Format: results.Format{}},
-				campaign.Owner{Agent: cfg.AgentID, API: tc.srv.URL}, cfg)
+				journal.Owner{Agent: cfg.AgentID, API: tc.srv.URL}, cfg)
 			if err == nil {
 				sess.Close()
 			}
-			var ke *campaign.KeyingError
+			var ke *journal.KeyingError
 			if tt.wantErr != errors.As(err, &ke) {
 				t.Fatalf("rerun keyed by %q after %q: Open error = %v, want a KeyingError: %v", tt.then, tt.first, err, tt.wantErr)
 			}
@@ -360,15 +364,15 @@ func TestJournalVersion(t *testing.T) {
 	}
 	for name, open := range map[string]func() error{
 		"OpenState": func() error {
-			st, err := campaign.OpenState(path, campaign.Owner{Agent: "agent-1"})
+			st, err := journal.OpenState(path, journal.Owner{Agent: "agent-1"})
 			if err == nil {
 				st.Close()
 			}
 			return err
 		},
-		"ReadState": func() error { _, err := campaign.ReadState(path); return err },
+		"ReadState": func() error { _, err := journal.ReadState(path); return err },
 	} {
-		var verr *campaign.VersionError
+		var verr *journal.VersionError
 		if err := open(); !errors.As(err, &verr) || verr.Version != 2 || !strings.Contains(err.Error(), "newer bolna-campaign") {
 			t.Errorf("%s: error = %v, want a *VersionError for version 2", name, err)
 		}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 )
@@ -24,7 +25,7 @@ import (
 // "void", "final:<status>" (the campaign's header, its keying and the account left out).
 func journalEvents(t *testing.T, results string) []string {
 	t.Helper()
-	f, err := os.Open(campaign.StatePath(results))
+	f, err := os.Open(journal.StatePath(results))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,30 +106,30 @@ func TestPlacementReplies(t *testing.T) {
 		post    func(w http.ResponseWriter, r *http.Request, api http.Handler) // nil: served as is
 		dead    bool                                                           // the POST never leaves
 		events  []string
-		status  campaign.Status
+		status  journal.Status
 		errText string // in the row's error
 		fatal   string // in the run's *FatalError; "" for none
 		failure bool   // counts for --halt-after
 	}{
-		{name: "2xx", events: []string{"dial", "placed", "final:completed"}, status: campaign.StatusCompleted},
-		{name: "400", post: reply(400), events: []string{"dial", "final:error"}, status: campaign.StatusError, errText: "Bolna refused the call", failure: true},
-		{name: "401", post: reply(401), events: []string{"dial", "void"}, status: campaign.StatusPending, fatal: "key was refused"},
-		{name: "403", post: reply(403), events: []string{"dial", "void"}, status: campaign.StatusPending, fatal: "key was refused"},
-		{name: "404", post: reply(404), events: []string{"dial", "void"}, status: campaign.StatusPending, fatal: "was not found"},
-		{name: "422", post: reply(422), events: []string{"dial", "final:error"}, status: campaign.StatusError, errText: "refused by the test", failure: true},
-		{name: "429 to the end", post: reply(429, "Retry-After", "0"), events: []string{"dial", "void"}, status: campaign.StatusPending},
-		{name: "5xx, no call made", post: reply(502), events: []string{"dial", "final:unknown"}, status: campaign.StatusUnknown, errText: "reply to POST /call was lost"},
-		{name: "redirect", post: reply(302, "Location", "https://elsewhere.example/call"), events: []string{"dial", "void"}, status: campaign.StatusPending, fatal: "redirect"},
+		{name: "2xx", events: []string{"dial", "placed", "final:completed"}, status: journal.StatusCompleted},
+		{name: "400", post: reply(400), events: []string{"dial", "final:error"}, status: journal.StatusError, errText: "Bolna refused the call", failure: true},
+		{name: "401", post: reply(401), events: []string{"dial", "void"}, status: journal.StatusPending, fatal: "key was refused"},
+		{name: "403", post: reply(403), events: []string{"dial", "void"}, status: journal.StatusPending, fatal: "key was refused"},
+		{name: "404", post: reply(404), events: []string{"dial", "void"}, status: journal.StatusPending, fatal: "was not found"},
+		{name: "422", post: reply(422), events: []string{"dial", "final:error"}, status: journal.StatusError, errText: "refused by the test", failure: true},
+		{name: "429 to the end", post: reply(429, "Retry-After", "0"), events: []string{"dial", "void"}, status: journal.StatusPending},
+		{name: "5xx, no call made", post: reply(502), events: []string{"dial", "final:unknown"}, status: journal.StatusUnknown, errText: "reply to POST /call was lost"},
+		{name: "redirect", post: reply(302, "Location", "https://elsewhere.example/call"), events: []string{"dial", "void"}, status: journal.StatusPending, fatal: "redirect"},
 		{name: "timeout, call made", post: created(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }),
-			events: []string{"dial", "placed", "final:completed"}, status: campaign.StatusCompleted},
+			events: []string{"dial", "placed", "final:completed"}, status: journal.StatusCompleted},
 		{name: "reset, call made", post: created(func(w http.ResponseWriter, r *http.Request) {
 			conn, _, err := http.NewResponseController(w).Hijack()
 			if err == nil {
 				conn.(*net.TCPConn).SetLinger(0)
 				conn.Close()
 			}
-		}), events: []string{"dial", "placed", "final:completed"}, status: campaign.StatusCompleted},
-		{name: "unreachable", dead: true, events: []string{"dial", "void"}, status: campaign.StatusPending, fatal: "could not reach Bolna"},
+		}), events: []string{"dial", "placed", "final:completed"}, status: journal.StatusCompleted},
+		{name: "unreachable", dead: true, events: []string{"dial", "void"}, status: journal.StatusPending, fatal: "could not reach Bolna"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

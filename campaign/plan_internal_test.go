@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 )
 
@@ -63,7 +64,7 @@ func TestPlan(t *testing.T) {
 			at := now.Add(-time.Duration(n-i) * 4 * time.Minute / time.Duration(n))
 			tr.created.add(at, now.Add(-time.Hour))
 			if i >= n-live {
-				c := &attempt{LiveCall: LiveCall{ExecutionID: fmt.Sprint(i), DialedAt: at}, phase: phaseOf(status), status: status}
+				c := &attempt{LiveCall: journal.LiveCall{ExecutionID: fmt.Sprint(i), DialedAt: at}, phase: phaseOf(status), status: status}
 				tr.calls[c.ExecutionID] = c
 				due = append(due, c)
 			}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 )
 
@@ -31,7 +33,7 @@ type orphan struct {
 //
 // It returns the live calls to follow, all with their execution ids, and whether rows changed
 // from what a scan of the list counted.
-func (t *tracker) settle(ctx context.Context, live, torn []LiveCall, runStart time.Time) ([]LiveCall, bool, error) {
+func (t *tracker) settle(ctx context.Context, live, torn []journal.LiveCall, runStart time.Time) ([]journal.LiveCall, bool, error) {
 	out, pending, err := t.orphans(live, torn, runStart)
 	if err != nil || len(pending) == 0 {
 		return out, false, err
@@ -79,8 +81,8 @@ func (t *tracker) settle(ctx context.Context, live, torn []LiveCall, runStart ti
 // (returned), the others are looked for (orphans), each until its horizon: the dead run's
 // POST may have reached Bolna as late as its timeout allowed, whenever the run died, and
 // Bolna's list may take ListLag to show the call.
-func (t *tracker) orphans(live, torn []LiveCall, runStart time.Time) ([]LiveCall, []orphan, error) {
-	horizon := func(lc LiveCall) time.Time {
+func (t *tracker) orphans(live, torn []journal.LiveCall, runStart time.Time) ([]journal.LiveCall, []orphan, error) {
+	horizon := func(lc journal.LiveCall) time.Time {
 		sent := runStart
 		if !lc.DialedAt.IsZero() {
 			sent = lc.DialedAt.Add(t.cfg.PlaceTimeout)
@@ -88,10 +90,10 @@ func (t *tracker) orphans(live, torn []LiveCall, runStart time.Time) ([]LiveCall
 		return sent.Add(t.cfg.ListLag)
 	}
 	var (
-		out     []LiveCall
+		out     []journal.LiveCall
 		pending []orphan
 	)
-	add := func(lc LiveCall, torn bool) error {
+	add := func(lc journal.LiveCall, torn bool) error {
 		a := &attempt{LiveCall: lc, adopted: true, torn: torn}
 		if err := t.ledger.move(a, phaseSearching, step{}); err != nil {
 			return err
@@ -137,7 +139,7 @@ func (t *tracker) lookFor(ctx context.Context, o orphan, now time.Time) (found *
 	switch {
 	case ex != nil:
 		if a.torn {
-			a.Ref = ex.ContextDetails.RecipientValue(RefKey)
+			a.Ref = ex.ContextDetails.RecipientValue(contacts.RefKey)
 		}
 		if err := t.ledger.move(a, phaseUnknown, step{placed: string(ex.ID)}); err != nil {
 			return nil, false, err
@@ -146,7 +148,7 @@ func (t *tracker) lookFor(ctx context.Context, o orphan, now time.Time) (found *
 		t.calls[a.ExecutionID] = a
 		return a, true, nil
 	case !searched:
-		o := Outcome{Status: StatusUnknown, Attempts: a.Attempt, DialedAt: a.DialedAt,
+		o := journal.Outcome{Status: journal.StatusUnknown, Attempts: a.Attempt, DialedAt: a.DialedAt,
 			Error: "an earlier run stopped while placing this call, too long ago for Bolna's list to show it; not dialled again unless --retry unknown"}
 		return nil, true, t.ledger.move(a, phaseFinal, step{outcome: &o})
 	case now.Before(o.deadline):
@@ -160,7 +162,7 @@ func (t *tracker) lookFor(ctx context.Context, o orphan, now time.Time) (found *
 }
 
 // adopt takes over a call left live by an earlier run; it holds a slot already acquired.
-func (t *tracker) adopt(lc LiveCall, runStart time.Time) error {
+func (t *tracker) adopt(lc journal.LiveCall, runStart time.Time) error {
 	a := &attempt{LiveCall: lc, adopted: true, seenAt: runStart, placedAt: lc.DialedAt, deadline: runStart.Add(t.cfg.MaxWait)}
 	if err := t.ledger.move(a, phaseUnknown, step{}); err != nil {
 		return err

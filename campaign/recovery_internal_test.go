@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 )
 
@@ -31,7 +32,7 @@ func (statusDialer) ListExecutions(context.Context, string, dialer.ListOptions) 
 // post-processing or still queued does not, and only the post-processing one frees its slot.
 func TestSurvey(t *testing.T) {
 	t.Parallel()
-	st, err := OpenState(filepath.Join(t.TempDir(), "r.csv.state"), Owner{Agent: "a", API: "x"})
+	st, err := journal.OpenState(filepath.Join(t.TempDir(), "r.csv.state"), journal.Owner{Agent: "a", API: "x"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +44,7 @@ func TestSurvey(t *testing.T) {
 	tr := newTracker(trackerDeps{cfg: &cfg, dialer: d, st: st, ledger: &ledger{st: st, now: time.Now}})
 	now := time.Now()
 	for id := range d {
-		if err := tr.adopt(LiveCall{Key: id, Phone: "+91" + id, Attempt: 1, ExecutionID: id, DialedAt: now}, now); err != nil {
+		if err := tr.adopt(journal.LiveCall{Key: id, Phone: "+91" + id, Attempt: 1, ExecutionID: id, DialedAt: now}, now); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 )
 
@@ -66,7 +67,7 @@ func writeRequests(path string, r dialer.Recent) {
 		return
 	}
 	next := path + ".next" // one name: a crash mid-write leaves nothing new behind
-	f, err := openNoFollow(next, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	f, err := journal.OpenNoFollow(next, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return
 	}

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 )
 
@@ -29,7 +31,7 @@ var _ Dialer = (*dialer.Client)(nil)
 // is over. The results package implements it.
 type ResultWriter interface {
 	WriteHeader(inputHeader []string) error
-	WriteRow(record []string, o Outcome) error
+	WriteRow(record []string, o journal.Outcome) error
 }
 
 // Defaults of a [Config].
@@ -55,7 +57,7 @@ type Config struct {
 	// comes first.
 	FromNumbers []string
 	PerNumber   int
-	Load        LoadOptions
+	Load        contacts.LoadOptions
 
 	// Concurrency caps the calls in flight; 0 sizes it from the account:
 	// concurrency.max - current - Reserve. It is never above concurrency.max.
@@ -74,10 +76,10 @@ type Config struct {
 	PollInterval time.Duration
 	MaxWait      time.Duration // a call followed this long without a final status is a timeout
 
-	Retry []Status // re-dial rows whose last attempt ended in these statuses
+	Retry []journal.Status // re-dial rows whose last attempt ended in these statuses
 	// RetryResults re-dials rows whose last attempt had these results (voicemail, rejected:
 	// see Result), never the others of the same status.
-	RetryResults []Result
+	RetryResults []journal.Result
 	MaxAttempts  int           // attempts per row, the first included
 	RetryAfter   time.Duration // the least time between an attempt's end and the next
 	HaltAfter    int           // stop placing after this many failed/error outcomes in a row; <= 0 never
@@ -281,13 +283,13 @@ func (r *Runner) haltReason() string {
 
 // Summary is what a run did and what the results file holds.
 type Summary struct {
-	Rows        int            `json:"rows"`
-	ByStatus    map[Status]int `json:"by_status"`
-	Dialled     int            `json:"dialled"` // calls placed by this run
-	Concurrency int            `json:"concurrency"`
-	RetryDue    int            `json:"retry_due"` // rows with a final outcome that --retry will dial again
-	Halted      string         `json:"halted,omitempty"`
-	Elapsed     time.Duration  `json:"-"` // in JSON as elapsed_s (see MarshalJSON)
+	Rows        int                    `json:"rows"`
+	ByStatus    map[journal.Status]int `json:"by_status"`
+	Dialled     int                    `json:"dialled"` // calls placed by this run
+	Concurrency int                    `json:"concurrency"`
+	RetryDue    int                    `json:"retry_due"` // rows with a final outcome that --retry will dial again
+	Halted      string                 `json:"halted,omitempty"`
+	Elapsed     time.Duration          `json:"-"` // in JSON as elapsed_s (see MarshalJSON)
 	// Requests is how many API requests the run made (retries included), when the dialer
 	// counts them (set by whoever holds the dialer); Pushes what came in through Observe, with
 	// Config.Pushes.
@@ -305,7 +307,7 @@ type Summary struct {
 // Unfinished is the number of rows that a later run has work for: not dialled yet, in flight,
 // timed out, or due for a retry.
 func (s *Summary) Unfinished() int {
-	return s.ByStatus[StatusPending] + s.ByStatus[StatusInFlight] + s.ByStatus[StatusTimeout] + s.RetryDue
+	return s.ByStatus[journal.StatusPending] + s.ByStatus[journal.StatusInFlight] + s.ByStatus[journal.StatusTimeout] + s.RetryDue
 }
 
 // Run dials the rows of the contact list at input that need it, follows the calls, records
@@ -313,7 +315,7 @@ func (s *Summary) Unfinished() int {
 //
 // Cancelling ctx abandons the calls in flight at once (they are recorded in st and the next
 // run follows them); [Runner.Stop] is the gentle way to end early.
-func (r *Runner) Run(ctx context.Context, input string, st *State, out ResultWriter) (*Summary, error) {
+func (r *Runner) Run(ctx context.Context, input string, st *journal.State, out ResultWriter) (*Summary, error) {
 	start := r.cfg.Now()
 	plan, err := r.firstScan(input, st)
 	if err != nil {
@@ -375,7 +377,7 @@ func (r *Runner) Run(ctx context.Context, input string, st *State, out ResultWri
 
 // firstScan reads the whole list once before anything is dialled: a list that cannot be read,
 // or has no row to dial ever, fails here.
-func (r *Runner) firstScan(input string, st *State) (Plan, error) {
+func (r *Runner) firstScan(input string, st *journal.State) (Plan, error) {
 	r.dups = &duplicates{}
 	plan, err := r.scan(input, st, nil)
 	if err != nil {
@@ -392,7 +394,7 @@ func (r *Runner) firstScan(input string, st *State) (Plan, error) {
 }
 
 // readAccount reads the account (its concurrency sizes the pool) and keeps it in the journal.
-func (r *Runner) readAccount(ctx context.Context, st *State) (*dialer.Account, error) {
+func (r *Runner) readAccount(ctx context.Context, st *journal.State) (*dialer.Account, error) {
 	acct, err := r.dialer.Account(ctx)
 	if err != nil {
 		switch {
@@ -403,7 +405,7 @@ func (r *Runner) readAccount(ctx context.Context, st *State) (*dialer.Account, e
 		}
 		return nil, &FatalError{fmt.Errorf("reading the account: %w", err)}
 	}
-	if err := st.NoteAccount(Account{Wallet: float64(acct.Wallet), Concurrency: acct.Concurrency.Max,
+	if err := st.NoteAccount(journal.Account{Wallet: float64(acct.Wallet), Concurrency: acct.Concurrency.Max,
 		InUse: acct.Concurrency.Current, At: r.cfg.Now().UTC()}); err != nil {
 		return nil, &FatalError{err}
 	}
@@ -413,7 +415,7 @@ func (r *Runner) readAccount(ctx context.Context, st *State) (*dialer.Account, e
 // resume takes over what earlier runs left (crashed intents are looked for, live calls
 // adopted and looked at once), then sizes the pool, holding the calls that still hold a slot.
 // It returns the pool's size.
-func (r *Runner) resume(ctx context.Context, input string, st *State, tr *tracker, acct *dialer.Account, start time.Time, plan *Plan) (int, error) {
+func (r *Runner) resume(ctx context.Context, input string, st *journal.State, tr *tracker, acct *dialer.Account, start time.Time, plan *Plan) (int, error) {
 	live, rescan, err := tr.settle(ctx, st.Live(), st.Torn(), start)
 	if err != nil {
 		return 0, err
@@ -427,7 +429,7 @@ func (r *Runner) resume(ctx context.Context, input string, st *State, tr *tracke
 	if reason := spendReached(&r.cfg, st); reason != "" {
 		r.haltWith(reason)
 	}
-	tr.ledger.onFinal = func(o Outcome) { r.noteOutcome(st, o) }
+	tr.ledger.onFinal = func(o journal.Outcome) { r.noteOutcome(st, o) }
 	for _, lc := range live {
 		if err := tr.adopt(lc, start); err != nil {
 			return 0, err
@@ -460,7 +462,7 @@ func (r *Runner) resume(ctx context.Context, input string, st *State, tr *tracke
 
 // follow dials the rows that need it while the tracker follows every call, until both are
 // done: it returns how many calls were placed and what stopped each, if anything did.
-func (r *Runner) follow(ctx context.Context, input string, st *State, tr *tracker) (dialled int, dispatchErr, trackErr error) {
+func (r *Runner) follow(ctx context.Context, input string, st *journal.State, tr *tracker) (dialled int, dispatchErr, trackErr error) {
 	followCtx, cancelFollow := context.WithCancelCause(ctx)
 	defer cancelFollow(nil)
 	dispatchDone := make(chan struct{})
@@ -485,10 +487,10 @@ func (r *Runner) follow(ctx context.Context, input string, st *State, tr *tracke
 
 // noteOutcome is told of every outcome recorded (see ledger.onFinal): progress, failures in
 // a row (--halt-after), the wallet and the spend cap.
-func (r *Runner) noteOutcome(st *State, o Outcome) {
+func (r *Runner) noteOutcome(st *journal.State, o journal.Outcome) {
 	r.progress.finished(o.Status)
 	r.countFailure(o.Status)
-	if o.Status == StatusBalanceLow {
+	if o.Status == journal.StatusBalanceLow {
 		r.haltWith("the wallet is too low to place calls (balance-low)")
 	}
 	if reason := spendReached(&r.cfg, st); reason != "" {
@@ -497,16 +499,16 @@ func (r *Runner) noteOutcome(st *State, o Outcome) {
 }
 
 // countFailure tracks failed/error outcomes in a row and halts placing at --halt-after.
-func (r *Runner) countFailure(status Status) {
+func (r *Runner) countFailure(status journal.Status) {
 	r.failMu.Lock()
 	defer r.failMu.Unlock()
 	switch {
-	case status.failure():
+	case status.Failure():
 		r.failsInARow++
 		if n := r.cfg.HaltAfter; n > 0 && r.failsInARow >= n {
 			r.haltWith(fmt.Sprintf("%d calls in a row ended failed or error: the agent or the caller id looks misconfigured", r.failsInARow))
 		}
-	case status.working():
+	case status.Working():
 		r.failsInARow = 0
 	}
 }
@@ -522,7 +524,7 @@ func (r *Runner) isStopped() bool {
 
 // spendReached says why placing must stop when the campaign's spend has reached --max-cost,
 // and "" while it has not.
-func spendReached(cfg *Config, st *State) string {
+func spendReached(cfg *Config, st *journal.State) string {
 	if spent := st.Spent(); cfg.MaxCost > 0 && spent >= cfg.MaxCost {
 		return fmt.Sprintf("the spend cap of %g is reached (spent %.2f)", cfg.MaxCost, spent)
 	}
@@ -569,7 +571,7 @@ func splitShare(n int, shard Shard) int {
 
 // dispatch streams the list a second time and places a call for every row that needs one. It
 // returns when the list is exhausted or placing stops, once every placement has finished.
-func (r *Runner) dispatch(ctx context.Context, input string, st *State, tr *tracker) (int, error) {
+func (r *Runner) dispatch(ctx context.Context, input string, st *journal.State, tr *tracker) (int, error) {
 	dispatchCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
@@ -592,7 +594,7 @@ func (r *Runner) dispatch(ctx context.Context, input string, st *State, tr *trac
 		r.Stop()
 	}
 	defer func() { r.dispatchedFresh = r.fresh }() // the rows this run set out to dial for the first time
-	_, err := r.scan(input, st, func(row Row, userData map[string]string, c classification) bool {
+	_, err := r.scan(input, st, func(row contacts.Row, userData map[string]string, c classification) bool {
 		res, more := r.ready(dispatchCtx, tr.ledger, limiter, row, c)
 		if res == nil {
 			return more
@@ -618,7 +620,7 @@ func (r *Runner) dispatch(ctx context.Context, input string, st *State, tr *trac
 // ready waits until a row may be dialled: a slot and a caller id reserved, the placement rate
 // kept. It returns nil when the row is not dialled now, with whether the list goes on (the
 // row's calling window closed meanwhile) or placing stops.
-func (r *Runner) ready(ctx context.Context, led *ledger, limiter *dialer.Limiter, row Row, c classification) (*reservation, bool) {
+func (r *Runner) ready(ctx context.Context, led *ledger, limiter *dialer.Limiter, row contacts.Row, c classification) (*reservation, bool) {
 	res, err := led.reserve(ctx, row.Phone, row.From)
 	if err != nil {
 		return nil, false
@@ -642,13 +644,13 @@ func (r *Runner) ready(ctx context.Context, led *ledger, limiter *dialer.Limiter
 //
 // The client owns the retries of a refused (429) POST, bounded and logged; no POST leaves once
 // the run is stopped (the send gate), and a POST already sent is still answered.
-func (r *Runner) place(ctx context.Context, st *State, tr *tracker, res *reservation, row Row, userData map[string]string, c classification) (bool, error) {
+func (r *Runner) place(ctx context.Context, st *journal.State, tr *tracker, res *reservation, row contacts.Row, userData map[string]string, c classification) (bool, error) {
 	ref := st.Ref(row.Key, c.attempt)
-	a, err := tr.ledger.intent(res, LiveCall{Key: row.Key, Phone: row.Phone, Attempt: c.attempt, Ref: ref, DialedAt: r.cfg.Now(), Zone: c.zone})
+	a, err := tr.ledger.intent(res, journal.LiveCall{Key: row.Key, Phone: row.Phone, Attempt: c.attempt, Ref: ref, DialedAt: r.cfg.Now(), Zone: c.zone})
 	if err != nil {
 		return false, err
 	}
-	userData[RefKey] = ref
+	userData[contacts.RefKey] = ref
 	req := dialer.CallRequest{AgentID: r.cfg.AgentID, RecipientPhoneNumber: row.Phone, FromPhoneNumber: a.From, UserData: userData}
 
 	// Progress counts a placement once its POST has been answered (or its reply lost): a POST
@@ -679,7 +681,7 @@ func (r *Runner) place(ctx context.Context, st *State, tr *tracker, res *reserva
 // the call itself (400, 422, …) is its outcome; a refusal of the key, the agent or the address
 // stops the run; a POST never sent, or still rate limited after the client's retries, leaves
 // the row pending.
-func (r *Runner) refused(led *ledger, a *attempt, row Row, err error) error {
+func (r *Runner) refused(led *ledger, a *attempt, row contacts.Row, err error) error {
 	var apiErr *dialer.APIError
 	errors.As(err, &apiErr)
 	var fatal error
@@ -704,7 +706,7 @@ func (r *Runner) refused(led *ledger, a *attempt, row Row, err error) error {
 		fatal = fmt.Errorf("could not reach Bolna: %w", err)
 	default:
 		r.progress.placing() // an attempt Bolna answered, with a refusal
-		o := Outcome{Status: StatusError, Error: "Bolna refused the call: " + apiErr.Message, DialedAt: a.DialedAt, FinishedAt: r.cfg.Now()}
+		o := journal.Outcome{Status: journal.StatusError, Error: "Bolna refused the call: " + apiErr.Message, DialedAt: a.DialedAt, FinishedAt: r.cfg.Now()}
 		return led.move(a, phaseFinal, step{outcome: &o})
 	}
 	if err := led.move(a, phaseVoid, step{}); err != nil {
@@ -744,7 +746,7 @@ type BadRow struct {
 // MaxBadRows bounds the invalid rows a Plan lists; the results file has them all.
 const MaxBadRows = 20
 
-func (p *Plan) count(row Row, k kind) {
+func (p *Plan) count(row contacts.Row, k kind) {
 	if k == kindOtherShard {
 		return
 	}
@@ -788,7 +790,7 @@ func (p *Plan) count(row Row, k kind) {
 func nothingToDial(input string, p Plan) error {
 	switch {
 	case p.Rows == 0:
-		return &InputError{File: input, Err: errors.New("the list has a header and no rows: nothing to dial")}
+		return &contacts.InputError{File: input, Err: errors.New("the list has a header and no rows: nothing to dial")}
 	case p.Invalid < p.Rows:
 		return nil
 	}
@@ -799,7 +801,7 @@ func nothingToDial(input string, p Plan) error {
 	if more := p.Rows - len(lines); more > 0 {
 		lines = append(lines, fmt.Sprintf("and %d more (--dry-run lists %d)", more, MaxBadRows))
 	}
-	return &InputError{File: input, Err: fmt.Errorf("no row can be dialled: all %d %s invalid; %s",
+	return &contacts.InputError{File: input, Err: fmt.Errorf("no row can be dialled: all %d %s invalid; %s",
 		p.Rows, plural(p.Rows, "row is", "rows are"), strings.Join(lines, "; "))}
 }
 
@@ -811,10 +813,10 @@ func plural(n int, one, many string) string {
 }
 
 // DryRun scans the list and hands emit the POST /call body of every row a run would dial now.
-func (r *Runner) DryRun(input string, st *State, emit func(dialer.CallRequest) error) (Plan, error) {
+func (r *Runner) DryRun(input string, st *journal.State, emit func(dialer.CallRequest) error) (Plan, error) {
 	var emitErr error
-	p, err := r.scan(input, st, func(row Row, userData map[string]string, c classification) bool {
-		userData[RefKey] = st.Ref(row.Key, c.attempt)
+	p, err := r.scan(input, st, func(row contacts.Row, userData map[string]string, c classification) bool {
+		userData[contacts.RefKey] = st.Ref(row.Key, c.attempt)
 		emitErr = emit(dialer.CallRequest{AgentID: r.cfg.AgentID, RecipientPhoneNumber: row.Phone, FromPhoneNumber: r.cfg.FromNumber, UserData: userData})
 		return emitErr == nil
 	})
@@ -828,7 +830,7 @@ func (r *Runner) DryRun(input string, st *State, emit func(dialer.CallRequest) e
 // not nil) with a fresh user_data map and the attempt number; dial returning false ends the
 // scan. A list that is not readable CSV fails the scan before any call: the dispatching scan
 // only starts after a clean first one.
-func (r *Runner) scan(input string, st *State, dial func(Row, map[string]string, classification) bool) (Plan, error) {
+func (r *Runner) scan(input string, st *journal.State, dial func(contacts.Row, map[string]string, classification) bool) (Plan, error) {
 	f, l, err := r.openList(input)
 	if err != nil {
 		return Plan{}, err
@@ -857,12 +859,12 @@ func (r *Runner) scan(input string, st *State, dial func(Row, map[string]string,
 }
 
 // openList opens the contact list for one pass and reads its header.
-func (r *Runner) openList(input string) (*os.File, *Loader, error) {
+func (r *Runner) openList(input string) (*os.File, *contacts.Loader, error) {
 	f, err := os.Open(input)
 	if err != nil {
-		return nil, nil, &InputError{File: input, Err: unwrapPath(err)}
+		return nil, nil, &contacts.InputError{File: input, Err: unwrapPath(err)}
 	}
-	l, err := NewLoader(f, input, r.cfg.Load)
+	l, err := contacts.NewLoader(f, input, r.cfg.Load)
 	if err != nil {
 		f.Close()
 		return nil, nil, err
@@ -872,7 +874,7 @@ func (r *Runner) openList(input string) (*os.File, *Loader, error) {
 
 // inFile names the file in an InputError that lacks it.
 func inFile(err error, file string) error {
-	var ie *InputError
+	var ie *contacts.InputError
 	if errors.As(err, &ie) && ie.File == "" {
 		ie.File = file
 	}
@@ -888,7 +890,7 @@ func unwrapPath(err error) error {
 }
 
 // writeResults streams the list a last time and writes each row's latest state.
-func (r *Runner) writeResults(input string, st *State, out ResultWriter) (*Summary, error) {
+func (r *Runner) writeResults(input string, st *journal.State, out ResultWriter) (*Summary, error) {
 	f, l, err := r.openList(input)
 	if err != nil {
 		return nil, err
@@ -897,7 +899,7 @@ func (r *Runner) writeResults(input string, st *State, out ResultWriter) (*Summa
 	if err := out.WriteHeader(l.Header()); err != nil {
 		return nil, err
 	}
-	s := &Summary{ByStatus: map[Status]int{}}
+	s := &Summary{ByStatus: map[journal.Status]int{}}
 	cl := newClassifier(&r.cfg, st, r.dups)
 	// --limit counts the rows never dialled before that this run set out to dial: those it
 	// dialled are not new any more, and the next ones are over the limit, not to dial now.
@@ -921,7 +923,7 @@ func (r *Runner) writeResults(input string, st *State, out ResultWriter) (*Summa
 			s.RetryDue++
 		}
 		if o.Attempts > 0 {
-			o.AgentID = st.owner.Agent
+			o.AgentID = st.Owner().Agent
 		}
 		s.Rows++
 		s.ByStatus[o.Status]++
@@ -939,21 +941,21 @@ type progress struct {
 	resumed  int
 	placed   int
 	done     int
-	byStatus map[Status]int
+	byStatus map[journal.Status]int
 }
 
 // Progress is a snapshot of a running campaign.
 type Progress struct {
-	ToDial   int            // rows this run set out to dial
-	Resumed  int            // calls from earlier runs being followed
-	Placed   int            // calls placed so far
-	Done     int            // calls (placed or resumed) that reached an outcome
-	ByStatus map[Status]int // outcomes so far
+	ToDial   int                    // rows this run set out to dial
+	Resumed  int                    // calls from earlier runs being followed
+	Placed   int                    // calls placed so far
+	Done     int                    // calls (placed or resumed) that reached an outcome
+	ByStatus map[journal.Status]int // outcomes so far
 }
 
 func (p *progress) set(toDial, resumed int) {
 	p.mu.Lock()
-	p.toDial, p.resumed, p.byStatus = toDial, resumed, map[Status]int{}
+	p.toDial, p.resumed, p.byStatus = toDial, resumed, map[journal.Status]int{}
 	p.mu.Unlock()
 }
 
@@ -971,11 +973,11 @@ func (p *progress) unplaced() {
 	p.mu.Unlock()
 }
 
-func (p *progress) finished(status Status) {
+func (p *progress) finished(status journal.Status) {
 	p.mu.Lock()
 	p.done++
 	if p.byStatus == nil {
-		p.byStatus = map[Status]int{}
+		p.byStatus = map[journal.Status]int{}
 	}
 	p.byStatus[status]++
 	p.mu.Unlock()

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 	"github.com/bolna-campaign/bolna-campaign/results"
@@ -173,14 +175,14 @@ func TestRunEndToEnd(t *testing.T) {
 			t.Errorf("line %d: input %v attempts %d, want row %d unchanged with 1 attempt", row.Line, row.Input, row.Outcome.Attempts, i)
 		}
 	}
-	if got := rows[40].Outcome; got.Status != campaign.StatusInvalid || !strings.Contains(got.Error, "country code") {
+	if got := rows[40].Outcome; got.Status != journal.StatusInvalid || !strings.Contains(got.Error, "country code") {
 		t.Errorf("bad number row = %+v, want invalid with a reason", got)
 	}
-	if got := rows[41].Outcome; got.Status != campaign.StatusDuplicate || !strings.Contains(got.Error, "line 2") {
+	if got := rows[41].Outcome; got.Status != journal.StatusDuplicate || !strings.Contains(got.Error, "line 2") {
 		t.Errorf("duplicate row = %+v, want duplicate of line 2", got)
 	}
 	for _, p := range tc.srv.Placements() {
-		if p.UserData["name"] == "" || p.UserData["city"] == "" || p.UserData[campaign.RefKey] == "" {
+		if p.UserData["name"] == "" || p.UserData["city"] == "" || p.UserData[contacts.RefKey] == "" {
 			t.Errorf("user_data %v lacks the row's columns or the reference", p.UserData)
 		}
 	}
@@ -223,15 +225,15 @@ func TestRunTimeoutThenResume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if summary.ByStatus[campaign.StatusTimeout] != 2 || summary.ByStatus["completed"] != 4 || summary.Unfinished() != 2 {
+	if summary.ByStatus[journal.StatusTimeout] != 2 || summary.ByStatus["completed"] != 4 || summary.Unfinished() != 2 {
 		t.Fatalf("summary = %+v, want 4 completed, 2 timeout", summary)
 	}
-	if rows[1].Outcome.Status != campaign.StatusTimeout || rows[1].Outcome.ExecutionID == "" {
+	if rows[1].Outcome.Status != journal.StatusTimeout || rows[1].Outcome.ExecutionID == "" {
 		t.Errorf("stuck row = %+v, want timeout with its execution id", rows[1].Outcome)
 	}
 	// The next run follows the timed-out calls again; it never re-dials them.
 	summary, _, err = tc.run(t, cfg, nil)
-	if err != nil || summary.Dialled != 0 || summary.ByStatus[campaign.StatusTimeout] != 2 {
+	if err != nil || summary.Dialled != 0 || summary.ByStatus[journal.StatusTimeout] != 2 {
 		t.Errorf("rerun: %+v, %v; want 0 dialled and the 2 still timing out", summary, err)
 	}
 	checkDialled(t, tc.srv, tc.phones, 1)
@@ -259,7 +261,7 @@ func TestRunFaults(t *testing.T) {
 			}
 			checkDialled(t, tc.srv, tc.phones, 1)
 			checkMatchesServer(t, tc.srv, rows)
-			if summary.Unfinished() != 0 || summary.ByStatus[campaign.StatusUnknown] != 0 {
+			if summary.Unfinished() != 0 || summary.ByStatus[journal.StatusUnknown] != 0 {
 				t.Errorf("summary = %+v, want every row final and none unknown", summary)
 			}
 			for _, row := range rows {
@@ -284,7 +286,7 @@ func TestRunLostReplyNotCreated(t *testing.T) {
 		return f
 	}}}, 3)
 	summary, _, err := tc.run(t, baseConfig(), nil)
-	if err != nil || summary.ByStatus[campaign.StatusUnknown] != 1 {
+	if err != nil || summary.ByStatus[journal.StatusUnknown] != 1 {
 		t.Fatalf("Run() = %+v, %v; want one unknown row", summary, err)
 	}
 	summary, _, _ = tc.run(t, baseConfig(), nil)
@@ -292,9 +294,9 @@ func TestRunLostReplyNotCreated(t *testing.T) {
 		t.Errorf("plain rerun dialled %d, want 0", summary.Dialled)
 	}
 	cfg := baseConfig()
-	cfg.Retry = []campaign.Status{campaign.StatusUnknown}
+	cfg.Retry = []journal.Status{journal.StatusUnknown}
 	summary, _, _ = tc.run(t, cfg, nil)
-	if summary.Dialled != 1 || summary.ByStatus[campaign.StatusUnknown] != 0 {
+	if summary.Dialled != 1 || summary.ByStatus[journal.StatusUnknown] != 0 {
 		t.Errorf("--retry unknown: %+v, want the one row dialled", summary)
 	}
 	checkDialled(t, tc.srv, tc.phones, 1)
@@ -316,7 +318,7 @@ func TestRunRetries(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := baseConfig()
-	cfg.Retry, cfg.MaxAttempts = []campaign.Status{"no-answer", "busy"}, 2
+	cfg.Retry, cfg.MaxAttempts = []journal.Status{"no-answer", "busy"}, 2
 	summary, rows, err := tc.run(t, cfg, nil)
 	if err != nil || summary.Dialled != 3 {
 		t.Fatalf("retry run: %+v, %v; want the 3 no-answer/busy rows dialled", summary, err)
@@ -372,12 +374,12 @@ func TestRunStop(t *testing.T) {
 		t.Errorf("%d calls placed after stopping at %d, want no new calls beyond those being placed", placed, stopAt)
 	}
 	for _, row := range rows {
-		if row.Outcome.Status == campaign.StatusInFlight {
+		if row.Outcome.Status == journal.StatusInFlight {
 			t.Errorf("line %d still in flight: calls in flight must be followed to the end", row.Line)
 		}
 	}
-	if summary.ByStatus[campaign.StatusPending] != 20-placed {
-		t.Errorf("pending = %d, want %d", summary.ByStatus[campaign.StatusPending], 20-placed)
+	if summary.ByStatus[journal.StatusPending] != 20-placed {
+		t.Errorf("pending = %d, want %d", summary.ByStatus[journal.StatusPending], 20-placed)
 	}
 	summary, _, err = tc.run(t, baseConfig(), nil)
 	if err != nil || summary.Dialled != 20-placed {
@@ -395,13 +397,13 @@ func TestRunHaltsOnFailures(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Run() error = %v", err)
 	}
-	if summary.Halted == "" || summary.ByStatus["failed"] < 3 || summary.ByStatus[campaign.StatusPending] < 5 {
+	if summary.Halted == "" || summary.ByStatus["failed"] < 3 || summary.ByStatus[journal.StatusPending] < 5 {
 		t.Errorf("summary = %+v, want halted after 3 failures with the rest pending", summary)
 	}
 	// Exactly: one call at a time, each failure known before its slot is free, so the run
 	// halts at the third and places no fourth.
-	if summary.ByStatus["failed"] != 3 || summary.ByStatus[campaign.StatusPending] != 7 || summary.Dialled != 3 {
-		t.Errorf("failed %d, pending %d, dialled %d; want exactly 3, 7, 3", summary.ByStatus["failed"], summary.ByStatus[campaign.StatusPending], summary.Dialled)
+	if summary.ByStatus["failed"] != 3 || summary.ByStatus[journal.StatusPending] != 7 || summary.Dialled != 3 {
+		t.Errorf("failed %d, pending %d, dialled %d; want exactly 3, 7, 3", summary.ByStatus["failed"], summary.ByStatus[journal.StatusPending], summary.Dialled)
 	}
 }
 
@@ -422,7 +424,7 @@ func TestRunFatal(t *testing.T) {
 			tc := newCampaign(t, bolnatest.Options{}, 5)
 			cfg := baseConfig()
 			cfg.AgentID = tt.agent
-			st, err := campaign.OpenState(campaign.StatePath(tc.results), campaign.Owner{Agent: tt.agent})
+			st, err := journal.OpenState(journal.StatePath(tc.results), journal.Owner{Agent: tt.agent})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -451,7 +453,7 @@ func TestRunSettlesCrashedIntents(t *testing.T) {
 	t.Parallel()
 	tc := newCampaign(t, bolnatest.Options{}, 3)
 	cfg := baseConfig()
-	st, err := campaign.OpenState(campaign.StatePath(tc.results), campaign.Owner{Agent: cfg.AgentID, API: tc.srv.URL})
+	st, err := journal.OpenState(journal.StatePath(tc.results), journal.Owner{Agent: cfg.AgentID, API: tc.srv.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -460,7 +462,7 @@ func TestRunSettlesCrashedIntents(t *testing.T) {
 	ref0 := st.Ref(tc.phones[0], 1)
 	st.Dial(tc.phones[0], tc.phones[0], 1, ref0, now)
 	if _, err := tc.srv.Client().PlaceCall(t.Context(), dialer.CallRequest{AgentID: cfg.AgentID, RecipientPhoneNumber: tc.phones[0],
-		UserData: map[string]string{campaign.RefKey: ref0}}); err != nil {
+		UserData: map[string]string{contacts.RefKey: ref0}}); err != nil {
 		t.Fatal(err)
 	}
 	st.Dial(tc.phones[1], tc.phones[1], 1, st.Ref(tc.phones[1], 1), now)
@@ -538,7 +540,7 @@ func TestRunHostileReplies(t *testing.T) {
 			dials := countPhones(tc.srv)
 			for _, row := range rows {
 				phone := row.Input["phone"]
-				if want := 1; row.Outcome.Status == campaign.StatusUnknown && row.Outcome.ExecutionID == "" {
+				if want := 1; row.Outcome.Status == journal.StatusUnknown && row.Outcome.ExecutionID == "" {
 					want = 0
 					if dials[phone] != want {
 						t.Errorf("%s: unknown, yet the server placed %d calls to it", phone, dials[phone])
@@ -596,7 +598,7 @@ func TestRunKeyRevokedMidRun(t *testing.T) {
 	if placed := len(tc.srv.Placements()); placed > 5 {
 		t.Errorf("%d calls placed, want the run to stop placing once the key is refused", placed)
 	}
-	if summary == nil || summary.ByStatus[campaign.StatusInFlight]+summary.ByStatus[campaign.StatusPending] == 0 {
+	if summary == nil || summary.ByStatus[journal.StatusInFlight]+summary.ByStatus[journal.StatusPending] == 0 {
 		t.Errorf("summary %+v: want rows in flight or pending for the next run", summary)
 	}
 }
@@ -632,7 +634,7 @@ func TestRunListRefusesFutureWindow(t *testing.T) {
 	tc := newCampaign(t, bolnatest.Options{Concurrency: 5, Seed: 5, Style: bolnatest.Style{NoFutureTo: true},
 		Faults: bolnatest.Faults{PlaceLost: 0.3}}, 20)
 	summary, rows, err := tc.run(t, baseConfig(), nil)
-	if err != nil || summary.Unfinished() != 0 || summary.ByStatus[campaign.StatusUnknown] != 0 {
+	if err != nil || summary.Unfinished() != 0 || summary.ByStatus[journal.StatusUnknown] != 0 {
 		t.Fatalf("Run() = %+v, %v; want every row final, none unknown", summary, err)
 	}
 	checkDialled(t, tc.srv, tc.phones, 1)
@@ -668,7 +670,7 @@ func TestOpenWithoutFormat(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	_, err := campaign.Open(campaign.Files{Input: filepath.Join(dir, "c.csv"), Results: filepath.Join(dir, "r.csv")},
-		campaign.Owner{Agent: "a", API: "b"}, campaign.Config{})
+		journal.Owner{Agent: "a", API: "b"}, campaign.Config{})
 	if err == nil || !strings.Contains(err.Error(), "Format") {
 		t.Errorf("Open without a results format: %v, want an error naming it", err)
 	}

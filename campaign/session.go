@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 )
 
@@ -17,7 +19,7 @@ import (
 type ResultsFormat interface {
 	// Layout reads a results file's header and returns how to read the outcome of a row (the
 	// whole record, input cells first). It fails for a file that is not a results file.
-	Layout(header []string) (func(record []string) (Outcome, error), error)
+	Layout(header []string) (func(record []string) (journal.Outcome, error), error)
 	// Create starts a results file that replaces path when committed.
 	Create(path string) (ResultFile, error)
 }
@@ -30,7 +32,7 @@ type ResultFile interface {
 }
 
 // Files name a campaign's files: the contact list and the results file (the journal and the
-// lock live beside the results, see [StatePath] and [LockPath]).
+// lock live beside the results, see [journal.StatePath] and [journal.LockPath]).
 type Files struct {
 	Input   string
 	Results string
@@ -44,10 +46,10 @@ type Files struct {
 // Open one with [Open]; [Inspect] opens one read-only for a dry run.
 type Session struct {
 	files Files
-	owner Owner
+	owner journal.Owner
 	cfg   Config
-	lock  *Lock
-	st    *State
+	lock  *journal.Lock
+	st    *journal.State
 
 	// Rebuilt is the number of dialled rows taken from the results file into a journal that
 	// was missing (0 when the journal was there).
@@ -58,12 +60,12 @@ type Session struct {
 // refuses a results path that holds something other than this tool's results, and opens the
 // journal, rebuilding a missing one from the results file so that no row it shows as dialled
 // is dialled again. Close it when done.
-func Open(files Files, owner Owner, cfg Config) (*Session, error) {
+func Open(files Files, owner journal.Owner, cfg Config) (*Session, error) {
 	if files.Format == nil {
 		return nil, errors.New("campaign: Open without a results format (Files.Format)")
 	}
 	cfg.setDefaults()
-	lock, err := AcquireLock(LockPath(files.Results))
+	lock, err := journal.AcquireLock(journal.LockPath(files.Results))
 	if err != nil {
 		return nil, err
 	}
@@ -79,13 +81,13 @@ func (s *Session) open() (err error) {
 	if _, err := s.layout(); err != nil {
 		return err
 	}
-	statePath := StatePath(s.files.Results)
+	statePath := journal.StatePath(s.files.Results)
 	_, statErr := os.Lstat(statePath)
-	if s.st, err = OpenState(statePath, s.owner); err != nil {
+	if s.st, err = journal.OpenState(statePath, s.owner); err != nil {
 		return err
 	}
 	s.st.SetClock(s.cfg.Now)
-	if err := s.st.BindKeys(KeyScheme(s.cfg.Load.IDColumn)); err != nil {
+	if err := s.st.BindKeys(journal.KeyScheme(s.cfg.Load.IDColumn)); err != nil {
 		s.st.Close()
 		return err
 	}
@@ -113,11 +115,11 @@ func Inspect(files Files, cfg Config) (*Session, error) {
 	if err := probeWritable(files.Results); err != nil {
 		return nil, err
 	}
-	st, err := ReadState(StatePath(files.Results))
+	st, err := journal.ReadState(journal.StatePath(files.Results))
 	if err != nil {
 		return nil, err
 	}
-	if err := st.BindKeys(KeyScheme(cfg.Load.IDColumn)); err != nil {
+	if err := st.BindKeys(journal.KeyScheme(cfg.Load.IDColumn)); err != nil {
 		return nil, err
 	}
 	s.st = st
@@ -138,7 +140,7 @@ func probeWritable(path string) error {
 }
 
 // State is the campaign's journal.
-func (s *Session) State() *State { return s.st }
+func (s *Session) State() *journal.State { return s.st }
 
 // Run runs the campaign once with r (see [Runner.Run]) and writes the results file whole:
 // it replaces the previous one only once every row is written, whatever ended the run.
@@ -171,7 +173,7 @@ func (s *Session) DryRun(emit func(dialer.CallRequest) error) (Plan, error) {
 
 // Concurrency is the pool a run would have on acct (as the latest run recorded it, for a dry
 // run): the same sizing a run uses.
-func (s *Session) Concurrency(acct Account) int {
+func (s *Session) Concurrency(acct journal.Account) int {
 	return poolSize(s.cfg, acct.Concurrency, acct.InUse, 0)
 }
 
@@ -188,7 +190,7 @@ func (s *Session) Close() error {
 // layout checks the results path: absent, or a results file of this tool (of any version).
 // Anything else must not be overwritten: --results pointing at the contact list, or at some
 // other CSV.
-func (s *Session) layout() (func([]string) (Outcome, error), error) {
+func (s *Session) layout() (func([]string) (journal.Outcome, error), error) {
 	f, err := os.Open(s.files.Results)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
@@ -198,16 +200,16 @@ func (s *Session) layout() (func([]string) (Outcome, error), error) {
 	}
 	defer f.Close()
 	var header []string
-	cr, _, err := NewCSVReader(f, "", 0) // in whatever dialect it was written
+	cr, _, err := contacts.NewCSVReader(f, "", 0) // in whatever dialect it was written
 	if err == nil {
 		header, err = cr.Read()
 	}
-	var layout func([]string) (Outcome, error)
+	var layout func([]string) (journal.Outcome, error)
 	if err == nil {
 		layout, err = s.files.Format.Layout(header)
 	}
 	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, &InputError{File: s.files.Results, Err: fmt.Errorf("exists and is not a results file of bolna-campaign: refusing to overwrite it (choose another --results)")}
+		return nil, &contacts.InputError{File: s.files.Results, Err: fmt.Errorf("exists and is not a results file of bolna-campaign: refusing to overwrite it (choose another --results)")}
 	}
 	return layout, nil
 }
@@ -227,7 +229,7 @@ func (s *Session) importResults() (int, error) {
 	opts := s.cfg.Load
 	opts.TimezoneColumn = ""
 	opts.Encoding, opts.Delimiter = "", 0 // the results' own dialect, found
-	l, err := NewLoader(f, s.files.Results, opts)
+	l, err := contacts.NewLoader(f, s.files.Results, opts)
 	if err != nil {
 		return 0, err
 	}

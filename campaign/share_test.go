@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 	"github.com/bolna-campaign/bolna-campaign/results"
@@ -185,14 +186,14 @@ func TestTwoCampaignsShareAnAccount(t *testing.T) {
 				cfg := campaign.Config{AgentID: bolnatest.DefaultAgentID, PollInterval: bc.poll, MaxWait: 30 * time.Minute,
 					Limits: each, Concurrency: bc.concurrency / 2}
 				sess, err := campaign.Open(campaign.Files{Input: input, Results: filepath.Join(dir, "results.csv"), Format: results.Format{}},
-					campaign.Owner{Agent: bolnatest.DefaultAgentID, API: fmt.Sprint("campaign-", i)}, cfg)
+					journal.Owner{Agent: bolnatest.DefaultAgentID, API: fmt.Sprint("campaign-", i)}, cfg)
 				if err != nil {
 					t.Error(err)
 					return
 				}
 				defer sess.Close()
 				sum, err := sess.Run(t.Context(), campaign.NewRunner(api.InProcessClient(dialer.WithLimits(each)), cfg))
-				if err != nil || sum.Dialled != len(phones) || sum.Unfinished() != 0 || sum.ByStatus[campaign.StatusUnknown] != 0 {
+				if err != nil || sum.Dialled != len(phones) || sum.Unfinished() != 0 || sum.ByStatus[journal.StatusUnknown] != 0 {
 					t.Errorf("campaign %d: %+v, %v", i, sum, err)
 				}
 			})

@@ -13,6 +13,8 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 )
 
@@ -229,7 +231,7 @@ func (t *tracker) checkPushes(now time.Time) {
 type trackerDeps struct {
 	cfg     *Config
 	dialer  Dialer
-	st      *State
+	st      *journal.State
 	ledger  *ledger
 	stopped <-chan struct{}     // the run was told to stop (settle gives up waiting)
 	halt    func(reason string) // stop placing calls, for a reason the summary reports
@@ -427,7 +429,7 @@ func (t *tracker) sweep(ctx context.Context) error {
 			}
 		}
 		if !now.Before(c.deadline) {
-			o := Outcome{Status: StatusTimeout, ExecutionID: c.ExecutionID, Attempts: c.Attempt, DialedAt: c.DialedAt,
+			o := journal.Outcome{Status: journal.StatusTimeout, ExecutionID: c.ExecutionID, Attempts: c.Attempt, DialedAt: c.DialedAt,
 				Error: fmt.Sprintf("no final status after %s (last seen: %s); the next run follows it again", ShortDuration(t.cfg.MaxWait), orNone(c.status))}
 			if err := t.finish(c, o); err != nil {
 				return err
@@ -596,13 +598,13 @@ func (t *tracker) observed(ex *dialer.Execution, now time.Time) error {
 // placement reply was lost (found without a search), or one whose reply is on its way (the
 // push is kept until the call is added). Late pushes and others' are counted.
 func (t *tracker) byRef(ex *dialer.Execution) (*attempt, error) {
-	if ref := ex.ContextDetails.RecipientValue(RefKey); ref != "" && strings.HasPrefix(ref, t.st.Campaign()+"-") {
+	if ref := ex.ContextDetails.RecipientValue(contacts.RefKey); ref != "" && strings.HasPrefix(ref, t.st.Campaign()+"-") {
 		for _, c := range t.calls {
 			if c.phase == phaseSearching && c.Ref == ref {
 				return c, t.placed(c, string(ex.ID))
 			}
 		}
-		if len(t.early) < maxPendingEvents && t.st.placing(ref) {
+		if len(t.early) < maxPendingEvents && t.st.Placing(ref) {
 			// Ours, and the POST's reply is on its way: kept until the call is added.
 			if t.early == nil {
 				t.early = map[string]*dialer.Execution{}
@@ -770,7 +772,7 @@ func (t *tracker) fetch(ctx context.Context, calls []*attempt, now time.Time) er
 				return fatal
 			}
 			if dialer.IsNotFound(err) {
-				o := Outcome{Status: StatusUnknown, ExecutionID: c.ExecutionID, Attempts: c.Attempt, DialedAt: c.DialedAt,
+				o := journal.Outcome{Status: journal.StatusUnknown, ExecutionID: c.ExecutionID, Attempts: c.Attempt, DialedAt: c.DialedAt,
 					Error: "Bolna no longer knows this execution (404)"}
 				if err := t.finish(c, o); err != nil {
 					return err
@@ -930,7 +932,7 @@ func (t *tracker) move(c *attempt, to phase, s step) error {
 }
 
 // finish records a call's outcome and lets it go.
-func (t *tracker) finish(c *attempt, o Outcome) error {
+func (t *tracker) finish(c *attempt, o journal.Outcome) error {
 	return t.move(c, phaseFinal, step{outcome: &o})
 }
 
@@ -990,7 +992,7 @@ func (t *tracker) search(ctx context.Context, c *attempt, now time.Time) error {
 		return t.applyOrRead(c, found, seenInList, now)
 	}
 	if !searched || conclusive && bounded {
-		o := Outcome{Status: StatusUnknown, Attempts: c.Attempt, DialedAt: c.DialedAt,
+		o := journal.Outcome{Status: journal.StatusUnknown, Attempts: c.Attempt, DialedAt: c.DialedAt,
 			Error: "the reply to POST /call was lost and no call carrying its reference was found; not dialled again unless --retry unknown"}
 		return t.finish(c, o)
 	}
@@ -1032,7 +1034,7 @@ func (t *tracker) find(ctx context.Context, c *attempt, now time.Time, narrow bo
 			if _, tracked := t.calls[string(item.ID)]; tracked || !dialer.ValidID(string(item.ID)) {
 				continue
 			}
-			if ref := item.ContextDetails.RecipientValue(RefKey); ref != "" {
+			if ref := item.ContextDetails.RecipientValue(contacts.RefKey); ref != "" {
 				if ours(ref) {
 					return item, true, bounded, nil
 				}
@@ -1052,7 +1054,7 @@ func (t *tracker) find(ctx context.Context, c *attempt, now time.Time, narrow bo
 		if err != nil {
 			return nil, false, bounded, err
 		}
-		if ours(ex.ContextDetails.RecipientValue(RefKey)) {
+		if ours(ex.ContextDetails.RecipientValue(contacts.RefKey)) {
 			return ex, true, bounded, nil
 		}
 	}

@@ -8,7 +8,8 @@ import (
 	"os"
 	"slices"
 
-	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 )
 
 // ExportColumns are appended to the input columns of an export (see WriteToFix).
@@ -40,7 +41,7 @@ func WriteToFix(w io.Writer, paths []string) (int, error) {
 }
 
 func exportFile(cw *csv.Writer, r io.Reader, name string, inputs *[]string) (int, error) {
-	cr, _, err := campaign.NewCSVReader(r, "", 0)
+	cr, _, err := contacts.NewCSVReader(r, "", 0)
 	if err != nil {
 		return 0, fmt.Errorf("results: %s: %w", name, err)
 	}
@@ -76,15 +77,15 @@ func exportFile(cw *csv.Writer, r io.Reader, name string, inputs *[]string) (int
 			line, _ := cr.FieldPos(0)
 			return n, fmt.Errorf("results: %s:%d: %w", name, line, err)
 		}
-		if !chase(o) && o.Status != campaign.StatusInvalid {
+		if !chase(o) && o.Status != journal.StatusInvalid {
 			continue
 		}
 		reason := o.Error
 		switch r := o.Result(); {
 		case reason != "":
-		case r == campaign.ResultVoicemail:
+		case r == journal.ResultVoicemail:
 			reason = "voicemail: a voicemail answered"
-		case r == campaign.ResultRejected:
+		case r == journal.ResultRejected:
 			reason = "rejected: completed with no conversation"
 		}
 		row := append(slices.Clone(rec[:layout.Inputs]), string(o.Status), Neutralise(reason))

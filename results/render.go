@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 )
 
 // WriteText writes the report as a terminal table.
@@ -201,15 +202,15 @@ type bar struct {
 }
 
 // statusColors colour outcomes alike in every chart.
-var statusColors = map[campaign.Status]string{
-	campaign.StatusCompleted: "#2e7d32", campaign.StatusNoAnswer: "#f9a825", campaign.StatusBusy: "#ef6c00",
-	campaign.StatusFailed: "#c62828", campaign.StatusError: "#8e24aa", campaign.StatusCanceled: "#6d4c41",
-	campaign.StatusStopped: "#6d4c41", campaign.StatusBalanceLow: "#ad1457", campaign.StatusTimeout: "#546e7a",
-	campaign.StatusUnknown: "#37474f", campaign.StatusInFlight: "#0277bd", campaign.StatusPending: "#90a4ae",
-	campaign.StatusInvalid: "#bdbdbd", campaign.StatusDuplicate: "#bdbdbd", campaign.StatusSuppressed: "#757575",
+var statusColors = map[journal.Status]string{
+	journal.StatusCompleted: "#2e7d32", journal.StatusNoAnswer: "#f9a825", journal.StatusBusy: "#ef6c00",
+	journal.StatusFailed: "#c62828", journal.StatusError: "#8e24aa", journal.StatusCanceled: "#6d4c41",
+	journal.StatusStopped: "#6d4c41", journal.StatusBalanceLow: "#ad1457", journal.StatusTimeout: "#546e7a",
+	journal.StatusUnknown: "#37474f", journal.StatusInFlight: "#0277bd", journal.StatusPending: "#90a4ae",
+	journal.StatusInvalid: "#bdbdbd", journal.StatusDuplicate: "#bdbdbd", journal.StatusSuppressed: "#757575",
 }
 
-func color(status campaign.Status) string {
+func color(status journal.Status) string {
 	if c, ok := statusColors[status]; ok {
 		return c
 	}
@@ -269,7 +270,7 @@ func (r *Report) WriteHTML(w io.Writer, generated time.Time) error {
 	// Cost by status: only the statuses that cost something (most cost nothing at all).
 	var costLabels []string
 	var costs []float64
-	var costStatuses []campaign.Status
+	var costStatuses []journal.Status
 	for _, s := range statuses {
 		if c := r.CostByStatus[s]; c > 0 {
 			costLabels, costs, costStatuses = append(costLabels, string(s)), append(costs, c), append(costStatuses, s)
@@ -279,7 +280,7 @@ func (r *Report) WriteHTML(w io.Writer, generated time.Time) error {
 	for i, n := range r.DurationBuckets {
 		hist[i] = float64(n)
 	}
-	var dialledStatuses []campaign.Status
+	var dialledStatuses []journal.Status
 	for _, s := range statuses {
 		for _, byStatus := range r.ByAttempt {
 			if byStatus[s] > 0 {

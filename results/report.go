@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 )
 
 // MaxChase bounds the rows to chase a report lists; the results files have them all.
@@ -21,17 +23,17 @@ const MaxChase = 1000
 // Report is what a campaign's results add up to. Build it with [NewReport] and [Report.Add],
 // or [ReadReport].
 type Report struct {
-	Files    []string                `json:"files"`
-	Rows     int                     `json:"rows"`
-	ByStatus map[campaign.Status]int `json:"by_status"`
+	Files    []string               `json:"files"`
+	Rows     int                    `json:"rows"`
+	ByStatus map[journal.Status]int `json:"by_status"`
 
 	Dialled    int     `json:"dialled"`     // rows with a call placed
 	Answered   int     `json:"answered"`    // people reached: completed with a conversation, not a voicemail
 	AnswerRate float64 `json:"answer_rate"` // Answered / Dialled
 	Voicemail  int     `json:"voicemail"`   // completed, answered by a voicemail
 	Rejected   int     `json:"rejected"`    // completed with no conversation (rejected at once)
-	// ByOutcome counts the dialled rows by what happened to the person (see campaign.Result).
-	ByOutcome map[campaign.Result]int `json:"by_outcome"`
+	// ByOutcome counts the dialled rows by what happened to the person (see journal.Result).
+	ByOutcome map[journal.Result]int `json:"by_outcome"`
 	// Goal is the campaign's conversion, when one is set (report --goal KEY=VALUE).
 	Goal *Goal `json:"goal,omitempty"`
 	// Verdicts say whether the groups of a breakdown differ beyond chance.
@@ -42,9 +44,9 @@ type Report struct {
 	ByHour    []Slot `json:"by_local_hour"`
 	ByWeekday []Slot `json:"by_local_weekday"`
 
-	Attempts     int                             `json:"attempts"` // calls placed, retries included
-	MeanAttempts float64                         `json:"mean_attempts"`
-	ByAttempt    map[int]map[campaign.Status]int `json:"by_attempt"` // attempts → status → rows
+	Attempts     int                            `json:"attempts"` // calls placed, retries included
+	MeanAttempts float64                        `json:"mean_attempts"`
+	ByAttempt    map[int]map[journal.Status]int `json:"by_attempt"` // attempts → status → rows
 
 	TotalDuration float64 `json:"total_duration_s"`
 	MeanDuration  float64 `json:"mean_duration_s"` // over answered calls
@@ -57,10 +59,10 @@ type Report struct {
 	DurationBounds []int `json:"duration_bucket_starts_s"`
 
 	// Costs are in Bolna's unit, cents (CostUnit says so in the JSON).
-	CostUnit     string                      `json:"cost_unit"`
-	TotalCost    float64                     `json:"total_cost"`
-	MeanCost     float64                     `json:"mean_cost"` // per dialled row
-	CostByStatus map[campaign.Status]float64 `json:"cost_by_status"`
+	CostUnit     string                     `json:"cost_unit"`
+	TotalCost    float64                    `json:"total_cost"`
+	MeanCost     float64                    `json:"mean_cost"` // per dialled row
+	CostByStatus map[journal.Status]float64 `json:"cost_by_status"`
 
 	// Extracted counts the values of each extracted_data key (top values only, see Top).
 	Extracted map[string]map[string]int `json:"extracted"`
@@ -87,27 +89,27 @@ var bucketEdges = []float64{15, 30, 60, 120, 300}
 
 // Chase is a row worth another try: not answered, busy or failed.
 type Chase struct {
-	File     string          `json:"file"`
-	Line     int             `json:"line"`
-	Phone    string          `json:"phone"`
-	Name     string          `json:"name,omitempty"`
-	Status   campaign.Status `json:"status"`
-	Outcome  campaign.Result `json:"outcome,omitempty"`
-	Attempts int             `json:"attempts"`
-	Error    string          `json:"error,omitempty"`
+	File     string         `json:"file"`
+	Line     int            `json:"line"`
+	Phone    string         `json:"phone"`
+	Name     string         `json:"name,omitempty"`
+	Status   journal.Status `json:"status"`
+	Outcome  journal.Result `json:"outcome,omitempty"`
+	Attempts int            `json:"attempts"`
+	Error    string         `json:"error,omitempty"`
 }
 
 // Group is the rows that share one value of the column a report is broken down by.
 type Group struct {
-	Rows       int                     `json:"rows"`
-	Dialled    int                     `json:"dialled"`
-	Answered   int                     `json:"answered"`
-	AnswerRate float64                 `json:"answer_rate"`
-	AnswerCI   Interval                `json:"answer_rate_95"` // Wilson
-	Goal       int                     `json:"goal,omitempty"`
-	GoalRate   float64                 `json:"goal_rate,omitempty"`
-	GoalCI     *Interval               `json:"goal_rate_95,omitempty"`
-	ByStatus   map[campaign.Status]int `json:"by_status"`
+	Rows       int                    `json:"rows"`
+	Dialled    int                    `json:"dialled"`
+	Answered   int                    `json:"answered"`
+	AnswerRate float64                `json:"answer_rate"`
+	AnswerCI   Interval               `json:"answer_rate_95"` // Wilson
+	Goal       int                    `json:"goal,omitempty"`
+	GoalRate   float64                `json:"goal_rate,omitempty"`
+	GoalCI     *Interval              `json:"goal_rate_95,omitempty"`
+	ByStatus   map[journal.Status]int `json:"by_status"`
 }
 
 // Goal is the campaign's conversion: the rows whose extracted KEY is VALUE, of the rows
@@ -175,9 +177,9 @@ func (r *Report) GroupKeys() []string {
 // NewReport returns an empty report.
 func NewReport() *Report {
 	return &Report{
-		ByStatus: map[campaign.Status]int{}, ByAttempt: map[int]map[campaign.Status]int{}, CostByStatus: map[campaign.Status]float64{},
+		ByStatus: map[journal.Status]int{}, ByAttempt: map[int]map[journal.Status]int{}, CostByStatus: map[journal.Status]float64{},
 		Extracted: map[string]map[string]int{}, DurationBuckets: make([]int, len(DurationBucketLabels)),
-		DurationBounds: []int{0, 15, 30, 60, 120, 300}, CostUnit: "cents", ByOutcome: map[campaign.Result]int{},
+		DurationBounds: []int{0, 15, 30, 60, 120, 300}, CostUnit: "cents", ByOutcome: map[journal.Result]int{},
 		ByHour: make([]Slot, 24), ByWeekday: make([]Slot, 7), zones: &campaign.Zones{},
 	}
 }
@@ -249,7 +251,7 @@ func (r *Report) Add(file string, row Row) {
 		r.Dialled++
 		r.Attempts += o.Attempts
 		if r.ByAttempt[o.Attempts] == nil {
-			r.ByAttempt[o.Attempts] = map[campaign.Status]int{}
+			r.ByAttempt[o.Attempts] = map[journal.Status]int{}
 		}
 		r.ByAttempt[o.Attempts][o.Status]++
 		if result != "" {
@@ -263,14 +265,14 @@ func (r *Report) Add(file string, row Row) {
 	r.TotalCost += o.Cost
 	r.CostByStatus[o.Status] += o.Cost
 	switch result {
-	case campaign.ResultAnswered:
+	case journal.ResultAnswered:
 		r.Answered++
 		r.TotalDuration += o.Duration
 		r.durations = append(r.durations, o.Duration)
 		r.DurationBuckets[sort.SearchFloat64s(bucketEdges, math.Nextafter(o.Duration, math.Inf(1)))]++
-	case campaign.ResultVoicemail:
+	case journal.ResultVoicemail:
 		r.Voicemail++
-	case campaign.ResultRejected:
+	case journal.ResultRejected:
 		r.Rejected++
 	}
 	if extracted != nil {
@@ -313,15 +315,15 @@ func (r *Report) Add(file string, row Row) {
 
 // chase reports whether a row is one to follow up: nobody was reached (no answer, busy,
 // failed, a voicemail, rejected at once) or the call could not be identified (unknown).
-func chase(o campaign.Outcome) bool { return o.Status.Chase() || o.Result().Chase() }
+func chase(o journal.Outcome) bool { return o.Status.Chase() || o.Result().Chase() }
 
 // countTime counts a dialled row by the contact's local hour and weekday of its latest call.
-func (r *Report) countTime(row Row, result campaign.Result) {
+func (r *Report) countTime(row Row, result journal.Result) {
 	at := row.Outcome.DialedAt
 	if at.IsZero() {
 		return
 	}
-	if e164, problem := (campaign.PhoneNormalizer{}).Normalize(phoneOf(row.Input)); problem == "" {
+	if e164, problem := (contacts.PhoneNormalizer{}).Normalize(phoneOf(row.Input)); problem == "" {
 		if loc, err := r.zones.For(e164, ""); err == nil {
 			at = at.In(loc)
 		}
@@ -377,13 +379,13 @@ func (r *Report) group(row Row) *Group {
 				return g
 			}
 		}
-		g = &Group{ByStatus: map[campaign.Status]int{}}
+		g = &Group{ByStatus: map[journal.Status]int{}}
 		r.Groups[value] = g
 	}
 	return g
 }
 
-func (g *Group) count(o campaign.Outcome, dialled, goal bool) {
+func (g *Group) count(o journal.Outcome, dialled, goal bool) {
 	g.Rows++
 	g.ByStatus[o.Status]++
 	if dialled {
@@ -500,7 +502,7 @@ func percentile(sorted []float64, p float64) float64 {
 }
 
 // Statuses returns the statuses present, in the order summaries show them.
-func (r *Report) Statuses() []campaign.Status { return campaign.SortedStatuses(r.ByStatus) }
+func (r *Report) Statuses() []journal.Status { return journal.SortedStatuses(r.ByStatus) }
 
 // ValueCount is one value of an extracted_data key and how often it came.
 type ValueCount struct {
@@ -545,7 +547,7 @@ func (r *Report) ExtractedKeys() []string {
 
 func phoneOf(input map[string]string) string {
 	for k, v := range input {
-		for _, name := range campaign.PhoneColumns {
+		for _, name := range contacts.PhoneColumns {
 			if strings.EqualFold(k, name) {
 				return v
 			}

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/results"
 )
 
@@ -55,7 +55,7 @@ func TestReportGolden(t *testing.T) {
 func TestReportNumbers(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	write := func(name string, rows [][]string, outcomes []campaign.Outcome) string {
+	write := func(name string, rows [][]string, outcomes []journal.Outcome) string {
 		path := filepath.Join(dir, name)
 		w, err := results.Create(path)
 		if err != nil {
@@ -70,14 +70,14 @@ func TestReportNumbers(t *testing.T) {
 		}
 		return path
 	}
-	done := func(d, cost float64, extracted string) campaign.Outcome {
-		return campaign.Outcome{Status: "completed", ExecutionID: "e", Attempts: 1, Duration: d, Cost: cost, Extracted: json.RawMessage(extracted)}
+	done := func(d, cost float64, extracted string) journal.Outcome {
+		return journal.Outcome{Status: "completed", ExecutionID: "e", Attempts: 1, Duration: d, Cost: cost, Extracted: json.RawMessage(extracted)}
 	}
-	a := write("a.csv", [][]string{{"+911", "A"}, {"+912", "B"}, {"+913", "C"}}, []campaign.Outcome{
+	a := write("a.csv", [][]string{{"+911", "A"}, {"+912", "B"}, {"+913", "C"}}, []journal.Outcome{
 		done(10, 2, `{"confirmed":"yes"}`), done(20, 4, `{"confirmed":"no"}`), {Status: "no-answer", ExecutionID: "e", Attempts: 2},
 	})
-	b := write("b.csv", [][]string{{"+914", "D"}, {"12", "E"}, {"+916", "F"}}, []campaign.Outcome{
-		done(100, 16, `{"confirmed":"yes","n":3}`), {Status: campaign.StatusInvalid, Error: "bad"}, done(0, 1, `{}`),
+	b := write("b.csv", [][]string{{"+914", "D"}, {"12", "E"}, {"+916", "F"}}, []journal.Outcome{
+		done(100, 16, `{"confirmed":"yes","n":3}`), {Status: journal.StatusInvalid, Error: "bad"}, done(0, 1, `{}`),
 	})
 	r, err := results.ReadReport(a, b)
 	if err != nil {
@@ -124,9 +124,9 @@ func TestReportHTMLEscapes(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.WriteHeader([]string{"phone", "name"})
-	w.WriteRow([]string{evil, evil}, campaign.Outcome{Status: "no-answer", ExecutionID: "e", Attempts: 1, Error: evil})
-	w.WriteRow([]string{"+911", evil}, campaign.Outcome{Status: campaign.Status(evil), ExecutionID: "e", Attempts: 1})
-	w.WriteRow([]string{"+912", "x"}, campaign.Outcome{Status: "completed", ExecutionID: "e", Attempts: 1, Duration: 5,
+	w.WriteRow([]string{evil, evil}, journal.Outcome{Status: "no-answer", ExecutionID: "e", Attempts: 1, Error: evil})
+	w.WriteRow([]string{"+911", evil}, journal.Outcome{Status: journal.Status(evil), ExecutionID: "e", Attempts: 1})
+	w.WriteRow([]string{"+912", "x"}, journal.Outcome{Status: "completed", ExecutionID: "e", Attempts: 1, Duration: 5,
 		Summary: evil, Extracted: json.RawMessage(`{"` + strings.ReplaceAll(evil, `"`, `\"`) + `":"` + strings.ReplaceAll(evil, `"`, `\"`) + `"}`)})
 	if err := w.Commit(); err != nil {
 		t.Fatal(err)
@@ -215,7 +215,7 @@ func TestReportCompareAgents(t *testing.T) {
 		}
 		w.WriteHeader([]string{"phone"})
 		for i := range dialled {
-			o := campaign.Outcome{Status: "no-answer", ExecutionID: "e", Attempts: 1, AgentID: agent,
+			o := journal.Outcome{Status: "no-answer", ExecutionID: "e", Attempts: 1, AgentID: agent,
 				Extracted: json.RawMessage(`{"confirmed":"no"}`)}
 			if i < answered {
 				o.Status, o.Duration, o.Extracted = "completed", 30, json.RawMessage(`{"confirmed":"yes"}`)

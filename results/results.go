@@ -23,6 +23,8 @@ import (
 	"golang.org/x/text/transform"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 )
 
 // column is one outcome column: its name, how an outcome is written into it, and how it is
@@ -30,68 +32,68 @@ import (
 // (the cell is simply absent) and are upgraded by the next run, which writes every column.
 type column struct {
 	name   string
-	render func(campaign.Outcome) string
-	parse  func(cell string, o *campaign.Outcome) error
+	render func(journal.Outcome) string
+	parse  func(cell string, o *journal.Outcome) error
 }
 
 // columns are the outcome columns, in the order they are written after the input columns.
 // Every cell that comes from the server is neutralised (see [Neutralise]); parse undoes it.
 var columns = []column{
-	{"status", func(o campaign.Outcome) string { return Neutralise(string(o.Status)) },
-		func(c string, o *campaign.Outcome) error {
-			o.Status = campaign.ParseStatus(unneutralise(c))
+	{"status", func(o journal.Outcome) string { return Neutralise(string(o.Status)) },
+		func(c string, o *journal.Outcome) error {
+			o.Status = journal.ParseStatus(unneutralise(c))
 			return nil
 		}},
-	{"execution_id", func(o campaign.Outcome) string { return Neutralise(o.ExecutionID) },
-		func(c string, o *campaign.Outcome) error { o.ExecutionID = unneutralise(c); return nil }},
-	{"attempts", func(o campaign.Outcome) string { return count(o.Attempts) },
-		func(c string, o *campaign.Outcome) (err error) {
+	{"execution_id", func(o journal.Outcome) string { return Neutralise(o.ExecutionID) },
+		func(c string, o *journal.Outcome) error { o.ExecutionID = unneutralise(c); return nil }},
+	{"attempts", func(o journal.Outcome) string { return count(o.Attempts) },
+		func(c string, o *journal.Outcome) (err error) {
 			o.Attempts, err = parseCount(c, "attempts")
 			return err
 		}},
-	{"conversation_duration", func(o campaign.Outcome) string { return number(o.Duration, answered(o)) },
-		func(c string, o *campaign.Outcome) (err error) {
+	{"conversation_duration", func(o journal.Outcome) string { return number(o.Duration, answered(o)) },
+		func(c string, o *journal.Outcome) (err error) {
 			o.Duration, err = parseNumber(c, "conversation_duration")
 			return err
 		}},
-	{"total_cost", func(o campaign.Outcome) string { return number(o.Cost, answered(o)) },
-		func(c string, o *campaign.Outcome) (err error) {
+	{"total_cost", func(o journal.Outcome) string { return number(o.Cost, answered(o)) },
+		func(c string, o *journal.Outcome) (err error) {
 			o.Cost, err = parseNumber(c, "total_cost")
 			return err
 		}},
-	{"recording_url", func(o campaign.Outcome) string { return Neutralise(o.RecordingURL) },
-		func(c string, o *campaign.Outcome) error { o.RecordingURL = unneutralise(c); return nil }},
-	{"hangup_reason", func(o campaign.Outcome) string { return Neutralise(o.HangupReason) },
-		func(c string, o *campaign.Outcome) error { o.HangupReason = unneutralise(c); return nil }},
-	{"summary", func(o campaign.Outcome) string { return Neutralise(o.Summary) },
-		func(c string, o *campaign.Outcome) error { o.Summary = unneutralise(c); return nil }},
-	{"extracted_data", func(o campaign.Outcome) string { return Neutralise(string(o.Extracted)) }, parseExtracted},
-	{"error", func(o campaign.Outcome) string { return Neutralise(o.Error) },
-		func(c string, o *campaign.Outcome) error { o.Error = unneutralise(c); return nil }},
-	{"dialed_at", func(o campaign.Outcome) string { return stamp(o.DialedAt) },
-		func(c string, o *campaign.Outcome) (err error) {
+	{"recording_url", func(o journal.Outcome) string { return Neutralise(o.RecordingURL) },
+		func(c string, o *journal.Outcome) error { o.RecordingURL = unneutralise(c); return nil }},
+	{"hangup_reason", func(o journal.Outcome) string { return Neutralise(o.HangupReason) },
+		func(c string, o *journal.Outcome) error { o.HangupReason = unneutralise(c); return nil }},
+	{"summary", func(o journal.Outcome) string { return Neutralise(o.Summary) },
+		func(c string, o *journal.Outcome) error { o.Summary = unneutralise(c); return nil }},
+	{"extracted_data", func(o journal.Outcome) string { return Neutralise(string(o.Extracted)) }, parseExtracted},
+	{"error", func(o journal.Outcome) string { return Neutralise(o.Error) },
+		func(c string, o *journal.Outcome) error { o.Error = unneutralise(c); return nil }},
+	{"dialed_at", func(o journal.Outcome) string { return stamp(o.DialedAt) },
+		func(c string, o *journal.Outcome) (err error) {
 			o.DialedAt, err = parseStamp(c, "dialed_at")
 			return err
 		}},
-	{"finished_at", func(o campaign.Outcome) string { return stamp(o.FinishedAt) },
-		func(c string, o *campaign.Outcome) (err error) {
+	{"finished_at", func(o journal.Outcome) string { return stamp(o.FinishedAt) },
+		func(c string, o *journal.Outcome) (err error) {
 			o.FinishedAt, err = parseStamp(c, "finished_at")
 			return err
 		}},
-	// What happened to the person (see campaign.Result); an older file without it reads its
+	// What happened to the person (see journal.Result); an older file without it reads its
 	// result from the status and the duration (a voicemail then reads as answered).
-	{"outcome", func(o campaign.Outcome) string { return string(o.Result()) },
-		func(c string, o *campaign.Outcome) error {
-			o.Voicemail = campaign.ParseResult(c) == campaign.ResultVoicemail
+	{"outcome", func(o journal.Outcome) string { return string(o.Result()) },
+		func(c string, o *journal.Outcome) error {
+			o.Voicemail = journal.ParseResult(c) == journal.ResultVoicemail
 			return nil
 		}},
 	// The agent the row was dialled through: merged campaigns of two agents are an A/B test
 	// (report --by agent_id).
-	{"agent_id", func(o campaign.Outcome) string { return Neutralise(o.AgentID) },
-		func(c string, o *campaign.Outcome) error { o.AgentID = unneutralise(c); return nil }},
+	{"agent_id", func(o journal.Outcome) string { return Neutralise(o.AgentID) },
+		func(c string, o *journal.Outcome) error { o.AgentID = unneutralise(c); return nil }},
 	// The caller id the latest call went out on (report --by from_number compares them).
-	{"from_number", func(o campaign.Outcome) string { return o.From },
-		func(c string, o *campaign.Outcome) error { o.From = unneutralise(c); return nil }},
+	{"from_number", func(o journal.Outcome) string { return o.From },
+		func(c string, o *journal.Outcome) error { o.From = unneutralise(c); return nil }},
 }
 
 // Columns are the names of the outcome columns appended after the input columns.
@@ -152,8 +154,8 @@ func norm(name string) string { return strings.ToLower(strings.TrimSpace(name)) 
 func (l Layout) Header() []string { return l.names }
 
 // Outcome reads the outcome cells of a record (the whole row, input cells first).
-func (l Layout) Outcome(record []string) (campaign.Outcome, error) {
-	var o campaign.Outcome
+func (l Layout) Outcome(record []string) (journal.Outcome, error) {
+	var o journal.Outcome
 	if len(record) != l.Inputs+len(l.cols) {
 		return o, fmt.Errorf("row has %d cells, the header has %d", len(record), l.Inputs+len(l.cols))
 	}
@@ -171,7 +173,7 @@ type Format struct {
 	SafeInput bool
 	// Dialect is how the file is written (see [Writer.Dialect]); the zero value is UTF-8,
 	// comma-separated, without a byte order mark.
-	Dialect campaign.Dialect
+	Dialect contacts.Dialect
 }
 
 // ResultsDialect is the dialect results are written in for a list written in list: the list's
@@ -179,7 +181,7 @@ type Format struct {
 // UTF-16). A list in a one-byte legacy encoding (Windows-1252) gets UTF-8 with a byte order
 // mark instead: Bolna's text (a summary, a transcript) may hold characters it cannot write,
 // and every Excel that wrote the list opens that as written.
-func ResultsDialect(list campaign.Dialect) campaign.Dialect {
+func ResultsDialect(list contacts.Dialect) contacts.Dialect {
 	d := list
 	if d.Delimiter == 0 {
 		d.Delimiter = ','
@@ -198,7 +200,7 @@ func ResultsDialect(list campaign.Dialect) campaign.Dialect {
 var _ campaign.ResultsFormat = Format{}
 
 // Layout reads a results file's header (see [ParseHeader]).
-func (Format) Layout(header []string) (func([]string) (campaign.Outcome, error), error) {
+func (Format) Layout(header []string) (func([]string) (journal.Outcome, error), error) {
 	l, err := ParseHeader(header)
 	if err != nil {
 		return nil, err
@@ -259,7 +261,7 @@ func Create(path string) (*Writer, error) {
 
 // CreateIn is Create for a file in dialect d (UTF-8 or UTF-16, its delimiter, a byte order
 // mark or none).
-func CreateIn(path string, d campaign.Dialect) (*Writer, error) {
+func CreateIn(path string, d contacts.Dialect) (*Writer, error) {
 	w, err := Create(path)
 	if err != nil {
 		return nil, err
@@ -300,7 +302,7 @@ func (w *Writer) WriteHeader(input []string) error {
 }
 
 // WriteRow writes one input row (unchanged) and its outcome.
-func (w *Writer) WriteRow(record []string, o campaign.Outcome) error {
+func (w *Writer) WriteRow(record []string, o journal.Outcome) error {
 	cells := append(w.cells[:0], record...)
 	if w.SafeInput {
 		for i, c := range cells {
@@ -362,7 +364,7 @@ func (w *Writer) drop() {
 }
 
 // OutcomeCells renders an outcome as the cells of [Columns].
-func OutcomeCells(o campaign.Outcome) []string {
+func OutcomeCells(o journal.Outcome) []string {
 	cells := make([]string, len(columns))
 	for i, c := range columns {
 		cells[i] = c.render(o)
@@ -371,8 +373,8 @@ func OutcomeCells(o campaign.Outcome) []string {
 }
 
 // answered: duration and cost are written even when 0 for a completed call.
-func answered(o campaign.Outcome) bool {
-	return o.ExecutionID != "" && o.Status == campaign.StatusCompleted
+func answered(o journal.Outcome) bool {
+	return o.ExecutionID != "" && o.Status == journal.StatusCompleted
 }
 
 func count(n int) string {
@@ -428,13 +430,13 @@ func NeutraliseInput(s string) string {
 type Row struct {
 	Line    int
 	Input   map[string]string // input column → value
-	Outcome campaign.Outcome
+	Outcome journal.Outcome
 }
 
 // Read streams the rows of a results file to fn. The outcome columns are found by name (see
 // [ParseHeader]), so input columns may share their names.
 func Read(r io.Reader, name string, fn func(Row) error) error {
-	cr, _, err := campaign.NewCSVReader(r, "", 0) // written in the list's dialect: found again
+	cr, _, err := contacts.NewCSVReader(r, "", 0) // written in the list's dialect: found again
 	if err != nil {
 		return fmt.Errorf("results: %s: %w", name, err)
 	}
@@ -525,7 +527,7 @@ func parseStamp(s, col string) (time.Time, error) {
 	return t, nil
 }
 
-func parseExtracted(c string, o *campaign.Outcome) error {
+func parseExtracted(c string, o *journal.Outcome) error {
 	if x := unneutralise(c); x != "" {
 		if !json.Valid([]byte(x)) {
 			return fmt.Errorf("extracted_data is not JSON")

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/results"
 )
 
@@ -20,24 +20,24 @@ var at = time.Date(2026, 12, 1, 9, 30, 0, 0, time.UTC)
 // golden rows cover every status and the cells that need care.
 var goldenRows = []struct {
 	record  []string
-	outcome campaign.Outcome
+	outcome journal.Outcome
 }{
-	{[]string{"+919876543210", "Asha", "=1+1"}, campaign.Outcome{
+	{[]string{"+919876543210", "Asha", "=1+1"}, journal.Outcome{
 		Status: "completed", ExecutionID: "e-1", Attempts: 1, Duration: 42.5, Cost: 7.13,
 		RecordingURL: "https://api.bolna.ai/recordings/call/e-1", HangupReason: "Call recipient hungup",
 		Summary: "=HYPERLINK(\"http://evil\") confirmed", Extracted: json.RawMessage(`{"confirmed":"yes"}`),
 		DialedAt: at, FinishedAt: at.Add(90 * time.Second),
 	}},
-	{[]string{"+919812345678", "Vikram, Jr.", "multi\nline"}, campaign.Outcome{
+	{[]string{"+919812345678", "Vikram, Jr.", "multi\nline"}, journal.Outcome{
 		Status: "no-answer", ExecutionID: "e-2", Attempts: 2, HangupReason: "Call unanswered", DialedAt: at, FinishedAt: at.Add(40 * time.Second),
 	}},
-	{[]string{"+14155550123", "Maria", ""}, campaign.Outcome{
+	{[]string{"+14155550123", "Maria", ""}, journal.Outcome{
 		Status: "failed", ExecutionID: "e-3", Attempts: 1, Error: "-destination unreachable", DialedAt: at, FinishedAt: at,
 	}},
-	{[]string{"98450 12345", "Bad", ""}, campaign.Outcome{Status: campaign.StatusInvalid, Error: "no country code (98450 12345)"}},
-	{[]string{"+919876543210", "Asha again", ""}, campaign.Outcome{Status: campaign.StatusDuplicate, Error: "same contact as line 2"}},
-	{[]string{"+447911123456", "Harry", "@home"}, campaign.Outcome{Status: campaign.StatusPending}},
-	{[]string{"+447911123457", "Short row"}, campaign.Outcome{Status: campaign.StatusInFlight, ExecutionID: "e-7", Attempts: 1, DialedAt: at}},
+	{[]string{"98450 12345", "Bad", ""}, journal.Outcome{Status: journal.StatusInvalid, Error: "no country code (98450 12345)"}},
+	{[]string{"+919876543210", "Asha again", ""}, journal.Outcome{Status: journal.StatusDuplicate, Error: "same contact as line 2"}},
+	{[]string{"+447911123456", "Harry", "@home"}, journal.Outcome{Status: journal.StatusPending}},
+	{[]string{"+447911123457", "Short row"}, journal.Outcome{Status: journal.StatusInFlight, ExecutionID: "e-7", Attempts: 1, DialedAt: at}},
 }
 
 func TestWriterGolden(t *testing.T) {
@@ -122,7 +122,7 @@ func TestReadRejectsForeignFiles(t *testing.T) {
 // never touched. What was written reads back as it was.
 func TestServerCellsNeutralised(t *testing.T) {
 	t.Parallel()
-	cells := results.OutcomeCells(campaign.Outcome{Status: "=cmd", ExecutionID: "=1+2+3", Attempts: 1})
+	cells := results.OutcomeCells(journal.Outcome{Status: "=cmd", ExecutionID: "=1+2+3", Attempts: 1})
 	if cells[0] != "'=cmd" || cells[1] != "'=1+2+3" {
 		t.Errorf("status, execution_id = %q, %q; want both neutralised", cells[0], cells[1])
 	}
@@ -134,7 +134,7 @@ func TestServerCellsNeutralised(t *testing.T) {
 		}
 		w.SafeInput = safe
 		w.WriteHeader([]string{"phone", "note", "offset"})
-		w.WriteRow([]string{"+919876543210", "=HYPERLINK(\"http://evil\")", "-5"}, campaign.Outcome{Status: "completed", ExecutionID: "=1+2", Attempts: 1})
+		w.WriteRow([]string{"+919876543210", "=HYPERLINK(\"http://evil\")", "-5"}, journal.Outcome{Status: "completed", ExecutionID: "=1+2", Attempts: 1})
 		if err := w.Commit(); err != nil {
 			t.Fatal(err)
 		}
@@ -206,7 +206,7 @@ func TestParseHeader(t *testing.T) {
 	}
 	l, _ := results.ParseHeader([]string{"phone", "summary", "status", "attempts"})
 	o, err := l.Outcome([]string{"+91", "x", "no-answer", "2"})
-	if err != nil || o.Status != campaign.StatusNoAnswer || o.Attempts != 2 || o.Summary != "" {
+	if err != nil || o.Status != journal.StatusNoAnswer || o.Attempts != 2 || o.Summary != "" {
 		t.Errorf("Outcome() = %+v, %v", o, err)
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnasim"
 )
@@ -187,7 +189,7 @@ func (o *runOptions) checkList(w io.Writer, variables []string, acct *dialer.Acc
 	if plan.Invalid > 0 {
 		problems++
 	}
-	slots := sess.Concurrency(campaign.Account{Concurrency: acct.Concurrency.Max, InUse: acct.Concurrency.Current})
+	slots := sess.Concurrency(journal.Account{Concurrency: acct.Concurrency.Max, InUse: acct.Concurrency.Current})
 	waves := (plan.Dial + slots - 1) / max(slots, 1)
 	fmt.Fprintf(w, "  estimate: about %s at concurrency %d, assuming %s a call", (time.Duration(waves) * o.callTime(env)).Round(time.Second), slots, o.callTime(env))
 	if s := sess.State().Standing(); s.Attempts > 0 {
@@ -218,13 +220,13 @@ func caseHints(missing, header []string) []string {
 }
 
 // listHeader reads the column names of a contact list.
-func listHeader(path string, opts campaign.LoadOptions) ([]string, error) {
+func listHeader(path string, opts contacts.LoadOptions) ([]string, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, &campaign.InputError{File: path, Err: err}
+		return nil, &contacts.InputError{File: path, Err: err}
 	}
 	defer f.Close()
-	l, err := campaign.NewLoader(f, path, opts)
+	l, err := contacts.NewLoader(f, path, opts)
 	if err != nil {
 		return nil, err
 	}

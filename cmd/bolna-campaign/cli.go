@@ -8,6 +8,8 @@ import (
 	"slices"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 )
 
 // Exit codes (see the package comment and the README).
@@ -96,11 +98,11 @@ func usageErrorf(format string, args ...any) error {
 func exitCode(err error, summary *campaign.Summary) int {
 	var (
 		usageErr *usageError
-		inputErr *campaign.InputError
-		keyErr   *campaign.KeyingError
+		inputErr *contacts.InputError
+		keyErr   *journal.KeyingError
 	)
 	switch {
-	case err == nil && summary != nil && (summary.Unfinished() > 0 || summary.ByStatus[campaign.StatusUnknown] > 0):
+	case err == nil && summary != nil && (summary.Unfinished() > 0 || summary.ByStatus[journal.StatusUnknown] > 0):
 		// unknown rows need a decision (--retry unknown, or the call found by hand): the
 		// campaign is not done
 		return exitUnfinished

@@ -2,11 +2,13 @@ package main
 
 import (
 	"fmt"
-	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/dialer"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 )
@@ -119,13 +121,13 @@ func fit(s string, n int) string {
 	return string(r[:max(n-1, 0)]) + "…"
 }
 
-func counts(m map[campaign.Status]int) string {
+func counts(m map[journal.Status]int) string {
 	if len(m) == 0 {
 		return ""
 	}
 	var b strings.Builder
 	b.WriteString(" (")
-	for i, s := range campaign.SortedStatuses(m) {
+	for i, s := range journal.SortedStatuses(m) {
 		if i > 0 {
 			b.WriteString(", ")
 		}

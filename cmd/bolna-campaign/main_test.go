@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 	"github.com/bolna-campaign/bolna-campaign/results"
@@ -135,7 +137,7 @@ func TestRunAgainstStandIn(t *testing.T) {
 			t.Errorf("line %d: completed without recording or extracted data", row.Line)
 		}
 	}
-	if rows[25].Outcome.Status != campaign.StatusInvalid {
+	if rows[25].Outcome.Status != journal.StatusInvalid {
 		t.Errorf("bad row status %q, want invalid", rows[25].Outcome.Status)
 	}
 	var summary struct {
@@ -167,7 +169,7 @@ func TestRunAgainstStandIn(t *testing.T) {
 	if err := json.Unmarshal([]byte(inv.stdout.String()), &summary); err != nil || summary.Limits == nil || *summary.Limits != dialer.BolnaLimits.Share(0.125) {
 		t.Errorf("shard 1/4 limits %+v (%v), want an eighth of Bolna's", summary.Limits, err)
 	}
-	for _, f := range []string{out, campaign.StatePath(out), campaign.LockPath(out)} {
+	for _, f := range []string{out, journal.StatePath(out), journal.LockPath(out)} {
 		if data, _ := os.ReadFile(f); bytes.Contains(data, []byte("bn-secret-key-123")) {
 			t.Errorf("the API key is written in %s", f)
 		}
@@ -335,7 +337,7 @@ func TestInterrupt(t *testing.T) {
 	placed := len(srv.Placements())
 	rows := readRows(t, strings.TrimSuffix(input, ".csv")+".results.csv")
 	for _, row := range rows {
-		if s := row.Outcome.Status; s != campaign.StatusPending && !row.Outcome.Final() {
+		if s := row.Outcome.Status; s != journal.StatusPending && !row.Outcome.Final() {
 			t.Errorf("line %d: %s after a graceful stop, want final or pending", row.Line, s)
 		}
 	}
@@ -358,7 +360,7 @@ func TestLockHeld(t *testing.T) {
 	t.Parallel()
 	input, _ := writeContacts(t, 1)
 	results := strings.TrimSuffix(input, ".csv") + ".results.csv"
-	lock, err := campaign.AcquireLock(campaign.LockPath(results))
+	lock, err := journal.AcquireLock(journal.LockPath(results))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -380,7 +382,7 @@ func TestSandboxManyFastCalls(t *testing.T) {
 		t.Fatalf("exit %d; stderr:\n%s", code, inv.stderr.String())
 	}
 	results := strings.TrimSuffix(input, ".csv") + ".sandbox.results.csv"
-	journal, err := os.ReadFile(campaign.StatePath(results))
+	journal, err := os.ReadFile(journal.StatePath(results))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -416,7 +418,7 @@ func TestSamples(t *testing.T) {
 				t.Errorf("%s: %v", path, err)
 			}
 		case strings.HasSuffix(e.Name(), ".csv"):
-			l, err := campaign.NewLoader(strings.NewReader(string(data)), path, campaign.LoadOptions{})
+			l, err := contacts.NewLoader(strings.NewReader(string(data)), path, contacts.LoadOptions{})
 			if err != nil {
 				t.Errorf("%s: %v", path, err)
 				continue
@@ -427,7 +429,7 @@ func TestSamples(t *testing.T) {
 				}
 			}
 		case strings.HasSuffix(e.Name(), ".txt"):
-			if _, err := campaign.LoadSuppression(path, campaign.PhoneNormalizer{}); err != nil {
+			if _, err := campaign.LoadSuppression(path, contacts.PhoneNormalizer{}); err != nil {
 				t.Errorf("%s: %v", path, err)
 			}
 		case e.Name() == "crontab", strings.HasSuffix(e.Name(), ".yaml"):
@@ -539,7 +541,7 @@ func TestResultsFileSafety(t *testing.T) {
 	}
 
 	// The journal lost: rebuilt from the results, nobody dialled again.
-	os.Remove(campaign.StatePath(resultsPath))
+	os.Remove(journal.StatePath(resultsPath))
 	code, stderr := run(input)
 	if code != exitOK || !strings.Contains(stderr, "rebuilt it from the 8 dialled rows") {
 		t.Fatalf("rerun without a journal: exit %d\n%s", code, stderr)

@@ -20,6 +20,8 @@ import (
 	xunicode "golang.org/x/text/encoding/unicode"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 )
@@ -165,7 +167,7 @@ func TestConsoleFitsWidth(t *testing.T) {
 	t.Parallel()
 	var out syncBuffer
 	c := newConsole(Env{Stderr: &out, IsTerminal: true, Width: func() int { return 80 }})
-	p := campaign.Progress{ToDial: 20000, Placed: 12345, Done: 12000, ByStatus: map[campaign.Status]int{
+	p := campaign.Progress{ToDial: 20000, Placed: 12345, Done: 12000, ByStatus: map[journal.Status]int{
 		"completed": 7000, "no-answer": 2500, "busy": 1200, "failed": 600, "error": 300, "unknown": 400}}
 	for range 3 {
 		c.show(p, 83*time.Minute)
@@ -229,7 +231,7 @@ func TestSandboxRealism(t *testing.T) {
 	os.WriteFile(input2, []byte(b.String()), 0o600)
 	inv := newInvocation(map[string]string{"BOLNA_SANDBOX_TIME_SCALE": "0.05"})
 	go func() {
-		journal := campaign.StatePath(filepath.Join(dir, "list2.sandbox.results.csv"))
+		journal := journal.StatePath(filepath.Join(dir, "list2.sandbox.results.csv"))
 		for {
 			data, _ := os.ReadFile(journal)
 			if strings.Count(string(data), `"ev":"placed"`) >= 5 {
@@ -251,7 +253,7 @@ func TestSandboxRealism(t *testing.T) {
 		t.Errorf("the calls followed from the stopped run shrank the pool:\n%s", after.stderr.String())
 	}
 	for _, r := range readRows(t, filepath.Join(dir, "list2.sandbox.results.csv")) {
-		if r.Outcome.Status == campaign.StatusUnknown || strings.Contains(r.Outcome.Error, "404") {
+		if r.Outcome.Status == journal.StatusUnknown || strings.Contains(r.Outcome.Error, "404") {
 			t.Errorf("line %d: %s %q: a call in flight was lost instead of followed", r.Line, r.Outcome.Status, r.Outcome.Error)
 		}
 	}
@@ -283,7 +285,7 @@ func TestLimit(t *testing.T) {
 		}
 	}
 	rows := readRows(t, strings.TrimSuffix(input, ".csv")+".results.csv")
-	if r := rows[9]; r.Outcome.Status != campaign.StatusPending || !strings.Contains(r.Outcome.Error, "--limit") {
+	if r := rows[9]; r.Outcome.Status != journal.StatusPending || !strings.Contains(r.Outcome.Error, "--limit") {
 		t.Errorf("the last row: %+v, want pending, saying why", r.Outcome)
 	}
 }
@@ -319,12 +321,12 @@ func TestStatus(t *testing.T) {
 	env := map[string]string{"BOLNA_API_KEY": bolnatest.DefaultAPIKey, "BOLNA_BASE_URL": srv.URL, "BOLNA_AGENT_ID": bolnatest.DefaultAgentID}
 	newInvocation(env).run("run", "--poll-interval", "20ms", "--limit", "4", input)
 	results := strings.TrimSuffix(input, ".csv") + ".results.csv"
-	lock, err := campaign.AcquireLock(campaign.LockPath(results)) // a cron run going on
+	lock, err := journal.AcquireLock(journal.LockPath(results)) // a cron run going on
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer lock.Release()
-	before, _ := os.ReadFile(campaign.StatePath(results))
+	before, _ := os.ReadFile(journal.StatePath(results))
 	inv := newInvocation(nil)
 	if code := inv.run("status", results); code != exitOK {
 		t.Fatalf("status: exit %d; stderr:\n%s", code, inv.stderr.String())
@@ -334,7 +336,7 @@ func TestStatus(t *testing.T) {
 			t.Errorf("status lacks %q:\n%s", want, inv.stdout.String())
 		}
 	}
-	if after, _ := os.ReadFile(campaign.StatePath(results)); !bytes.Equal(before, after) {
+	if after, _ := os.ReadFile(journal.StatePath(results)); !bytes.Equal(before, after) {
 		t.Error("status changed the journal")
 	}
 	if code := newInvocation(nil).run("status", filepath.Join(t.TempDir(), "none.csv")); code != exitUsage {
@@ -660,7 +662,7 @@ func TestSandboxAttemptsVary(t *testing.T) {
 	env := map[string]string{"BOLNA_SANDBOX_SEED": "11", "BOLNA_SANDBOX_TIME_SCALE": "0.002"}
 	newInvocation(env).run("run", "--sandbox", "--poll-interval", "20ms", input)
 	results := filepath.Join(dir, "contacts.sandbox.results.csv")
-	before := map[string]campaign.Status{}
+	before := map[string]journal.Status{}
 	for _, row := range readRows(t, results) {
 		before[row.Input["phone"]] = row.Outcome.Status
 	}
@@ -757,21 +759,21 @@ func TestOutcomesAgreeWithTheSimulator(t *testing.T) {
 	if code := inv.run("run", "--poll-interval", "20ms", "--json", input); code != exitOK && code != exitUnfinished {
 		t.Fatalf("exit %d:\n%s", code, inv.stderr.String())
 	}
-	truth := map[campaign.Result]int{}
+	truth := map[journal.Result]int{}
 	voicemail := map[string]bool{}
 	for _, c := range srv.Calls() {
 		switch {
 		case c.Status != "completed":
 		case c.Voicemail:
-			truth[campaign.ResultVoicemail]++
+			truth[journal.ResultVoicemail]++
 			voicemail[c.Phone] = true
 		case c.Rejected:
-			truth[campaign.ResultRejected]++
+			truth[journal.ResultRejected]++
 		default:
-			truth[campaign.ResultAnswered]++
+			truth[journal.ResultAnswered]++
 		}
 	}
-	if truth[campaign.ResultVoicemail] == 0 || truth[campaign.ResultRejected] == 0 || truth[campaign.ResultAnswered] == 0 {
+	if truth[journal.ResultVoicemail] == 0 || truth[journal.ResultRejected] == 0 || truth[journal.ResultAnswered] == 0 {
 		t.Fatalf("the simulator decided %v: want some of each", truth)
 	}
 	var summary struct {
@@ -781,7 +783,7 @@ func TestOutcomesAgreeWithTheSimulator(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := summary.Report
-	if got.Answered != truth[campaign.ResultAnswered] || got.Voicemail != truth[campaign.ResultVoicemail] || got.Rejected != truth[campaign.ResultRejected] {
+	if got.Answered != truth[journal.ResultAnswered] || got.Voicemail != truth[journal.ResultVoicemail] || got.Rejected != truth[journal.ResultRejected] {
 		t.Errorf("--json says %+v, the simulator %v", got, truth)
 	}
 	results := strings.TrimSuffix(input, ".csv") + ".results.csv"
@@ -794,9 +796,9 @@ func TestOutcomesAgreeWithTheSimulator(t *testing.T) {
 	page, _ := os.ReadFile(html)
 	for name, text := range map[string]string{"report": rep.stdout.String(), "summary": again.stderr.String()} {
 		for _, want := range []string{
-			fmt.Sprintf("answered   %d (", truth[campaign.ResultAnswered]),
-			fmt.Sprintf("voicemail  %d (", truth[campaign.ResultVoicemail]),
-			fmt.Sprintf("rejected   %d (", truth[campaign.ResultRejected]),
+			fmt.Sprintf("answered   %d (", truth[journal.ResultAnswered]),
+			fmt.Sprintf("voicemail  %d (", truth[journal.ResultVoicemail]),
+			fmt.Sprintf("rejected   %d (", truth[journal.ResultRejected]),
 		} {
 			if !strings.Contains(text, want) {
 				t.Errorf("%s lacks %q:\n%s", name, want, text)
@@ -804,9 +806,9 @@ func TestOutcomesAgreeWithTheSimulator(t *testing.T) {
 		}
 	}
 	for _, want := range []string{
-		fmt.Sprintf("answered: %d of", truth[campaign.ResultAnswered]),
-		fmt.Sprintf("<b>%d</b><span>voicemail", truth[campaign.ResultVoicemail]),
-		fmt.Sprintf("<b>%d</b><span>rejected", truth[campaign.ResultRejected]),
+		fmt.Sprintf("answered: %d of", truth[journal.ResultAnswered]),
+		fmt.Sprintf("<b>%d</b><span>voicemail", truth[journal.ResultVoicemail]),
+		fmt.Sprintf("<b>%d</b><span>rejected", truth[journal.ResultRejected]),
 	} {
 		if !strings.Contains(string(page), want) {
 			t.Errorf("the HTML page lacks %q", want)
@@ -936,7 +938,7 @@ func TestLimitSaysWhy(t *testing.T) {
 	copyFile(t, "../../samples/contacts.csv", input)
 	newInvocation(map[string]string{"BOLNA_SANDBOX_TIME_SCALE": "0.002"}).run("run", "--sandbox", "--poll-interval", "20ms", "--limit", "3", input)
 	for _, row := range readRows(t, filepath.Join(dir, "contacts.sandbox.results.csv")) {
-		if row.Outcome.Attempts == 0 && row.Outcome.Status == campaign.StatusPending && !strings.Contains(row.Outcome.Error, "--limit") {
+		if row.Outcome.Attempts == 0 && row.Outcome.Status == journal.StatusPending && !strings.Contains(row.Outcome.Error, "--limit") {
 			t.Errorf("line %d: %s %q, want pending, saying why", row.Line, row.Outcome.Status, row.Outcome.Error)
 		}
 	}
@@ -982,7 +984,7 @@ func TestStopCommand(t *testing.T) {
 		}
 	}
 	for _, row := range readRows(t, results) {
-		if row.Outcome.Status != campaign.StatusPending {
+		if row.Outcome.Status != journal.StatusPending {
 			t.Errorf("line %d: %s, want pending", row.Line, row.Outcome.Status)
 		}
 	}
@@ -1000,14 +1002,14 @@ func TestStopWithNoRun(t *testing.T) {
 	t.Cleanup(srv.Close)
 	input, phones := writeContacts(t, 1)
 	results := strings.TrimSuffix(input, ".csv") + ".results.csv"
-	st, err := campaign.OpenState(campaign.StatePath(results), campaign.Owner{Agent: bolnatest.DefaultAgentID, API: srv.URL})
+	st, err := journal.OpenState(journal.StatePath(results), journal.Owner{Agent: bolnatest.DefaultAgentID, API: srv.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ref := st.Ref(phones[0], 1)
 	st.Dial(phones[0], phones[0], 1, ref, time.Now())
 	placed, err := srv.Client().PlaceCall(t.Context(), dialer.CallRequest{AgentID: bolnatest.DefaultAgentID, RecipientPhoneNumber: phones[0],
-		UserData: map[string]string{campaign.RefKey: ref}})
+		UserData: map[string]string{contacts.RefKey: ref}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1022,7 +1024,7 @@ func TestStopWithNoRun(t *testing.T) {
 	if c := srv.Calls()[0]; c.Status != "stopped" && c.Status != "canceled" {
 		t.Errorf("the call is %s at Bolna, want stopped", c.Status)
 	}
-	again, err := campaign.ReadState(campaign.StatePath(results))
+	again, err := journal.ReadState(journal.StatePath(results))
 	if err != nil {
 		t.Fatal(err)
 	}

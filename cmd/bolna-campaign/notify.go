@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 )
 
@@ -109,7 +110,7 @@ func (n *notifier) finished(results string, s *campaign.Summary, rep any, runErr
 	if s != nil {
 		doc.Halted = s.Halted
 		fmt.Fprintf(&text, "bolna-campaign finished a run of %s: %d dialled, %d rows", results, s.Dialled, s.Rows)
-		for _, st := range campaign.SortedStatuses(s.ByStatus) {
+		for _, st := range journal.SortedStatuses(s.ByStatus) {
 			fmt.Fprintf(&text, ", %d %s", s.ByStatus[st], st)
 		}
 		text.WriteString(".")

@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnasim"
 	"github.com/bolna-campaign/bolna-campaign/dialer/webhook"
@@ -67,7 +69,7 @@ func (o *runOptions) flags(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&o.agentID, "agent-id", getenv("BOLNA_AGENT_ID"), "`ID` of the agent that places the calls (env BOLNA_AGENT_ID; required unless --sandbox)")
 	fs.StringVar(&o.baseURL, "base-url", cmp(getenv("BOLNA_BASE_URL"), dialer.DefaultBaseURL), "Bolna API address `URL` (env BOLNA_BASE_URL); plain http only to loopback")
 	fs.StringVar(&o.resultsPath, "results", "", "results CSV `PATH` (default: CONTACTS.results.csv beside the input)")
-	fs.StringVar(&o.phoneColumn, "phone-column", "", "`NAME` of the column with the phone number (default: first of "+strings.Join(campaign.PhoneColumns, ", ")+")")
+	fs.StringVar(&o.phoneColumn, "phone-column", "", "`NAME` of the column with the phone number (default: first of "+strings.Join(contacts.PhoneColumns, ", ")+")")
 	fs.StringVar(&o.delimiter, "delimiter", "", "the cells' separator `D`: , ; | or tab (default: found from the header line)")
 	fs.StringVar(&o.notify, "notify", "", "POST a JSON notice to `URL` when the run ends, and at once when it halts (a Slack or Teams incoming webhook shows its text); https, or http to loopback")
 	fs.StringVar(&o.goal, "goal", "", "the campaign's conversion `KEY=VALUE` (e.g. confirmed=yes): the summary gives its rate of the rows dialled and its cost per goal")
@@ -129,9 +131,9 @@ func (o *runOptions) validateList(fs *flag.FlagSet) error {
 	}
 	o.input = args[0]
 	if fi, err := os.Stat(o.input); err != nil {
-		return &campaign.InputError{File: o.input, Err: errors.Unwrap(err)}
+		return &contacts.InputError{File: o.input, Err: errors.Unwrap(err)}
 	} else if fi.IsDir() {
-		return &campaign.InputError{File: o.input, Err: errors.New("is a directory, not a contact list")}
+		return &contacts.InputError{File: o.input, Err: errors.New("is a directory, not a contact list")}
 	}
 	if o.shard != "" {
 		shard, err := campaign.ParseShard(o.shard)
@@ -153,7 +155,7 @@ func (o *runOptions) validateList(fs *flag.FlagSet) error {
 	if filepath.Clean(o.resultsPath) == filepath.Clean(o.input) {
 		return usageErrorf("run: --results must not be the contacts file itself")
 	}
-	if o.region != "" && !campaign.ValidRegion(o.region) {
+	if o.region != "" && !contacts.ValidRegion(o.region) {
 		return usageErrorf("run: --region %q is not a two-letter region code (e.g. IN, US, GB)", o.region)
 	}
 	if err := o.loadCallerIDs(); err != nil {
@@ -181,7 +183,7 @@ func (o *runOptions) validateList(fs *flag.FlagSet) error {
 	if o.resultsFormat != "list" && o.resultsFormat != "csv" {
 		return usageErrorf("run: --results-format %q: want list or csv", o.resultsFormat)
 	}
-	if _, ok := campaign.Encodings[strings.ToLower(strings.TrimSpace(o.encoding))]; o.encoding != "" && !ok {
+	if _, ok := contacts.Encodings[strings.ToLower(strings.TrimSpace(o.encoding))]; o.encoding != "" && !ok {
 		return usageErrorf("run: --encoding %q: want utf-8, utf-16, windows-1252, latin-1 or iso-8859-15", o.encoding)
 	}
 	switch o.delimiter {
@@ -195,7 +197,7 @@ func (o *runOptions) validateList(fs *flag.FlagSet) error {
 	for _, s := range o.retryList() {
 		if !s.Retryable() {
 			var names []string
-			for _, r := range campaign.RetryableStatuses() {
+			for _, r := range journal.RetryableStatuses() {
 				names = append(names, string(r))
 			}
 			return usageErrorf("run: --retry %q: not a status or outcome that can be retried (%s; or the outcomes voicemail, rejected)", s, strings.Join(names, ", "))
@@ -222,7 +224,7 @@ func (o *runOptions) validateList(fs *flag.FlagSet) error {
 		return usageErrorf("run: --max-cost cannot be negative")
 	}
 	if o.suppress != "" {
-		s, err := campaign.LoadSuppression(o.suppress, campaign.PhoneNormalizer{Region: o.region})
+		s, err := campaign.LoadSuppression(o.suppress, contacts.PhoneNormalizer{Region: o.region})
 		if err != nil {
 			return err // an *InputError naming the file and line: exit 2
 		}
@@ -280,7 +282,7 @@ func (o *runOptions) loadCallerIDs() error {
 	}
 	var pool []string
 	for _, n := range raw {
-		e164, problem := (campaign.PhoneNormalizer{}).Normalize(n)
+		e164, problem := (contacts.PhoneNormalizer{}).Normalize(n)
 		if problem != "" {
 			return usageErrorf("run: caller id %q: %s", n, problem)
 		}
@@ -301,29 +303,29 @@ func (o *runOptions) loadCallerIDs() error {
 }
 
 // retryList is the statuses --retry names; retryResults the outcomes (voicemail, rejected,
-// answered), which are not statuses (see campaign.Result).
-func (o *runOptions) retryList() []campaign.Status {
-	var out []campaign.Status
+// answered), which are not statuses (see journal.Result).
+func (o *runOptions) retryList() []journal.Status {
+	var out []journal.Status
 	for s := range strings.SplitSeq(o.retry, ",") {
-		if s := campaign.ParseStatus(s); s != "" && !isResultName(campaign.Result(s)) {
+		if s := journal.ParseStatus(s); s != "" && !isResultName(journal.Result(s)) {
 			out = append(out, s)
 		}
 	}
 	return out
 }
 
-func (o *runOptions) retryResults() []campaign.Result {
-	var out []campaign.Result
+func (o *runOptions) retryResults() []journal.Result {
+	var out []journal.Result
 	for s := range strings.SplitSeq(o.retry, ",") {
-		if r := campaign.ParseResult(s); isResultName(r) {
+		if r := journal.ParseResult(s); isResultName(r) {
 			out = append(out, r)
 		}
 	}
 	return out
 }
 
-func isResultName(r campaign.Result) bool {
-	return r == campaign.ResultAnswered || r == campaign.ResultVoicemail || r == campaign.ResultRejected
+func isResultName(r journal.Result) bool {
+	return r == journal.ResultAnswered || r == journal.ResultVoicemail || r == journal.ResultRejected
 }
 
 func runCommand(args []string, env Env) int {
@@ -358,7 +360,7 @@ func (o *runOptions) config(log func(string, ...any)) campaign.Config {
 		FromNumber:   o.from,
 		FromNumbers:  o.fromPool,
 		PerNumber:    o.perNumber,
-		Load:         campaign.LoadOptions{PhoneColumn: o.phoneColumn, IDColumn: o.idColumn, Region: o.region, TimezoneColumn: o.timezoneColumn, Delimiter: o.delimiterRune(), Encoding: o.encoding, FromColumn: o.fromColumn},
+		Load:         contacts.LoadOptions{PhoneColumn: o.phoneColumn, IDColumn: o.idColumn, Region: o.region, TimezoneColumn: o.timezoneColumn, Delimiter: o.delimiterRune(), Encoding: o.encoding, FromColumn: o.fromColumn},
 		Concurrency:  o.concurrency,
 		Reserve:      o.reserve,
 		Rate:         o.rate,
@@ -392,9 +394,9 @@ func (o *runOptions) limits() dialer.Limits {
 }
 
 func (o *runOptions) files() campaign.Files {
-	dialect := campaign.Dialect{Delimiter: ',', Encoding: "utf-8"}
+	dialect := contacts.Dialect{Delimiter: ',', Encoding: "utf-8"}
 	if o.resultsFormat != "csv" { // the list's, so the Excel that made the list opens the results
-		dialect = results.ResultsDialect(campaign.ListDialect(o.input, o.config(nil).Load))
+		dialect = results.ResultsDialect(contacts.ListDialect(o.input, o.config(nil).Load))
 	}
 	return campaign.Files{Input: o.input, Results: o.resultsPath, Format: results.Format{SafeInput: o.safeCells, Dialect: dialect}}
 }
@@ -404,12 +406,12 @@ func (o *runOptions) run(env Env, explicit map[string]bool) (*campaign.Summary, 
 	if o.dryRun {
 		return nil, o.dryRunList(env, out)
 	}
-	owner := campaign.Owner{Agent: o.agentID, API: o.baseURL}
+	owner := journal.Owner{Agent: o.agentID, API: o.baseURL}
 	if o.sandbox {
 		if o.agentID == "" {
 			o.agentID = bolnasim.DefaultAgentID
 		}
-		owner = campaign.Owner{Agent: o.agentID, API: "sandbox"}
+		owner = journal.Owner{Agent: o.agentID, API: "sandbox"}
 		if !explicit["poll-interval"] {
 			o.pollInterval = 250 * time.Millisecond // sandbox calls last seconds, not minutes
 		}
@@ -446,10 +448,10 @@ func (o *runOptions) run(env Env, explicit map[string]bool) (*campaign.Summary, 
 	}
 	if sess.Rebuilt > 0 {
 		out.logf("the journal %s was missing: rebuilt it from the %d dialled rows of %s, so none of them is dialled again",
-			campaign.StatePath(o.resultsPath), sess.Rebuilt, o.resultsPath)
+			journal.StatePath(o.resultsPath), sess.Rebuilt, o.resultsPath)
 	}
 	if sess.State().Skipped() > 0 {
-		out.logf("the last line of %s was cut by a crash mid-write and is dropped (it held no intent to dial)", campaign.StatePath(o.resultsPath))
+		out.logf("the last line of %s was cut by a crash mid-write and is dropped (it held no intent to dial)", journal.StatePath(o.resultsPath))
 	}
 
 	var ln net.Listener
@@ -626,7 +628,7 @@ func (o *runOptions) checkAgent(ctx context.Context, client campaign.Dialer, run
 // then places no more calls and stops every call that has not rung (Runner.StopQueued). A
 // request left from before this run is dropped.
 func watchStopRequests(results string, runner *campaign.Runner, out *console) func() {
-	path := campaign.StopPath(results)
+	path := journal.StopPath(results)
 	os.Remove(path)
 	done := make(chan struct{})
 	finished := make(chan struct{})
@@ -733,7 +735,7 @@ func sandboxOptions(agentID string, getenv func(string) string) (bolnasim.Option
 	// Each attempt is decided anew, as with real people: a retry of a no-answer may be answered.
 	opts := bolnasim.Options{Concurrency: 10, TimeScale: 0.03, Seed: seed, MaxRetained: 2000, Wallet: 1e9,
 		OutcomeFor: func(phone string, userData map[string]string) bolnasim.Outcome {
-			return bolnasim.DefaultOutcome(fmt.Sprintf("%s%s#%d", phone, salt, campaign.AttemptOfRef(userData[campaign.RefKey])))
+			return bolnasim.DefaultOutcome(fmt.Sprintf("%s%s#%d", phone, salt, journal.AttemptOfRef(userData[contacts.RefKey])))
 		}}
 	if agentID != "" {
 		opts.AgentIDs = []string{agentID, bolnasim.DefaultAgentID}
@@ -792,9 +794,9 @@ func (o *runOptions) dryRunList(env Env, out *console) error {
 	if o.jsonOut {
 		return json.NewEncoder(env.Stderr).Encode(struct {
 			campaign.Plan
-			Concurrency int               `json:"concurrency,omitempty"`
-			EstimateSec float64           `json:"estimated_seconds,omitempty"`
-			Account     *campaign.Account `json:"account,omitempty"`
+			Concurrency int              `json:"concurrency,omitempty"`
+			EstimateSec float64          `json:"estimated_seconds,omitempty"`
+			Account     *journal.Account `json:"account,omitempty"`
 		}{plan, concurrency, estimate.Seconds(), acct})
 	}
 	e := env.Stderr
@@ -854,13 +856,13 @@ const assumedCallTime = 2 * time.Minute
 
 // dryRunAccount is the account a dry run shows, without calling Bolna: the sandbox's, or the
 // one the latest real run of this campaign recorded in its journal.
-func (o *runOptions) dryRunAccount(env Env, st *campaign.State) *campaign.Account {
+func (o *runOptions) dryRunAccount(env Env, st *journal.State) *journal.Account {
 	if o.sandbox {
 		opts, err := sandboxOptions(o.agentID, env.Getenv)
 		if err != nil {
 			return nil
 		}
-		return &campaign.Account{Wallet: opts.Wallet, Concurrency: opts.Concurrency, At: time.Now().UTC()}
+		return &journal.Account{Wallet: opts.Wallet, Concurrency: opts.Concurrency, At: time.Now().UTC()}
 	}
 	return st.LastAccount()
 }
@@ -915,7 +917,7 @@ func (o *runOptions) report(env Env, s *campaign.Summary, runErr error) {
 		fmt.Fprintf(env.Stderr, "%d %s stopped before %s rang: %s pending again, the attempt given back\n",
 			s.Stopped, plural(s.Stopped, "call", "calls"), plural(s.Stopped, "it", "they"), plural(s.Stopped, "its row is", "their rows are"))
 	}
-	if n := s.ByStatus[campaign.StatusUnknown]; n > 0 {
+	if n := s.ByStatus[journal.StatusUnknown]; n > 0 {
 		fmt.Fprintf(env.Stderr, "%d %s unknown: the reply to POST /call was lost and no call was found, so the person may or may not have been called; check, then re-dial with --retry unknown if they were not\n",
 			n, plural(n, "row is", "rows are"))
 	}

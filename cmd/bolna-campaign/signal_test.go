@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 	"github.com/bolna-campaign/bolna-campaign/results"
 )
@@ -182,7 +182,7 @@ func TestContinuesOlderResults(t *testing.T) {
 			}
 			rows := readRows(t, out)
 			if len(rows) != 4 || rows[0].Outcome.ExecutionID != "4b2e8c1a-0d1f-4a57-9d9e-0f5e2c3b7a11" ||
-				rows[0].Outcome.Status != campaign.StatusCompleted || rows[1].Outcome.Status != campaign.StatusNoAnswer {
+				rows[0].Outcome.Status != journal.StatusCompleted || rows[1].Outcome.Status != journal.StatusNoAnswer {
 				t.Errorf("rows %+v: the finished rows must stand", rows)
 			}
 			for _, row := range rows[2:] {

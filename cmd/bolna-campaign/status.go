@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/results"
 )
 
@@ -30,14 +31,14 @@ func statusCommand(args []string, env Env) int {
 		return exitUsage
 	}
 	path := fs.Arg(0)
-	statePath := campaign.StatePath(path)
+	statePath := journal.StatePath(path)
 	if _, err := os.Stat(statePath); errors.Is(err, os.ErrNotExist) {
 		if _, rerr := os.Stat(path); rerr != nil {
 			fmt.Fprintf(env.Stderr, "bolna-campaign: status: %s: no such results file, and no journal %s\n", path, statePath)
 			return exitUsage
 		}
 	}
-	st, err := campaign.ReadState(statePath)
+	st, err := journal.ReadState(statePath)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "bolna-campaign: status: %v\n", err)
 		return exitFatal
@@ -52,13 +53,13 @@ func statusCommand(args []string, env Env) int {
 			return exitUsage
 		}
 	}
-	holder := lockHolder(campaign.LockPath(path))
+	holder := lockHolder(journal.LockPath(path))
 	if *jsonOut {
 		out := struct {
-			Journal      campaign.Standing       `json:"journal"`
-			Results      map[campaign.Status]int `json:"results_by_status,omitempty"`
-			ResultsAt    *time.Time              `json:"results_written_at,omitempty"`
-			RunningSince string                  `json:"running,omitempty"`
+			Journal      journal.Standing       `json:"journal"`
+			Results      map[journal.Status]int `json:"results_by_status,omitempty"`
+			ResultsAt    *time.Time             `json:"results_written_at,omitempty"`
+			RunningSince string                 `json:"running,omitempty"`
 		}{Journal: standing, RunningSince: holder}
 		if rep != nil {
 			out.Results, out.ResultsAt = rep.ByStatus, &written
@@ -97,7 +98,7 @@ func lockHolder(path string) string {
 		return ""
 	}
 	text := strings.TrimSpace(string(b))
-	if text == "" || !campaign.Locked(path) {
+	if text == "" || !journal.Locked(path) {
 		return ""
 	}
 	return text

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 )
 
@@ -32,11 +32,11 @@ func stopCommand(args []string, env Env) int {
 		return exitUsage
 	}
 	results := fs.Arg(0)
-	lock, err := campaign.AcquireLock(campaign.LockPath(results))
-	var locked *campaign.LockedError
+	lock, err := journal.AcquireLock(journal.LockPath(results))
+	var locked *journal.LockedError
 	switch {
 	case errors.As(err, &locked):
-		if err := os.WriteFile(campaign.StopPath(results), []byte(time.Now().UTC().Format(time.RFC3339)+"\n"), 0o600); err != nil {
+		if err := os.WriteFile(journal.StopPath(results), []byte(time.Now().UTC().Format(time.RFC3339)+"\n"), 0o600); err != nil {
 			fmt.Fprintf(env.Stderr, "bolna-campaign: stop: %v\n", err)
 			return exitFatal
 		}
@@ -47,20 +47,20 @@ func stopCommand(args []string, env Env) int {
 		return exitFatal
 	}
 	defer lock.Release()
-	os.Remove(campaign.StopPath(results)) // nothing is left to ask
+	os.Remove(journal.StopPath(results)) // nothing is left to ask
 	return stopFromJournal(results, env)
 }
 
 // stopFromJournal stops, with no run going, every call the journal has in flight that has not
 // rung.
 func stopFromJournal(results string, env Env) int {
-	st, err := campaign.ReadState(campaign.StatePath(results))
+	st, err := journal.ReadState(journal.StatePath(results))
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "bolna-campaign: stop: %v\n", err)
 		return exitFatal
 	}
 	owner := st.Standing()
-	var live []campaign.LiveCall
+	var live []journal.LiveCall
 	for _, lc := range st.Live() {
 		if lc.ExecutionID != "" {
 			live = append(live, lc)
@@ -84,7 +84,7 @@ func stopFromJournal(results string, env Env) int {
 		fmt.Fprintf(env.Stderr, "bolna-campaign: stop: %v\n", err)
 		return exitUsage
 	}
-	journal, err := campaign.OpenState(campaign.StatePath(results), campaign.Owner{Agent: owner.Agent, API: owner.API})
+	journal, err := journal.OpenState(journal.StatePath(results), journal.Owner{Agent: owner.Agent, API: owner.API})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "bolna-campaign: stop: %v\n", err)
 		return exitFatal

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package campaign
+package journal
 
 import (
 	"errors"
@@ -27,7 +27,7 @@ func (e *LockedError) Error() string {
 
 // AcquireLock takes the lock at path without waiting.
 func AcquireLock(path string) (*Lock, error) {
-	f, err := openNoFollow(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := OpenNoFollow(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, os.ErrExist) {
 		holder, _ := os.ReadFile(path)
 		return nil, &LockedError{Path: path, Holder: strings.TrimSpace(string(holder))}

@@ -1,16 +1,16 @@
 //go:build !unix
 
-package campaign
+package journal
 
 import (
 	"fmt"
 	"os"
 )
 
-// openNoFollow opens a campaign file (journal, lock) unless it is a symbolic link: a link
+// OpenNoFollow opens a campaign file (journal, lock) unless it is a symbolic link: a link
 // planted at that path would otherwise have the run overwrite, cut or append to whatever it
 // points at. (Without O_NOFOLLOW the check and the open are two steps.)
-func openNoFollow(path string, flag int, perm os.FileMode) (*os.File, error) {
+func OpenNoFollow(path string, flag int, perm os.FileMode) (*os.File, error) {
 	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSymlink != 0 {
 		return nil, fmt.Errorf("refusing to open %s: it is a symbolic link", path)
 	}

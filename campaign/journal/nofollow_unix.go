@@ -1,6 +1,6 @@
 //go:build unix
 
-package campaign
+package journal
 
 import (
 	"errors"
@@ -9,10 +9,10 @@ import (
 	"syscall"
 )
 
-// openNoFollow opens a campaign file (journal, lock) without following a symbolic link: a link
+// OpenNoFollow opens a campaign file (journal, lock) without following a symbolic link: a link
 // planted at that path would otherwise have the run overwrite, cut or append to whatever it
 // points at.
-func openNoFollow(path string, flag int, perm os.FileMode) (*os.File, error) {
+func OpenNoFollow(path string, flag int, perm os.FileMode) (*os.File, error) {
 	f, err := os.OpenFile(path, flag|syscall.O_NOFOLLOW, perm)
 	if errors.Is(err, syscall.ELOOP) {
 		return nil, fmt.Errorf("refusing to open %s: it is a symbolic link", path)

@@ -1,17 +1,14 @@
-package campaign_test
+package contacts_test
 
 import (
 	"bytes"
 	"errors"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 	"unicode/utf8"
 
-	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
 )
 
 // FuzzLoader feeds arbitrary bytes to the contact loader: it must never panic, and every row
@@ -29,9 +26,9 @@ func FuzzLoader(f *testing.F) {
 		f.Add([]byte(seed), "IN")
 	}
 	f.Fuzz(func(t *testing.T, data []byte, region string) {
-		l, err := campaign.NewLoader(bytes.NewReader(data), "fuzz.csv", campaign.LoadOptions{Region: region})
+		l, err := contacts.NewLoader(bytes.NewReader(data), "fuzz.csv", contacts.LoadOptions{Region: region})
 		if err != nil {
-			var ie *campaign.InputError
+			var ie *contacts.InputError
 			if !errors.As(err, &ie) {
 				t.Fatalf("NewLoader() error %v is not an *InputError", err)
 			}
@@ -43,7 +40,7 @@ func FuzzLoader(f *testing.F) {
 				return
 			}
 			if err != nil {
-				var ie *campaign.InputError
+				var ie *contacts.InputError
 				if !errors.As(err, &ie) {
 					t.Fatalf("Next() error %v is not an *InputError", err)
 				}
@@ -72,7 +69,7 @@ func FuzzNormalize(f *testing.F) {
 		f.Add(seed, "")
 	}
 	f.Fuzz(func(t *testing.T, raw, region string) {
-		n := campaign.PhoneNormalizer{Region: region}
+		n := contacts.PhoneNormalizer{Region: region}
 		e164, problem := n.Normalize(raw)
 		if (e164 == "") == (problem == "") {
 			t.Fatalf("Normalize(%q) = %q, %q: want exactly one of a number and a problem", raw, e164, problem)
@@ -87,61 +84,4 @@ func FuzzNormalize(f *testing.F) {
 			t.Fatalf("Normalize(%q) = %q, but %q normalises to %q (%s)", raw, e164, e164, again, p)
 		}
 	})
-}
-
-// FuzzStateReader opens arbitrary bytes as a journal: it must load or refuse cleanly, and a
-// journal it loaded must take new records and read them back.
-func FuzzStateReader(f *testing.F) {
-	owner := campaign.Owner{Agent: "a", API: "b"}
-	path := filepath.Join(f.TempDir(), "seed.state")
-	st, err := campaign.OpenState(path, owner)
-	if err != nil {
-		f.Fatal(err)
-	}
-	st.Dial("+911", "+911", 1, "r1", time.Unix(0, 0))
-	st.Placed("+911", 1, "e1", time.Unix(0, 0))
-	st.Final("+911", 1, campaign.Outcome{Status: "completed", Summary: "ok"})
-	st.Dial("+912", "+912", 1, "r2", time.Unix(0, 0))
-	st.Close()
-	seed, _ := os.ReadFile(path)
-	f.Add(seed)
-	f.Add(seed[:len(seed)-7])
-	f.Add([]byte(`{"ev":"final","key":"k","attempt":1}` + "\n"))
-	f.Add([]byte(`{"ev":"campaign","campaign":"x","agent":"a","api":"b"}` + "\n" + `{"ev":"dial","key":"k","attempt":70000}` + "\n"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		p := filepath.Join(fastTempDir(t), "j.state")
-		os.WriteFile(p, data, 0o600)
-		st, err := campaign.OpenState(p, owner)
-		if err != nil {
-			return // refused (another owner, a bad record): fine, as long as it did not panic
-		}
-		for _, lc := range st.Live() {
-			st.Lookup(lc.Key)
-			st.Outcome(lc.Key)
-		}
-		if err := st.Final("+15550000000", 1, campaign.Outcome{Status: "busy"}); err != nil {
-			t.Fatalf("Final() after loading: %v", err)
-		}
-		st.Close()
-		st, err = campaign.OpenState(p, owner)
-		if err != nil {
-			t.Fatalf("reopening after an append: %v", err)
-		}
-		defer st.Close()
-		if o, ok, err := st.Outcome("+15550000000"); err != nil || !ok || o.Status != "busy" {
-			t.Fatalf("Outcome() after reopening = %+v, %v, %v", o, ok, err)
-		}
-	})
-}
-
-// fastTempDir is a temporary directory in memory where the machine has one (/dev/shm): the
-// journal syncs every record, and a fuzzer on a disk spends its time waiting for fsync.
-func fastTempDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("/dev/shm", "bolna-campaign-fuzz-")
-	if err != nil {
-		return t.TempDir()
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	return dir
 }

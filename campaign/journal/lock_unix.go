@@ -1,6 +1,6 @@
 //go:build unix
 
-package campaign
+package journal
 
 import (
 	"errors"
@@ -29,7 +29,7 @@ func (e *LockedError) Error() string {
 
 // AcquireLock takes the lock at path without waiting.
 func AcquireLock(path string) (*Lock, error) {
-	f, err := openNoFollow(path, os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := OpenNoFollow(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("lock: %w", err)
 	}
@@ -59,7 +59,7 @@ func (l *Lock) Release() error {
 // Locked reports whether a run holds the lock at path now, without taking it (a shared lock
 // tried for an instant).
 func Locked(path string) bool {
-	f, err := openNoFollow(path, os.O_RDONLY, 0)
+	f, err := OpenNoFollow(path, os.O_RDONLY, 0)
 	if err != nil {
 		return false
 	}

@@ -1,4 +1,4 @@
-package campaign_test
+package journal_test
 
 import (
 	"errors"
@@ -9,22 +9,22 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 )
 
-var owner = campaign.Owner{Agent: "agent-1", API: "https://api.bolna.ai"}
+var owner = journal.Owner{Agent: "agent-1", API: "https://api.bolna.ai"}
 
 func TestStateRoundTrip(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "r.csv.state")
-	st, err := campaign.OpenState(path, owner)
+	st, err := journal.OpenState(path, owner)
 	if err != nil {
 		t.Fatal(err)
 	}
 	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	st.Dial("+911", "+911", 1, st.Ref("+911", 1), at)
 	st.Placed("+911", 1, "exec-1", at)
-	st.Final("+911", 1, campaign.Outcome{Status: "completed", ExecutionID: "exec-1", Summary: "ok", FinishedAt: at})
+	st.Final("+911", 1, journal.Outcome{Status: "completed", ExecutionID: "exec-1", Summary: "ok", FinishedAt: at})
 	st.Dial("+912", "+912", 1, st.Ref("+912", 1), at)
 	st.Placed("+912", 1, "exec-2", at)
 	ref3 := st.Ref("+913", 1)
@@ -34,7 +34,7 @@ func TestStateRoundTrip(t *testing.T) {
 	campaignID := st.Campaign()
 	st.Close()
 
-	st, err = campaign.OpenState(path, owner)
+	st, err = journal.OpenState(path, owner)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestStateRoundTrip(t *testing.T) {
 		t.Errorf("state file mode %v, want 0600", info.Mode().Perm())
 	}
 
-	if _, err := campaign.OpenState(path, campaign.Owner{Agent: "agent-1", API: "sandbox"}); !errors.As(err, new(*campaign.OwnerError)) {
+	if _, err := journal.OpenState(path, journal.Owner{Agent: "agent-1", API: "sandbox"}); !errors.As(err, new(*journal.OwnerError)) {
 		t.Errorf("OpenState() with another owner: error = %v, want *OwnerError", err)
 	}
 }
@@ -75,7 +75,7 @@ type model map[string]modelEntry
 
 type modelEntry struct {
 	attempts int
-	status   campaign.Status
+	status   journal.Status
 	live     bool
 	execID   string
 }
@@ -96,7 +96,7 @@ func TestStateCrashRecovery(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	dir := t.TempDir()
 	path := filepath.Join(dir, "full.state")
-	st, err := campaign.OpenState(path, owner)
+	st, err := journal.OpenState(path, owner)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,10 +132,10 @@ func TestStateCrashRecovery(t *testing.T) {
 			m[key] = e
 			step(func() error { return st.Placed(key, e.attempts, e.execID, at) })
 		case e.live:
-			e.live, e.status = false, []campaign.Status{"completed", "no-answer", "busy", "failed"}[rng.IntN(4)]
+			e.live, e.status = false, []journal.Status{"completed", "no-answer", "busy", "failed"}[rng.IntN(4)]
 			m[key] = e
 			step(func() error {
-				return st.Final(key, e.attempts, campaign.Outcome{Status: e.status, ExecutionID: e.execID, Summary: "said \"yes\"\nthen bye"})
+				return st.Final(key, e.attempts, journal.Outcome{Status: e.status, ExecutionID: e.execID, Summary: "said \"yes\"\nthen bye"})
 			})
 		}
 	}
@@ -160,7 +160,7 @@ func TestStateCrashRecovery(t *testing.T) {
 		if err := os.WriteFile(crashed, full[:cut], 0o600); err != nil {
 			t.Fatal(err)
 		}
-		st, err := campaign.OpenState(crashed, owner)
+		st, err := journal.OpenState(crashed, owner)
 		if err != nil {
 			t.Fatalf("cut at %d: OpenState() error = %v", cut, err)
 		}
@@ -181,7 +181,7 @@ func TestStateCrashRecovery(t *testing.T) {
 			t.Fatal(err)
 		}
 		st.Close()
-		st, err = campaign.OpenState(crashed, owner)
+		st, err = journal.OpenState(crashed, owner)
 		if err != nil || st.Lookup("+15550000000").Live == nil || st.Skipped() != 0 {
 			t.Fatalf("cut at %d: after appending: %v, skipped %d", cut, err, st.Skipped())
 		}
@@ -192,17 +192,17 @@ func TestStateCrashRecovery(t *testing.T) {
 func TestLock(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "r.csv.lock")
-	first, err := campaign.AcquireLock(path)
+	first, err := journal.AcquireLock(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = campaign.AcquireLock(path)
-	var locked *campaign.LockedError
+	_, err = journal.AcquireLock(path)
+	var locked *journal.LockedError
 	if !errors.As(err, &locked) || locked.Holder == "" {
 		t.Fatalf("second AcquireLock() error = %v, want a LockedError naming the holder", err)
 	}
 	first.Release()
-	again, err := campaign.AcquireLock(path)
+	again, err := journal.AcquireLock(path)
 	if err != nil {
 		t.Fatalf("AcquireLock() after Release: %v", err)
 	}

@@ -1,4 +1,4 @@
-package campaign
+package journal
 
 import (
 	"maps"
@@ -94,11 +94,11 @@ func (s Status) Retryable() bool { si, _ := s.info(); return si.retryable }
 // Chase reports whether a row in status s is one to follow up by hand.
 func (s Status) Chase() bool { si, _ := s.info(); return si.chase }
 
-// failure reports whether s counts towards --halt-after.
-func (s Status) failure() bool { si, _ := s.info(); return si.failure }
+// Failure reports whether s counts towards --halt-after.
+func (s Status) Failure() bool { si, _ := s.info(); return si.failure }
 
-// working reports whether s ends a run of failures.
-func (s Status) working() bool { si, _ := s.info(); return si.working }
+// Working reports whether s ends a run of failures.
+func (s Status) Working() bool { si, _ := s.info(); return si.working }
 
 // ParseStatus reads a status as a results file or the command line spells it.
 func ParseStatus(text string) Status { return Status(strings.ToLower(strings.TrimSpace(text))) }

@@ -1,4 +1,4 @@
-package campaign_test
+package contacts_test
 
 import (
 	"bytes"
@@ -7,11 +7,9 @@ import (
 	"io"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
 	"golang.org/x/text/encoding/unicode"
-
-	"github.com/bolna-campaign/bolna-campaign/campaign"
 )
 
 func TestLoader(t *testing.T) {
@@ -24,7 +22,7 @@ func TestLoader(t *testing.T) {
 	tests := []struct {
 		name   string
 		csv    string
-		opts   campaign.LoadOptions
+		opts   contacts.LoadOptions
 		header []string
 		rows   []want
 	}{
@@ -57,13 +55,13 @@ func TestLoader(t *testing.T) {
 		{
 			name: "named phone column and id column",
 			csv:  "cust_id,cell\nC-7,+14155550100\n",
-			opts: campaign.LoadOptions{PhoneColumn: "CELL", IDColumn: "cust_id"},
+			opts: contacts.LoadOptions{PhoneColumn: "CELL", IDColumn: "cust_id"},
 			rows: []want{{phone: "+14155550100", key: "C-7", line: 2, userData: map[string]string{"cust_id": "C-7"}}},
 		},
 		{
 			name: "region converts national numbers",
 			csv:  "phone\n020 7946 0958\n0044 20 7946 0958\n",
-			opts: campaign.LoadOptions{Region: "gb"},
+			opts: contacts.LoadOptions{Region: "gb"},
 			rows: []want{
 				{phone: "+442079460958", key: "+442079460958", line: 2, userData: map[string]string{}},
 				{phone: "+442079460958", key: "+442079460958", line: 3, userData: map[string]string{}},
@@ -108,7 +106,7 @@ func TestLoader(t *testing.T) {
 		{
 			name: "empty id",
 			csv:  "id,phone\n,+919876543210\n",
-			opts: campaign.LoadOptions{IDColumn: "id"},
+			opts: contacts.LoadOptions{IDColumn: "id"},
 			rows: []want{{phone: "+919876543210", problem: "empty id", line: 2}},
 		},
 		{
@@ -119,7 +117,7 @@ func TestLoader(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			l, err := campaign.NewLoader(strings.NewReader(tt.csv), "test.csv", tt.opts)
+			l, err := contacts.NewLoader(strings.NewReader(tt.csv), "test.csv", tt.opts)
 			if err != nil {
 				t.Fatalf("NewLoader() error = %v", err)
 			}
@@ -163,23 +161,23 @@ func TestLoaderFileErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name, csv string
-		opts      campaign.LoadOptions
+		opts      contacts.LoadOptions
 		wantLine  int
 		want      string
 	}{
-		{"empty file", "", campaign.LoadOptions{}, 0, "empty"},
-		{"no phone column", "name,city\nAsha,Pune\n", campaign.LoadOptions{}, 1, "no phone column"},
-		{"no header", "+919876543210,Asha\n", campaign.LoadOptions{}, 1, "add a header row"},
-		{"named column missing", "phone\n+1\n", campaign.LoadOptions{PhoneColumn: "cell"}, 1, `no column named "cell"`},
-		{"id column missing", "phone\n+1\n", campaign.LoadOptions{IDColumn: "id"}, 1, `no id column`},
-		{"duplicate header", "phone,Phone\n", campaign.LoadOptions{}, 1, "appears twice"},
-		{"reserved column", "phone,bolna_campaign_ref\n", campaign.LoadOptions{}, 1, "reserved"},
+		{"empty file", "", contacts.LoadOptions{}, 0, "empty"},
+		{"no phone column", "name,city\nAsha,Pune\n", contacts.LoadOptions{}, 1, "no phone column"},
+		{"no header", "+919876543210,Asha\n", contacts.LoadOptions{}, 1, "add a header row"},
+		{"named column missing", "phone\n+1\n", contacts.LoadOptions{PhoneColumn: "cell"}, 1, `no column named "cell"`},
+		{"id column missing", "phone\n+1\n", contacts.LoadOptions{IDColumn: "id"}, 1, `no id column`},
+		{"duplicate header", "phone,Phone\n", contacts.LoadOptions{}, 1, "appears twice"},
+		{"reserved column", "phone,bolna_campaign_ref\n", contacts.LoadOptions{}, 1, "reserved"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := campaign.NewLoader(strings.NewReader(tt.csv), "list.csv", tt.opts)
-			var ie *campaign.InputError
+			_, err := contacts.NewLoader(strings.NewReader(tt.csv), "list.csv", tt.opts)
+			var ie *contacts.InputError
 			if !errors.As(err, &ie) {
 				t.Fatalf("NewLoader() error = %v, want *InputError", err)
 			}
@@ -190,13 +188,13 @@ func TestLoaderFileErrors(t *testing.T) {
 	}
 
 	// A broken quote deep in the file is an InputError naming its line and column.
-	l, err := campaign.NewLoader(strings.NewReader("phone,name\n+14155550100,ok\n+14155550101,\"unterminated\n"), "list.csv", campaign.LoadOptions{})
+	l, err := contacts.NewLoader(strings.NewReader("phone,name\n+14155550100,ok\n+14155550101,\"unterminated\n"), "list.csv", contacts.LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	l.Next()
 	_, err = l.Next()
-	var ie *campaign.InputError
+	var ie *contacts.InputError
 	if !errors.As(err, &ie) || ie.Line != 3 {
 		t.Errorf("broken quote: error = %v, want an InputError on line 3", err)
 	}
@@ -241,7 +239,7 @@ func TestPhoneNormalize(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.raw+"/"+tt.region, func(t *testing.T) {
 			t.Parallel()
-			got, problem := campaign.PhoneNormalizer{Region: tt.region}.Normalize(tt.raw)
+			got, problem := contacts.PhoneNormalizer{Region: tt.region}.Normalize(tt.raw)
 			if got != tt.want || !strings.Contains(problem, tt.problem) || (tt.problem == "") != (problem == "") {
 				t.Errorf("Normalize(%q, %q) = %q, %q; want %q, %q", tt.raw, tt.region, got, problem, tt.want, tt.problem)
 			}
@@ -274,7 +272,7 @@ func TestLoaderHostile(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			l, err := campaign.NewLoader(strings.NewReader(tt.csv), "hostile.csv", campaign.LoadOptions{})
+			l, err := contacts.NewLoader(strings.NewReader(tt.csv), "hostile.csv", contacts.LoadOptions{})
 			if err != nil {
 				t.Fatalf("NewLoader() error = %v", err)
 			}
@@ -313,7 +311,7 @@ func TestLoaderEncodings(t *testing.T) {
 		"utf-16 le":         utf16(unicode.LittleEndian),
 		"utf-16 be":         utf16(unicode.BigEndian),
 	} {
-		l, err := campaign.NewLoader(bytes.NewReader(data), "export.csv", campaign.LoadOptions{})
+		l, err := contacts.NewLoader(bytes.NewReader(data), "export.csv", contacts.LoadOptions{})
 		if err != nil {
 			t.Errorf("%s: NewLoader() error = %v", name, err)
 			continue
@@ -354,7 +352,7 @@ func TestLoaderLegacyEncodings(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			l, err := campaign.NewLoader(bytes.NewReader(tt.data), "export.csv", campaign.LoadOptions{Encoding: tt.encoding})
+			l, err := contacts.NewLoader(bytes.NewReader(tt.data), "export.csv", contacts.LoadOptions{Encoding: tt.encoding})
 			if err != nil {
 				if tt.wantErr == "" || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("NewLoader() error = %v, want %q", err, tt.wantErr)
@@ -371,7 +369,7 @@ func TestLoaderLegacyEncodings(t *testing.T) {
 			for err == nil {
 				_, err = l.Next()
 			}
-			var ie *campaign.InputError
+			var ie *contacts.InputError
 			switch {
 			case tt.wantErr == "" && !errors.Is(err, io.EOF):
 				t.Errorf("reading on: %v", err)
@@ -379,19 +377,5 @@ func TestLoaderLegacyEncodings(t *testing.T) {
 				t.Errorf("reading on: %v, want an InputError with its line and %q", err, tt.wantErr)
 			}
 		})
-	}
-}
-
-func TestMoneyAndDurations(t *testing.T) {
-	t.Parallel()
-	for cents, want := range map[float64]string{0: "$0.00", 5: "$0.05", 161.88: "$1.62", 1e6: "$10,000.00", 123456789: "$1,234,567.89", -250000: "-$2,500.00"} {
-		if got := campaign.Dollars(cents); got != want {
-			t.Errorf("Dollars(%v) = %q, want %q", cents, got, want)
-		}
-	}
-	for d, want := range map[time.Duration]string{30 * time.Minute: "30m", time.Hour: "1h", 4*time.Minute + 5*time.Second: "4m5s", 90 * time.Minute: "1h30m", 3 * time.Second: "3s"} {
-		if got := campaign.ShortDuration(d); got != want {
-			t.Errorf("ShortDuration(%v) = %q, want %q", d, got, want)
-		}
 	}
 }

@@ -1,0 +1,26 @@
+// Package journal is a campaign's durable memory: an append-only file of JSON lines beside the
+// results file ([State]), from which every run learns what earlier runs did — who was dialled,
+// which calls may still be live, what each attempt came to — and to which it writes, before
+// and after each POST /call, what it is doing. It also holds the words of that record: a row's
+// [Status], an attempt's [Outcome] and the [Result] it means for the person.
+//
+// # The format
+//
+// The first line names the campaign (a random id), its owner (agent and API), how contacts are
+// keyed, and the format's version ([VersionError] refuses a later one). Each later line is one
+// record — dial (the intent, synced before the POST), placed (the execution id, synced after
+// it), void (no call: the attempt given back), final (the outcome), account, torn and settled
+// (an intent a crash cut, kept whole, and its closing) — sealed with a CRC-32C of its own
+// bytes. A torn last line is a crash mid-write and is dropped (an intent in it is kept); any
+// other damage stops the run before it dials anyone ([JournalError]). Memory is 8 bytes per
+// contact: outcomes are read back from the file by offset.
+//
+// # Files beside the results
+//
+// The journal ([StatePath]), the run's lock ([AcquireLock], [LockPath]: an flock the kernel
+// drops when the holder dies) and the stop request ([StopPath]) are opened without following
+// symbolic links ([OpenNoFollow]).
+//
+// A new kind of record is a constant of records.go, a case of State.apply, and a method of
+// State that writes it; a new status is a line of the statuses table (status.go).
+package journal
