@@ -1,0 +1,286 @@
+package campaign
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/dialer"
+	"golang.org/x/sync/errgroup"
+)
+
+// The tracker's looks and what they mean: one path from an observation of a call (a list item,
+// a GET, a push) to the call's next phase (see tracker.apply).
+
+// seenBy is where an observation of a call comes from.
+type seenBy int
+
+const (
+	seenInList seenBy = iota // an item of the executions list (maybe trimmed)
+	seenByID                 // GET /executions/{id}: the whole payload
+	seenPushed               // a push from Bolna (see Runner.Observe): believed only so far
+)
+
+func orNone(s dialer.Status) string {
+	if s == "" {
+		return "none"
+	}
+	return string(s)
+}
+
+// check brings the due calls up to date as planned (see plan): through the list when it is
+// cheaper, by id otherwise, then by id for the full payload of those that became final.
+func (t *tracker) check(ctx context.Context, due []*attempt, plan sweepPlan, now time.Time) error {
+	var byID []*attempt
+	if plan.pages > 0 {
+		unseen, finals, err := t.listSweep(ctx, due, plan.statuses, now)
+		if err != nil {
+			if fatal := t.fatal(err); fatal != nil {
+				return fatal
+			}
+			var apiErr *dialer.APIError
+			if plan.statuses != nil && errors.As(err, &apiErr) && apiErr.StatusCode == 400 && !t.noStatusList {
+				t.noStatusList = true
+				t.cfg.Log("the executions list refused its status filter (%v); sweeps page through every call from here on", err)
+			}
+			if ctx.Err() != nil {
+				return context.Cause(ctx)
+			}
+			if plan.statuses == nil && t.refusedList(err) {
+				return t.fetch(ctx, due, now) // not an outage: the calls are read by id
+			}
+			if len(due) > maxFallbackReads {
+				// A GET for each of hundreds of calls would spend minutes of the share of
+				// other requests, and hold the tracker while the client waits for it: the
+				// calls wait for the next look, and the failure counts for the outage rule.
+				t.cfg.Log("listing executions failed (%v); looking again at the next look", err)
+				for _, c := range due {
+					c.nextCheck = later(c.nextCheck, t.align(now))
+				}
+				return t.noteReads([]error{err}, now)
+			}
+			t.cfg.Log("listing executions failed (%v); checking calls one by one", err)
+			byID = due
+		} else {
+			byID = append(unseen, finals...)
+		}
+	} else {
+		byID = due
+	}
+	return t.fetch(ctx, byID, now)
+}
+
+// apply is the one path from an observation of a call to what it means, whatever saw it (a
+// list sweep, a GET, a search that found the call, a push from Bolna): an outcome recorded when
+// the status is final and the payload holds everything the results need (read by id, or
+// complete: see dialer.Execution.Complete), a GET asked for (fetch) when it is final but a
+// trimmed list item or a half-filled push, and otherwise the slot released if the line has
+// dropped and the next look scheduled (see observe).
+func (t *tracker) apply(c *attempt, ex *dialer.Execution, how seenBy, now time.Time) (fetch bool, err error) {
+	c.heardAt = now
+	if !c.adopted && !c.placedAt.IsZero() && how != seenPushed {
+		t.offset.note(ex.CreatedAt.Time, c.DialedAt, c.placedAt)
+	}
+	if t.cfg.Pushes && c.phase.holdsSlot() && !c.reported && (ex.Status.Dropped() || ex.Status.Final()) {
+		c.reported = true // who told of the dropped line first: a push, or a look
+		t.reports.note(how == seenPushed)
+		t.count(func(s *ObservationStats) {
+			if how == seenPushed {
+				s.DropsPushed++
+			} else {
+				s.DropsLooked++
+			}
+		})
+	}
+	whole := how == seenByID || ex.Complete() || !ex.Status.PostCallData()
+	if ex.Status.Final() && whole && t.cfg.Pushes {
+		t.count(func(s *ObservationStats) {
+			if how == seenPushed {
+				s.OutcomesPushed++
+			} else {
+				s.OutcomesLooked++
+			}
+		})
+	}
+	switch {
+	case ex.Status.Final() && whole:
+		// Nothing more to read: the call never connected, or the payload is whole.
+		return false, t.finish(c, outcomeOf(ex, c.Attempt, c.DialedAt, now))
+	case ex.Status.Final():
+		return true, nil
+	}
+	return false, t.observe(c, ex, how, now)
+}
+
+// applyOrRead applies a payload seen outside the tracker's looks (a push, a search's list
+// item); one that is final but not whole has its call read by id at once.
+func (t *tracker) applyOrRead(c *attempt, ex *dialer.Execution, how seenBy, now time.Time) error {
+	fetch, err := t.apply(c, ex, how, now)
+	if fetch {
+		c.nextCheck = now
+	}
+	return err
+}
+
+// fetch reads calls by id, a few at a time, and applies what it read.
+func (t *tracker) fetch(ctx context.Context, calls []*attempt, now time.Time) error {
+	if len(calls) == 0 {
+		return nil
+	}
+	results := make([]*dialer.Execution, len(calls))
+	errs := make([]error, len(calls))
+	rctx, cancel := t.readCtx(ctx, now)
+	defer cancel()
+	var g errgroup.Group
+	g.SetLimit(fetchers)
+	for i, c := range calls {
+		g.Go(func() error {
+			results[i], errs[i] = t.dialer.Execution(rctx, c.ExecutionID)
+			return nil
+		})
+	}
+	g.Wait()
+	if err := t.noteReads(errs, now); err != nil {
+		return err
+	}
+	for i, c := range calls {
+		if err := errs[i]; err != nil {
+			if fatal := t.fatal(err); fatal != nil {
+				return fatal
+			}
+			if dialer.IsNotFound(err) {
+				o := journal.Outcome{Status: journal.StatusUnknown, ExecutionID: c.ExecutionID, Attempts: c.Attempt, DialedAt: c.DialedAt,
+					Error: "Bolna no longer knows this execution (404)"}
+				if err := t.finish(c, o); err != nil {
+					return err
+				}
+				continue
+			}
+			if ctx.Err() != nil {
+				return context.Cause(ctx)
+			}
+			t.cfg.Log("checking call %s: %v; trying again later", c.ExecutionID, err)
+			c.nextCheck = t.align(now)
+			continue
+		}
+		if _, err := t.apply(c, results[i], seenByID, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// observe applies a non-final status: the slot goes back when the line has dropped, and the
+// next check is sooner for calls about to change than for queued or post-processing ones.
+func (t *tracker) observe(c *attempt, ex *dialer.Execution, how seenBy, now time.Time) error {
+	if c.status != ex.Status && !ex.Status.Known() {
+		t.cfg.Log("call %s: unknown status %q; still following it", c.ExecutionID, ex.Status)
+	}
+	if ex.Status == dialer.StatusRescheduled && !t.warnedRescheduled {
+		t.warnedRescheduled = true
+		t.cfg.Log("call %s was rescheduled by Bolna to the agent's calling hours: it holds its slot until it dials or --max-wait ends; match --window to the agent's hours", c.ExecutionID)
+	}
+	if c.unconfirmed && how != seenPushed {
+		if contradicted, err := t.confirm(c, ex); contradicted || err != nil {
+			return err
+		}
+	}
+	if c.phase == phaseDropped && !ex.Status.Dropped() {
+		return nil // an older observation, delivered late: the line has dropped already
+	}
+	to := phaseOf(ex.Status)
+	if to == phaseDropped && how == seenPushed && c.phase.holdsSlot() &&
+		(!c.status.Rang() || t.unconfirmed >= t.maxUnconfirmed()) {
+		// A push alone frees no slot of a call never seen ringing or talking, nor more than a
+		// few at once: a look says first.
+		c.nextCheck = t.align(now)
+		return nil
+	}
+	if to == phaseDropped && how == seenPushed && c.phase.holdsSlot() {
+		c.unconfirmed = true
+		t.unconfirmed++
+	}
+	c.status = ex.Status
+	if err := t.move(c, to, step{}); err != nil {
+		return err
+	}
+	if c.phase.holdsSlot() {
+		c.seenAt = now
+	}
+	t.scheduleOwn(c, now)
+	return nil
+}
+
+// scheduleOwn sets when a call is next due for a look of its own, after an observation at now.
+func (t *tracker) scheduleOwn(c *attempt, now time.Time) {
+	switch {
+	case t.paced(c):
+		c.nextCheck = t.align(now.Add(maxCheckInterval)) // looked at with the others holding a slot
+	case t.draining:
+		c.nextCheck = t.align(now.Add(t.interval())) // with nothing left to dial, a slot is not urgent
+	case c.phase == phaseDropped, c.phase == phaseQueued:
+		// Post-processing takes seconds to minutes and a queued call frees no slot. While
+		// calls hold slots, the looks at them see these calls too (the list is newest
+		// first), so they seldom need a look of their own.
+		c.nextCheck = t.align(now.Add(ownLooks * t.interval()))
+	default:
+		c.nextCheck = t.align(now)
+	}
+	if t.pushing() { // the pushes say what changes; looks are the safety net
+		c.nextCheck = later(c.nextCheck, now.Add(t.cfg.SafetySweep))
+	}
+	if c.unconfirmed {
+		// A look confirms a slot freed on a push's word: the calls freed within a few seconds
+		// come due together, so one list page confirms them all.
+		every := max(t.interval(), confirmEvery)
+		c.nextCheck = earlier(c.nextCheck, now.Truncate(every).Add(every))
+	}
+}
+
+// move takes a call to phase to (see ledger.move), and keeps the tracker's books: the time
+// the call held its slot, the calls followed, and those that ended.
+func (t *tracker) move(c *attempt, to phase, s step) error {
+	from := c.phase
+	if to.ended() && c.unconfirmed {
+		c.unconfirmed = false
+		t.unconfirmed--
+	}
+	if err := t.ledger.move(c, to, s); err != nil {
+		return err
+	}
+	now := t.cfg.Now()
+	if from.holdsSlot() && !to.holdsSlot() && !c.adopted {
+		// The line dropped between the last time the call was seen holding its slot and now.
+		t.pace.noteSlotTime(c.seenAt.Add(now.Sub(c.seenAt) / 2).Sub(c.placedAt))
+	}
+	if !to.ended() {
+		return nil
+	}
+	delete(t.calls, c.id())
+	if c.ExecutionID != "" {
+		t.ended.add(c.ExecutionID)
+	}
+	if to == phaseFinal && t.firstFinal.IsZero() {
+		t.firstFinal = now
+	}
+	return nil
+}
+
+// finish records a call's outcome and lets it go.
+func (t *tracker) finish(c *attempt, o journal.Outcome) error {
+	return t.move(c, phaseFinal, step{outcome: &o})
+}
+
+// fatal turns errors that make following pointless into a *FatalError.
+func (t *tracker) fatal(err error) error {
+	if dialer.IsUnauthorized(err) {
+		return &FatalError{fmt.Errorf("the API key was refused while following calls: %w", err)}
+	}
+	var fe *FatalError
+	if errors.As(err, &fe) {
+		return err
+	}
+	return nil
+}

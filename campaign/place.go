@@ -1,0 +1,203 @@
+package campaign
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/dialer"
+)
+
+// Placing calls: the pool's size, the pass over the list that dials, and what each reply to
+// POST /call means for its attempt.
+
+// poolSize is --concurrency, else what the account has free, never above its max: the one
+// sizing of the pool, for runs and dry runs. The calls of earlier runs still dialling, ringing
+// or talking (active) count in concurrency.current while they are this campaign's own, so they
+// are added back; calls in post-processing hold no slot of Bolna's and add nothing. The pool is
+// never larger than the account's free concurrency: outstanding calls beyond it wait their turn
+// (see pool).
+func poolSize(cfg Config, maxSlots, current, active int) int {
+	n := cfg.Concurrency
+	if n <= 0 {
+		n = min(maxSlots-current+active, maxSlots) - cfg.Reserve
+		if cfg.Shard.N > 1 && n > 0 {
+			// Each of N shards, started together, sees the same free slots: it takes its share
+			// of them (the remainder to the first shards), and never more than its share of
+			// the max, which it may not pass once the other traffic has gone.
+			n = min(splitShare(n, cfg.Shard), splitShare(maxSlots-cfg.Reserve, cfg.Shard))
+		}
+		if n < 1 {
+			cfg.Log("the account has no free concurrency (max %d, in use %d, reserve %d): dialling one call at a time",
+				maxSlots, current, cfg.Reserve)
+			n = 1
+		}
+	}
+	if maxSlots > 0 && n > maxSlots {
+		cfg.Log("--concurrency %d is above the account's limit of %d: using %d", n, maxSlots, maxSlots)
+		n = maxSlots
+	}
+	return max(n, 1)
+}
+
+// splitShare is shard's part of n split N ways: n/N, one more for the first n%N shards.
+func splitShare(n int, shard Shard) int {
+	part := n / shard.N
+	if shard.K < n%shard.N {
+		part++
+	}
+	return part
+}
+
+// dispatch streams the list a second time and places a call for every row that needs one. It
+// returns when the list is exhausted or placing stops, once every placement has finished.
+func (r *Runner) dispatch(ctx context.Context, input string, st *journal.State, tr *tracker) (int, error) {
+	dispatchCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-r.stopped:
+			cancel()
+		case <-dispatchCtx.Done():
+		}
+	}()
+	limiter := newPlacementLimiter(r.cfg.Rate, r.cfg.Limits.Call, r.cfg.Now)
+
+	var (
+		wg      sync.WaitGroup
+		dialled atomic.Int64
+		errOnce sync.Once
+		fatal   error
+	)
+	fail := func(err error) {
+		errOnce.Do(func() { fatal = err })
+		r.Stop()
+	}
+	defer func() { r.dispatchedFresh = r.fresh }() // the rows this run set out to dial for the first time
+	_, err := r.scan(input, st, func(row contacts.Row, userData map[string]string, c classification) bool {
+		res, more := r.ready(dispatchCtx, tr.ledger, limiter, row, c)
+		if res == nil {
+			return more
+		}
+		wg.Go(func() {
+			placed, err := r.place(ctx, st, tr, res, row, userData, c)
+			if placed {
+				dialled.Add(1)
+			}
+			if err != nil {
+				fail(err)
+			}
+		})
+		return true
+	})
+	wg.Wait()
+	if err != nil {
+		return int(dialled.Load()), err
+	}
+	return int(dialled.Load()), fatal
+}
+
+// ready waits until a row may be dialled: a slot and a caller id reserved, the placement rate
+// kept. It returns nil when the row is not dialled now, with whether the list goes on (the
+// row's calling window closed meanwhile) or placing stops.
+func (r *Runner) ready(ctx context.Context, led *ledger, limiter *dialer.Limiter, row contacts.Row, c classification) (*reservation, bool) {
+	res, err := led.reserve(ctx, row.Phone, row.From)
+	if err != nil {
+		return nil, false
+	}
+	switch {
+	case limiter.Wait(ctx) != nil, r.isStopped(): // halted (spend cap, balance) while it waited
+		res.cancel()
+		return nil, false
+	case c.zone != nil && !r.cfg.Window.Contains(r.cfg.Now().In(c.zone)):
+		res.cancel() // the window closed while this row waited for a slot
+		return nil, true
+	}
+	if res.from == "" {
+		res.from = r.cfg.FromNumber
+	}
+	return res, true
+}
+
+// place dials one row: intent recorded, POST /call, execution id recorded, call handed to the
+// tracker. Its attempt holds the slot reserved, which a move gives back (see ledger.move).
+//
+// The client owns the retries of a refused (429) POST, bounded and logged; no POST leaves once
+// the run is stopped (the send gate), and a POST already sent is still answered.
+func (r *Runner) place(ctx context.Context, st *journal.State, tr *tracker, res *reservation, row contacts.Row, userData map[string]string, c classification) (bool, error) {
+	ref := st.Ref(row.Key, c.attempt)
+	a, err := tr.ledger.intent(res, journal.LiveCall{Key: row.Key, Phone: row.Phone, Attempt: c.attempt, Ref: ref, DialedAt: r.cfg.Now(), Zone: c.zone})
+	if err != nil {
+		return false, err
+	}
+	userData[contacts.RefKey] = ref
+	req := dialer.CallRequest{AgentID: r.cfg.AgentID, RecipientPhoneNumber: row.Phone, FromPhoneNumber: a.From, UserData: userData}
+
+	// Progress counts a placement once its POST has been answered (or its reply lost): a POST
+	// held back by a stop never left.
+	placed, err := r.dialer.PlaceCall(dialer.WithSendGate(ctx, r.stopped), req)
+	if err == nil || dialer.MaybePlaced(err) {
+		r.progress.placing()
+	}
+	switch {
+	case err == nil:
+		if err := tr.ledger.move(a, phaseUnknown, step{placed: placed.ExecutionID}); err != nil {
+			return true, err
+		}
+		tr.add(ctx, a)
+		return true, nil
+	case dialer.MaybePlaced(err):
+		r.cfg.Log("line %d: the reply to POST /call was lost (%v); looking for the call instead of dialling again", row.Line, err)
+		if err := tr.ledger.move(a, phaseSearching, step{}); err != nil {
+			return true, err
+		}
+		tr.add(ctx, a)
+		return true, nil
+	}
+	return false, r.refused(tr.ledger, a, row, err)
+}
+
+// refused ends an attempt whose POST was refused, or never sent: no call exists. A refusal of
+// the call itself (400, 422, …) is its outcome; a refusal of the key, the agent or the address
+// stops the run; a POST never sent, or still rate limited after the client's retries, leaves
+// the row pending.
+func (r *Runner) refused(led *ledger, a *attempt, row contacts.Row, err error) error {
+	var apiErr *dialer.APIError
+	errors.As(err, &apiErr)
+	var fatal error
+	switch {
+	case errors.Is(err, dialer.ErrGateClosed) || apiErr != nil && apiErr.StatusCode == 429:
+		// Stopped before the POST left, or still rate limited after the client's bounded
+		// retries: the row stays pending for the next run.
+		if apiErr != nil {
+			r.cfg.Log("line %d: POST /call still refused with 429 after every retry; the row stays pending", row.Line)
+		}
+		r.progress.unplaced()
+	case apiErr != nil && apiErr.Unauthorized():
+		fatal = fmt.Errorf("the API key was refused: %w", err)
+	case apiErr != nil && apiErr.NotFound():
+		fatal = fmt.Errorf("agent %s was not found (or belongs to another account): %w", r.cfg.AgentID, err)
+	case apiErr != nil && apiErr.Redirect():
+		fatal = err
+	case apiErr == nil:
+		// Never sent, after the client's retries: Bolna cannot be reached. The row stays
+		// pending; going on would only void the rest of the list the same way.
+		r.progress.unplaced()
+		fatal = fmt.Errorf("could not reach Bolna: %w", err)
+	default:
+		r.progress.placing() // an attempt Bolna answered, with a refusal
+		o := journal.Outcome{Status: journal.StatusError, Error: "Bolna refused the call: " + apiErr.Message, DialedAt: a.DialedAt, FinishedAt: r.cfg.Now()}
+		return led.move(a, phaseFinal, step{outcome: &o})
+	}
+	if err := led.move(a, phaseVoid, step{}); err != nil {
+		return err
+	}
+	if fatal != nil {
+		return &FatalError{fatal}
+	}
+	return nil
+}

@@ -1,0 +1,232 @@
+package campaign
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/dialer"
+)
+
+// The passes over the list: what each row needs (Plan, scan), the dry run, and the results
+// written from what each row came to.
+
+// Plan is what a scan of the list found: how many rows of each kind.
+type Plan struct {
+	Rows       int            `json:"rows"`
+	Invalid    int            `json:"invalid"`
+	Reasons    map[string]int `json:"invalid_reasons,omitempty"` // invalid rows by reason
+	Duplicates int            `json:"duplicates"`
+	Suppressed int            `json:"suppressed"`
+	Outside    int            `json:"outside_window"` // to dial, but outside calling hours now
+	Done       int            `json:"done"`           // final in an earlier run, no retry due
+	Live       int            `json:"in_flight"`      // dialled by an earlier run, not final yet
+	Waiting    int            `json:"retry_later"`    // a retry is due after --retry-after
+	Limited    int            `json:"over_limit"`     // to dial, but past --limit this run
+	Dial       int            `json:"to_dial"`        // to dial now
+	// Bad are the first invalid rows (at most MaxBadRows), with their line and the fix.
+	Bad []BadRow `json:"invalid_rows,omitempty"`
+	// Encoding is the encoding the list was read in (see LoadOptions.Encoding).
+	Encoding string `json:"encoding,omitempty"`
+}
+
+// BadRow is an invalid row of the list: its line and what is wrong with it.
+type BadRow struct {
+	Line    int    `json:"line"`
+	Problem string `json:"problem"`
+}
+
+// MaxBadRows bounds the invalid rows a Plan lists; the results file has them all.
+const MaxBadRows = 20
+
+func (p *Plan) count(row contacts.Row, k kind) {
+	if k == kindOtherShard {
+		return
+	}
+	p.Rows++
+	switch k {
+	case kindInvalid:
+		p.Invalid++
+		if len(p.Bad) < MaxBadRows {
+			p.Bad = append(p.Bad, BadRow{Line: row.Line, Problem: row.Problem})
+		}
+		reason, _, _ := strings.Cut(row.Problem, " (")
+		if p.Reasons == nil {
+			p.Reasons = map[string]int{}
+		}
+		if len(p.Reasons) < 20 || p.Reasons[reason] > 0 {
+			p.Reasons[reason]++
+		} else {
+			p.Reasons["other"]++
+		}
+	case kindDuplicate:
+		p.Duplicates++
+	case kindSuppressed:
+		p.Suppressed++
+	case kindOutside:
+		p.Outside++
+	case kindDone:
+		p.Done++
+	case kindLive:
+		p.Live++
+	case kindWait:
+		p.Waiting++
+	case kindDial:
+		p.Dial++
+	case kindLimited:
+		p.Limited++
+	}
+}
+
+// nothingToDial is an *InputError for a list in which no row can ever be dialled: no rows at
+// all, or every one invalid. Its reasons say why; nothing was dialled.
+func nothingToDial(input string, p Plan) error {
+	switch {
+	case p.Rows == 0:
+		return &contacts.InputError{File: input, Err: errors.New("the list has a header and no rows: nothing to dial")}
+	case p.Invalid < p.Rows:
+		return nil
+	}
+	var lines []string
+	for _, b := range p.Bad[:min(len(p.Bad), 5)] {
+		lines = append(lines, fmt.Sprintf("line %d: %s", b.Line, b.Problem))
+	}
+	if more := p.Rows - len(lines); more > 0 {
+		lines = append(lines, fmt.Sprintf("and %d more (--dry-run lists %d)", more, MaxBadRows))
+	}
+	return &contacts.InputError{File: input, Err: fmt.Errorf("no row can be dialled: all %d %s invalid; %s",
+		p.Rows, plural(p.Rows, "row is", "rows are"), strings.Join(lines, "; "))}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// DryRun scans the list and hands emit the POST /call body of every row a run would dial now.
+func (r *Runner) DryRun(input string, st *journal.State, emit func(dialer.CallRequest) error) (Plan, error) {
+	var emitErr error
+	p, err := r.scan(input, st, func(row contacts.Row, userData map[string]string, c classification) bool {
+		userData[contacts.RefKey] = st.Ref(row.Key, c.attempt)
+		emitErr = emit(dialer.CallRequest{AgentID: r.cfg.AgentID, RecipientPhoneNumber: row.Phone, FromPhoneNumber: r.cfg.FromNumber, UserData: userData})
+		return emitErr == nil
+	})
+	if err == nil && emitErr == nil {
+		err = nothingToDial(input, p)
+	}
+	return p, errors.Join(err, emitErr)
+}
+
+// scan streams the list and classifies every row. For each row to dial now it calls dial (if
+// not nil) with a fresh user_data map and the attempt number; dial returning false ends the
+// scan. A list that is not readable CSV fails the scan before any call: the dispatching scan
+// only starts after a clean first one.
+func (r *Runner) scan(input string, st *journal.State, dial func(contacts.Row, map[string]string, classification) bool) (Plan, error) {
+	f, l, err := r.openList(input)
+	if err != nil {
+		return Plan{}, err
+	}
+	defer f.Close()
+	cl := newClassifier(&r.cfg, st, r.dups)
+	defer func() { r.fresh = cl.fresh }()
+	p := Plan{Encoding: l.Encoding()}
+	for ; ; cl.row++ {
+		row, err := l.Next()
+		if errors.Is(err, io.EOF) {
+			return p, nil
+		}
+		if err != nil {
+			return p, err
+		}
+		c, err := cl.classify(row)
+		if err != nil {
+			return p, inFile(err, input)
+		}
+		p.count(row, c.kind)
+		if c.kind == kindDial && dial != nil && !dial(row, l.UserData(row), c) {
+			return p, nil
+		}
+	}
+}
+
+// openList opens the contact list for one pass and reads its header.
+func (r *Runner) openList(input string) (*os.File, *contacts.Loader, error) {
+	f, err := os.Open(input)
+	if err != nil {
+		return nil, nil, &contacts.InputError{File: input, Err: unwrapPath(err)}
+	}
+	l, err := contacts.NewLoader(f, input, r.cfg.Load)
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, l, nil
+}
+
+// inFile names the file in an InputError that lacks it.
+func inFile(err error, file string) error {
+	var ie *contacts.InputError
+	if errors.As(err, &ie) && ie.File == "" {
+		ie.File = file
+	}
+	return err
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// writeResults streams the list a last time and writes each row's latest state.
+func (r *Runner) writeResults(input string, st *journal.State, out ResultWriter) (*Summary, error) {
+	f, l, err := r.openList(input)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if err := out.WriteHeader(l.Header()); err != nil {
+		return nil, err
+	}
+	s := &Summary{ByStatus: map[journal.Status]int{}}
+	cl := newClassifier(&r.cfg, st, r.dups)
+	// --limit counts the rows never dialled before that this run set out to dial: those it
+	// dialled are not new any more, and the next ones are over the limit, not to dial now.
+	cl.fresh = r.dispatchedFresh
+	for ; ; cl.row++ {
+		row, err := l.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		o, retryDue, write, err := cl.outcome(row)
+		if err != nil {
+			return nil, inFile(err, input)
+		}
+		if !write {
+			continue
+		}
+		if retryDue {
+			s.RetryDue++
+		}
+		if o.Attempts > 0 {
+			o.AgentID = st.Owner().Agent
+		}
+		s.Rows++
+		s.ByStatus[o.Status]++
+		if err := out.WriteRow(row.Record, o); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}

@@ -1,0 +1,215 @@
+package campaign
+
+import (
+	"strings"
+	"time"
+
+	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
+	"github.com/bolna-campaign/bolna-campaign/dialer"
+)
+
+// Bolna's pushes (webhooks): matching a pushed payload to a call of this run, believing it only
+// so far, and telling how many dropped lines the pushes miss (see tracker.observed).
+
+// pushReports estimates the share of dropped lines that pushes fail to report: of the recent
+// calls whose line dropped while they held a slot, those a look saw first. A new run assumes
+// half until it knows.
+type pushReports struct{ pushed, looked float64 }
+
+// reportDecay weighs the latest drops most: the estimate follows pushes that stop within
+// a score of calls.
+const reportDecay = 0.95
+
+func (p *pushReports) note(byPush bool) {
+	p.pushed, p.looked = p.pushed*reportDecay, p.looked*reportDecay
+	if byPush {
+		p.pushed++
+	} else {
+		p.looked++
+	}
+}
+
+func (p *pushReports) unseen() float64 { return (p.looked + 0.1) / (p.looked + p.pushed + 0.2) }
+
+// recentIDs remembers the latest maxPendingEvents ids added, in a ring.
+type recentIDs struct {
+	ring []string
+	next int
+	has  map[string]bool
+}
+
+func (r *recentIDs) add(id string) {
+	if r.has == nil {
+		r.has = map[string]bool{}
+	}
+	if len(r.ring) < maxPendingEvents {
+		r.ring = append(r.ring, id)
+	} else {
+		delete(r.has, r.ring[r.next])
+		r.ring[r.next] = id
+		r.next = (r.next + 1) % len(r.ring)
+	}
+	r.has[id] = true
+}
+
+// maxUnconfirmed bounds the slots freed on the word of pushes alone: forged pushes can put at
+// most that many calls beyond the pool until a look contradicts them (within confirmEvery).
+// Half the pool: genuine pushes free slots faster than looks confirm them (at concurrency 8
+// and calls of seconds, a quarter held utilisation to 0.993 at 1.45 requests a call; half
+// gives 0.998 at 1.23).
+func (t *tracker) maxUnconfirmed() int { return max(1, t.slots/2) }
+
+// pushing reports whether Bolna's pushes carry the calls' statuses: polling is only the
+// safety net then.
+func (t *tracker) pushing() bool { return t.cfg.Pushes && !t.pushFallback }
+
+// checkPushes gives up on pushes, once, when none has come a while after the first call ended.
+func (t *tracker) checkPushes(now time.Time) {
+	if !t.pushing() || t.firstFinal.IsZero() || now.Sub(t.firstFinal) < pushGrace {
+		return
+	}
+	t.seenMu.Lock()
+	none := t.seen.Matched == 0
+	t.seenMu.Unlock()
+	if none {
+		t.pushFallback = true
+		t.cfg.Log("no push from Bolna has arrived %s after the first call ended: the agent's webhook_url is probably not pointing here; polling as usual (a look every %s while lines may have dropped, as the list's share allows)", ShortDuration(pushGrace), ShortDuration(t.cfg.PollInterval))
+	}
+}
+
+// observed applies an observation from a source of its own (see Runner.Observe): about a call
+// this run follows, matched by execution id, or by the reference the runner put in user_data
+// when the push came before the POST's reply. Anything else (another campaign's call, a test
+// call from the dashboard, a pre-call tool webhook) is counted and ignored.
+func (t *tracker) observed(ex *dialer.Execution, now time.Time) error {
+	if !dialer.ValidID(string(ex.ID)) { // not an id Bolna gives: it never reaches the journal
+		t.count(func(s *ObservationStats) { s.Ignored++ })
+		return nil
+	}
+	c := t.calls[string(ex.ID)]
+	if c == nil {
+		var err error
+		if c, err = t.byRef(ex); err != nil || c == nil {
+			return err
+		}
+	}
+	if !t.isOf(c, ex) {
+		t.count(func(s *ObservationStats) { s.Foreign++ })
+		return nil
+	}
+	t.count(func(s *ObservationStats) { s.Matched++ })
+	return t.applyOrRead(c, ex, seenPushed, now)
+}
+
+// byRef finds the call of a push that names no call this run follows by id: one whose
+// placement reply was lost (found without a search), or one whose reply is on its way (the
+// push is kept until the call is added). Late pushes and others' are counted.
+func (t *tracker) byRef(ex *dialer.Execution) (*attempt, error) {
+	if ref := ex.ContextDetails.RecipientValue(contacts.RefKey); ref != "" && strings.HasPrefix(ref, t.st.Campaign()+"-") {
+		for _, c := range t.calls {
+			if c.phase == phaseSearching && c.Ref == ref {
+				return c, t.placed(c, string(ex.ID))
+			}
+		}
+		if len(t.early) < maxPendingEvents && t.st.Placing(ref) {
+			// Ours, and the POST's reply is on its way: kept until the call is added.
+			if t.early == nil {
+				t.early = map[string]*dialer.Execution{}
+			}
+			t.early[string(ex.ID)] = ex
+			t.count(func(s *ObservationStats) { s.Matched++ })
+			return nil, nil
+		}
+	}
+	if t.ended.has[string(ex.ID)] {
+		t.count(func(s *ObservationStats) { s.Late++ }) // one of ours, after its outcome was recorded
+	} else {
+		t.count(func(s *ObservationStats) { s.Ignored++ })
+	}
+	return nil, nil
+}
+
+// isOf reports whether a push about c's execution id is believable as c's: its agent, when it
+// says, is the run's, and its recipient, when it says, is c's number. A push that fails either
+// (a forged or misrouted one) must not become the call's outcome, nor count for --max-cost.
+func (t *tracker) isOf(c *attempt, ex *dialer.Execution) bool {
+	if ex.AgentID != "" && t.cfg.AgentID != "" && ex.AgentID != t.cfg.AgentID {
+		return false
+	}
+	to := ex.RecipientNumber()
+	return to == "" || c.Phone == "" || to == c.Phone
+}
+
+// closeEvents ends the intake of observations once the tracker has stopped: those still
+// waiting, and any later, are counted as ignored.
+func (t *tracker) closeEvents() {
+	t.seenMu.Lock()
+	defer t.seenMu.Unlock()
+	t.closed = true
+	for {
+		select {
+		case <-t.events:
+			t.seen.Ignored++
+		default:
+			return
+		}
+	}
+}
+
+func (t *tracker) count(f func(*ObservationStats)) {
+	t.seenMu.Lock()
+	f(&t.seen)
+	t.seenMu.Unlock()
+}
+
+// confirm settles a slot freed on the word of a push, now that a look saw the call: a line
+// that has dropped confirms it; a call still queued, ringing or talking contradicts it (a
+// forged push), and the slot is taken back (see pool.retake). It reports whether ex was
+// applied.
+func (t *tracker) confirm(c *attempt, ex *dialer.Execution) (bool, error) {
+	c.unconfirmed = false
+	t.unconfirmed--
+	if ex.Status.Dropped() || ex.Status.Final() {
+		return false, nil
+	}
+	t.count(func(s *ObservationStats) { s.Contradicted++ })
+	c.status = ex.Status
+	if err := t.move(c, phaseOf(ex.Status), step{}); err != nil {
+		return true, err
+	}
+	c.seenAt = t.cfg.Now()
+	c.nextCheck = t.align(c.seenAt)
+	t.cfg.Log("call %s: a push said its line had dropped, but Bolna says %s: its slot is taken back (are pushes forged? check who knows the webhook URL)", c.ExecutionID, ex.Status)
+	return true, nil
+}
+
+// ObservationStats count what came through [Runner.Observe].
+type ObservationStats struct {
+	Received int `json:"received"` // handed to Observe
+	Dropped  int `json:"dropped"`  // not taken: the tracker was not running, or behind
+	Matched  int `json:"matched"`  // about a call of this run
+	Ignored  int `json:"ignored"`  // about another call (another campaign, a test call, a tool webhook)
+	// Late: about a call of this run whose outcome was recorded already.
+	Late int `json:"late"`
+	// Foreign: about a call of this run by its id, but naming another agent or recipient:
+	// not believed.
+	Foreign int `json:"foreign"`
+	// Contradicted: a pushed call-disconnected that a look then contradicted (the slot was
+	// taken back).
+	Contradicted int `json:"contradicted"`
+	// Where the run learned what it acted on: dropped lines (of calls holding a slot) and
+	// outcomes, from a push or from a look of its own. DropsLooked of all drops is the share
+	// of pushes that went missing (or came late).
+	DropsPushed    int `json:"drops_pushed"`
+	DropsLooked    int `json:"drops_looked"`
+	OutcomesPushed int `json:"outcomes_pushed"`
+	OutcomesLooked int `json:"outcomes_looked"`
+}
+
+// MissingShare is the share of dropped lines that no push reported first.
+func (s ObservationStats) MissingShare() float64 {
+	if n := s.DropsPushed + s.DropsLooked; n > 0 {
+		return float64(s.DropsLooked) / float64(n)
+	}
+	return 0
+}
