@@ -23,10 +23,32 @@ const (
 	kindOutside                // to dial, but outside calling hours now
 	kindDial                   // dial now
 	kindLimited                // to dial, but past --limit new rows this run
+	kindStopped                // to dial, but placing had stopped (a halt, a signal, an error)
 )
+
+// decisions keeps what the dispatching pass decided for each row, a byte a row by ordinal, so
+// that the results report the decision the run acted on rather than one taken again later,
+// when the journal and the clock have moved.
+type decisions struct{ kinds []byte }
+
+func (d *decisions) set(ord int, k kind) {
+	for len(d.kinds) <= ord {
+		d.kinds = append(d.kinds, 0)
+	}
+	d.kinds[ord] = byte(k) + 1
+}
+
+// get is the decision for the row at ord; false for a row the pass never met.
+func (d *decisions) get(ord int) (kind, bool) {
+	if d == nil || ord >= len(d.kinds) || d.kinds[ord] == 0 {
+		return 0, false
+	}
+	return kind(d.kinds[ord] - 1), true
+}
 
 type classification struct {
 	kind    kind
+	ord     int            // the row's ordinal in the list
 	attempt int            // for kindDial
 	dupOf   int            // for kindDuplicate: the line of the first occurrence
 	zone    *time.Location // the contact's zone, when a calling window applies
@@ -40,8 +62,9 @@ type classifier struct {
 	retry       map[journal.Status]bool
 	retryResult map[journal.Result]bool
 	dups        *duplicates
-	row         int // ordinal of the row being classified
-	fresh       int // rows never dialled that this pass found to dial (for --limit)
+	row         int  // ordinal of the row being classified
+	fresh       int  // rows never dialled that this pass found to dial (for --limit)
+	stopped     bool // placing has stopped: rows to dial are kindStopped
 }
 
 func newClassifier(cfg *Config, st *journal.State, dups *duplicates) *classifier {
@@ -124,20 +147,29 @@ func (d *duplicates) freeze() {
 	d.seen, d.frozen = nil, true
 }
 
-// classify decides what row needs now. Its error is a problem of the whole run (a contact
-// whose time zone cannot be told), reported before anything is dialled.
-// classify decides what row needs (see classifyRow), then holds back the rows never dialled
-// beyond Config.Limit in this pass.
+// classify decides what row needs now (see classifyRow), then holds back the rows never
+// dialled beyond Config.Limit in this pass, and every row to dial once placing has stopped.
+// Its error is a problem of the whole run (a contact whose time zone cannot be told),
+// reported before anything is dialled.
 func (c *classifier) classify(row contacts.Row) (classification, error) {
 	cl, err := c.classifyRow(row)
-	if err == nil && cl.kind == kindDial && cl.attempt == 1 && c.cfg.Limit > 0 {
-		if c.fresh >= c.cfg.Limit {
-			cl.kind = kindLimited
-		} else {
-			c.fresh++
-		}
+	cl.ord = c.row
+	switch {
+	case err != nil || cl.kind != kindDial:
+	case c.stopped:
+		cl.kind = kindStopped
+	case cl.attempt == 1 && c.cfg.Limit > 0 && c.fresh >= c.cfg.Limit:
+		cl.kind = kindLimited
+	case cl.attempt == 1 && c.cfg.Limit > 0:
+		c.fresh++
 	}
 	return cl, err
+}
+
+// retryDue reports whether a row whose latest outcome is e will be dialled again, now or
+// later: it is final, --retry names its status or result, and attempts are left.
+func (c *classifier) retryDue(e journal.Entry) bool {
+	return e.Status != "" && (c.retry[e.Status] || c.retryResult[e.Result]) && e.Attempts < c.cfg.MaxAttempts
 }
 
 func (c *classifier) classifyRow(row contacts.Row) (classification, error) {
@@ -159,7 +191,7 @@ func (c *classifier) classifyRow(row contacts.Row) (classification, error) {
 		return classification{kind: kindSuppressed, entry: e}, nil
 	case c.cfg.Suppress.Contains(row.Phone):
 		return classification{kind: kindDone, entry: e}, nil // its outcome stands; never dialled again
-	case e.Status != "" && (!c.retry[e.Status] && !c.retryResult[e.Result] || e.Attempts >= c.cfg.MaxAttempts):
+	case e.Status != "" && !c.retryDue(e):
 		return classification{kind: kindDone, entry: e}, nil
 	}
 	if e.Status != "" && c.cfg.RetryAfter > 0 {
@@ -186,46 +218,50 @@ func (c *classifier) classifyRow(row contacts.Row) (classification, error) {
 	return cl, nil
 }
 
-// outcome is the results row's state for row; retryDue reports a row whose last outcome is
-// final but that a later run will dial again (--retry); write is false for another shard's
-// rows.
-func (c *classifier) outcome(row contacts.Row) (o journal.Outcome, retryDue, write bool, err error) {
-	cl, err := c.classify(row)
-	if err != nil {
-		return journal.Outcome{}, false, false, err
-	}
-	switch cl.kind {
-	case kindOtherShard:
-		return journal.Outcome{}, false, false, nil
+// outcome is the results row's state for row, as the dispatching pass decided it (k) and as
+// the journal has it now; retryDue reports a row whose last outcome is final but that a later
+// run will dial again (--retry).
+func (c *classifier) outcome(row contacts.Row, ord int, k kind) (o journal.Outcome, retryDue bool, err error) {
+	switch k {
 	case kindInvalid:
 		problem := row.Problem
 		if problem == "" && c.cfg.Window != nil { // a bad zone name in the row's zone column
 			_, zerr := c.cfg.Zones.For(row.Phone, row.Zone)
 			problem = zerr.Error()
 		}
-		return journal.Outcome{Status: journal.StatusInvalid, Error: problem}, false, true, nil
+		return journal.Outcome{Status: journal.StatusInvalid, Error: problem}, false, nil
 	case kindDuplicate:
-		return journal.Outcome{Status: journal.StatusDuplicate, Error: fmt.Sprintf("same contact as line %d", cl.dupOf)}, false, true, nil
+		dupOf, err := c.dups.of(ord, row)
+		return journal.Outcome{Status: journal.StatusDuplicate, Error: fmt.Sprintf("same contact as line %d", dupOf)}, false, err
 	case kindSuppressed:
-		return journal.Outcome{Status: journal.StatusSuppressed, Error: "on the do-not-call list"}, false, true, nil
+		return journal.Outcome{Status: journal.StatusSuppressed, Error: "on the do-not-call list"}, false, nil
 	}
+	e := c.st.Lookup(row.Key)
 	o, ok, err := c.st.Outcome(row.Key)
 	if err != nil {
-		return journal.Outcome{}, false, false, err
+		return journal.Outcome{}, false, err
 	}
-	if lc := cl.entry.Live; lc != nil && (!ok || o.Status != journal.StatusTimeout || o.Attempts != lc.Attempt) {
-		return journal.Outcome{Status: journal.StatusInFlight, ExecutionID: lc.ExecutionID, Attempts: lc.Attempt, DialedAt: lc.DialedAt}, false, true, nil
+	if lc := e.Live; lc != nil && (!ok || o.Status != journal.StatusTimeout || o.Attempts != lc.Attempt) {
+		return journal.Outcome{Status: journal.StatusInFlight, ExecutionID: lc.ExecutionID, Attempts: lc.Attempt, DialedAt: lc.DialedAt}, false, nil
 	}
 	if !ok {
-		o = journal.Outcome{Status: journal.StatusPending, Attempts: cl.entry.Attempts, Error: cl.entry.Note}
-		switch {
-		case o.Error != "": // its call was stopped before it rang: that says why
-		case cl.kind == kindOutside:
-			o.Error = fmt.Sprintf("outside calling hours %s (%s)", c.cfg.Window, cl.zone)
-		case cl.kind == kindLimited:
-			o.Error = fmt.Sprintf("left for a later run: --limit %d new rows a run", c.cfg.Limit)
-		}
-		return o, false, true, nil
+		return journal.Outcome{Status: journal.StatusPending, Attempts: e.Attempts, Error: c.pendingReason(row, e, k)}, false, nil
 	}
-	return o, cl.kind == kindDial || cl.kind == kindWait || cl.kind == kindOutside, true, nil
+	return o, c.retryDue(e) && !c.cfg.Suppress.Contains(row.Phone), nil
+}
+
+// pendingReason says why a row is not dialled yet, as the dispatching pass decided.
+func (c *classifier) pendingReason(row contacts.Row, e journal.Entry, k kind) string {
+	switch {
+	case e.Note != "": // its call was stopped before it rang: that says why
+		return e.Note
+	case k == kindOutside:
+		zone, _ := c.cfg.Zones.For(row.Phone, row.Zone)
+		return fmt.Sprintf("outside calling hours %s (%s)", c.cfg.Window, zone)
+	case k == kindLimited:
+		return fmt.Sprintf("left for a later run: --limit %d new rows a run", c.cfg.Limit)
+	case k == kindStopped:
+		return "not dialled: the run stopped placing calls before this row; the next run dials it"
+	}
+	return ""
 }

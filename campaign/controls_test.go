@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
+	"github.com/bolna-campaign/bolna-campaign/results"
 )
 
 func TestWindow(t *testing.T) {
@@ -332,5 +334,62 @@ func TestStopQueuedWhenWindowCloses(t *testing.T) {
 		if c.Status != "stopped" && c.Status != "canceled" {
 			t.Errorf("call %s is %s at Bolna, want stopped", c.ID, c.Status)
 		}
+	}
+}
+
+// headerHook is a results writer that runs a hook when the results pass starts.
+type headerHook struct {
+	campaign.ResultWriter
+	hook func()
+}
+
+func (h headerHook) WriteHeader(header []string) error {
+	h.hook()
+	return h.ResultWriter.WriteHeader(header)
+}
+
+// TestResultsReportTheDecision: the results say what the dispatching pass decided, not what
+// a pass deciding again would: rows outside their calling hours when the run looked at them
+// say so, though the window has opened by the time the results are written.
+func TestResultsReportTheDecision(t *testing.T) {
+	t.Parallel()
+	srv := bolnatest.NewServer(bolnatest.Options{Timing: bolnatest.FastTiming})
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	input := filepath.Join(dir, "contacts.csv")
+	os.WriteFile(input, []byte("phone,tz\n+14155550123,UTC\n+14155550124,UTC\n"), 0o600)
+	window, _ := campaign.ParseWindow("09:00-17:00")
+	var hour atomic.Int64
+	hour.Store(8)
+	cfg := baseConfig()
+	cfg.Load.TimezoneColumn = "tz"
+	cfg.Window = &window
+	cfg.Now = func() time.Time { return time.Date(2026, 12, 1, int(hour.Load()), 0, 0, 0, time.UTC) }
+	st, err := journal.OpenState(journal.StatePath(filepath.Join(dir, "r.csv")), journal.Owner{Agent: cfg.AgentID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	w, err := results.Create(filepath.Join(dir, "r.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Abort()
+	out := headerHook{ResultWriter: w, hook: func() { hour.Store(10) }} // the window opens
+	summary, err := campaign.NewRunner(srv.Client(), cfg).Run(t.Context(), input, st, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	rows := readResults(t, filepath.Join(dir, "r.csv"))
+	for _, r := range rows {
+		if r.Outcome.Status != journal.StatusPending || !strings.Contains(r.Outcome.Error, "outside calling hours 09:00-17:00 (UTC)") {
+			t.Errorf("line %d: %s %q, want pending, outside calling hours", r.Line, r.Outcome.Status, r.Outcome.Error)
+		}
+	}
+	if len(srv.Placements()) != 0 || summary.Dialled != 0 {
+		t.Errorf("%d calls placed, want none", len(srv.Placements()))
 	}
 }

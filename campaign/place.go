@@ -77,10 +77,13 @@ func (r *Runner) dispatch(ctx context.Context, input string, st *journal.State, 
 		errOnce.Do(func() { fatal = err })
 		r.Stop()
 	}
-	defer func() { r.dispatchedFresh = r.fresh }() // the rows this run set out to dial for the first time
-	_, err := r.scan(input, st, func(row contacts.Row, userData map[string]string, c classification) bool {
+	r.decided = &decisions{}
+	_, err := r.pass(input, st, func(row contacts.Row, userData map[string]string, c classification) bool {
 		res, more := r.ready(dispatchCtx, tr.ledger, limiter, row, c)
 		if res == nil {
+			if more {
+				r.decided.set(c.ord, kindOutside) // its window closed while it waited
+			}
 			return more
 		}
 		wg.Go(func() {
@@ -93,7 +96,7 @@ func (r *Runner) dispatch(ctx context.Context, input string, st *journal.State, 
 			}
 		})
 		return true
-	})
+	}, r.decided)
 	wg.Wait()
 	if err != nil {
 		return int(dialled.Load()), err

@@ -128,13 +128,19 @@ func (r *Runner) DryRun(input string, st *journal.State, emit func(dialer.CallRe
 // scan. A list that is not readable CSV fails the scan before any call: the dispatching scan
 // only starts after a clean first one.
 func (r *Runner) scan(input string, st *journal.State, dial func(contacts.Row, map[string]string, classification) bool) (Plan, error) {
+	return r.pass(input, st, dial, nil)
+}
+
+// pass is scan, keeping each row's decision in keep when it is not nil: then a dial that
+// returns false (placing stopped) does not end the pass, whose later rows to dial are
+// kindStopped.
+func (r *Runner) pass(input string, st *journal.State, dial func(contacts.Row, map[string]string, classification) bool, keep *decisions) (Plan, error) {
 	f, l, err := r.openList(input)
 	if err != nil {
 		return Plan{}, err
 	}
 	defer f.Close()
 	cl := newClassifier(&r.cfg, st, r.dups)
-	defer func() { r.fresh = cl.fresh }()
 	p := Plan{Encoding: l.Encoding()}
 	for ; ; cl.row++ {
 		row, err := l.Next()
@@ -149,8 +155,14 @@ func (r *Runner) scan(input string, st *journal.State, dial func(contacts.Row, m
 			return p, inFile(err, input)
 		}
 		p.count(row, c.kind)
+		if keep != nil {
+			keep.set(c.ord, c.kind)
+		}
 		if c.kind == kindDial && dial != nil && !dial(row, l.UserData(row), c) {
-			return p, nil
+			if keep == nil {
+				return p, nil
+			}
+			cl.stopped = true
 		}
 	}
 }
@@ -186,7 +198,8 @@ func unwrapPath(err error) error {
 	return err
 }
 
-// writeResults streams the list a last time and writes each row's latest state.
+// writeResults streams the list a last time and writes each row's latest state: what the
+// dispatching pass decided for it (see decisions), and what the journal says came of it.
 func (r *Runner) writeResults(input string, st *journal.State, out ResultWriter) (*Summary, error) {
 	f, l, err := r.openList(input)
 	if err != nil {
@@ -198,10 +211,7 @@ func (r *Runner) writeResults(input string, st *journal.State, out ResultWriter)
 	}
 	s := &Summary{ByStatus: map[journal.Status]int{}}
 	cl := newClassifier(&r.cfg, st, r.dups)
-	// --limit counts the rows never dialled before that this run set out to dial: those it
-	// dialled are not new any more, and the next ones are over the limit, not to dial now.
-	cl.fresh = r.dispatchedFresh
-	for ; ; cl.row++ {
+	for ord := 0; ; ord++ {
 		row, err := l.Next()
 		if errors.Is(err, io.EOF) {
 			break
@@ -209,12 +219,16 @@ func (r *Runner) writeResults(input string, st *journal.State, out ResultWriter)
 		if err != nil {
 			return nil, err
 		}
-		o, retryDue, write, err := cl.outcome(row)
+		k, ok := r.decided.get(ord)
+		if !ok {
+			return nil, &ListChangedError{Line: row.Line} // more rows than the dispatching pass met
+		}
+		if k == kindOtherShard {
+			continue
+		}
+		o, retryDue, err := cl.outcome(row, ord, k)
 		if err != nil {
 			return nil, inFile(err, input)
-		}
-		if !write {
-			continue
 		}
 		if retryDue {
 			s.RetryDue++

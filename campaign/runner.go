@@ -29,10 +29,8 @@ type Runner struct {
 
 	progress progress
 	dups     *duplicates // found by Run's first pass over the list, read by the later ones
-	// fresh is how many rows never dialled before the latest pass over the list found to dial;
-	// dispatchedFresh, the dispatching pass's (see writeResults).
-	fresh, dispatchedFresh int
-	tracker                atomic.Pointer[tracker]
+	decided  *decisions  // what the dispatching pass decided for each row, for the results
+	tracker  atomic.Pointer[tracker]
 }
 
 func (r *Runner) setTracker(t *tracker) { r.tracker.Store(t) }

@@ -393,7 +393,7 @@ func TestRunHaltsOnFailures(t *testing.T) {
 	tc := newCampaign(t, bolnatest.Options{Concurrency: 1, Outcome: func(string) bolnatest.Outcome { return bolnatest.Outcome{Status: "failed"} }}, 10)
 	cfg := baseConfig()
 	cfg.HaltAfter = 3
-	summary, _, err := tc.run(t, cfg, nil)
+	summary, rows, err := tc.run(t, cfg, nil)
 	if err != nil {
 		t.Fatalf("Run() error = %v", err)
 	}
@@ -404,6 +404,11 @@ func TestRunHaltsOnFailures(t *testing.T) {
 	// halts at the third and places no fourth.
 	if summary.ByStatus["failed"] != 3 || summary.ByStatus[journal.StatusPending] != 7 || summary.Dialled != 3 {
 		t.Errorf("failed %d, pending %d, dialled %d; want exactly 3, 7, 3", summary.ByStatus["failed"], summary.ByStatus[journal.StatusPending], summary.Dialled)
+	}
+	for _, r := range rows { // the rows not dialled say why
+		if r.Outcome.Status == journal.StatusPending && !strings.Contains(r.Outcome.Error, "the run stopped placing calls") {
+			t.Errorf("line %d: pending %q, want the reason", r.Line, r.Outcome.Error)
+		}
 	}
 }
 
