@@ -3,6 +3,7 @@ package campaign
 import (
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
@@ -29,9 +30,15 @@ const (
 // decisions keeps what the dispatching pass decided for each row, a byte a row by ordinal, so
 // that the results report the decision the run acted on rather than one taken again later,
 // when the journal and the clock have moved.
-type decisions struct{ kinds []byte }
+// (A placement changes its row's decision when placing stopped before its POST left.)
+type decisions struct {
+	mu    sync.Mutex
+	kinds []byte
+}
 
 func (d *decisions) set(ord int, k kind) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	for len(d.kinds) <= ord {
 		d.kinds = append(d.kinds, 0)
 	}
@@ -40,7 +47,12 @@ func (d *decisions) set(ord int, k kind) {
 
 // get is the decision for the row at ord; false for a row the pass never met.
 func (d *decisions) get(ord int) (kind, bool) {
-	if d == nil || ord >= len(d.kinds) || d.kinds[ord] == 0 {
+	if d == nil {
+		return 0, false
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if ord >= len(d.kinds) || d.kinds[ord] == 0 {
 		return 0, false
 	}
 	return kind(d.kinds[ord] - 1), true

@@ -81,9 +81,11 @@ func (r *Runner) dispatch(ctx context.Context, input string, st *journal.State, 
 	_, err := r.pass(input, st, func(row contacts.Row, userData map[string]string, c classification) bool {
 		res, more := r.ready(dispatchCtx, tr.ledger, limiter, row, c)
 		if res == nil {
+			k := kindStopped
 			if more {
-				r.decided.set(c.ord, kindOutside) // its window closed while it waited
+				k = kindOutside // its window closed while it waited
 			}
+			r.decided.set(c.ord, k)
 			return more
 		}
 		wg.Go(func() {
@@ -160,6 +162,9 @@ func (r *Runner) place(ctx context.Context, st *journal.State, tr *tracker, res 
 		}
 		tr.add(ctx, a)
 		return true, nil
+	}
+	if errors.Is(err, dialer.ErrGateClosed) {
+		r.decided.set(c.ord, kindStopped) // its POST never left
 	}
 	return false, r.refused(tr.ledger, a, row, err)
 }
