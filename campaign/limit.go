@@ -7,6 +7,49 @@ import (
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 )
 
+// Every limit a run keeps to is built here, from its Config: the share of Bolna's per-minute
+// request limits (ShareOfLimits, for the client and Config.Limits alike), the placements'
+// limiter and the looks' page budget (newLimits), and a shard's part of each (Shard.Split,
+// which poolSize uses for the concurrency too). A new class of request is a field of
+// dialer.Limits; a new limit of the run's, a field of runLimits.
+
+// ShareOfLimits is the share of Bolna's per-minute request limits a run takes, per class:
+// share of each class (--api-share), split between the N shards of a campaign run at once as
+// the concurrency is (see Shard.Split). Give it to the client (dialer.WithLimits) and to
+// Config.Limits: the client holds every request to it, the runner paces its own by it.
+func ShareOfLimits(share float64, shard Shard) dialer.Limits {
+	whole := dialer.BolnaLimits.Share(share)
+	part := func(n int) int { return max(1, shard.Split(n)) }
+	return dialer.Limits{Call: part(whole.Call), List: part(whole.List), Other: part(whole.Other)}
+}
+
+// Split is the shard's part of n split N ways: n/N, one more for the first n%N shards (all of
+// n without shards).
+func (s Shard) Split(n int) int {
+	if s.N <= 1 {
+		return n
+	}
+	part := n / s.N
+	if s.K < n%s.N {
+		part++
+	}
+	return part
+}
+
+// runLimits are the limits a run paces itself by.
+type runLimits struct {
+	placements *dialer.Limiter // --rate, and the share of POST /call
+	looks      *pacer          // the poll interval, and the share of the executions list
+}
+
+// newLimits builds the run's limits from cfg.
+func newLimits(cfg *Config) runLimits {
+	return runLimits{
+		placements: newPlacementLimiter(cfg.Rate, cfg.Limits.Call, cfg.Now),
+		looks:      newPacer(cfg.PollInterval, cfg.Limits.List),
+	}
+}
+
 // newPlacementLimiter returns the one limiter of placements, used by the one goroutine that
 // dispatches: perSecond placements in any second (n placements in n/perSecond seconds when it
 // is not whole: --rate) and perMinute in any minute (the run's share of Bolna's limit on POST

@@ -29,7 +29,7 @@ func poolSize(cfg Config, maxSlots, current, active int) int {
 			// Each of N shards, started together, sees the same free slots: it takes its share
 			// of them (the remainder to the first shards), and never more than its share of
 			// the max, which it may not pass once the other traffic has gone.
-			n = min(splitShare(n, cfg.Shard), splitShare(maxSlots-cfg.Reserve, cfg.Shard))
+			n = min(cfg.Shard.Split(n), cfg.Shard.Split(maxSlots-cfg.Reserve))
 		}
 		if n < 1 {
 			cfg.Log("the account has no free concurrency (max %d, in use %d, reserve %d): dialling one call at a time",
@@ -44,15 +44,6 @@ func poolSize(cfg Config, maxSlots, current, active int) int {
 	return max(n, 1)
 }
 
-// splitShare is shard's part of n split N ways: n/N, one more for the first n%N shards.
-func splitShare(n int, shard Shard) int {
-	part := n / shard.N
-	if shard.K < n%shard.N {
-		part++
-	}
-	return part
-}
-
 // dispatch streams the list a second time and places a call for every row that needs one. It
 // returns when the list is exhausted or placing stops, once every placement has finished.
 func (r *Runner) dispatch(ctx context.Context, input string, st *journal.State, tr *tracker) (int, error) {
@@ -65,7 +56,7 @@ func (r *Runner) dispatch(ctx context.Context, input string, st *journal.State, 
 		case <-dispatchCtx.Done():
 		}
 	}()
-	limiter := newPlacementLimiter(r.cfg.Rate, r.cfg.Limits.Call, r.cfg.Now)
+	limiter := newLimits(&r.cfg).placements
 
 	var (
 		wg      sync.WaitGroup

@@ -207,3 +207,23 @@ func TestCallerIDChoice(t *testing.T) {
 		t.Errorf("after a release: %q", n)
 	}
 }
+
+// TestShareOfLimits: N shards started together take, between them, the run's share of each of
+// Bolna's per-minute limits, split as the concurrency is (the remainder to the first shards).
+func TestShareOfLimits(t *testing.T) {
+	t.Parallel()
+	if got := ShareOfLimits(0.5, Shard{}); got != (dialer.Limits{Call: 250, List: 250, Other: 500}) {
+		t.Errorf("one run: %+v", got)
+	}
+	var sum dialer.Limits
+	for k, want := range []int{84, 83, 83} {
+		got := ShareOfLimits(0.5, Shard{K: k, N: 3})
+		if got.Call != want {
+			t.Errorf("shard %d of 3: %+v, want %d calls a minute", k, got, want)
+		}
+		sum.Call, sum.List, sum.Other = sum.Call+got.Call, sum.List+got.List, sum.Other+got.Other
+	}
+	if sum != (dialer.Limits{Call: 250, List: 250, Other: 500}) {
+		t.Errorf("three shards take %+v between them, want the share of one run", sum)
+	}
+}

@@ -101,7 +101,7 @@ type trackerDeps struct {
 }
 
 func newTracker(deps trackerDeps) *tracker {
-	return &tracker{trackerDeps: deps, calls: map[string]*attempt{}, pace: newPacer(deps.cfg.PollInterval, deps.cfg.Limits.List),
+	return &tracker{trackerDeps: deps, calls: map[string]*attempt{}, pace: newLimits(deps.cfg).looks,
 		events: make(chan *dialer.Execution, maxPendingEvents)}
 }
 

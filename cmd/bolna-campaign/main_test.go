@@ -159,15 +159,15 @@ func TestRunAgainstStandIn(t *testing.T) {
 		t.Error("the API key appears in the output")
 	}
 
-	// A shard of four takes a quarter of the share, as it takes a quarter of the concurrency:
-	// the four run at once on one account.
+	// A shard of four takes a quarter of the share, as it takes a quarter of the concurrency
+	// (the remainder to the first shards): the four run at once on one account.
 	inv = newInvocation(map[string]string{"BOLNA_API_KEY": "bn-secret-key-123", "BOLNA_BASE_URL": srv.URL})
 	if code := inv.run("run", "--agent-id", bolnatest.DefaultAgentID, "--poll-interval", "20ms", "--shard", "1/4", "--json", input); code != exitOK {
 		t.Fatalf("shard 1/4: exit %d; stderr:\n%s", code, inv.stderr.String())
 	}
 	summary.Limits = nil
-	if err := json.Unmarshal([]byte(inv.stdout.String()), &summary); err != nil || summary.Limits == nil || *summary.Limits != dialer.BolnaLimits.Share(0.125) {
-		t.Errorf("shard 1/4 limits %+v (%v), want an eighth of Bolna's", summary.Limits, err)
+	if err := json.Unmarshal([]byte(inv.stdout.String()), &summary); err != nil || summary.Limits == nil || *summary.Limits != (dialer.Limits{Call: 63, List: 63, Other: 125}) {
+		t.Errorf("shard 1/4 limits %+v (%v), want the first quarter of half of Bolna's (63 of 250, 125 of 500)", summary.Limits, err)
 	}
 	for _, f := range []string{out, journal.StatePath(out), journal.LockPath(out)} {
 		if data, _ := os.ReadFile(f); bytes.Contains(data, []byte("bn-secret-key-123")) {

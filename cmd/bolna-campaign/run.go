@@ -383,14 +383,13 @@ func (o *runOptions) config(log func(string, ...any)) campaign.Config {
 	}
 }
 
-// limits is the share of Bolna's request limits the run uses (none in the sandbox): the
-// N shards of a campaign run at once on one account, so each takes 1/N of --api-share, as it
-// takes 1/N of the concurrency.
+// limits is the share of Bolna's request limits the run uses (none in the sandbox): see
+// campaign.ShareOfLimits.
 func (o *runOptions) limits() dialer.Limits {
 	if o.unpaced {
 		return dialer.Limits{Call: -1, List: -1, Other: -1}
 	}
-	return dialer.BolnaLimits.Share(o.apiShare / float64(max(1, o.parsedShard.N)))
+	return campaign.ShareOfLimits(o.apiShare, o.parsedShard)
 }
 
 func (o *runOptions) files() campaign.Files {
