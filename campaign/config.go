@@ -3,6 +3,8 @@ package campaign
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
@@ -108,8 +110,8 @@ type Config struct {
 	// DefaultSafetySweep).
 	SafetySweep time.Duration
 
-	Now func() time.Time     // the clock; default time.Now
-	Log func(string, ...any) // notable events, printf-style; nil discards
+	Now    func() time.Time // the clock; default time.Now
+	Logger *slog.Logger     // told of notable events, one sentence a message; nil discards
 	// OnHalt, when set, is told at once when the run halts placing calls (balance-low,
 	// --halt-after, --max-cost), in its own goroutine: the run goes on following its calls.
 	OnHalt func(reason string)
@@ -146,8 +148,8 @@ func (c *Config) setDefaults() {
 	if c.ListLag <= 0 {
 		c.ListLag = DefaultListLag
 	}
-	if c.Log == nil {
-		c.Log = func(string, ...any) {}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	if c.Zones == nil {
 		c.Zones = &Zones{}
@@ -165,3 +167,9 @@ func (e *FatalError) Unwrap() error { return e.Err }
 // ErrStopped is returned by [Runner.Run] after [Runner.Stop] (a signal): no new calls were
 // placed after it, the calls in flight were followed to the end, and the results were written.
 var ErrStopped = errors.New("campaign: stopped before every row was dialled")
+
+// logf tells the logger of a notable event, as a sentence.
+func (c *Config) logf(format string, args ...any) { c.Logger.Info(fmt.Sprintf(format, args...)) }
+
+// warnf tells the logger of something that went wrong, or that stops the run placing calls.
+func (c *Config) warnf(format string, args ...any) { c.Logger.Warn(fmt.Sprintf(format, args...)) }

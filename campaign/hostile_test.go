@@ -165,10 +165,10 @@ func Test429StormBounded(t *testing.T) {
 		return bolnatest.NoFault
 	}}}
 	tc := newCampaign(t, opts, 12)
-	var logged atomic.Int32
+	logged, logger := bolnatest.NewLog()
 	client := tc.srv.Client(
 		dialer.WithPlaceBackoff(dialer.Backoff{Attempts: 12, Base: 20 * time.Millisecond, Max: 200 * time.Millisecond}),
-		dialer.WithLogf(func(format string, args ...any) { logged.Add(1) }))
+		dialer.WithLogger(logger))
 	summary, _, err := tc.runWith(t, t.Context(), client, tc.srv.URL, baseConfig(), nil)
 	if err != nil || summary.Unfinished() != 0 {
 		t.Fatalf("Run() = %+v, %v", summary, err)
@@ -183,8 +183,8 @@ func Test429StormBounded(t *testing.T) {
 		}
 		sent += perPhone[p]
 	}
-	if int(logged.Load()) != sent-len(tc.phones) {
-		t.Errorf("%d retries logged, want one line for each of the %d retries", logged.Load(), sent-len(tc.phones))
+	if logged.Count("") != sent-len(tc.phones) {
+		t.Errorf("%d retries logged, want one line for each of the %d retries", logged.Count(""), sent-len(tc.phones))
 	}
 }
 
@@ -393,9 +393,9 @@ func Test429Storm30s(t *testing.T) {
 			}
 			return bolnatest.NoFault
 		}}})
-		var logged atomic.Int32
+		logged, logger := bolnatest.NewLog()
 		client := api.InProcessClient(dialer.WithPlaceBackoff(dialer.DefaultPlaceBackoff),
-			dialer.WithLogf(func(string, ...any) { logged.Add(1) }))
+			dialer.WithLogger(logger))
 		tc := listCampaign(t, "+9197", 10000000, 20)
 		summary, _, err := tc.runWith(t, t.Context(), client, "inprocess", baseConfig(), nil)
 		if err != nil || summary.Unfinished() != 0 || summary.Dialled != 20 {
@@ -422,8 +422,8 @@ func Test429Storm30s(t *testing.T) {
 		if sent <= 20 {
 			t.Errorf("%d POSTs for 20 contacts: the storm refused none", sent)
 		}
-		if int(logged.Load()) != sent-20 {
-			t.Errorf("%d retries logged, want one line for each of the %d", logged.Load(), sent-20)
+		if logged.Count("") != sent-20 {
+			t.Errorf("%d retries logged, want one line for each of the %d", logged.Count(""), sent-20)
 		}
 		t.Logf("30 s of 429s: %d POSTs for 20 contacts (at most %d each), all dialled once", sent, dialer.DefaultPlaceBackoff.Attempts)
 	})

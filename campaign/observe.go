@@ -43,7 +43,7 @@ func (t *tracker) check(ctx context.Context, due []*attempt, plan sweepPlan, now
 			var apiErr *dialer.APIError
 			if plan.statuses != nil && errors.As(err, &apiErr) && apiErr.StatusCode == 400 && !t.noStatusList {
 				t.noStatusList = true
-				t.cfg.Log("the executions list refused its status filter (%v); sweeps page through every call from here on", err)
+				t.cfg.warnf("the executions list refused its status filter (%v); sweeps page through every call from here on", err)
 			}
 			if ctx.Err() != nil {
 				return context.Cause(ctx)
@@ -55,13 +55,13 @@ func (t *tracker) check(ctx context.Context, due []*attempt, plan sweepPlan, now
 				// A GET for each of hundreds of calls would spend minutes of the share of
 				// other requests, and hold the tracker while the client waits for it: the
 				// calls wait for the next look, and the failure counts for the outage rule.
-				t.cfg.Log("listing executions failed (%v); looking again at the next look", err)
+				t.cfg.warnf("listing executions failed (%v); looking again at the next look", err)
 				for _, c := range due {
 					c.nextCheck = later(c.nextCheck, t.align(now))
 				}
 				return t.noteReads([]error{err}, now)
 			}
-			t.cfg.Log("listing executions failed (%v); checking calls one by one", err)
+			t.cfg.warnf("listing executions failed (%v); checking calls one by one", err)
 			byID = due
 		} else {
 			byID = append(unseen, finals...)
@@ -161,7 +161,7 @@ func (t *tracker) fetch(ctx context.Context, calls []*attempt, now time.Time) er
 			if ctx.Err() != nil {
 				return context.Cause(ctx)
 			}
-			t.cfg.Log("checking call %s: %v; trying again later", c.ExecutionID, err)
+			t.cfg.warnf("checking call %s: %v; trying again later", c.ExecutionID, err)
 			c.nextCheck = t.align(now)
 			continue
 		}
@@ -176,11 +176,11 @@ func (t *tracker) fetch(ctx context.Context, calls []*attempt, now time.Time) er
 // next check is sooner for calls about to change than for queued or post-processing ones.
 func (t *tracker) observe(c *attempt, ex *dialer.Execution, how seenBy, now time.Time) error {
 	if c.status != ex.Status && !ex.Status.Known() {
-		t.cfg.Log("call %s: unknown status %q; still following it", c.ExecutionID, ex.Status)
+		t.cfg.warnf("call %s: unknown status %q; still following it", c.ExecutionID, ex.Status)
 	}
 	if ex.Status == dialer.StatusRescheduled && !t.warnedRescheduled {
 		t.warnedRescheduled = true
-		t.cfg.Log("call %s was rescheduled by Bolna to the agent's calling hours: it holds its slot until it dials or --max-wait ends; match --window to the agent's hours", c.ExecutionID)
+		t.cfg.logf("call %s was rescheduled by Bolna to the agent's calling hours: it holds its slot until it dials or --max-wait ends; match --window to the agent's hours", c.ExecutionID)
 	}
 	if c.unconfirmed && how != seenPushed {
 		if contradicted, err := t.confirm(c, ex); contradicted || err != nil {

@@ -32,13 +32,13 @@ func poolSize(cfg Config, maxSlots, current, active int) int {
 			n = min(cfg.Shard.Split(n), cfg.Shard.Split(maxSlots-cfg.Reserve))
 		}
 		if n < 1 {
-			cfg.Log("the account has no free concurrency (max %d, in use %d, reserve %d): dialling one call at a time",
+			cfg.warnf("the account has no free concurrency (max %d, in use %d, reserve %d): dialling one call at a time",
 				maxSlots, current, cfg.Reserve)
 			n = 1
 		}
 	}
 	if maxSlots > 0 && n > maxSlots {
-		cfg.Log("--concurrency %d is above the account's limit of %d: using %d", n, maxSlots, maxSlots)
+		cfg.logf("--concurrency %d is above the account's limit of %d: using %d", n, maxSlots, maxSlots)
 		n = maxSlots
 	}
 	return max(n, 1)
@@ -147,7 +147,7 @@ func (r *Runner) place(ctx context.Context, st *journal.State, tr *tracker, res 
 		tr.add(ctx, a)
 		return true, nil
 	case dialer.MaybePlaced(err):
-		r.cfg.Log("line %d: the reply to POST /call was lost (%v); looking for the call instead of dialling again", row.Line, err)
+		r.cfg.warnf("line %d: the reply to POST /call was lost (%v); looking for the call instead of dialling again", row.Line, err)
 		if err := tr.ledger.move(a, phaseSearching, step{}); err != nil {
 			return true, err
 		}
@@ -173,7 +173,7 @@ func (r *Runner) refused(led *ledger, a *attempt, row contacts.Row, err error) e
 		// Stopped before the POST left, or still rate limited after the client's bounded
 		// retries: the row stays pending for the next run.
 		if apiErr != nil {
-			r.cfg.Log("line %d: POST /call still refused with 429 after every retry; the row stays pending", row.Line)
+			r.cfg.warnf("line %d: POST /call still refused with 429 after every retry; the row stays pending", row.Line)
 		}
 		r.progress.unplaced()
 	case apiErr != nil && apiErr.Unauthorized():

@@ -73,7 +73,7 @@ func (t *tracker) checkPushes(now time.Time) {
 	t.seenMu.Unlock()
 	if none {
 		t.pushFallback = true
-		t.cfg.Log("no push from Bolna has arrived %s after the first call ended: the agent's webhook_url is probably not pointing here; polling as usual (a look every %s while lines may have dropped, as the list's share allows)", ShortDuration(pushGrace), ShortDuration(t.cfg.PollInterval))
+		t.cfg.warnf("no push from Bolna has arrived %s after the first call ended: the agent's webhook_url is probably not pointing here; polling as usual (a look every %s while lines may have dropped, as the list's share allows)", ShortDuration(pushGrace), ShortDuration(t.cfg.PollInterval))
 	}
 }
 
@@ -179,7 +179,7 @@ func (t *tracker) confirm(c *attempt, ex *dialer.Execution) (bool, error) {
 	}
 	c.seenAt = t.cfg.Now()
 	c.nextCheck = t.align(c.seenAt)
-	t.cfg.Log("call %s: a push said its line had dropped, but Bolna says %s: its slot is taken back (are pushes forged? check who knows the webhook URL)", c.ExecutionID, ex.Status)
+	t.cfg.warnf("call %s: a push said its line had dropped, but Bolna says %s: its slot is taken back (are pushes forged? check who knows the webhook URL)", c.ExecutionID, ex.Status)
 	return true, nil
 }
 

@@ -42,7 +42,7 @@ func (t *tracker) settle(ctx context.Context, live, torn []journal.LiveCall, run
 	for _, o := range pending {
 		last = later(last, o.deadline)
 	}
-	t.cfg.Log("an earlier run stopped while placing %d calls: looking for them before dialling anyone, until %s at the latest (Bolna's list may take --list-lag to show a call)",
+	t.cfg.logf("an earlier run stopped while placing %d calls: looking for them before dialling anyone, until %s at the latest (Bolna's list may take --list-lag to show a call)",
 		len(pending), last.Format(time.TimeOnly))
 	for len(pending) > 0 {
 		now := t.cfg.Now()
@@ -144,7 +144,7 @@ func (t *tracker) lookFor(ctx context.Context, o orphan, now time.Time) (found *
 		if err := t.ledger.move(a, phaseUnknown, step{placed: string(ex.ID)}); err != nil {
 			return nil, false, err
 		}
-		t.cfg.Log("found the call to %s that an earlier run placed before it stopped: %s", maskPhone(a.Phone), a.ExecutionID)
+		t.cfg.logf("found the call to %s that an earlier run placed before it stopped: %s", maskPhone(a.Phone), a.ExecutionID)
 		t.calls[a.ExecutionID] = a
 		return a, true, nil
 	case !searched:
@@ -157,7 +157,7 @@ func (t *tracker) lookFor(ctx context.Context, o orphan, now time.Time) (found *
 		return nil, false, &FatalError{fmt.Errorf("looking for the call to %s that an earlier run may have placed: Bolna's clock cannot be told "+
 			"(no Date header, no call seen), so a search that misses the call proves nothing. Nothing was dialled", maskPhone(a.Phone))}
 	}
-	t.cfg.Log("an earlier run stopped before its call to %s reached Bolna: it will be dialled", maskPhone(a.Phone))
+	t.cfg.logf("an earlier run stopped before its call to %s reached Bolna: it will be dialled", maskPhone(a.Phone))
 	return nil, true, t.ledger.move(a, phaseVoid, step{})
 }
 

@@ -106,7 +106,7 @@ func (r *Runner) haltWith(reason string) {
 	r.haltMu.Lock()
 	if r.halt == "" {
 		r.halt = reason
-		r.cfg.Log("halting: %s", reason)
+		r.cfg.warnf("halting: %s", reason)
 		if r.cfg.OnHalt != nil {
 			go r.cfg.OnHalt(reason)
 		}
@@ -228,7 +228,7 @@ func (r *Runner) firstScan(input string, st *journal.State) (Plan, error) {
 		return Plan{}, err
 	}
 	if plan.Encoding != "utf-8" && plan.Encoding != "utf-16" && r.cfg.Load.Encoding == "" {
-		r.cfg.Log("%s is not UTF-8: read as %s (Excel's \"ANSI\" CSV), so its accents stay as written; pass --encoding to name another", input, plan.Encoding)
+		r.cfg.logf("%s is not UTF-8: read as %s (Excel's \"ANSI\" CSV), so its accents stay as written; pass --encoding to name another", input, plan.Encoding)
 	}
 	return plan, nil
 }
@@ -294,7 +294,7 @@ func (r *Runner) resume(ctx context.Context, input string, st *journal.State, tr
 			}
 		}
 	}
-	r.cfg.Log("account: %d of %d concurrency slots in use, wallet %s (Bolna reports %s, in cents); %d %s to dial, %d %s to follow from earlier runs (%d holding a slot), up to %d at once",
+	r.cfg.logf("account: %d of %d concurrency slots in use, wallet %s (Bolna reports %s, in cents); %d %s to dial, %d %s to follow from earlier runs (%d holding a slot), up to %d at once",
 		acct.Concurrency.Current, acct.Concurrency.Max, Dollars(float64(acct.Wallet)), Grouped(float64(acct.Wallet)), plan.Dial, plural(plan.Dial, "row", "rows"),
 		len(live), plural(len(live), "call", "calls"), tr.holding(), slots)
 	return slots, nil

@@ -43,7 +43,7 @@ func (t *tracker) list(ctx context.Context, opts dialer.ListOptions) (*dialer.Ex
 	if errors.As(err, &apiErr) && apiErr.StatusCode == 400 && !t.noFutureTo && opts.To.After(now) && opts.Status == "" {
 		// (A 400 on a list filtered by status is taken for a refusal of the filter: see check.)
 		t.noFutureTo = true
-		t.cfg.Log("the executions list refused a window ending in the future (%v); windows end now from here on", err)
+		t.cfg.warnf("the executions list refused a window ending in the future (%v); windows end now from here on", err)
 		opts.To = now
 		t.pace.pages.take(1, now)
 		return t.dialer.ListExecutions(ctx, t.cfg.AgentID, opts)
@@ -69,7 +69,7 @@ func (t *tracker) refusedList(err error) bool {
 	}
 	if !t.noList {
 		t.noList = true
-		t.cfg.Log("the executions list refused a request (%v): calls are read by id from here on, and a call whose placement reply was lost cannot be looked for (its row stays in flight until --max-wait; the next run looks again)", err)
+		t.cfg.warnf("the executions list refused a request (%v): calls are read by id from here on, and a call whose placement reply was lost cannot be looked for (its row stays in flight until --max-wait; the next run looks again)", err)
 	}
 	return true
 }
@@ -146,7 +146,7 @@ func (t *tracker) search(ctx context.Context, c *attempt, now time.Time) error {
 		if t.refusedList(err) {
 			return nil
 		}
-		t.cfg.Log("looking for the call to %s: %v; trying again", maskPhone(c.Phone), err)
+		t.cfg.warnf("looking for the call to %s: %v; trying again", maskPhone(c.Phone), err)
 		if oerr := t.noteReads([]error{err}, now); oerr != nil {
 			return oerr
 		}
@@ -158,7 +158,7 @@ func (t *tracker) search(ctx context.Context, c *attempt, now time.Time) error {
 		if err := t.placed(c, string(found.ID)); err != nil {
 			return err
 		}
-		t.cfg.Log("found the call to %s whose reply was lost: %s", maskPhone(c.Phone), c.ExecutionID)
+		t.cfg.logf("found the call to %s whose reply was lost: %s", maskPhone(c.Phone), c.ExecutionID)
 		return t.applyOrRead(c, found, seenInList, now)
 	}
 	if !searched || conclusive && bounded {

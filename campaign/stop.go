@@ -51,19 +51,19 @@ func (t *tracker) stopWaiting(ctx context.Context, c *attempt, reason string) (b
 	case err == nil:
 	case errors.As(err, &apiErr) && apiErr.StatusCode >= 400 && apiErr.StatusCode < 500 && !apiErr.Unauthorized() && apiErr.StatusCode != 429:
 		c.stopRefused = true // it has started: followed to its end
-		t.cfg.Log("call %s could not be stopped (%v): it has started, and is followed to its end", c.ExecutionID, err)
+		t.cfg.logf("call %s could not be stopped (%v): it has started, and is followed to its end", c.ExecutionID, err)
 		return false, nil
 	default:
 		if fatal := t.fatal(err); fatal != nil {
 			return false, fatal
 		}
-		t.cfg.Log("stopping call %s: %v; trying again", c.ExecutionID, err)
+		t.cfg.warnf("stopping call %s: %v; trying again", c.ExecutionID, err)
 		return false, nil
 	}
 	if err := t.move(c, phaseVoid, step{reason: reason}); err != nil {
 		return false, err
 	}
 	t.stoppedCalls++
-	t.cfg.Log("stopped call %s to %s: %s", c.ExecutionID, maskPhone(c.Phone), reason)
+	t.cfg.logf("stopped call %s to %s: %s", c.ExecutionID, maskPhone(c.Phone), reason)
 	return true, nil
 }

@@ -119,17 +119,13 @@ func TestRunPushFallback(t *testing.T) {
 		tc := listCampaign(t, "+9196", 10000000, 8)
 		cfg := baseConfig()
 		cfg.Pushes, cfg.PollInterval, cfg.MaxWait = true, 3*time.Second, time.Hour
-		var fallbacks atomic.Int32
-		cfg.Log = func(format string, args ...any) {
-			if strings.Contains(format, "no push from Bolna") {
-				fallbacks.Add(1)
-			}
-		}
+		logged, logger := bolnatest.NewLog()
+		cfg.Logger = logger
 		summary, _, err := tc.runWith(t, t.Context(), api.InProcessClient(), "inprocess", cfg, nil)
 		if err != nil || summary.Unfinished() != 0 {
 			t.Fatalf("Run() = %+v, %v", summary, err)
 		}
-		if n := fallbacks.Load(); n != 1 {
+		if n := logged.Count("no push from Bolna"); n != 1 {
 			t.Errorf("said %d times that no push came, want once", n)
 		}
 	})

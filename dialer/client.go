@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -56,8 +57,8 @@ type Client struct {
 	placeBack Backoff           // POST /call
 	limiters  [classes]*Limiter // per class of endpoint; nil: unpaced
 	peaks     peaks
-	logf      func(string, ...any) // retries, when set
-	requests  atomic.Int64         // requests sent, retries included
+	logger    *slog.Logger // retries, when set
+	requests  atomic.Int64 // requests sent, retries included
 	clock     serverClock
 	reached   atomic.Bool // the server has answered at least once
 }
@@ -91,10 +92,11 @@ func WithUserAgent(ua string) Option {
 	return func(c *Client) error { c.userAgent = ua; return nil }
 }
 
-// WithLogf has the client say, through logf, each time it tries a request again and why.
+// WithLogger has the client say, through logger (at level Warn), each time it tries a request
+// again and why.
 // The key never appears in what it says.
-func WithLogf(logf func(format string, args ...any)) Option {
-	return func(c *Client) error { c.logf = logf; return nil }
+func WithLogger(logger *slog.Logger) Option {
+	return func(c *Client) error { c.logger = logger; return nil }
 }
 
 // WithBackoff sets the retry policy of every request, placements included.
@@ -323,9 +325,9 @@ func (c *Client) do(ctx context.Context, req request, out any) error {
 		}
 		wait := b.wait(attempt, err)
 		var apiErr *APIError
-		if c.logf != nil && (req.retry == retryRefused || !errors.As(err, &apiErr)) {
+		if c.logger != nil && (req.retry == retryRefused || !errors.As(err, &apiErr)) {
 			// Placements, and a network that fails: each retry is worth a line.
-			c.logf("%v; trying again in %s (try %d of %d)", c.redact(err.Error()), wait.Round(time.Millisecond), attempt+1, b.Attempts)
+			c.logger.Warn(fmt.Sprintf("%v; trying again in %s (try %d of %d)", c.redact(err.Error()), wait.Round(time.Millisecond), attempt+1, b.Attempts))
 		}
 		if werr := sleep(ctx, wait); werr != nil {
 			return errors.Join(err, werr)

@@ -282,10 +282,10 @@ func TestFirstRequestFailsFast(t *testing.T) {
 		}
 		return (&net.Dialer{}).DialContext(ctx, network, ts.Listener.Addr().String())
 	}}
-	var logged atomic.Int32
+	logged, logger := bolnatest.NewLog()
 	c, _ := dialer.New("bn-some-key-0123", dialer.WithBaseURL(ts.URL), dialer.WithHTTPClient(&http.Client{Transport: transport}),
 		dialer.WithBackoff(dialer.Backoff{Attempts: 5, Base: time.Millisecond, Max: time.Millisecond}),
-		dialer.WithLogf(func(string, ...any) { logged.Add(1) }))
+		dialer.WithLogger(logger))
 	if _, err := c.Account(t.Context()); err == nil || dials.Load() != 1 {
 		t.Fatalf("first request to a host with no address: %v after %d dials, want an error after 1", err, dials.Load())
 	}
@@ -296,7 +296,7 @@ func TestFirstRequestFailsFast(t *testing.T) {
 	up.Store(false)
 	transport.CloseIdleConnections()
 	dials.Store(0)
-	if _, err := c.Account(t.Context()); err == nil || dials.Load() != 5 || logged.Load() != 4 {
-		t.Errorf("a network that drops after the first answer: %v after %d dials, %d retries said; want 5 tries, 4 said", err, dials.Load(), logged.Load())
+	if _, err := c.Account(t.Context()); err == nil || dials.Load() != 5 || logged.Count("") != 4 {
+		t.Errorf("a network that drops after the first answer: %v after %d dials, %d retries said; want 5 tries, 4 said", err, dials.Load(), logged.Count(""))
 	}
 }

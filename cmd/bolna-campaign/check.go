@@ -14,6 +14,7 @@ import (
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnasim"
+	"github.com/bolna-campaign/bolna-campaign/results"
 )
 
 // checkCommand does what Bolna's quickstart does before any credit is spent, and more: the key,
@@ -26,8 +27,9 @@ import (
 func checkCommand(args []string, env Env) int {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
-	var o runOptions
-	o.flags(fs, env.Getenv)
+	var o checkOptions
+	o.connOptions.flags(fs, env.Getenv)
+	o.listOptions.flags(fs)
 	fs.Usage = func() {
 		printUsage(fs.Output(), fs, "Usage: bolna-campaign check [flags] [CONTACTS.csv]\n\n"+
 			"Checks the key, the wallet, the concurrency, the agent and its prompt's {variables}, and the list,\n"+
@@ -43,65 +45,26 @@ func checkCommand(args []string, env Env) int {
 		return exitUsage
 	}
 	w := env.Stdout
-	client, err := o.checkClient(env)
+	if o.sandbox && o.agentID == "" {
+		o.agentID = bolnasim.DefaultAgentID
+	}
+	client, end, err := o.newClient(env, clientOptions{})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "bolna-campaign: check: %v\n", err)
 		return exitCode(err, nil)
 	}
+	defer end()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	var (
-		warnings       int
-		fatal, nothing bool
-	)
-
-	acct, err := client.Account(ctx)
-	switch {
-	case dialer.IsUnauthorized(err):
-		fmt.Fprintf(w, "✗ key: refused (%v)\n", err)
-		return exitFatal
-	case err != nil:
-		fmt.Fprintf(w, "✗ account: %v\n", err)
+	acct, fatal := checkAccount(ctx, w, client)
+	if acct == nil {
 		return exitFatal
 	}
-	fmt.Fprintln(w, "✓ key: accepted")
-	fmt.Fprintf(w, "  wallet: %s (Bolna reports %s, in cents)\n", campaign.Dollars(float64(acct.Wallet)), campaign.Grouped(float64(acct.Wallet)))
-	free := acct.Concurrency.Max - acct.Concurrency.Current
-	fmt.Fprintf(w, "  concurrency: %d of %d in use, %d free\n", acct.Concurrency.Current, acct.Concurrency.Max, free)
-	if acct.Wallet <= 0 {
-		fmt.Fprintln(w, "✗ the wallet is empty: every call would end balance-low")
-		fatal = true
-	}
-
-	var variables []string
-	switch {
-	case o.agentID == "":
-		fmt.Fprintln(w, "  agent: not checked (--agent-id or BOLNA_AGENT_ID)")
-	default:
-		agent, err := client.Agent(ctx, o.agentID)
-		switch {
-		case dialer.IsNotFound(err):
-			fmt.Fprintf(w, "✗ agent %s: not found (or another account's)\n", o.agentID)
-			fatal = true
-		case err != nil:
-			fmt.Fprintf(w, "✗ agent %s: %v\n", o.agentID, err)
-			fatal = true
-		default:
-			fmt.Fprintf(w, "✓ agent: %s (%s)\n", orDash(agent.Name), o.agentID)
-			if agent.WebhookURL == "" {
-				fmt.Fprintln(w, "  webhook_url: none (run --webhook-listen can receive Bolna's pushes: see the README)")
-			} else {
-				fmt.Fprintf(w, "  webhook_url: %s\n", hostOf(agent.WebhookURL))
-			}
-			variables = agent.Variables()
-			if len(variables) > 0 {
-				fmt.Fprintf(w, "  variables of its prompt and welcome message: %s\n", someNames(variables, ", "))
-			}
-		}
-	}
-
+	variables, agentFatal := o.checkAgent(ctx, w, client)
+	fatal = fatal || agentFatal
+	warnings, nothing := 0, false
 	if fs.NArg() == 1 {
-		if err := o.validateList(fs); err != nil {
+		if err := o.listOptions.validate("check", fs.Args(), o.sandbox); err != nil {
 			fmt.Fprintf(env.Stderr, "bolna-campaign: check: %v\n", err)
 			return exitCode(err, nil)
 		}
@@ -110,8 +73,7 @@ func checkCommand(args []string, env Env) int {
 			fmt.Fprintf(env.Stderr, "bolna-campaign: check: %v\n", err)
 			return exitCode(err, nil)
 		}
-		warnings += n
-		nothing = dial == 0
+		warnings, nothing = n, dial == 0
 	}
 	switch {
 	case fatal:
@@ -128,39 +90,69 @@ func checkCommand(args []string, env Env) int {
 	return exitOK
 }
 
-// checker is what check needs of a Bolna client.
-type checker interface {
-	Account(context.Context) (*dialer.Account, error)
-	Agent(context.Context, string) (*dialer.Agent, error)
+// checkAccount reports the key, the wallet and the concurrency: nil when the key or the
+// account cannot be read, and whether the account cannot place calls (an empty wallet).
+func checkAccount(ctx context.Context, w io.Writer, client *dialer.Client) (*dialer.Account, bool) {
+	acct, err := client.Account(ctx)
+	switch {
+	case dialer.IsUnauthorized(err):
+		fmt.Fprintf(w, "✗ key: refused (%v)\n", err)
+		return nil, true
+	case err != nil:
+		fmt.Fprintf(w, "✗ account: %v\n", err)
+		return nil, true
+	}
+	fmt.Fprintln(w, "✓ key: accepted")
+	fmt.Fprintf(w, "  wallet: %s (Bolna reports %s, in cents)\n", campaign.Dollars(float64(acct.Wallet)), campaign.Grouped(float64(acct.Wallet)))
+	free := acct.Concurrency.Max - acct.Concurrency.Current
+	fmt.Fprintf(w, "  concurrency: %d of %d in use, %d free\n", acct.Concurrency.Current, acct.Concurrency.Max, free)
+	if acct.Wallet <= 0 {
+		fmt.Fprintln(w, "✗ the wallet is empty: every call would end balance-low")
+		return acct, true
+	}
+	return acct, false
 }
 
-func (o *runOptions) checkClient(env Env) (checker, error) {
-	if o.sandbox {
-		opts, err := sandboxOptions(o.agentID, env.Getenv)
-		if err != nil {
-			return nil, err
-		}
-		if o.agentID == "" {
-			o.agentID = bolnasim.DefaultAgentID
-		}
-		return bolnasim.NewAPI(opts).InProcessClient(), nil
+// checkAgent reports the agent (its name, webhook_url and the {variables} of its prompt),
+// and whether it is wrong (not found, or unreadable).
+func (o *checkOptions) checkAgent(ctx context.Context, w io.Writer, client *dialer.Client) (variables []string, fatal bool) {
+	if o.agentID == "" {
+		fmt.Fprintln(w, "  agent: not checked (--agent-id or BOLNA_AGENT_ID)")
+		return nil, false
 	}
-	key := strings.TrimSpace(env.Getenv("BOLNA_API_KEY"))
-	if key == "" {
-		return nil, usageErrorf("set BOLNA_API_KEY to your Bolna API key (or try --sandbox)")
+	agent, err := client.Agent(ctx, o.agentID)
+	switch {
+	case dialer.IsNotFound(err):
+		fmt.Fprintf(w, "✗ agent %s: not found (or another account's)\n", o.agentID)
+		return nil, true
+	case err != nil:
+		fmt.Fprintf(w, "✗ agent %s: %v\n", o.agentID, err)
+		return nil, true
 	}
-	c, err := dialer.New(key, dialer.WithBaseURL(o.baseURL), dialer.WithUserAgent("bolna-campaign/"+version()))
-	if err != nil {
-		return nil, usageErrorf("%v", err)
+	fmt.Fprintf(w, "✓ agent: %s (%s)\n", orDash(agent.Name), o.agentID)
+	if agent.WebhookURL == "" {
+		fmt.Fprintln(w, "  webhook_url: none (run --webhook-listen can receive Bolna's pushes: see the README)")
+	} else {
+		fmt.Fprintf(w, "  webhook_url: %s\n", hostOf(agent.WebhookURL))
 	}
-	return c, nil
+	variables = agent.Variables()
+	if len(variables) > 0 {
+		fmt.Fprintf(w, "  variables of its prompt and welcome message: %s\n", someNames(variables, ", "))
+	}
+	return variables, false
+}
+
+// checkOptions are the flags of check: where the calls would go, and the list.
+type checkOptions struct {
+	connOptions
+	listOptions
 }
 
 // checkList reports the list: the variables it does not supply, its bad rows with their
 // lines, and an estimate. It returns the number of warnings and of rows to dial now.
-func (o *runOptions) checkList(w io.Writer, variables []string, acct *dialer.Account, env Env) (int, int, error) {
+func (o *checkOptions) checkList(w io.Writer, variables []string, acct *dialer.Account, env Env) (int, int, error) {
 	problems := 0
-	header, err := listHeader(o.input, o.config(nil).Load)
+	header, err := listHeader(o.input, o.load())
 	if err != nil {
 		return 0, 0, err
 	}
@@ -172,7 +164,9 @@ func (o *runOptions) checkList(w io.Writer, variables []string, acct *dialer.Acc
 		}
 		problems++
 	}
-	sess, err := campaign.Inspect(o.files(), o.config(func(string, ...any) {}))
+	cfg := o.config()
+	cfg.AgentID = o.agentID
+	sess, err := campaign.Inspect(campaign.Files{Input: o.input, Results: o.resultsPath, Format: results.Format{}}, cfg)
 	if err != nil {
 		return problems, 0, err
 	}

@@ -2,13 +2,13 @@ package main
 
 import (
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
-	"github.com/bolna-campaign/bolna-campaign/dialer"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 )
@@ -21,6 +21,8 @@ import (
 // the scrollback, and its Finish draws 100% even after a stop with rows never dialled.
 type console struct {
 	env   Env
+	log   *slog.Logger // every message (see logging.go)
+	json  bool         // --log-format json: progress lines are log records too
 	mu    sync.Mutex
 	shown bool // a live line is on the screen
 }
@@ -28,17 +30,18 @@ type console struct {
 // logEvery is how often progress is logged when stderr is not a terminal.
 const logEvery = 5 * time.Second
 
-func newConsole(env Env) *console { return &console{env: env} }
-
-// logf prints one log line (clearing the live line first on a terminal).
-func (c *console) logf(format string, args ...any) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.clearLine()
-	// Server text is made printable where it enters (dialer.Printable); a line is once more
-	// as a whole, since it may quote anything.
-	fmt.Fprintln(c.env.Stderr, "bolna-campaign: "+dialer.Printable(fmt.Sprintf(format, args...)))
+// newConsole returns the console of env, logging in format (text or json: see logging.go).
+func newConsole(env Env, format string) *console {
+	c := &console{env: env, json: format == "json"}
+	c.log = slog.New(newConsoleHandler(c, format))
+	return c
 }
+
+// logf logs one event, as a sentence.
+func (c *console) logf(format string, args ...any) { c.log.Info(fmt.Sprintf(format, args...)) }
+
+// errorf logs what ended a command.
+func (c *console) errorf(format string, args ...any) { c.log.Error(fmt.Sprintf(format, args...)) }
 
 // clearLine wipes the live line (and a ^C the terminal echoed on it). The caller holds mu.
 func (c *console) clearLine() {
@@ -56,8 +59,9 @@ func (c *console) follow(r *campaign.Runner) (stop func()) {
 	start := time.Now()
 	go func() {
 		defer close(finished)
+		live := c.env.IsTerminal && !c.json // a live line; else a log line every few seconds
 		every := logEvery
-		if c.env.IsTerminal {
+		if live {
 			every = 200 * time.Millisecond
 		}
 		t := time.NewTicker(every)
@@ -65,7 +69,7 @@ func (c *console) follow(r *campaign.Runner) (stop func()) {
 		for {
 			select {
 			case <-done:
-				if c.env.IsTerminal {
+				if live {
 					c.show(r.Progress(), time.Since(start))
 					c.mu.Lock()
 					if c.shown {
@@ -92,12 +96,16 @@ func (c *console) follow(r *campaign.Runner) (stop func()) {
 func (c *console) show(p campaign.Progress, elapsed time.Duration) {
 	total := p.ToDial + p.Resumed
 	line := fmt.Sprintf("placed %d/%d, done %d/%d%s, %s", p.Placed, p.ToDial, p.Done, total, counts(p.ByStatus), campaign.ShortDuration(elapsed.Round(time.Second)))
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.env.IsTerminal {
-		fmt.Fprintf(c.env.Stderr, "bolna-campaign: %s: %s\n", time.Now().UTC().Format(time.RFC3339), line)
+	switch {
+	case c.json:
+		c.log.Info(line, "placed", p.Placed, "to_dial", p.ToDial, "done", p.Done, "total", total, "by_status", p.ByStatus, "elapsed_s", elapsed.Seconds())
+		return
+	case !c.env.IsTerminal:
+		c.logf("%s: %s", time.Now().UTC().Format(time.RFC3339), line)
 		return
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	fmt.Fprint(c.env.Stderr, "\r\033[K"+fit(line, c.width()-1))
 	c.shown = true
 }

@@ -166,7 +166,7 @@ func faultOnce(method, path string, fault bolnatest.Fault) func(*http.Request) b
 func TestConsoleFitsWidth(t *testing.T) {
 	t.Parallel()
 	var out syncBuffer
-	c := newConsole(Env{Stderr: &out, IsTerminal: true, Width: func() int { return 80 }})
+	c := newConsole(Env{Stderr: &out, IsTerminal: true, Width: func() int { return 80 }}, "text")
 	p := campaign.Progress{ToDial: 20000, Placed: 12345, Done: 12000, ByStatus: map[journal.Status]int{
 		"completed": 7000, "no-answer": 2500, "busy": 1200, "failed": 600, "error": 300, "unknown": 400}}
 	for range 3 {

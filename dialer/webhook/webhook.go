@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -69,8 +70,8 @@ type Config struct {
 	// Clean, when set, is applied to every push before it is decoded (the client's
 	// RedactJSON: a push that carries the API key must not bring it into the results).
 	Clean func([]byte) []byte
-	// Logf says what happened (relay failures); nil discards.
-	Logf func(format string, args ...any)
+	// Logger is told what happened (relay failures, at level Warn); nil discards.
+	Logger *slog.Logger
 }
 
 // Stats count what a receiver saw.
@@ -118,8 +119,8 @@ func New(cfg Config) (*Receiver, error) {
 	if cfg.Handle == nil {
 		return nil, errors.New("webhook: no handler")
 	}
-	if cfg.Logf == nil {
-		cfg.Logf = func(string, ...any) {}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Forward != "" {
 		if err := checkForward(cfg.Forward); err != nil {
@@ -214,7 +215,7 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	if req.Header.Get(ForwardedHeader) != "" { // relayed by a receiver already: a loop
 		if r.looped.Add(1) == 1 {
-			r.cfg.Logf("webhook: a push that a receiver had relayed came back (--webhook-forward loops through a proxy?); such pushes are dropped")
+			r.logf("webhook: a push that a receiver had relayed came back (--webhook-forward loops through a proxy?); such pushes are dropped")
 		}
 		w.WriteHeader(http.StatusOK)
 		return
@@ -255,7 +256,7 @@ func (r *Receiver) enqueue(body []byte) {
 	}
 	r.queuedBytes.Add(-size)
 	if r.forwardDropped.Add(1)%100 == 1 {
-		r.cfg.Logf("webhook: the relay to --webhook-forward is behind; %d pushes not relayed so far", r.forwardDropped.Load())
+		r.logf("webhook: the relay to --webhook-forward is behind; %d pushes not relayed so far", r.forwardDropped.Load())
 	}
 }
 
@@ -321,7 +322,7 @@ tries:
 		return
 	}
 	r.forwardFailed.Add(1)
-	r.cfg.Logf("webhook: relaying a push to --webhook-forward failed after %d tries: %v", forwardTries, redactURL(last))
+	r.logf("webhook: relaying a push to --webhook-forward failed after %d tries: %v", forwardTries, redactURL(last))
 }
 
 // redactURL keeps a relay error from repeating the forward URL (which may carry a secret).
@@ -381,7 +382,7 @@ func (r *Receiver) Close() {
 			r.forwardDropped.Add(int64(left))
 		}
 		if st := r.Stats(); st.ForwardDropped > 0 && r.queue != nil {
-			r.cfg.Logf("webhook: %d pushes were not relayed to --webhook-forward (the relay was behind, or the run ended first); %d relayed, %d failed",
+			r.logf("webhook: %d pushes were not relayed to --webhook-forward (the relay was behind, or the run ended first); %d relayed, %d failed",
 				st.ForwardDropped, st.Forwarded, st.ForwardFailed)
 		}
 	})
@@ -399,3 +400,6 @@ func MaskToken(token string) string {
 	}
 	return token[:4] + "…"
 }
+
+// logf says one thing that went wrong, as a sentence.
+func (r *Receiver) logf(format string, args ...any) { r.cfg.Logger.Warn(fmt.Sprintf(format, args...)) }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/dialer"
+	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 	"github.com/bolna-campaign/bolna-campaign/dialer/webhook"
 )
 
@@ -151,9 +152,9 @@ func TestReceiverForward(t *testing.T) {
 		w.WriteHeader(http.StatusInternalServerError)
 	}))
 	t.Cleanup(down.Close)
-	var logged atomic.Int32
+	logged, logger := bolnatest.NewLog()
 	r2, base2 := serve(t, webhook.Config{Token: token, Forward: down.URL, Handle: func(*dialer.Execution) {},
-		Logf: func(string, ...any) { logged.Add(1) }})
+		Logger: logger})
 	start := time.Now()
 	resp, err := http.Post(base2+"/webhook/"+token, "application/json", strings.NewReader(push))
 	if err != nil {
@@ -167,8 +168,8 @@ func TestReceiverForward(t *testing.T) {
 	for r2.Stats().ForwardFailed < 1 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if tries.Load() != 4 || logged.Load() != 1 {
-		t.Errorf("a failing relay was tried %d times and logged %d times, want 4 and 1", tries.Load(), logged.Load())
+	if tries.Load() != 4 || logged.Count("") != 1 {
+		t.Errorf("a failing relay was tried %d times and logged %d times, want 4 and 1", tries.Load(), logged.Count(""))
 	}
 	if _, err := webhook.New(webhook.Config{Token: token, Forward: "http://crm.example.com/hook", Handle: func(*dialer.Execution) {}}); err == nil {
 		t.Error("a plain-http relay to a remote host was accepted: pushes hold personal data")
@@ -259,9 +260,9 @@ func TestReceiverRelayBounds(t *testing.T) {
 		}))
 		t.Cleanup(hang.Close)
 		t.Cleanup(func() { close(release) })
-		var logged atomic.Int32
+		logged, logger := bolnatest.NewLog()
 		r, base := serve(t, webhook.Config{Token: token, Forward: hang.URL, MaxQueueBytes: 4 << 20, Drain: 300 * time.Millisecond,
-			Handle: func(*dialer.Execution) {}, Logf: func(string, ...any) { logged.Add(1) }})
+			Handle: func(*dialer.Execution) {}, Logger: logger})
 		for range 20 {
 			resp, err := http.Post(base+"/webhook/"+token, "application/json", strings.NewReader(big))
 			if err != nil {
@@ -278,8 +279,8 @@ func TestReceiverRelayBounds(t *testing.T) {
 			t.Errorf("Close took %s with a hanging target, want about the drain time", took)
 		}
 		st := r.Stats()
-		if st.Forwarded+st.ForwardFailed+st.ForwardDropped != st.Received || logged.Load() == 0 {
-			t.Errorf("after Close: %+v, %d lines logged; want every received push accounted for, and said", st, logged.Load())
+		if st.Forwarded+st.ForwardFailed+st.ForwardDropped != st.Received || logged.Count("") == 0 {
+			t.Errorf("after Close: %+v, %d lines logged; want every received push accounted for, and said", st, logged.Count(""))
 		}
 	})
 	t.Run("a slow target", func(t *testing.T) {

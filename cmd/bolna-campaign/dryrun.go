@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/dialer"
+	"github.com/bolna-campaign/bolna-campaign/dialer/bolnasim"
+)
+
+// dryRunList prints the POST /call bodies a run would send, and a summary.
+func (o *runOptions) dryRunList(env Env, out *console) error {
+	if o.agentID == "" {
+		o.agentID = bolnasim.DefaultAgentID
+	}
+	sess, err := campaign.Inspect(o.files(), o.config(out))
+	if err != nil {
+		return err
+	}
+	defer sess.Close()
+	bw := bufio.NewWriterSize(env.Stdout, 64<<10)
+	enc := json.NewEncoder(bw)
+	plan, err := sess.DryRun(func(req dialer.CallRequest) error { return enc.Encode(req) })
+	if ferr := bw.Flush(); err == nil {
+		err = ferr
+	}
+	if err != nil {
+		return err
+	}
+	acct := o.dryRunAccount(env, sess.State())
+	concurrency := 0
+	if acct != nil {
+		concurrency = sess.Concurrency(*acct)
+	} else if o.concurrency > 0 {
+		concurrency = o.concurrency
+	}
+	estimate := time.Duration(0)
+	if concurrency > 0 {
+		waves := (plan.Dial + concurrency - 1) / concurrency
+		estimate = time.Duration(waves) * o.callTime(env)
+	}
+	if o.rate > 0 {
+		estimate = max(estimate, time.Duration(float64(plan.Dial)/o.rate*float64(time.Second)))
+	}
+	if o.jsonOut {
+		return json.NewEncoder(env.Stderr).Encode(struct {
+			campaign.Plan
+			Concurrency int              `json:"concurrency,omitempty"`
+			EstimateSec float64          `json:"estimated_seconds,omitempty"`
+			Account     *journal.Account `json:"account,omitempty"`
+		}{plan, concurrency, estimate.Seconds(), acct})
+	}
+	e := env.Stderr
+	fmt.Fprintf(e, "dry run: %d %s read, %d valid\n", plan.Rows, plural(plan.Rows, "row", "rows"), plan.Rows-plan.Invalid)
+	for _, reason := range sortedKeys(plan.Reasons) {
+		fmt.Fprintf(e, "  invalid        %7d  %s\n", plan.Reasons[reason], reason)
+	}
+	for _, b := range plan.Bad {
+		fmt.Fprintf(e, "    line %d: %s\n", b.Line, b.Problem)
+	}
+	if more := plan.Invalid - len(plan.Bad); more > 0 {
+		fmt.Fprintf(e, "    and %d more invalid %s (the results file of a run lists them all)\n", more, plural(more, "row", "rows"))
+	}
+	for _, line := range []struct {
+		name string
+		n    int
+	}{
+		{"duplicates", plan.Duplicates}, {"suppressed", plan.Suppressed}, {"outside window", plan.Outside},
+		{"done earlier", plan.Done}, {"in flight", plan.Live}, {"retry later", plan.Waiting}, {"over --limit", plan.Limited},
+		{"to dial now", plan.Dial},
+	} {
+		fmt.Fprintf(e, "  %-14s %7d\n", line.name, line.n)
+	}
+	if acct != nil {
+		fmt.Fprintf(e, "account (as of %s): wallet %s (Bolna reports %s, in cents), concurrency %d of %d in use\n",
+			acct.At.Format(time.RFC3339), campaign.Dollars(acct.Wallet), campaign.Grouped(acct.Wallet), acct.InUse, acct.Concurrency)
+	} else {
+		fmt.Fprintln(e, "account: not known yet (a dry run makes no network call; the first real run records it)")
+	}
+	switch {
+	case estimate > 0 && concurrency > 0:
+		fmt.Fprintf(e, "estimate: about %s at concurrency %d and %.3g calls a second, assuming %s a call\n",
+			estimate.Round(time.Second), concurrency, o.rate, o.callTime(env).Round(100*time.Millisecond))
+	case estimate >= time.Second:
+		fmt.Fprintf(e, "estimate: at least %s to place them at %.3g a second (pass --concurrency for more)\n",
+			campaign.ShortDuration(estimate.Round(time.Second)), o.rate)
+	case estimate > 0:
+		fmt.Fprintf(e, "estimate: under a second to place them at %.3g a second, then the calls' own length\n", o.rate)
+	}
+	return nil
+}
+
+// callTime is the length of a call the dry run's estimate assumes: assumedCallTime, or the
+// sandbox's compressed one.
+func (o *connOptions) callTime(env Env) time.Duration {
+	if o.sandbox {
+		if opts, err := sandboxOptions(o.agentID, env.Getenv); err == nil {
+			return time.Duration(float64(assumedCallTime) * opts.TimeScale)
+		}
+	}
+	return assumedCallTime
+}
+
+// assumedCallTime is the length of a call the dry run's estimate assumes: ringing, a short
+// conversation and the line dropping.
+const assumedCallTime = 2 * time.Minute
+
+// dryRunAccount is the account a dry run shows, without calling Bolna: the sandbox's, or the
+// one the latest real run of this campaign recorded in its journal.
+func (o *runOptions) dryRunAccount(env Env, st *journal.State) *journal.Account {
+	if o.sandbox {
+		opts, err := sandboxOptions(o.agentID, env.Getenv)
+		if err != nil {
+			return nil
+		}
+		return &journal.Account{Wallet: opts.Wallet, Concurrency: opts.Concurrency, At: time.Now().UTC()}
+	}
+	return st.LastAccount()
+}

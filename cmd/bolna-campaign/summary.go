@@ -1,0 +1,126 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/dialer/webhook"
+	"github.com/bolna-campaign/bolna-campaign/results"
+)
+
+// What a run says when it ends: the summary (text, JSON on stdout, or a log record).
+
+// summaryDoc is the summary as --json prints it (and --notify sends it).
+func (o *runOptions) summaryDoc(s *campaign.Summary) any {
+	var goal *results.Goal
+	if o.goal != "" {
+		goal, _ = results.ParseGoal(o.goal) // checked with the flags
+	}
+	rep, _ := results.ReadReportWith("", goal, o.resultsPath)
+	return struct {
+		*campaign.Summary
+		ElapsedSeconds  float64         `json:"elapsed_s"`
+		RequestsPerCall float64         `json:"requests_per_call,omitempty"`
+		Webhook         *webhook.Stats  `json:"webhook,omitempty"`
+		Results         string          `json:"results"`
+		Report          *results.Report `json:"report,omitempty"`
+	}{s, math.Round(s.Elapsed.Seconds()*1000) / 1000, perCall(s), o.webhookStats, o.resultsPath, rep}
+}
+
+// report prints the final summary, with the numbers of `report` for the results file: text
+// on stderr, JSON on stdout with --json, or one log record with --log-format json.
+func (o *runOptions) report(env Env, out *console, s *campaign.Summary, runErr error) {
+	var goal *results.Goal
+	if o.goal != "" {
+		goal, _ = results.ParseGoal(o.goal) // checked with the flags
+	}
+	rep, err := results.ReadReportWith("", goal, o.resultsPath)
+	if err != nil {
+		out.errorf("reading the results back: %v", err)
+	}
+	switch {
+	case o.jsonOut:
+		json.NewEncoder(env.Stdout).Encode(o.summaryDoc(s))
+		return
+	case out.json: // the summary as one log record, for the same pipeline
+		out.log.Info(fmt.Sprintf("run ended: %d dialled, %d rows with work left; results: %s", s.Dialled, s.Unfinished(), o.resultsPath),
+			"summary", o.summaryDoc(s), "exit", exitCode(runErr, s))
+		return
+	}
+	fmt.Fprintf(env.Stderr, "\n%d dialled this run at concurrency %d, in %s\n", s.Dialled, s.Concurrency, campaign.ShortDuration(s.Elapsed.Round(100*time.Millisecond)))
+	if s.Requests > 0 {
+		fmt.Fprintf(env.Stderr, "API requests: %d (%.2f a call placed)\n", s.Requests, perCall(s))
+	}
+	if p, l := s.PeakPerMinute, s.Limits; p != nil && l != nil {
+		share := fmt.Sprintf("--api-share %g", o.apiShare)
+		if n := o.parsedShard.N; n > 1 {
+			share += fmt.Sprintf(" (1/%d of it for each of %d shards)", n, n)
+		}
+		fmt.Fprintf(env.Stderr, "the most in a minute: %d placements, %d list reads, %d other requests, of the %d / %d / %d %s allows\n",
+			p.Call, p.List, p.Other, l.Call, l.List, l.Other, share)
+	}
+	if p, w := s.Pushes, o.webhookStats; p != nil && w != nil {
+		fmt.Fprintf(env.Stderr, "pushes from Bolna: %d received, %d about this run's calls, %d late (the call had ended), %d about others (ignored), %d malformed, %d refused\n",
+			w.Received, p.Matched, p.Late, p.Ignored, w.Malformed, w.NotFound+w.TooLarge)
+		if n := p.DropsPushed + p.DropsLooked; n > 0 {
+			fmt.Fprintf(env.Stderr, "outcomes: %d by push, %d by a look; dropped lines told first by a push %d, by a look %d (%.0f%% of pushes missing or late)\n",
+				p.OutcomesPushed, p.OutcomesLooked, p.DropsPushed, p.DropsLooked, 100*p.MissingShare())
+		}
+		if p.Foreign > 0 || p.Contradicted > 0 || w.Looped > 0 {
+			fmt.Fprintf(env.Stderr, "pushes not believed: %d naming another agent or number for a call of this run, %d line drops a look contradicted, %d relayed back (a forward loop)\n",
+				p.Foreign, p.Contradicted, w.Looped)
+		}
+	}
+	if rep != nil {
+		rep.Command = prog
+		rep.WriteText(env.Stderr)
+	}
+	if s.Halted != "" {
+		fmt.Fprintf(env.Stderr, "halted: %s\n", s.Halted)
+	}
+	if s.Stopped > 0 {
+		fmt.Fprintf(env.Stderr, "%d %s stopped before %s rang: %s pending again, the attempt given back\n",
+			s.Stopped, plural(s.Stopped, "call", "calls"), plural(s.Stopped, "it", "they"), plural(s.Stopped, "its row is", "their rows are"))
+	}
+	if n := s.ByStatus[journal.StatusUnknown]; n > 0 {
+		fmt.Fprintf(env.Stderr, "%d %s unknown: the reply to POST /call was lost and no call was found, so the person may or may not have been called; check, then re-dial with --retry unknown if they were not\n",
+			n, plural(n, "row is", "rows are"))
+	}
+	if n := s.Unfinished(); n > 0 {
+		fmt.Fprintf(env.Stderr, "%d %s work to do: run the same command again later", n, plural(n, "row still has", "rows still have"))
+		if exitCode(runErr, s) == exitUnfinished {
+			fmt.Fprint(env.Stderr, " (exit 3)")
+		}
+		fmt.Fprintln(env.Stderr)
+	}
+	fmt.Fprintf(env.Stderr, "results: %s\n", o.resultsPath)
+}
+
+// perCall is the API requests a run made per call it placed.
+func perCall(s *campaign.Summary) float64 {
+	if s.Dialled == 0 {
+		return 0
+	}
+	return float64(s.Requests) / float64(s.Dialled)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func sortedKeys(m map[string]int) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
