@@ -310,7 +310,7 @@ func TestStopQueuedWhenWindowCloses(t *testing.T) {
 	start, base := time.Now(), time.Date(2026, 12, 2, 10, 59, 58, 0, time.UTC)
 	cfg.Now = func() time.Time { return base.Add(time.Since(start)) }
 	cfg.Window, cfg.Zones = &window, &campaign.Zones{Default: time.UTC}
-	summary, rows, err := tc.run(t, cfg, nil)
+	summary, rows, err := tc.runWith(t, within(t, 20*time.Second), tc.srv.Client(), tc.srv.URL, cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -120,7 +120,7 @@ func TestStopDuring429Storm(t *testing.T) {
 		runner.Load().Stop()
 	}()
 	start := time.Now()
-	summary, _, err := tc.run(t, baseConfig(), func(r *campaign.Runner) { runner.Store(r) })
+	summary, _, err := tc.runWith(t, within(t, 30*time.Second), tc.srv.Client(), tc.srv.URL, baseConfig(), func(r *campaign.Runner) { runner.Store(r) })
 	if !errors.Is(err, campaign.ErrStopped) {
 		t.Fatalf("Run() error = %v, want ErrStopped", err)
 	}

@@ -1,6 +1,7 @@
 package campaign_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -71,6 +72,16 @@ func listCampaign(t *testing.T, prefix string, base, n int) *testCampaign {
 		t.Fatal(err)
 	}
 	return tc
+}
+
+// within is the context of a run that must end by itself (a stop, a window that closes, a
+// halt) in d: should it not, the context ends it and its error says so. A test of stopping
+// never waits for go test's own timeout.
+func within(t *testing.T, d time.Duration) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeoutCause(t.Context(), d, fmt.Errorf("the run did not end by itself within %s: ended by the test's deadline", d))
+	t.Cleanup(cancel)
+	return ctx
 }
 
 func baseConfig() campaign.Config {
@@ -364,7 +375,7 @@ func TestRunStop(t *testing.T) {
 		}
 		r.Load().Stop()
 	}()
-	summary, rows, err := tc.run(t, cfg, func(run *campaign.Runner) { r.Store(run) })
+	summary, rows, err := tc.runWith(t, within(t, 20*time.Second), tc.srv.Client(), tc.srv.URL, cfg, func(run *campaign.Runner) { r.Store(run) })
 	<-done
 	if !errors.Is(err, campaign.ErrStopped) {
 		t.Fatalf("Run() error = %v, want ErrStopped", err)
@@ -393,7 +404,7 @@ func TestRunHaltsOnFailures(t *testing.T) {
 	tc := newCampaign(t, bolnatest.Options{Concurrency: 1, Outcome: func(string) bolnatest.Outcome { return bolnatest.Outcome{Status: "failed"} }}, 10)
 	cfg := baseConfig()
 	cfg.HaltAfter = 3
-	summary, rows, err := tc.run(t, cfg, nil)
+	summary, rows, err := tc.runWith(t, within(t, 20*time.Second), tc.srv.Client(), tc.srv.URL, cfg, nil)
 	if err != nil {
 		t.Fatalf("Run() error = %v", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -60,6 +61,23 @@ func (inv *invocation) run(args ...string) int {
 		Getenv:  func(k string) string { return inv.env[k] },
 		Signals: inv.signals,
 	})
+}
+
+// deadline ends inv's run should it still be running d from now: two interrupts quit any run
+// at once. It returns whether it had to, for the test to fail on; a test of stopping never
+// waits for go test's own timeout.
+func (inv *invocation) deadline(d time.Duration) (fired func() bool) {
+	var hit atomic.Bool
+	timer := time.AfterFunc(d, func() {
+		hit.Store(true)
+		for range 2 {
+			select {
+			case inv.signals <- os.Interrupt:
+			default:
+			}
+		}
+	})
+	return func() bool { timer.Stop(); return hit.Load() }
 }
 
 func writeContacts(t *testing.T, n int, extra ...string) (path string, phones []string) {

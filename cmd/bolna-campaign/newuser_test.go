@@ -957,6 +957,7 @@ func TestStopCommand(t *testing.T) {
 	env := map[string]string{"BOLNA_API_KEY": bolnatest.DefaultAPIKey, "BOLNA_BASE_URL": srv.URL, "BOLNA_AGENT_ID": bolnatest.DefaultAgentID}
 	done := make(chan int, 1)
 	run := newInvocation(env)
+	timedOut := run.deadline(20 * time.Second)
 	go func() { done <- run.run("run", "--poll-interval", "20ms", input) }()
 	deadline := time.Now().Add(10 * time.Second)
 	for len(srv.Placements()) < 3 && time.Now().Before(deadline) {
@@ -969,11 +970,14 @@ func TestStopCommand(t *testing.T) {
 	stoppedAt := len(srv.Placements())
 	select {
 	case code := <-done:
+		if timedOut() {
+			t.Fatal("the run did not end after stop: ended by the test's deadline")
+		}
 		if code != exitInterrupted {
 			t.Errorf("the stopped run: exit %d, want %d", code, exitInterrupted)
 		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("the run did not end after stop")
+	case <-time.After(25 * time.Second):
+		t.Fatal("the run did not end after stop, nor at the test's deadline")
 	}
 	if n := len(srv.Placements()); n != stoppedAt || n != 3 {
 		t.Errorf("%d calls placed, %d when stopped: want none after the stop", n, stoppedAt)

@@ -118,8 +118,12 @@ func TestSignals(t *testing.T) {
 					inv.signals <- os.Interrupt
 				}
 			}()
+			timedOut := inv.deadline(30 * time.Second)
 			code := inv.run("run", "--poll-interval", "20ms", input)
 			took := time.Since(time.Unix(0, last.Load()))
+			if timedOut() {
+				t.Fatalf("the run was still going 30s after it started: ended by the test's deadline; stderr:\n%s", inv.stderr.String())
+			}
 			if code != exitInterrupted {
 				t.Fatalf("exit %d, want 130; stderr:\n%s", code, inv.stderr.String())
 			}
