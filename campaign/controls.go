@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -175,11 +174,7 @@ func LoadSuppression(path string, norm contacts.PhoneNormalizer) (*Suppression, 
 		if err != nil {
 			return nil, err
 		}
-		for {
-			row, err := l.Next()
-			if errors.Is(err, io.EOF) {
-				return s, nil
-			}
+		for row, err := range l.All() {
 			if err != nil {
 				return nil, err
 			}
@@ -188,6 +183,7 @@ func LoadSuppression(path string, norm contacts.PhoneNormalizer) (*Suppression, 
 			}
 			s.numbers[journal.KeyHash(row.Phone)] = struct{}{}
 		}
+		return s, nil
 	}
 	sc := bufio.NewScanner(br)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)

@@ -3,7 +3,6 @@ package campaign
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
@@ -142,11 +141,7 @@ func (r *Runner) pass(input string, st *journal.State, dial func(contacts.Row, m
 	defer f.Close()
 	cl := newClassifier(&r.cfg, st, r.dups)
 	p := Plan{Encoding: l.Encoding()}
-	for ; ; cl.row++ {
-		row, err := l.Next()
-		if errors.Is(err, io.EOF) {
-			return p, nil
-		}
+	for row, err := range l.All() {
 		if err != nil {
 			return p, err
 		}
@@ -164,7 +159,9 @@ func (r *Runner) pass(input string, st *journal.State, dial func(contacts.Row, m
 			}
 			cl.stopped = true
 		}
+		cl.row++
 	}
+	return p, nil
 }
 
 // openList opens the contact list for one pass and reads its header.
@@ -211,14 +208,13 @@ func (r *Runner) writeResults(input string, st *journal.State, out ResultWriter)
 	}
 	s := &Summary{ByStatus: map[journal.Status]int{}}
 	cl := newClassifier(&r.cfg, st, r.dups)
-	for ord := 0; ; ord++ {
-		row, err := l.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
+	next := 0 // the ordinal of the next row
+	for row, err := range l.All() {
 		if err != nil {
 			return nil, err
 		}
+		ord := next
+		next++
 		k, ok := r.decided.get(ord)
 		if !ok {
 			return nil, &ListChangedError{Line: row.Line} // more rows than the dispatching pass met

@@ -234,11 +234,7 @@ func (s *Session) importResults() (int, error) {
 		return 0, err
 	}
 	taken := 0
-	for {
-		row, err := l.Next()
-		if errors.Is(err, io.EOF) {
-			return taken, nil
-		}
+	for row, err := range l.All() {
 		if err != nil {
 			return taken, err
 		}
@@ -251,4 +247,5 @@ func (s *Session) importResults() (int, error) {
 		}
 		taken++
 	}
+	return taken, nil
 }

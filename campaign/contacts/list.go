@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"strings"
 	"unicode/utf8"
@@ -342,6 +343,23 @@ func (l *Loader) Header() []string { return l.header }
 
 // PhoneColumn returns the index of the phone column.
 func (l *Loader) PhoneColumn() int { return l.phoneCol }
+
+// All is the rows still to read, in order, for a range loop; a problem with the file ends it,
+// yielded with a zero Row.
+func (l *Loader) All() iter.Seq2[Row, error] {
+	return func(yield func(Row, error) bool) {
+		for {
+			row, err := l.Next()
+			if errors.Is(err, io.EOF) || err == nil && !yield(row, nil) {
+				return
+			}
+			if err != nil {
+				yield(Row{}, err)
+				return
+			}
+		}
+	}
+}
 
 // Next returns the next row, or io.EOF after the last. A row that cannot be dialled comes back
 // with its Problem set; only a file that is not CSV any more gives an *InputError.

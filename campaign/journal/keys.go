@@ -36,25 +36,18 @@ func (e *KeyingError) Error() string {
 		e.Path, schemeText(e.Have), schemeText(e.Want), schemeFlag(e.Have))
 }
 
-func schemeText(scheme string) string {
-	switch name, ok := strings.CutPrefix(scheme, "column:"); {
-	case !ok:
-		return "the phone number"
-	case name == "":
-		return "an id column"
-	default:
-		return "the id column " + strconv.Quote(name)
-	}
-}
+// schemeText and schemeFlag say a keying scheme in words, and as the flag that gives it.
+func schemeText(scheme string) string { text, _ := schemeWords(scheme); return text }
+func schemeFlag(scheme string) string { _, flag := schemeWords(scheme); return flag }
 
-func schemeFlag(scheme string) string {
+func schemeWords(scheme string) (text, flag string) {
 	switch name, ok := strings.CutPrefix(scheme, "column:"); {
 	case !ok:
-		return "without --id-column"
+		return "the phone number", "without --id-column"
 	case name == "":
-		return "with the --id-column of the earlier runs"
+		return "an id column", "with the --id-column of the earlier runs"
 	default:
-		return "--id-column " + name
+		return "the id column " + strconv.Quote(name), "--id-column " + name
 	}
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -25,18 +24,14 @@ import (
 // or the agent is wrong, 2 when no row could be dialled or on a usage error, so that
 // `check && run` runs whenever run would do something useful.
 func checkCommand(args []string, env Env) int {
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	fs := newCommand("check", env, helpText{synopsis: "Usage: bolna-campaign check [flags] [CONTACTS.csv]\n\n" +
+		"Checks the key, the wallet, the concurrency, the agent and its prompt's {variables}, and the list,\n" +
+		"before anything is spent. It places no call. Exit 0: ready (warnings allowed); 1: the key, the\n" +
+		"account or the agent is wrong; 2: no row could be dialled, or a usage error.\n",
+		groups: checkGroups, onlyGroups: true})
 	var o checkOptions
 	o.connOptions.flags(fs, env.Getenv)
 	o.listOptions.flags(fs)
-	fs.Usage = func() {
-		printUsage(fs.Output(), fs, "Usage: bolna-campaign check [flags] [CONTACTS.csv]\n\n"+
-			"Checks the key, the wallet, the concurrency, the agent and its prompt's {variables}, and the list,\n"+
-			"before anything is spent. It places no call. Exit 0: ready (warnings allowed); 1: the key, the\n"+
-			"account or the agent is wrong; 2: no row could be dialled, or a usage error.\n",
-			checkGroups, "", true)
-	}
 	if code, ok := parseArgs(fs, args, "check"); !ok {
 		return code
 	}

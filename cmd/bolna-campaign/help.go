@@ -56,6 +56,23 @@ const helpWidth = 100
 
 // printUsage writes a command's help: the synopsis, the flags by group as --name VALUE, and
 // examples. Flags in no group come last, under "Other", unless onlyGroups.
+// helpText is what a command's -h prints: its synopsis, its flags (in groups, if any) and
+// examples.
+type helpText struct {
+	synopsis   string
+	groups     []flagGroup
+	examples   string
+	onlyGroups bool // flags outside the groups are left out (check takes only some of run's)
+}
+
+// newCommand is the flag set of a subcommand: errors and help on stderr, help as given.
+func newCommand(name string, env Env, help helpText) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.Usage = func() { printUsage(fs.Output(), fs, help.synopsis, help.groups, help.examples, help.onlyGroups) }
+	return fs
+}
+
 func printUsage(w io.Writer, fs *flag.FlagSet, synopsis string, groups []flagGroup, examples string, onlyGroups ...bool) {
 	fmt.Fprint(w, synopsis)
 	seen := map[string]bool{}

@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -20,16 +19,12 @@ import (
 // reportCommand summarises one or more results files (the shards of one campaign, say): a
 // table in the terminal, JSON with --json, a self-contained HTML page with --html.
 func reportCommand(args []string, env Env) int {
-	fs := flag.NewFlagSet("report", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	fs := newCommand("report", env, helpText{synopsis: "Usage: bolna-campaign report [flags] RESULTS.csv...\n\nSummarises results files; several files (shards) merge.\n"})
 	jsonOut := fs.Bool("json", false, "print the report as one JSON object on stdout")
 	csvOut := fs.String("csv", "", "also write the rows to chase and the invalid rows, with their reasons, as a CSV to fix and feed back, to this `FILE`")
 	byFlag := fs.String("by", "", "break outcomes and the answer rate down by this input `COLUMN` (clinic, city, agent_id), with 95% intervals and whether the groups differ beyond chance")
 	goalFlag := fs.String("goal", "", "the campaign's conversion `KEY=VALUE`: rows whose extracted KEY is VALUE (e.g. confirmed=yes), as a rate of the rows dialled and a cost per goal")
 	htmlOut := fs.String("html", "", "also write the report as a self-contained HTML page to this .html file (never over anything but an earlier report)")
-	fs.Usage = func() {
-		printUsage(fs.Output(), fs, "Usage: bolna-campaign report [flags] RESULTS.csv...\n\nSummarises results files; several files (shards) merge.\n", nil, "")
-	}
 	if code, ok := parseArgs(fs, args, "report"); !ok {
 		return code
 	}

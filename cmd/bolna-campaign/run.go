@@ -145,15 +145,11 @@ func (o *runOptions) loadCallerIDs() error {
 }
 
 func runCommand(args []string, env Env) int {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	fs := newCommand("run", env, helpText{synopsis: "Usage: bolna-campaign run [flags] CONTACTS.csv\n\n" +
+		"Places one call per row, follows every call to its final status, writes CONTACTS.results.csv.\n" +
+		"The API key comes from BOLNA_API_KEY only. Flags come before the file.\n", groups: runGroups, examples: runExamples})
 	var o runOptions
 	o.flags(fs, env.Getenv)
-	fs.Usage = func() {
-		printUsage(fs.Output(), fs, "Usage: bolna-campaign run [flags] CONTACTS.csv\n\n"+
-			"Places one call per row, follows every call to its final status, writes CONTACTS.results.csv.\n"+
-			"The API key comes from BOLNA_API_KEY only. Flags come before the file.\n", runGroups, runExamples)
-	}
 	if code, ok := parseArgs(fs, args, "run"); !ok {
 		return code
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -15,8 +14,7 @@ import (
 // simCommand serves the fake Bolna API on loopback until interrupted, for trying the tool by
 // hand (BOLNA_BASE_URL=http://127.0.0.1:8787) and for other tools' tests.
 func simCommand(args []string, env Env) int {
-	fs := flag.NewFlagSet("sim", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	fs := newCommand("sim", env, helpText{synopsis: "Usage: bolna-campaign sim [flags]\n\nServes a fake Bolna API on loopback.\n"})
 	var (
 		addr        = fs.String("addr", "127.0.0.1:8787", "loopback address to listen on")
 		key         = fs.String("key", bolnasim.DefaultAPIKey, "the API key the fake accepts")
@@ -36,9 +34,6 @@ func simCommand(args []string, env Env) int {
 		hookReorder = fs.Float64("webhook-reorder", 0, "share of pushes held back up to a second, so later ones overtake them")
 		hookDelay   = fs.Duration("webhook-delay", 0, "every push waits up to this long")
 	)
-	fs.Usage = func() {
-		printUsage(fs.Output(), fs, "Usage: bolna-campaign sim [flags]\n\nServes a fake Bolna API on loopback.\n", nil, "")
-	}
 	if code, ok := parseArgs(fs, args, "sim"); !ok {
 		return code
 	}

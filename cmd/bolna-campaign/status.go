@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -17,12 +16,8 @@ import (
 // statusCommand says where a campaign stands, from its journal and its results file, without
 // changing anything: it takes no lock, so it works while a cron run holds it.
 func statusCommand(args []string, env Env) int {
-	fs := flag.NewFlagSet("status", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	fs := newCommand("status", env, helpText{synopsis: "Usage: bolna-campaign status [flags] RESULTS.csv\n\nWhere a campaign stands, from its journal (read-only; also while a run holds it).\n"})
 	jsonOut := fs.Bool("json", false, "print it as one JSON object on stdout")
-	fs.Usage = func() {
-		printUsage(fs.Output(), fs, "Usage: bolna-campaign status [flags] RESULTS.csv\n\nWhere a campaign stands, from its journal (read-only; also while a run holds it).\n", nil, "")
-	}
 	if code, ok := parseArgs(fs, args, "status"); !ok {
 		return code
 	}

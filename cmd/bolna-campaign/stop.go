@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -19,11 +18,7 @@ import (
 // calls itself, from the journal. Calls already ringing or talking are followed to their end by
 // the run, or by the next one.
 func stopCommand(args []string, env Env) int {
-	fs := flag.NewFlagSet("stop", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	fs.Usage = func() {
-		printUsage(fs.Output(), fs, "Usage: bolna-campaign stop RESULTS.csv\n\nStops a campaign: the run going on places no more calls and stops every call that has not\nrung (with no run going, the calls the journal has in flight are stopped from here).\n", nil, "")
-	}
+	fs := newCommand("stop", env, helpText{synopsis: "Usage: bolna-campaign stop RESULTS.csv\n\nStops a campaign: the run going on places no more calls and stops every call that has not\nrung (with no run going, the calls the journal has in flight are stopped from here).\n"})
 	if code, ok := parseArgs(fs, args, "stop"); !ok {
 		return code
 	}

@@ -102,18 +102,13 @@ func (a *API) payload(ex *execution) map[string]any {
 			telephony["hangup_reason"] = "Call rejected"
 			p["termination_reason"] = "call_rejected"
 		}
-	case dialer.StatusNoAnswer:
+	case dialer.StatusNoAnswer, dialer.StatusBusy:
+		h := carrierHangups[ex.status]
 		telephony["duration"] = "0.0"
 		telephony["hangup_by"] = "Carrier"
-		telephony["hangup_reason"] = "Call unanswered"
-		telephony["hangup_provider_code"] = 3020
-		p["termination_reason"] = "no_answer"
-	case dialer.StatusBusy:
-		telephony["duration"] = "0.0"
-		telephony["hangup_by"] = "Carrier"
-		telephony["hangup_reason"] = "Call recipient was busy"
-		telephony["hangup_provider_code"] = 3010
-		p["termination_reason"] = "busy"
+		telephony["hangup_reason"] = h.reason
+		telephony["hangup_provider_code"] = h.code
+		p["termination_reason"] = h.termination
 	case "failed", "error":
 		msg := ex.outcome.ErrorMessage
 		if msg == "" {
@@ -228,4 +223,13 @@ func extracted(ex *execution) map[string]any {
 		confirmed = "no"
 	}
 	return map[string]any{"confirmed": confirmed, "reached": "yes"}
+}
+
+// carrierHangups are how the carrier ends a call nobody answered, as Bolna reports it.
+var carrierHangups = map[dialer.Status]struct {
+	reason, termination string
+	code                int
+}{
+	dialer.StatusNoAnswer: {"Call unanswered", "no_answer", 3020},
+	dialer.StatusBusy:     {"Call recipient was busy", "busy", 3010},
 }

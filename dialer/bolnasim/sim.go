@@ -373,7 +373,7 @@ func (s *sim) steadyUtilisation(now time.Time) float64 {
 	}
 	var used time.Duration
 	for _, sp := range s.slotSpans(now) {
-		from, to := later(sp.at, s.firstSlot), earlier(sp.freed, s.lastSlot)
+		from, to := slices.MaxFunc([]time.Time{sp.at, s.firstSlot}, time.Time.Compare), slices.MinFunc([]time.Time{sp.freed, s.lastSlot}, time.Time.Compare)
 		if to.After(from) {
 			used += to.Sub(from)
 		}
@@ -429,18 +429,4 @@ func (s *sim) currentActive() int {
 		}
 	}
 	return n
-}
-
-func later(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}
-
-func earlier(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
 }
