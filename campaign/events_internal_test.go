@@ -22,34 +22,10 @@ func TestObservedEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	cfg := Config{}
-	cfg.setDefaults()
 	var halted string
-	led := &ledger{st: st, now: time.Now, pool: newPool(2)}
-	tr := newTracker(trackerDeps{cfg: &cfg, st: st, ledger: led, halt: func(r string) { halted = r }})
-	tr.start(2)
-	p := led.pool
+	tr := twoCalls(t, st, func(r string) { halted = r })
+	p := tr.ledger.pool
 	now := time.Now()
-	for i, key := range []string{"+911", "+912"} {
-		res, err := led.reserve(t.Context(), key, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := led.intent(res, journal.LiveCall{Key: key, Phone: key, Attempt: 1, Ref: st.Ref(key, 1), DialedAt: now})
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.deadline = now.Add(time.Hour)
-		if i == 0 {
-			err = led.move(c, phaseUnknown, step{placed: "e1"})
-		} else {
-			err = led.move(c, phaseSearching, step{})
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		tr.calls[c.id()] = c
-	}
 	push := func(id string, status dialer.Status, whole bool, ref string) {
 		t.Helper()
 		ex := &dialer.Execution{ID: dialer.ID(id), Status: status, AgentID: "a"}
@@ -110,4 +86,37 @@ func TestObservedEvents(t *testing.T) {
 	if halted != "" {
 		t.Errorf("halted: %s", halted)
 	}
+}
+
+// twoCalls is a tracker with a pool of two slots, following two calls placed now: +911's
+// (execution e1) and +912's, whose placement reply was lost.
+func twoCalls(t *testing.T, st *journal.State, halt func(string)) *tracker {
+	t.Helper()
+	cfg := Config{}
+	cfg.setDefaults()
+	led := &ledger{st: st, now: time.Now, pool: newPool(2)}
+	tr := newTracker(trackerDeps{cfg: &cfg, st: st, ledger: led, halt: halt})
+	tr.start(2)
+	now := time.Now()
+	for i, key := range []string{"+911", "+912"} {
+		res, err := led.reserve(t.Context(), key, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := led.intent(res, journal.LiveCall{Key: key, Phone: key, Attempt: 1, Ref: st.Ref(key, 1), DialedAt: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.deadline = now.Add(time.Hour)
+		if i == 0 {
+			err = led.move(c, phaseUnknown, step{placed: "e1"})
+		} else {
+			err = led.move(c, phaseSearching, step{})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr.calls[c.id()] = c
+	}
+	return tr
 }

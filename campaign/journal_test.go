@@ -220,20 +220,7 @@ func TestJournalChecksums(t *testing.T) {
 		},
 		"ReadState": func(p string) error { _, err := journal.ReadState(p); return err },
 	}
-	write := func(t *testing.T) string {
-		path := filepath.Join(t.TempDir(), "r.csv.state")
-		st, err := journal.OpenState(path, owner)
-		if err != nil {
-			t.Fatal(err)
-		}
-		st.Dial("+14155550301", "+14155550301", 1, st.Ref("+14155550301", 1), at)
-		st.Placed("+14155550301", 1, "exec-1", at)
-		st.Dial("+14155550302", "+14155550302", 1, st.Ref("+14155550302", 1), at)
-		if err := st.Close(); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
+	write := func(t *testing.T) string { return checksummedJournal(t, at) }
 	tests := []struct {
 		name     string
 		damage   func(b []byte) []byte
@@ -278,29 +265,50 @@ func TestJournalChecksums(t *testing.T) {
 			}
 		})
 	}
-	t.Run("an older journal without checksums", func(t *testing.T) {
-		t.Parallel()
-		path := write(t)
-		b, _ := os.ReadFile(path)
-		old := regexp.MustCompile(`,"crc":"[0-9a-f]{8}"\}`).ReplaceAll(b, []byte("}"))
-		os.WriteFile(path, old, 0o600)
-		st, err := journal.OpenState(path, owner)
-		if err != nil {
-			t.Fatalf("an older journal: %v", err)
-		}
-		if e := st.Lookup("+14155550301"); e.Live == nil || e.Live.ExecutionID != "exec-1" {
-			t.Errorf("older journal read as %+v", e)
-		}
-		st.Placed("+14155550302", 1, "exec-2", at)
-		st.Close()
-		if _, err := journal.ReadState(path); err != nil {
-			t.Errorf("an older journal with checksummed lines after its own: %v", err)
-		}
-		b, _ = os.ReadFile(path)
-		if !bytes.HasSuffix(bytes.TrimSpace(b), []byte(`"}`)) || !bytes.Contains(b[len(old):], []byte(`"crc":"`)) {
-			t.Errorf("the record written to an older journal has no checksum: %q", b[len(old):])
-		}
-	})
+}
+
+// TestJournalWithoutChecksums: a journal written before lines were checksummed reads, and the
+// lines written to it from then on are checksummed.
+func TestJournalWithoutChecksums(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	path := checksummedJournal(t, at)
+	b, _ := os.ReadFile(path)
+	old := regexp.MustCompile(`,"crc":"[0-9a-f]{8}"\}`).ReplaceAll(b, []byte("}"))
+	os.WriteFile(path, old, 0o600)
+	st, err := journal.OpenState(path, owner)
+	if err != nil {
+		t.Fatalf("an older journal: %v", err)
+	}
+	if e := st.Lookup("+14155550301"); e.Live == nil || e.Live.ExecutionID != "exec-1" {
+		t.Errorf("older journal read as %+v", e)
+	}
+	st.Placed("+14155550302", 1, "exec-2", at)
+	st.Close()
+	if _, err := journal.ReadState(path); err != nil {
+		t.Errorf("an older journal with checksummed lines after its own: %v", err)
+	}
+	b, _ = os.ReadFile(path)
+	if !bytes.HasSuffix(bytes.TrimSpace(b), []byte(`"}`)) || !bytes.Contains(b[len(old):], []byte(`"crc":"`)) {
+		t.Errorf("the record written to an older journal has no checksum: %q", b[len(old):])
+	}
+}
+
+// checksummedJournal writes a journal of two intents at at, one of them placed.
+func checksummedJournal(t *testing.T, at time.Time) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "r.csv.state")
+	st, err := journal.OpenState(path, owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Dial("+14155550301", "+14155550301", 1, st.Ref("+14155550301", 1), at)
+	st.Placed("+14155550301", 1, "exec-1", at)
+	st.Dial("+14155550302", "+14155550302", 1, st.Ref("+14155550302", 1), at)
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // TestKeyingChanged: a rerun that keys rows differently from the runs before it (adds or drops

@@ -85,6 +85,28 @@ func deadClient(t *testing.T) *dialer.Client {
 // says, and only a refusal counts as a failure (it halts the run at once).
 func TestPlacementReplies(t *testing.T) {
 	t.Parallel()
+	for _, tt := range placementReplies() {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			checkPlacementReply(t, tt)
+		})
+	}
+}
+
+// placementReply is a reply to POST /call and what it must come to.
+type placementReply struct {
+	name    string
+	post    func(w http.ResponseWriter, r *http.Request, api http.Handler) // nil: served as is
+	dead    bool                                                           // the POST never leaves
+	events  []string
+	status  journal.Status
+	errText string // in the row's error
+	fatal   string // in the run's *FatalError; "" for none
+	failure bool   // counts for --halt-after
+}
+
+// placementReplies are every reply POST /call can get.
+func placementReplies() []placementReply {
 	reply := func(code int, header ...string) func(w http.ResponseWriter, r *http.Request, api http.Handler) {
 		return func(w http.ResponseWriter, r *http.Request, api http.Handler) {
 			for i := 0; i+1 < len(header); i += 2 {
@@ -101,16 +123,7 @@ func TestPlacementReplies(t *testing.T) {
 			after(w, r)
 		}
 	}
-	tests := []struct {
-		name    string
-		post    func(w http.ResponseWriter, r *http.Request, api http.Handler) // nil: served as is
-		dead    bool                                                           // the POST never leaves
-		events  []string
-		status  journal.Status
-		errText string // in the row's error
-		fatal   string // in the run's *FatalError; "" for none
-		failure bool   // counts for --halt-after
-	}{
+	return []placementReply{
 		{name: "2xx", events: []string{"dial", "placed", "final:completed"}, status: journal.StatusCompleted},
 		{name: "400", post: reply(400), events: []string{"dial", "final:error"}, status: journal.StatusError, errText: "Bolna refused the call", failure: true},
 		{name: "401", post: reply(401), events: []string{"dial", "void"}, status: journal.StatusPending, fatal: "key was refused"},
@@ -131,51 +144,50 @@ func TestPlacementReplies(t *testing.T) {
 		}), events: []string{"dial", "placed", "final:completed"}, status: journal.StatusCompleted},
 		{name: "unreachable", dead: true, events: []string{"dial", "void"}, status: journal.StatusPending, fatal: "could not reach Bolna"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			api := bolnatest.NewAPI(bolnatest.Options{Timing: bolnatest.FastTiming,
-				Outcome: func(string) bolnatest.Outcome { return bolnatest.Outcome{Status: "completed"} }})
-			t.Cleanup(api.Close)
-			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if r.Method == http.MethodPost && r.URL.Path == "/call" && tt.post != nil {
-					tt.post(w, r, api)
-					return
-				}
-				api.ServeHTTP(w, r)
-			}))
-			t.Cleanup(ts.Close)
-			api.SetBaseURL(ts.URL)
-			client, err := dialer.New(bolnatest.DefaultAPIKey, append(bolnatest.FastClientOptions(), dialer.WithBaseURL(ts.URL),
-				dialer.WithHTTPClient(&http.Client{Timeout: 500 * time.Millisecond}))...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var d campaign.Dialer = client
-			if tt.dead {
-				d = unreachable{Dialer: client, dead: deadClient(t)}
-			}
-			tc := listCampaign(t, "+9198", 10000000, 1)
-			cfg := baseConfig()
-			cfg.HaltAfter = 1
-			summary, rows, err := tc.runWith(t, t.Context(), d, ts.URL, cfg, nil)
-			var fatal *campaign.FatalError
-			switch {
-			case tt.fatal == "" && err != nil:
-				t.Fatalf("Run() error = %v, want none", err)
-			case tt.fatal != "" && (!errors.As(err, &fatal) || !strings.Contains(err.Error(), tt.fatal)):
-				t.Fatalf("Run() error = %v, want a FatalError saying %q", err, tt.fatal)
-			}
-			if got := journalEvents(t, tc.results); !slices.Equal(got, tt.events) {
-				t.Errorf("journal = %q, want %q", got, tt.events)
-			}
-			if len(rows) != 1 || rows[0].Outcome.Status != tt.status || !strings.Contains(rows[0].Outcome.Error, tt.errText) {
-				t.Fatalf("rows = %+v, want one %s saying %q", rows, tt.status, tt.errText)
-			}
-			if halted := summary.Halted != ""; halted != tt.failure {
-				t.Errorf("halted = %q, want a failure counted: %v", summary.Halted, tt.failure)
-			}
-		})
+}
+
+// checkPlacementReply runs a one-row campaign whose POST /call gets tt's reply.
+func checkPlacementReply(t *testing.T, tt placementReply) {
+	api := bolnatest.NewAPI(bolnatest.Options{Timing: bolnatest.FastTiming,
+		Outcome: func(string) bolnatest.Outcome { return bolnatest.Outcome{Status: "completed"} }})
+	t.Cleanup(api.Close)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == "/call" && tt.post != nil {
+			tt.post(w, r, api)
+			return
+		}
+		api.ServeHTTP(w, r)
+	}))
+	t.Cleanup(ts.Close)
+	api.SetBaseURL(ts.URL)
+	client, err := dialer.New(bolnatest.DefaultAPIKey, append(bolnatest.FastClientOptions(), dialer.WithBaseURL(ts.URL),
+		dialer.WithHTTPClient(&http.Client{Timeout: 500 * time.Millisecond}))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d campaign.Dialer = client
+	if tt.dead {
+		d = unreachable{Dialer: client, dead: deadClient(t)}
+	}
+	tc := listCampaign(t, "+9198", 10000000, 1)
+	cfg := baseConfig()
+	cfg.HaltAfter = 1
+	summary, rows, err := tc.runWith(t, t.Context(), d, ts.URL, cfg, nil)
+	var fatal *campaign.FatalError
+	switch {
+	case tt.fatal == "" && err != nil:
+		t.Fatalf("Run() error = %v, want none", err)
+	case tt.fatal != "" && (!errors.As(err, &fatal) || !strings.Contains(err.Error(), tt.fatal)):
+		t.Fatalf("Run() error = %v, want a FatalError saying %q", err, tt.fatal)
+	}
+	if got := journalEvents(t, tc.results); !slices.Equal(got, tt.events) {
+		t.Errorf("journal = %q, want %q", got, tt.events)
+	}
+	if len(rows) != 1 || rows[0].Outcome.Status != tt.status || !strings.Contains(rows[0].Outcome.Error, tt.errText) {
+		t.Fatalf("rows = %+v, want one %s saying %q", rows, tt.status, tt.errText)
+	}
+	if halted := summary.Halted != ""; halted != tt.failure {
+		t.Errorf("halted = %q, want a failure counted: %v", summary.Halted, tt.failure)
 	}
 }
 

@@ -1,15 +1,11 @@
 package campaign_test
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,150 +14,7 @@ import (
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
-	"github.com/bolna-campaign/bolna-campaign/results"
 )
-
-// testCampaign is a contact list, a fake Bolna and a results file in a temp dir.
-type testCampaign struct {
-	srv     *bolnatest.Server
-	input   string
-	results string
-	phones  []string
-}
-
-// newCampaign writes a list of n contacts (phone,name,city) plus extra raw lines.
-func newCampaign(t *testing.T, opts bolnatest.Options, n int, extra ...string) *testCampaign {
-	t.Helper()
-	if opts.Timing == (bolnatest.Timing{}) {
-		opts.Timing = bolnatest.FastTiming
-	}
-	srv := bolnatest.NewServer(opts)
-	t.Cleanup(srv.Close)
-	dir := t.TempDir()
-	tc := &testCampaign{srv: srv, input: filepath.Join(dir, "contacts.csv"), results: filepath.Join(dir, "contacts.results.csv")}
-	var b strings.Builder
-	b.WriteString("phone,name,city\n")
-	for i := range n {
-		p := fmt.Sprintf("+9198%08d", 10000000+i*7919)
-		tc.phones = append(tc.phones, p)
-		fmt.Fprintf(&b, "%s,Name %d,City %d\n", p, i, i%5)
-	}
-	for _, line := range extra {
-		b.WriteString(line + "\n")
-	}
-	if err := os.WriteFile(tc.input, []byte(b.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return tc
-}
-
-// listCampaign is a campaign with no stand-in of its own (for a fake served in process): a
-// list of n numbers, prefix followed by eight digits from base, and its results path.
-func listCampaign(t *testing.T, prefix string, base, n int) *testCampaign {
-	t.Helper()
-	dir := t.TempDir()
-	tc := &testCampaign{input: filepath.Join(dir, "contacts.csv"), results: filepath.Join(dir, "contacts.results.csv")}
-	var b strings.Builder
-	b.WriteString("phone\n")
-	for i := range n {
-		p := fmt.Sprintf("%s%08d", prefix, base+i*7919)
-		tc.phones = append(tc.phones, p)
-		b.WriteString(p + "\n")
-	}
-	if err := os.WriteFile(tc.input, []byte(b.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return tc
-}
-
-// within is the context of a run that must end by itself (a stop, a window that closes, a
-// halt) in d: should it not, the context ends it and its error says so. A test of stopping
-// never waits for go test's own timeout.
-func within(t *testing.T, d time.Duration) context.Context {
-	t.Helper()
-	ctx, cancel := context.WithTimeoutCause(t.Context(), d, fmt.Errorf("the run did not end by itself within %s: ended by the test's deadline", d))
-	t.Cleanup(cancel)
-	return ctx
-}
-
-func baseConfig() campaign.Config {
-	return campaign.Config{
-		AgentID:      bolnatest.DefaultAgentID,
-		Rate:         0,
-		PollInterval: 20 * time.Millisecond,
-		MaxWait:      30 * time.Second,
-		HaltAfter:    campaign.DefaultHaltAfter,
-		ListLag:      100 * time.Millisecond, // the fake lists a call the moment it exists
-		PlaceTimeout: time.Second,            // the fake answers a POST in milliseconds
-		// The fake's calls last milliseconds, not minutes: a budget of requests a minute
-		// would stretch the looks a hundredfold (the budget has tests of its own).
-		Limits: unpaced,
-	}
-}
-
-// unpaced is a Config's Limits without a budget.
-var unpaced = dialer.Limits{Call: -1, List: -1, Other: -1}
-
-// run runs the campaign once and returns the summary, the error and the results rows.
-func (tc *testCampaign) run(t *testing.T, cfg campaign.Config, hook func(*campaign.Runner)) (*campaign.Summary, []results.Row, error) {
-	t.Helper()
-	return tc.runWith(t, t.Context(), tc.srv.Client(), tc.srv.URL, cfg, hook)
-}
-
-func readResults(t *testing.T, path string) []results.Row {
-	t.Helper()
-	rows, err := results.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rows
-}
-
-// checkOncePerPhone fails if any number was dialled more than want times.
-func checkDialled(t *testing.T, srv *bolnatest.Server, phones []string, want int) {
-	t.Helper()
-	count := map[string]int{}
-	for _, p := range srv.Placements() {
-		count[p.Phone]++
-	}
-	for _, p := range phones {
-		if count[p] != want {
-			t.Errorf("%s dialled %d times, want %d", p, count[p], want)
-		}
-	}
-	if len(count) != len(phones) && want > 0 {
-		t.Errorf("%d distinct numbers dialled, want %d", len(count), len(phones))
-	}
-}
-
-// checkMatchesServer asserts every dialled row shows the server's final state of its call.
-func checkMatchesServer(t *testing.T, srv *bolnatest.Server, rows []results.Row) {
-	t.Helper()
-	calls := map[string]bolnatest.Call{}
-	for _, c := range srv.Calls() {
-		calls[c.ID] = c
-	}
-	for _, row := range rows {
-		o := row.Outcome
-		if o.ExecutionID == "" {
-			continue
-		}
-		c, ok := calls[o.ExecutionID]
-		if !ok {
-			t.Errorf("line %d: execution %s unknown to the server", row.Line, o.ExecutionID)
-			continue
-		}
-		if c.Phone != row.Input["phone"] {
-			t.Errorf("line %d: execution %s called %s, row is %s", row.Line, o.ExecutionID, c.Phone, row.Input["phone"])
-		}
-		if string(o.Status) != c.Status {
-			t.Errorf("line %d: status %s, server says %s", row.Line, o.Status, c.Status)
-		}
-		if o.Status == "completed" && (o.RecordingURL == "" || len(o.Extracted) == 0 || o.FinishedAt.IsZero()) {
-			t.Errorf("line %d: completed row lacks recording/extracted data: %+v", row.Line, o)
-		}
-	}
-}
 
 func TestRunEndToEnd(t *testing.T) {
 	t.Parallel()
@@ -360,109 +213,6 @@ func TestRunRetries(t *testing.T) {
 	}
 }
 
-func TestRunStop(t *testing.T) {
-	t.Parallel()
-	tc := newCampaign(t, bolnatest.Options{Concurrency: 2}, 20)
-	cfg := baseConfig()
-	cfg.Concurrency = 2
-	var r atomic.Pointer[campaign.Runner]
-	stopAt := 5
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for r.Load() == nil || r.Load().Progress().Placed < stopAt {
-			time.Sleep(time.Millisecond) // polling the progress of a real run, not a timing assumption
-		}
-		r.Load().Stop()
-	}()
-	summary, rows, err := tc.runWith(t, within(t, 20*time.Second), tc.srv.Client(), tc.srv.URL, cfg, func(run *campaign.Runner) { r.Store(run) })
-	<-done
-	if !errors.Is(err, campaign.ErrStopped) {
-		t.Fatalf("Run() error = %v, want ErrStopped", err)
-	}
-	placed := len(tc.srv.Placements())
-	if placed < stopAt || placed > stopAt+2 {
-		t.Errorf("%d calls placed after stopping at %d, want no new calls beyond those being placed", placed, stopAt)
-	}
-	for _, row := range rows {
-		if row.Outcome.Status == journal.StatusInFlight {
-			t.Errorf("line %d still in flight: calls in flight must be followed to the end", row.Line)
-		}
-	}
-	if summary.ByStatus[journal.StatusPending] != 20-placed {
-		t.Errorf("pending = %d, want %d", summary.ByStatus[journal.StatusPending], 20-placed)
-	}
-	summary, _, err = tc.run(t, baseConfig(), nil)
-	if err != nil || summary.Dialled != 20-placed {
-		t.Errorf("rerun dialled %d (%v), want the %d left", summary.Dialled, err, 20-placed)
-	}
-	checkDialled(t, tc.srv, tc.phones, 1)
-}
-
-func TestRunHaltsOnFailures(t *testing.T) {
-	t.Parallel()
-	tc := newCampaign(t, bolnatest.Options{Concurrency: 1, Outcome: func(string) bolnatest.Outcome { return bolnatest.Outcome{Status: "failed"} }}, 10)
-	cfg := baseConfig()
-	cfg.HaltAfter = 3
-	summary, rows, err := tc.runWith(t, within(t, 20*time.Second), tc.srv.Client(), tc.srv.URL, cfg, nil)
-	if err != nil {
-		t.Fatalf("Run() error = %v", err)
-	}
-	if summary.Halted == "" || summary.ByStatus["failed"] < 3 || summary.ByStatus[journal.StatusPending] < 5 {
-		t.Errorf("summary = %+v, want halted after 3 failures with the rest pending", summary)
-	}
-	// Exactly: one call at a time, each failure known before its slot is free, so the run
-	// halts at the third and places no fourth.
-	if summary.ByStatus["failed"] != 3 || summary.ByStatus[journal.StatusPending] != 7 || summary.Dialled != 3 {
-		t.Errorf("failed %d, pending %d, dialled %d; want exactly 3, 7, 3", summary.ByStatus["failed"], summary.ByStatus[journal.StatusPending], summary.Dialled)
-	}
-	for _, r := range rows { // the rows not dialled say why
-		if r.Outcome.Status == journal.StatusPending && !strings.Contains(r.Outcome.Error, "the run stopped placing calls") {
-			t.Errorf("line %d: pending %q, want the reason", r.Line, r.Outcome.Error)
-		}
-	}
-}
-
-func TestRunFatal(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name  string
-		agent string
-		key   string
-		want  string
-	}{
-		{"bad key", bolnatest.DefaultAgentID, "bn-wrong", "key was refused"},
-		{"unknown agent", "no-such-agent", "", "was not found"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			tc := newCampaign(t, bolnatest.Options{}, 5)
-			cfg := baseConfig()
-			cfg.AgentID = tt.agent
-			st, err := journal.OpenState(journal.StatePath(tc.results), journal.Owner{Agent: tt.agent})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
-			w, _ := results.Create(tc.results)
-			defer w.Abort()
-			var d campaign.Dialer = tc.srv.Client()
-			if tt.key != "" {
-				d, _ = dialer.New(tt.key, dialer.WithBaseURL(tc.srv.URL))
-			}
-			_, err = campaign.NewRunner(d, cfg).Run(t.Context(), tc.input, st, w)
-			var fatal *campaign.FatalError
-			if !errors.As(err, &fatal) || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("Run() error = %v, want a FatalError saying %q", err, tt.want)
-			}
-			if n := len(tc.srv.Placements()); n != 0 {
-				t.Errorf("%d calls placed, want 0", n)
-			}
-		})
-	}
-}
-
 // TestRunSettlesCrashedIntents: an earlier run synced its intent to dial and died. If the call
 // reached Bolna it is found by its reference and followed; if not, the row is dialled now.
 func TestRunSettlesCrashedIntents(t *testing.T) {
@@ -585,61 +335,6 @@ func TestRunWholeListItems(t *testing.T) {
 	st := tc.srv.Stats()
 	if gets := st.ByRoute["GET /executions/{id}"]; gets >= summary.ByStatus["completed"] {
 		t.Errorf("%d GETs for %d completed calls: the whole list items were not used", gets, summary.ByStatus["completed"])
-	}
-}
-
-// TestRunKeyRevokedMidRun: the key stops working while calls are followed. The run stops
-// placing calls and ends with a FatalError instead of hanging; the calls stay in the journal
-// for the next run.
-func TestRunKeyRevokedMidRun(t *testing.T) {
-	t.Parallel()
-	var revoked atomic.Bool
-	tc := newCampaign(t, bolnatest.Options{Concurrency: 2, Faults: bolnatest.Faults{Hook: func(r *http.Request) bolnatest.Fault {
-		if revoked.Load() {
-			return bolnatest.Revoked
-		}
-		return bolnatest.NoFault
-	}}}, 20)
-	go func() {
-		for len(tc.srv.Placements()) < 3 {
-			time.Sleep(time.Millisecond) // waiting on the server's state
-		}
-		revoked.Store(true)
-	}()
-	summary, _, err := tc.run(t, baseConfig(), nil)
-	var fatal *campaign.FatalError
-	if !errors.As(err, &fatal) || !strings.Contains(err.Error(), "refused") {
-		t.Fatalf("Run() error = %v, want a FatalError saying the key was refused", err)
-	}
-	if placed := len(tc.srv.Placements()); placed > 5 {
-		t.Errorf("%d calls placed, want the run to stop placing once the key is refused", placed)
-	}
-	if summary == nil || summary.ByStatus[journal.StatusInFlight]+summary.ByStatus[journal.StatusPending] == 0 {
-		t.Errorf("summary %+v: want rows in flight or pending for the next run", summary)
-	}
-}
-
-// TestRunBolnaUnreachable: Bolna goes away mid-run (the server stops listening). Once no read
-// has succeeded for Config.Outage, the run ends with a FatalError rather than following blindly
-// until --max-wait, and the rows stay pending or in flight for the next run.
-func TestRunBolnaUnreachable(t *testing.T) {
-	t.Parallel()
-	tc := newCampaign(t, bolnatest.Options{Concurrency: 1}, 10)
-	go func() {
-		for len(tc.srv.Placements()) < 2 {
-			time.Sleep(time.Millisecond) // waiting on the server's state
-		}
-		tc.srv.Close()
-	}()
-	cfg := baseConfig()
-	cfg.Outage = 300 * time.Millisecond
-	summary, _, err := tc.run(t, cfg, nil)
-	var fatal *campaign.FatalError
-	if !errors.As(err, &fatal) {
-		t.Fatalf("Run() error = %v, want a FatalError", err)
-	}
-	if summary == nil || summary.Unfinished() < 8 {
-		t.Errorf("summary %+v: want the rows not dialled left for the next run", summary)
 	}
 }
 

@@ -12,109 +12,113 @@ import (
 	"golang.org/x/text/encoding/unicode"
 )
 
+// loaderWant is a row TestLoader must read.
+type loaderWant struct {
+	phone, key, problem string
+	line                int
+	userData            map[string]string
+}
+
+// loaderCases are the lists TestLoader reads, and what it must read of them.
+var loaderCases = []struct {
+	name   string
+	csv    string
+	opts   contacts.LoadOptions
+	header []string
+	rows   []loaderWant
+}{
+	{
+		name:   "plain",
+		csv:    "phone,name\n+919876543210,Asha\n",
+		header: []string{"phone", "name"},
+		rows:   []loaderWant{{phone: "+919876543210", key: "+919876543210", line: 2, userData: map[string]string{"name": "Asha"}}},
+	},
+	{
+		name:   "bom crlf and case-insensitive header",
+		csv:    "\ufeffName,Contact_Number\r\nAsha,+919876543210\r\n",
+		header: []string{"Name", "Contact_Number"},
+		rows:   []loaderWant{{phone: "+919876543210", key: "+919876543210", line: 2, userData: map[string]string{"Name": "Asha"}}},
+	},
+	{
+		name: "quoted fields with commas, quotes and newlines",
+		csv:  "phone,note\n\"+1 (415) 555-0123\",\"says \"\"hi\"\", then, bye\"\n+14155550124,\"two\nlines\"\n+14155550125,x\n",
+		rows: []loaderWant{
+			{phone: "+14155550123", key: "+14155550123", line: 2, userData: map[string]string{"note": `says "hi", then, bye`}},
+			{phone: "+14155550124", key: "+14155550124", line: 3, userData: map[string]string{"note": "two\nlines"}},
+			{phone: "+14155550125", key: "+14155550125", line: 5, userData: map[string]string{"note": "x"}},
+		},
+	},
+	{
+		name: "phone column preference order",
+		csv:  "mobile,phone\n+14155550100,+14155550199\n",
+		rows: []loaderWant{{phone: "+14155550199", key: "+14155550199", line: 2, userData: map[string]string{"mobile": "+14155550100"}}},
+	},
+	{
+		name: "named phone column and id column",
+		csv:  "cust_id,cell\nC-7,+14155550100\n",
+		opts: contacts.LoadOptions{PhoneColumn: "CELL", IDColumn: "cust_id"},
+		rows: []loaderWant{{phone: "+14155550100", key: "C-7", line: 2, userData: map[string]string{"cust_id": "C-7"}}},
+	},
+	{
+		name: "region converts national numbers",
+		csv:  "phone\n020 7946 0958\n0044 20 7946 0958\n",
+		opts: contacts.LoadOptions{Region: "gb"},
+		rows: []loaderWant{
+			{phone: "+442079460958", key: "+442079460958", line: 2, userData: map[string]string{}},
+			{phone: "+442079460958", key: "+442079460958", line: 3, userData: map[string]string{}},
+		},
+	},
+	{
+		name: "bad rows are rows, not errors",
+		csv:  "phone,name\n98450 12345,no region\n,empty\n+91 98450 ABCDE,letters\n9.19876E+11,excel\n+0123456789,zero\n+919876543210,a,b\n+919876543211,a,,\n",
+		rows: []loaderWant{
+			{problem: "no country code", line: 2},
+			{problem: "empty phone number", line: 3},
+			{problem: "not a phone number", line: 4},
+			{problem: "scientific notation", line: 5},
+			{problem: "not a valid E.164", line: 6},
+			{problem: "row has 3 cells", line: 7},
+			{phone: "+919876543211", key: "+919876543211", line: 8, userData: map[string]string{"name": "a"}},
+		},
+	},
+	{
+		// Issue 14 reversed this: a short row was dialled with empty variables, which the
+		// agent then speaks as nothing. It is padded (one cell per column, for the results)
+		// and invalid, saying why.
+		name: "short rows are padded and invalid",
+		csv:  "phone,name,city\n+919876543210\n",
+		rows: []loaderWant{{problem: "cells are missing", line: 2}},
+	},
+	{
+		name: "a semicolon-separated export (European Excel)",
+		csv:  "phone;name;city\n+919876543210;Asha;Pune\n",
+		rows: []loaderWant{{phone: "+919876543210", key: "+919876543210", line: 2, userData: map[string]string{"name": "Asha", "city": "Pune"}}},
+	},
+	{
+		name: "a tab-separated export",
+		csv:  "name\tphone\n\"Rao, A.\"\t+919876543210\n",
+		rows: []loaderWant{{phone: "+919876543210", key: "+919876543210", line: 2, userData: map[string]string{"name": "Rao, A."}}},
+	},
+	{
+		name: "a comma list whose cells hold semicolons",
+		csv:  "phone,note\n+919876543210,\"a;b;c\"\n",
+		rows: []loaderWant{{phone: "+919876543210", key: "+919876543210", line: 2, userData: map[string]string{"note": "a;b;c"}}},
+	},
+	{
+		name: "empty id",
+		csv:  "id,phone\n,+919876543210\n",
+		opts: contacts.LoadOptions{IDColumn: "id"},
+		rows: []loaderWant{{phone: "+919876543210", problem: "empty id", line: 2}},
+	},
+	{
+		name: "header only",
+		csv:  "phone,name\n",
+	},
+}
+
 func TestLoader(t *testing.T) {
 	t.Parallel()
-	type want struct {
-		phone, key, problem string
-		line                int
-		userData            map[string]string
-	}
-	tests := []struct {
-		name   string
-		csv    string
-		opts   contacts.LoadOptions
-		header []string
-		rows   []want
-	}{
-		{
-			name:   "plain",
-			csv:    "phone,name\n+919876543210,Asha\n",
-			header: []string{"phone", "name"},
-			rows:   []want{{phone: "+919876543210", key: "+919876543210", line: 2, userData: map[string]string{"name": "Asha"}}},
-		},
-		{
-			name:   "bom crlf and case-insensitive header",
-			csv:    "\ufeffName,Contact_Number\r\nAsha,+919876543210\r\n",
-			header: []string{"Name", "Contact_Number"},
-			rows:   []want{{phone: "+919876543210", key: "+919876543210", line: 2, userData: map[string]string{"Name": "Asha"}}},
-		},
-		{
-			name: "quoted fields with commas, quotes and newlines",
-			csv:  "phone,note\n\"+1 (415) 555-0123\",\"says \"\"hi\"\", then, bye\"\n+14155550124,\"two\nlines\"\n+14155550125,x\n",
-			rows: []want{
-				{phone: "+14155550123", key: "+14155550123", line: 2, userData: map[string]string{"note": `says "hi", then, bye`}},
-				{phone: "+14155550124", key: "+14155550124", line: 3, userData: map[string]string{"note": "two\nlines"}},
-				{phone: "+14155550125", key: "+14155550125", line: 5, userData: map[string]string{"note": "x"}},
-			},
-		},
-		{
-			name: "phone column preference order",
-			csv:  "mobile,phone\n+14155550100,+14155550199\n",
-			rows: []want{{phone: "+14155550199", key: "+14155550199", line: 2, userData: map[string]string{"mobile": "+14155550100"}}},
-		},
-		{
-			name: "named phone column and id column",
-			csv:  "cust_id,cell\nC-7,+14155550100\n",
-			opts: contacts.LoadOptions{PhoneColumn: "CELL", IDColumn: "cust_id"},
-			rows: []want{{phone: "+14155550100", key: "C-7", line: 2, userData: map[string]string{"cust_id": "C-7"}}},
-		},
-		{
-			name: "region converts national numbers",
-			csv:  "phone\n020 7946 0958\n0044 20 7946 0958\n",
-			opts: contacts.LoadOptions{Region: "gb"},
-			rows: []want{
-				{phone: "+442079460958", key: "+442079460958", line: 2, userData: map[string]string{}},
-				{phone: "+442079460958", key: "+442079460958", line: 3, userData: map[string]string{}},
-			},
-		},
-		{
-			name: "bad rows are rows, not errors",
-			csv:  "phone,name\n98450 12345,no region\n,empty\n+91 98450 ABCDE,letters\n9.19876E+11,excel\n+0123456789,zero\n+919876543210,a,b\n+919876543211,a,,\n",
-			rows: []want{
-				{problem: "no country code", line: 2},
-				{problem: "empty phone number", line: 3},
-				{problem: "not a phone number", line: 4},
-				{problem: "scientific notation", line: 5},
-				{problem: "not a valid E.164", line: 6},
-				{problem: "row has 3 cells", line: 7},
-				{phone: "+919876543211", key: "+919876543211", line: 8, userData: map[string]string{"name": "a"}},
-			},
-		},
-		{
-			// Issue 14 reversed this: a short row was dialled with empty variables, which the
-			// agent then speaks as nothing. It is padded (one cell per column, for the results)
-			// and invalid, saying why.
-			name: "short rows are padded and invalid",
-			csv:  "phone,name,city\n+919876543210\n",
-			rows: []want{{problem: "cells are missing", line: 2}},
-		},
-		{
-			name: "a semicolon-separated export (European Excel)",
-			csv:  "phone;name;city\n+919876543210;Asha;Pune\n",
-			rows: []want{{phone: "+919876543210", key: "+919876543210", line: 2, userData: map[string]string{"name": "Asha", "city": "Pune"}}},
-		},
-		{
-			name: "a tab-separated export",
-			csv:  "name\tphone\n\"Rao, A.\"\t+919876543210\n",
-			rows: []want{{phone: "+919876543210", key: "+919876543210", line: 2, userData: map[string]string{"name": "Rao, A."}}},
-		},
-		{
-			name: "a comma list whose cells hold semicolons",
-			csv:  "phone,note\n+919876543210,\"a;b;c\"\n",
-			rows: []want{{phone: "+919876543210", key: "+919876543210", line: 2, userData: map[string]string{"note": "a;b;c"}}},
-		},
-		{
-			name: "empty id",
-			csv:  "id,phone\n,+919876543210\n",
-			opts: contacts.LoadOptions{IDColumn: "id"},
-			rows: []want{{phone: "+919876543210", problem: "empty id", line: 2}},
-		},
-		{
-			name: "header only",
-			csv:  "phone,name\n",
-		},
-	}
-	for _, tt := range tests {
+	for _, tt := range loaderCases {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			l, err := contacts.NewLoader(strings.NewReader(tt.csv), "test.csv", tt.opts)

@@ -96,50 +96,7 @@ func TestStateCrashRecovery(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	dir := t.TempDir()
 	path := filepath.Join(dir, "full.state")
-	st, err := journal.OpenState(path, owner)
-	if err != nil {
-		t.Fatal(err)
-	}
-	header, _ := os.Stat(path)
-	type point struct {
-		end  int64
-		want model
-	}
-	m := model{}
-	points := []point{{end: header.Size(), want: m.clone()}}
-	at := time.Now()
-	step := func(apply func() error) {
-		if err := apply(); err != nil {
-			t.Fatal(err)
-		}
-		info, _ := os.Stat(path)
-		points = append(points, point{end: info.Size(), want: m.clone()})
-	}
-	for i := range 60 {
-		key := fmt.Sprintf("+9198%08d", rng.IntN(15))
-		e := m[key]
-		switch {
-		case !e.live && (e.attempts == 0 || rng.IntN(3) == 0):
-			e = modelEntry{attempts: e.attempts + 1, status: e.status, live: true}
-			m[key] = e
-			step(func() error { return st.Dial(key, key, e.attempts, st.Ref(key, e.attempts), at) })
-		case e.live && e.execID == "" && rng.IntN(5) == 0:
-			e.live, e.attempts = false, e.attempts-1
-			m[key] = e
-			step(func() error { return st.Void(key, e.attempts+1, at) })
-		case e.live && e.execID == "":
-			e.execID = fmt.Sprintf("exec-%d", i)
-			m[key] = e
-			step(func() error { return st.Placed(key, e.attempts, e.execID, at) })
-		case e.live:
-			e.live, e.status = false, []journal.Status{"completed", "no-answer", "busy", "failed"}[rng.IntN(4)]
-			m[key] = e
-			step(func() error {
-				return st.Final(key, e.attempts, journal.Outcome{Status: e.status, ExecutionID: e.execID, Summary: "said \"yes\"\nthen bye"})
-			})
-		}
-	}
-	st.Close()
+	points := randomHistory(t, rng, path)
 	full, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -177,7 +134,7 @@ func TestStateCrashRecovery(t *testing.T) {
 			}
 		}
 		// The journal goes on after recovery, and what is appended reads back.
-		if err := st.Dial("+15550000000", "+15550000000", 1, "r", at); err != nil {
+		if err := st.Dial("+15550000000", "+15550000000", 1, "r", time.Now()); err != nil {
 			t.Fatal(err)
 		}
 		st.Close()
@@ -187,6 +144,59 @@ func TestStateCrashRecovery(t *testing.T) {
 		}
 		st.Close()
 	}
+}
+
+// historyPoint is where a journal ended after a record, and what it held then.
+type historyPoint struct {
+	end  int64
+	want model
+}
+
+// randomHistory writes 60 random records (intents, voids, placements, outcomes) to a journal at
+// path, and returns, after each, where the file ended and the model of what it held.
+func randomHistory(t *testing.T, rng *rand.Rand, path string) []historyPoint {
+	t.Helper()
+	st, err := journal.OpenState(path, owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	header, _ := os.Stat(path)
+	m := model{}
+	points := []historyPoint{{end: header.Size(), want: m.clone()}}
+	at := time.Now()
+	step := func(apply func() error) {
+		if err := apply(); err != nil {
+			t.Fatal(err)
+		}
+		info, _ := os.Stat(path)
+		points = append(points, historyPoint{end: info.Size(), want: m.clone()})
+	}
+	for i := range 60 {
+		key := fmt.Sprintf("+9198%08d", rng.IntN(15))
+		e := m[key]
+		switch {
+		case !e.live && (e.attempts == 0 || rng.IntN(3) == 0):
+			e = modelEntry{attempts: e.attempts + 1, status: e.status, live: true}
+			m[key] = e
+			step(func() error { return st.Dial(key, key, e.attempts, st.Ref(key, e.attempts), at) })
+		case e.live && e.execID == "" && rng.IntN(5) == 0:
+			e.live, e.attempts = false, e.attempts-1
+			m[key] = e
+			step(func() error { return st.Void(key, e.attempts+1, at) })
+		case e.live && e.execID == "":
+			e.execID = fmt.Sprintf("exec-%d", i)
+			m[key] = e
+			step(func() error { return st.Placed(key, e.attempts, e.execID, at) })
+		case e.live:
+			e.live, e.status = false, []journal.Status{"completed", "no-answer", "busy", "failed"}[rng.IntN(4)]
+			m[key] = e
+			step(func() error {
+				return st.Final(key, e.attempts, journal.Outcome{Status: e.status, ExecutionID: e.execID, Summary: "said \"yes\"\nthen bye"})
+			})
+		}
+	}
+	st.Close()
+	return points
 }
 
 func TestLock(t *testing.T) {

@@ -16,6 +16,18 @@ import (
 // TestKill9 builds the binary, runs a campaign against a Bolna stand-in on loopback, kills it
 // with SIGKILL twice at random points, reruns it, and checks that every contact was dialled
 // exactly once and ends with its call's true final state.
+// killTiming is a lifecycle of tenths of seconds: a kill lands in every phase of some call.
+var killTiming = bolnatest.Timing{
+	Dequeue:      bolnatest.Range{Min: 5 * time.Millisecond, Max: 30 * time.Millisecond},
+	Dial:         bolnatest.Range{Min: 10 * time.Millisecond, Max: 50 * time.Millisecond},
+	Ring:         bolnatest.Range{Min: 20 * time.Millisecond, Max: 100 * time.Millisecond},
+	Talk:         bolnatest.Range{Min: 50 * time.Millisecond, Max: 300 * time.Millisecond},
+	PostProcess:  bolnatest.Range{Min: 50 * time.Millisecond, Max: 300 * time.Millisecond},
+	NoAnswerRing: bolnatest.Range{Min: 50 * time.Millisecond, Max: 200 * time.Millisecond},
+	BusyAfter:    bolnatest.Range{Min: 10 * time.Millisecond, Max: 50 * time.Millisecond},
+	FailAfter:    bolnatest.Range{Min: 10 * time.Millisecond, Max: 50 * time.Millisecond},
+}
+
 func TestKill9(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
@@ -25,20 +37,10 @@ func TestKill9(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	timing := bolnatest.Timing{
-		Dequeue:      bolnatest.Range{Min: 5 * time.Millisecond, Max: 30 * time.Millisecond},
-		Dial:         bolnatest.Range{Min: 10 * time.Millisecond, Max: 50 * time.Millisecond},
-		Ring:         bolnatest.Range{Min: 20 * time.Millisecond, Max: 100 * time.Millisecond},
-		Talk:         bolnatest.Range{Min: 50 * time.Millisecond, Max: 300 * time.Millisecond},
-		PostProcess:  bolnatest.Range{Min: 50 * time.Millisecond, Max: 300 * time.Millisecond},
-		NoAnswerRing: bolnatest.Range{Min: 50 * time.Millisecond, Max: 200 * time.Millisecond},
-		BusyAfter:    bolnatest.Range{Min: 10 * time.Millisecond, Max: 50 * time.Millisecond},
-		FailAfter:    bolnatest.Range{Min: 10 * time.Millisecond, Max: 50 * time.Millisecond},
-	}
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 1))
-	srv := bolnatest.NewServer(bolnatest.Options{Concurrency: 5, Timing: timing, Seed: seed,
+	srv := bolnatest.NewServer(bolnatest.Options{Concurrency: 5, Timing: killTiming, Seed: seed,
 		Faults: bolnatest.Faults{PlaceLost: 0.1}})
 	t.Cleanup(srv.Close)
 	input, phones := writeContacts(t, 40)

@@ -118,6 +118,25 @@ func countDials(srv *bolnatest.Server) map[string]int {
 
 // TestRunAgainstStandIn drives the command as a user would, against a Bolna stand-in on
 // loopback reached through BOLNA_BASE_URL.
+// checkRowsMatchServer fails for a dialled row that does not show the server's call to its
+// number as the server has it, or a completed one without its recording and extracted data.
+func checkRowsMatchServer(t *testing.T, srv *bolnatest.Server, rows []results.Row) {
+	t.Helper()
+	server := map[string]bolnatest.Call{}
+	for _, c := range srv.Calls() {
+		server[c.ID] = c
+	}
+	for _, row := range rows {
+		c := server[row.Outcome.ExecutionID]
+		if c.Status != string(row.Outcome.Status) || c.Phone != row.Input["phone"] {
+			t.Errorf("line %d: %s %s, server has %s %s", row.Line, row.Outcome.Status, row.Input["phone"], c.Status, c.Phone)
+		}
+		if row.Outcome.Status == "completed" && (row.Outcome.RecordingURL == "" || len(row.Outcome.Extracted) == 0) {
+			t.Errorf("line %d: completed without recording or extracted data", row.Line)
+		}
+	}
+}
+
 func TestRunAgainstStandIn(t *testing.T) {
 	t.Parallel()
 	srv := bolnatest.NewServer(bolnatest.Options{Concurrency: 3, Timing: bolnatest.FastTiming, APIKey: "bn-secret-key-123"})
@@ -142,19 +161,7 @@ func TestRunAgainstStandIn(t *testing.T) {
 	if len(rows) != 26 {
 		t.Fatalf("%d result rows, want 26", len(rows))
 	}
-	server := map[string]bolnatest.Call{}
-	for _, c := range srv.Calls() {
-		server[c.ID] = c
-	}
-	for _, row := range rows[:25] {
-		c := server[row.Outcome.ExecutionID]
-		if c.Status != string(row.Outcome.Status) || c.Phone != row.Input["phone"] {
-			t.Errorf("line %d: %s %s, server has %s %s", row.Line, row.Outcome.Status, row.Input["phone"], c.Status, c.Phone)
-		}
-		if row.Outcome.Status == "completed" && (row.Outcome.RecordingURL == "" || len(row.Outcome.Extracted) == 0) {
-			t.Errorf("line %d: completed without recording or extracted data", row.Line)
-		}
-	}
+	checkRowsMatchServer(t, srv, rows[:25])
 	if rows[25].Outcome.Status != journal.StatusInvalid {
 		t.Errorf("bad row status %q, want invalid", rows[25].Outcome.Status)
 	}

@@ -45,6 +45,19 @@ func (p *postLog) count() int {
 	return len(p.at)
 }
 
+// settle waits until every POST is refused and asleep for its minute (none has come for a
+// while): then any POST after a stop is one the stop let out.
+func (p *postLog) settle() {
+	for n := p.count(); ; {
+		time.Sleep(300 * time.Millisecond)
+		m := p.count()
+		if m == n {
+			return
+		}
+		n = m
+	}
+}
+
 // after is how many POSTs arrived later than t.
 func (p *postLog) after(t time.Time) int {
 	p.mu.Lock()
@@ -99,15 +112,8 @@ func TestSignals(t *testing.T) {
 				for tt.startup && reads.Load() == 0 || !tt.startup && posts.count() < 4 {
 					time.Sleep(time.Millisecond) // waiting on the server's state, not on time
 				}
-				// In the storm, wait until every POST is refused and asleep for its minute (none
-				// has come for a while): then any POST after the signal is one the stop let out.
-				for n := posts.count(); !tt.startup && !tt.second; {
-					time.Sleep(300 * time.Millisecond)
-					if m := posts.count(); m == n {
-						break
-					} else {
-						n = m
-					}
+				if !tt.startup && !tt.second {
+					posts.settle()
 				}
 				signalled.Store(time.Now().UnixNano())
 				last.Store(time.Now().UnixNano())
