@@ -100,6 +100,7 @@ func exitCode(err error, summary *campaign.Summary) int {
 		usageErr *usageError
 		inputErr *contacts.InputError
 		keyErr   *journal.KeyingError
+		verErr   *journal.VersionError
 	)
 	switch {
 	case err == nil && summary != nil && (summary.Unfinished() > 0 || summary.ByStatus[journal.StatusUnknown] > 0):
@@ -110,7 +111,7 @@ func exitCode(err error, summary *campaign.Summary) int {
 		return exitOK
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
-	case errors.As(err, &usageErr), errors.As(err, &inputErr), errors.As(err, &keyErr):
+	case errors.As(err, &usageErr), errors.As(err, &inputErr), errors.As(err, &keyErr), errors.As(err, &verErr):
 		return exitUsage
 	case errors.Is(err, campaign.ErrStopped), errors.Is(err, context.Canceled), errors.Is(err, errInterrupted):
 		return exitInterrupted

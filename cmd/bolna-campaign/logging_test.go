@@ -3,8 +3,12 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
+
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/dialer/bolnasim"
 )
 
 // TestLogFormatJSON: with --log-format json every line the run writes on stderr is one JSON
@@ -40,5 +44,24 @@ func TestLogFormatJSON(t *testing.T) {
 	bad := newInvocation(nil)
 	if code := bad.run("run", "--sandbox", "--log-format", "xml", input); code != exitUsage || !strings.Contains(bad.stderr.String(), "--log-format") {
 		t.Errorf("--log-format xml: exit %d, %q", code, bad.stderr.String())
+	}
+}
+
+// TestNewerJournal: a campaign whose journal a newer bolna-campaign wrote is refused with exit
+// 2 and a message that says so; nothing is dialled and the journal is left as it was.
+func TestNewerJournal(t *testing.T) {
+	t.Parallel()
+	input, _ := writeContacts(t, 2)
+	results := strings.TrimSuffix(input, ".csv") + ".sandbox.results.csv"
+	line := `{"ev":"campaign","v":99,"campaign":"abc123","agent":"` + bolnasim.DefaultAgentID + `","api":"sandbox"}` + "\n"
+	if err := os.WriteFile(journal.StatePath(results), []byte(line), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	inv := newInvocation(nil)
+	if code := inv.run("run", "--sandbox", input); code != exitUsage || !strings.Contains(inv.stderr.String(), "newer bolna-campaign") {
+		t.Errorf("exit %d, want 2 saying a newer version wrote the journal:\n%s", code, inv.stderr.String())
+	}
+	if b, _ := os.ReadFile(journal.StatePath(results)); string(b) != line {
+		t.Errorf("the journal was changed: %q", b)
 	}
 }
