@@ -3,7 +3,6 @@ package campaign
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
@@ -111,8 +110,9 @@ type step struct {
 // ledger owns what every attempt holds: the run's slots (the pool), the caller ids, and the
 // journal's record of it. An attempt takes a slot when it is created (see reserve) and gives
 // it back in the one move that leaves the phases holding one; each move writes the one
-// journal record it means. It is safe for concurrent use (each attempt is moved by one
-// goroutine at a time: its placement's, then the tracker's).
+// journal record it means. It is safe for concurrent use, as the pool, the caller ids and the
+// journal are; each attempt is moved by one goroutine at a time (its placement's, then the
+// tracker's).
 type ledger struct {
 	st      *journal.State
 	now     func() time.Time
@@ -121,9 +121,6 @@ type ledger struct {
 	// onFinal is told of every outcome recorded (progress, --halt-after, --max-cost), before
 	// the attempt's slot is given back: a run halted by it places no call in that slot.
 	onFinal func(journal.Outcome)
-
-	mu    sync.Mutex
-	moved [phaseVoid + 1]int // moves into each phase (for tests)
 }
 
 // invariantError is a move the attempt's life does not allow: a bug, never a state of the
@@ -144,9 +141,6 @@ func (l *ledger) move(a *attempt, to phase, s step) error {
 		return &FatalError{err}
 	}
 	a.phase = to
-	l.mu.Lock()
-	l.moved[to]++
-	l.mu.Unlock()
 	if to == phaseFinal && l.onFinal != nil {
 		l.onFinal(*s.outcome)
 	}

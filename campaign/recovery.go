@@ -34,6 +34,7 @@ type orphan struct {
 // It returns the live calls to follow, all with their execution ids, and whether rows changed
 // from what a scan of the list counted.
 func (t *tracker) settle(ctx context.Context, live, torn []journal.LiveCall, runStart time.Time) ([]journal.LiveCall, bool, error) {
+	defer clear(t.calls) // the calls met here are adopted afresh (see adopt)
 	out, pending, err := t.orphans(live, torn, runStart)
 	if err != nil || len(pending) == 0 {
 		return out, false, err
@@ -73,7 +74,6 @@ func (t *tracker) settle(ctx context.Context, live, torn []journal.LiveCall, run
 			return nil, false, context.Cause(ctx)
 		}
 	}
-	clear(t.calls)
 	return out, true, nil
 }
 
