@@ -178,9 +178,9 @@ func (t *tracker) observe(c *attempt, ex *dialer.Execution, how seenBy, now time
 	if c.status != ex.Status && !ex.Status.Known() {
 		t.cfg.warnf("call %s: unknown status %q; still following it", c.ExecutionID, ex.Status)
 	}
-	if ex.Status == dialer.StatusRescheduled && !t.warnedRescheduled {
+	if ex.Status.Held() && !t.warnedRescheduled {
 		t.warnedRescheduled = true
-		t.cfg.logf("call %s was rescheduled by Bolna to the agent's calling hours: it holds its slot until it dials or --max-wait ends; match --window to the agent's hours", c.ExecutionID)
+		t.cfg.logf("call %s was %s by Bolna to the agent's calling hours: it holds its slot until it dials or --max-wait ends; match --window to the agent's hours", c.ExecutionID, ex.Status)
 	}
 	if c.unconfirmed && how != seenPushed {
 		if contradicted, err := t.confirm(c, ex); contradicted || err != nil {

@@ -52,7 +52,7 @@ func (t *tracker) plan(due []*attempt, now time.Time) sweepPlan {
 	if statuses := possibleStatuses(due); statuses != nil && !t.noStatusList {
 		in := map[dialer.Status]int{}
 		for _, c := range t.calls {
-			in[cmp.Or(c.status, dialer.StatusQueued)]++
+			in[cmp.Or(c.status, dialer.StatusPlaced)]++
 		}
 		pages := 0
 		for _, st := range statuses {
@@ -73,23 +73,25 @@ func (t *tracker) plan(due []*attempt, now time.Time) sweepPlan {
 // by id.
 func possibleStatuses(calls []*attempt) []dialer.Status {
 	from := len(sweepOrder)
-	post := false
+	var post dialer.Status // the status of post-processing, when a call is in it
 	for _, c := range calls {
-		switch i := slices.Index(sweepOrder, cmp.Or(c.status, dialer.StatusQueued)); {
+		switch i := slices.Index(sweepOrder, cmp.Or(c.status, dialer.StatusPlaced)); {
 		case i < 0:
 			continue
 		case sweepOrder[i].Dropped():
-			post = true
+			post = sweepOrder[i]
 		default:
 			from = min(from, i)
 		}
 	}
 	var out []dialer.Status
-	if from < len(sweepOrder) {
-		out = slices.Clone(sweepOrder[from : len(sweepOrder)-1])
+	for _, s := range sweepOrder[from:] {
+		if !s.Dropped() {
+			out = append(out, s)
+		}
 	}
-	if post {
-		out = append(out, dialer.StatusCallDisconnected)
+	if post != "" {
+		out = append(out, post)
 	}
 	return out
 }

@@ -30,6 +30,10 @@ const (
 	StatusBalanceLow       Status = "balance-low"
 )
 
+// StatusPlaced is the status of a call POST /call has just created, before any look: its
+// reply says queued.
+const StatusPlaced = StatusQueued
+
 // UnmarshalJSON normalises the spellings seen in the wild ("no_answer", "balance_low",
 // "cancelled", upper case) to the canonical ones.
 func (s *Status) UnmarshalJSON(b []byte) error {
