@@ -41,6 +41,12 @@ func TestLogFormatJSON(t *testing.T) {
 	if len(msgs) < 3 || !summary {
 		t.Errorf("messages %q, summary %v: want the run's events and its summary", msgs, summary)
 	}
+	usage := newInvocation(nil)
+	code := usage.run("run", "--sandbox", "--log-format", "json", "--rate", "-1", input)
+	var rec map[string]any
+	if err := json.Unmarshal([]byte(usage.stderr.String()), &rec); code != exitUsage || err != nil || rec["level"] != "ERROR" {
+		t.Errorf("a usage error with --log-format json: exit %d, %q, want 2 and one JSON record at level ERROR", code, usage.stderr.String())
+	}
 	bad := newInvocation(nil)
 	if code := bad.run("run", "--sandbox", "--log-format", "xml", input); code != exitUsage || !strings.Contains(bad.stderr.String(), "--log-format") {
 		t.Errorf("--log-format xml: exit %d, %q", code, bad.stderr.String())

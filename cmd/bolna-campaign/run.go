@@ -155,11 +155,15 @@ func runCommand(args []string, env Env) int {
 	}
 	o.explicit = map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { o.explicit[f.Name] = true })
+	format := o.logFormat
+	if !slices.Contains(logFormats, format) {
+		format = "text" // (validate says so)
+	}
+	out := newConsole(env, format)
 	if err := o.validate(fs); err != nil {
-		fmt.Fprintf(env.Stderr, "bolna-campaign: %v\n", err)
+		out.errorf("%v", err)
 		return exitCode(err, nil)
 	}
-	out := newConsole(env, o.logFormat)
 	summary, err := o.run(env, out)
 	if err != nil {
 		out.errorf("%v", err)
