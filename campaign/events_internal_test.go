@@ -3,6 +3,7 @@ package campaign
 import (
 	"encoding/json"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -22,8 +23,8 @@ func TestObservedEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	var halted string
-	tr := twoCalls(t, st, func(r string) { halted = r })
+	var outcomes []journal.Status
+	tr := twoCalls(t, st, func(o journal.Outcome) { outcomes = append(outcomes, o.Status) })
 	p := tr.ledger.pool
 	now := time.Now()
 	push := func(id string, status dialer.Status, whole bool, ref string) {
@@ -83,19 +84,19 @@ func TestObservedEvents(t *testing.T) {
 	if got, want := tr.seen, (ObservationStats{Matched: 6, Ignored: 1, Late: 1}); got != want {
 		t.Errorf("counted %+v, want %+v", got, want)
 	}
-	if halted != "" {
-		t.Errorf("halted: %s", halted)
+	if !slices.Equal(outcomes, []journal.Status{journal.StatusCompleted}) {
+		t.Errorf("outcomes recorded: %q, want e1's completed alone (a duplicate push records nothing)", outcomes)
 	}
 }
 
 // twoCalls is a tracker with a pool of two slots, following two calls placed now: +911's
-// (execution e1) and +912's, whose placement reply was lost.
-func twoCalls(t *testing.T, st *journal.State, halt func(string)) *tracker {
+// (execution e1) and +912's, whose placement reply was lost; onFinal is told of outcomes.
+func twoCalls(t *testing.T, st *journal.State, onFinal func(journal.Outcome)) *tracker {
 	t.Helper()
 	cfg := Config{}
 	cfg.setDefaults()
-	led := &ledger{st: st, now: time.Now, pool: newPool(2)}
-	tr := newTracker(trackerDeps{cfg: &cfg, st: st, ledger: led, halt: halt})
+	led := &ledger{st: st, now: time.Now, pool: newPool(2), onFinal: onFinal}
+	tr := newTracker(trackerDeps{cfg: &cfg, st: st, ledger: led, looks: newLimits(&cfg).looks})
 	tr.start(2)
 	now := time.Now()
 	for i, key := range []string{"+911", "+912"} {

@@ -56,7 +56,7 @@ func (r *Runner) dispatch(ctx context.Context, input string, st *journal.State, 
 		case <-dispatchCtx.Done():
 		}
 	}()
-	limiter := newLimits(&r.cfg).placements
+	limiter := r.limits.placements
 
 	var (
 		wg      sync.WaitGroup

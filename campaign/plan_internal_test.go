@@ -56,7 +56,7 @@ func TestPlan(t *testing.T) {
 	tracker := func(placedPerMinute, live int, status dialer.Status) (*tracker, []*attempt) {
 		cfg := Config{}
 		cfg.setDefaults()
-		tr := newTracker(trackerDeps{cfg: &cfg})
+		tr := newTracker(trackerDeps{cfg: &cfg, looks: newLimits(&cfg).looks})
 		// Calls placed evenly over the last four minutes; the latest live ones still hold a slot.
 		n := 4 * placedPerMinute
 		var due []*attempt

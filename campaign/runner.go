@@ -28,6 +28,7 @@ type Runner struct {
 	failsInARow int // failed/error outcomes in a row (see countFailure)
 
 	progress progress
+	limits   runLimits   // the run's own pacing, built from cfg (see newLimits)
 	dups     *duplicates // found by Run's first pass over the list, read by the later ones
 	decided  *decisions  // what the dispatching pass decided for each row, for the results
 	tracker  atomic.Pointer[tracker]
@@ -76,7 +77,9 @@ func (r *Runner) Observations() ObservationStats {
 // NewRunner returns a runner that places calls through d.
 func NewRunner(d Dialer, cfg Config) *Runner {
 	cfg.setDefaults()
-	return &Runner{cfg: cfg, dialer: d, stopped: make(chan struct{})}
+	r := &Runner{cfg: cfg, dialer: d, stopped: make(chan struct{})}
+	r.limits = newLimits(&r.cfg)
+	return r
 }
 
 // Stopped is closed once the runner is stopped (see Stop): a gate for requests that should
@@ -169,7 +172,7 @@ func (r *Runner) Run(ctx context.Context, input string, st *journal.State, out R
 		return nil, err
 	}
 	led := &ledger{st: st, now: r.cfg.Now}
-	tr := newTracker(trackerDeps{cfg: &r.cfg, dialer: r.dialer, st: st, ledger: led, stopped: r.stopped, halt: r.haltWith})
+	tr := newTracker(trackerDeps{cfg: &r.cfg, dialer: r.dialer, st: st, ledger: led, looks: r.limits.looks, stopped: r.stopped})
 	r.setTracker(tr)
 	slots, err := r.resume(startCtx, input, st, tr, acct, start, &plan)
 	if err != nil {

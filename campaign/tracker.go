@@ -96,12 +96,12 @@ type trackerDeps struct {
 	dialer  Dialer
 	st      *journal.State
 	ledger  *ledger
-	stopped <-chan struct{}     // the run was told to stop (settle gives up waiting)
-	halt    func(reason string) // stop placing calls, for a reason the summary reports
+	looks   *pacer          // when the calls are looked at (see newLimits)
+	stopped <-chan struct{} // the run was told to stop (settle gives up waiting)
 }
 
 func newTracker(deps trackerDeps) *tracker {
-	return &tracker{trackerDeps: deps, calls: map[string]*attempt{}, pace: newLimits(deps.cfg).looks,
+	return &tracker{trackerDeps: deps, calls: map[string]*attempt{}, pace: deps.looks,
 		events: make(chan *dialer.Execution, maxPendingEvents)}
 }
 
