@@ -140,6 +140,32 @@ func (t *tracker) isOf(c *attempt, ex *dialer.Execution) bool {
 	return to == "" || c.Phone == "" || to == c.Phone
 }
 
+// offer hands the tracker an observation from a source of its own (see Runner.Observe), for
+// its loop to apply; it never blocks, and reports whether the observation was taken.
+func (t *tracker) offer(ex *dialer.Execution) bool {
+	t.seenMu.Lock()
+	defer t.seenMu.Unlock()
+	t.seen.Received++
+	if t.closed { // the run follows no call any more
+		t.seen.Ignored++
+		return false
+	}
+	select {
+	case t.events <- ex:
+		return true
+	default:
+		t.seen.Dropped++
+		return false
+	}
+}
+
+// observations counts what came through offer so far.
+func (t *tracker) observations() ObservationStats {
+	t.seenMu.Lock()
+	defer t.seenMu.Unlock()
+	return t.seen
+}
+
 // closeEvents ends the intake of observations once the tracker has stopped: those still
 // waiting, and any later, are counted as ignored.
 func (t *tracker) closeEvents() {

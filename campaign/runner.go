@@ -47,20 +47,7 @@ func (r *Runner) Observe(ex *dialer.Execution) bool {
 	if t == nil || ex == nil {
 		return false
 	}
-	t.seenMu.Lock()
-	defer t.seenMu.Unlock()
-	t.seen.Received++
-	if t.closed { // the run follows no call any more
-		t.seen.Ignored++
-		return false
-	}
-	select {
-	case t.events <- ex:
-		return true
-	default:
-		t.seen.Dropped++
-		return false
-	}
+	return t.offer(ex)
 }
 
 // Observations counts what came through [Runner.Observe] so far.
@@ -69,9 +56,7 @@ func (r *Runner) Observations() ObservationStats {
 	if t == nil {
 		return ObservationStats{}
 	}
-	t.seenMu.Lock()
-	defer t.seenMu.Unlock()
-	return t.seen
+	return t.observations()
 }
 
 // NewRunner returns a runner that places calls through d.
