@@ -23,7 +23,7 @@ type orphan struct {
 
 // settle resolves, before anything is dialled, the intents an earlier run recorded but never
 // heard back about (it died between syncing the intent and reading the reply), and the intents
-// a crash cut mid-record (see [State.Torn]). Each is looked for in the executions list until no
+// a crash cut mid-record (see journal.State.Torn). Each is looked for in the executions list until no
 // call it made could still be missing from it: the dead run's POST left before this run
 // started and before its timeout ran out, and the list shows a new call within
 // Config.ListLag. Found, the call is followed. Shown absent by a search that read the list, the
