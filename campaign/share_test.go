@@ -231,15 +231,7 @@ func TestRestartsKeepToTheShare(t *testing.T) {
 		if err != nil || summary.Unfinished() != 0 {
 			t.Fatalf("final run: %+v, %v", summary, err)
 		}
-		placed := map[string]int{}
-		for _, pl := range api.Placements() {
-			placed[pl.Phone]++
-		}
-		for _, p := range tc.phones {
-			if placed[p] != 1 {
-				t.Errorf("%s dialled %d times, want 1", p, placed[p])
-			}
-		}
+		checkPlacedOnce(t, api, tc.phones)
 		if peak := api.Stats().PeakPerMinute["list"]; peak > perMinute {
 			t.Errorf("%d list reads in one minute across the restarts, above the share of %d", peak, perMinute)
 		}

@@ -190,6 +190,15 @@ func TestSendGate(t *testing.T) {
 	}
 }
 
+// placedID places a call and returns the execution id the reply names.
+func placedID(c *dialer.Client) (string, error) {
+	p, err := c.PlaceCall(context.Background(), dialer.CallRequest{AgentID: "a", RecipientPhoneNumber: "+911"})
+	if p == nil {
+		return "", err
+	}
+	return p.ExecutionID, err
+}
+
 // TestKeyNeverEchoed: a hostile server puts the key it was sent wherever the client reads
 // server text: a redirect's Location host, the agent's name and webhook_url, an execution id,
 // free text escaped as JSON allows (\u0062n-…, \/). Nothing the client returns holds the key,
@@ -218,22 +227,10 @@ func TestKeyNeverEchoed(t *testing.T) {
 		}},
 		{"an execution id", func(w http.ResponseWriter, r *http.Request) {
 			io.WriteString(w, `{"execution_id":"`+key+`","status":"queued"}`)
-		}, func(c *dialer.Client) (string, error) {
-			p, err := c.PlaceCall(context.Background(), dialer.CallRequest{AgentID: "a", RecipientPhoneNumber: "+911"})
-			if p == nil {
-				return "", err
-			}
-			return p.ExecutionID, err
-		}},
+		}, placedID},
 		{"an execution id that is not an id", func(w http.ResponseWriter, r *http.Request) {
 			io.WriteString(w, `{"execution_id":"../../etc\u001b[31m","status":"queued"}`)
-		}, func(c *dialer.Client) (string, error) {
-			p, err := c.PlaceCall(context.Background(), dialer.CallRequest{AgentID: "a", RecipientPhoneNumber: "+911"})
-			if p == nil {
-				return "", err
-			}
-			return p.ExecutionID, err
-		}},
+		}, placedID},
 		{"escaped in a summary", func(w http.ResponseWriter, r *http.Request) {
 			io.WriteString(w, `{"id":"e-1","status":"completed","summary":"said `+escaped+`"}`)
 		}, func(c *dialer.Client) (string, error) {

@@ -28,7 +28,7 @@ func checkCommand(args []string, env Env) int {
 		"Checks the key, the wallet, the concurrency, the agent and its prompt's {variables}, and the list,\n" +
 		"before anything is spent. It places no call. Exit 0: ready (warnings allowed); 1: the key, the\n" +
 		"account or the agent is wrong; 2: no row could be dialled, or a usage error.\n",
-		groups: checkGroups, onlyGroups: true})
+		groups: checkGroups})
 	var o checkOptions
 	o.connOptions.flags(fs, env.Getenv)
 	o.listOptions.flags(fs)

@@ -27,7 +27,8 @@ var runGroups = []flagGroup{
 	{"Output", []string{"results", "results-format", "goal", "notify", "safe-cells", "dry-run", "json", "log-format"}},
 }
 
-// checkGroups are the flags check reads: the rest of run's only pace or shape a run.
+// checkGroups are the groups of check's flags: the part of run's that says what a run would
+// dial and how long it would take.
 var checkGroups = []flagGroup{
 	{"Connection", []string{"agent-id", "base-url", "sandbox"}},
 	runGroups[1],
@@ -54,26 +55,26 @@ const runExamples = `Examples:
 // helpWidth is the widest line of a command's help.
 const helpWidth = 100
 
-// printUsage writes a command's help: the synopsis, the flags by group as --name VALUE, and
-// examples. Flags in no group come last, under "Other", unless onlyGroups.
 // helpText is what a command's -h prints: its synopsis, its flags (in groups, if any) and
 // examples.
 type helpText struct {
-	synopsis   string
-	groups     []flagGroup
-	examples   string
-	onlyGroups bool // flags outside the groups are left out (check takes only some of run's)
+	synopsis string
+	groups   []flagGroup
+	examples string
 }
 
 // newCommand is the flag set of a subcommand: errors and help on stderr, help as given.
 func newCommand(name string, env Env, help helpText) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
-	fs.Usage = func() { printUsage(fs.Output(), fs, help.synopsis, help.groups, help.examples, help.onlyGroups) }
+	fs.Usage = func() { printUsage(fs.Output(), fs, help) }
 	return fs
 }
 
-func printUsage(w io.Writer, fs *flag.FlagSet, synopsis string, groups []flagGroup, examples string, onlyGroups ...bool) {
+// printUsage writes a command's help: the synopsis, the flags by group as --name VALUE, and
+// examples. Flags in no group come last, under "Other" (or "Flags" when there are no groups).
+func printUsage(w io.Writer, fs *flag.FlagSet, help helpText) {
+	synopsis, groups, examples := help.synopsis, help.groups, help.examples
 	fmt.Fprint(w, synopsis)
 	seen := map[string]bool{}
 	for _, g := range groups {
@@ -91,7 +92,7 @@ func printUsage(w io.Writer, fs *flag.FlagSet, synopsis string, groups []flagGro
 			other = append(other, f)
 		}
 	})
-	if len(other) > 0 && !(len(onlyGroups) > 0 && onlyGroups[0]) {
+	if len(other) > 0 {
 		if len(groups) > 0 {
 			fmt.Fprint(w, "\nOther:\n")
 		} else {

@@ -179,9 +179,7 @@ func (o *runOptions) config(out *console) campaign.Config {
 	cfg.Rate, cfg.Limits, cfg.PollInterval, cfg.MaxWait, cfg.ListLag = o.rate, o.limits(), o.pollInterval, o.maxWait, o.listLag
 	cfg.HaltAfter, cfg.MaxCost = o.haltAfter, o.maxCost
 	cfg.Pushes = o.webhookListen != ""
-	if out != nil {
-		cfg.Logger = out.log
-	}
+	cfg.Logger = out.log
 	return cfg
 }
 
@@ -197,7 +195,7 @@ func (o *runOptions) limits() dialer.Limits {
 func (o *runOptions) files() campaign.Files {
 	dialect := contacts.Dialect{Delimiter: ',', Encoding: "utf-8"}
 	if o.resultsFormat != "csv" { // the list's, so the Excel that made the list opens the results
-		dialect = results.ResultsDialect(contacts.ListDialect(o.input, o.config(nil).Load))
+		dialect = results.ResultsDialect(contacts.ListDialect(o.input, o.load()))
 	}
 	return campaign.Files{Input: o.input, Results: o.resultsPath, Format: results.Format{SafeInput: o.safeCells, Dialect: dialect}}
 }

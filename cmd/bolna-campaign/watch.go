@@ -35,7 +35,7 @@ func (o *runOptions) checkAgent(ctx context.Context, client *dialer.Client, runn
 		out.logf("could not read the agent to check its prompt's variables (%v)", err)
 		return nil
 	}
-	if header, err := listHeader(o.input, o.config(nil).Load); err == nil {
+	if header, err := listHeader(o.input, o.load()); err == nil {
 		if missing := missingVariables(agent.Variables(), header); len(missing) > 0 {
 			out.logf("warning: the agent's prompt uses {%s}, which no column of %s supplies: Bolna would speak it as written (add the column, or fix the prompt)",
 				someNames(missing, "}, {"), o.input)
