@@ -3,12 +3,14 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"net"
 	"os"
 	"strings"
 	"testing"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnasim"
+	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 )
 
 // TestLogFormatJSON: with --log-format json every line the run writes on stderr is one JSON
@@ -69,5 +71,40 @@ func TestNewerJournal(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(journal.StatePath(results)); string(b) != line {
 		t.Errorf("the journal was changed: %q", b)
+	}
+}
+
+// TestPushesRedacted: Bolna's pushes pass through the client's redaction before anything reads
+// them: a hostile account that echoes the key into a call's extracted data, pushed whole,
+// leaves it nowhere in the results or the journal.
+func TestPushesRedacted(t *testing.T) {
+	t.Parallel()
+	const key, token = "bn-secret-key-pushed-0123", "0123456789abcdef-push-token"
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	srv := bolnatest.NewServer(bolnatest.Options{APIKey: key, Timing: bolnatest.FastTiming,
+		Webhook: &bolnatest.Webhook{URL: "http://" + addr + "/webhook/" + token},
+		Outcome: func(string) bolnatest.Outcome {
+			return bolnatest.Outcome{Status: "completed", Extracted: map[string]any{"note": key}}
+		}})
+	t.Cleanup(srv.Close)
+	input, _ := writeContacts(t, 3)
+	results := strings.TrimSuffix(input, ".csv") + ".results.csv"
+	inv := newInvocation(map[string]string{"BOLNA_API_KEY": key, "BOLNA_BASE_URL": srv.URL,
+		"BOLNA_AGENT_ID": bolnatest.DefaultAgentID, "BOLNA_WEBHOOK_TOKEN": token})
+	if code := inv.run("run", "--webhook-listen", addr, "--poll-interval", "20ms", "--json", input); code != exitOK {
+		t.Fatalf("exit %d:\n%s", code, inv.stderr.String())
+	}
+	if !strings.Contains(inv.stdout.String(), `"outcomes_pushed":`) || strings.Contains(inv.stdout.String(), `"outcomes_pushed":0`) {
+		t.Errorf("no outcome came by push, so the test proves nothing:\n%s", inv.stdout.String())
+	}
+	for _, f := range []string{results, journal.StatePath(results)} {
+		if b, _ := os.ReadFile(f); strings.Contains(string(b), key) {
+			t.Errorf("the API key, pushed in a payload, is written in %s", f)
+		}
 	}
 }
