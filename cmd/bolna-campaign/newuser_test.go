@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -428,8 +429,10 @@ func TestFirstDayWording(t *testing.T) {
 }
 
 // TestHostileAgent: an agent read from a hostile server, with terminal escapes (C0 and C1) and
-// the API key in its name and webhook_url and 200,000 {variables} in its prompt. check is quick,
-// prints no control character and no key, and its variable lines are capped.
+// the API key in its name and webhook_url and 200,000 {variables} in its prompt. check reads the
+// agent once, prints no control character and no key, and its variable lines are capped. That it
+// is quick is asserted as work, not time (dialer's TestVariablesWork: no allocation per
+// variable): a 10 s wall-clock limit here failed under -race on a loaded machine.
 func TestHostileAgent(t *testing.T) {
 	t.Parallel()
 	const key = "bn-hostile-secret-0123456789"
@@ -442,8 +445,10 @@ func TestHostileAgent(t *testing.T) {
 		"agent_name":    "Evil\x1b[31mRED\x1b]0;pwned\x07\u009b2J" + key,
 		"agent_config":  map[string]any{"webhook_url": "https://" + key + ".evil.example/hook"},
 		"agent_prompts": map[string]any{"task_1": map[string]any{"system_prompt": prompt.String()}}})
+	var agentReads atomic.Int32
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/v2/agent/"+bolnatest.DefaultAgentID {
+			agentReads.Add(1)
 			w.Header().Set("Content-Type", "application/json")
 			w.Write(agent)
 			return
@@ -455,12 +460,14 @@ func TestHostileAgent(t *testing.T) {
 	list := filepath.Join(dir, "list.csv")
 	os.WriteFile(list, []byte("phone,name\n+919810000001,Asha\n"), 0o600)
 	inv := newInvocation(map[string]string{"BOLNA_API_KEY": key, "BOLNA_BASE_URL": ts.URL, "BOLNA_AGENT_ID": bolnatest.DefaultAgentID})
-	start := time.Now()
 	inv.run("check", list)
-	if took := time.Since(start); took > 10*time.Second {
-		t.Errorf("check took %s for a prompt of 200,000 variables", took.Round(time.Millisecond))
+	if n := agentReads.Load(); n != 1 {
+		t.Errorf("check read the agent %d times, want once", n)
 	}
 	out := inv.stdout.String() + inv.stderr.String()
+	if !strings.Contains(out, "v0, v1, v10, ") || !strings.Contains(out, "… and 199980 more") {
+		t.Errorf("check did not list the variables, capped:\n%.2000s", out)
+	}
 	if strings.ContainsFunc(out, func(r rune) bool { return r < ' ' && r != '\n' || r >= 0x7f && r <= 0x9f }) {
 		t.Errorf("check printed control characters: %q", out[:min(len(out), 400)])
 	}
