@@ -214,8 +214,9 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a.mu.Unlock()
 
 	// Date by the simulated clock, as a server stamps its replies by its own: a runner bounds
-	// Bolna's clock by it (the simulated clock may be set apart from the runner's).
-	w.Header().Set("Date", a.opts.Now().UTC().Format(http.TimeFormat))
+	// Bolna's clock by it (the simulated clock may be set apart from the runner's, and the
+	// Date header's from created_at: Style.DateSkew).
+	w.Header().Set("Date", a.opts.Now().Add(a.opts.Style.DateSkew).UTC().Format(http.TimeFormat))
 	if pattern == "" {
 		writeJSON(w, http.StatusNotFound, map[string]any{"error": 404, "message": "resource doesn't exist or belongs to another account"})
 		return
