@@ -3,6 +3,7 @@ package campaign
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
@@ -121,6 +122,11 @@ type ledger struct {
 	// onFinal is told of every outcome recorded (progress, --halt-after, --max-cost), before
 	// the attempt's slot is given back: a run halted by it places no call in that slot.
 	onFinal func(journal.Outcome)
+	// holders counts the slots held by the attempts' own account: reservations not yet
+	// attempts, and attempts in a phase that holds one (see move). The pool counts the same
+	// slots by what was taken and given back; the two differ only for the instant between a
+	// move and its give-back, or for good once a slot has leaked (see acquire).
+	holders atomic.Int64
 }
 
 // invariantError is a move the attempt's life does not allow: a bug, never a state of the
@@ -141,6 +147,7 @@ func (l *ledger) move(a *attempt, to phase, s step) error {
 		return &FatalError{err}
 	}
 	a.phase = to
+	l.holders.Add(int64(holds(to) - holds(from)))
 	if to == phaseFinal && l.onFinal != nil {
 		l.onFinal(*s.outcome)
 	}
@@ -151,6 +158,14 @@ func (l *ledger) move(a *attempt, to phase, s step) error {
 		l.takeBack(a.From)
 	}
 	return nil
+}
+
+// holds is 1 for a phase that holds a slot, else 0.
+func holds(p phase) int {
+	if p.holdsSlot() {
+		return 1
+	}
+	return 0
 }
 
 func allowed(from, to phase) bool {
@@ -216,9 +231,10 @@ type reservation struct {
 // reserve waits for a slot, then for a caller id (the row's own, the run's, or the least busy
 // of the pool's): it fails only when ctx ends, having taken nothing.
 func (l *ledger) reserve(ctx context.Context, phone, from string) (*reservation, error) {
-	if err := l.pool.acquire(ctx); err != nil {
+	if err := l.acquire(ctx); err != nil {
 		return nil, err
 	}
+	l.holders.Add(1)
 	switch {
 	case l.callers == nil:
 	case from != "": // the row's own: it counts on its number too
@@ -226,6 +242,7 @@ func (l *ledger) reserve(ctx context.Context, phone, from string) (*reservation,
 	default:
 		var err error
 		if from, err = l.callers.acquire(ctx, phone); err != nil {
+			l.holders.Add(-1)
 			l.pool.release()
 			return nil, err
 		}
@@ -233,10 +250,36 @@ func (l *ledger) reserve(ctx context.Context, phone, from string) (*reservation,
 	return &reservation{l: l, from: from}, nil
 }
 
+// leakCheck is how often a wait for a slot compares the pool with the attempts' account of it.
+const leakCheck = time.Second
+
+// acquire waits for a free slot. A wait through which the pool holds more slots than the
+// attempts account for (see holders), the same two looks leakCheck apart, is a slot that
+// leaked: the run stops with the audit's internal error at once, rather than wait for ever for
+// a slot nobody will give back.
+func (l *ledger) acquire(ctx context.Context) error {
+	var suspect [2]int
+	for {
+		wait, cancel := context.WithTimeout(ctx, leakCheck)
+		err := l.pool.acquire(wait)
+		cancel()
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
+		held, _ := l.pool.outstanding()
+		look := [2]int{held, int(l.holders.Load())}
+		if look[0] > look[1] && look == suspect {
+			return &FatalError{&invariantError{fmt.Sprintf("a slot leaked: %d slots held for %d attempts holding one, and a row waits for a slot", look[0], look[1])}}
+		}
+		suspect = look
+	}
+}
+
 // cancel gives back a reservation that did not become an attempt; a no-op once it did.
 func (r *reservation) cancel() {
 	if !r.done {
 		r.done = true
+		r.l.holders.Add(-1)
 		r.l.giveBack(r.from)
 	}
 }
@@ -244,6 +287,7 @@ func (r *reservation) cancel() {
 // intent makes a reservation an attempt: the intent to dial is synced, holding its slot.
 func (l *ledger) intent(r *reservation, lc journal.LiveCall) (*attempt, error) {
 	r.done = true
+	l.holders.Add(-1) // the reservation's slot is the attempt's now (see move)
 	lc.From = r.from
 	a := &attempt{LiveCall: lc}
 	if err := l.move(a, phaseIntent, step{}); err != nil {

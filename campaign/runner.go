@@ -273,6 +273,7 @@ func (r *Runner) resume(ctx context.Context, input string, st *journal.State, tr
 	slots := poolSize(r.cfg, acct.Concurrency.Max, acct.Concurrency.Current, active)
 	tr.ledger.pool = newPool(slots)
 	tr.ledger.pool.hold(tr.holding())
+	tr.ledger.holders.Store(int64(tr.holding())) // what settle and the survey counted is theirs to forget
 	tr.start(slots)
 	if len(r.cfg.FromNumbers) > 0 {
 		tr.ledger.callers = newCallerIDs(r.cfg.FromNumbers, r.cfg.PerNumber)
