@@ -127,6 +127,11 @@ type ledger struct {
 	// slots by what was taken and given back; the two differ only for the instant between a
 	// move and its give-back, or for good once a slot has leaked (see acquire).
 	holders atomic.Int64
+	// open counts the attempts not ended (placed, or left by an earlier run), reserved the
+	// reservations not yet attempts: together, the calls whose cost is not known yet (see
+	// budget). onEnd is told of every attempt that ends (its outcome; nil for a void).
+	open, reserved atomic.Int64
+	onEnd          func(*journal.Outcome)
 }
 
 // invariantError is a move the attempt's life does not allow: a bug, never a state of the
@@ -148,8 +153,17 @@ func (l *ledger) move(a *attempt, to phase, s step) error {
 	}
 	a.phase = to
 	l.holders.Add(int64(holds(to) - holds(from)))
+	switch {
+	case from == 0:
+		l.open.Add(1)
+	case to.ended():
+		l.open.Add(-1)
+	}
 	if to == phaseFinal && l.onFinal != nil {
 		l.onFinal(*s.outcome)
+	}
+	if to.ended() && l.onEnd != nil {
+		l.onEnd(s.outcome)
 	}
 	switch {
 	case from.holdsSlot() && !to.holdsSlot():
@@ -235,6 +249,7 @@ func (l *ledger) reserve(ctx context.Context, phone, from string) (*reservation,
 		return nil, err
 	}
 	l.holders.Add(1)
+	l.reserved.Add(1)
 	switch {
 	case l.callers == nil:
 	case from != "": // the row's own: it counts on its number too
@@ -243,6 +258,7 @@ func (l *ledger) reserve(ctx context.Context, phone, from string) (*reservation,
 		var err error
 		if from, err = l.callers.acquire(ctx, phone); err != nil {
 			l.holders.Add(-1)
+			l.reserved.Add(-1)
 			l.pool.release()
 			return nil, err
 		}
@@ -280,6 +296,7 @@ func (r *reservation) cancel() {
 	if !r.done {
 		r.done = true
 		r.l.holders.Add(-1)
+		r.l.reserved.Add(-1)
 		r.l.giveBack(r.from)
 	}
 }
@@ -288,6 +305,7 @@ func (r *reservation) cancel() {
 func (l *ledger) intent(r *reservation, lc journal.LiveCall) (*attempt, error) {
 	r.done = true
 	l.holders.Add(-1) // the reservation's slot is the attempt's now (see move)
+	l.reserved.Add(-1)
 	lc.From = r.from
 	a := &attempt{LiveCall: lc}
 	if err := l.move(a, phaseIntent, step{}); err != nil {
@@ -296,6 +314,10 @@ func (l *ledger) intent(r *reservation, lc journal.LiveCall) (*attempt, error) {
 	}
 	return a, nil
 }
+
+// othersUncosted is how many calls beside the caller's own reservation have no known cost
+// yet: attempts not ended, and reservations about to be placed.
+func (l *ledger) othersUncosted() int { return int(l.open.Load()+l.reserved.Load()) - 1 }
 
 // giveBack returns a slot and its caller id.
 func (l *ledger) giveBack(from string) {

@@ -121,6 +121,13 @@ func (r *Runner) ready(ctx context.Context, led *ledger, limiter *dialer.Limiter
 		res.cancel() // the window closed while this row waited for a slot
 		return nil, true, nil
 	}
+	if ok, halt := r.budget.room(ctx, r.stopped, led.othersUncosted); !ok {
+		res.cancel()
+		if halt != "" {
+			r.haltWith(halt)
+		}
+		return nil, false, nil
+	}
 	if res.from == "" {
 		res.from = r.cfg.FromNumber
 	}
