@@ -90,7 +90,8 @@ type attempt struct {
 	// contradicts it, and the slot is taken back).
 	unconfirmed bool
 	reported    bool // its dropped line was counted in pushReports
-	stopRefused bool // Bolna refused to stop it: it has started
+	stopRefused bool   // Bolna refused to stop it: it has started
+	stopping    string // asked to stop, not yet seen stopped: why (see tracker.stopSeen)
 }
 
 func (a *attempt) id() string {
