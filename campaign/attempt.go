@@ -90,8 +90,9 @@ type attempt struct {
 	// contradicts it, and the slot is taken back).
 	unconfirmed bool
 	reported    bool // its dropped line was counted in pushReports
-	stopRefused bool   // Bolna refused to stop it: it has started
-	stopping    string // asked to stop, not yet seen stopped: why (see tracker.stopSeen)
+	stopRefused bool // Bolna refused to stop it: it has started
+	// stopping is why it was asked to stop, until a look sees it stopped (see tracker.stopSeen).
+	stopping string
 }
 
 func (a *attempt) id() string {
