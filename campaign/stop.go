@@ -117,7 +117,7 @@ func (t *tracker) stop(ctx context.Context, c *attempt, reason string) (v stopVe
 	case stopAsked:
 		c.stopping = reason
 		c.nextCheck = t.align(t.cfg.Now())
-		t.cfg.warnf("call %s to %s: %v; it is followed until Bolna says it stopped, and not given back before", c.ExecutionID, maskPhone(c.Phone), cause)
+		t.cfg.warnf("call %s to %s: %v; it may ring yet, and is not given back before Bolna says it stopped", c.ExecutionID, maskPhone(c.Phone), cause)
 	default:
 		t.cfg.warnf("stopping call %s: %v; trying again", c.ExecutionID, cause)
 	}
