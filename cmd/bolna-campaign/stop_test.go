@@ -84,16 +84,18 @@ func TestStopNoRun(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			var counts [2]atomic.Int64
+			var stops, lists atomic.Int64
 			opts := tt.opts
 			opts.Timing = bolnatest.FastTiming
 			opts.Guardrails = func(now time.Time) time.Time { return now.Add(time.Hour) } // every call waits
 			opts.Faults.PlaceRetryAfter = time.Second
 			opts.Faults.Hook = func(r *http.Request) bolnatest.Fault {
-				for i, route := range []string{"stop", "list"} {
-					if tt.hook != nil && strings.HasSuffix(r.URL.Path, "/"+map[string]string{"stop": "stop", "list": "executions"}[route]) {
-						return tt.hook(route, counts[i].Add(1))
-					}
+				switch {
+				case tt.hook == nil:
+				case strings.HasSuffix(r.URL.Path, "/stop"):
+					return tt.hook("stop", stops.Add(1))
+				case strings.HasSuffix(r.URL.Path, "/executions"):
+					return tt.hook("list", lists.Add(1))
 				}
 				return bolnatest.NoFault
 			}
@@ -124,6 +126,19 @@ func TestStopNoRun(t *testing.T) {
 				case !tt.given && !tt.found && e.Live.ExecutionID != "":
 					t.Errorf("%s: journal has execution %q, want none: the search could not run", c.Phone, e.Live.ExecutionID)
 				}
+			}
+			if tt.given {
+				return
+			}
+			// The next run follows (or looks for) the calls left in flight: it dials none of them.
+			run := newInvocation(map[string]string{"BOLNA_API_KEY": bolnatest.DefaultAPIKey, "BOLNA_BASE_URL": srv.URL, "BOLNA_AGENT_ID": bolnatest.DefaultAgentID})
+			timedOut := run.deadline(20 * time.Second)
+			code := run.run("run", "--max-wait", "1s", "--poll-interval", "20ms", input)
+			if timedOut() || code == exitOK {
+				t.Errorf("the next run: exit %d (ended by the test's deadline: %v), want the rows unfinished:\n%s", code, timedOut(), run.stderr.String())
+			}
+			if n := len(srv.Placements()); n != len(phones) {
+				t.Errorf("%d calls placed after the next run, want the %d of the first", n, len(phones))
 			}
 		})
 	}
