@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
@@ -15,10 +16,10 @@ import (
 // stopCommand is the emergency brake from another terminal. While a run holds the campaign,
 // it asks that run (through a request file beside the journal, which the run watches) to place
 // nothing more and to stop every call that has not rung; with no run going, it stops those
-// calls itself, from the journal. Calls already ringing or talking are followed to their end by
-// the run, or by the next one.
+// calls itself, from the journal, as the run would (campaign.StopCalls). Calls already ringing
+// or talking are followed to their end by the run, or by the next one.
 func stopCommand(args []string, env Env) int {
-	fs := newCommand("stop", env, helpText{synopsis: "Usage: bolna-campaign stop RESULTS.csv\n\nStops a campaign: the run going on places no more calls and stops every call that has not\nrung (with no run going, the calls the journal has in flight are stopped from here).\n"})
+	fs := newCommand("stop", env, helpText{synopsis: "Usage: bolna-campaign stop RESULTS.csv\n\nStops a campaign: the run going on places no more calls and stops every call that has not\nrung. With no run going, the calls the journal has in flight are stopped from here, those\nwhose placement reply was lost found first as a run finds them; it exits 1 when a call may\nstill ring (a search that could not conclude, a stop Bolna did not confirm).\n"})
 	if code, ok := parseArgs(fs, args, "stop"); !ok {
 		return code
 	}
@@ -65,6 +66,10 @@ func stopFromJournal(results string, env Env) int {
 	if owner.API == "sandbox" {
 		fmt.Fprintf(env.Stdout, "%d calls of %s are in flight in the sandbox, which lives only while a run does: nothing to stop\n", inFlight, results)
 		return exitOK
+	}
+	if strings.TrimSpace(env.Getenv("BOLNA_API_KEY")) == "" {
+		fmt.Fprintln(env.Stderr, "bolna-campaign: stop: set BOLNA_API_KEY to stop the calls in flight")
+		return exitUsage
 	}
 	out := newConsole(env, "text")
 	conn := connOptions{baseURL: owner.API, agentID: owner.Agent}
