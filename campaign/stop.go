@@ -34,9 +34,9 @@ const (
 	stopFailed                           // not carried (429, 5xx, the network): try again later
 )
 
-// stopped reports whether Bolna's status s is the end of a stop: stopped, or canceled (the
+// stoppedStatus reports whether Bolna's status s is the end of a stop: stopped, or canceled (the
 // sources disagree on which a stop ends in, docs/bolna-api.md §4).
-func stopped(s dialer.Status) bool { return s == dialer.StatusStopped || s == dialer.StatusCanceled }
+func stoppedStatus(s dialer.Status) bool { return s == dialer.StatusStopped || s == dialer.StatusCanceled }
 
 // refusedStop reports whether err is Bolna refusing a stop because of the call's state (only
 // calls still waiting can be stopped): a 4xx other than a refused key or its request limits.
@@ -63,8 +63,8 @@ func stopCall(ctx context.Context, d Dialer, id string) (stopVerdict, error) {
 	switch {
 	case err != nil:
 		return stopAsked, fmt.Errorf("reading it after the stop: %w", err)
-	case !stopped(ex.Status):
-		return stopAsked, fmt.Errorf("Bolna acknowledged the stop and still reports it %s", orNone(ex.Status))
+	case !stoppedStatus(ex.Status):
+		return stopAsked, fmt.Errorf("the stop was acknowledged, and Bolna still reports the call %s", orNone(ex.Status))
 	}
 	return stopConfirmed, nil
 }
@@ -127,7 +127,7 @@ func (t *tracker) stop(ctx context.Context, c *attempt, reason string) (v stopVe
 // stopSeen gives back a call asked to stop once a look (a GET, the list, a push) sees Bolna
 // report it stopped: it reports whether it did.
 func (t *tracker) stopSeen(c *attempt, s dialer.Status) (bool, error) {
-	if c.stopping == "" || c.phase != phaseQueued || !stopped(s) {
+	if c.stopping == "" || c.phase != phaseQueued || !stoppedStatus(s) {
 		return false, nil
 	}
 	return true, t.stoppedBeforeRinging(c, c.stopping)
