@@ -36,7 +36,9 @@ const (
 
 // stoppedStatus reports whether Bolna's status s is the end of a stop: stopped, or canceled (the
 // sources disagree on which a stop ends in, docs/bolna-api.md §4).
-func stoppedStatus(s dialer.Status) bool { return s == dialer.StatusStopped || s == dialer.StatusCanceled }
+func stoppedStatus(s dialer.Status) bool {
+	return s == dialer.StatusStopped || s == dialer.StatusCanceled
+}
 
 // refusedStop reports whether err is Bolna refusing a stop because of the call's state (only
 // calls still waiting can be stopped): a 4xx other than a refused key or its request limits.
