@@ -1,0 +1,70 @@
+package campaign_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/dialer"
+	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
+)
+
+// TestStopCallsTornIntent: with no run going, a call whose intent a crash cut mid-record (its
+// reference known only up to the run's suffix) is found as a run finds it, stopped, and its
+// attempt given back once Bolna says it stopped; the torn intent is settled.
+func TestStopCallsTornIntent(t *testing.T) {
+	t.Parallel()
+	srv := bolnatest.NewServer(bolnatest.Options{Timing: bolnatest.FastTiming,
+		Guardrails: func(now time.Time) time.Time { return now.Add(time.Hour) }}) // the call waits
+	t.Cleanup(srv.Close)
+	phone := "+919812345678"
+	path := journal.StatePath(filepath.Join(t.TempDir(), "contacts.results.csv"))
+	owner := journal.Owner{Agent: bolnatest.DefaultAgentID, API: srv.URL}
+	st, err := journal.OpenState(path, owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := st.Ref(phone, 1)
+	if err := st.Dial(phone, phone, 1, ref, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Client().PlaceCall(t.Context(), dialer.CallRequest{AgentID: bolnatest.DefaultAgentID, RecipientPhoneNumber: phone,
+		UserData: map[string]string{contacts.RefKey: ref}}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := bytes.LastIndex(b, []byte(`"ref":`)) // the intent's record, cut after its attempt
+	if err := os.WriteFile(path, b[:cut], 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	st, err = journal.OpenState(path, owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if len(st.Torn()) != 1 {
+		t.Fatalf("torn intents: %+v, want the one cut", st.Torn())
+	}
+	cfg := baseConfig()
+	rep, err := campaign.StopCalls(within(t, 20*time.Second), srv.Client(), st, cfg)
+	if err != nil || rep.Searched != 1 || rep.Found != 1 || rep.Stopped != 1 || rep.Unsettled() {
+		t.Fatalf("StopCalls() = %+v, %v; want the torn intent's call found and stopped", rep, err)
+	}
+	if c := srv.Calls()[0]; c.Status != string(dialer.StatusStopped) {
+		t.Errorf("the call is %s at Bolna, want stopped", c.Status)
+	}
+	if e := st.Lookup(phone); e.Live != nil || e.Attempts != 0 || !strings.Contains(e.Note, "stopped before it rang") || len(st.Torn()) != 0 {
+		t.Errorf("the journal after stop: %+v, torn %+v: want no call in flight, the attempt given back, and why", e, st.Torn())
+	}
+}
