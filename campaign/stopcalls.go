@@ -70,18 +70,20 @@ func StopCalls(ctx context.Context, d Dialer, st *journal.State, cfg Config) (*S
 	if rep.Searched += len(st.Torn()); rep.Searched == 0 {
 		return rep, nil
 	}
-	live, _, err := t.settle(ctx, st.Live(), st.Torn(), cfg.Now())
-	if err != nil {
-		return rep, err
-	}
+	// The calls found are recorded as found, even those of a search that then failed: all are
+	// stopped, and the failure returned after.
+	_, _, searchErr := t.settle(ctx, st.Live(), st.Torn(), cfg.Now())
 	var found []journal.LiveCall
-	for _, lc := range live {
-		if !known[lc.ExecutionID] {
+	for _, lc := range st.Live() {
+		if lc.ExecutionID != "" && !known[lc.ExecutionID] {
 			found = append(found, lc)
 		}
 	}
 	rep.Found = len(found)
-	return rep, t.stopEach(ctx, found, rep)
+	if err := t.stopEach(ctx, found, rep); err != nil {
+		return rep, errors.Join(searchErr, err)
+	}
+	return rep, searchErr
 }
 
 // stopEach stops the calls (each with its execution id) that have not rung, counting in rep

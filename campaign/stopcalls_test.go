@@ -2,9 +2,12 @@ package campaign_test
 
 import (
 	"bytes"
+	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -66,5 +69,51 @@ func TestStopCallsTornIntent(t *testing.T) {
 	}
 	if e := st.Lookup(phone); e.Live != nil || e.Attempts != 0 || !strings.Contains(e.Note, "stopped before it rang") || len(st.Torn()) != 0 {
 		t.Errorf("the journal after stop: %+v, torn %+v: want no call in flight, the attempt given back, and why", e, st.Torn())
+	}
+}
+
+// TestStopCallsSearchFails: with no run going, two calls whose placement replies were lost;
+// the list answers the search for the first, then fails. The call found is recorded and
+// stopped all the same; the other stays in flight with no execution id (never taken for not
+// dialled), and the search's failure is returned.
+func TestStopCallsSearchFails(t *testing.T) {
+	t.Parallel()
+	var lists atomic.Int64
+	srv := bolnatest.NewServer(bolnatest.Options{Timing: bolnatest.FastTiming,
+		Guardrails: func(now time.Time) time.Time { return now.Add(time.Hour) }, // every call waits
+		Faults: bolnatest.Faults{Hook: func(r *http.Request) bolnatest.Fault {
+			if strings.HasSuffix(r.URL.Path, "/executions") && lists.Add(1) > 1 {
+				return bolnatest.Unavailable
+			}
+			return bolnatest.NoFault
+		}}})
+	t.Cleanup(srv.Close)
+	st, err := journal.OpenState(journal.StatePath(filepath.Join(t.TempDir(), "contacts.results.csv")),
+		journal.Owner{Agent: bolnatest.DefaultAgentID, API: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	phones := []string{"+919812345678", "+919812345679"}
+	for i, phone := range phones {
+		ref := st.Ref(phone, 1)
+		if err := st.Dial(phone, phone, 1, ref, time.Now().Add(time.Duration(i-5)*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := srv.Client().PlaceCall(t.Context(), dialer.CallRequest{AgentID: bolnatest.DefaultAgentID, RecipientPhoneNumber: phone,
+			UserData: map[string]string{contacts.RefKey: ref}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep, err := campaign.StopCalls(within(t, 20*time.Second), srv.Client(), st, baseConfig())
+	var fatal *campaign.FatalError
+	if !errors.As(err, &fatal) || rep == nil || rep.Found != 1 || rep.Stopped != 1 {
+		t.Fatalf("StopCalls() = %+v, %v; want the first call found and stopped, and a FatalError for the search that failed", rep, err)
+	}
+	if e := st.Lookup(phones[0]); e.Live != nil || e.Attempts != 0 {
+		t.Errorf("the call found: %+v, want its attempt given back", e)
+	}
+	if e := st.Lookup(phones[1]); e.Live == nil || e.Live.ExecutionID != "" || e.Attempts != 1 {
+		t.Errorf("the call not found: %+v, want it in flight, its execution unknown", e)
 	}
 }

@@ -110,9 +110,13 @@ func stopFromJournal(results string, env Env) int {
 
 // printStopReport says what a stop with no run going did.
 func printStopReport(env Env, rep *campaign.StopReport, searched bool) {
-	if rep.Searched > 0 && searched {
-		fmt.Fprintf(env.Stdout, "looked for %d %s whose placement reply was lost: found %d (their execution ids are recorded)\n",
-			rep.Searched, plural(rep.Searched, "call", "calls"), rep.Found)
+	if rep.Searched > 0 {
+		how := "found"
+		if !searched {
+			how = "before the search failed, found"
+		}
+		fmt.Fprintf(env.Stdout, "looked for %d %s whose placement reply was lost: %s %d (their execution ids are recorded)\n",
+			rep.Searched, plural(rep.Searched, "call", "calls"), how, rep.Found)
 	}
 	fmt.Fprintf(env.Stdout, "no run is going: stopped %d %s that had not rung; %d had started (the next run follows them)\n",
 		rep.Stopped, plural(rep.Stopped, "call", "calls"), rep.Started)
