@@ -24,13 +24,15 @@ type StopReport struct {
 	Failed      int // the stop could not be sent: they stay in flight
 	// Searched is how many calls whose placement reply was lost (or whose intent a crash cut)
 	// were looked for, as a run looks for them; Found those found (their execution ids are
-	// recorded, and they were stopped as the others).
-	Searched, Found int
+	// recorded, and they were stopped as the others); Unresolved those that could not be
+	// looked for (too old for the list, say): their rows are unknown, never taken for not
+	// dialled.
+	Searched, Found, Unresolved int
 }
 
-// Unsettled reports whether some call may still ring although it was asked to stop, or could
-// not be asked.
-func (r *StopReport) Unsettled() bool { return r.Unconfirmed+r.Failed > 0 }
+// Unsettled reports whether some call may still ring although it was asked to stop, could
+// not be asked, or could not be looked for.
+func (r *StopReport) Unsettled() bool { return r.Unconfirmed+r.Failed+r.Unresolved > 0 }
 
 // StopCalls stops, with no run going, every call of the campaign in st that has not rung: the
 // calls the journal has in flight, and those whose placement reply was lost, looked for first
@@ -54,25 +56,28 @@ func StopCalls(ctx context.Context, d Dialer, st *journal.State, cfg Config) (*S
 	t := newTracker(trackerDeps{cfg: &cfg, dialer: d, st: st, ledger: &ledger{st: st, now: cfg.Now}, looks: newLimits(&cfg).looks})
 	t.warnedRescheduled = true // (advice for a run: a stop has none to take)
 	rep := &StopReport{}
+	live := st.Live()
 	known := map[string]bool{}
-	var calls []journal.LiveCall
-	for _, lc := range st.Live() {
+	var calls, orphans []journal.LiveCall
+	for _, lc := range live {
 		if lc.ExecutionID != "" {
 			known[lc.ExecutionID] = true
 			calls = append(calls, lc)
 		} else {
-			rep.Searched++
+			orphans = append(orphans, lc)
 		}
 	}
 	if err := t.stopEach(ctx, calls, rep); err != nil { // the brake first: the searches may take a while
 		return rep, err
 	}
-	if rep.Searched += len(st.Torn()); rep.Searched == 0 {
+	torn := st.Torn()
+	if rep.Searched = len(orphans) + len(torn); rep.Searched == 0 {
 		return rep, nil
 	}
-	// The calls found are recorded as found, even those of a search that then failed: all are
-	// stopped, and the failure returned after.
-	_, _, searchErr := t.settle(ctx, st.Live(), st.Torn(), cfg.Now())
+	// The search is given the calls as they were: those stopped already are ours (never
+	// taken for an orphan's), and tell Bolna's clock. The calls found are recorded as found,
+	// even those of a search that then failed: all are stopped, and the failure returned after.
+	_, _, searchErr := t.settle(ctx, live, torn, cfg.Now())
 	var found []journal.LiveCall
 	for _, lc := range st.Live() {
 		if lc.ExecutionID != "" && !known[lc.ExecutionID] {
@@ -80,6 +85,13 @@ func StopCalls(ctx context.Context, d Dialer, st *journal.State, cfg Config) (*S
 		}
 	}
 	rep.Found = len(found)
+	for _, lc := range append(orphans, torn...) {
+		// Ended unknown, its attempt kept: the search could not look for it (a voided one
+		// has its attempt given back).
+		if e := st.Lookup(lc.Key); e.Live == nil && e.Attempts == lc.Attempt && e.Status == journal.StatusUnknown {
+			rep.Unresolved++
+		}
+	}
 	if err := t.stopEach(ctx, found, rep); err != nil {
 		return rep, errors.Join(searchErr, err)
 	}

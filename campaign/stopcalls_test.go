@@ -117,3 +117,29 @@ func TestStopCallsSearchFails(t *testing.T) {
 		t.Errorf("the call not found: %+v, want it in flight, its execution unknown", e)
 	}
 }
+
+// TestStopCallsCannotConclude: with no run going, an intent whose placement reply was lost
+// too long ago for Bolna's list to show its call cannot be looked for: StopCalls says so
+// (unsettled), and its row is left unknown, never given back as not dialled.
+func TestStopCallsCannotConclude(t *testing.T) {
+	t.Parallel()
+	srv := bolnatest.NewServer(bolnatest.Options{Timing: bolnatest.FastTiming})
+	t.Cleanup(srv.Close)
+	st, err := journal.OpenState(journal.StatePath(filepath.Join(t.TempDir(), "contacts.results.csv")),
+		journal.Owner{Agent: bolnatest.DefaultAgentID, API: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	phone := "+919812345678"
+	if err := st.Dial(phone, phone, 1, st.Ref(phone, 1), time.Now().Add(-8*24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := campaign.StopCalls(within(t, 20*time.Second), srv.Client(), st, baseConfig())
+	if err != nil || rep.Unresolved != 1 || !rep.Unsettled() {
+		t.Fatalf("StopCalls() = %+v, %v; want the call that cannot be looked for said unresolved", rep, err)
+	}
+	if e := st.Lookup(phone); e.Live != nil || e.Attempts != 1 || e.Status != journal.StatusUnknown {
+		t.Errorf("the journal after stop: %+v, want the row unknown, its attempt kept", e)
+	}
+}

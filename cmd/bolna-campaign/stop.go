@@ -102,7 +102,7 @@ func stopFromJournal(results string, env Env) int {
 		fmt.Fprintf(env.Stderr, "bolna-campaign: stop: %v\nthe calls not settled stay in flight in the journal: the next run (or stop) looks at them again, and dials none of them first\n", err)
 		return exitFatal
 	case rep.Unsettled():
-		fmt.Fprintln(env.Stderr, "bolna-campaign: stop: some calls may still ring (above): they stay in flight in the journal, for the next run to follow; run stop again to try once more")
+		fmt.Fprintln(env.Stderr, "bolna-campaign: stop: some calls may still ring, or could not be looked for (above): they stay in the journal, for the next run to follow or look for; run stop again to try once more")
 		return exitFatal
 	}
 	return exitOK
@@ -120,6 +120,10 @@ func printStopReport(env Env, rep *campaign.StopReport, searched bool) {
 	}
 	fmt.Fprintf(env.Stdout, "no run is going: stopped %d %s that had not rung; %d had started (the next run follows them)\n",
 		rep.Stopped, plural(rep.Stopped, "call", "calls"), rep.Started)
+	if rep.Unresolved > 0 {
+		fmt.Fprintf(env.Stdout, "%d %s could not be looked for (see above): %s unknown, never taken for not dialled\n",
+			rep.Unresolved, plural(rep.Unresolved, "call", "calls"), plural(rep.Unresolved, "its row stays", "their rows stay"))
+	}
 	if rep.Unconfirmed > 0 {
 		fmt.Fprintf(env.Stdout, "%d %s acknowledged by Bolna, not confirmed: Bolna does not report %s stopped, so %s may ring yet\n",
 			rep.Unconfirmed, plural(rep.Unconfirmed, "stop", "stops"), plural(rep.Unconfirmed, "the call", "the calls"), plural(rep.Unconfirmed, "it", "they"))
