@@ -92,6 +92,8 @@ type attempt struct {
 	unconfirmed bool
 	reported    bool // its dropped line was counted in pushReports
 	stopRefused bool // Bolna refused to stop it: it has started
+	// stopping is why it was asked to stop, until a look sees it stopped (see tracker.stopSeen).
+	stopping string
 }
 
 func (a *attempt) id() string {

@@ -548,7 +548,15 @@ func (a *API) getAgent(w http.ResponseWriter, r *http.Request) {
 func (a *API) stopCall(w http.ResponseWriter, r *http.Request) {
 	a.mu.Lock()
 	ex := a.lookup(r.PathValue("id"))
-	ok := ex != nil && a.sim.stop(a.opts.Now(), ex)
+	var ok bool
+	switch {
+	case ex == nil:
+	case a.opts.Faults.StopIgnored > 0 && a.sim.stoppable(a.opts.Now(), ex) && a.sim.rng.Float64() < a.opts.Faults.StopIgnored:
+		ok = true // acknowledged, not carried out
+		a.stats.Faults++
+	default:
+		ok = a.sim.stop(a.opts.Now(), ex)
+	}
 	a.mu.Unlock()
 	switch {
 	case ex == nil:

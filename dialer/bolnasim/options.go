@@ -164,6 +164,11 @@ type Faults struct {
 	// ReadFault is injected into a ReadFaultRate share of GETs (any Fault above).
 	ReadFault     Fault
 	ReadFaultRate float64
+	// StopIgnored is the share of POST /call/{id}/stop on a waiting call that answer 200
+	// "stopped" and do nothing: the call stays queued and rings in its turn (a stop Bolna
+	// acknowledges and does not carry out). 0, the default, carries out every stop the reply
+	// acknowledges, as docs/bolna-api.md §4 has it.
+	StopIgnored float64
 	// TrickleEvery is the pause between the writes of a SlowTrickle reply; default 100ms.
 	TrickleEvery time.Duration
 	// Hook, when set, is asked first for every authenticated request; a fault it returns
