@@ -65,6 +65,9 @@ func Open(files Files, owner journal.Owner, cfg Config) (*Session, error) {
 		return nil, errors.New("campaign: Open without a results format (Files.Format)")
 	}
 	cfg.setDefaults()
+	if err := checkFiles(files.Results); err != nil {
+		return nil, err
+	}
 	lock, err := journal.AcquireLock(journal.LockPath(files.Results))
 	if err != nil {
 		return nil, err
@@ -109,6 +112,9 @@ func (s *Session) open() (err error) {
 func Inspect(files Files, cfg Config) (*Session, error) {
 	cfg.setDefaults()
 	s := &Session{files: files, cfg: cfg}
+	if err := checkFiles(files.Results); err != nil {
+		return nil, err
+	}
 	if _, err := s.layout(); err != nil {
 		return nil, err
 	}
@@ -124,6 +130,15 @@ func Inspect(files Files, cfg Config) (*Session, error) {
 	}
 	s.st = st
 	return s, nil
+}
+
+// checkFiles refuses a campaign one of whose files (the results, the journal, the lock, the
+// stop request, the record of requests) is something other than a regular file: a FIFO would
+// hang the run, a link would have it read or write elsewhere, a directory at the stop request
+// would read as a stop on every run.
+func checkFiles(results string) error {
+	return journal.CheckFiles(results, journal.StatePath(results), journal.LockPath(results),
+		journal.StopPath(results), RequestsPath(results))
 }
 
 // probeWritable checks that the results, their journal and lock can be written beside path,
@@ -191,7 +206,7 @@ func (s *Session) Close() error {
 // Anything else must not be overwritten: --results pointing at the contact list, or at some
 // other CSV.
 func (s *Session) layout() (func([]string) (journal.Outcome, error), error) {
-	f, err := os.Open(s.files.Results)
+	f, err := journal.OpenNoFollow(s.files.Results, os.O_RDONLY, 0)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
@@ -221,7 +236,7 @@ func (s *Session) importResults() (int, error) {
 	if err != nil || layout == nil {
 		return 0, err
 	}
-	f, err := os.Open(s.files.Results)
+	f, err := journal.OpenNoFollow(s.files.Results, os.O_RDONLY, 0)
 	if err != nil {
 		return 0, err
 	}

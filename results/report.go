@@ -205,7 +205,7 @@ func ReadReportWith(by string, goal *Goal, paths ...string) (*Report, error) {
 		r.Goal = &g
 	}
 	for _, p := range paths {
-		f, err := os.Open(p)
+		f, err := journal.OpenNoFollow(p, os.O_RDONLY, 0) // a FIFO would hang status and report
 		if err != nil {
 			return nil, fmt.Errorf("results: %w", err)
 		}

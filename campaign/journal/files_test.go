@@ -1,0 +1,90 @@
+package journal_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+)
+
+// plant puts something that is not a regular file at path: the victim of a link is returned,
+// to check it was left alone ("" when there is none).
+func plant(t *testing.T, kind, path string) (victim string) {
+	t.Helper()
+	var err error
+	switch kind {
+	case "fifo":
+		err = syscall.Mkfifo(path, 0o600)
+	case "directory":
+		err = os.Mkdir(path, 0o700)
+		if err == nil {
+			err = os.WriteFile(filepath.Join(path, "inside"), nil, 0o600) // not removable as an empty one
+		}
+	case "link to /dev/zero":
+		err = os.Symlink("/dev/zero", path)
+	case "link to a file":
+		victim = filepath.Join(t.TempDir(), "precious.txt")
+		if err = os.WriteFile(victim, []byte("precious\n"), 0o600); err == nil {
+			err = os.Symlink(victim, path)
+		}
+	}
+	if err != nil {
+		t.Skipf("cannot make a %s here: %v", kind, err)
+	}
+	return victim
+}
+
+// TestCampaignFilesAreRegular: every way a campaign file is opened — the journal for a run and
+// read-only, the lock, the stop request, a bounded read — refuses a FIFO (without hanging), a
+// directory, and a symbolic link (to /dev/zero or to another file, left untouched), naming
+// the file.
+func TestCampaignFilesAreRegular(t *testing.T) {
+	t.Parallel()
+	ops := map[string]func(results string) (path string, err error){
+		"OpenState": func(r string) (string, error) {
+			st, err := journal.OpenState(journal.StatePath(r), owner)
+			if err == nil {
+				st.Close()
+			}
+			return journal.StatePath(r), err
+		},
+		"ReadState": func(r string) (string, error) {
+			_, err := journal.ReadState(journal.StatePath(r))
+			return journal.StatePath(r), err
+		},
+		"AcquireLock": func(r string) (string, error) {
+			l, err := journal.AcquireLock(journal.LockPath(r))
+			l.Release()
+			return journal.LockPath(r), err
+		},
+		"RequestStop": func(r string) (string, error) { return journal.StopPath(r), journal.RequestStop(r) },
+		"ReadBounded": func(r string) (string, error) {
+			_, err := journal.ReadBounded(r+".requests", 1<<20)
+			return r + ".requests", err
+		},
+	}
+	for _, kind := range []string{"fifo", "directory", "link to /dev/zero", "link to a file"} {
+		for name, op := range ops {
+			t.Run(kind+"/"+name, func(t *testing.T) {
+				t.Parallel()
+				results := filepath.Join(t.TempDir(), "r.csv")
+				path, _ := op(results + ".probe") // the path the operation opens, beside a probe name
+				path = results + path[len(results+".probe"):]
+				victim := plant(t, kind, path)
+				_, err := op(results)
+				var nre *journal.NotRegularError
+				if !errors.As(err, &nre) || nre.Path != path {
+					t.Fatalf("%s with a %s at %s: error = %v, want a NotRegularError naming it", name, kind, path, err)
+				}
+				if victim != "" {
+					if b, _ := os.ReadFile(victim); string(b) != "precious\n" {
+						t.Errorf("the linked file became %q", b)
+					}
+				}
+			})
+		}
+	}
+}
