@@ -3,7 +3,6 @@ package journal
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"time"
@@ -68,24 +67,6 @@ func CheckFiles(paths ...string) error {
 		}
 	}
 	return nil
-}
-
-// ReadBounded reads the whole of the regular file at path, refusing one longer than limit
-// bytes: a campaign file is read with a bound (see [OpenNoFollow]).
-func ReadBounded(path string, limit int64) ([]byte, error) {
-	f, err := OpenNoFollow(path, os.O_RDONLY, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("%s is longer than %d bytes, longer than bolna-campaign ever writes it", path, limit)
-	}
-	return b, nil
 }
 
 // RequestStop asks the run holding the campaign whose results file is results to stop (see
