@@ -85,7 +85,12 @@ func (s *Session) open() (err error) {
 		return err
 	}
 	statePath := journal.StatePath(s.files.Results)
-	_, statErr := os.Lstat(statePath)
+	if _, statErr := os.Lstat(statePath); errors.Is(statErr, os.ErrNotExist) {
+		s.Rebuilt, err = journal.Rebuild(statePath, s.owner, journal.KeyScheme(s.cfg.Load.IDColumn), s.importResults)
+		if err != nil {
+			return fmt.Errorf("rebuilding the missing journal %s from %s: %w", statePath, s.files.Results, err)
+		}
+	}
 	if s.st, err = journal.OpenState(statePath, s.owner); err != nil {
 		return err
 	}
@@ -94,11 +99,10 @@ func (s *Session) open() (err error) {
 		s.st.Close()
 		return err
 	}
-	if errors.Is(statErr, os.ErrNotExist) {
-		if s.Rebuilt, err = s.importResults(); err != nil {
+	if s.Rebuilt == 0 {
+		if err := s.checkWhole(); err != nil {
 			s.st.Close()
-			os.Remove(statePath) // a half-rebuilt journal would pass for a whole one next time
-			return fmt.Errorf("rebuilding the missing journal %s from %s: %w", statePath, s.files.Results, err)
+			return err
 		}
 	}
 	return nil
@@ -129,6 +133,9 @@ func Inspect(files Files, cfg Config) (*Session, error) {
 		return nil, err
 	}
 	s.st = st
+	if err := s.checkWhole(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -173,6 +180,10 @@ func (s *Session) Run(ctx context.Context, r *Runner) (*Summary, error) {
 	if summary == nil {
 		w.Abort()
 		return nil, err
+	}
+	if serr := s.st.Sync(); serr != nil { // the results never show more than the journal holds
+		w.Abort()
+		return nil, errors.Join(err, serr)
 	}
 	if cerr := w.Commit(); cerr != nil {
 		return nil, errors.Join(err, cerr)
@@ -229,16 +240,52 @@ func (s *Session) layout() (func([]string) (journal.Outcome, error), error) {
 	return layout, nil
 }
 
-// importResults rebuilds a lost journal from the results file, so that the rows it shows as
-// dialled are followed or kept, never dialled again. It returns how many rows it took.
-func (s *Session) importResults() (int, error) {
+// importResults rebuilds a lost journal st from the results file, so that the rows it shows
+// as dialled are followed or kept, never dialled again. It returns how many rows it took.
+func (s *Session) importResults(st *journal.State) (int, error) {
+	st.SetClock(s.cfg.Now)
+	taken := 0
+	err := s.resultRows(func(row contacts.Row, out journal.Outcome) error {
+		if out.Attempts == 0 {
+			return nil // not dialled: nothing to keep
+		}
+		taken++
+		return st.Adopt(row.Key, row.Phone, out)
+	})
+	return taken, err
+}
+
+// checkWhole refuses a journal that knows less than the results file shows (see
+// [journal.State.Covers]), reading the results one row at a time.
+func (s *Session) checkWhole() error {
+	short := &ShortJournalError{Journal: journal.StatePath(s.files.Results), Results: s.files.Results}
+	err := s.resultRows(func(row contacts.Row, out journal.Outcome) error {
+		if !s.st.Covers(row.Key, out) {
+			if short.Rows++; short.Line == 0 {
+				short.Line = row.Line
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("checking the journal %s against %s: %w", short.Journal, s.files.Results, err)
+	}
+	if short.Rows > 0 {
+		return short
+	}
+	return nil
+}
+
+// resultRows hands fn each row of the results file that has a key and an outcome (none when
+// there is no results file), one at a time.
+func (s *Session) resultRows(fn func(contacts.Row, journal.Outcome) error) error {
 	layout, err := s.layout()
 	if err != nil || layout == nil {
-		return 0, err
+		return err
 	}
 	f, err := journal.OpenNoFollow(s.files.Results, os.O_RDONLY, 0)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	defer f.Close()
 	opts := s.cfg.Load
@@ -246,21 +293,37 @@ func (s *Session) importResults() (int, error) {
 	opts.Encoding, opts.Delimiter = "", 0 // the results' own dialect, found
 	l, err := contacts.NewLoader(f, s.files.Results, opts)
 	if err != nil {
-		return 0, err
+		return err
 	}
-	taken := 0
 	for row, err := range l.All() {
 		if err != nil {
-			return taken, err
+			return err
 		}
 		out, err := layout(row.Record)
-		if err != nil || row.Problem != "" || out.Attempts == 0 {
+		if err != nil || row.Problem != "" {
 			continue // not dialled, or not readable: nothing to keep
 		}
-		if err := s.st.Adopt(row.Key, row.Phone, out); err != nil {
-			return taken, err
+		if err := fn(row, out); err != nil {
+			return err
 		}
-		taken++
 	}
-	return taken, nil
+	return nil
+}
+
+// ShortJournalError says the journal knows less than the results file shows: rows the
+// results show dialled that it does not know, or final that it does not have final. It was
+// cut, emptied or replaced; a run on it would dial those people again and write their final
+// results back as pending, so none is made.
+type ShortJournalError struct {
+	Journal, Results string
+	Rows             int // rows of the results the journal falls short of
+	Line             int // the first of them
+}
+
+func (e *ShortJournalError) Error() string {
+	return fmt.Sprintf("the journal %s knows less than %s shows: %d %s dialled there (the first at line %d) %s missing from it or "+
+		"not final in it, so it was cut, emptied or replaced. Nothing was dialled: on it, those people would be dialled again and "+
+		"their results lost. Restore the journal from a backup; or, if it is lost for good, move it aside (mv %s %s.damaged) "+
+		"and run again: a missing journal is rebuilt from %s (only calls placed after the results were last written are not in them)",
+		e.Journal, e.Results, e.Rows, plural(e.Rows, "row", "rows"), e.Line, plural(e.Rows, "is", "are"), e.Journal, e.Journal, e.Results)
 }
