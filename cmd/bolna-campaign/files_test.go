@@ -23,17 +23,19 @@ func TestFilesThatAreNotFiles(t *testing.T) {
 		command string // run, status, or stop (with a run holding the lock)
 		suffix  string // after the results path
 		kind    string // fifo, directory, link to /dev/zero, link to a file
+		unread  bool   // the file is only never read (status asks nothing of a lock but who holds it)
 	}{
-		{"a FIFO at the journal", "run", ".state", "fifo"},
-		{"a FIFO at the journal, status", "status", ".state", "fifo"},
-		{"a FIFO at the record of requests", "run", ".requests", "fifo"},
-		{"a link to /dev/zero at the record of requests", "run", ".requests", "link to /dev/zero"},
-		{"a FIFO at the lock", "run", ".lock", "fifo"},
-		{"a FIFO at the results", "run", "", "fifo"},
-		{"a FIFO at the results, status", "status", "", "fifo"},
-		{"a directory at the stop request", "run", ".stop", "directory"},
-		{"a directory at the stop request, stop", "stop", ".stop", "directory"},
-		{"a link at the stop request, stop", "stop", ".stop", "link to a file"},
+		{"a FIFO at the journal", "run", ".state", "fifo", false},
+		{"a FIFO at the journal, status", "status", ".state", "fifo", false},
+		{"a FIFO at the record of requests", "run", ".requests", "fifo", false},
+		{"a link to /dev/zero at the record of requests", "run", ".requests", "link to /dev/zero", false},
+		{"a FIFO at the lock", "run", ".lock", "fifo", false},
+		{name: "a FIFO at the lock, status", command: "status", suffix: ".lock", kind: "fifo", unread: true},
+		{"a FIFO at the results", "run", "", "fifo", false},
+		{"a FIFO at the results, status", "status", "", "fifo", false},
+		{"a directory at the stop request", "run", ".stop", "directory", false},
+		{"a directory at the stop request, stop", "stop", ".stop", "directory", false},
+		{"a link at the stop request, stop", "stop", ".stop", "link to a file", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -46,8 +48,16 @@ func TestFilesThatAreNotFiles(t *testing.T) {
 			switch tt.command {
 			case "run":
 				args = []string{"run", "--sandbox", "--rate", "0", input}
-			case "status":
-				if tt.suffix != "" { // status needs a results file or a journal
+			case "status": // it needs a results file or a journal
+				switch tt.suffix {
+				case ".lock":
+					st, err := journal.OpenState(journal.StatePath(results), journal.Owner{Agent: "a", API: "sandbox"})
+					if err != nil {
+						t.Fatal(err)
+					}
+					st.Dial("+919900000001", "+919900000001", 1, "ref", time.Now())
+					st.Close()
+				case ".state":
 					os.WriteFile(results, nil, 0o600)
 				}
 			case "stop":
@@ -62,6 +72,9 @@ func TestFilesThatAreNotFiles(t *testing.T) {
 			code := inv.run(args...)
 			if fired() {
 				t.Fatalf("%s hung: stopped by the test after a minute", tt.command)
+			}
+			if tt.unread {
+				return
 			}
 			if code == exitOK || code == exitInterrupted {
 				t.Errorf("%s: exit %d, want a refusal; stderr:\n%s", tt.command, code, inv.stderr.String())
