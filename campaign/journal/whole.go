@@ -64,8 +64,8 @@ func syncDir(dir string) error {
 // at its attempt is final in the journal at that attempt (or the journal knows a later one).
 // The results are written from the journal, so a journal whole never knows less.
 func (s *State) Covers(key string, o Outcome) bool {
-	if o.Attempts < 1 && o.ExecutionID == "" {
-		return true // never dialled: nothing to know
+	if o.Attempts < 1 {
+		return true // never dialled (what a rebuild takes nothing from): nothing to know
 	}
 	h := KeyHash(key)
 	s.mu.Lock()
