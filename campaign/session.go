@@ -226,7 +226,7 @@ func (s *Session) layout() (func([]string) (journal.Outcome, error), error) {
 	}
 	defer f.Close()
 	var header []string
-	cr, _, err := contacts.NewCSVReader(f, "", 0) // in whatever dialect it was written
+	cr, _, err := contacts.NewCSVReader(journal.BoundLines(f, s.files.Results, journal.MaxLine), "", 0) // in whatever dialect it was written
 	if err == nil {
 		header, err = cr.Read()
 	}
@@ -291,7 +291,7 @@ func (s *Session) resultRows(fn func(contacts.Row, journal.Outcome) error) error
 	opts := s.cfg.Load
 	opts.TimezoneColumn = ""
 	opts.Encoding, opts.Delimiter = "", 0 // the results' own dialect, found
-	l, err := contacts.NewLoader(f, s.files.Results, opts)
+	l, err := contacts.NewLoader(journal.BoundLines(f, s.files.Results, journal.MaxLine), s.files.Results, opts)
 	if err != nil {
 		return err
 	}

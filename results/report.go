@@ -209,7 +209,7 @@ func ReadReportWith(by string, goal *Goal, paths ...string) (*Report, error) {
 		if err != nil {
 			return nil, fmt.Errorf("results: %w", err)
 		}
-		err = r.AddFile(f, p)
+		err = r.AddFile(journal.BoundLines(f, p, journal.MaxLine), p)
 		f.Close()
 		if err != nil {
 			return nil, err

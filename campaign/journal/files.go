@@ -1,8 +1,10 @@
 package journal
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"time"
@@ -82,4 +84,52 @@ func RequestStop(results string) error {
 		err = cerr
 	}
 	return err
+}
+
+// MaxLine bounds a line of a campaign file as it is read: longer than any record or results
+// row bolna-campaign writes, a line is read no further.
+const MaxLine = maxLine
+
+// LongLineError is a line of a campaign file longer than [MaxLine]: no line bolna-campaign
+// wrote, and not read whole.
+type LongLineError struct {
+	Path string
+	Line int
+}
+
+func (e *LongLineError) Error() string {
+	return fmt.Sprintf("%s: line %d is longer than %d MiB, longer than any line bolna-campaign writes: it is not read", e.Path, e.Line, MaxLine>>20)
+}
+
+// BoundLines returns a reader of r (the file at path) that fails with a *LongLineError at the
+// first line longer than limit bytes, having read no more of it than that.
+func BoundLines(r io.Reader, path string, limit int) io.Reader {
+	return &boundLines{r: r, path: path, limit: limit, line: 1}
+}
+
+type boundLines struct {
+	r     io.Reader
+	path  string
+	limit int
+	run   int // bytes of the current line so far
+	line  int
+}
+
+func (b *boundLines) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	for rest, done := p[:n], 0; ; {
+		i := bytes.IndexByte(rest, '\n')
+		if i < 0 {
+			if b.run += len(rest); b.run > b.limit {
+				return done, &LongLineError{Path: b.path, Line: b.line}
+			}
+			return n, err
+		}
+		if b.run+i > b.limit {
+			return done, &LongLineError{Path: b.path, Line: b.line}
+		}
+		b.run, b.line = 0, b.line+1
+		done += i + 1
+		rest = rest[i+1:]
+	}
 }

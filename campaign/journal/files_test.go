@@ -2,10 +2,13 @@ package journal_test
 
 import (
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
+	"testing/iotest"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 )
@@ -82,5 +85,39 @@ func TestCampaignFilesAreRegular(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestBoundLines: a reader of a campaign file fails at the first line longer than the bound,
+// naming the file and the line, having read no more of it than that; lines within it pass
+// unchanged.
+func TestBoundLines(t *testing.T) {
+	t.Parallel()
+	const limit = 16
+	tests := []struct {
+		name     string
+		text     string
+		wantLine int // 0: read whole
+	}{
+		{"short lines", "a,b\n1,2\n\n3,4", 0},
+		{"a line of the bound", "a,b\n" + strings.Repeat("x", limit) + "\n", 0},
+		{"a long line in the middle", "a,b\n" + strings.Repeat("x", limit+1) + "\nc\n", 2},
+		{"a long last line", "a,b\n1,2\n" + strings.Repeat("x", 1<<20), 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			src := strings.NewReader(tt.text)
+			got, err := io.ReadAll(iotest.OneByteReader(journal.BoundLines(io.MultiReader(src), "r.csv", limit)))
+			var long *journal.LongLineError
+			switch {
+			case tt.wantLine == 0 && (err != nil || string(got) != tt.text):
+				t.Errorf("read %q, %v; want it whole", got, err)
+			case tt.wantLine != 0 && (!errors.As(err, &long) || long.Line != tt.wantLine || long.Path != "r.csv"):
+				t.Errorf("error = %v, want a LongLineError for line %d of r.csv", err, tt.wantLine)
+			case tt.wantLine != 0 && int(src.Size())-src.Len() > strings.Index(tt.text, strings.Repeat("x", limit+1))+limit+1:
+				t.Errorf("read %d bytes: the long line was read beyond its bound", int(src.Size())-src.Len())
+			}
+		})
 	}
 }
