@@ -50,6 +50,7 @@ type Session struct {
 	cfg   Config
 	lock  *journal.Lock
 	st    *journal.State
+	kept  bool // KeepRequests was called: Run leaves the requests to it
 
 	// Rebuilt is the number of dialled rows taken from the results file into a journal that
 	// was missing (0 when the journal was there).
@@ -174,7 +175,10 @@ func (s *Session) Run(ctx context.Context, r *Runner) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	stop := keepRequests(r.dialer, RequestsPath(s.files.Results), time.Second)
+	stop := func() {}
+	if !s.kept {
+		stop = s.KeepRequests(r.dialer)
+	}
 	summary, err := r.Run(ctx, s.files.Input, s.st, w)
 	stop()
 	if summary == nil {
@@ -189,6 +193,15 @@ func (s *Session) Run(ctx context.Context, r *Runner) (*Summary, error) {
 		return nil, errors.Join(err, cerr)
 	}
 	return summary, err
+}
+
+// KeepRequests has d honour the requests the campaign's earlier runs sent in the last minute
+// (Bolna counts them per account, not per process), and record each of its own beside the
+// journal before it is sent, until stop is called. Call it before d sends anything (Run calls
+// it when it was not called).
+func (s *Session) KeepRequests(d Dialer) (stop func()) {
+	s.kept = true
+	return keepRequests(d, RequestsPath(s.files.Results), time.Second)
 }
 
 // DryRun scans the list and hands emit the POST /call body of every row a run would dial now
