@@ -50,7 +50,8 @@ type Session struct {
 	cfg   Config
 	lock  *journal.Lock
 	st    *journal.State
-	kept  bool // KeepRequests was called: Run leaves the requests to it
+	kept  bool   // KeepRequests was called: Run leaves the requests to it
+	aside string // a dry run's rebuild of a missing journal: a temporary directory, removed by Close
 
 	// Rebuilt is the number of dialled rows taken from the results file into a journal that
 	// was missing (0 when the journal was there).
@@ -126,15 +127,28 @@ func Inspect(files Files, cfg Config) (*Session, error) {
 	if err := probeWritable(files.Results); err != nil {
 		return nil, err
 	}
-	st, err := journal.ReadState(journal.StatePath(files.Results))
+	statePath := journal.StatePath(files.Results)
+	if _, err := os.Lstat(statePath); errors.Is(err, os.ErrNotExist) {
+		// A run would rebuild it from the results: the dry run reads such a rebuild, made in a
+		// temporary directory (mode 0700: the rows hold personal data) and removed by Close.
+		if s.aside, err = os.MkdirTemp("", "bolna-campaign-dry-run-"); err != nil {
+			return nil, err
+		}
+		statePath = filepath.Join(s.aside, "journal")
+		if _, err := journal.Rebuild(statePath, journal.Owner{}, journal.KeyScheme(cfg.Load.IDColumn), s.importResults); err != nil {
+			os.RemoveAll(s.aside)
+			return nil, err
+		}
+	}
+	st, err := journal.ReadState(statePath)
+	if err == nil {
+		err = st.BindKeys(journal.KeyScheme(cfg.Load.IDColumn))
+	}
+	if s.st = st; err == nil && s.aside == "" {
+		err = s.checkWhole()
+	}
 	if err != nil {
-		return nil, err
-	}
-	if err := st.BindKeys(journal.KeyScheme(cfg.Load.IDColumn)); err != nil {
-		return nil, err
-	}
-	s.st = st
-	if err := s.checkWhole(); err != nil {
+		os.RemoveAll(s.aside)
 		return nil, err
 	}
 	return s, nil
@@ -222,6 +236,9 @@ func (s *Session) Close() error {
 	err := s.st.Close()
 	if s.lock != nil {
 		s.lock.Release()
+	}
+	if s.aside != "" {
+		os.RemoveAll(s.aside)
 	}
 	return err
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 	"github.com/bolna-campaign/bolna-campaign/results"
 )
@@ -138,4 +139,25 @@ func (f observedFormat) Layout(header []string) (func([]string) (journal.Outcome
 		f.each()
 		return layout(record)
 	}, nil
+}
+
+// TestDryRunReadsTheRebuild: with the journal lost, a dry run says what a run would do — the
+// journal rebuilt from the results, nobody to dial — and writes no journal beside them.
+func TestDryRunReadsTheRebuild(t *testing.T) {
+	t.Parallel()
+	tc := finishedCampaign(t, 5)
+	statePath := journal.StatePath(tc.results)
+	os.Remove(statePath)
+	sess, err := campaign.Inspect(campaign.Files{Input: tc.input, Results: tc.results, Format: results.Format{}}, baseConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := sess.DryRun(func(dialer.CallRequest) error { return nil })
+	sess.Close()
+	if err != nil || plan.Dial != 0 || plan.Done != 5 {
+		t.Errorf("dry run without a journal: %d to dial, %d done, %v; want 0 and 5", plan.Dial, plan.Done, err)
+	}
+	if _, err := os.Lstat(statePath); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the dry run left a journal at %s (%v)", statePath, err)
+	}
 }
