@@ -130,8 +130,9 @@ func Inspect(files Files, cfg Config) (*Session, error) {
 	statePath := journal.StatePath(files.Results)
 	if _, err := os.Lstat(statePath); errors.Is(err, os.ErrNotExist) {
 		// A run would rebuild it from the results: the dry run reads such a rebuild, made in a
-		// temporary directory (mode 0700: the rows hold personal data) and removed by Close.
-		if s.aside, err = os.MkdirTemp("", "bolna-campaign-dry-run-"); err != nil {
+		// temporary directory beside them (mode 0700: the rows hold personal data; on the disk
+		// the run would write it to) and removed by Close.
+		if s.aside, err = os.MkdirTemp(filepath.Dir(files.Results), ".bolna-campaign-dry-run-"); err != nil {
 			return nil, err
 		}
 		statePath = filepath.Join(s.aside, "journal")
