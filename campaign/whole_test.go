@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -159,5 +160,8 @@ func TestDryRunReadsTheRebuild(t *testing.T) {
 	}
 	if _, err := os.Lstat(statePath); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the dry run left a journal at %s (%v)", statePath, err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(tc.results), ".*")); len(left) > 0 {
+		t.Errorf("the dry run left %v behind", left)
 	}
 }
