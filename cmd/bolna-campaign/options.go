@@ -42,6 +42,7 @@ type listOptions struct {
 	maxAttempts, limit                                 int
 	retryAfter                                         time.Duration
 	concurrency, reserve                               int
+	allowMissingVariables                              bool // --allow-missing-variables
 
 	// parsed from the flags above
 	parsedWindow *campaign.Window
@@ -68,6 +69,7 @@ func (l *listOptions) flags(fs *flag.FlagSet) {
 	fs.StringVar(&l.timezoneColumn, "timezone-column", "", "`NAME` of a column with each contact's IANA zone for --window")
 	fs.StringVar(&l.suppress, "suppress", "", "do-not-call list `FILE`: one number a line, or a CSV with a phone column")
 	fs.StringVar(&l.shard, "shard", "", "take only shard `K/N` (K from 0 to N-1, e.g. 0/4); the concurrency is split N ways")
+	fs.BoolVar(&l.allowMissingVariables, "allow-missing-variables", false, "go on although the agent's prompt has {variables} that no column fills (Bolna speaks them as written on every call); without it run refuses and check is not ready")
 }
 
 func cmp(a, b string) string {
