@@ -60,3 +60,38 @@ func TestResultsOfAnotherList(t *testing.T) {
 		t.Errorf("the same list, one row more and one less: exit %d, want 0", code)
 	}
 }
+
+// TestResultsAsList: a results file given back as the contact list (`run list.results.csv`) is
+// refused by run, its dry run and check (exit 2), naming the mistake, before any call: it used
+// to re-dial everyone already called, sending status, summary and recording_url as user_data.
+// A list whose last column is a CRM's "status" is still a list.
+func TestResultsAsList(t *testing.T) {
+	t.Parallel()
+	srv := bolnatest.NewServer(bolnatest.Options{Timing: bolnatest.FastTiming})
+	t.Cleanup(srv.Close)
+	env := map[string]string{"BOLNA_API_KEY": bolnatest.DefaultAPIKey, "BOLNA_BASE_URL": srv.URL, "BOLNA_AGENT_ID": bolnatest.DefaultAgentID}
+	list, _ := writeContacts(t, 3)
+	if code := newInvocation(env).run("run", "--poll-interval", "20ms", list); code != exitOK {
+		t.Fatalf("the campaign: exit %d", code)
+	}
+	resultsFile := strings.TrimSuffix(list, ".csv") + ".results.csv"
+	placed := len(srv.Placements())
+	for _, args := range [][]string{
+		{"run", "--poll-interval", "20ms", "--results", filepath.Join(t.TempDir(), "again.csv"), resultsFile},
+		{"run", "--dry-run", "--results", filepath.Join(t.TempDir(), "again.csv"), resultsFile},
+		{"check", resultsFile},
+	} {
+		inv := newInvocation(env)
+		if code := inv.run(args...); code != exitUsage || !strings.Contains(inv.stderr.String(), "is a results file of bolna-campaign, not a contact list") {
+			t.Errorf("%v: exit %d, want 2 saying it is a results file:\n%s%s", args[:2], code, inv.stdout.String(), inv.stderr.String())
+		}
+	}
+	if n := len(srv.Placements()); n != placed {
+		t.Errorf("%d people dialled again from the results file", n-placed)
+	}
+	crm := filepath.Join(t.TempDir(), "crm.csv")
+	os.WriteFile(crm, []byte("phone,name,status\n+919811111111,A,lead\n"), 0o600)
+	if code := newInvocation(env).run("run", "--dry-run", crm); code != exitOK {
+		t.Errorf("a list with a status column: exit %d, want 0", code)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
+	"github.com/bolna-campaign/bolna-campaign/results"
 )
 
 // The options of run and check are built from two parts they share — where the calls go
@@ -118,7 +119,19 @@ func (l *listOptions) validate(command string, args []string, sandbox bool) erro
 		}
 		l.suppression = s
 	}
+	if header, err := listHeader(l.input, l.load()); err == nil && isResultsHeader(header) {
+		return usageErrorf("%s: %s is a results file of bolna-campaign, not a contact list: run as one, it would dial its people again and send its status, summary and recording as user_data. "+
+			"Run its campaign's own list again instead (with --retry STATUSES to re-dial some outcomes)", command, l.input)
+	}
 	return nil
+}
+
+// isResultsHeader reports whether header is a results file's: input columns, then status and
+// at least two more of the outcome columns (a list whose last column is a CRM's "status" is a
+// list).
+func isResultsHeader(header []string) bool {
+	layout, err := results.ParseHeader(header)
+	return err == nil && len(header)-layout.Inputs >= 3
 }
 
 // takeInput takes the list from args, the shard, and the results' path (by default beside the
