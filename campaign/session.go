@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -226,9 +227,14 @@ func (s *Session) DryRun(emit func(dialer.CallRequest) error) (Plan, error) {
 }
 
 // Concurrency is the pool a run would have on acct (as the latest run recorded it, for a dry
-// run): the same sizing a run uses.
+// run): the same sizing a run uses. Of an account recorded more than a minute ago (acct.At) it
+// says nothing as if it were current: the caller tells its age.
 func (s *Session) Concurrency(acct journal.Account) int {
-	return poolSize(s.cfg, acct.Concurrency, acct.InUse, 0)
+	cfg := s.cfg
+	if !acct.At.IsZero() && cfg.Now().Sub(acct.At) > time.Minute {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return poolSize(cfg, acct.Concurrency, acct.InUse, 0)
 }
 
 // Close syncs and closes the journal and gives the lock up. Its error is the journal's: the

@@ -75,16 +75,27 @@ func (o *runOptions) dryRunList(env Env, out *console) error {
 	} {
 		fmt.Fprintf(e, "  %-14s %7d\n", line.name, line.n)
 	}
-	if acct != nil {
-		fmt.Fprintf(e, "account (as of %s): wallet %s (Bolna reports %s, in cents), concurrency %d of %d in use\n",
-			acct.At.Format(time.RFC3339), campaign.Dollars(acct.Wallet), campaign.Grouped(acct.Wallet), acct.InUse, acct.Concurrency)
-	} else {
+	var asRecorded string // how old the account's figures are, when they are not fresh
+	if acct != nil && !o.sandbox {
+		asRecorded = fmt.Sprintf(" (from the account as a run found it %s ago; a run reads it afresh)", campaign.ShortDuration(time.Since(acct.At).Round(time.Minute)))
+	}
+	switch {
+	case acct != nil && o.sandbox:
+		fmt.Fprintf(e, "account (the sandbox's): wallet %s (Bolna reports %s, in cents), concurrency %d of %d in use\n",
+			campaign.Dollars(acct.Wallet), campaign.Grouped(acct.Wallet), acct.InUse, acct.Concurrency)
+	case acct != nil:
+		fmt.Fprintf(e, "account, as the latest run found it %s ago (%s; a dry run calls nothing, a run reads it afresh): wallet %s (Bolna reports %s, in cents), concurrency %d of %d in use\n",
+			campaign.ShortDuration(time.Since(acct.At).Round(time.Minute)), acct.At.Format(time.RFC3339), campaign.Dollars(acct.Wallet), campaign.Grouped(acct.Wallet), acct.InUse, acct.Concurrency)
+		if acct.Concurrency-acct.InUse-o.reserve < 1 && o.concurrency == 0 {
+			fmt.Fprintln(e, "  none was free then: a run started with none free dials one call at a time")
+		}
+	default:
 		fmt.Fprintln(e, "account: not known yet (a dry run makes no network call; the first real run records it)")
 	}
 	switch {
 	case estimate > 0 && concurrency > 0:
-		fmt.Fprintf(e, "estimate: about %s at concurrency %d and %.3g calls a second, assuming %s a call\n",
-			estimate.Round(time.Second), concurrency, o.rate, o.callTime(env).Round(100*time.Millisecond))
+		fmt.Fprintf(e, "estimate: about %s at concurrency %d and %.3g calls a second, assuming %s a call%s\n",
+			estimate.Round(time.Second), concurrency, o.rate, o.callTime(env).Round(100*time.Millisecond), asRecorded)
 	case estimate >= time.Second:
 		fmt.Fprintf(e, "estimate: at least %s to place them at %.3g a second (pass --concurrency for more)\n",
 			campaign.ShortDuration(estimate.Round(time.Second)), o.rate)
