@@ -107,11 +107,25 @@ func (t *tracker) apply(c *attempt, ex *dialer.Execution, how seenBy, now time.T
 	switch {
 	case ex.Status.Final() && whole:
 		// Nothing more to read: the call never connected, or the payload is whole.
-		return false, t.finish(c, outcomeOf(ex, c.Attempt, c.DialedAt, now))
+		return false, t.finish(c, t.outcome(c, ex, now))
 	case ex.Status.Final():
 		return true, nil
 	}
 	return false, t.observe(c, ex, how, now)
+}
+
+// outcome reads the outcome of a call from its final payload, and keeps what Bolna sent that
+// cannot be taken as it is out of the record, saying so: a total_cost below zero is no money
+// earned (three calls at −1,000,000 would otherwise lift --max-cost for every other row), so
+// it counts as 0.
+func (t *tracker) outcome(c *attempt, ex *dialer.Execution, now time.Time) journal.Outcome {
+	o := outcomeOf(ex, c.Attempt, c.DialedAt, now)
+	if o.Cost < 0 {
+		t.cfg.warnf("call %s to %s: Bolna reported a total_cost of %g, below zero; a cost is never money earned, so it counts as 0 (for --max-cost too)",
+			c.ExecutionID, maskPhone(c.Phone), o.Cost)
+		o.Cost = 0
+	}
+	return o
 }
 
 // applyOrRead applies a payload seen outside the tracker's looks (a push, a search's list
