@@ -2,11 +2,13 @@ package campaign_test
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -116,5 +118,87 @@ func TestNegativeCostCapped(t *testing.T) {
 		if strings.Contains(m, bolnatest.DefaultAPIKey) {
 			t.Errorf("a message holds the key: %s", m)
 		}
+	}
+}
+
+// bloater serves api, with the payload of every completed call read by id made hostile by
+// bloat, which writes the payload's JSON (the fake's, less its transcript) its own way.
+func bloater(api http.Handler, bloat func(w io.Writer, fields []byte)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		api.ServeHTTP(rec, r)
+		var v map[string]any
+		if r.Method != http.MethodGet || !strings.HasPrefix(r.URL.Path, "/executions/") ||
+			json.Unmarshal(rec.Body.Bytes(), &v) != nil || v["status"] != "completed" {
+			w.WriteHeader(rec.Code)
+			w.Write(rec.Body.Bytes())
+			return
+		}
+		delete(v, "transcript")
+		delete(v, "extracted_data")
+		body, _ := json.Marshal(v)
+		w.WriteHeader(rec.Code)
+		bloat(w, body[1:]) // the fields, then the closing brace
+	})
+}
+
+// TestOversizedFinalPayload (#28.6): a completed call whose payload holds a transcript over
+// the 16 MiB a reply may hold, or extracted_data nested 10,001 levels, ends completed with
+// its cost, times and id (it ended timeout on every run), the field left out named in the
+// row's error; the payload is read once a call, never tried again.
+func TestOversizedFinalPayload(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, field string
+		bloat       func(w io.Writer, fields []byte)
+	}{
+		{"17 MiB transcript", "transcript", func(w io.Writer, fields []byte) {
+			io.WriteString(w, `{"transcript":"`)
+			chunk := []byte(strings.Repeat("a", 1<<20))
+			for range 17 {
+				w.Write(chunk)
+			}
+			io.WriteString(w, `",`)
+			w.Write(fields)
+		}},
+		{"extracted_data 10,001 deep", "extracted_data", func(w io.Writer, fields []byte) {
+			io.WriteString(w, `{"extracted_data":`+strings.Repeat(`{"a":`, 10_001)+"1"+strings.Repeat("}", 10_001)+",")
+			w.Write(fields)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tc := listCampaign(t, "+9198", 20000000, 3)
+			var bloated atomic.Int32 // hostile payloads served
+			api, client, url := hostileServer(t, bolnatest.Options{Concurrency: 3,
+				Outcome: func(string) bolnatest.Outcome { return bolnatest.Outcome{Status: "completed"} }},
+				func(api *bolnatest.API) http.Handler {
+					return bloater(api, func(w io.Writer, fields []byte) {
+						bloated.Add(1)
+						tt.bloat(w, fields)
+					})
+				})
+			cfg := baseConfig()
+			cfg.MaxWait = 10 * time.Second
+			summary, rows, err := tc.runWith(t, t.Context(), client, url, cfg, nil)
+			if err != nil || summary.ByStatus["completed"] != 3 {
+				t.Fatalf("Run() = %+v, %v; want the 3 calls completed", summary, err)
+			}
+			calls := map[string]bolnatest.Call{}
+			for _, c := range api.Calls() {
+				calls[c.ID] = c
+			}
+			for _, row := range rows {
+				o, c := row.Outcome, calls[row.Outcome.ExecutionID]
+				if o.Status != "completed" || o.Cost != c.Cost || c.Cost == 0 || o.FinishedAt.IsZero() || o.RecordingURL == "" ||
+					!strings.Contains(o.Error, tt.field) {
+					t.Errorf("row %s = %+v, want completed at %g with its times, and the error naming %s", row.Input["phone"], o, c.Cost, tt.field)
+				}
+			}
+			if n := bloated.Load(); n != 3 {
+				t.Errorf("%d final payloads read for 3 calls: want each read once, never tried again", n)
+			}
+		})
 	}
 }
