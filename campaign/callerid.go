@@ -2,6 +2,8 @@ package campaign
 
 import (
 	"context"
+	"hash/fnv"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,41 +17,86 @@ import (
 // shared prefix (an area code) — among those below the per-number limit, the least busy first:
 // carriers cap a number's concurrent calls and flag numbers that dial too much. A number is
 // busy from placement until its call's line drops, like a concurrency slot.
+//
+// The limit is one count per number, whatever chose it: a row's own caller id (its list's
+// caller id column) waits for its number like the pool's calls do. It holds across the shards
+// of a campaign run at once as the concurrency does: each shard takes its part of each
+// number's limit (see capOf).
 type callerIDs struct {
 	numbers []string
-	limit   int // live calls per number; 0 for none
+	limit   int            // live calls per number, across the campaign's shards; 0 for none
+	shard   Shard          // the shard this run is, for its part of each number's limit
+	rank    map[string]int // each pool number's place in sorted order (see capOf)
 
 	mu      sync.Mutex
 	live    map[string]int
 	changed chan struct{} // closed and replaced when a number is released
 }
 
+// newCallerIDs is the pool of a run that is the whole campaign (no shards).
 func newCallerIDs(numbers []string, perNumber int) *callerIDs {
-	if len(numbers) == 0 {
-		return nil
-	}
-	return &callerIDs{numbers: numbers, limit: perNumber, live: map[string]int{}, changed: make(chan struct{})}
+	return callerIDsOf(&Config{FromNumbers: numbers, PerNumber: perNumber})
 }
 
-// acquire picks the number for a call to phone, waiting while every number is at its limit;
-// it fails only when ctx ends.
-func (p *callerIDs) acquire(ctx context.Context, phone string) (string, error) {
+// callerIDsOf is the caller ids of a run of cfg: nil when it has no pool and caps no number.
+func callerIDsOf(cfg *Config) *callerIDs {
+	if len(cfg.FromNumbers) == 0 && cfg.PerNumber <= 0 {
+		return nil
+	}
+	p := &callerIDs{numbers: cfg.FromNumbers, limit: cfg.PerNumber, shard: cfg.Shard, rank: map[string]int{},
+		live: map[string]int{}, changed: make(chan struct{})}
+	sorted := slices.Clone(cfg.FromNumbers)
+	slices.Sort(sorted)
+	for i, n := range slices.Compact(sorted) {
+		p.rank[n] = i
+	}
+	return p
+}
+
+// capOf is the most live calls this run may hold on number (-1: no limit): its shard's part of
+// the limit, split one number at a time from an offset of its own (see Shard.SplitAt) so that
+// the pool's numbers, taken in sorted order (the same in every shard), give the shards their
+// remainders in turn: a limit of 1 on a pool of 2 over 2 shards is one number each. A number
+// outside the pool (a row's own) is placed by a hash of it.
+func (p *callerIDs) capOf(number string) int {
+	if p.limit <= 0 {
+		return -1
+	}
+	i, ok := p.rank[number]
+	if !ok {
+		h := fnv.New32a()
+		h.Write([]byte(number))
+		i = int(h.Sum32() % (1 << 16))
+	}
+	return p.shard.SplitAt(p.limit, i*(p.limit%max(p.shard.N, 1)))
+}
+
+// full reports whether number is at its limit. Call it with p.mu held.
+func (p *callerIDs) full(number string) bool {
+	c := p.capOf(number)
+	return c >= 0 && p.live[number] >= c
+}
+
+// acquire picks the number for a call to phone, own (the row's own caller id) when it has one,
+// else the pool's that best fits, and counts the call on it, waiting while that number (for
+// the pool's, every number) is at its limit; with neither a pool nor a number of its own the
+// call goes out on the run's default ("" at once). It fails only when ctx ends.
+func (p *callerIDs) acquire(ctx context.Context, phone, own string) (string, error) {
+	if own == "" && len(p.numbers) == 0 {
+		return "", nil
+	}
 	for {
 		p.mu.Lock()
-		best, bestScore := "", -1
-		for _, n := range p.numbers {
-			if p.limit > 0 && p.live[n] >= p.limit {
-				continue
-			}
-			score := presence(n, phone)*1_000_000 - p.live[n] // local first, then the least busy
-			if score > bestScore {
-				best, bestScore = n, score
-			}
+		pick := own
+		if own == "" {
+			pick = p.best(phone)
+		} else if p.full(own) {
+			pick = ""
 		}
-		if best != "" {
-			p.live[best]++
+		if pick != "" {
+			p.live[pick]++
 			p.mu.Unlock()
-			return best, nil
+			return pick, nil
 		}
 		wait := p.changed
 		p.mu.Unlock()
@@ -61,7 +108,24 @@ func (p *callerIDs) acquire(ctx context.Context, phone string) (string, error) {
 	}
 }
 
-// hold counts a live call on number (a call an earlier run left, or a row's own caller id).
+// best is the pool's number for a call to phone: the most local of those below their limit,
+// then the least busy ("" when every number is at its limit). Call it with p.mu held.
+func (p *callerIDs) best(phone string) string {
+	best, bestScore := "", -1
+	for _, n := range p.numbers {
+		if p.full(n) {
+			continue
+		}
+		score := presence(n, phone)*1_000_000 - p.live[n] // local first, then the least busy
+		if score > bestScore {
+			best, bestScore = n, score
+		}
+	}
+	return best
+}
+
+// hold counts a live call on number without waiting: a call an earlier run left, or one whose
+// line was taken for dropped too soon (see ledger.takeBack). It lives already.
 func (p *callerIDs) hold(number string) {
 	if p == nil || number == "" {
 		return

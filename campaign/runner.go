@@ -274,8 +274,10 @@ func (r *Runner) resume(ctx context.Context, input string, st *journal.State, tr
 	tr.ledger.pool = newPool(slots)
 	tr.ledger.pool.hold(tr.holding())
 	tr.start(slots)
-	if len(r.cfg.FromNumbers) > 0 {
-		tr.ledger.callers = newCallerIDs(r.cfg.FromNumbers, r.cfg.PerNumber)
+	if err := r.cfg.CheckCallerIDs(); err != nil {
+		return 0, &FatalError{err}
+	}
+	if tr.ledger.callers = callerIDsOf(&r.cfg); tr.ledger.callers != nil {
 		for _, c := range tr.calls {
 			if c.phase.holdsSlot() { // an earlier run's call still counts on its number
 				tr.ledger.callers.hold(c.From)

@@ -253,3 +253,15 @@ func (l *stringList) Set(v string) error {
 	*l = append(*l, v)
 	return nil
 }
+
+// checkPerNumber refuses a --per-number-concurrency that this shard cannot keep (see
+// campaign.Config.CheckCallerIDs): a limit below the shards leaves some of them no part of
+// some numbers.
+func (o *runOptions) checkPerNumber() error {
+	cfg := campaign.Config{FromNumbers: o.fromPool, PerNumber: o.perNumber, Shard: o.parsedShard}
+	cfg.Load.FromColumn = o.fromColumn
+	if err := cfg.CheckCallerIDs(); err != nil {
+		return usageErrorf("run: %v", err)
+	}
+	return nil
+}
