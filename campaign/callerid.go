@@ -27,15 +27,20 @@ type callerIDs struct {
 	limit   int            // live calls per number, across the campaign's shards; 0 for none
 	shard   Shard          // the shard this run is, for its part of each number's limit
 	rank    map[string]int // each pool number's place in sorted order (see capOf)
+	// anyCountry: a call whose country's numbers are all at their limit takes another
+	// country's (--caller-id-fallback any) rather than waiting for one of its own.
+	anyCountry bool
+	logf       func(format string, args ...any) // told of each call on another country's number
 
 	mu      sync.Mutex
 	live    map[string]int
 	changed chan struct{} // closed and replaced when a number is released
 }
 
-// newCallerIDs is the pool of a run that is the whole campaign (no shards).
+// newCallerIDs is the pool of a run that is the whole campaign (no shards), taking another
+// country's number when its contact's are all busy (--caller-id-fallback any).
 func newCallerIDs(numbers []string, perNumber int) *callerIDs {
-	return callerIDsOf(&Config{FromNumbers: numbers, PerNumber: perNumber})
+	return callerIDsOf(&Config{FromNumbers: numbers, PerNumber: perNumber, AnyCallerID: true})
 }
 
 // callerIDsOf is the caller ids of a run of cfg: nil when it has no pool and caps no number.
@@ -44,7 +49,10 @@ func callerIDsOf(cfg *Config) *callerIDs {
 		return nil
 	}
 	p := &callerIDs{numbers: cfg.FromNumbers, limit: cfg.PerNumber, shard: cfg.Shard, rank: map[string]int{},
-		live: map[string]int{}, changed: make(chan struct{})}
+		anyCountry: cfg.AnyCallerID, logf: func(string, ...any) {}, live: map[string]int{}, changed: make(chan struct{})}
+	if cfg.Logger != nil {
+		p.logf = cfg.logf
+	}
 	sorted := slices.Clone(cfg.FromNumbers)
 	slices.Sort(sorted)
 	for i, n := range slices.Compact(sorted) {
@@ -79,23 +87,28 @@ func (p *callerIDs) full(number string) bool {
 
 // acquire picks the number for a call to phone, own (the row's own caller id) when it has one,
 // else the pool's that best fits, and counts the call on it, waiting while that number (for
-// the pool's, every number) is at its limit; with neither a pool nor a number of its own the
-// call goes out on the run's default ("" at once). It fails only when ctx ends.
+// the pool's, every number it may take: see best) is at its limit; with neither a pool nor a
+// number of its own the call goes out on the run's default ("" at once). It fails only when
+// ctx ends.
 func (p *callerIDs) acquire(ctx context.Context, phone, own string) (string, error) {
 	if own == "" && len(p.numbers) == 0 {
 		return "", nil
 	}
 	for {
 		p.mu.Lock()
-		pick := own
+		pick, fallback := own, false
 		if own == "" {
-			pick = p.best(phone)
+			pick, fallback = p.best(phone)
 		} else if p.full(own) {
 			pick = ""
 		}
 		if pick != "" {
 			p.live[pick]++
 			p.mu.Unlock()
+			if fallback {
+				p.logf("the call to %s goes out on %s: the pool's numbers of its country (%s) are all at --per-number-concurrency or not this shard's (--caller-id-fallback any)",
+					maskPhone(phone), pick, countryCode(phone))
+			}
 			return pick, nil
 		}
 		wait := p.changed
@@ -108,12 +121,24 @@ func (p *callerIDs) acquire(ctx context.Context, phone, own string) (string, err
 	}
 }
 
+// localScore is the presence of a number of the contact's own country (see presence).
+const localScore = 100
+
 // best is the pool's number for a call to phone: the most local of those below their limit,
-// then the least busy ("" when every number is at its limit). Call it with p.mu held.
-func (p *callerIDs) best(phone string) string {
-	best, bestScore := "", -1
+// then the least busy ("" when there is none to take now), and whether it is a fallback: a
+// number of another country while the pool has the contact's. Unless anyCountry, a call takes
+// only its own country's numbers while this run has a part of any of them (a shard may have
+// none: see capOf), waiting for one. Call it with p.mu held.
+func (p *callerIDs) best(phone string) (best string, fallback bool) {
+	local, localHere := false, false
 	for _, n := range p.numbers {
-		if p.full(n) {
+		if presence(n, phone) >= localScore {
+			local, localHere = true, localHere || p.capOf(n) != 0
+		}
+	}
+	bestScore := -1
+	for _, n := range p.numbers {
+		if p.full(n) || localHere && !p.anyCountry && presence(n, phone) < localScore {
 			continue
 		}
 		score := presence(n, phone)*1_000_000 - p.live[n] // local first, then the least busy
@@ -121,7 +146,23 @@ func (p *callerIDs) best(phone string) string {
 			best, bestScore = n, score
 		}
 	}
-	return best
+	return best, best != "" && local && presence(best, phone) < localScore
+}
+
+// preview is the caller id a dry run shows for a call to phone: own (the row's own) when it
+// has one, else the one the pool would take (with no call live, on a pool a dry run never
+// takes from), else def (--from-number).
+func (p *callerIDs) preview(phone, own, def string) string {
+	switch {
+	case own != "":
+		return own
+	case p == nil || len(p.numbers) == 0:
+		return def
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	pick, _ := p.best(phone)
+	return pick
 }
 
 // hold counts a live call on number without waiting: a call an earlier run left, or one whose

@@ -136,3 +136,44 @@ func TestReportedCallerID(t *testing.T) {
 		t.Errorf("%d warnings of the other caller id, want 1:\n%s", n, strings.Join(log.Messages(), "\n"))
 	}
 }
+
+// TestCallerIDFallback (#31.2): with a capped pool of an Indian, a British and a US number,
+// Indian contacts wait for the Indian number by default (they were called from the others
+// without a word); with --caller-id-fallback any they may take the others, each such call
+// logged.
+func TestCallerIDFallback(t *testing.T) {
+	t.Parallel()
+	const india, uk, us = "+919800000001", "+442071234567", "+14155550100"
+	for _, anyCountry := range []bool{false, true} {
+		t.Run(fmt.Sprintf("any=%v", anyCountry), func(t *testing.T) {
+			t.Parallel()
+			srv := bolnatest.NewServer(bolnatest.Options{Concurrency: 10, Timing: capTiming(), Seed: 6,
+				Outcome: func(string) bolnatest.Outcome { return bolnatest.Outcome{Status: "completed"} }})
+			t.Cleanup(srv.Close)
+			tc := listCampaign(t, "+9198", 70000000, 6)
+			tc.srv = srv
+			log, logger := bolnatest.NewLog()
+			cfg := baseConfig()
+			cfg.Concurrency, cfg.FromNumbers, cfg.PerNumber, cfg.Logger = 3, []string{uk, india, us}, 1, logger
+			cfg.AnyCallerID = anyCountry
+			summary, rows, err := tc.run(t, cfg, nil)
+			if err != nil || summary.Unfinished() != 0 {
+				t.Fatalf("Run() = %+v, %v", summary, err)
+			}
+			checkPerNumber(t, srv, 1)
+			foreign := 0
+			for _, row := range rows {
+				if row.Outcome.From != india {
+					foreign++
+				}
+			}
+			logged := log.Count("goes out on")
+			switch {
+			case !anyCountry && (foreign > 0 || logged > 0):
+				t.Errorf("%d Indian contacts called from abroad (%d logged), want none: they wait for the Indian number", foreign, logged)
+			case anyCountry && (foreign == 0 || logged != foreign):
+				t.Errorf("%d Indian contacts called from abroad, %d logged; want some (3 slots, 1 Indian number), each logged", foreign, logged)
+			}
+		})
+	}
+}

@@ -55,6 +55,10 @@ type Config struct {
 	// each shard takes its part of each number's (see CheckCallerIDs).
 	FromNumbers []string
 	PerNumber   int
+	// AnyCallerID lets a call whose country's numbers of the pool are all at PerNumber go out
+	// on another country's (--caller-id-fallback any), each time said; by default it waits
+	// for one of its own.
+	AnyCallerID bool
 	Load        contacts.LoadOptions
 
 	// Concurrency caps the calls in flight; 0 sizes it from the account:

@@ -111,9 +111,11 @@ func plural(n int, one, many string) string {
 // DryRun scans the list and hands emit the POST /call body of every row a run would dial now.
 func (r *Runner) DryRun(input string, st *journal.State, emit func(dialer.CallRequest) error) (Plan, error) {
 	var emitErr error
+	callers := callerIDsOf(&r.cfg)
 	p, err := r.scan(input, st, func(row contacts.Row, userData map[string]string, c classification) bool {
 		userData[contacts.RefKey] = st.Ref(row.Key, c.attempt)
-		emitErr = emit(dialer.CallRequest{AgentID: r.cfg.AgentID, RecipientPhoneNumber: row.Phone, FromPhoneNumber: r.cfg.FromNumber, UserData: userData})
+		from := callers.preview(row.Phone, row.From, r.cfg.FromNumber)
+		emitErr = emit(dialer.CallRequest{AgentID: r.cfg.AgentID, RecipientPhoneNumber: row.Phone, FromPhoneNumber: from, UserData: userData})
 		return emitErr == nil
 	})
 	if err == nil && emitErr == nil {

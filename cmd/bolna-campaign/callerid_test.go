@@ -35,3 +35,27 @@ func TestPerNumberSplitRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestDryRunShowsCallerID (#31.2): the dry run's bodies carry the from_phone_number a run
+// would use: the pool's number of the contact's country, or the row's own; and
+// --caller-id-fallback takes only wait or any.
+func TestDryRunShowsCallerID(t *testing.T) {
+	t.Parallel()
+	input, phones := writeContacts(t, 3)
+	inv := newInvocation(nil)
+	code := inv.run("run", "--sandbox", "--dry-run", "--from-number", "+14155550100", "--from-number", "+919800000001",
+		"--per-number-concurrency", "1", input)
+	bodies := strings.Split(strings.TrimSpace(inv.stdout.String()), "\n")
+	if code != exitOK || len(bodies) != len(phones) {
+		t.Fatalf("dry run: exit %d, %d bodies, want 0 and %d:\n%s", code, len(bodies), len(phones), inv.stderr.String())
+	}
+	for _, b := range bodies {
+		if !strings.Contains(b, `"from_phone_number":"+919800000001"`) {
+			t.Errorf("a body without the Indian caller id: %s", b)
+		}
+	}
+	inv = newInvocation(nil)
+	if code := inv.run("run", "--sandbox", "--dry-run", "--caller-id-fallback", "never", input); code != exitUsage {
+		t.Errorf("--caller-id-fallback never: exit %d, want %d", code, exitUsage)
+	}
+}
