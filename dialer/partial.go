@@ -400,18 +400,20 @@ func (s *scanner) page(room *int, redact func([]byte) []byte) (ExecutionPage, er
 		return ExecutionPage{}, s.syntax("an object", c)
 	}
 	top := newKept(s, room)
-	var items []Execution
+	var items []Execution // of the latest data array, as encoding/json keeps the last
 	err = s.object(func(key []byte, first byte) error {
 		if string(key) != `"data"` || first != '[' {
+			if string(key) == `"data"` {
+				items = nil // a later data that is no array: its value stands
+			}
 			return top.field(key, first)
 		}
+		items = []Execution{}
 		return s.array(func(first byte) error {
-			if first != '{' { // no execution: nothing to keep
-				_, err := s.value(first, nil, 0)
-				return err
+			e, err := s.item(first, room, redact)
+			if err == nil && e != nil {
+				items = append(items, *e)
 			}
-			e, err := s.executionFrom(first, room, redact)
-			items = append(items, e)
 			return err
 		})
 	})
@@ -426,6 +428,26 @@ func (s *scanner) page(room *int, redact func([]byte) []byte) (ExecutionPage, er
 		p.Data = items
 	}
 	return p, nil
+}
+
+// item reads one item of a page's data: an execution, field by field; anything else whole, as
+// encoding/json would (nil when too large or deep to keep).
+func (s *scanner) item(first byte, room *int, redact func([]byte) []byte) (*Execution, error) {
+	if first == '{' {
+		e, err := s.executionFrom(first, room, redact)
+		return &e, err
+	}
+	var buf bytes.Buffer
+	why, err := s.value(first, &buf, *room)
+	if err != nil || why != "" {
+		return nil, err
+	}
+	*room -= buf.Len()
+	var e Execution
+	if err := json.Unmarshal(buf.Bytes(), &e); err != nil {
+		return nil, err
+	}
+	return &e, nil
 }
 
 // depth is how deep a JSON value is nested (0 for a scalar).
