@@ -464,14 +464,19 @@ func (c *Client) once(ctx context.Context, req request, out any) error {
 			RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()),
 		}
 	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxBodySize+1))
+	return c.decode(ctx, req, resp.Body, out)
+}
+
+// decode reads a 2xx reply's body into out (nil: the body is read and dropped).
+func (c *Client) decode(ctx context.Context, req request, body io.Reader, out any) error {
+	b, err := io.ReadAll(io.LimitReader(body, MaxBodySize+1))
 	if err != nil {
-		return ctxErr(ctx, &transientError{fmt.Errorf("dialer: %s: reading reply: %w", label, stripURL(err))})
+		return ctxErr(ctx, &transientError{fmt.Errorf("dialer: %s %s: reading reply: %w", req.method, req.path, stripURL(err))})
 	}
 	if len(b) > MaxBodySize {
 		// Never read whole, and never tried again: the reply would be as large again. A
 		// call's payload is read field by field instead, its fields that fit kept.
-		return c.decodePartial(ctx, req, io.MultiReader(bytes.NewReader(b), resp.Body), out, nil)
+		return c.decodePartial(ctx, req, io.MultiReader(bytes.NewReader(b), body), out, nil)
 	}
 	if out == nil {
 		return nil

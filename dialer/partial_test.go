@@ -40,13 +40,72 @@ const finalFields = `"status":"completed","total_cost":12.5,"created_at":"2026-0
 // tried again.
 func TestPartialPayload(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name     string
-		path     string
-		body     func(w io.Writer)
-		requests int32
-		check    func(t *testing.T, c *dialer.Client) // with a client of the server
-	}{
+	tests := partialCases()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var requests atomic.Int32
+			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				requests.Add(1)
+				if r.URL.Path != tt.path {
+					http.NotFound(w, r)
+					return
+				}
+				tt.body(w)
+			}))
+			t.Cleanup(ts.Close)
+			c, err := dialer.New(partialKey, dialer.WithBaseURL(ts.URL), dialer.WithLimits(dialer.Limits{}),
+				dialer.WithBackoff(dialer.Backoff{Attempts: 2, Base: time.Millisecond, Max: time.Millisecond}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.check(t, c)
+			if n := requests.Load(); n != tt.requests {
+				t.Errorf("%d requests, want %d", n, tt.requests)
+			}
+		})
+	}
+}
+
+func execution(t *testing.T, c *dialer.Client, id string) *dialer.Execution {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	ex, err := c.Execution(ctx, id)
+	if err != nil {
+		t.Fatalf("Execution(%s) error = %v, want what can be read", id, err)
+	}
+	return ex
+}
+
+// checkFinal checks that a payload kept the fields of finalFields, and dropped field alone,
+// saying why.
+func checkFinal(t *testing.T, ex *dialer.Execution, field, why string) {
+	t.Helper()
+	if ex.Status != dialer.StatusCompleted || ex.TotalCost != 12.5 || ex.AgentID != "ag-1" || ex.ID == "" ||
+		ex.CreatedAt.IsZero() || ex.UpdatedAt.IsZero() || ex.TelephonyData.FromNumber != "+14155550100" {
+		t.Errorf("payload = %+v, want the status, cost, times and ids kept", ex)
+	}
+	if len(ex.Dropped) != 1 || ex.Dropped[0].Field != field || !strings.Contains(ex.Dropped[0].Reason, why) {
+		t.Errorf("dropped %v, want %s alone (%s…)", ex.Dropped, field, why)
+	}
+	if strings.Contains(ex.Summary, partialKey) || strings.Contains(ex.Transcript, partialKey) {
+		t.Errorf("the key came through: summary %q", ex.Summary)
+	}
+}
+
+// partialCase is a reply served at path, the requests it should take, and a check of what the
+// client made of it.
+type partialCase struct {
+	name     string
+	path     string
+	body     func(w io.Writer)
+	requests int32
+	check    func(t *testing.T, c *dialer.Client) // with a client of the server
+}
+
+func partialCases() []partialCase {
+	return []partialCase{
 		{"50 MB transcript first", "/executions/x1", func(w io.Writer) {
 			io.WriteString(w, `{"id":"x1","transcript":"`)
 			huge(w, 50<<20)
@@ -98,56 +157,5 @@ func TestPartialPayload(t *testing.T) {
 				t.Errorf("Account() of a 17 MiB reply: error = %v, want a *BodyTooLargeError", err)
 			}
 		}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			var requests atomic.Int32
-			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				requests.Add(1)
-				if r.URL.Path != tt.path {
-					http.NotFound(w, r)
-					return
-				}
-				tt.body(w)
-			}))
-			t.Cleanup(ts.Close)
-			c, err := dialer.New(partialKey, dialer.WithBaseURL(ts.URL), dialer.WithLimits(dialer.Limits{}),
-				dialer.WithBackoff(dialer.Backoff{Attempts: 2, Base: time.Millisecond, Max: time.Millisecond}))
-			if err != nil {
-				t.Fatal(err)
-			}
-			tt.check(t, c)
-			if n := requests.Load(); n != tt.requests {
-				t.Errorf("%d requests, want %d", n, tt.requests)
-			}
-		})
-	}
-}
-
-func execution(t *testing.T, c *dialer.Client, id string) *dialer.Execution {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-	defer cancel()
-	ex, err := c.Execution(ctx, id)
-	if err != nil {
-		t.Fatalf("Execution(%s) error = %v, want what can be read", id, err)
-	}
-	return ex
-}
-
-// checkFinal checks that a payload kept the fields of finalFields, and dropped field alone,
-// saying why.
-func checkFinal(t *testing.T, ex *dialer.Execution, field, why string) {
-	t.Helper()
-	if ex.Status != dialer.StatusCompleted || ex.TotalCost != 12.5 || ex.AgentID != "ag-1" || ex.ID == "" ||
-		ex.CreatedAt.IsZero() || ex.UpdatedAt.IsZero() || ex.TelephonyData.FromNumber != "+14155550100" {
-		t.Errorf("payload = %+v, want the status, cost, times and ids kept", ex)
-	}
-	if len(ex.Dropped) != 1 || ex.Dropped[0].Field != field || !strings.Contains(ex.Dropped[0].Reason, why) {
-		t.Errorf("dropped %v, want %s alone (%s…)", ex.Dropped, field, why)
-	}
-	if strings.Contains(ex.Summary, partialKey) || strings.Contains(ex.Transcript, partialKey) {
-		t.Errorf("the key came through: summary %q", ex.Summary)
 	}
 }
