@@ -105,9 +105,11 @@ func (p *callerIDs) acquire(ctx context.Context, phone, own string) (string, err
 		if pick != "" {
 			p.live[pick]++
 			p.mu.Unlock()
-			if fallback {
-				p.logf("the call to %s goes out on %s: the pool's numbers of its country (%s) are all at --per-number-concurrency or not this shard's (--caller-id-fallback any)",
-					maskPhone(phone), pick, countryCode(phone))
+			if why := "are all busy (--caller-id-fallback any)"; fallback {
+				if !p.anyCountry {
+					why = "have no part of --per-number-concurrency in this shard"
+				}
+				p.logf("the call to %s goes out on %s: the pool's numbers of its country (%s) %s", maskPhone(phone), pick, countryCode(phone), why)
 			}
 			return pick, nil
 		}

@@ -1,6 +1,7 @@
 package campaign
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -58,6 +59,28 @@ func TestCallerIDCapsAcrossShards(t *testing.T) {
 			if tt.cap > 0 && sum != tt.cap || tt.cap == 0 && sum != -tt.n { // -1 a shard: no limit
 				t.Errorf("%s: the shards' parts of %s add up to %d, want %d", tt.name, number, sum, tt.cap)
 			}
+		}
+	}
+}
+
+// TestCallerIDFallbackInShard (#31.2): with --caller-id-fallback wait, a shard that has no
+// part of any number of a contact's country (a pool of an Indian and a US number at 1 over 2
+// shards: one each) takes the number it has, at once, and says so; the shard with the Indian
+// number calls Indian contacts from it alone.
+func TestCallerIDFallbackInShard(t *testing.T) {
+	t.Parallel()
+	const india, us, contact = "+919800000001", "+14155550100", "+919812345678"
+	for k, want := range []string{us, india} {
+		var said []string
+		cfg := &Config{FromNumbers: []string{india, us}, PerNumber: 1, Shard: Shard{K: k, N: 2}}
+		p := callerIDsOf(cfg)
+		p.logf = func(format string, args ...any) { said = append(said, fmt.Sprintf(format, args...)) }
+		got, err := p.acquire(t.Context(), contact, "")
+		if err != nil || got != want {
+			t.Errorf("shard %d: %q, %v; want %q", k, got, err, want)
+		}
+		if fallback := want != india; fallback != (len(said) == 1) || fallback && !strings.Contains(said[0], "no part") {
+			t.Errorf("shard %d: said %q; want one line of the fallback exactly when it is one", k, said)
 		}
 	}
 }
