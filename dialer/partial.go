@@ -287,12 +287,13 @@ func (s *scanner) array(elem func(first byte) error) error {
 type kept struct {
 	s       *scanner
 	buf     bytes.Buffer
-	room    *int // bytes that may still be kept, shared by a page's items
+	room    *int                // bytes that may still be kept, shared by a page's items
+	redact  func([]byte) []byte // the key out of a dropped field's name too
 	dropped []Dropped
 }
 
-func newKept(s *scanner, room *int) *kept {
-	k := &kept{s: s, room: room}
+func newKept(s *scanner, room *int, redact func([]byte) []byte) *kept {
+	k := &kept{s: s, room: room, redact: redact}
 	k.buf.WriteByte('{')
 	return k
 }
@@ -318,7 +319,7 @@ func (k *kept) field(key []byte, first byte) error {
 	}
 	if why != "" {
 		k.buf.Truncate(mark)
-		k.dropped = append(k.dropped, Dropped{Field: fieldName(key), Reason: why})
+		k.dropped = append(k.dropped, Dropped{Field: string(k.redact([]byte(fieldName(key)))), Reason: why})
 		return nil
 	}
 	*k.room -= k.buf.Len() - mark
@@ -378,7 +379,7 @@ func (s *scanner) executionFrom(first byte, room *int, redact func([]byte) []byt
 	if first != '{' {
 		return Execution{}, s.syntax("an object", first)
 	}
-	k := newKept(s, room)
+	k := newKept(s, room, redact)
 	if err := s.object(k.field); err != nil {
 		return Execution{}, err
 	}
@@ -399,7 +400,7 @@ func (s *scanner) page(room *int, redact func([]byte) []byte) (ExecutionPage, er
 	if c != '{' {
 		return ExecutionPage{}, s.syntax("an object", c)
 	}
-	top := newKept(s, room)
+	top := newKept(s, room, redact)
 	var items []Execution // of the latest data array, as encoding/json keeps the last
 	err = s.object(func(key []byte, first byte) error {
 		if string(key) != `"data"` || first != '[' {

@@ -139,6 +139,16 @@ func partialCases() []partialCase {
 			}
 			checkFinal(t, &page.Data[1], "transcript", "bytes")
 		}},
+		{"a huge field named with the key", "/executions/x8", func(w io.Writer) {
+			io.WriteString(w, `{"id":"x8",`+finalFields+`,"\u0062n-partial-secret-0123456789":"`)
+			huge(w, 17<<20)
+			io.WriteString(w, `"}`)
+		}, 1, func(t *testing.T, c *dialer.Client) {
+			ex := execution(t, c, "x8")
+			if len(ex.Dropped) != 1 || strings.Contains(ex.Dropped[0].String(), "secret") || !strings.Contains(ex.Dropped[0].Field, "[redacted]") {
+				t.Errorf("dropped %v, want the field named without the key", ex.Dropped)
+			}
+		}},
 		{"cut short", "/executions/x7", func(w io.Writer) {
 			io.WriteString(w, `{"id":"x7","transcript":"`)
 			huge(w, 17<<20) // and the reply ends
