@@ -319,7 +319,7 @@ func (k *kept) field(key []byte, first byte) error {
 	}
 	if why != "" {
 		k.buf.Truncate(mark)
-		k.dropped = append(k.dropped, Dropped{Field: string(k.redact([]byte(fieldName(key)))), Reason: why})
+		k.dropped = append(k.dropped, Dropped{Field: fieldName(key, k.redact), Reason: why})
 		return nil
 	}
 	*k.room -= k.buf.Len() - mark
@@ -332,8 +332,9 @@ func (k *kept) bytes() []byte {
 	return k.buf.Bytes()
 }
 
-// fieldName is a field's name from its JSON text, printable and short.
-func fieldName(key []byte) string {
+// fieldName is a field's name from its JSON text, without the key (redact), printable and
+// short.
+func fieldName(key []byte, redact func([]byte) []byte) string {
 	name, err := strconv.Unquote(string(key))
 	if err != nil {
 		var s string
@@ -342,7 +343,7 @@ func fieldName(key []byte) string {
 		}
 		name = s
 	}
-	return Printable(truncate(name, 64))
+	return Printable(truncate(string(redact([]byte(name))), 64))
 }
 
 // readPartial decodes a reply into out (an *Execution or an *ExecutionPage) field by field
