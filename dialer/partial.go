@@ -28,6 +28,8 @@ const (
 	MaxDepth = 64
 	// maxKeySize bounds a field's name; a longer one is no field Bolna sends: dropped.
 	maxKeySize = 1 << 10
+	// maxDropped bounds the fields named in Execution.Dropped; the rest are counted.
+	maxDropped = 16
 )
 
 // Dropped is a field of a payload that was left out, and why.
@@ -290,6 +292,24 @@ type kept struct {
 	room    *int                // bytes that may still be kept, shared by a page's items
 	redact  func([]byte) []byte // the key out of a dropped field's name too
 	dropped []Dropped
+	more    int // fields dropped past maxDropped
+}
+
+// drop notes a field left out.
+func (k *kept) drop(d Dropped) {
+	if len(k.dropped) < maxDropped {
+		k.dropped = append(k.dropped, d)
+	} else {
+		k.more++
+	}
+}
+
+// left is the fields left out.
+func (k *kept) left() []Dropped {
+	if k.more == 0 {
+		return k.dropped
+	}
+	return append(k.dropped, Dropped{Field: fmt.Sprintf("%d more fields", k.more), Reason: "too large or too deep as well"})
 }
 
 func newKept(s *scanner, room *int, redact func([]byte) []byte) *kept {
@@ -304,7 +324,7 @@ func (k *kept) field(key []byte, first byte) error {
 		if _, err := k.s.value(first, nil, 0); err != nil {
 			return err
 		}
-		k.dropped = append(k.dropped, Dropped{Field: "(a field)", Reason: fmt.Sprintf("a name longer than %d bytes", maxKeySize)})
+		k.drop(Dropped{Field: "(a field)", Reason: fmt.Sprintf("a name longer than %d bytes", maxKeySize)})
 		return nil
 	}
 	mark := k.buf.Len()
@@ -319,7 +339,7 @@ func (k *kept) field(key []byte, first byte) error {
 	}
 	if why != "" {
 		k.buf.Truncate(mark)
-		k.dropped = append(k.dropped, Dropped{Field: fieldName(key, k.redact), Reason: why})
+		k.drop(Dropped{Field: fieldName(key, k.redact), Reason: why})
 		return nil
 	}
 	*k.room -= k.buf.Len() - mark
@@ -388,7 +408,7 @@ func (s *scanner) executionFrom(first byte, room *int, redact func([]byte) []byt
 	if err := json.Unmarshal(redact(k.bytes()), &e); err != nil {
 		return Execution{}, err
 	}
-	e.Dropped = append(k.dropped, e.Dropped...)
+	e.Dropped = append(k.left(), e.Dropped...)
 	return e, nil
 }
 

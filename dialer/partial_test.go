@@ -3,6 +3,7 @@ package dialer_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -147,6 +148,18 @@ func partialCases() []partialCase {
 			ex := execution(t, c, "x8")
 			if len(ex.Dropped) != 1 || strings.Contains(ex.Dropped[0].String(), "secret") || !strings.Contains(ex.Dropped[0].Field, "[redacted]") {
 				t.Errorf("dropped %v, want the field named without the key", ex.Dropped)
+			}
+		}},
+		{"thousands of fields too deep", "/executions/x9", func(w io.Writer) {
+			io.WriteString(w, `{"id":"x9",`+finalFields)
+			for i := range 5000 {
+				fmt.Fprintf(w, `,"f%d":%s`, i, nested(dialer.MaxDepth+1))
+			}
+			io.WriteString(w, `,"g":`+nested(10_001)+`}`) // past encoding/json: read field by field
+		}, 1, func(t *testing.T, c *dialer.Client) {
+			ex := execution(t, c, "x9")
+			if n := len(ex.Dropped); n == 0 || n > 20 || !strings.Contains(ex.Dropped[n-1].Field, "4985 more fields") {
+				t.Errorf("dropped %v, want a bounded list and a count of the rest", ex.Dropped)
 			}
 		}},
 		{"cut short", "/executions/x7", func(w io.Writer) {
