@@ -3,6 +3,7 @@ package campaign
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
@@ -91,6 +92,8 @@ type attempt struct {
 	unconfirmed bool
 	reported    bool // its dropped line was counted in pushReports
 	stopRefused bool // Bolna refused to stop it: it has started
+	// stopping is why it was asked to stop, until a look sees it stopped (see tracker.stopSeen).
+	stopping string
 }
 
 func (a *attempt) id() string {
@@ -121,6 +124,16 @@ type ledger struct {
 	// onFinal is told of every outcome recorded (progress, --halt-after, --max-cost), before
 	// the attempt's slot is given back: a run halted by it places no call in that slot.
 	onFinal func(journal.Outcome)
+	// holders counts the slots held by the attempts' own account: reservations not yet
+	// attempts, and attempts in a phase that holds one (see move). The pool counts the same
+	// slots by what was taken and given back; the two differ only for the instant between a
+	// move and its give-back, or for good once a slot has leaked (see acquire).
+	holders atomic.Int64
+	// open counts the attempts not ended (placed, or left by an earlier run), reserved the
+	// reservations not yet attempts: together, the calls whose cost is not known yet (see
+	// budget). onEnd is told of every attempt that ends (its outcome; nil for a void).
+	open, reserved atomic.Int64
+	onEnd          func(*journal.Outcome)
 }
 
 // invariantError is a move the attempt's life does not allow: a bug, never a state of the
@@ -141,8 +154,18 @@ func (l *ledger) move(a *attempt, to phase, s step) error {
 		return &FatalError{err}
 	}
 	a.phase = to
+	l.holders.Add(int64(holds(to) - holds(from)))
+	switch {
+	case from == 0:
+		l.open.Add(1)
+	case to.ended():
+		l.open.Add(-1)
+	}
 	if to == phaseFinal && l.onFinal != nil {
 		l.onFinal(*s.outcome)
+	}
+	if to.ended() && l.onEnd != nil {
+		l.onEnd(s.outcome)
 	}
 	switch {
 	case from.holdsSlot() && !to.holdsSlot():
@@ -151,6 +174,14 @@ func (l *ledger) move(a *attempt, to phase, s step) error {
 		l.takeBack(a.From)
 	}
 	return nil
+}
+
+// holds is 1 for a phase that holds a slot, else 0.
+func holds(p phase) int {
+	if p.holdsSlot() {
+		return 1
+	}
+	return 0
 }
 
 func allowed(from, to phase) bool {
@@ -216,12 +247,16 @@ type reservation struct {
 // reserve waits for a slot, then for a caller id (the row's own, the run's, or the least busy
 // of the pool's): it fails only when ctx ends, having taken nothing.
 func (l *ledger) reserve(ctx context.Context, phone, from string) (*reservation, error) {
-	if err := l.pool.acquire(ctx); err != nil {
+	if err := l.acquire(ctx); err != nil {
 		return nil, err
 	}
+	l.holders.Add(1)
+	l.reserved.Add(1)
 	if l.callers != nil { // the row's own, which counts on its number too, or the pool's
 		var err error
 		if from, err = l.callers.acquire(ctx, phone, from); err != nil {
+			l.holders.Add(-1)
+			l.reserved.Add(-1)
 			l.pool.release()
 			return nil, err
 		}
@@ -229,10 +264,37 @@ func (l *ledger) reserve(ctx context.Context, phone, from string) (*reservation,
 	return &reservation{l: l, from: from}, nil
 }
 
+// leakCheck is how often a wait for a slot compares the pool with the attempts' account of it.
+const leakCheck = time.Second
+
+// acquire waits for a free slot. A wait through which the pool holds more slots than the
+// attempts account for (see holders), the same two looks leakCheck apart, is a slot that
+// leaked: the run stops with the audit's internal error at once, rather than wait for ever for
+// a slot nobody will give back.
+func (l *ledger) acquire(ctx context.Context) error {
+	var suspect [2]int
+	for {
+		wait, cancel := context.WithTimeout(ctx, leakCheck)
+		err := l.pool.acquire(wait)
+		cancel()
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
+		held, _ := l.pool.outstanding()
+		look := [2]int{held, int(l.holders.Load())}
+		if look[0] > look[1] && look == suspect {
+			return &FatalError{&invariantError{fmt.Sprintf("a slot leaked: %d slots held for %d attempts holding one, and a row waits for a slot", look[0], look[1])}}
+		}
+		suspect = look
+	}
+}
+
 // cancel gives back a reservation that did not become an attempt; a no-op once it did.
 func (r *reservation) cancel() {
 	if !r.done {
 		r.done = true
+		r.l.holders.Add(-1)
+		r.l.reserved.Add(-1)
 		r.l.giveBack(r.from)
 	}
 }
@@ -240,6 +302,8 @@ func (r *reservation) cancel() {
 // intent makes a reservation an attempt: the intent to dial is synced, holding its slot.
 func (l *ledger) intent(r *reservation, lc journal.LiveCall) (*attempt, error) {
 	r.done = true
+	l.holders.Add(-1) // the reservation's slot is the attempt's now (see move)
+	l.reserved.Add(-1)
 	lc.From = r.from
 	a := &attempt{LiveCall: lc}
 	if err := l.move(a, phaseIntent, step{}); err != nil {
@@ -248,6 +312,10 @@ func (l *ledger) intent(r *reservation, lc journal.LiveCall) (*attempt, error) {
 	}
 	return a, nil
 }
+
+// othersUncosted is how many calls beside the caller's own reservation have no known cost
+// yet: attempts not ended, and reservations about to be placed.
+func (l *ledger) othersUncosted() int { return int(l.open.Load()+l.reserved.Load()) - 1 }
 
 // giveBack returns a slot and its caller id.
 func (l *ledger) giveBack(from string) {

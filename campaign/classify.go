@@ -180,8 +180,9 @@ func (c *classifier) classify(row contacts.Row) (classification, error) {
 
 // retryDue reports whether a row whose latest outcome is e will be dialled again, now or
 // later: it is final, --retry names its status or result, and attempts are left.
+// A row whose latest call may exist unfound (unresolved) is never due: a search settles it first.
 func (c *classifier) retryDue(e journal.Entry) bool {
-	return e.Status != "" && (c.retry[e.Status] || c.retryResult[e.Result]) && e.Attempts < c.cfg.MaxAttempts
+	return e.Status != "" && !e.Unsettled && (c.retry[e.Status] || c.retryResult[e.Result]) && e.Attempts < c.cfg.MaxAttempts
 }
 
 func (c *classifier) classifyRow(row contacts.Row) (classification, error) {
@@ -199,6 +200,8 @@ func (c *classifier) classifyRow(row contacts.Row) (classification, error) {
 	switch {
 	case e.Live != nil:
 		return classification{kind: kindLive, entry: e}, nil
+	case e.Unsettled: // its call may exist: never dialled until a search settles it (see tracker.settle)
+		return classification{kind: kindDone, entry: e}, nil
 	case c.cfg.Suppress.Contains(row.Phone) && e.Status == "":
 		return classification{kind: kindSuppressed, entry: e}, nil
 	case c.cfg.Suppress.Contains(row.Phone):

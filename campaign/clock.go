@@ -7,12 +7,22 @@ import "time"
 // are placed where Bolna's clock puts a call: by the offset measured from the calls seen (exact
 // to a second or two), by the Date header of Bolna's replies, and, for safety, by our own clock
 // too; each is widened by clockSkew.
+//
+// Only a window placed by created_at itself is proof: a search there that misses a call shows
+// that Bolna never created it. The Date header is the web server's clock, which need not be
+// created_at's (a database clock apart from it, naive timestamps written in India's +5:30 and
+// read as UTC), so it widens windows but proves nothing. With no call measured, the proof is the
+// zone-wide window (see zoneSkew).
 const (
 	// offsetSlack widens a window measured from the offset: timestamps rounded to the second,
 	// and the offset's own drift.
 	offsetSlack = 2 * time.Second
 	// minOffsetSamples is how many calls must have been seen before the offset is trusted.
 	minOffsetSamples = 3
+	// zoneSkew bounds created_at minus our clock when no call has measured it: a timestamp
+	// written in any zone (UTC-12 to UTC+14) and read as UTC, on a clock off by up to clockSkew.
+	// A window that reaches this far on both sides of a call's POST covers the call.
+	zoneSkew = 14*time.Hour + clockSkew
 )
 
 // clockOffset bounds Bolna's clock (as created_at gives it) minus ours. A call is created while
@@ -43,6 +53,10 @@ func (o *clockOffset) note(created, sent, answered time.Time) {
 // known reports whether windows may be narrowed by the offset.
 func (o *clockOffset) known() bool { return o.n >= minOffsetSamples }
 
+// measured reports whether a call's created_at has bounded the offset: a window placed by it,
+// widened by clockSkew, covers a call, so a miss there is proof.
+func (o *clockOffset) measured() bool { return o.n > 0 }
+
 // window is the narrow list window, by Bolna's clock, of a call created between from and to by
 // ours; before the offset is known it is the wide one by our clock.
 func (o *clockOffset) window(from, to time.Time) (time.Time, time.Time) {
@@ -60,16 +74,16 @@ type serverClocker interface {
 
 // wide is the list window, by Bolna's clock, of calls created between from and to by ours:
 // where each estimate of the offset puts them (the calls seen, the Date header, none), widened
-// by clockSkew, all together. bounded is false when no estimate of Bolna's clock is at hand:
-// a search of that window that misses a call proves nothing.
+// by clockSkew, all together. bounded is false unless created_at has been measured: a search
+// of that window that misses a call then proves nothing (see proofWindow).
 func (t *tracker) wide(from, to time.Time) (f, e time.Time, bounded bool) {
 	f, e = from.Add(-clockSkew), to.Add(clockSkew)
 	widen := func(lo, hi time.Duration) {
 		f, e = earlier(f, from.Add(lo-clockSkew)), later(e, to.Add(hi+clockSkew))
-		bounded = true
 	}
-	if t.offset.known() {
+	if t.offset.measured() {
 		widen(t.offset.lo, t.offset.hi)
+		bounded = true
 	}
 	if sc, ok := t.dialer.(serverClocker); ok {
 		if lo, hi, ok := sc.ServerClock(); ok {
@@ -77,4 +91,20 @@ func (t *tracker) wide(from, to time.Time) (f, e time.Time, bounded bool) {
 		}
 	}
 	return f, e, bounded
+}
+
+// proofWindow is a list window, by Bolna's clock, that covers every call created between from
+// and to by ours, so that a search of it that misses a call proves the call absent: where the
+// measured offset puts them, widened by clockSkew, once created_at has been measured, else the
+// zone-wide window. proof is false when no such window fits the list's seven days.
+func (t *tracker) proofWindow(from, to time.Time) (f, e time.Time, proof bool) {
+	if t.offset.measured() {
+		f, e = from.Add(t.offset.lo-clockSkew), to.Add(t.offset.hi+clockSkew)
+	} else {
+		f, e = from.Add(-zoneSkew), to.Add(zoneSkew)
+	}
+	if e.Sub(f) > maxListWindow {
+		return f, f.Add(maxListWindow), false
+	}
+	return f, e, true
 }

@@ -3,6 +3,7 @@ package campaign_test
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -253,10 +254,11 @@ func TestRunSpendCap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The third call's cost reaches the cap; a fourth may already be placed when the third's
-	// line drops (its slot is free before its cost is known).
-	if got := len(tc.srv.Placements()); got < 3 || got > 4 || summary.Halted == "" || summary.ByStatus[journal.StatusPending] != 10-got {
-		t.Errorf("placed %d, summary %+v; want 3 or 4 calls (30 cents ≥ 25) then a halt with the rest pending", got, summary)
+	// The first call's cost (10 cents) is waited for; a second fits (20 ≤ 25); a third would
+	// pass the cap (30): placing halts with the rest pending, and no call is placed on a spend
+	// that lags its calls (#31.1: a fourth used to be placed when the third's line dropped).
+	if got := len(tc.srv.Placements()); got != 2 || summary.Halted == "" || summary.ByStatus[journal.StatusPending] != 10-got {
+		t.Errorf("placed %d, summary %+v; want 2 calls (a third would make 30 cents > 25) then a halt with the rest pending", got, summary)
 	}
 	// The cap holds across runs: the spend so far counts.
 	summary, _, _ = tc.run(t, cfg, nil)
@@ -391,5 +393,41 @@ func TestResultsReportTheDecision(t *testing.T) {
 	}
 	if len(srv.Placements()) != 0 || summary.Dialled != 0 {
 		t.Errorf("%d calls placed, want none", len(srv.Placements()))
+	}
+}
+
+// TestSpendCapCountsCallsInFlight: --max-cost 40 (cents) on 40 calls of about 5 cents at
+// concurrency 5. A call's cost arrives with completed, long after its line dropped and its slot
+// was freed; the cap counts the calls in flight at the campaign's mean cost so far (one call at
+// a time until a cost is known), so the campaign spends at most the cap plus one call's cost,
+// and not less than the cap minus two calls' cost (it used to spend 3 to 4 times the cap).
+func TestSpendCapCountsCallsInFlight(t *testing.T) {
+	t.Parallel()
+	tc := newCampaign(t, bolnatest.Options{Concurrency: 5, TimeScale: 0.001, Outcome: func(phone string) bolnatest.Outcome {
+		talk := time.Duration(24+int(phone[len(phone)-1]-'0')%7) * time.Second // 24–30 s: 4.6 to 5.5 cents
+		return bolnatest.Outcome{Status: "completed", Talk: talk}
+	}}, 40)
+	cfg := baseConfig()
+	cfg.Concurrency = 5
+	cfg.MaxCost = 40
+	summary, rows, err := tc.run(t, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spent, most float64
+	for _, c := range tc.srv.Calls() {
+		spent += c.Cost
+		most = max(most, c.Cost)
+	}
+	if spent > cfg.MaxCost+most || spent < cfg.MaxCost-2*most || summary.Halted == "" {
+		t.Errorf("spent %.2f cents on %d calls (halted %q); want within [%.2f, %.2f]: the cap less two calls, the cap plus one",
+			spent, len(tc.srv.Placements()), summary.Halted, cfg.MaxCost-2*most, cfg.MaxCost+most)
+	}
+	var inResults float64
+	for _, row := range rows {
+		inResults += row.Outcome.Cost
+	}
+	if math.Abs(inResults-spent) > 0.001 || math.Abs(summary.Spent-spent) > 0.001 {
+		t.Errorf("results say %.2f and the summary %.2f, Bolna charged %.2f", inResults, summary.Spent, spent)
 	}
 }

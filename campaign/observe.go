@@ -81,6 +81,9 @@ func (t *tracker) check(ctx context.Context, due []*attempt, plan sweepPlan, now
 // dropped and the next look scheduled (see observe).
 func (t *tracker) apply(c *attempt, ex *dialer.Execution, how seenBy, now time.Time) (fetch bool, err error) {
 	c.heardAt = now
+	if gone, err := t.stopSeen(c, ex.Status); gone {
+		return false, err
+	}
 	if !c.adopted && !c.placedAt.IsZero() && how != seenPushed {
 		t.offset.note(ex.CreatedAt.Time, c.DialedAt, c.placedAt)
 	}

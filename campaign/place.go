@@ -70,7 +70,10 @@ func (r *Runner) dispatch(ctx context.Context, input string, st *journal.State, 
 	}
 	r.decided = &decisions{}
 	_, err := r.pass(input, st, func(row contacts.Row, userData map[string]string, c classification) bool {
-		res, more := r.ready(dispatchCtx, tr.ledger, limiter, row, c)
+		res, more, err := r.ready(dispatchCtx, tr.ledger, limiter, row, c)
+		if err != nil {
+			fail(err)
+		}
 		if res == nil {
 			k := kindStopped
 			if more {
@@ -99,24 +102,36 @@ func (r *Runner) dispatch(ctx context.Context, input string, st *journal.State, 
 
 // ready waits until a row may be dialled: a slot and a caller id reserved, the placement rate
 // kept. It returns nil when the row is not dialled now, with whether the list goes on (the
-// row's calling window closed meanwhile) or placing stops.
-func (r *Runner) ready(ctx context.Context, led *ledger, limiter *dialer.Limiter, row contacts.Row, c classification) (*reservation, bool) {
+// row's calling window closed meanwhile) or placing stops, and why when that is a fault (a
+// slot leaked: see ledger.acquire).
+func (r *Runner) ready(ctx context.Context, led *ledger, limiter *dialer.Limiter, row contacts.Row, c classification) (*reservation, bool, error) {
 	res, err := led.reserve(ctx, row.Phone, row.From)
-	if err != nil {
-		return nil, false
+	var fatal *FatalError
+	switch {
+	case errors.As(err, &fatal):
+		return nil, false, err
+	case err != nil:
+		return nil, false, nil
 	}
 	switch {
 	case limiter.Wait(ctx) != nil, r.isStopped(): // halted (spend cap, balance) while it waited
 		res.cancel()
-		return nil, false
+		return nil, false, nil
 	case c.zone != nil && !r.cfg.Window.Contains(r.cfg.Now().In(c.zone)):
 		res.cancel() // the window closed while this row waited for a slot
-		return nil, true
+		return nil, true, nil
+	}
+	if ok, halt := r.budget.room(ctx, r.stopped, led.othersUncosted); !ok {
+		res.cancel()
+		if halt != "" {
+			r.haltWith(halt)
+		}
+		return nil, false, nil
 	}
 	if res.from == "" {
 		res.from = r.cfg.FromNumber
 	}
-	return res, true
+	return res, true, nil
 }
 
 // place dials one row: intent recorded, POST /call, execution id recorded, call handed to the

@@ -1,6 +1,7 @@
 package campaign
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -38,6 +39,9 @@ func (t *tracker) settle(ctx context.Context, live, torn []journal.LiveCall, run
 	out, pending, err := t.orphans(live, torn, runStart)
 	if err != nil || len(pending) == 0 {
 		return out, false, err
+	}
+	if err := t.learnOffset(ctx, live); err != nil {
+		return nil, false, err
 	}
 	last := pending[0].deadline
 	for _, o := range pending {
@@ -122,17 +126,26 @@ func (t *tracker) orphans(live, torn []journal.LiveCall, runStart time.Time) ([]
 }
 
 // lookFor searches once for the call of an orphaned intent: found, it is recorded (and
-// returned); shown absent, or too old to look for, the attempt ends (done). A search that
-// failed stops the run: it proves nothing, and nothing may be dialled until it does.
+// returned); shown absent (by a search of a proof window, once its deadline has passed), or
+// too old to look for, the attempt ends (done). A search that cannot run (the list refuses to
+// be read, or does not page) or cannot prove anything leaves it unknown and unresolved: its row
+// is dialled by no run until a later search settles it. A search that failed otherwise stops
+// the run: it proves nothing, and nothing may be dialled until it does.
 func (t *tracker) lookFor(ctx context.Context, o orphan, now time.Time) (found *attempt, done bool, err error) {
 	a := o.attempt
-	ex, searched, bounded, err := t.find(ctx, a, now, false)
+	ex, searched, proof, err := t.find(ctx, a, now, windowWide)
+	if err == nil && ex == nil && searched && !proof && !now.Before(o.deadline) {
+		ex, searched, proof, err = t.find(ctx, a, now, windowProof)
+	}
 	if err != nil {
 		if fatal := t.fatal(err); fatal != nil {
 			return nil, false, fatal
 		}
 		if errors.Is(err, dialer.ErrGateClosed) {
 			return nil, false, err
+		}
+		if t.refusedList(err) || errors.Is(err, errListLoops) {
+			return nil, true, t.leaveUnresolved(a, err.Error())
 		}
 		return nil, false, &FatalError{fmt.Errorf("looking for calls an earlier run may have placed (nothing was dialled; the next run looks again): %w", err)}
 	}
@@ -153,12 +166,45 @@ func (t *tracker) lookFor(ctx context.Context, o orphan, now time.Time) (found *
 		return nil, true, t.ledger.move(a, phaseFinal, step{outcome: &o})
 	case now.Before(o.deadline):
 		return nil, false, nil
-	case !bounded:
-		return nil, false, &FatalError{fmt.Errorf("looking for the call to %s that an earlier run may have placed: Bolna's clock cannot be told "+
-			"(no Date header, no call seen), so a search that misses the call proves nothing. Nothing was dialled", maskPhone(a.Phone))}
+	case !proof:
+		return nil, true, t.leaveUnresolved(a, "no window of Bolna's list could be shown to cover it")
 	}
 	t.cfg.logf("an earlier run stopped before its call to %s reached Bolna: it will be dialled", maskPhone(a.Phone))
 	return nil, true, t.ledger.move(a, phaseVoid, step{})
+}
+
+// leaveUnresolved ends an orphan that cannot be looked for (why): unknown and unresolved, its
+// row is dialled by no run until a later search finds its call or shows it absent.
+func (t *tracker) leaveUnresolved(a *attempt, why string) error {
+	t.cfg.warnf("an earlier run stopped while placing its call to %s, and the call cannot be looked for (%s): its row stays unknown, and no run dials it until a search finds the call or shows it absent",
+		maskPhone(a.Phone), why)
+	o := unresolvedOutcome(a.LiveCall, why)
+	return t.ledger.move(a, phaseFinal, step{outcome: &o})
+}
+
+// learnOffset measures Bolna's clock before any orphan is looked for, from the newest calls
+// the journal has with their execution ids and the times their POSTs left and were answered:
+// read by id, each one's created_at bounds the offset (see clockOffset), so an orphan is looked
+// for where Bolna's clock put it, and a miss there proves it absent. A call that cannot be read
+// teaches nothing; a refused key stops the run.
+func (t *tracker) learnOffset(ctx context.Context, live []journal.LiveCall) error {
+	var known []journal.LiveCall
+	for _, lc := range live { // sorted by dial time: the newest last
+		if lc.ExecutionID != "" && !lc.PlacedAt.IsZero() && !lc.DialedAt.IsZero() {
+			known = append(known, lc)
+		}
+	}
+	for _, lc := range known[max(0, len(known)-minOffsetSamples):] { // oldest first: a jump leaves the newest measure
+		ex, err := t.dialer.Execution(ctx, lc.ExecutionID)
+		if err != nil {
+			if fatal := t.fatal(err); fatal != nil || errors.Is(err, dialer.ErrGateClosed) {
+				return cmp.Or(fatal, err)
+			}
+			continue
+		}
+		t.offset.note(ex.CreatedAt.Time, lc.DialedAt, lc.PlacedAt)
+	}
+	return nil
 }
 
 // adopt takes over a call left live by an earlier run; it holds a slot already acquired.

@@ -31,6 +31,7 @@ type Runner struct {
 	limits   runLimits   // the run's own pacing, built from cfg (see newLimits)
 	dups     *duplicates // found by Run's first pass over the list, read by the later ones
 	decided  *decisions  // what the dispatching pass decided for each row, for the results
+	budget   *budget     // --max-cost with the calls in flight counted (see budget)
 	tracker  atomic.Pointer[tracker]
 }
 
@@ -117,7 +118,10 @@ type Summary struct {
 	Concurrency int                    `json:"concurrency"`
 	RetryDue    int                    `json:"retry_due"` // rows with a final outcome that --retry will dial again
 	Halted      string                 `json:"halted,omitempty"`
-	Elapsed     time.Duration          `json:"-"` // in JSON as elapsed_s (see MarshalJSON)
+	// Spent is the campaign's summed total_cost (cents) once the run is over, every call it
+	// followed to the end included: what a halt for the spend cap came to in the end.
+	Spent   float64       `json:"spent_cents"`
+	Elapsed time.Duration `json:"-"` // in JSON as elapsed_s (see MarshalJSON)
 	// Requests is how many API requests the run made (retries included), when the dialer
 	// counts them (set by whoever holds the dialer); Pushes what came in through Observe, with
 	// Config.Pushes.
@@ -183,6 +187,7 @@ func (r *Runner) Run(ctx context.Context, input string, st *journal.State, out R
 	}
 	summary.Dialled, summary.Concurrency, summary.Halted = dialled, slots, r.haltReason()
 	summary.Stopped = tr.stoppedCalls
+	summary.Spent = st.Spent()
 	if r.cfg.Pushes {
 		seen := r.Observations()
 		summary.Pushes = &seen
@@ -273,6 +278,10 @@ func (r *Runner) resume(ctx context.Context, input string, st *journal.State, tr
 	slots := poolSize(r.cfg, acct.Concurrency.Max, acct.Concurrency.Current, active)
 	tr.ledger.pool = newPool(slots)
 	tr.ledger.pool.hold(tr.holding())
+	tr.ledger.holders.Store(int64(tr.holding())) // what settle and the survey counted is theirs to forget
+	tr.ledger.open.Store(int64(len(tr.calls)))
+	r.budget = newBudget(r.cfg.MaxCost, st)
+	tr.ledger.onEnd = r.budget.ended
 	tr.start(slots)
 	if err := r.cfg.CheckCallerIDs(); err != nil {
 		return 0, &FatalError{err}

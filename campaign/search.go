@@ -27,11 +27,11 @@ func (t *tracker) placed(c *attempt, id string) error {
 
 // list reads one page of the agent's executions. The window reaches a little into the future
 // (Bolna's clock may run ahead of ours); should Bolna refuse a future "to" (400), the window ends
-// now from then on.
+// at Bolna's now from then on (see cutoff).
 func (t *tracker) list(ctx context.Context, opts dialer.ListOptions) (*dialer.ExecutionPage, error) {
 	now := t.cfg.Now()
-	if t.noFutureTo && opts.To.After(now) {
-		opts.To = now
+	if t.noFutureTo && opts.To.After(t.cutoff(now)) {
+		opts.To = t.cutoff(now)
 	}
 	t.pace.pages.take(1, now)
 	// One try: a failed read is tried again at the next look, not in a retry loop that holds
@@ -44,11 +44,20 @@ func (t *tracker) list(ctx context.Context, opts dialer.ListOptions) (*dialer.Ex
 		// (A 400 on a list filtered by status is taken for a refusal of the filter: see check.)
 		t.noFutureTo = true
 		t.cfg.warnf("the executions list refused a window ending in the future (%v); windows end now from here on", err)
-		opts.To = now
+		opts.To = t.cutoff(now)
 		t.pace.pages.take(1, now)
 		return t.dialer.ListExecutions(ctx, t.cfg.AgentID, opts)
 	}
 	return page, err
+}
+
+// cutoff is where a window ends once Bolna refuses a "to" in the future: its now by the earliest
+// measure of created_at's clock (ours until one is measured).
+func (t *tracker) cutoff(now time.Time) time.Time {
+	if t.offset.measured() {
+		return now.Add(min(t.offset.lo, 0))
+	}
+	return now
 }
 
 // readCtx bounds a read while every read is failing: it ends when the outage rule would give
@@ -69,7 +78,7 @@ func (t *tracker) refusedList(err error) bool {
 	}
 	if !t.noList {
 		t.noList = true
-		t.cfg.warnf("the executions list refused a request (%v): calls are read by id from here on, and a call whose placement reply was lost cannot be looked for (its row stays in flight until --max-wait; the next run looks again)", err)
+		t.cfg.warnf("the executions list refused a request (%v): calls are read by id from here on, and a call whose placement reply was lost cannot be looked for (its row ends unknown after --list-lag, dialled by no run until a search settles it; the next run looks again)", err)
 	}
 	return true
 }
@@ -121,20 +130,27 @@ func (t *tracker) noteReads(errs []error, now time.Time) error {
 // search looks for a call whose placement reply was lost: among the agent's executions
 // created since it was dialled, the one whose user_data carries its reference. Found, it is
 // followed like any other. Its row ends unknown (not dialled again unless --retry unknown) only
-// once a search that read the list did not find it, Config.ListLag after the reply was lost; a
-// search that failed proves nothing and counts as a failed read (see noteReads).
+// once a search of a proof window (see proofWindow) did not find it, Config.ListLag after the
+// reply was lost. A search that cannot run (the list refuses to be read, or does not page) or
+// cannot prove anything (no window fits) is not waited on: after ListLag the row ends unknown
+// and unresolved, its slot given back, and no run dials it until a search settles it (see
+// journal.Outcome.Unresolved). A search that failed otherwise counts as a failed read (see
+// noteReads) and is tried again.
 func (t *tracker) search(ctx context.Context, c *attempt, now time.Time) error {
-	if t.noList { // it cannot be looked for: followed until --max-wait, looked for by the next run
-		c.nextCheck = t.align(now.Add(t.cfg.SafetySweep))
-		return nil
-	}
 	conclusive := !now.Before(c.lostAt.Add(t.cfg.ListLag))
+	if t.noList {
+		return t.unresolved(c, now, conclusive, "the executions list refuses to be read")
+	}
 	// While the offset of Bolna's clock is known, the call is looked for among the calls
 	// created while its POST was in flight; the search that would conclude it was never
-	// created reads the whole wide window, so a wrong offset costs pages, never a result.
-	found, searched, bounded, err := t.find(ctx, c, now, t.offset.known())
-	if err == nil && found == nil && searched && conclusive && t.offset.known() {
-		found, searched, bounded, err = t.find(ctx, c, now, false)
+	// created reads a proof window, so a wrong offset costs pages, never a result.
+	w := windowWide
+	if t.offset.known() {
+		w = windowNarrow
+	}
+	found, searched, proof, err := t.find(ctx, c, now, w)
+	if err == nil && found == nil && searched && conclusive && !proof {
+		found, searched, proof, err = t.find(ctx, c, now, windowProof)
 	}
 	if err != nil {
 		if fatal := t.fatal(err); fatal != nil {
@@ -143,8 +159,8 @@ func (t *tracker) search(ctx context.Context, c *attempt, now time.Time) error {
 		if ctx.Err() != nil {
 			return context.Cause(ctx)
 		}
-		if t.refusedList(err) {
-			return nil
+		if t.refusedList(err) || errors.Is(err, errListLoops) {
+			return t.unresolved(c, now, conclusive, err.Error())
 		}
 		t.cfg.warnf("looking for the call to %s: %v; trying again", maskPhone(c.Phone), err)
 		if oerr := t.noteReads([]error{err}, now); oerr != nil {
@@ -154,37 +170,69 @@ func (t *tracker) search(ctx context.Context, c *attempt, now time.Time) error {
 		return nil
 	}
 	t.noteReads([]error{nil}, now)
-	if found != nil {
+	switch {
+	case found != nil:
 		if err := t.placed(c, string(found.ID)); err != nil {
 			return err
 		}
 		t.cfg.logf("found the call to %s whose reply was lost: %s", maskPhone(c.Phone), c.ExecutionID)
 		return t.applyOrRead(c, found, seenInList, now)
-	}
-	if !searched || conclusive && bounded {
+	case !searched || conclusive && proof:
 		o := journal.Outcome{Status: journal.StatusUnknown, Attempts: c.Attempt, DialedAt: c.DialedAt,
 			Error: "the reply to POST /call was lost and no call carrying its reference was found; not dialled again unless --retry unknown"}
 		return t.finish(c, o)
+	case conclusive:
+		return t.unresolved(c, now, true, "no window of Bolna's list could be shown to cover it")
 	}
 	c.nextCheck = t.align(now.Add(max(t.cfg.PollInterval, time.Second)))
 	return nil
 }
 
-// find looks for the call of c in the agent's executions list: among every call created since
-// it was dialled, where any estimate of Bolna's clock puts them (see wide), or (narrow) among
-// those created while its POST was in flight, by the measured offset of Bolna's clock. searched
-// is false when it could not look: the call is older than the list's window. bounded is false
-// when Bolna's clock could not be told: a miss then proves nothing.
-func (t *tracker) find(ctx context.Context, c *attempt, now time.Time, narrow bool) (ex *dialer.Execution, searched, bounded bool, err error) {
+// unresolved ends, once conclusive, the search for a call whose placement reply was lost and
+// that cannot be looked for (why): waiting teaches nothing, so its row ends unknown and
+// unresolved (dialled by no run until a later search settles it) and its slot is given back.
+// Until then it is looked at again when conclusive.
+func (t *tracker) unresolved(c *attempt, now time.Time, conclusive bool, why string) error {
+	if !conclusive {
+		c.nextCheck = t.align(later(now.Add(time.Second), c.lostAt.Add(t.cfg.ListLag)))
+		return nil
+	}
+	t.cfg.warnf("the call to %s whose reply was lost cannot be looked for (%s): its row ends unknown, and no run dials it until a search finds the call or shows it absent", maskPhone(c.Phone), why)
+	return t.finish(c, unresolvedOutcome(c.LiveCall, why))
+}
+
+// unresolvedOutcome is the outcome of an attempt whose call may exist and could not be looked
+// for (why).
+func unresolvedOutcome(lc journal.LiveCall, why string) journal.Outcome {
+	return journal.Outcome{Status: journal.StatusUnknown, Attempts: lc.Attempt, DialedAt: lc.DialedAt, Unresolved: true,
+		Error: "the reply to POST /call was lost and the call could not be looked for (" + why + "); no run dials this row until a search finds the call or shows it absent"}
+}
+
+// searchWindow is where find looks for a call.
+type searchWindow uint8
+
+const (
+	windowWide   searchWindow = iota // every call created since the call's intent, where any estimate of Bolna's clock puts them
+	windowNarrow                     // the calls created while its POST was in flight, by the measured offset (a miss proves nothing)
+	windowProof                      // a window a miss in proves the call absent (see proofWindow)
+)
+
+// find looks for the call of c in the agent's executions list, in window w (see
+// searchWindow). searched is false when it could not look: the call is older than the list's
+// window. proof is true when a miss there shows the call was never created.
+func (t *tracker) find(ctx context.Context, c *attempt, now time.Time, w searchWindow) (ex *dialer.Execution, searched, proof bool, err error) {
 	if now.Sub(c.DialedAt) > maxListWindow {
 		return nil, false, true, nil
 	}
 	ours := func(ref string) bool { return ref == c.Ref || c.torn && strings.HasPrefix(ref, c.Ref) }
 	opts := dialer.ListOptions{PageSize: dialer.MaxListPageSize}
-	opts.From, opts.To, bounded = t.wide(c.DialedAt, now)
-	if narrow && !c.lostAt.IsZero() && t.offset.known() {
+	switch {
+	case w == windowProof:
+		opts.From, opts.To, proof = t.proofWindow(c.DialedAt, now)
+	case w == windowNarrow && !c.lostAt.IsZero() && t.offset.known():
 		opts.From, opts.To = t.offset.window(c.DialedAt, c.lostAt)
-		bounded = true
+	default:
+		opts.From, opts.To, proof = t.wide(c.DialedAt, now)
 	}
 	var (
 		candidates []string
@@ -194,7 +242,7 @@ func (t *tracker) find(ctx context.Context, c *attempt, now time.Time, narrow bo
 	for opts.Page = 1; loops == nil; opts.Page++ {
 		page, err := t.list(ctx, opts)
 		if err != nil {
-			return nil, false, bounded, err
+			return nil, false, proof, err
 		}
 		if loops = guard.check(page); loops != nil {
 			break
@@ -206,7 +254,7 @@ func (t *tracker) find(ctx context.Context, c *attempt, now time.Time, narrow bo
 			}
 			if ref := item.ContextDetails.RecipientValue(contacts.RefKey); ref != "" {
 				if ours(ref) {
-					return item, true, bounded, nil
+					return item, true, proof, nil
 				}
 				continue
 			}
@@ -218,20 +266,23 @@ func (t *tracker) find(ctx context.Context, c *attempt, now time.Time, narrow bo
 			break
 		}
 	}
+	if t.noFutureTo && opts.To.After(t.cutoff(now)) {
+		proof = false // the window was cut at Bolna's now: a call created later by its clock was not read
+	}
 	sort.Strings(candidates)
 	for _, id := range candidates {
 		ex, err := t.dialer.Execution(ctx, id)
 		if err != nil {
-			return nil, false, bounded, err
+			return nil, false, proof, err
 		}
 		if ours(ex.ContextDetails.RecipientValue(contacts.RefKey)) {
-			return ex, true, bounded, nil
+			return ex, true, proof, nil
 		}
 	}
 	if loops != nil {
-		return nil, false, bounded, loops
+		return nil, false, proof, loops
 	}
-	return nil, true, bounded, nil
+	return nil, true, proof, nil
 }
 
 // maskPhone keeps log lines free of whole phone numbers.

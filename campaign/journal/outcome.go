@@ -23,6 +23,11 @@ type Outcome struct {
 	Voicemail bool `json:"voicemail,omitempty"`
 	// From is the caller id the latest call went out on ("" for the agent's default).
 	From string `json:"from,omitempty"`
+	// Unresolved: the reply to its POST /call was lost and no search could tell whether Bolna
+	// created the call (the list refused every read, or Bolna's clock could not be told). Its
+	// status is unknown, and its row is not dialled again, even by --retry unknown, until a later
+	// run's search finds the call or proves it absent (see State.Torn).
+	Unresolved bool `json:"unresolved,omitempty"`
 	// AgentID is the agent the row was dialled through (its journal's), for the results'
 	// agent_id column: two campaigns with two agents, merged, compare as an A/B test.
 	AgentID string `json:"-"`

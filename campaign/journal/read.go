@@ -36,6 +36,9 @@ type Entry struct {
 	Result   Result // what the latest final call was (see Outcome.Result); "" if none
 	Live     *LiveCall
 	Note     string // why its latest attempt was given back ("" if it was not)
+	// Unsettled: its latest attempt may have made a call nobody has found yet (a torn intent, an
+	// unresolved unknown): the row is not dialled until a search settles it.
+	Unsettled bool
 }
 
 // Lookup returns what the journal says of key.
@@ -47,7 +50,7 @@ func (s *State) Lookup(key string) Entry {
 	if !ok {
 		return Entry{}
 	}
-	e := Entry{Attempts: row.attempts(), Status: statusOfCode(row.status()), Note: s.notes[h]}
+	e := Entry{Attempts: row.attempts(), Status: statusOfCode(row.status()), Note: s.notes[h], Unsettled: s.torn[h] != nil}
 	if code := row.result(); code != 0 {
 		e.Result = completedResults[code]
 	} else if e.Status.Final() && e.Status.Retryable() {
@@ -128,8 +131,9 @@ func readLine(f *os.File, off int64) ([]byte, error) {
 // Skipped is the number of undecodable lines passed over when the journal was loaded.
 func (s *State) Skipped() int { return s.skipped }
 
-// Torn returns the intents to dial that a crash cut mid-record (see [State.Settle]): the call
-// may exist, and its contact is dialled only once a search has shown it does not.
+// Torn returns the intents to dial that a crash cut mid-record, and the attempts left
+// unresolved (see [Outcome.Unresolved]): the call may exist, and its contact is dialled only
+// once a search has shown it does not (see [State.Settle]).
 func (s *State) Torn() []LiveCall {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -193,7 +193,7 @@ func (s *State) apply(rec record, off int64) error {
 		s.live[h] = &LiveCall{Key: rec.Key, Phone: rec.Phone, Attempt: rec.Attempt, Ref: rec.Ref, DialedAt: rec.At, From: rec.From}
 	case evPlaced:
 		if lc := s.live[h]; lc != nil && lc.Attempt == rec.Attempt {
-			lc.ExecutionID = rec.ExecutionID
+			lc.ExecutionID, lc.PlacedAt = rec.ExecutionID, rec.At
 		}
 	case evVoid:
 		if lc := s.live[h]; lc != nil && lc.Attempt == rec.Attempt {
@@ -259,7 +259,15 @@ func (s *State) applyFinal(rec record, off int64, h uint64, row rowState) (rowSt
 	}
 	row = row.withFinal(off, statusCode(rec.Outcome.Status), resultCode(rec.Outcome.Result()))
 	s.spent += rec.Outcome.Cost
+	if tc := s.torn[h]; tc != nil && tc.Attempt <= rec.Attempt {
+		delete(s.torn, h) // its call was found (and this is its outcome), or it is unresolved anew
+	}
 	if lc := s.live[h]; lc != nil && lc.Attempt == rec.Attempt {
+		if rec.Outcome.Unresolved && lc.ExecutionID == "" {
+			// No search could tell whether its call exists: it is looked for again, like a
+			// torn intent, before its row is dialled (see Entry.Unsettled).
+			s.torn[h] = &LiveCall{Key: lc.Key, Phone: lc.Phone, Attempt: lc.Attempt, Ref: lc.Ref, DialedAt: lc.DialedAt, From: lc.From}
+		}
 		if rec.Outcome.Status == StatusTimeout {
 			lc.ExecutionID = rec.Outcome.ExecutionID // still followed by the next run
 		} else {

@@ -78,7 +78,8 @@ type LiveCall struct {
 	Ref         string
 	ExecutionID string
 	DialedAt    time.Time
-	From        string // the caller id it went out on ("" for Bolna's default)
+	PlacedAt    time.Time // when POST /call answered with its execution id (zero while unknown)
+	From        string    // the caller id it went out on ("" for Bolna's default)
 	// Zone is the contact's zone for the calling window (nil when none applies): a call
 	// still queued when the window closes is stopped. Not kept in the journal.
 	Zone *time.Location

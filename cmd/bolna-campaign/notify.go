@@ -9,13 +9,14 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
-	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
+	"github.com/bolna-campaign/bolna-campaign/results"
 )
 
 // A finish notice: --notify URL receives one JSON document when the run ends, and one at once
@@ -99,38 +100,68 @@ func (n *notifier) halted(results, reason string) {
 	go func() {
 		defer n.wg.Done()
 		n.send(notice{Event: "halted", Results: results, Halted: reason,
-			Text: fmt.Sprintf("bolna-campaign halted placing calls for %s: %s. The calls in flight are followed to their end.", results, reason)})
+			Text: fmt.Sprintf("bolna-campaign halted placing calls for %s on %s: %s. The calls in flight are followed to their end.", results, hostname(), reason)})
 	}()
 }
 
 // finished sends the notice of the run's end and waits for every notice to be sent.
-func (n *notifier) finished(results string, s *campaign.Summary, rep any, runErr error) {
-	doc := notice{Event: "finished", Results: results, Summary: rep}
+func (n *notifier) finished(results string, s *campaign.Summary, doc any, rep *results.Report, runErr error) {
+	end := endNotice(results, hostname(), s, rep, runErr)
+	end.Summary = doc
+	n.send(end)
+	n.wg.Wait()
+}
+
+// endNotice is the notice of a run's end: finished, halted along the way (and why), stopped on
+// purpose (bolna-campaign stop, a signal), or failed on an error; its text, for a chat, says
+// which campaign on which host, the rows dialled, the people reached, the goal's rate where
+// --goal is set, and the spend in dollars.
+func endNotice(results, host string, s *campaign.Summary, rep *results.Report, runErr error) notice {
+	doc := notice{Event: "finished", Results: results}
+	verb := "finished"
+	switch {
+	case errors.Is(runErr, campaign.ErrStopped) || errors.Is(runErr, context.Canceled):
+		doc.Event, verb = "stopped", "stopped"
+	case runErr != nil:
+		doc.Event, doc.Error, verb = "failed", runErr.Error(), "failed"
+	}
 	var text strings.Builder
+	fmt.Fprintf(&text, "bolna-campaign %s a run of %s on %s", verb, results, host)
 	if s != nil {
 		doc.Halted = s.Halted
-		fmt.Fprintf(&text, "bolna-campaign finished a run of %s: %d dialled, %d rows", results, s.Dialled, s.Rows)
-		for _, st := range journal.SortedStatuses(s.ByStatus) {
-			fmt.Fprintf(&text, ", %d %s", s.ByStatus[st], st)
+		fmt.Fprintf(&text, ": %d %s dialled this run", s.Dialled, plural(s.Dialled, "call", "calls"))
+		if rep != nil {
+			fmt.Fprintf(&text, "; of the %d rows, %d dialled, %d %s reached (%.0f%%)", rep.Rows, rep.Dialled, rep.Answered, plural(rep.Answered, "person", "people"), 100*rep.AnswerRate)
+			if g := rep.Goal; g != nil {
+				fmt.Fprintf(&text, ", goal %s=%s %d (%.0f%% of those dialled)", g.Key, g.Value, g.Reached, 100*g.Rate)
+			}
 		}
-		text.WriteString(".")
+		fmt.Fprintf(&text, "; spent %s.", campaign.Dollars(s.Spent))
 		if s.Halted != "" {
 			fmt.Fprintf(&text, " It halted: %s.", s.Halted)
 		}
 		if n := s.Unfinished(); n > 0 {
 			fmt.Fprintf(&text, " %d %s work to do: the next run goes on.", n, plural(n, "row still has", "rows still have"))
 		}
+	} else {
+		text.WriteString(".")
 	}
-	if runErr != nil {
-		doc.Event, doc.Error = "failed", runErr.Error()
-		if text.Len() == 0 {
-			fmt.Fprintf(&text, "bolna-campaign stopped a run of %s", results)
-		}
+	switch doc.Event {
+	case "stopped":
+		text.WriteString(" It was stopped on purpose (bolna-campaign stop, or a signal); the next run goes on.")
+	case "failed":
 		fmt.Fprintf(&text, " It stopped on an error: %v.", runErr)
 	}
 	doc.Text = text.String()
-	n.send(doc)
-	n.wg.Wait()
+	return doc
+}
+
+// hostname names the machine a notice comes from.
+func hostname() string {
+	if h, err := os.Hostname(); err == nil && h != "" {
+		return h
+	}
+	return "an unnamed host"
 }
 
 func stripURLError(err error) error {

@@ -298,11 +298,14 @@ func (o *runOptions) run(env Env, out *console) (summary *campaign.Summary, err 
 		o.report(env, out, summary, err)
 	}
 	if notice != nil {
-		var doc any
+		var (
+			doc any
+			rep *results.Report
+		)
 		if summary != nil {
-			doc = o.summaryDoc(summary)
+			doc, rep = o.summaryDoc(summary), o.readReport()
 		}
-		notice.finished(o.resultsPath, summary, doc, err)
+		notice.finished(o.resultsPath, summary, doc, rep, err)
 	}
 	return summary, err
 }

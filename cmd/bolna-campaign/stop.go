@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 )
@@ -15,10 +16,10 @@ import (
 // stopCommand is the emergency brake from another terminal. While a run holds the campaign,
 // it asks that run (through a request file beside the journal, which the run watches) to place
 // nothing more and to stop every call that has not rung; with no run going, it stops those
-// calls itself, from the journal. Calls already ringing or talking are followed to their end by
-// the run, or by the next one.
+// calls itself, from the journal, as the run would (campaign.StopCalls). Calls already ringing
+// or talking are followed to their end by the run, or by the next one.
 func stopCommand(args []string, env Env) int {
-	fs := newCommand("stop", env, helpText{synopsis: "Usage: bolna-campaign stop RESULTS.csv\n\nStops a campaign: the run going on places no more calls and stops every call that has not\nrung (with no run going, the calls the journal has in flight are stopped from here).\n"})
+	fs := newCommand("stop", env, helpText{synopsis: "Usage: bolna-campaign stop RESULTS.csv\n\nStops a campaign: the run going on places no more calls and stops every call that has not\nrung. With no run going, the calls the journal has in flight are stopped from here, those\nwhose placement reply was lost found first as a run finds them; it exits 1 when a call may\nstill ring (a search that could not conclude, a stop Bolna did not confirm).\n"})
 	if code, ok := parseArgs(fs, args, "stop"); !ok {
 		return code
 	}
@@ -46,8 +47,10 @@ func stopCommand(args []string, env Env) int {
 	return stopFromJournal(results, env)
 }
 
-// stopFromJournal stops, with no run going, every call the journal has in flight that has not
-// rung.
+// stopFromJournal stops, with no run going, every call of the campaign that has not rung: those
+// the journal has in flight, and those whose placement reply was lost, looked for as a run
+// would (see campaign.StopCalls). It fails when a call may still ring: a search that could not
+// conclude, a stop Bolna did not confirm or that could not be sent.
 func stopFromJournal(results string, env Env) int {
 	st, err := journal.ReadState(journal.StatePath(results))
 	if err != nil {
@@ -55,57 +58,77 @@ func stopFromJournal(results string, env Env) int {
 		return exitFatal
 	}
 	owner := st.Standing()
-	var live []journal.LiveCall
-	for _, lc := range st.Live() {
-		if lc.ExecutionID != "" {
-			live = append(live, lc)
-		}
-	}
-	if len(live) == 0 {
+	inFlight := len(st.Live()) + len(st.Torn())
+	if inFlight == 0 {
 		fmt.Fprintf(env.Stdout, "no run is going and no call of %s is in flight: nothing to stop\n", results)
 		return exitOK
 	}
 	if owner.API == "sandbox" {
-		fmt.Fprintf(env.Stdout, "%d calls of %s are in flight in the sandbox, which lives only while a run does: nothing to stop\n", len(live), results)
+		fmt.Fprintf(env.Stdout, "%d calls of %s are in flight in the sandbox, which lives only while a run does: nothing to stop\n", inFlight, results)
 		return exitOK
 	}
-	key := strings.TrimSpace(env.Getenv("BOLNA_API_KEY"))
-	if key == "" {
+	if strings.TrimSpace(env.Getenv("BOLNA_API_KEY")) == "" {
 		fmt.Fprintln(env.Stderr, "bolna-campaign: stop: set BOLNA_API_KEY to stop the calls in flight")
 		return exitUsage
 	}
-	client, err := dialer.New(key, dialer.WithBaseURL(owner.API), dialer.WithUserAgent("bolna-campaign/"+version()))
+	out := newConsole(env, "text")
+	conn := connOptions{baseURL: owner.API, agentID: owner.Agent}
+	client, _, err := conn.newClient(env, clientOptions{limits: dialer.DefaultLimits, log: out})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "bolna-campaign: stop: %v\n", err)
 		return exitUsage
 	}
-	journal, err := journal.OpenState(journal.StatePath(results), journal.Owner{Agent: owner.Agent, API: owner.API})
+	state, err := journal.OpenState(journal.StatePath(results), journal.Owner{Agent: owner.Agent, API: owner.API})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "bolna-campaign: stop: %v\n", err)
 		return exitFatal
 	}
-	defer journal.Close()
-	stopped, started := 0, 0
-	for _, lc := range live {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		err := client.StopCall(ctx, lc.ExecutionID)
-		cancel()
-		var apiErr *dialer.APIError
-		switch {
-		case err == nil:
-			if err := journal.GiveBack(lc.Key, lc.Attempt, "stopped before it rang (bolna-campaign stop); the attempt is given back", time.Now()); err != nil {
-				fmt.Fprintf(env.Stderr, "bolna-campaign: stop: %v\n", err)
-				return exitFatal
-			}
-			stopped++
-		case errors.As(err, &apiErr) && apiErr.StatusCode >= 400 && apiErr.StatusCode < 500 && !apiErr.Unauthorized():
-			started++ // it has rung: the next run follows it
-		default:
-			fmt.Fprintf(env.Stderr, "bolna-campaign: stop: call %s: %v\n", lc.ExecutionID, err)
-			return exitFatal
+	defer state.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-env.Signals:
+			cancel()
+		case <-ctx.Done():
 		}
+	}()
+	rep, err := campaign.StopCalls(ctx, client, state, campaign.Config{AgentID: owner.Agent, Logger: out.log})
+	if rep != nil {
+		printStopReport(env, rep, err == nil)
+	}
+	switch {
+	case err != nil:
+		fmt.Fprintf(env.Stderr, "bolna-campaign: stop: %v\nthe calls not settled stay in flight in the journal: the next run (or stop) looks at them again, and dials none of them first\n", err)
+		return exitFatal
+	case rep.Unsettled():
+		fmt.Fprintln(env.Stderr, "bolna-campaign: stop: some calls may still ring, or could not be looked for (above): they stay in the journal, for the next run to follow or look for; run stop again to try once more")
+		return exitFatal
+	}
+	return exitOK
+}
+
+// printStopReport says what a stop with no run going did.
+func printStopReport(env Env, rep *campaign.StopReport, searched bool) {
+	if rep.Searched > 0 {
+		how := "found"
+		if !searched {
+			how = "before the search failed, found"
+		}
+		fmt.Fprintf(env.Stdout, "looked for %d %s whose placement reply was lost: %s %d (their execution ids are recorded)\n",
+			rep.Searched, plural(rep.Searched, "call", "calls"), how, rep.Found)
 	}
 	fmt.Fprintf(env.Stdout, "no run is going: stopped %d %s that had not rung; %d had started (the next run follows them)\n",
-		stopped, plural(stopped, "call", "calls"), started)
-	return exitOK
+		rep.Stopped, plural(rep.Stopped, "call", "calls"), rep.Started)
+	if rep.Unresolved > 0 {
+		fmt.Fprintf(env.Stdout, "%d %s could not be looked for (see above): %s unknown, never taken for not dialled\n",
+			rep.Unresolved, plural(rep.Unresolved, "call", "calls"), plural(rep.Unresolved, "its row stays", "their rows stay"))
+	}
+	if rep.Unconfirmed > 0 {
+		fmt.Fprintf(env.Stdout, "%d %s acknowledged by Bolna, not confirmed: Bolna does not report %s stopped, so %s may ring yet\n",
+			rep.Unconfirmed, plural(rep.Unconfirmed, "stop", "stops"), plural(rep.Unconfirmed, "the call", "the calls"), plural(rep.Unconfirmed, "it", "they"))
+	}
+	if rep.Failed > 0 {
+		fmt.Fprintf(env.Stdout, "%d %s could not be sent (see above)\n", rep.Failed, plural(rep.Failed, "stop", "stops"))
+	}
 }

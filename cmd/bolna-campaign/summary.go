@@ -17,11 +17,7 @@ import (
 
 // summaryDoc is the summary as --json prints it (and --notify sends it).
 func (o *runOptions) summaryDoc(s *campaign.Summary) any {
-	var goal *results.Goal
-	if o.goal != "" {
-		goal, _ = results.ParseGoal(o.goal) // checked with the flags
-	}
-	rep, _ := results.ReadReportWith("", goal, o.resultsPath)
+	rep := o.readReport()
 	return struct {
 		*campaign.Summary
 		ElapsedSeconds  float64         `json:"elapsed_s"`
@@ -32,14 +28,24 @@ func (o *runOptions) summaryDoc(s *campaign.Summary) any {
 	}{s, math.Round(s.Elapsed.Seconds()*1000) / 1000, perCall(s), o.webhookStats, o.resultsPath, rep}
 }
 
-// report prints the final summary, with the numbers of `report` for the results file: text
-// on stderr, JSON on stdout with --json, or one log record with --log-format json.
-func (o *runOptions) report(env Env, out *console, s *campaign.Summary, runErr error) {
+// readReport is the report of the results file, with the run's goal; nil when it cannot be read.
+func (o *runOptions) readReport() *results.Report {
+	rep, _ := o.readReportErr()
+	return rep
+}
+
+func (o *runOptions) readReportErr() (*results.Report, error) {
 	var goal *results.Goal
 	if o.goal != "" {
 		goal, _ = results.ParseGoal(o.goal) // checked with the flags
 	}
-	rep, err := results.ReadReportWith("", goal, o.resultsPath)
+	return results.ReadReportWith("", goal, o.resultsPath)
+}
+
+// report prints the final summary, with the numbers of `report` for the results file: text
+// on stderr, JSON on stdout with --json, or one log record with --log-format json.
+func (o *runOptions) report(env Env, out *console, s *campaign.Summary, runErr error) {
+	rep, err := o.readReportErr()
 	if err != nil {
 		out.errorf("reading the results back: %v", err)
 	}
@@ -81,7 +87,8 @@ func (o *runOptions) report(env Env, out *console, s *campaign.Summary, runErr e
 		rep.WriteText(env.Stderr)
 	}
 	if s.Halted != "" {
-		fmt.Fprintf(env.Stderr, "halted: %s\n", s.Halted)
+		fmt.Fprintf(env.Stderr, "halted: %s; in the end, its calls in flight followed to their end, the campaign has spent %s (%s cents)\n",
+			s.Halted, campaign.Dollars(s.Spent), campaign.Grouped(s.Spent))
 	}
 	if s.Stopped > 0 {
 		fmt.Fprintf(env.Stderr, "%d %s stopped before %s rang: %s pending again, the attempt given back\n",

@@ -214,8 +214,9 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a.mu.Unlock()
 
 	// Date by the simulated clock, as a server stamps its replies by its own: a runner bounds
-	// Bolna's clock by it (the simulated clock may be set apart from the runner's).
-	w.Header().Set("Date", a.opts.Now().UTC().Format(http.TimeFormat))
+	// Bolna's clock by it (the simulated clock may be set apart from the runner's, and the
+	// Date header's from created_at: Style.DateSkew).
+	w.Header().Set("Date", a.opts.Now().Add(a.opts.Style.DateSkew).UTC().Format(http.TimeFormat))
 	if pattern == "" {
 		writeJSON(w, http.StatusNotFound, map[string]any{"error": 404, "message": "resource doesn't exist or belongs to another account"})
 		return
@@ -547,7 +548,15 @@ func (a *API) getAgent(w http.ResponseWriter, r *http.Request) {
 func (a *API) stopCall(w http.ResponseWriter, r *http.Request) {
 	a.mu.Lock()
 	ex := a.lookup(r.PathValue("id"))
-	ok := ex != nil && a.sim.stop(a.opts.Now(), ex)
+	var ok bool
+	switch {
+	case ex == nil:
+	case a.opts.Faults.StopIgnored > 0 && a.sim.stoppable(a.opts.Now(), ex) && a.sim.rng.Float64() < a.opts.Faults.StopIgnored:
+		ok = true // acknowledged, not carried out
+		a.stats.Faults++
+	default:
+		ok = a.sim.stop(a.opts.Now(), ex)
+	}
 	a.mu.Unlock()
 	switch {
 	case ex == nil:

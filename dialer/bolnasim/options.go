@@ -102,6 +102,11 @@ type Style struct {
 	// NoFutureTo refuses (400) a list window whose "to" is in the future: undocumented either
 	// way, so the runner must cope with both.
 	NoFutureTo bool
+	// DateSkew sets the clock of the Date header apart from the clock of created_at (and of the
+	// list's from/to): the Date header says Options.Now plus DateSkew. A web server on time in
+	// front of a database clock that is not, or naive timestamps written in another zone (India's
+	// +5:30 read as UTC), look like this: the Date header then says nothing of created_at.
+	DateSkew time.Duration
 }
 
 // Limits are the request limits per minute; 0 means no limit. Over a limit the reply is 429.
@@ -159,6 +164,11 @@ type Faults struct {
 	// ReadFault is injected into a ReadFaultRate share of GETs (any Fault above).
 	ReadFault     Fault
 	ReadFaultRate float64
+	// StopIgnored is the share of POST /call/{id}/stop on a waiting call that answer 200
+	// "stopped" and do nothing: the call stays queued and rings in its turn (a stop Bolna
+	// acknowledges and does not carry out). 0, the default, carries out every stop the reply
+	// acknowledges, as docs/bolna-api.md §4 has it.
+	StopIgnored float64
 	// TrickleEvery is the pause between the writes of a SlowTrickle reply; default 100ms.
 	TrickleEvery time.Duration
 	// Hook, when set, is asked first for every authenticated request; a fault it returns

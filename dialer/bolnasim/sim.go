@@ -332,11 +332,20 @@ func (s *sim) leave(ex *execution) {
 
 // stop ends a waiting call; it reports false for a call that is already dialling or later.
 func (s *sim) stop(now time.Time, ex *execution) bool {
+	if !s.stoppable(now, ex) {
+		return false
+	}
+	s.finish(ex, now, s.opts.Style.StopStatus)
+	s.notify(ex)
+	return true
+}
+
+// stoppable reports whether a call is still waiting at now (queued, scheduled, rescheduled,
+// prepared): the only calls a stop applies to.
+func (s *sim) stoppable(now time.Time, ex *execution) bool {
 	s.advance(now)
 	switch ex.status {
 	case dialer.StatusQueued, dialer.StatusScheduled, dialer.StatusRescheduled, dialer.StatusPrepared:
-		s.finish(ex, now, s.opts.Style.StopStatus)
-		s.notify(ex)
 		return true
 	}
 	return false

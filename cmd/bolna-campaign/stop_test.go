@@ -1,0 +1,145 @@
+package main
+
+import (
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/dialer"
+	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
+)
+
+// journalOf writes the journal of a campaign whose run died with a call to each of phones in
+// flight, dialled five minutes ago: placed (its execution id recorded) or, with lost, placed
+// with its reply lost (the call exists at Bolna, the journal has only the intent).
+func journalOf(t *testing.T, srv *bolnatest.Server, results string, phones []string, lost bool) {
+	t.Helper()
+	st, err := journal.OpenState(journal.StatePath(results), journal.Owner{Agent: bolnatest.DefaultAgentID, API: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	at := time.Now().Add(-5 * time.Minute)
+	for _, phone := range phones {
+		ref := st.Ref(phone, 1)
+		if err := st.Dial(phone, phone, 1, ref, at); err != nil {
+			t.Fatal(err)
+		}
+		placed, err := srv.Client().PlaceCall(t.Context(), dialer.CallRequest{AgentID: bolnatest.DefaultAgentID, RecipientPhoneNumber: phone,
+			UserData: map[string]string{contacts.RefKey: ref}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !lost {
+			if err := st.Placed(phone, 1, placed.ExecutionID, at); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// TestStopNoRun: bolna-campaign stop with no run going stops every call of the journal that
+// has not rung, those whose placement reply was lost too (found by their reference, as a run
+// finds them: their execution ids are recorded), and gives back only the attempts whose stop
+// Bolna confirms. A stop refused for Bolna's request limits (429) is sent again, never taken
+// for a call that has started; a search that cannot conclude, or a stop Bolna acknowledges
+// without carrying it out, leaves the row in flight and the command fails saying so.
+func TestStopNoRun(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		lost  bool
+		hook  func(route string, n int64) bolnatest.Fault // route: "stop" or "list", its n-th request
+		opts  bolnatest.Options
+		exit  int
+		say   string
+		given bool // the attempts given back (else left in flight)
+		found bool // the execution ids recorded
+	}{
+		{name: "stops refused for the request limits", exit: exitOK, say: "stopped 3 calls", given: true, found: true,
+			// every try of the client's first stop: then its error is a 429
+			hook: func(route string, n int64) bolnatest.Fault {
+				if route == "stop" && n <= int64(dialer.DefaultBackoff.Attempts) {
+					return bolnatest.TooMany
+				}
+				return bolnatest.NoFault
+			}},
+		{name: "replies lost", lost: true, exit: exitOK, say: "stopped 3 calls", given: true, found: true},
+		{name: "replies lost, the list down", lost: true, exit: exitFatal, say: "looking for",
+			hook: func(route string, _ int64) bolnatest.Fault {
+				if route == "list" {
+					return bolnatest.Unavailable
+				}
+				return bolnatest.NoFault
+			}},
+		{name: "stops acknowledged, not carried out", exit: exitFatal, say: "not confirmed", found: true,
+			opts: bolnatest.Options{Faults: bolnatest.Faults{StopIgnored: 1}}},
+		{name: "replies lost, stops acknowledged, not carried out", lost: true, exit: exitFatal, say: "not confirmed", found: true,
+			opts: bolnatest.Options{Faults: bolnatest.Faults{StopIgnored: 1}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var stops, lists atomic.Int64
+			opts := tt.opts
+			opts.Timing = bolnatest.FastTiming
+			opts.Guardrails = func(now time.Time) time.Time { return now.Add(time.Hour) } // every call waits
+			opts.Faults.PlaceRetryAfter = time.Second
+			opts.Faults.Hook = func(r *http.Request) bolnatest.Fault {
+				switch {
+				case tt.hook == nil:
+				case strings.HasSuffix(r.URL.Path, "/stop"):
+					return tt.hook("stop", stops.Add(1))
+				case strings.HasSuffix(r.URL.Path, "/executions"):
+					return tt.hook("list", lists.Add(1))
+				}
+				return bolnatest.NoFault
+			}
+			srv := bolnatest.NewServer(opts)
+			t.Cleanup(srv.Close)
+			input, phones := writeContacts(t, 3)
+			results := strings.TrimSuffix(input, ".csv") + ".results.csv"
+			journalOf(t, srv, results, phones, tt.lost)
+
+			stop := newInvocation(map[string]string{"BOLNA_API_KEY": bolnatest.DefaultAPIKey})
+			if code := stop.run("stop", results); code != tt.exit || !strings.Contains(stop.stdout.String()+stop.stderr.String(), tt.say) {
+				t.Errorf("stop: exit %d, want %d saying %q:\n%s%s", code, tt.exit, tt.say, stop.stdout.String(), stop.stderr.String())
+			}
+			st, err := journal.ReadState(journal.StatePath(results))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range srv.Calls() {
+				e := st.Lookup(c.Phone)
+				stopped := c.Status == "stopped" || c.Status == "canceled"
+				switch {
+				case tt.given && (!stopped || e.Live != nil || e.Attempts != 0 || !strings.Contains(e.Note, "stopped before it rang")):
+					t.Errorf("%s: %s at Bolna, journal %+v: want it stopped and its attempt given back, saying why", c.Phone, c.Status, e)
+				case !tt.given && (e.Live == nil || e.Attempts != 1):
+					t.Errorf("%s: %s at Bolna, journal %+v: want it in flight for the next run", c.Phone, c.Status, e)
+				case !tt.given && tt.found && e.Live.ExecutionID != c.ID:
+					t.Errorf("%s: journal has execution %q, want %s recorded", c.Phone, e.Live.ExecutionID, c.ID)
+				case !tt.given && !tt.found && e.Live.ExecutionID != "":
+					t.Errorf("%s: journal has execution %q, want none: the search could not run", c.Phone, e.Live.ExecutionID)
+				}
+			}
+			if tt.given {
+				return
+			}
+			// The next run follows (or looks for) the calls left in flight: it dials none of them.
+			run := newInvocation(map[string]string{"BOLNA_API_KEY": bolnatest.DefaultAPIKey, "BOLNA_BASE_URL": srv.URL, "BOLNA_AGENT_ID": bolnatest.DefaultAgentID})
+			timedOut := run.deadline(20 * time.Second)
+			code := run.run("run", "--max-wait", "1s", "--poll-interval", "20ms", input)
+			if timedOut() || code == exitOK {
+				t.Errorf("the next run: exit %d (ended by the test's deadline: %v), want the rows unfinished:\n%s", code, timedOut(), run.stderr.String())
+			}
+			if n := len(srv.Placements()); n != len(phones) {
+				t.Errorf("%d calls placed after the next run, want the %d of the first", n, len(phones))
+			}
+		})
+	}
+}
