@@ -186,9 +186,10 @@ func (c *Config) CheckCallerIDs() error {
 	if len(c.FromNumbers) == 0 {
 		return nil
 	}
-	numbers := len(p.rank)
-	return fmt.Errorf("--per-number-concurrency %d is split between the %d shards one caller id at a time, and the pool's %d %s give them %d calls at once in all: shard %d would have none; give --per-number-concurrency at least %d, more numbers, or fewer shards",
-		c.PerNumber, n, numbers, plural(numbers, "number", "numbers"), numbers*c.PerNumber, c.Shard.K, (n+numbers-1)/numbers)
+	numbers, calls := len(p.rank), len(p.rank)*c.PerNumber
+	return fmt.Errorf("--per-number-concurrency %d is split between the %d shards one caller id at a time, and the pool's %d %s at %d each %s %d %s at once between them: shard %d would have none; give --per-number-concurrency at least %d, more numbers, or fewer shards",
+		c.PerNumber, n, numbers, plural(numbers, "number", "numbers"), c.PerNumber, plural(numbers, "makes", "make"), calls, plural(calls, "call", "calls"),
+		c.Shard.K, (n+numbers-1)/numbers)
 }
 
 // FatalError is a condition that makes going on pointless: the key was refused, the agent does

@@ -256,7 +256,7 @@ func (l *stringList) Set(v string) error {
 
 // callerIDFlags are run's flags of the caller ids' policy.
 func (o *runOptions) callerIDFlags(fs *flag.FlagSet) {
-	fs.StringVar(&o.callerIDFallback, "caller-id-fallback", "wait", "with --per-number-concurrency, a call whose country's numbers of the pool are all busy `wait`s for one, or takes another country's (any; each such call is logged)")
+	fs.StringVar(&o.callerIDFallback, "caller-id-fallback", "wait", "with --per-number-concurrency, what a call does while its country's numbers of the pool are all busy: `POLICY` wait (for one of them) or any (take another country's; each such call is logged)")
 }
 
 // checkPerNumber checks run's caller id options: --caller-id-fallback, and a
