@@ -131,7 +131,7 @@ func (t *tracker) outcome(c *attempt, ex *dialer.Execution, now time.Time) journ
 			c.ExecutionID, maskPhone(c.Phone), o.Cost)
 		o.Cost = 0
 	}
-	if said := callerID(ex.TelephonyData.FromNumber); c.From != "" && said != "" && said != c.From {
+	if said := callerID(ex.CallerNumber()); c.From != "" && said != "" && said != c.From {
 		t.cfg.warnf("call %s to %s went out on %s, Bolna says, not on %s as asked: the results record Bolna's",
 			c.ExecutionID, maskPhone(c.Phone), said, c.From)
 		o.From = said

@@ -284,6 +284,10 @@ func TestDecodeLenient(t *testing.T) {
 		{"recipient data null", `{"context_details":{"recipient_data":null}}`, func(e *dialer.Execution) bool {
 			return e.ContextDetails.RecipientValue("ref") == ""
 		}},
+		{"caller id from telephony_data", `{"telephony_data":{"from_number":"+14155550100"},"agent_number":"+1"}`, func(e *dialer.Execution) bool {
+			return e.CallerNumber() == "+14155550100"
+		}},
+		{"caller id from agent_number", `{"agent_number":"+14155550100"}`, func(e *dialer.Execution) bool { return e.CallerNumber() == "+14155550100" }},
 		{"unknown fields", `{"arq_job_id":"x","llmModel":{"a":1},"status":"completed"}`, func(e *dialer.Execution) bool { return e.Status.Final() }},
 	}
 	for _, tt := range tests {

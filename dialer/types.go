@@ -62,6 +62,7 @@ type Execution struct {
 	ContextDetails       ContextDetails  `json:"context_details"`
 	TerminationReason    string          `json:"termination_reason"`
 	UserNumber           string          `json:"user_number"`
+	AgentNumber          string          `json:"agent_number"` // the caller id, in newer payloads
 	// Dropped lists the fields left out because they were too large or too deep to keep
 	// (see MaxBodySize and MaxDepth): the rest of the payload was read all the same.
 	Dropped []Dropped `json:"-"`
@@ -128,6 +129,15 @@ func (e *Execution) RecipientNumber() string {
 		return e.ContextDetails.RecipientPhoneNumber
 	}
 	return e.UserNumber
+}
+
+// CallerNumber is the caller id the call went out on, as Bolna reports it ("" when it does
+// not), from whichever field carries it.
+func (e *Execution) CallerNumber() string {
+	if e.TelephonyData.FromNumber != "" {
+		return e.TelephonyData.FromNumber
+	}
+	return e.AgentNumber
 }
 
 // TelephonyData is the telephony part of an execution.
