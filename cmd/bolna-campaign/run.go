@@ -55,7 +55,7 @@ func (o *runOptions) flags(fs *flag.FlagSet, getenv func(string) string) {
 	fs.Var(&o.fromList, "from-number", "caller id in `E164` (default: Bolna's); give it several times for a pool, each call on the most local number below --per-number-concurrency")
 	fs.StringVar(&o.fromFile, "from-numbers", "", "a pool of caller ids, one E.164 a line, in `FILE`")
 	fs.StringVar(&o.fromColumn, "from-number-column", "", "`NAME` of a column with each row's own caller id (an empty cell: the pool's, or Bolna's)")
-	fs.IntVar(&o.perNumber, "per-number-concurrency", 0, "at most `N` live calls on one caller id, the pool's or a row's own (0: no limit; carriers cap and flag numbers that dial too much); with --shard, the campa's, split between the shards (one too small to split is refused)")
+	fs.IntVar(&o.perNumber, "per-number-concurrency", 0, "at most `N` live calls on one caller id, the pool's or a row's own (0: no limit; carriers cap and flag numbers that dial too much); with --shard, the campaign's, split between the shards (one too small to split is refused)")
 	o.callerIDFlags(fs)
 	fs.Float64Var(&o.rate, "rate", campaign.DefaultRate, "placements in any second at most, for the whole run (0: only --api-share of Bolna's 500 a minute)")
 	fs.Float64Var(&o.apiShare, "api-share", dialer.DefaultShare, "share `F` (0 < F <= 1) of Bolna's per-minute request limits this run uses (500 placements, 500 list reads, 1000 other requests a minute per account); lower it when other integrations use the account")
