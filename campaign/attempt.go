@@ -252,13 +252,9 @@ func (l *ledger) reserve(ctx context.Context, phone, from string) (*reservation,
 	}
 	l.holders.Add(1)
 	l.reserved.Add(1)
-	switch {
-	case l.callers == nil:
-	case from != "": // the row's own: it counts on its number too
-		l.callers.hold(from)
-	default:
+	if l.callers != nil { // the row's own, which counts on its number too, or the pool's
 		var err error
-		if from, err = l.callers.acquire(ctx, phone); err != nil {
+		if from, err = l.callers.acquire(ctx, phone, from); err != nil {
 			l.holders.Add(-1)
 			l.reserved.Add(-1)
 			l.pool.release()

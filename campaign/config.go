@@ -51,9 +51,14 @@ type Config struct {
 	FromNumber string // caller id; empty lets Bolna choose
 	// FromNumbers is a pool of caller ids to spread the calls over (see callerIDs), at most
 	// PerNumber live calls on one (0: no limit); a row's own caller id (LoadOptions.FromColumn)
-	// comes first.
+	// comes first, and counts on its number alike. With shards, PerNumber is the campaign's:
+	// each shard takes its part of each number's (see CheckCallerIDs).
 	FromNumbers []string
 	PerNumber   int
+	// AnyCallerID lets a call whose country's numbers of the pool are all at PerNumber go out
+	// on another country's (--caller-id-fallback any), each time said; by default it waits
+	// for one of its own.
+	AnyCallerID bool
 	Load        contacts.LoadOptions
 
 	// Concurrency caps the calls in flight; 0 sizes it from the account:
@@ -154,6 +159,37 @@ func (c *Config) setDefaults() {
 	if c.Zones == nil {
 		c.Zones = &Zones{}
 	}
+}
+
+// CheckCallerIDs reports a PerNumber the run cannot keep as its shard. The limit of each
+// caller id is the campaign's, split between its shards one number at a time (see
+// callerIDs.capOf), so a limit below the number of shards leaves some shards no part of some
+// numbers: such a shard is refused rather than run uncapped, or left waiting for a number it
+// may never use. That is a shard with no part of any number of its pool (the pool's numbers
+// times PerNumber below the shards), or, with a caller id column, a PerNumber below the shards
+// (a row's own number could be one the shard has no part of).
+func (c *Config) CheckCallerIDs() error {
+	n := max(c.Shard.N, 1)
+	if c.PerNumber <= 0 || n == 1 {
+		return nil
+	}
+	if c.Load.FromColumn != "" && c.PerNumber < n {
+		return fmt.Errorf("--per-number-concurrency %d is split between the %d shards, so a row's own caller id (--from-number-column) could have no part of it in shard %d: give at least %d, or fewer shards",
+			c.PerNumber, n, c.Shard.K, n)
+	}
+	p := callerIDsOf(c)
+	for _, number := range c.FromNumbers {
+		if p.capOf(number) > 0 {
+			return nil
+		}
+	}
+	if len(c.FromNumbers) == 0 {
+		return nil
+	}
+	numbers, calls := len(p.rank), len(p.rank)*c.PerNumber
+	return fmt.Errorf("--per-number-concurrency %d is split between the %d shards one caller id at a time, and the pool's %d %s at %d each %s %d %s at once between them: shard %d would have none; give --per-number-concurrency at least %d, more numbers, or fewer shards",
+		c.PerNumber, n, numbers, plural(numbers, "number", "numbers"), c.PerNumber, plural(numbers, "makes", "make"), calls, plural(calls, "call", "calls"),
+		c.Shard.K, (n+numbers-1)/numbers)
 }
 
 // FatalError is a condition that makes going on pointless: the key was refused, the agent does

@@ -25,12 +25,18 @@ func ShareOfLimits(share float64, shard Shard) dialer.Limits {
 
 // Split is the shard's part of n split N ways: n/N, one more for the first n%N shards (all of
 // n without shards).
-func (s Shard) Split(n int) int {
+func (s Shard) Split(n int) int { return s.SplitAt(n, 0) }
+
+// SplitAt is Split with the remainder's extra ones given to the n%N shards from shard offset
+// on (mod N) instead of from shard 0: limits split one at a time, each from its own offset
+// (the caps of a pool's caller ids: see callerIDs.capOf), spread their remainders over every
+// shard instead of giving them all to the first. The N shards' parts always add up to n.
+func (s Shard) SplitAt(n, offset int) int {
 	if s.N <= 1 {
 		return n
 	}
 	part := n / s.N
-	if s.K < n%s.N {
+	if ((s.K-offset)%s.N+s.N)%s.N < n%s.N {
 		part++
 	}
 	return part

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
@@ -110,11 +111,51 @@ func (t *tracker) apply(c *attempt, ex *dialer.Execution, how seenBy, now time.T
 	switch {
 	case ex.Status.Final() && whole:
 		// Nothing more to read: the call never connected, or the payload is whole.
-		return false, t.finish(c, outcomeOf(ex, c.Attempt, c.DialedAt, now))
+		return false, t.finish(c, t.outcome(c, ex, now))
 	case ex.Status.Final():
 		return true, nil
 	}
 	return false, t.observe(c, ex, how, now)
+}
+
+// outcome reads the outcome of a call from its final payload, and keeps what Bolna sent that
+// cannot be taken as it is out of the record, saying so: a total_cost below zero is no money
+// earned (three calls at −1,000,000 would otherwise lift --max-cost for every other row), so
+// it counts as 0; a call Bolna says went out on another caller id than the one asked is
+// recorded on Bolna's; the fields of a payload too large or too deep to keep whole were left
+// out by the client (dialer.Execution.Dropped): the row's error names them.
+func (t *tracker) outcome(c *attempt, ex *dialer.Execution, now time.Time) journal.Outcome {
+	o := outcomeOf(ex, c.Attempt, c.DialedAt, now)
+	if o.Cost < 0 {
+		t.cfg.warnf("call %s to %s: Bolna reported a total_cost of %g, below zero; a cost is never money earned, so it counts as 0 (for --max-cost too)",
+			c.ExecutionID, maskPhone(c.Phone), o.Cost)
+		o.Cost = 0
+	}
+	if said := callerID(ex.CallerNumber()); c.From != "" && said != "" && said != c.From {
+		t.cfg.warnf("call %s to %s went out on %s, Bolna says, not on %s as asked: the results record Bolna's",
+			c.ExecutionID, maskPhone(c.Phone), said, c.From)
+		o.From = said
+	}
+	if len(ex.Dropped) > 0 {
+		left := make([]string, len(ex.Dropped))
+		for i, d := range ex.Dropped {
+			left[i] = d.String()
+		}
+		note := "Bolna's payload was too large or too deep to keep whole; left out: " + strings.Join(left, "; ")
+		t.cfg.warnf("call %s to %s: %s", c.ExecutionID, maskPhone(c.Phone), note)
+		o.Error = strings.TrimPrefix(o.Error+"; "+note, "; ")
+	}
+	return o
+}
+
+// callerID is a caller id as Bolna reports it, in E.164 ("" when it is no phone number):
+// payloads spell it with or without the +.
+func callerID(s string) string {
+	digits := strings.TrimPrefix(strings.TrimSpace(s), "+")
+	if len(digits) < 6 || len(digits) > 15 || strings.Trim(digits, "0123456789") != "" {
+		return ""
+	}
+	return "+" + digits
 }
 
 // applyOrRead applies a payload seen outside the tracker's looks (a push, a search's list

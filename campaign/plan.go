@@ -135,9 +135,11 @@ func (r *Runner) DryRun(input string, st *journal.State, emit func(dialer.CallRe
 		return p, err
 	}
 	var emitErr error
+	callers := callerIDsOf(&r.cfg)
 	p, err = r.scan(input, st, func(row contacts.Row, userData map[string]string, c classification) bool {
 		userData[contacts.RefKey] = st.Ref(row.Key, c.attempt)
-		emitErr = emit(dialer.CallRequest{AgentID: r.cfg.AgentID, RecipientPhoneNumber: row.Phone, FromPhoneNumber: r.cfg.FromNumber, UserData: userData})
+		from := callers.preview(row.Phone, row.From, r.cfg.FromNumber)
+		emitErr = emit(dialer.CallRequest{AgentID: r.cfg.AgentID, RecipientPhoneNumber: row.Phone, FromPhoneNumber: from, UserData: userData})
 		return emitErr == nil
 	})
 	if err == nil && emitErr == nil {

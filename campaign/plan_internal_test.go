@@ -188,7 +188,7 @@ func TestCallerIDChoice(t *testing.T) {
 				p.hold(n)
 			}
 		}
-		got, err := p.acquire(t.Context(), tt.to)
+		got, err := p.acquire(t.Context(), tt.to, "")
 		if err != nil || got != tt.want {
 			t.Errorf("%s: %q, %v; want %q", tt.name, got, err, tt.want)
 		}
@@ -196,7 +196,7 @@ func TestCallerIDChoice(t *testing.T) {
 	full := newCallerIDs([]string{in}, 1)
 	full.hold(in)
 	done := make(chan string)
-	go func() { n, _ := full.acquire(t.Context(), "+919812345678"); done <- n }()
+	go func() { n, _ := full.acquire(t.Context(), "+919812345678", ""); done <- n }()
 	select {
 	case n := <-done:
 		t.Fatalf("acquired %q while every number was at its limit", n)

@@ -284,8 +284,10 @@ func (r *Runner) resume(ctx context.Context, input string, st *journal.State, tr
 	r.budget = newBudget(r.cfg.MaxCost, st)
 	tr.ledger.onEnd = r.budget.ended
 	tr.start(slots)
-	if len(r.cfg.FromNumbers) > 0 {
-		tr.ledger.callers = newCallerIDs(r.cfg.FromNumbers, r.cfg.PerNumber)
+	if err := r.cfg.CheckCallerIDs(); err != nil {
+		return 0, &FatalError{err}
+	}
+	if tr.ledger.callers = callerIDsOf(&r.cfg); tr.ledger.callers != nil {
 		for _, c := range tr.calls {
 			if c.phase.holdsSlot() { // an earlier run's call still counts on its number
 				tr.ledger.callers.hold(c.From)

@@ -126,8 +126,8 @@ func text(v any) string {
 // needs reading by id: a whole execution (with the agent and the context it was placed with,
 // not a list's trimmed item) and, once completed, the recording that post-processing adds.
 func (e *Execution) Complete() bool {
-	if e.AgentID == "" || e.ContextDetails.RecipientPhoneNumber == "" {
-		return false
+	if e.AgentID == "" || e.ContextDetails.RecipientPhoneNumber == "" || len(e.Dropped) > 0 {
+		return false // a list item with fields left out: a read by id may keep more
 	}
 	return e.Status != StatusCompleted || e.TelephonyData.RecordingURL != ""
 }

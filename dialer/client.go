@@ -464,24 +464,59 @@ func (c *Client) once(ctx context.Context, req request, out any) error {
 			RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()),
 		}
 	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxBodySize+1))
+	return c.decode(ctx, req, resp.Body, out)
+}
+
+// decode reads a 2xx reply's body into out (nil: the body is read and dropped).
+func (c *Client) decode(ctx context.Context, req request, body io.Reader, out any) error {
+	b, err := io.ReadAll(io.LimitReader(body, MaxBodySize+1))
 	if err != nil {
-		return ctxErr(ctx, &transientError{fmt.Errorf("dialer: %s: reading reply: %w", label, stripURL(err))})
+		return ctxErr(ctx, &transientError{fmt.Errorf("dialer: %s %s: reading reply: %w", req.method, req.path, stripURL(err))})
 	}
 	if len(b) > MaxBodySize {
-		// Never read whole: a read may be tried again (a bounded number of times).
-		return &transientError{fmt.Errorf("dialer: %s: reply exceeds %d bytes", label, MaxBodySize)}
+		// Never read whole, and never tried again: the reply would be as large again. A
+		// call's payload is read field by field instead, its fields that fit kept.
+		return c.decodePartial(ctx, req, io.MultiReader(bytes.NewReader(b), body), out, nil)
 	}
 	if out == nil {
 		return nil
 	}
 	b = c.redactJSON(b) // whatever the server does with the key it was sent, it goes no further
 	if err := json.Unmarshal(b, out); err != nil {
-		// Cut short or mangled on the way: a read is worth trying again (a bounded number of
-		// times); a placement is not, and may have happened (see MaybePlaced).
-		return &transientError{fmt.Errorf("dialer: %s: decoding reply: %w", label, err)}
+		// Nested too deep for encoding/json, say: a call's payload is read field by field.
+		// Cut short or mangled on the way, it is read again (a bounded number of times); a
+		// placement is not, and may have happened (see MaybePlaced).
+		return c.decodePartial(ctx, req, bytes.NewReader(b), out, err)
 	}
 	return nil
+}
+
+// decodePartial reads into out, field by field (see readPartial), a reply that could not be
+// decoded whole: too large (failed nil), or failing to decode. An execution or a page of them
+// gets the fields that fit (a call's payload too large even to scan is a *BodyTooLargeError,
+// never tried again); any other reply, or one that is not JSON, gets a transient error (a
+// *BodyTooLargeError inside for one too large), tried again a bounded number of times.
+func (c *Client) decodePartial(ctx context.Context, req request, r io.Reader, out any, failed error) error {
+	label := req.method + " " + req.path
+	tooLarge := &BodyTooLargeError{Method: req.method, Path: req.path, Limit: MaxBodySize}
+	ok, err := false, failed
+	if out != nil {
+		ok, err = readPartial(r, out, c.redactJSON)
+	}
+	switch {
+	case ok && err == nil:
+		return nil
+	case failed == nil && !ok:
+		// Not a call's payload (an account, an agent): a damaged reply, tried again a bounded
+		// number of times like any other.
+		return ctxErr(ctx, &transientError{tooLarge})
+	case failed == nil && errors.Is(err, errScanLimit):
+		tooLarge.Limit = MaxScanSize
+		return tooLarge
+	case failed == nil:
+		return ctxErr(ctx, &transientError{fmt.Errorf("dialer: %s: reading a reply of over %d bytes: %w", label, MaxBodySize, stripURL(err))})
+	}
+	return &transientError{fmt.Errorf("dialer: %s: decoding reply: %w", label, failed)}
 }
 
 // stripURL drops the URL from a *url.Error: its text would repeat the address (and query) in

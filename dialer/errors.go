@@ -45,6 +45,19 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
+// BodyTooLargeError is a reply larger than the client reads: over [MaxBodySize] (for a call's
+// payload, read field by field, over [MaxScanSize]). It is never tried again: the same request
+// would get as large a reply.
+type BodyTooLargeError struct {
+	Method string
+	Path   string // the path without query, safe to print
+	Limit  int64  // the bytes the reply was read to
+}
+
+func (e *BodyTooLargeError) Error() string {
+	return fmt.Sprintf("dialer: %s %s: reply exceeds %d bytes", e.Method, e.Path, e.Limit)
+}
+
 // Retryable reports whether the same request may succeed later: 429 and 5xx.
 func (e *APIError) Retryable() bool {
 	return e.StatusCode == http.StatusTooManyRequests || e.StatusCode >= 500

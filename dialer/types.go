@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -61,23 +62,40 @@ type Execution struct {
 	ContextDetails       ContextDetails  `json:"context_details"`
 	TerminationReason    string          `json:"termination_reason"`
 	UserNumber           string          `json:"user_number"`
+	AgentNumber          string          `json:"agent_number"` // the caller id, in newer payloads
+	// Dropped lists the fields left out because they were too large or too deep to keep
+	// (see MaxBodySize and MaxDepth): the rest of the payload was read all the same.
+	Dropped []Dropped `json:"-"`
 }
 
 // UnmarshalJSON decodes a payload without ever failing it whole for one odd field: a field of
 // the wrong JSON type (a summary that is an object, say) is kept as its JSON text where it is
-// free text, and left empty otherwise; everything else decodes as usual. Only JSON that is
-// not an object is an error.
+// free text, and left empty otherwise; extracted_data nested deeper than MaxDepth is dropped
+// (see Dropped); everything else decodes as usual. Only JSON that is not an object is an error.
 func (e *Execution) UnmarshalJSON(b []byte) error {
 	type plain Execution // no methods: no recursion
+	e.Dropped = nil
 	err := json.Unmarshal(b, (*plain)(e))
 	var typeErr *json.UnmarshalTypeError
-	if err == nil || !errors.As(err, &typeErr) {
+	if err != nil && !errors.As(err, &typeErr) {
 		return err
 	}
-	// encoding/json went on past the odd field; recover what free text the wrong types held.
+	if err != nil {
+		e.looseText(b)
+	}
+	if depth(e.ExtractedData) > MaxDepth {
+		e.ExtractedData = nil
+		e.Dropped = append(e.Dropped, Dropped{Field: "extracted_data", Reason: fmt.Sprintf("nested deeper than %d levels", MaxDepth)})
+	}
+	return nil
+}
+
+// looseText recovers the free text that fields of the wrong JSON type held (encoding/json went
+// on past them).
+func (e *Execution) looseText(b []byte) {
 	var raw map[string]json.RawMessage
 	if json.Unmarshal(b, &raw) != nil {
-		return nil
+		return
 	}
 	for key, field := range map[string]*string{
 		"summary": &e.Summary, "error_message": &e.ErrorMessage, "transcript": &e.Transcript,
@@ -87,7 +105,6 @@ func (e *Execution) UnmarshalJSON(b []byte) error {
 			*field = looseText(v)
 		}
 	}
-	return nil
 }
 
 // looseText is a JSON value as text: a string as itself, null as "", anything else compact.
@@ -112,6 +129,15 @@ func (e *Execution) RecipientNumber() string {
 		return e.ContextDetails.RecipientPhoneNumber
 	}
 	return e.UserNumber
+}
+
+// CallerNumber is the caller id the call went out on, as Bolna reports it ("" when it does
+// not), from whichever field carries it.
+func (e *Execution) CallerNumber() string {
+	if e.TelephonyData.FromNumber != "" {
+		return e.TelephonyData.FromNumber
+	}
+	return e.AgentNumber
 }
 
 // TelephonyData is the telephony part of an execution.

@@ -20,7 +20,7 @@ type flagGroup struct {
 
 // runGroups are the groups of run's flags.
 var runGroups = []flagGroup{
-	{"Connection", []string{"agent-id", "base-url", "from-number", "from-numbers", "from-number-column", "per-number-concurrency", "sandbox", "webhook-listen", "webhook-forward"}},
+	{"Connection", []string{"agent-id", "base-url", "from-number", "from-numbers", "from-number-column", "per-number-concurrency", "caller-id-fallback", "sandbox", "webhook-listen", "webhook-forward"}},
 	{"Input", []string{"phone-column", "id-column", "delimiter", "encoding", "region", "suppress", "shard"}},
 	{"Pacing", []string{"concurrency", "reserve", "rate", "api-share", "poll-interval", "max-wait", "list-lag"}},
 	{"Safety", []string{"limit", "retry", "max-attempts", "retry-after", "window", "timezone", "timezone-column", "max-cost", "halt-after"}},

@@ -268,3 +268,23 @@ func (l *stringList) Set(v string) error {
 	*l = append(*l, v)
 	return nil
 }
+
+// callerIDFlags are run's flags of the caller ids' policy.
+func (o *runOptions) callerIDFlags(fs *flag.FlagSet) {
+	fs.StringVar(&o.callerIDFallback, "caller-id-fallback", "wait", "with --per-number-concurrency, what a call does while its country's numbers of the pool are all busy: `POLICY` wait (for one of them) or any (take another country's; each such call is logged)")
+}
+
+// checkPerNumber checks run's caller id options: --caller-id-fallback, and a
+// --per-number-concurrency that this shard cannot keep (see campaign.Config.CheckCallerIDs):
+// a limit below the shards leaves some of them no part of some numbers.
+func (o *runOptions) checkPerNumber() error {
+	if o.callerIDFallback != "wait" && o.callerIDFallback != "any" {
+		return usageErrorf("run: --caller-id-fallback %q: want wait or any", o.callerIDFallback)
+	}
+	cfg := campaign.Config{FromNumbers: o.fromPool, PerNumber: o.perNumber, Shard: o.parsedShard}
+	cfg.Load.FromColumn = o.fromColumn
+	if err := cfg.CheckCallerIDs(); err != nil {
+		return usageErrorf("run: %v", err)
+	}
+	return nil
+}

@@ -30,6 +30,7 @@ type runOptions struct {
 	fromFile, fromColumn           string
 	fromPool                       []string // the caller ids, E.164, when there is a pool
 	perNumber                      int
+	callerIDFallback               string // wait or any
 	rate                           float64
 	apiShare                       float64 // --api-share
 	pollInterval, maxWait, listLag time.Duration
@@ -54,7 +55,8 @@ func (o *runOptions) flags(fs *flag.FlagSet, getenv func(string) string) {
 	fs.Var(&o.fromList, "from-number", "caller id in `E164` (default: Bolna's); give it several times for a pool, each call on the most local number below --per-number-concurrency")
 	fs.StringVar(&o.fromFile, "from-numbers", "", "a pool of caller ids, one E.164 a line, in `FILE`")
 	fs.StringVar(&o.fromColumn, "from-number-column", "", "`NAME` of a column with each row's own caller id (an empty cell: the pool's, or Bolna's)")
-	fs.IntVar(&o.perNumber, "per-number-concurrency", 0, "at most `N` live calls on one caller id of the pool (0: no limit; carriers cap and flag numbers that dial too much)")
+	fs.IntVar(&o.perNumber, "per-number-concurrency", 0, "at most `N` live calls on one caller id, the pool's or a row's own (0: no limit; carriers cap and flag numbers that dial too much); with --shard, the campaign's, split between the shards (one too small to split is refused)")
+	o.callerIDFlags(fs)
 	fs.Float64Var(&o.rate, "rate", campaign.DefaultRate, "placements in any second at most, for the whole run (0: only --api-share of Bolna's 500 a minute)")
 	fs.Float64Var(&o.apiShare, "api-share", dialer.DefaultShare, "share `F` (0 < F <= 1) of Bolna's per-minute request limits this run uses (500 placements, 500 list reads, 1000 other requests a minute per account); lower it when other integrations use the account")
 	fs.DurationVar(&o.pollInterval, "poll-interval", campaign.DefaultPollInterval, "least time between two looks at the calls in flight: they are looked at this often while a line is likely to have dropped and --api-share of Bolna's list limit allows")
@@ -141,7 +143,7 @@ func (o *runOptions) loadCallerIDs() error {
 	case len(pool) > 0:
 		o.fromPool = pool
 	}
-	return nil
+	return o.checkPerNumber()
 }
 
 func runCommand(args []string, env Env) int {
@@ -175,7 +177,7 @@ func runCommand(args []string, env Env) int {
 func (o *runOptions) config(out *console) campaign.Config {
 	cfg := o.listOptions.config()
 	cfg.AgentID, cfg.FromNumber, cfg.FromNumbers, cfg.PerNumber = o.agentID, o.from, o.fromPool, o.perNumber
-	cfg.Load.FromColumn = o.fromColumn
+	cfg.Load.FromColumn, cfg.AnyCallerID = o.fromColumn, o.callerIDFallback == "any"
 	cfg.Rate, cfg.Limits, cfg.PollInterval, cfg.MaxWait, cfg.ListLag = o.rate, o.limits(), o.pollInterval, o.maxWait, o.listLag
 	cfg.HaltAfter, cfg.MaxCost = o.haltAfter, o.maxCost
 	cfg.Pushes = o.webhookListen != ""
