@@ -36,7 +36,7 @@ Run 'bolna-campaign help run' for the flags of run, with examples.
 
 Exit codes: 0 every row has a final outcome; 3 rows are still pending (run again later);
 1 fatal (bad key, agent not found, results not writable, lock held); 2 usage or unreadable
-input; 130 interrupted.
+input; 130 interrupted. status: 0 done, 3 work left, 4 halted (the wallet ran out).
 `
 
 // Main runs the command with args (without the program name) and returns the exit code.
