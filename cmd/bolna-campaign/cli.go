@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"runtime/debug"
 	"slices"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
@@ -59,7 +60,7 @@ func Main(args []string, env Env) int {
 	case "sim":
 		return simCommand(args[1:], env)
 	case "version", "-version", "--version":
-		fmt.Fprintf(env.Stdout, "bolna-campaign %s\n", version())
+		fmt.Fprintln(env.Stdout, versionLine(debug.ReadBuildInfo()))
 		return exitOK
 	case "help", "-h", "-help", "--help":
 		switch {
