@@ -80,6 +80,9 @@ type Report struct {
 
 	durations []float64
 	zones     *campaign.Zones // the contacts' zones, as the calling window finds them
+	// people counts the rows by what happened to the person: a dialled row's outcome, else its
+	// status (the HTML's outcomes chart).
+	people map[string]int
 }
 
 // DurationBucketLabels name Report.DurationBuckets.
@@ -244,6 +247,14 @@ func (r *Report) Add(file string, row Row) {
 	r.Rows++
 	r.ByStatus[o.Status]++
 	dialled := o.ExecutionID != "" || o.Attempts > 0
+	if r.people == nil {
+		r.people = map[string]int{}
+	}
+	if dialled && result != "" {
+		r.people[string(result)]++
+	} else {
+		r.people[string(o.Status)]++
+	}
 	if r.By != "" {
 		r.group(row).count(o, dialled, goal)
 	}
