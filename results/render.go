@@ -19,6 +19,9 @@ import (
 // WriteText writes the report as a terminal table.
 func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(w, "%d %s from %s\n\n", r.Rows, plural(r.Rows, "row", "rows"), strings.Join(r.Files, ", "))
+	for _, n := range r.Notes {
+		fmt.Fprintf(w, "note: %s\n\n", oneLine(n, 1000))
+	}
 	fmt.Fprintf(w, "  %-12s %8s %7s\n", "status", "rows", "share")
 	for _, s := range r.Statuses() {
 		fmt.Fprintf(w, "  %-12s %8d %6.1f%%\n", oneLine(string(s), 12), r.ByStatus[s], pct(r.ByStatus[s], r.Rows))
