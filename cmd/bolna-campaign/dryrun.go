@@ -46,6 +46,11 @@ func (o *runOptions) dryRunList(env Env, out *console) error {
 	if o.rate > 0 {
 		estimate = max(estimate, time.Duration(float64(plan.Dial)/o.rate*float64(time.Second)))
 	}
+	if out.json { // --log-format json: the summary as one record
+		out.log.Info(fmt.Sprintf("dry run: %d %s read, %d to dial now", plan.Rows, plural(plan.Rows, "row", "rows"), plan.Dial),
+			"plan", plan, "concurrency", concurrency, "estimated_seconds", estimate.Seconds(), "account", acct)
+		return nil
+	}
 	if o.jsonOut {
 		return json.NewEncoder(env.Stderr).Encode(struct {
 			campaign.Plan
