@@ -354,40 +354,41 @@ func (r *Report) Add(file string, row Row) {
 	case journal.ResultRejected:
 		r.Rejected++
 	}
-	if extracted != nil {
-		m := extracted
-		{
-			for k, v := range m {
-				if v == nil {
-					continue
-				}
-				vals := r.Extracted[k]
-				if vals == nil {
-					if len(r.Extracted) >= 50 {
-						continue // a bounded report: the first 50 keys
-					}
-					vals = map[string]int{}
-					r.Extracted[k] = vals
-				}
-				text := fmt.Sprint(v)
-				if s, ok := v.(string); ok {
-					text = s
-				} else if b, err := json.Marshal(v); err == nil {
-					text = string(b)
-				}
-				if len(vals) < 1000 || vals[text] > 0 {
-					vals[text]++
-				} else {
-					vals["(other)"]++
-				}
-			}
-		}
-	}
+	r.countExtracted(extracted)
 	if chase(o) {
 		r.ChaseTotal++
 		if len(r.Chase) < MaxChase {
 			r.Chase = append(r.Chase, Chase{File: file, Line: row.Line, Phone: phoneOf(row.Input), Name: nameOf(row.Input),
 				Status: o.Status, Outcome: result, Attempts: o.Attempts, Error: o.Error})
+		}
+	}
+}
+
+// countExtracted counts the values of a row's extracted data, in a bounded report: the first
+// 50 keys, 1,000 values a key (the rest under "(other)").
+func (r *Report) countExtracted(extracted map[string]any) {
+	for k, v := range extracted {
+		if v == nil {
+			continue
+		}
+		vals := r.Extracted[k]
+		if vals == nil {
+			if len(r.Extracted) >= 50 {
+				continue // a bounded report: the first 50 keys
+			}
+			vals = map[string]int{}
+			r.Extracted[k] = vals
+		}
+		text := fmt.Sprint(v)
+		if s, ok := v.(string); ok {
+			text = s
+		} else if b, err := json.Marshal(v); err == nil {
+			text = string(b)
+		}
+		if len(vals) < 1000 || vals[text] > 0 {
+			vals[text]++
+		} else {
+			vals["(other)"]++
 		}
 	}
 }
