@@ -31,6 +31,8 @@ type Plan struct {
 	Bad []BadRow `json:"invalid_rows,omitempty"`
 	// Encoding is the encoding the list was read in (see LoadOptions.Encoding).
 	Encoding string `json:"encoding,omitempty"`
+	// dialledBefore is how many of the list's rows the journal has dialled (see anotherList).
+	dialledBefore int
 }
 
 // BadRow is an invalid row of the list: its line and what is wrong with it.
@@ -81,6 +83,20 @@ func (p *Plan) count(row contacts.Row, k kind) {
 	}
 }
 
+// anotherList is an *InputError when the results (their journal) belong to another list: the
+// journal has dialled contacts, and this list has fewer than half of them. A run would write
+// the results file over with this list's rows, losing the other list's from it, and mix the two
+// campaigns in one journal; so nothing is dialled, and nothing written.
+func anotherList(input string, st *journal.State, p Plan) error {
+	dialled := st.Standing().Dialled
+	if dialled == 0 || 2*p.dialledBefore >= dialled {
+		return nil
+	}
+	return &contacts.InputError{File: input, Err: fmt.Errorf("the results file belongs to another list: its journal has dialled %d %s, of which this list has %d; "+
+		"running would write over that list's results. Choose another --results (the default is beside the list), or run that file's own list",
+		dialled, plural(dialled, "contact", "contacts"), p.dialledBefore)}
+}
+
 // nothingToDial is an *InputError for a list in which no row can ever be dialled: no rows at
 // all, or every one invalid. Its reasons say why; nothing was dialled.
 func nothingToDial(input string, p Plan) error {
@@ -110,8 +126,16 @@ func plural(n int, one, many string) string {
 
 // DryRun scans the list and hands emit the POST /call body of every row a run would dial now.
 func (r *Runner) DryRun(input string, st *journal.State, emit func(dialer.CallRequest) error) (Plan, error) {
+	// A list that a run would refuse for its results prints no body: it is scanned first.
+	p, err := r.scan(input, st, nil)
+	if err == nil {
+		err = anotherList(input, st, p)
+	}
+	if err != nil {
+		return p, err
+	}
 	var emitErr error
-	p, err := r.scan(input, st, func(row contacts.Row, userData map[string]string, c classification) bool {
+	p, err = r.scan(input, st, func(row contacts.Row, userData map[string]string, c classification) bool {
 		userData[contacts.RefKey] = st.Ref(row.Key, c.attempt)
 		emitErr = emit(dialer.CallRequest{AgentID: r.cfg.AgentID, RecipientPhoneNumber: row.Phone, FromPhoneNumber: r.cfg.FromNumber, UserData: userData})
 		return emitErr == nil
@@ -150,6 +174,9 @@ func (r *Runner) pass(input string, st *journal.State, dial func(contacts.Row, m
 			return p, inFile(err, input)
 		}
 		p.count(row, c.kind)
+		if c.entry.Attempts > 0 {
+			p.dialledBefore++
+		}
 		if keep != nil {
 			keep.set(c.ord, c.kind)
 		}

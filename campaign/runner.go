@@ -1,6 +1,7 @@
 package campaign
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -217,7 +218,7 @@ func (r *Runner) firstScan(input string, st *journal.State) (Plan, error) {
 		return Plan{}, err
 	}
 	r.dups.freeze()
-	if err := nothingToDial(input, plan); err != nil {
+	if err := cmp.Or(anotherList(input, st, plan), nothingToDial(input, plan)); err != nil {
 		return Plan{}, err
 	}
 	if plan.Encoding != "utf-8" && plan.Encoding != "utf-16" && r.cfg.Load.Encoding == "" {

@@ -50,6 +50,8 @@ type Session struct {
 	cfg   Config
 	lock  *journal.Lock
 	st    *journal.State
+	kept  bool   // KeepRequests was called: Run leaves the requests to it
+	aside string // a dry run's rebuild of a missing journal: a temporary directory, removed by Close
 
 	// Rebuilt is the number of dialled rows taken from the results file into a journal that
 	// was missing (0 when the journal was there).
@@ -65,6 +67,9 @@ func Open(files Files, owner journal.Owner, cfg Config) (*Session, error) {
 		return nil, errors.New("campaign: Open without a results format (Files.Format)")
 	}
 	cfg.setDefaults()
+	if err := checkFiles(files.Results); err != nil {
+		return nil, err
+	}
 	lock, err := journal.AcquireLock(journal.LockPath(files.Results))
 	if err != nil {
 		return nil, err
@@ -82,7 +87,12 @@ func (s *Session) open() (err error) {
 		return err
 	}
 	statePath := journal.StatePath(s.files.Results)
-	_, statErr := os.Lstat(statePath)
+	if _, statErr := os.Lstat(statePath); errors.Is(statErr, os.ErrNotExist) {
+		s.Rebuilt, err = journal.Rebuild(statePath, s.owner, journal.KeyScheme(s.cfg.Load.IDColumn), s.importResults)
+		if err != nil {
+			return fmt.Errorf("rebuilding the missing journal %s from %s: %w", statePath, s.files.Results, err)
+		}
+	}
 	if s.st, err = journal.OpenState(statePath, s.owner); err != nil {
 		return err
 	}
@@ -91,11 +101,10 @@ func (s *Session) open() (err error) {
 		s.st.Close()
 		return err
 	}
-	if errors.Is(statErr, os.ErrNotExist) {
-		if s.Rebuilt, err = s.importResults(); err != nil {
+	if s.Rebuilt == 0 {
+		if err := s.checkWhole(); err != nil {
 			s.st.Close()
-			os.Remove(statePath) // a half-rebuilt journal would pass for a whole one next time
-			return fmt.Errorf("rebuilding the missing journal %s from %s: %w", statePath, s.files.Results, err)
+			return err
 		}
 	}
 	return nil
@@ -109,21 +118,50 @@ func (s *Session) open() (err error) {
 func Inspect(files Files, cfg Config) (*Session, error) {
 	cfg.setDefaults()
 	s := &Session{files: files, cfg: cfg}
+	if err := checkFiles(files.Results); err != nil {
+		return nil, err
+	}
 	if _, err := s.layout(); err != nil {
 		return nil, err
 	}
 	if err := probeWritable(files.Results); err != nil {
 		return nil, err
 	}
-	st, err := journal.ReadState(journal.StatePath(files.Results))
+	statePath := journal.StatePath(files.Results)
+	if _, err := os.Lstat(statePath); errors.Is(err, os.ErrNotExist) {
+		// A run would rebuild it from the results: the dry run reads such a rebuild, made in a
+		// temporary directory beside them (mode 0700: the rows hold personal data; on the disk
+		// the run would write it to) and removed by Close.
+		if s.aside, err = os.MkdirTemp(filepath.Dir(files.Results), ".bolna-campaign-dry-run-"); err != nil {
+			return nil, err
+		}
+		statePath = filepath.Join(s.aside, "journal")
+		if _, err := journal.Rebuild(statePath, journal.Owner{}, journal.KeyScheme(cfg.Load.IDColumn), s.importResults); err != nil {
+			os.RemoveAll(s.aside)
+			return nil, err
+		}
+	}
+	st, err := journal.ReadState(statePath)
+	if err == nil {
+		err = st.BindKeys(journal.KeyScheme(cfg.Load.IDColumn))
+	}
+	if s.st = st; err == nil && s.aside == "" {
+		err = s.checkWhole()
+	}
 	if err != nil {
+		os.RemoveAll(s.aside)
 		return nil, err
 	}
-	if err := st.BindKeys(journal.KeyScheme(cfg.Load.IDColumn)); err != nil {
-		return nil, err
-	}
-	s.st = st
 	return s, nil
+}
+
+// checkFiles refuses a campaign one of whose files (the results, the journal, the lock, the
+// stop request, the record of requests) is something other than a regular file: a FIFO would
+// hang the run, a link would have it read or write elsewhere, a directory at the stop request
+// would read as a stop on every run.
+func checkFiles(results string) error {
+	return journal.CheckFiles(results, journal.StatePath(results), journal.LockPath(results),
+		journal.StopPath(results), RequestsPath(results))
 }
 
 // probeWritable checks that the results, their journal and lock can be written beside path,
@@ -152,17 +190,33 @@ func (s *Session) Run(ctx context.Context, r *Runner) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	stop := keepRequests(r.dialer, RequestsPath(s.files.Results), time.Second)
+	stop := func() {}
+	if !s.kept {
+		stop = s.KeepRequests(r.dialer)
+	}
 	summary, err := r.Run(ctx, s.files.Input, s.st, w)
 	stop()
 	if summary == nil {
 		w.Abort()
 		return nil, err
 	}
+	if serr := s.st.Sync(); serr != nil { // the results never show more than the journal holds
+		w.Abort()
+		return nil, errors.Join(err, serr)
+	}
 	if cerr := w.Commit(); cerr != nil {
 		return nil, errors.Join(err, cerr)
 	}
 	return summary, err
+}
+
+// KeepRequests has d honour the requests the campaign's earlier runs sent in the last minute
+// (Bolna counts them per account, not per process), and record each of its own beside the
+// journal before it is sent, until stop is called. Call it before d sends anything (Run calls
+// it when it was not called).
+func (s *Session) KeepRequests(d Dialer) (stop func()) {
+	s.kept = true
+	return keepRequests(d, RequestsPath(s.files.Results), time.Second)
 }
 
 // DryRun scans the list and hands emit the POST /call body of every row a run would dial now
@@ -184,6 +238,9 @@ func (s *Session) Close() error {
 	if s.lock != nil {
 		s.lock.Release()
 	}
+	if s.aside != "" {
+		os.RemoveAll(s.aside)
+	}
 	return err
 }
 
@@ -191,7 +248,7 @@ func (s *Session) Close() error {
 // Anything else must not be overwritten: --results pointing at the contact list, or at some
 // other CSV.
 func (s *Session) layout() (func([]string) (journal.Outcome, error), error) {
-	f, err := os.Open(s.files.Results)
+	f, err := journal.OpenNoFollow(s.files.Results, os.O_RDONLY, 0)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
@@ -200,7 +257,7 @@ func (s *Session) layout() (func([]string) (journal.Outcome, error), error) {
 	}
 	defer f.Close()
 	var header []string
-	cr, _, err := contacts.NewCSVReader(f, "", 0) // in whatever dialect it was written
+	cr, _, err := contacts.NewCSVReader(journal.BoundLines(f, s.files.Results, journal.MaxLine), "", 0) // in whatever dialect it was written
 	if err == nil {
 		header, err = cr.Read()
 	}
@@ -214,38 +271,90 @@ func (s *Session) layout() (func([]string) (journal.Outcome, error), error) {
 	return layout, nil
 }
 
-// importResults rebuilds a lost journal from the results file, so that the rows it shows as
-// dialled are followed or kept, never dialled again. It returns how many rows it took.
-func (s *Session) importResults() (int, error) {
+// importResults rebuilds a lost journal st from the results file, so that the rows it shows
+// as dialled are followed or kept, never dialled again. It returns how many rows it took.
+func (s *Session) importResults(st *journal.State) (int, error) {
+	st.SetClock(s.cfg.Now)
+	taken := 0
+	err := s.resultRows(func(row contacts.Row, out journal.Outcome) error {
+		if out.Attempts == 0 {
+			return nil // not dialled: nothing to keep
+		}
+		taken++
+		return st.Adopt(row.Key, row.Phone, out)
+	})
+	return taken, err
+}
+
+// checkWhole refuses a journal that knows less than the results file shows (see
+// [journal.State.Covers]), reading the results one row at a time.
+func (s *Session) checkWhole() error {
+	short := &ShortJournalError{Journal: journal.StatePath(s.files.Results), Results: s.files.Results}
+	err := s.resultRows(func(row contacts.Row, out journal.Outcome) error {
+		if !s.st.Covers(row.Key, out) {
+			if short.Rows++; short.Line == 0 {
+				short.Line = row.Line
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("checking the journal %s against %s: %w", short.Journal, s.files.Results, err)
+	}
+	if short.Rows > 0 {
+		return short
+	}
+	return nil
+}
+
+// resultRows hands fn each row of the results file that has a key and an outcome (none when
+// there is no results file), one at a time.
+func (s *Session) resultRows(fn func(contacts.Row, journal.Outcome) error) error {
 	layout, err := s.layout()
 	if err != nil || layout == nil {
-		return 0, err
+		return err
 	}
-	f, err := os.Open(s.files.Results)
+	f, err := journal.OpenNoFollow(s.files.Results, os.O_RDONLY, 0)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	defer f.Close()
 	opts := s.cfg.Load
 	opts.TimezoneColumn = ""
 	opts.Encoding, opts.Delimiter = "", 0 // the results' own dialect, found
-	l, err := contacts.NewLoader(f, s.files.Results, opts)
+	l, err := contacts.NewLoader(journal.BoundLines(f, s.files.Results, journal.MaxLine), s.files.Results, opts)
 	if err != nil {
-		return 0, err
+		return err
 	}
-	taken := 0
 	for row, err := range l.All() {
 		if err != nil {
-			return taken, err
+			return err
 		}
 		out, err := layout(row.Record)
-		if err != nil || row.Problem != "" || out.Attempts == 0 {
+		if err != nil || row.Problem != "" {
 			continue // not dialled, or not readable: nothing to keep
 		}
-		if err := s.st.Adopt(row.Key, row.Phone, out); err != nil {
-			return taken, err
+		if err := fn(row, out); err != nil {
+			return err
 		}
-		taken++
 	}
-	return taken, nil
+	return nil
+}
+
+// ShortJournalError says the journal knows less than the results file shows: rows the
+// results show dialled that it does not know, or final that it does not have final. It was
+// cut, emptied or replaced; a run on it would dial those people again and write their final
+// results back as pending, so none is made.
+type ShortJournalError struct {
+	Journal, Results string
+	Rows             int // rows of the results the journal falls short of
+	Line             int // the first of them
+}
+
+func (e *ShortJournalError) Error() string {
+	return fmt.Sprintf("the journal %s knows less than %s shows: %d %s dialled there (the first at line %d) %s missing from it or "+
+		"not final in it, so it was cut, emptied or replaced. Nothing was dialled: on it, those people would be dialled again and "+
+		"their results lost. Restore the journal from a backup; or, if it is lost for good, move it aside (mv %s %s.damaged) "+
+		"and run again: a missing journal is rebuilt from %s (only calls placed after the results were last written are not in them)",
+		e.Journal, e.Results, e.Rows, plural(e.Rows, "row", "rows"), e.Line, plural(e.Rows, "is", "are"), e.Journal, e.Journal, e.Results)
 }

@@ -98,6 +98,20 @@ func (c *Client) Preload(r Recent) {
 	c.limiters[classOther].Preload(r.Other)
 }
 
+// OnSend has record called with the class ("call", "list" or "other", as [Recent] names
+// them) and the instant of every request of a paced class, as the request is counted against
+// its limit and before it is sent: a process that keeps them (see Preload) leaves no request
+// its successor does not know of, however it dies. Call it before the first request.
+func (c *Client) OnSend(record func(class string, at time.Time)) {
+	for i, name := range [classes]string{"call", "list", "other"} {
+		if l := c.limiters[i]; l != nil {
+			l.mu.Lock()
+			l.onStart = func(at time.Time) { record(name, at) }
+			l.mu.Unlock()
+		}
+	}
+}
+
 // Window is a limit of N starts in any span of Span.
 type Window struct {
 	N    int
@@ -115,6 +129,7 @@ type Limiter struct {
 	mu      sync.Mutex
 	now     func() time.Time
 	windows []*ring
+	onStart func(time.Time) // each start, as it is counted (see Client.OnSend)
 }
 
 // ring holds the latest N starts of a window, the oldest overwritten first.
@@ -240,6 +255,9 @@ func (l *Limiter) reserve() (time.Time, time.Duration) {
 			w.starts[w.next] = now
 			w.next = (w.next + 1) % w.N
 		}
+	}
+	if l.onStart != nil {
+		l.onStart(now)
 	}
 	return now, 0
 }

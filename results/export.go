@@ -25,7 +25,7 @@ func WriteToFix(w io.Writer, paths []string) (int, error) {
 	var inputs []string
 	n := 0
 	for _, path := range paths {
-		f, err := os.Open(path)
+		f, err := journal.OpenNoFollow(path, os.O_RDONLY, 0)
 		if err != nil {
 			return n, fmt.Errorf("results: %w", err)
 		}

@@ -216,11 +216,11 @@ func ReadReportWith(by string, goal *Goal, paths ...string) (*Report, error) {
 		r.Goal = &g
 	}
 	for _, p := range paths {
-		f, err := os.Open(p)
+		f, err := journal.OpenNoFollow(p, os.O_RDONLY, 0) // a FIFO would hang status and report
 		if err != nil {
 			return nil, fmt.Errorf("results: %w", err)
 		}
-		err = r.AddFile(f, p)
+		err = r.AddFile(journal.BoundLines(f, p, journal.MaxLine), p)
 		f.Close()
 		if err != nil {
 			return nil, err

@@ -477,7 +477,7 @@ func Read(r io.Reader, name string, fn func(Row) error) error {
 // ReadFile reads every row of a results file into memory (for tests and small files; Read
 // streams).
 func ReadFile(path string) ([]Row, error) {
-	f, err := os.Open(path)
+	f, err := journal.OpenNoFollow(path, os.O_RDONLY, 0)
 	if err != nil {
 		return nil, fmt.Errorf("results: %w", err)
 	}

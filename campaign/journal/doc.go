@@ -15,11 +15,17 @@
 // other damage stops the run before it dials anyone ([JournalError]). Memory is 8 bytes per
 // contact: outcomes are read back from the file by offset.
 //
+// A journal proves it is whole: one rebuilt from the results file is written aside and renamed
+// into place once complete ([Rebuild]), and one that knows less than the results file shows
+// ([State.Covers]) is refused by the run. A line longer than any record is damage, read no
+// further than that bound.
+//
 // # Files beside the results
 //
 // The journal ([StatePath]), the run's lock ([AcquireLock], [LockPath]: an flock the kernel
-// drops when the holder dies) and the stop request ([StopPath]) are opened without following
-// symbolic links ([OpenNoFollow]).
+// drops when the holder dies) and the stop request ([StopPath], [RequestStop]) are opened
+// without following symbolic links and without blocking, and must be regular files
+// ([OpenNoFollow], [NotRegularError], [CheckFiles]).
 //
 // A new kind of record is a constant of records.go, a case of State.apply, and a method of
 // State that writes it; a new status is a line of the statuses table (status.go).

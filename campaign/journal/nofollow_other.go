@@ -2,17 +2,19 @@
 
 package journal
 
-import (
-	"fmt"
-	"os"
-)
+import "os"
 
-// OpenNoFollow opens a campaign file (journal, lock) unless it is a symbolic link: a link
-// planted at that path would otherwise have the run overwrite, cut or append to whatever it
-// points at. (Without O_NOFOLLOW the check and the open are two steps.)
+// OpenNoFollow opens a campaign file (journal, lock, stop request, record of requests, results)
+// that must be a regular file: a symbolic link planted at its path is refused, and so is
+// anything else that is not a regular file ([NotRegularError]). (Without O_NOFOLLOW the check
+// and the open are two steps.)
 func OpenNoFollow(path string, flag int, perm os.FileMode) (*os.File, error) {
-	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSymlink != 0 {
-		return nil, fmt.Errorf("refusing to open %s: it is a symbolic link", path)
+	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
+		return nil, &NotRegularError{Path: path, Kind: kindOf(fi.Mode())}
 	}
-	return os.OpenFile(path, flag, perm)
+	f, err := os.OpenFile(path, flag, perm)
+	if err != nil {
+		return nil, err
+	}
+	return regular(f)
 }

@@ -75,7 +75,7 @@ func (s *State) Outcome(key string) (o Outcome, ok bool, err error) {
 	}
 	f := s.f
 	if f == nil {
-		if f, err = os.Open(s.path); err != nil {
+		if f, err = OpenNoFollow(s.path, os.O_RDONLY, 0); err != nil {
 			return Outcome{}, false, fmt.Errorf("state: %w", err)
 		}
 		defer f.Close()
@@ -122,7 +122,7 @@ func readLine(f *os.File, off int64) ([]byte, error) {
 			}
 			return nil, err
 		}
-		if len(buf) > 64<<20 {
+		if len(buf) > maxLine {
 			return nil, fmt.Errorf("record at byte %d has no end", off)
 		}
 	}

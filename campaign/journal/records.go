@@ -85,6 +85,11 @@ func (e *VersionError) Error() string {
 }
 
 func loadState(path string, f *os.File) (*State, *record, error) {
+	return loadBounded(path, f, maxLine)
+}
+
+// loadBounded replays the journal in f, refusing a line longer than limit bytes.
+func loadBounded(path string, f *os.File, limit int) (*State, *record, error) {
 	s := &State{path: path, rows: map[uint64]rowState{}, live: map[uint64]*LiveCall{}, torn: map[uint64]*LiveCall{}, run: randomHex(3)}
 	br := bufio.NewReaderSize(f, 256<<10)
 	var (
@@ -93,7 +98,10 @@ func loadState(path string, f *os.File) (*State, *record, error) {
 		lastAt time.Time // the latest time a record gives: a torn intent is no older
 	)
 	for n := 1; ; n++ {
-		line, err := br.ReadBytes('\n')
+		line, err := readBounded(br, limit)
+		if errors.Is(err, errLineTooLong) {
+			return nil, nil, &JournalError{Path: path, Line: n, Offset: off, Reason: err.Error()}
+		}
 		if len(line) > 0 && line[len(line)-1] != '\n' {
 			// The torn last line of a crash mid-write: dropped, but an intent to dial in it
 			// may have been synced and sent before the file was cut, so it is kept.
@@ -133,6 +141,28 @@ func loadState(path string, f *os.File) (*State, *record, error) {
 	}
 	s.size = off
 	return s, torn, nil
+}
+
+// maxLine bounds a journal line: longer than any record bolna-campaign writes (a final record
+// holds at most what a reply of dialer.MaxBodySize says, escaped), it is read no further.
+const maxLine = 64 << 20
+
+var errLineTooLong = fmt.Errorf("the line is longer than any record (%d MiB): no record bolna-campaign wrote, nor one a crash cut", maxLine>>20)
+
+// readBounded reads one line of at most limit bytes (its newline included, if it has one): a
+// longer one is errLineTooLong, having read no more than limit of it.
+func readBounded(br *bufio.Reader, limit int) ([]byte, error) {
+	var line []byte
+	for {
+		frag, err := br.ReadSlice('\n')
+		if len(line)+len(frag) > limit {
+			return nil, errLineTooLong
+		}
+		line = append(line, frag...)
+		if !errors.Is(err, bufio.ErrBufferFull) {
+			return line, err
+		}
+	}
 }
 
 // tornDial matches the start of a dial record as json.Marshal writes it (fields in the order of
@@ -317,6 +347,9 @@ func (s *State) append(rec record, durable bool) error {
 		return fmt.Errorf("state: %w", err)
 	}
 	line = append(seal(line), '\n')
+	if len(line) > maxLine {
+		return fmt.Errorf("state: a %s record of %d bytes is longer than a journal line may be (%d MiB)", rec.Ev, len(line), maxLine>>20)
+	}
 	s.mu.Lock()
 	if s.f == nil {
 		s.mu.Unlock()

@@ -191,7 +191,7 @@ func OpenState(path string, owner Owner) (*State, error) {
 // ReadState replays the journal at path without taking it for writing (for --dry-run). A
 // missing file is an empty state.
 func ReadState(path string) (*State, error) {
-	f, err := os.Open(path)
+	f, err := OpenNoFollow(path, os.O_RDONLY, 0)
 	if errors.Is(err, os.ErrNotExist) {
 		return &State{path: path, rows: map[uint64]rowState{}, live: map[uint64]*LiveCall{}, torn: map[uint64]*LiveCall{}, run: "dryrun"}, nil
 	}

@@ -21,13 +21,15 @@ import (
 // prompt that the list does not supply (Bolna speaks an unfilled one literally), the list's bad
 // rows with their lines, and an estimate of the cost and the time. It places no call. It exits
 // 0 when a run would dial (warnings allowed: run handles bad rows), 1 when the key, the account
-// or the agent is wrong, 2 when no row could be dialled or on a usage error, so that
+// or the agent is wrong or the prompt has {variables} no column fills (run refuses those too,
+// unless --allow-missing-variables), 2 when no row could be dialled or on a usage error, so that
 // `check && run` runs whenever run would do something useful.
 func checkCommand(args []string, env Env) int {
 	fs := newCommand("check", env, helpText{synopsis: "Usage: bolna-campaign check [flags] [CONTACTS.csv]\n\n" +
 		"Checks the key, the wallet, the concurrency, the agent and its prompt's {variables}, and the list,\n" +
 		"before anything is spent. It places no call. Exit 0: ready (warnings allowed); 1: the key, the\n" +
-		"account or the agent is wrong; 2: no row could be dialled, or a usage error.\n",
+		"account or the agent is wrong, or its prompt has {variables} no column fills (unless\n" +
+		"--allow-missing-variables); 2: no row could be dialled, or a usage error.\n",
 		groups: checkGroups})
 	var o checkOptions
 	o.connOptions.flags(fs, env.Getenv)
@@ -57,18 +59,18 @@ func checkCommand(args []string, env Env) int {
 	}
 	variables, agentFatal := o.checkAgent(ctx, w, client)
 	fatal = fatal || agentFatal
-	warnings, nothing := 0, false
+	warnings, missing, nothing := 0, 0, false
 	if fs.NArg() == 1 {
 		if err := o.listOptions.validate("check", fs.Args(), o.sandbox); err != nil {
 			fmt.Fprintf(env.Stderr, "bolna-campaign: check: %v\n", err)
 			return exitCode(err, nil)
 		}
-		n, dial, err := o.checkList(w, variables, acct, env)
+		found, err := o.checkList(w, variables, acct, env)
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "bolna-campaign: check: %v\n", err)
 			return exitCode(err, nil)
 		}
-		warnings, nothing = n, dial == 0
+		warnings, missing, nothing = found.warnings, found.missing, found.dial == 0
 	}
 	switch {
 	case fatal:
@@ -77,6 +79,10 @@ func checkCommand(args []string, env Env) int {
 	case nothing:
 		fmt.Fprintln(w, "not ready: no row of the list can be dialled now")
 		return exitUsage
+	case missing > 0 && !o.allowMissingVariables:
+		fmt.Fprintf(w, "not ready: the agent's prompt has %d {%s} no column fills; run refuses it (add the %s, fix the prompt, or pass --allow-missing-variables to both)\n",
+			missing, plural(missing, "variable", "variables"), plural(missing, "column", "columns"))
+		return exitFatal
 	case warnings > 0:
 		fmt.Fprintf(w, "ready, with %d %s (run dials the good rows and reports the bad ones)\n", warnings, plural(warnings, "warning", "warnings"))
 		return exitOK
@@ -143,32 +149,37 @@ type checkOptions struct {
 	listOptions
 }
 
+// listFindings is what checkList found: the warnings (missing variables, bad rows), the prompt's
+// variables no column fills, and the rows to dial now.
+type listFindings struct{ warnings, missing, dial int }
+
 // checkList reports the list: the variables it does not supply, its bad rows with their
-// lines, and an estimate. It returns the number of warnings and of rows to dial now.
-func (o *checkOptions) checkList(w io.Writer, variables []string, acct *dialer.Account, env Env) (int, int, error) {
-	problems := 0
+// lines, and an estimate.
+func (o *checkOptions) checkList(w io.Writer, variables []string, acct *dialer.Account, env Env) (listFindings, error) {
+	var found listFindings
 	header, err := listHeader(o.input, o.load())
 	if err != nil {
-		return 0, 0, err
+		return found, err
 	}
 	if missing := missingVariables(variables, header); len(missing) > 0 {
+		found.missing = len(missing)
 		fmt.Fprintf(w, "✗ %s: no column for %s: Bolna would speak {%s} as written; add %s to the list\n",
 			o.input, someNames(missing, ", "), someNames(missing, "}, {"), plural(len(missing), "that column", "those columns"))
 		for _, hint := range caseHints(missing, header) {
 			fmt.Fprintf(w, "    %s\n", hint)
 		}
-		problems++
+		found.warnings++
 	}
 	cfg := o.config()
 	cfg.AgentID = o.agentID
 	sess, err := campaign.Inspect(campaign.Files{Input: o.input, Results: o.resultsPath, Format: results.Format{}}, cfg)
 	if err != nil {
-		return problems, 0, err
+		return found, err
 	}
 	defer sess.Close()
 	plan, err := sess.DryRun(func(dialer.CallRequest) error { return nil })
 	if err != nil {
-		return problems, 0, err
+		return found, err
 	}
 	fmt.Fprintf(w, "%s %s: %d %s, %d to dial now, %d invalid, %d %s, %d done earlier\n", mark(plan.Invalid == 0), o.input,
 		plan.Rows, plural(plan.Rows, "row", "rows"), plan.Dial, plan.Invalid, plan.Duplicates, plural(plan.Duplicates, "duplicate", "duplicates"), plan.Done)
@@ -176,7 +187,7 @@ func (o *checkOptions) checkList(w io.Writer, variables []string, acct *dialer.A
 		fmt.Fprintf(w, "    line %d: %s\n", b.Line, b.Problem)
 	}
 	if plan.Invalid > 0 {
-		problems++
+		found.warnings++
 	}
 	slots := sess.Concurrency(journal.Account{Concurrency: acct.Concurrency.Max, InUse: acct.Concurrency.Current})
 	waves := (plan.Dial + slots - 1) / max(slots, 1)
@@ -186,7 +197,8 @@ func (o *checkOptions) checkList(w io.Writer, variables []string, acct *dialer.A
 		fmt.Fprintf(w, "; about %s, at this campaign's %s a call so far", dollarsOf(per*float64(plan.Dial)), dollarsOf(per))
 	}
 	fmt.Fprintln(w)
-	return problems, plan.Dial, nil
+	found.dial = plan.Dial
+	return found, nil
 }
 
 // caseHints says, for each missing variable that a column supplies but for its case, that

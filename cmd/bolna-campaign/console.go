@@ -43,6 +43,9 @@ func newConsole(env Env, format string) *console {
 // logf logs one event, as a sentence.
 func (c *console) logf(format string, args ...any) { c.log.Info(fmt.Sprintf(format, args...)) }
 
+// warnf logs something the user should act on, at WARN level in every log format.
+func (c *console) warnf(format string, args ...any) { c.log.Warn(fmt.Sprintf(format, args...)) }
+
 // errorf logs what ended a command.
 func (c *console) errorf(format string, args ...any) { c.log.Error(fmt.Sprintf(format, args...)) }
 

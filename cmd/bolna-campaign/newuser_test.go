@@ -347,7 +347,8 @@ func TestStatus(t *testing.T) {
 
 // TestCheck: check verifies the key, shows the wallet and the concurrency, reads the agent, and
 // finds the prompt's {variables} the list does not supply and the list's bad rows, placing no
-// call; run warns of missing variables before its first call.
+// call. A variable no column fills makes check not ready (exit 1) and run refuse (exit 2) before
+// its first call, unless --allow-missing-variables, when run warns at WARN level (#31.4).
 func TestCheck(t *testing.T) {
 	t.Parallel()
 	srv := bolnatest.NewServer(bolnatest.Options{Timing: bolnatest.FastTiming,
@@ -371,10 +372,15 @@ func TestCheck(t *testing.T) {
 			t.Errorf("check of a lacking list lacks %q:\n%s", want, inv.stdout.String())
 		}
 	}
-	// A row to dial and warnings: ready, exit 0, so that check && run runs (#23.5; this asserted
-	// exit 2 before).
-	if code != exitOK || strings.Contains(inv.stdout.String(), "current_date") || !strings.Contains(inv.stdout.String(), "ready, with 2 warnings") {
-		t.Errorf("check of a lacking list: exit %d (want 0, ready with warnings), and Bolna's own variables are not the list's to supply:\n%s", code, inv.stdout.String())
+	// Variables no column fills: not ready, exit 1, so that check && run does not have Bolna
+	// say "{clinic}" on every call (#31.4; this asserted exit 0 before, and exit 2 before that).
+	if code != exitFatal || strings.Contains(inv.stdout.String(), "current_date") || !strings.Contains(inv.stdout.String(), "not ready: the agent's prompt has 2 {variables} no column fills") {
+		t.Errorf("check of a lacking list: exit %d (want 1, not ready), and Bolna's own variables are not the list's to supply:\n%s", code, inv.stdout.String())
+	}
+	// Allowed: a row to dial and warnings: ready, exit 0 (#23.5).
+	inv = newInvocation(env)
+	if code := inv.run("check", "--allow-missing-variables", lacking); code != exitOK || !strings.Contains(inv.stdout.String(), "ready, with 2 warnings") {
+		t.Errorf("check --allow-missing-variables of a lacking list: exit %d (want 0, ready with warnings):\n%s", code, inv.stdout.String())
 	}
 	nothing := filepath.Join(dir, "nothing.csv")
 	os.WriteFile(nothing, []byte("phone,Name,clinic,appointment_date\n98450 12345,Bad,North,2026-12-04\n"), 0o600)
@@ -391,9 +397,14 @@ func TestCheck(t *testing.T) {
 		t.Errorf("check placed %d calls", n)
 	}
 	runInv := newInvocation(env)
-	runInv.run("run", "--poll-interval", "20ms", lacking)
-	if !strings.Contains(runInv.stderr.String(), "{appointment_date}, {clinic}, which no column") {
-		t.Errorf("run did not warn of the missing variables:\n%s", runInv.stderr.String())
+	if code := runInv.run("run", "--poll-interval", "20ms", lacking); code != exitUsage || !strings.Contains(runInv.stderr.String(), "{appointment_date}, {clinic}, which no column") ||
+		len(srv.Placements()) != 0 {
+		t.Errorf("run of a list lacking variables: exit %d, %d placed; want 2, none placed, and the variables named:\n%s", code, len(srv.Placements()), runInv.stderr.String())
+	}
+	runInv = newInvocation(env)
+	runInv.run("run", "--allow-missing-variables", "--log-format", "json", "--poll-interval", "20ms", lacking)
+	if !strings.Contains(runInv.stderr.String(), `"level":"WARN","msg":"warning: the agent's prompt uses {appointment_date}, {clinic}, which no column`) || len(srv.Placements()) != 1 {
+		t.Errorf("run --allow-missing-variables: %d placed (want 1), and the missing variables at WARN level:\n%s", len(srv.Placements()), runInv.stderr.String())
 	}
 }
 
@@ -926,7 +937,7 @@ func TestCallerIDFlags(t *testing.T) {
 		t.Fatalf("%d calls placed with a bad pool", n)
 	}
 	inv := newInvocation(env)
-	inv.run("run", "--poll-interval", "20ms", "--from-number", "+919800000001", "--from-number", "+919800000002", "--from-number-column", "caller", input)
+	inv.run("run", "--allow-missing-variables", "--poll-interval", "20ms", "--from-number", "+919800000001", "--from-number", "+919800000002", "--from-number-column", "caller", input)
 	from := map[string]string{}
 	for _, p := range srv.Placements() {
 		from[p.Phone] = p.From

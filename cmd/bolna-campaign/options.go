@@ -13,6 +13,7 @@ import (
 	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
+	"github.com/bolna-campaign/bolna-campaign/results"
 )
 
 // The options of run and check are built from two parts they share — where the calls go
@@ -42,6 +43,7 @@ type listOptions struct {
 	maxAttempts, limit                                 int
 	retryAfter                                         time.Duration
 	concurrency, reserve                               int
+	allowMissingVariables                              bool // --allow-missing-variables
 
 	// parsed from the flags above
 	parsedWindow *campaign.Window
@@ -68,6 +70,7 @@ func (l *listOptions) flags(fs *flag.FlagSet) {
 	fs.StringVar(&l.timezoneColumn, "timezone-column", "", "`NAME` of a column with each contact's IANA zone for --window")
 	fs.StringVar(&l.suppress, "suppress", "", "do-not-call list `FILE`: one number a line, or a CSV with a phone column")
 	fs.StringVar(&l.shard, "shard", "", "take only shard `K/N` (K from 0 to N-1, e.g. 0/4); the concurrency is split N ways")
+	fs.BoolVar(&l.allowMissingVariables, "allow-missing-variables", false, "go on although the agent's prompt has {variables} that no column fills (Bolna speaks them as written on every call); without it run refuses and check is not ready")
 }
 
 func cmp(a, b string) string {
@@ -116,7 +119,19 @@ func (l *listOptions) validate(command string, args []string, sandbox bool) erro
 		}
 		l.suppression = s
 	}
+	if header, err := listHeader(l.input, l.load()); err == nil && isResultsHeader(header) {
+		return usageErrorf("%s: %s is a results file of bolna-campaign, not a contact list: run as one, it would dial its people again and send its status, summary and recording as user_data. "+
+			"Run its campaign's own list again instead (with --retry STATUSES to re-dial some outcomes)", command, l.input)
+	}
 	return nil
+}
+
+// isResultsHeader reports whether header is a results file's: input columns, then status and
+// at least two more of the outcome columns (a list whose last column is a CRM's "status" is a
+// list).
+func isResultsHeader(header []string) bool {
+	layout, err := results.ParseHeader(header)
+	return err == nil && len(header)-layout.Inputs >= 3
 }
 
 // takeInput takes the list from args, the shard, and the results' path (by default beside the

@@ -286,6 +286,7 @@ func (o *runOptions) run(env Env, out *console) (summary *campaign.Summary, err 
 		return nil, fmt.Errorf("run: %w", err)
 	}
 	defer end()
+	defer sess.KeepRequests(client)() // before the agent is checked: every request is recorded
 	summary, err = o.follow(env, out, sess, client, cfg, ln, token)
 	if summary != nil {
 		summary.Requests = client.Requests()

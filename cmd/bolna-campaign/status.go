@@ -129,13 +129,12 @@ func standingCode(standing journal.Standing, rep *results.Report, running bool) 
 // lockHolder is what the campaign's lock file says of the run holding it, when one is running
 // (a lock file left by a run that ended says nothing: the lock dies with its process).
 func lockHolder(path string) string {
+	if !journal.Locked(path) { // false for anything but a regular file: a FIFO is never read
+		return ""
+	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return ""
 	}
-	text := strings.TrimSpace(string(b))
-	if text == "" || !journal.Locked(path) {
-		return ""
-	}
-	return text
+	return strings.TrimSpace(string(b))
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
@@ -32,7 +31,7 @@ func stopCommand(args []string, env Env) int {
 	var locked *journal.LockedError
 	switch {
 	case errors.As(err, &locked):
-		if err := os.WriteFile(journal.StopPath(results), []byte(time.Now().UTC().Format(time.RFC3339)+"\n"), 0o600); err != nil {
+		if err := journal.RequestStop(results); err != nil {
 			fmt.Fprintf(env.Stderr, "bolna-campaign: stop: %v\n", err)
 			return exitFatal
 		}

@@ -37,7 +37,12 @@ func (o *runOptions) checkAgent(ctx context.Context, client *dialer.Client, runn
 	}
 	if header, err := listHeader(o.input, o.load()); err == nil {
 		if missing := missingVariables(agent.Variables(), header); len(missing) > 0 {
-			out.logf("warning: the agent's prompt uses {%s}, which no column of %s supplies: Bolna would speak it as written (add the column, or fix the prompt)",
+			if !o.allowMissingVariables {
+				return usageErrorf("the agent's prompt uses {%s}, which no column of %s supplies: Bolna would speak it as written on every call. "+
+					"Add the column (named exactly as the variable: names are case-sensitive), fix the prompt, or pass --allow-missing-variables; nothing was dialled",
+					someNames(missing, "}, {"), o.input)
+			}
+			out.warnf("warning: the agent's prompt uses {%s}, which no column of %s supplies: Bolna will speak it as written (--allow-missing-variables)",
 				someNames(missing, "}, {"), o.input)
 		}
 	}

@@ -1,0 +1,123 @@
+package journal_test
+
+import (
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"testing/iotest"
+
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+)
+
+// plant puts something that is not a regular file at path: the victim of a link is returned,
+// to check it was left alone ("" when there is none).
+func plant(t *testing.T, kind, path string) (victim string) {
+	t.Helper()
+	var err error
+	switch kind {
+	case "fifo":
+		err = syscall.Mkfifo(path, 0o600)
+	case "directory":
+		err = os.Mkdir(path, 0o700)
+		if err == nil {
+			err = os.WriteFile(filepath.Join(path, "inside"), nil, 0o600) // not removable as an empty one
+		}
+	case "link to /dev/zero":
+		err = os.Symlink("/dev/zero", path)
+	case "link to a file":
+		victim = filepath.Join(t.TempDir(), "precious.txt")
+		if err = os.WriteFile(victim, []byte("precious\n"), 0o600); err == nil {
+			err = os.Symlink(victim, path)
+		}
+	}
+	if err != nil {
+		t.Skipf("cannot make a %s here: %v", kind, err)
+	}
+	return victim
+}
+
+// TestCampaignFilesAreRegular: every way a campaign file is opened — the journal for a run and
+// read-only, the lock, the stop request, a bounded read — refuses a FIFO (without hanging), a
+// directory, and a symbolic link (to /dev/zero or to another file, left untouched), naming
+// the file.
+func TestCampaignFilesAreRegular(t *testing.T) {
+	t.Parallel()
+	ops := []struct {
+		name string
+		path func(results string) string
+		open func(results string) error
+	}{
+		{"OpenState", journal.StatePath, func(r string) error {
+			st, err := journal.OpenState(journal.StatePath(r), owner)
+			if err == nil {
+				st.Close()
+			}
+			return err
+		}},
+		{"ReadState", journal.StatePath, func(r string) error { _, err := journal.ReadState(journal.StatePath(r)); return err }},
+		{"AcquireLock", journal.LockPath, func(r string) error {
+			l, err := journal.AcquireLock(journal.LockPath(r))
+			l.Release()
+			return err
+		}},
+		{"RequestStop", journal.StopPath, journal.RequestStop},
+	}
+	for _, kind := range []string{"fifo", "directory", "link to /dev/zero", "link to a file"} {
+		for _, op := range ops {
+			t.Run(kind+"/"+op.name, func(t *testing.T) {
+				t.Parallel()
+				results := filepath.Join(t.TempDir(), "r.csv")
+				path := op.path(results)
+				victim := plant(t, kind, path)
+				err := op.open(results)
+				var nre *journal.NotRegularError
+				if !errors.As(err, &nre) || nre.Path != path {
+					t.Fatalf("%s with a %s at %s: error = %v, want a NotRegularError naming it", op.name, kind, path, err)
+				}
+				if victim != "" {
+					if b, _ := os.ReadFile(victim); string(b) != "precious\n" {
+						t.Errorf("the linked file became %q", b)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestBoundLines: a reader of a campaign file fails at the first line longer than the bound,
+// naming the file and the line, having read no more of it than that; lines within it pass
+// unchanged.
+func TestBoundLines(t *testing.T) {
+	t.Parallel()
+	const limit = 16
+	tests := []struct {
+		name     string
+		text     string
+		wantLine int // 0: read whole
+	}{
+		{"short lines", "a,b\n1,2\n\n3,4", 0},
+		{"a line of the bound", "a,b\n" + strings.Repeat("x", limit) + "\n", 0},
+		{"a long line in the middle", "a,b\n" + strings.Repeat("x", limit+1) + "\nc\n", 2},
+		{"a long last line", "a,b\n1,2\n" + strings.Repeat("x", 1<<20), 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			src := strings.NewReader(tt.text)
+			got, err := io.ReadAll(iotest.OneByteReader(journal.BoundLines(io.MultiReader(src), "r.csv", limit)))
+			var long *journal.LongLineError
+			switch {
+			case tt.wantLine == 0 && (err != nil || string(got) != tt.text):
+				t.Errorf("read %q, %v; want it whole", got, err)
+			case tt.wantLine != 0 && (!errors.As(err, &long) || long.Line != tt.wantLine || long.Path != "r.csv"):
+				t.Errorf("error = %v, want a LongLineError for line %d of r.csv", err, tt.wantLine)
+			case tt.wantLine != 0 && int(src.Size())-src.Len() > strings.Index(tt.text, strings.Repeat("x", limit+1))+limit+1:
+				t.Errorf("read %d bytes: the long line was read beyond its bound", int(src.Size())-src.Len())
+			}
+		})
+	}
+}
