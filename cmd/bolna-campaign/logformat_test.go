@@ -44,6 +44,7 @@ func TestLogFormatEveryCommand(t *testing.T) {
 		{"report: a file after the flag", []string{"report", resultsPath, "--log-format", "json", missing}, exitUsage, "ERROR", ""},
 		{"sim: a bad address", []string{"sim", "--log-format", "json", "--addr", "203.0.113.1:80"}, exitUsage, "ERROR", ""},
 		{"sim: served, then interrupted", []string{"sim", "--log-format", "json", "--addr", "127.0.0.1:0"}, exitOK, "INFO", ""},
+		{"before the command", []string{"--log-format", "json", "status", missing}, exitUsage, "ERROR", ""},
 		{"an unknown format", []string{"status", "--log-format", "yaml", resultsPath}, exitUsage, "", ""},
 	}
 	for _, c := range cases {

@@ -169,20 +169,20 @@ func (j *jsonLines) emit() error {
 	return nil
 }
 
-// withLogFormat is env and args for a command, --log-format taken into env (see
-// takeLogFormat); flush ends the last record. A bad format is a usage error, written as text.
+// withLogFormat is env and args for a command, --log-format (before the command or after it)
+// taken into env (see takeLogFormat); flush ends the last record. A bad format is a usage
+// error, written as text.
 func withLogFormat(env Env, args []string) (Env, []string, func(), error) {
-	if len(args) == 0 {
-		return env, args, func() {}, nil
-	}
-	format, rest, err := takeLogFormat(args[1:])
-	if err != nil {
-		return env, args, func() {}, fmt.Errorf("bolna-campaign %s: %w", args[0], err)
-	}
-	if format != "json" {
-		return env, append([]string{args[0]}, rest...), func() {}, nil
+	format, rest, err := takeLogFormat(args)
+	switch {
+	case err != nil:
+		return env, args, func() {}, fmt.Errorf("bolna-campaign: %w", err)
+	case len(rest) == 0:
+		return env, args, func() {}, fmt.Errorf("bolna-campaign: name a command; run '%s help' for them", prog)
+	case format != "json":
+		return env, rest, func() {}, nil
 	}
 	lines := newJSONLines(env.Stderr)
 	env.Stderr = lines
-	return env, append([]string{args[0]}, rest...), func() { lines.Flush() }, nil
+	return env, rest, func() { lines.Flush() }, nil
 }
