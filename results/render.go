@@ -29,16 +29,16 @@ func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintln(w)
 	kv := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(kv, "dialled\t%d rows, %d calls (%.2f attempts a row)\n", r.Dialled, r.Attempts, r.MeanAttempts)
-	fmt.Fprintf(kv, "answered\t%d (%.1f%% of dialled rows): people reached, a conversation\n", r.Answered, 100*r.AnswerRate)
-	fmt.Fprintf(kv, "voicemail\t%d (%.1f%%): completed, but a voicemail answered\n", r.Voicemail, pct(r.Voicemail, r.Dialled))
-	fmt.Fprintf(kv, "rejected\t%d (%.1f%%): completed with no conversation (rejected at once)\n", r.Rejected, pct(r.Rejected, r.Dialled))
+	fmt.Fprintf(kv, "answered\t%d (%.1f%% of the %d dialled rows whose calls have finished): people reached, a conversation\n", r.Answered, 100*r.AnswerRate, r.Finished)
+	fmt.Fprintf(kv, "voicemail\t%d (%.1f%%): completed, but a voicemail answered\n", r.Voicemail, pct(r.Voicemail, r.Finished))
+	fmt.Fprintf(kv, "rejected\t%d (%.1f%%): completed with no conversation (rejected at once)\n", r.Rejected, pct(r.Rejected, r.Finished))
 	if g := r.Goal; g != nil {
 		each := "no goal reached yet"
 		if g.Reached > 0 {
 			each = dollars(g.CostEach) + " a goal reached"
 		}
-		fmt.Fprintf(kv, "goal\t%s=%s: %d of %d dialled rows (%.1f%%, 95%% %.1f–%.1f%%), %s\n", oneLine(g.Key, 30), oneLine(g.Value, 30),
-			g.Reached, r.Dialled, 100*g.Rate, 100*g.CI.Low, 100*g.CI.High, each)
+		fmt.Fprintf(kv, "goal\t%s=%s: %d of %d finished rows (%.1f%%, 95%% %.1f–%.1f%%), %s\n", oneLine(g.Key, 30), oneLine(g.Value, 30),
+			g.Reached, r.Finished, 100*g.Rate, 100*g.CI.Low, 100*g.CI.High, each)
 	}
 	fmt.Fprintf(kv, "talk time\t%s in all, %s mean, p50 %s, p95 %s\n",
 		seconds(r.TotalDuration), seconds(r.MeanDuration), seconds(r.P50Duration), seconds(r.P95Duration))

@@ -29,8 +29,9 @@ type Report struct {
 	ByStatus map[journal.Status]int `json:"by_status"`
 
 	Dialled    int     `json:"dialled"`     // rows with a call placed
+	Finished   int     `json:"finished"`    // dialled rows whose latest call has a final status
 	Answered   int     `json:"answered"`    // people reached: completed with a conversation, not a voicemail
-	AnswerRate float64 `json:"answer_rate"` // Answered / Dialled
+	AnswerRate float64 `json:"answer_rate"` // Answered / Finished: a call still in progress is not yet answered or not
 	Voicemail  int     `json:"voicemail"`   // completed, answered by a voicemail
 	Rejected   int     `json:"rejected"`    // completed with no conversation (rejected at once)
 	// ByOutcome counts the dialled rows by what happened to the person (see journal.Result).
@@ -114,6 +115,7 @@ type Chase struct {
 type Group struct {
 	Rows       int                    `json:"rows"`
 	Dialled    int                    `json:"dialled"`
+	Finished   int                    `json:"finished"` // rates are of these (see Report.Finished)
 	Answered   int                    `json:"answered"`
 	AnswerRate float64                `json:"answer_rate"`
 	AnswerCI   Interval               `json:"answer_rate_95"` // Wilson
@@ -129,7 +131,7 @@ type Goal struct {
 	Key      string   `json:"key"`
 	Value    string   `json:"value"`
 	Reached  int      `json:"reached"`
-	Rate     float64  `json:"rate"` // of the rows dialled
+	Rate     float64  `json:"rate"` // of the rows dialled whose calls have finished
 	CI       Interval `json:"rate_95"`
 	CostEach float64  `json:"cost_per_goal"` // total cost / reached, cents; 0 when none reached
 }
@@ -315,6 +317,7 @@ func (r *Report) Add(file string, row Row) {
 	r.Rows++
 	r.ByStatus[o.Status]++
 	dialled := o.ExecutionID != "" || o.Attempts > 0
+	finished := dialled && o.Status.Final()
 	if r.people == nil {
 		r.people = map[string]int{}
 	}
@@ -324,7 +327,10 @@ func (r *Report) Add(file string, row Row) {
 		r.people[string(o.Status)]++
 	}
 	if r.By != "" {
-		r.group(row).count(o, dialled, goal)
+		r.group(row).count(o, dialled, finished, goal)
+	}
+	if finished {
+		r.Finished++
 	}
 	if dialled {
 		r.Dialled++
@@ -339,7 +345,9 @@ func (r *Report) Add(file string, row Row) {
 		if goal {
 			r.Goal.Reached++
 		}
-		r.countTime(row, result)
+		if finished {
+			r.countTime(row, result)
+		}
 	}
 	r.TotalCost += o.Cost
 	r.CostByStatus[o.Status] += o.Cost
@@ -465,7 +473,7 @@ func (r *Report) group(row Row) *Group {
 	return g
 }
 
-func (g *Group) count(o journal.Outcome, dialled, goal bool) {
+func (g *Group) count(o journal.Outcome, dialled, finished, goal bool) {
 	g.Rows++
 	g.ByStatus[o.Status]++
 	if dialled {
@@ -473,6 +481,9 @@ func (g *Group) count(o journal.Outcome, dialled, goal bool) {
 		if goal {
 			g.Goal++
 		}
+	}
+	if finished {
+		g.Finished++
 	}
 	if o.Result().Reached() {
 		g.Answered++
@@ -482,21 +493,21 @@ func (g *Group) count(o journal.Outcome, dialled, goal bool) {
 // Finish computes the means, percentiles, intervals and verdicts once every row is added.
 func (r *Report) Finish() {
 	for _, g := range r.Groups {
-		g.AnswerCI = wilson(g.Answered, g.Dialled)
-		if g.Dialled > 0 {
-			g.AnswerRate = float64(g.Answered) / float64(g.Dialled)
+		g.AnswerCI = wilson(g.Answered, g.Finished)
+		if g.Finished > 0 {
+			g.AnswerRate = float64(g.Answered) / float64(g.Finished)
 		}
 		if r.Goal != nil {
-			ci := wilson(g.Goal, g.Dialled)
+			ci := wilson(g.Goal, g.Finished)
 			g.GoalCI = &ci
-			if g.Dialled > 0 {
-				g.GoalRate = float64(g.Goal) / float64(g.Dialled)
+			if g.Finished > 0 {
+				g.GoalRate = float64(g.Goal) / float64(g.Finished)
 			}
 		}
 	}
 	if len(r.Groups) > 1 {
 		keys := r.GroupKeys()
-		n := func(k string) int { return r.Groups[k].Dialled }
+		n := func(k string) int { return r.Groups[k].Finished }
 		r.Verdicts = nil
 		if v := compare("answer rate", keys, func(k string) int { return r.Groups[k].Answered }, n); v != nil {
 			r.Verdicts = append(r.Verdicts, *v)
@@ -508,9 +519,9 @@ func (r *Report) Finish() {
 		}
 	}
 	if r.Goal != nil {
-		r.Goal.CI = wilson(r.Goal.Reached, r.Dialled)
-		if r.Dialled > 0 {
-			r.Goal.Rate = float64(r.Goal.Reached) / float64(r.Dialled)
+		r.Goal.CI = wilson(r.Goal.Reached, r.Finished)
+		if r.Finished > 0 {
+			r.Goal.Rate = float64(r.Goal.Reached) / float64(r.Finished)
 		}
 		if r.Goal.Reached > 0 {
 			r.Goal.CostEach = r.TotalCost / float64(r.Goal.Reached)
@@ -529,8 +540,10 @@ func (r *Report) Finish() {
 	for i := range r.ByWeekday {
 		r.ByWeekday[i].Label = time.Weekday(i).String()[:3]
 	}
+	if r.Finished > 0 {
+		r.AnswerRate = float64(r.Answered) / float64(r.Finished)
+	}
 	if r.Dialled > 0 {
-		r.AnswerRate = float64(r.Answered) / float64(r.Dialled)
 		r.MeanAttempts = float64(r.Attempts) / float64(r.Dialled)
 		r.MeanCost = r.TotalCost / float64(r.Dialled)
 	}

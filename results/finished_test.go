@@ -1,0 +1,34 @@
+package results
+
+import (
+	"testing"
+
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+)
+
+// TestRatesOfFinishedCalls: while a campaign runs, its calls in progress are not yet answered
+// or not: the answer rate (and the goal's, and a group's) is of the dialled rows whose calls
+// have finished. Two answered, one no-answer and two in flight is 67%, not 40% (#31.7: a live
+// rate fell from 64% to 45% that way).
+func TestRatesOfFinishedCalls(t *testing.T) {
+	t.Parallel()
+	r := NewReport()
+	r.By = "city"
+	r.Goal = &Goal{Key: "confirmed", Value: "yes"}
+	for i, o := range []journal.Outcome{
+		{Status: journal.StatusCompleted, Attempts: 1, ExecutionID: "a", Duration: 40, Extracted: []byte(`{"confirmed":"yes"}`)},
+		{Status: journal.StatusCompleted, Attempts: 1, ExecutionID: "b", Duration: 30},
+		{Status: journal.StatusNoAnswer, Attempts: 1, ExecutionID: "c"},
+		{Status: journal.StatusInFlight, Attempts: 1, ExecutionID: "d"},
+		{Status: journal.StatusInFlight, Attempts: 1},
+		{Status: journal.StatusPending},
+	} {
+		r.Add("r.csv", Row{Line: i + 2, Input: map[string]string{"phone": "+91981000000" + string(rune('0'+i)), "city": "Pune"}, Outcome: o})
+	}
+	r.Finish()
+	g := r.Groups["Pune"]
+	if r.Dialled != 5 || r.Finished != 3 || r.AnswerRate != 2.0/3 || r.Goal.Rate != 1.0/3 || g == nil || g.AnswerRate != 2.0/3 || g.GoalRate != 1.0/3 {
+		t.Errorf("dialled %d, finished %d, answer rate %.3f, goal rate %.3f, group %+v; want 5, 3, 0.667, 0.333 and the group alike",
+			r.Dialled, r.Finished, r.AnswerRate, r.Goal.Rate, g)
+	}
+}
