@@ -19,6 +19,9 @@ import (
 // WriteText writes the report as a terminal table.
 func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(w, "%d %s from %s\n\n", r.Rows, plural(r.Rows, "row", "rows"), strings.Join(r.Files, ", "))
+	for _, n := range r.Notes {
+		fmt.Fprintf(w, "note: %s\n\n", oneLine(n, 1000))
+	}
 	fmt.Fprintf(w, "  %-12s %8s %7s\n", "status", "rows", "share")
 	for _, s := range r.Statuses() {
 		fmt.Fprintf(w, "  %-12s %8d %6.1f%%\n", oneLine(string(s), 12), r.ByStatus[s], pct(r.ByStatus[s], r.Rows))
@@ -73,6 +76,12 @@ func (r *Report) WriteText(w io.Writer) error {
 		for _, v := range r.Verdicts {
 			fmt.Fprintf(w, "  %s\n", oneLine(v.Text(), 200))
 		}
+	}
+	if r.Goal != nil || r.By != "" {
+		fmt.Fprintf(w, "\n%s\n", About95)
+	}
+	if len(r.Verdicts) > 0 {
+		fmt.Fprintln(w, AboutP)
 	}
 	if hours := slotText(r.ByHour); hours != "" {
 		fmt.Fprintf(w, "\nanswer rate by the contact's local hour (calls placed): %s\n", hours)
@@ -210,6 +219,51 @@ var statusColors = map[journal.Status]string{
 	journal.StatusInvalid: "#bdbdbd", journal.StatusDuplicate: "#bdbdbd", journal.StatusSuppressed: "#757575",
 }
 
+// outcomeColors colour what happened to the person: green is a conversation only, as the
+// answer rate counts it; a voicemail and a call rejected at once (Bolna's completed too) are
+// not green.
+var outcomeColors = map[journal.Result]string{
+	journal.ResultAnswered: "#2e7d32", journal.ResultVoicemail: "#7b1fa2", journal.ResultRejected: "#c2185b",
+}
+
+// outcomesChart counts the rows by what happened to the person: a dialled row by its outcome
+// (answered, voicemail, rejected, no-answer, …), any other by its status (pending, invalid, …).
+// Bolna's completed is no bar of its own: it is a conversation, a voicemail or a rejection.
+func (r *Report) outcomesChart() chart {
+	var labels []string
+	var values []float64
+	var colors []string
+	add := func(label string, n int, c string) {
+		labels, values, colors = append(labels, label), append(values, float64(n)), append(colors, c)
+	}
+	rest := map[journal.Status]int{}
+	for key, n := range r.people {
+		if _, ok := outcomeColors[journal.Result(key)]; !ok {
+			rest[journal.Status(key)] = n
+		}
+	}
+	for _, res := range []journal.Result{journal.ResultAnswered, journal.ResultVoicemail, journal.ResultRejected} {
+		if n := r.people[string(res)]; n > 0 {
+			add(string(res), n, outcomeColors[res])
+		}
+	}
+	for _, s := range journal.SortedStatuses(rest) {
+		add(string(s), rest[s], color(s))
+	}
+	c := newChart("Outcomes: what happened to the person", labels, values, func(i int) string {
+		return fmt.Sprintf("%d (%.1f%%)", int(values[i]), pct(int(values[i]), r.Rows))
+	}, func(i int) string { return colors[i] })
+	c.Note = "Bolna's completed is split by what the call was: answered (a conversation, the only green, as the answer rate counts it), a voicemail, or rejected at once."
+	return c
+}
+
+// About95 and AboutP explain, in a sentence each, the 95% ranges and the p-values a report
+// shows.
+const (
+	About95 = "A 95% range is where the true rate most likely lies: with this many calls, 19 times in 20 it holds the rate a far larger campaign would show."
+	AboutP  = "p = is the chance of a gap this wide between the best and the worst group if they truly did equally well (corrected for the pairs that could be compared): below 0.05 counts as a difference beyond chance."
+)
+
 func color(status journal.Status) string {
 	if c, ok := statusColors[status]; ok {
 		return c
@@ -223,6 +277,7 @@ const barHeight, barGap, chartWidth = 18, 6, 360.0
 // own size (an SVG scaled to a phone's width shrank them to 9 px), each bar an inline SVG.
 type chart struct {
 	Title  string
+	Note   string // a sentence under the chart ("" for none)
 	Bars   []bar
 	Height int
 }
@@ -262,10 +317,6 @@ func (r *Report) WriteHTML(w io.Writer, generated time.Time) error {
 	labels := make([]string, len(statuses))
 	for i, s := range statuses {
 		labels[i] = string(s)
-	}
-	counts := make([]float64, len(statuses))
-	for i, s := range statuses {
-		counts[i] = float64(r.ByStatus[s])
 	}
 	// Cost by status: only the statuses that cost something (most cost nothing at all).
 	var costLabels []string
@@ -323,9 +374,9 @@ func (r *Report) WriteHTML(w io.Writer, generated time.Time) error {
 		"R":         r,
 		"Generated": generated.UTC().Format(time.RFC3339),
 		"Statuses":  statuses,
-		"Outcomes": newChart("Outcomes", labels, counts, func(i int) string {
-			return fmt.Sprintf("%d (%.1f%%)", r.ByStatus[statuses[i]], pct(r.ByStatus[statuses[i]], r.Rows))
-		}, func(i int) string { return color(statuses[i]) }),
+		"Outcomes":  r.outcomesChart(),
+		"About95":   About95,
+		"AboutP":    AboutP,
 		"Costs": newChart("Cost by status", costLabels, costs, func(i int) string { return dollars(costs[i]) },
 			func(i int) string { return color(costStatuses[i]) }),
 		"Histogram": newChart("Talk time of answered calls", DurationBucketLabels, hist,

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"math"
 	"os"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -75,12 +76,22 @@ type Report struct {
 	By     string            `json:"by,omitempty"`
 	Groups map[string]*Group `json:"groups,omitempty"`
 
+	// Notes say what the reader must know of the files merged: two different campaigns (other
+	// columns, or journals of other campaigns that are not shards of one list), or one
+	// campaign given twice.
+	Notes []string `json:"notes,omitempty"`
+
 	// Command is how the tool is invoked, for the hints the report prints ("" for
 	// bolna-campaign; go run ./cmd/bolna-campaign when run so).
 	Command string `json:"-"`
 
 	durations []float64
 	zones     *campaign.Zones // the contacts' zones, as the calling window finds them
+	// people counts the rows by what happened to the person: a dialled row's outcome, else its
+	// status (the HTML's outcomes chart).
+	people map[string]int
+	// columns are each file's input columns, sorted (ReadReport's notes).
+	columns map[string][]string
 }
 
 // DurationBucketLabels name Report.DurationBuckets.
@@ -217,14 +228,74 @@ func ReadReportWith(by string, goal *Goal, paths ...string) (*Report, error) {
 			return nil, err
 		}
 	}
+	r.Notes = campaignNotes(paths, r.columns)
 	r.Finish()
 	return r, nil
+}
+
+// campaignNotes says when results files merged into one report are not one campaign: their
+// input columns differ (two lists), or their journals are of two campaigns and the files are
+// not shards of one list (each shard has a journal of its own); or when one campaign is given
+// twice (its rows would count twice).
+func campaignNotes(paths []string, columns map[string][]string) []string {
+	if len(paths) < 2 {
+		return nil
+	}
+	ids := make([]string, len(paths))
+	for i, p := range paths {
+		ids[i] = journalCampaign(p)
+	}
+	var notes []string
+	seen := map[string]string{} // campaign id → the first file of it
+	for i, p := range paths {
+		if first, ok := seen[ids[i]]; ok && ids[i] != "" {
+			notes = append(notes, fmt.Sprintf("%s and %s are one campaign (journal %s) given twice: its rows are counted twice", first, p, ids[i]))
+			continue
+		}
+		seen[ids[i]] = p
+		first := paths[0]
+		switch {
+		case i == 0:
+		case columns[p] != nil && columns[first] != nil && !slices.Equal(columns[p], columns[first]):
+			notes = append(notes, fmt.Sprintf("%s and %s are two different campaigns: their lists have other columns (%s; %s), and their rows are counted together here",
+				first, p, strings.Join(columns[first], ", "), strings.Join(columns[p], ", ")))
+		case ids[i] != "" && ids[0] != "" && !sameShards(first, p):
+			notes = append(notes, fmt.Sprintf("%s and %s are two different campaigns (journals %s and %s), not shards of one list: their rows are counted together here (report --by agent_id compares two agents)",
+				first, p, ids[0], ids[i]))
+		}
+	}
+	return notes
+}
+
+// shardName matches the results file of a shard: CONTACTS.shard-K-of-N.results.csv.
+var shardName = regexp.MustCompile(`^(.*)\.shard-\d+-of-(\d+)(\.results\.csv)$`)
+
+// sameShards reports whether a and b are results files of two shards of one list.
+func sameShards(a, b string) bool {
+	ma, mb := shardName.FindStringSubmatch(a), shardName.FindStringSubmatch(b)
+	return ma != nil && mb != nil && ma[1] == mb[1] && ma[2] == mb[2]
+}
+
+// journalCampaign is the id of the campaign whose journal is beside the results file at path
+// ("" when it has none, or it cannot be read).
+func journalCampaign(path string) string {
+	st, err := journal.ReadState(journal.StatePath(path))
+	if err != nil {
+		return ""
+	}
+	return st.Standing().Campaign
 }
 
 // AddFile adds every row of one results file.
 func (r *Report) AddFile(rd io.Reader, name string) error {
 	r.Files = append(r.Files, name)
 	return Read(rd, name, func(row Row) error {
+		if r.columns == nil {
+			r.columns = map[string][]string{}
+		}
+		if _, ok := r.columns[name]; !ok {
+			r.columns[name] = slices.Sorted(maps.Keys(row.Input))
+		}
 		if _, ok := r.byValue(row); r.By != "" && !ok {
 			cols := slices.Sorted(maps.Keys(row.Input))
 			return fmt.Errorf("results: %s has no column %q to break the report down by (columns: %s)", name, r.By, strings.Join(cols, ", "))
@@ -247,6 +318,14 @@ func (r *Report) Add(file string, row Row) {
 	r.ByStatus[o.Status]++
 	dialled := o.ExecutionID != "" || o.Attempts > 0
 	finished := dialled && o.Status.Final()
+	if r.people == nil {
+		r.people = map[string]int{}
+	}
+	if dialled && result != "" {
+		r.people[string(result)]++
+	} else {
+		r.people[string(o.Status)]++
+	}
 	if r.By != "" {
 		r.group(row).count(o, dialled, finished, goal)
 	}
@@ -283,40 +362,41 @@ func (r *Report) Add(file string, row Row) {
 	case journal.ResultRejected:
 		r.Rejected++
 	}
-	if extracted != nil {
-		m := extracted
-		{
-			for k, v := range m {
-				if v == nil {
-					continue
-				}
-				vals := r.Extracted[k]
-				if vals == nil {
-					if len(r.Extracted) >= 50 {
-						continue // a bounded report: the first 50 keys
-					}
-					vals = map[string]int{}
-					r.Extracted[k] = vals
-				}
-				text := fmt.Sprint(v)
-				if s, ok := v.(string); ok {
-					text = s
-				} else if b, err := json.Marshal(v); err == nil {
-					text = string(b)
-				}
-				if len(vals) < 1000 || vals[text] > 0 {
-					vals[text]++
-				} else {
-					vals["(other)"]++
-				}
-			}
-		}
-	}
+	r.countExtracted(extracted)
 	if chase(o) {
 		r.ChaseTotal++
 		if len(r.Chase) < MaxChase {
 			r.Chase = append(r.Chase, Chase{File: file, Line: row.Line, Phone: phoneOf(row.Input), Name: nameOf(row.Input),
 				Status: o.Status, Outcome: result, Attempts: o.Attempts, Error: o.Error})
+		}
+	}
+}
+
+// countExtracted counts the values of a row's extracted data, in a bounded report: the first
+// 50 keys, 1,000 values a key (the rest under "(other)").
+func (r *Report) countExtracted(extracted map[string]any) {
+	for k, v := range extracted {
+		if v == nil {
+			continue
+		}
+		vals := r.Extracted[k]
+		if vals == nil {
+			if len(r.Extracted) >= 50 {
+				continue // a bounded report: the first 50 keys
+			}
+			vals = map[string]int{}
+			r.Extracted[k] = vals
+		}
+		text := fmt.Sprint(v)
+		if s, ok := v.(string); ok {
+			text = s
+		} else if b, err := json.Marshal(v); err == nil {
+			text = string(b)
+		}
+		if len(vals) < 1000 || vals[text] > 0 {
+			vals[text]++
+		} else {
+			vals["(other)"]++
 		}
 	}
 }

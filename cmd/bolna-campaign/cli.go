@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"runtime/debug"
 	"slices"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
@@ -36,7 +37,10 @@ Run 'bolna-campaign help run' for the flags of run, with examples.
 
 Exit codes: 0 every row has a final outcome; 3 rows are still pending (run again later);
 1 fatal (bad key, agent not found, results not writable, lock held); 2 usage or unreadable
-input; 130 interrupted.
+input; 130 interrupted. status: 0 done, 3 work left, 4 halted (the wallet ran out).
+
+Every command takes --log-format text|json: json writes every message on stderr (errors,
+usage mistakes, the dry run's summary) as one JSON object a line.
 `
 
 // Main runs the command with args (without the program name) and returns the exit code.
@@ -45,6 +49,12 @@ func Main(args []string, env Env) int {
 		fmt.Fprint(env.Stderr, usage)
 		return exitUsage
 	}
+	env, args, flush, err := withLogFormat(env, args) // --log-format, every command's
+	if err != nil {
+		fmt.Fprintln(env.Stderr, err)
+		return exitUsage
+	}
+	defer flush()
 	switch args[0] {
 	case "run":
 		return runCommand(args[1:], env)
@@ -59,7 +69,7 @@ func Main(args []string, env Env) int {
 	case "sim":
 		return simCommand(args[1:], env)
 	case "version", "-version", "--version":
-		fmt.Fprintf(env.Stdout, "bolna-campaign %s\n", version())
+		fmt.Fprintln(env.Stdout, versionLine(debug.ReadBuildInfo()))
 		return exitOK
 	case "help", "-h", "-help", "--help":
 		switch {

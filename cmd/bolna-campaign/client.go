@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -38,6 +39,9 @@ func (c *connOptions) newClient(env Env, opts clientOptions) (*dialer.Client, fu
 		key := strings.TrimSpace(env.Getenv("BOLNA_API_KEY"))
 		if key == "" {
 			return nil, nil, usageErrorf("set BOLNA_API_KEY to your Bolna API key (or try --sandbox)")
+		}
+		if err := c.checkBasePath(opts.log); err != nil {
+			return nil, nil, err
 		}
 		// The runner paces its requests to the share; the client holds every request to it,
 		// retries included.
@@ -74,6 +78,30 @@ func (c *connOptions) newClient(env Env, opts clientOptions) (*dialer.Client, fu
 		api.Close()
 	}
 	return api.InProcessClient(logOpts...), end, nil
+}
+
+// checkBasePath gives the hint a base URL with a path needs: Bolna's API has none (the tool adds
+// /call, /v2/agent/ID and the rest itself), so --base-url https://api.bolna.ai/v2 sends every
+// request where nothing answers. A path on Bolna's own host is refused (exit 2) before any
+// request; on another host (a proxy, a stand-in under a prefix) it is said, through log.
+func (c *connOptions) checkBasePath(log *console) error {
+	u, err := url.Parse(strings.TrimSpace(c.baseURL))
+	if err != nil {
+		return nil // dialer.CheckBaseURL says what is wrong with it
+	}
+	path := strings.TrimRight(u.EscapedPath(), "/")
+	if path == "" {
+		return nil
+	}
+	host := strings.ToLower(u.Hostname())
+	if host == "bolna.ai" || strings.HasSuffix(host, ".bolna.ai") {
+		return usageErrorf("--base-url %s: the base URL has no path: Bolna's is %s (the tool adds /call, /v2/agent/… itself)", u.Redacted(), dialer.DefaultBaseURL)
+	}
+	if log != nil {
+		log.log.Warn(fmt.Sprintf("--base-url %s has a path (%s): every request goes under it (%s/call, …); Bolna's own base URL has none (%s)",
+			u.Redacted(), path, strings.TrimRight(u.Redacted(), "/"), dialer.DefaultBaseURL))
+	}
+	return nil
 }
 
 // resumeSandbox gives the sandbox's fake Bolna the calls a stopped sandbox run left in flight

@@ -32,6 +32,9 @@ const logEvery = 5 * time.Second
 
 // newConsole returns the console of env, logging in format (text or json: see logging.go).
 func newConsole(env Env, format string) *console {
+	if _, ok := env.Stderr.(*jsonLines); ok { // --log-format json, whatever the command asked
+		format = "json"
+	}
 	c := &console{env: env, json: format == "json"}
 	c.log = slog.New(newConsoleHandler(c, format))
 	return c
@@ -48,7 +51,7 @@ func (c *console) errorf(format string, args ...any) { c.log.Error(fmt.Sprintf(f
 
 // clearLine wipes the live line (and a ^C the terminal echoed on it). The caller holds mu.
 func (c *console) clearLine() {
-	if c.env.IsTerminal {
+	if c.env.IsTerminal && !c.json { // no live line with JSON records, nor codes between them
 		fmt.Fprint(c.env.Stderr, "\r\033[K")
 	}
 	c.shown = false

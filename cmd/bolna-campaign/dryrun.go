@@ -46,13 +46,8 @@ func (o *runOptions) dryRunList(env Env, out *console) error {
 	if o.rate > 0 {
 		estimate = max(estimate, time.Duration(float64(plan.Dial)/o.rate*float64(time.Second)))
 	}
-	if o.jsonOut {
-		return json.NewEncoder(env.Stderr).Encode(struct {
-			campaign.Plan
-			Concurrency int              `json:"concurrency,omitempty"`
-			EstimateSec float64          `json:"estimated_seconds,omitempty"`
-			Account     *journal.Account `json:"account,omitempty"`
-		}{plan, concurrency, estimate.Seconds(), acct})
+	if o.jsonOut || out.json {
+		return o.dryRunDoc(env, out, plan, concurrency, estimate, acct)
 	}
 	e := env.Stderr
 	fmt.Fprintf(e, "dry run: %d %s read, %d valid\n", plan.Rows, plural(plan.Rows, "row", "rows"), plan.Rows-plan.Invalid)
@@ -103,6 +98,22 @@ func (o *runOptions) dryRunList(env Env, out *console) error {
 		fmt.Fprintf(e, "estimate: under a second to place them at %.3g a second, then the calls' own length\n", o.rate)
 	}
 	return nil
+}
+
+// dryRunDoc writes the dry run's summary for machines: one log record with the plan under
+// --log-format json, else (--json) the plan as one JSON object on stderr.
+func (o *runOptions) dryRunDoc(env Env, out *console, plan campaign.Plan, concurrency int, estimate time.Duration, acct *journal.Account) error {
+	if out.json {
+		out.log.Info(fmt.Sprintf("dry run: %d %s read, %d to dial now", plan.Rows, plural(plan.Rows, "row", "rows"), plan.Dial),
+			"plan", plan, "concurrency", concurrency, "estimated_seconds", estimate.Seconds(), "account", acct)
+		return nil
+	}
+	return json.NewEncoder(env.Stderr).Encode(struct {
+		campaign.Plan
+		Concurrency int              `json:"concurrency,omitempty"`
+		EstimateSec float64          `json:"estimated_seconds,omitempty"`
+		Account     *journal.Account `json:"account,omitempty"`
+	}{plan, concurrency, estimate.Seconds(), acct})
 }
 
 // callTime is the length of a call the dry run's estimate assumes: assumedCallTime, or the

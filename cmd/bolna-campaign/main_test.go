@@ -480,6 +480,10 @@ func TestSamples(t *testing.T) {
 			if err := fs.Parse(args); err != nil || fs.NArg() != 1 {
 				t.Errorf("%s: run %q: %v (args left %q)", path, args, err, fs.Args())
 			}
+		case strings.HasSuffix(e.Name(), ".env"): // TestCronSamples loads it as cron's shell does
+			if !strings.Contains(string(data), "\nBOLNA_API_KEY=") {
+				t.Errorf("%s: no BOLNA_API_KEY= line", path)
+			}
 		default:
 			t.Errorf("%s: no test loads this kind of sample", path)
 			continue

@@ -74,7 +74,7 @@ func reportCommand(args []string, env Env) int {
 			fmt.Fprintf(env.Stderr, "bolna-campaign: report: %v\n", err)
 			return exitFatal
 		}
-		fmt.Fprintf(env.Stderr, "bolna-campaign: report: %d %s to act on written to %s\n", n, plural(n, "row", "rows"), *csvOut)
+		newConsole(env, "text").logf("report: %d %s to act on written to %s", n, plural(n, "row", "rows"), *csvOut)
 	}
 	if *jsonOut {
 		enc := json.NewEncoder(env.Stdout)

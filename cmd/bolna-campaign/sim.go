@@ -62,8 +62,9 @@ func simCommand(args []string, env Env) int {
 		return exitFatal
 	}
 	api.SetBaseURL("http://" + ln.Addr().String())
+	out := newConsole(env, "text")
 	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
-	fmt.Fprintf(env.Stderr, "bolna-campaign: fake Bolna API on http://%s (key %s, agent %s); interrupt to stop\n", ln.Addr(), *key, *agent)
+	out.logf("fake Bolna API on http://%s (key %s, agent %s); interrupt to stop", ln.Addr(), *key, *agent)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {
@@ -78,11 +79,11 @@ func simCommand(args []string, env Env) int {
 	defer cancel()
 	srv.Shutdown(ctx)
 	st := api.Stats()
-	fmt.Fprintf(env.Stderr, "bolna-campaign: sim: %d requests, %d calls placed, at most %d active at once\n", st.Requests, st.Placed, st.MaxActive)
-	fmt.Fprintf(env.Stderr, "bolna-campaign: sim: the most in a minute: %d POST /call, %d list and agent reads, %d other; %d refused with 429\n",
+	out.logf("sim: %d requests, %d calls placed, at most %d active at once", st.Requests, st.Placed, st.MaxActive)
+	out.logf("sim: the most in a minute: %d POST /call, %d list and agent reads, %d other; %d refused with 429",
 		st.PeakPerMinute["call"], st.PeakPerMinute["list"], st.PeakPerMinute["other"], st.TooMany)
 	if st.Placed > 0 {
-		fmt.Fprintf(env.Stderr, "bolna-campaign: sim: utilisation %.3f (the makespan the concurrency allows over the makespan), slot share %.3f, %.2f requests per call\n",
+		out.logf("sim: utilisation %.3f (the makespan the concurrency allows over the makespan), slot share %.3f, %.2f requests per call",
 			st.BoundUtilisation(), st.Utilisation(*concurrency), float64(st.Requests)/float64(st.Placed))
 	}
 	return exitOK

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -16,7 +17,9 @@ import (
 // statusCommand says where a campaign stands, from its journal and its results file, without
 // changing anything: it takes no lock, so it works while a cron run holds it.
 func statusCommand(args []string, env Env) int {
-	fs := newCommand("status", env, helpText{synopsis: "Usage: bolna-campaign status [flags] RESULTS.csv\n\nWhere a campaign stands, from its journal (read-only; also while a run holds it).\n"})
+	fs := newCommand("status", env, helpText{synopsis: "Usage: bolna-campaign status [flags] RESULTS.csv\n\n" +
+		"Where a campaign stands, from its journal (read-only; also while a run holds it). Exit 0: every\n" +
+		"row has a final outcome; 3: work is left for a later run; 4: halted (the wallet ran out).\n"})
 	jsonOut := fs.Bool("json", false, "print it as one JSON object on stdout")
 	if code, ok := parseArgs(fs, args, "status"); !ok {
 		return code
@@ -49,20 +52,29 @@ func statusCommand(args []string, env Env) int {
 		}
 	}
 	holder := lockHolder(journal.LockPath(path))
+	code, verdict := standingCode(standing, rep, holder != "")
 	if *jsonOut {
 		out := struct {
 			Journal      journal.Standing       `json:"journal"`
 			Results      map[journal.Status]int `json:"results_by_status,omitempty"`
 			ResultsAt    *time.Time             `json:"results_written_at,omitempty"`
 			RunningSince string                 `json:"running,omitempty"`
-		}{Journal: standing, RunningSince: holder}
+			Verdict      string                 `json:"verdict"`
+			Exit         int                    `json:"exit"`
+		}{Journal: standing, RunningSince: holder, Verdict: verdict, Exit: code}
 		if rep != nil {
 			out.Results, out.ResultsAt = rep.ByStatus, &written
 		}
 		json.NewEncoder(env.Stdout).Encode(out)
-		return exitOK
+		return code
 	}
-	w := env.Stdout
+	printStanding(env.Stdout, standing, rep, written, holder)
+	fmt.Fprintf(env.Stdout, "%s (exit %d)\n", verdict, code)
+	return code
+}
+
+// printStanding writes where the campaign stands, as text.
+func printStanding(w io.Writer, standing journal.Standing, rep *results.Report, written time.Time, holder string) {
 	if holder != "" {
 		fmt.Fprintf(w, "a run is going on now (%s)\n", holder)
 	} else {
@@ -82,7 +94,36 @@ func statusCommand(args []string, env Env) int {
 	if a := standing.Account; a != nil {
 		fmt.Fprintf(w, "account (as of %s): wallet %s, concurrency %d of %d in use\n", a.At.Format(time.RFC3339), campaign.Dollars(a.Wallet), a.InUse, a.Concurrency)
 	}
-	return exitOK
+}
+
+// exitHalted is status's exit code for a campaign with work left that no run will do as things
+// are (see standingCode).
+const exitHalted = 4
+
+// standingCode is status's verdict and exit code: 0 when every row has a final outcome; 3 when
+// work is left for a later run (rows pending, in flight, timed out or unknown, as run's exit 3;
+// a run going on now; no results file written yet); 4 when work is left but the campaign is
+// halted: a call ended balance-low, so every run stops placing the same way until the wallet
+// is topped up.
+func standingCode(standing journal.Standing, rep *results.Report, running bool) (int, string) {
+	left := standing.InFlight
+	if rep != nil {
+		for _, s := range []journal.Status{journal.StatusPending, journal.StatusInFlight, journal.StatusTimeout, journal.StatusUnknown} {
+			left += rep.ByStatus[s]
+		}
+	}
+	broke := standing.ByStatus[journal.StatusBalanceLow] > 0 || rep != nil && rep.ByStatus[journal.StatusBalanceLow] > 0
+	switch {
+	case running:
+		return exitUnfinished, "work left: a run is going on now"
+	case rep == nil:
+		return exitUnfinished, "work left: no results file written yet (the run that made the journal did not finish): run again"
+	case left > 0 && broke:
+		return exitHalted, fmt.Sprintf("halted: %d %s work left, but a call ended balance-low (the wallet ran out): top it up, then run again", left, plural(left, "row has", "rows have"))
+	case left > 0:
+		return exitUnfinished, fmt.Sprintf("work left: %d %s pending, in flight, timed out or unknown: run again later", left, plural(left, "row is", "rows are"))
+	}
+	return exitOK, "done: every row has a final outcome"
 }
 
 // lockHolder is what the campaign's lock file says of the run holding it, when one is running
