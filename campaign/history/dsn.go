@@ -34,12 +34,8 @@ func ParseDSN(dsn string) (DSN, error) {
 	case dsn == "":
 		return DSN{}, errors.New("history: empty DSN")
 	case strings.HasPrefix(lower, "postgres://"), strings.HasPrefix(lower, "postgresql://"):
-		u, err := url.Parse(dsn)
-		if err != nil {
+		if _, err := url.Parse(dsn); err != nil {
 			return DSN{}, fmt.Errorf("history: a PostgreSQL URL that does not parse (%s)", redactedText(dsn))
-		}
-		if u.Host == "" && u.Query().Get("host") == "" {
-			return DSN{}, fmt.Errorf("history: %s names no host", redactURL(u))
 		}
 		return DSN{Backend: Postgres, URL: dsn}, nil
 	case strings.HasPrefix(lower, "sqlite:"):

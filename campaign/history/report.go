@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -85,6 +86,7 @@ func (s *Store) Report(ctx context.Context, since time.Time, by By) ([]ReportRow
 // already has is skipped, so importing a file twice adds nothing. An entry without a Ref gets
 // one from its campaign, phone and attempt number; without a State, it is settled.
 func (s *Store) Import(ctx context.Context, entries []Entry) (int, error) {
+	entries = slices.Clone(entries)
 	for i := range entries {
 		e := &entries[i]
 		if !isE164(e.Phone) {
