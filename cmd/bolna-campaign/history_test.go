@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bolna-campaign/bolna-campaign/campaign/history"
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+)
+
+// TestHistoryCommands: a campaign run before the history existed is imported (once: a second
+// import adds nothing), its calls show in `history PHONE` with their execution ids, `pause`
+// pauses it by its journal's campaign id and `resume` lifts it; `dnc` adds, lists and removes
+// numbers; BOLNA_HISTORY names the history when --history does not.
+func TestHistoryCommands(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	input, phones := writeContacts(t, 3)
+	results := filepath.Join(filepath.Dir(input), "contacts.sandbox.results.csv")
+	dsn := filepath.Join(dir, "h.db")
+	inv := newInvocation(map[string]string{"BOLNA_HISTORY": dsn, "USER": "ops"})
+	steps := []struct {
+		args   []string
+		code   int
+		output string // in stdout, or stderr when the command fails
+	}{
+		{[]string{"run", "--sandbox", "--rate", "0", input}, exitOK, ""},
+		{[]string{"history", "import", results}, exitOK, "3 calls added"},
+		{[]string{"history", "import", "--history", dsn, results}, exitOK, "0 calls added to the history as campaign"},
+		{[]string{"history", phones[0]}, exitOK, "1 attempt on the account"},
+		{[]string{"pause", "--reason", "complaint", results}, exitOK, "paused campaign"},
+		{[]string{"pause", filepath.Join(dir, "never.results.csv")}, exitUsage, "no journal"},
+		{[]string{"pause"}, exitUsage, "name one results file, or --all"},
+		{[]string{"dnc", "add", "--reason", "asked", phones[1], "+1 415 555 0100"}, exitOK, "2 numbers added"},
+		{[]string{"dnc", "add", "12345"}, exitUsage, "no country code"},
+		{[]string{"dnc", "list"}, exitOK, "+14155550100"},
+		{[]string{"dnc", "remove", "+14155550100"}, exitOK, "1 number removed"},
+		{[]string{"dnc", "frobnicate"}, exitUsage, "say add, remove, list or import"},
+		{[]string{"history", "--history", "mysql://u:s3cret@db/x", phones[0]}, exitFatal, "not a history DSN"},
+	}
+	for _, s := range steps {
+		inv.stdout.buf.Reset()
+		inv.stderr.buf.Reset()
+		code := inv.run(s.args...)
+		out := inv.stdout.String()
+		if code != exitOK {
+			out = inv.stderr.String()
+		}
+		if code != s.code || !strings.Contains(out, s.output) || strings.Contains(inv.stderr.String(), "s3cret") {
+			t.Fatalf("%v: exit %d, want %d with %q; stdout:\n%s\nstderr:\n%s", s.args, code, s.code, s.output, inv.stdout.String(), inv.stderr.String())
+		}
+	}
+	checkHistoryStore(t, dsn, results, phones)
+	if code := inv.run("resume", results); code != exitOK || !strings.Contains(inv.stdout.String(), "resumed campaign") {
+		t.Fatalf("resume: exit %d\n%s%s", code, inv.stdout.String(), inv.stderr.String())
+	}
+}
+
+// checkHistoryStore looks into the history the commands wrote.
+func checkHistoryStore(t *testing.T, dsn, results string, phones []string) {
+	t.Helper()
+	st, err := journal.ReadState(journal.StatePath(results))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := history.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	entries, err := s.PersonHistory(t.Context(), phones[0])
+	if err != nil || len(entries) != 1 || entries[0].Campaign != st.Campaign() || entries[0].ExecutionID == "" || entries[0].State != history.StateSettled {
+		t.Errorf("imported: %+v, %v; want one settled call of campaign %s", entries, err, st.Campaign())
+	}
+	p, err := s.Paused(t.Context(), st.Campaign())
+	if err != nil || p == nil || p.Reason != "complaint" || !strings.HasPrefix(p.By, "ops@") {
+		t.Errorf("pause: %+v, %v", p, err)
+	}
+	list, err := s.DoNotCall(t.Context())
+	if err != nil || len(list) != 1 || list[0].Phone != phones[1] || list[0].Reason != "asked" {
+		t.Errorf("do-not-call list %+v, %v", list, err)
+	}
+}
