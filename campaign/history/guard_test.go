@@ -31,88 +31,93 @@ func reserve(t *testing.T, s *history.Store, a history.Attempt) {
 	}
 }
 
-var day = 24 * time.Hour
+var (
+	day  = 24 * time.Hour
+	gap  = history.Rules{MinGap: day}
+	cap2 = history.Rules{MaxCalls: 2, Period: 7 * day}
+)
+
+// guardCases are TestGuard's: what was recorded before (setup), the rules, and the decision
+// on the attempt asked for at t0 by campaign "c".
+var guardCases = []struct {
+	name  string
+	setup func(t *testing.T, s *history.Store, dsn string)
+	rules history.Rules
+	want  history.Kind // "" allowed
+	other string       // KindRecent: the campaign the reason names
+}{
+	{"a first call goes", nil, gap, "", ""},
+	{"do-not-call skips", func(t *testing.T, s *history.Store, _ string) {
+		if _, err := s.AddDoNotCall(t.Context(), "asked on the phone", t0.Add(-day), person); err != nil {
+			t.Fatal(err)
+		}
+	}, history.Rules{}, history.KindDoNotCall, ""},
+	{"removed from do-not-call goes", func(t *testing.T, s *history.Store, _ string) {
+		s.AddDoNotCall(t.Context(), "", t0.Add(-day), person)
+		if n, err := s.RemoveDoNotCall(t.Context(), person); n != 1 || err != nil {
+			t.Fatalf("removed %d, %v", n, err)
+		}
+	}, history.Rules{}, "", ""},
+	{"another campaign within the gap skips, naming it", func(t *testing.T, s *history.Store, _ string) {
+		reserve(t, s, attempt("other", "o1", -23*time.Hour))
+	}, gap, history.KindRecent, "other"},
+	{"another campaign before the gap goes", func(t *testing.T, s *history.Store, _ string) {
+		reserve(t, s, attempt("other", "o1", -25*time.Hour))
+	}, gap, "", ""},
+	{"the campaign's own attempt does not count against the gap", func(t *testing.T, s *history.Store, _ string) {
+		reserve(t, s, attempt("c", "c0", -time.Hour))
+	}, gap, "", ""},
+	{"a reservation whose process died counts until settled", func(t *testing.T, _ *history.Store, dsn string) {
+		dead, err := history.Open(t.Context(), dsn) // another process, which dies after reserving
+		if err != nil {
+			t.Fatal(err)
+		}
+		reserve(t, dead, attempt("other", "o1", -time.Hour))
+		dead.Close()
+	}, gap, history.KindRecent, "other"},
+	{"a settled call still counts", func(t *testing.T, s *history.Store, _ string) {
+		reserve(t, s, attempt("other", "o1", -time.Hour))
+		must(t, s.Placed(t.Context(), "o1", "exec-1", t0.Add(-time.Hour)))
+		must(t, s.Settle(t.Context(), "o1", history.Outcome{Status: "no-answer", Result: "no-answer", Ended: t0}))
+	}, gap, history.KindRecent, "other"},
+	{"a voided reservation does not count", func(t *testing.T, s *history.Store, _ string) {
+		reserve(t, s, attempt("other", "o1", -time.Hour))
+		must(t, s.Void(t.Context(), "o1"))
+	}, gap, "", ""},
+	{"two calls in the period by two campaigns cap it (2/7d)", func(t *testing.T, s *history.Store, _ string) {
+		reserve(t, s, attempt("a", "a1", -6*day))
+		reserve(t, s, attempt("b", "b1", -time.Minute))
+	}, cap2, history.KindCapped, ""},
+	{"the campaign's own calls count against the cap", func(t *testing.T, s *history.Store, _ string) {
+		reserve(t, s, attempt("c", "c1", -2*day))
+		reserve(t, s, attempt("c", "c2", -day))
+	}, cap2, history.KindCapped, ""},
+	{"a call before the period does not count against the cap", func(t *testing.T, s *history.Store, _ string) {
+		reserve(t, s, attempt("a", "a1", -8*day))
+		reserve(t, s, attempt("b", "b1", -day))
+	}, cap2, "", ""},
+	{"a paused campaign is refused", func(t *testing.T, s *history.Store, _ string) {
+		must(t, s.Pause(t.Context(), history.Pause{Campaign: "c", By: "ops@host", At: t0.Add(-time.Hour), Reason: "complaint"}))
+	}, history.Rules{}, history.KindPaused, ""},
+	{"a pause of all refuses every campaign", func(t *testing.T, s *history.Store, _ string) {
+		must(t, s.Pause(t.Context(), history.Pause{Campaign: history.All, By: "ops@host", At: t0}))
+	}, history.Rules{}, history.KindPaused, ""},
+	{"a pause of another campaign does not", func(t *testing.T, s *history.Store, _ string) {
+		must(t, s.Pause(t.Context(), history.Pause{Campaign: "other", By: "ops@host", At: t0}))
+	}, history.Rules{}, "", ""},
+	{"a resumed campaign goes", func(t *testing.T, s *history.Store, _ string) {
+		must(t, s.Pause(t.Context(), history.Pause{Campaign: "c", By: "ops@host", At: t0}))
+		if ok, err := s.Resume(t.Context(), "c"); !ok || err != nil {
+			t.Fatalf("resume: %v, %v", ok, err)
+		}
+	}, history.Rules{}, "", ""},
+}
 
 // TestGuard is the guard's rules, each on both backends: what was recorded before (setup), the
 // attempt asked for at t0 by campaign "c", and the decision.
 func TestGuard(t *testing.T) {
 	t.Parallel()
-	gap := history.Rules{MinGap: day}
-	cap2 := history.Rules{MaxCalls: 2, Period: 7 * day}
-	tests := []struct {
-		name  string
-		setup func(t *testing.T, s *history.Store, dsn string)
-		rules history.Rules
-		want  history.Kind // "" allowed
-		other string       // KindRecent: the campaign the reason names
-	}{
-		{"a first call goes", nil, gap, "", ""},
-		{"do-not-call skips", func(t *testing.T, s *history.Store, _ string) {
-			if _, err := s.AddDoNotCall(t.Context(), "asked on the phone", t0.Add(-day), person); err != nil {
-				t.Fatal(err)
-			}
-		}, history.Rules{}, history.KindDoNotCall, ""},
-		{"removed from do-not-call goes", func(t *testing.T, s *history.Store, _ string) {
-			s.AddDoNotCall(t.Context(), "", t0.Add(-day), person)
-			if n, err := s.RemoveDoNotCall(t.Context(), person); n != 1 || err != nil {
-				t.Fatalf("removed %d, %v", n, err)
-			}
-		}, history.Rules{}, "", ""},
-		{"another campaign within the gap skips, naming it", func(t *testing.T, s *history.Store, _ string) {
-			reserve(t, s, attempt("other", "o1", -23*time.Hour))
-		}, gap, history.KindRecent, "other"},
-		{"another campaign before the gap goes", func(t *testing.T, s *history.Store, _ string) {
-			reserve(t, s, attempt("other", "o1", -25*time.Hour))
-		}, gap, "", ""},
-		{"the campaign's own attempt does not count against the gap", func(t *testing.T, s *history.Store, _ string) {
-			reserve(t, s, attempt("c", "c0", -time.Hour))
-		}, gap, "", ""},
-		{"a reservation whose process died counts until settled", func(t *testing.T, _ *history.Store, dsn string) {
-			dead, err := history.Open(t.Context(), dsn) // another process, which dies after reserving
-			if err != nil {
-				t.Fatal(err)
-			}
-			reserve(t, dead, attempt("other", "o1", -time.Hour))
-			dead.Close()
-		}, gap, history.KindRecent, "other"},
-		{"a settled call still counts", func(t *testing.T, s *history.Store, _ string) {
-			reserve(t, s, attempt("other", "o1", -time.Hour))
-			must(t, s.Placed(t.Context(), "o1", "exec-1", t0.Add(-time.Hour)))
-			must(t, s.Settle(t.Context(), "o1", history.Outcome{Status: "no-answer", Result: "no-answer", Ended: t0}))
-		}, gap, history.KindRecent, "other"},
-		{"a voided reservation does not count", func(t *testing.T, s *history.Store, _ string) {
-			reserve(t, s, attempt("other", "o1", -time.Hour))
-			must(t, s.Void(t.Context(), "o1"))
-		}, gap, "", ""},
-		{"two calls in the period by two campaigns cap it (2/7d)", func(t *testing.T, s *history.Store, _ string) {
-			reserve(t, s, attempt("a", "a1", -6*day))
-			reserve(t, s, attempt("b", "b1", -time.Minute))
-		}, cap2, history.KindCapped, ""},
-		{"the campaign's own calls count against the cap", func(t *testing.T, s *history.Store, _ string) {
-			reserve(t, s, attempt("c", "c1", -2*day))
-			reserve(t, s, attempt("c", "c2", -day))
-		}, cap2, history.KindCapped, ""},
-		{"a call before the period does not count against the cap", func(t *testing.T, s *history.Store, _ string) {
-			reserve(t, s, attempt("a", "a1", -8*day))
-			reserve(t, s, attempt("b", "b1", -day))
-		}, cap2, "", ""},
-		{"a paused campaign is refused", func(t *testing.T, s *history.Store, _ string) {
-			must(t, s.Pause(t.Context(), history.Pause{Campaign: "c", By: "ops@host", At: t0.Add(-time.Hour), Reason: "complaint"}))
-		}, history.Rules{}, history.KindPaused, ""},
-		{"a pause of all refuses every campaign", func(t *testing.T, s *history.Store, _ string) {
-			must(t, s.Pause(t.Context(), history.Pause{Campaign: history.All, By: "ops@host", At: t0}))
-		}, history.Rules{}, history.KindPaused, ""},
-		{"a pause of another campaign does not", func(t *testing.T, s *history.Store, _ string) {
-			must(t, s.Pause(t.Context(), history.Pause{Campaign: "other", By: "ops@host", At: t0}))
-		}, history.Rules{}, "", ""},
-		{"a resumed campaign goes", func(t *testing.T, s *history.Store, _ string) {
-			must(t, s.Pause(t.Context(), history.Pause{Campaign: "c", By: "ops@host", At: t0}))
-			if ok, err := s.Resume(t.Context(), "c"); !ok || err != nil {
-				t.Fatalf("resume: %v, %v", ok, err)
-			}
-		}, history.Rules{}, "", ""},
-	}
-	for _, tt := range tests {
+	for _, tt := range guardCases {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			eachBackend(t, func(t *testing.T, dsn string) {
