@@ -13,7 +13,7 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
+	"modernc.org/sqlite"               // registers the "sqlite" database/sql driver
 )
 
 // Store is a history: a database every campaign of the account consults and records into. Its
@@ -39,6 +39,12 @@ type backend interface {
 // fails.
 const BusyTimeout = 10 * time.Second
 
+// MaxConns is the most connections a Store opens: a run's placements beyond it wait their turn
+// in the process (a guard holds its connection for a few milliseconds), not at the database
+// (PostgreSQL's connections are few and shared by every machine; SQLite's writers are one at
+// a time anyway).
+const MaxConns = 8
+
 // Open opens the history dsn names (see [ParseDSN]), creating it when it does not exist, and
 // brings its schema up to date. It fails with a [*SchemaError] when a newer version of the tool
 // wrote the history.
@@ -52,13 +58,20 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	case SQLite:
 		s.db, err = openSQLite(d.Path)
 		s.be = sqliteBackend{}
+		if err == nil {
+			err = setWAL(ctx, s.db)
+		}
 	default:
 		s.db, err = sql.Open("pgx", d.URL)
 		s.be = postgresBackend{}
 	}
 	if err != nil {
+		if s.db != nil {
+			s.db.Close()
+		}
 		return nil, fmt.Errorf("history %s: %w", s.where, err)
 	}
+	s.db.SetMaxOpenConns(MaxConns)
 	if err := s.migrate(ctx); err != nil {
 		s.db.Close()
 		return nil, err
@@ -86,10 +99,10 @@ func openSQLite(path string) (*sql.DB, error) {
 	// _txlock=immediate: database/sql's BeginTx becomes BEGIN IMMEDIATE, which takes the
 	// database's write lock at once (see sqliteBackend). The pragmas apply to every connection
 	// of the pool. synchronous(FULL): a reservation survives a power cut once Reserve returns.
+	// WAL mode is set once, by setWAL: it lasts in the file.
 	q := url.Values{}
 	q.Set("_txlock", "immediate")
 	q.Add("_pragma", "busy_timeout("+strconv.Itoa(int(BusyTimeout/time.Millisecond))+")")
-	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(FULL)")
 	u := url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}
 	if !filepath.IsAbs(path) {
@@ -97,6 +110,36 @@ func openSQLite(path string) (*sql.DB, error) {
 	}
 	return sql.Open("sqlite", u.String())
 }
+
+// setWAL puts the SQLite database in WAL mode (readers never wait for the writer, and a
+// commit is one append). Switching needs the database to itself, and SQLite answers a switch
+// that meets another connection with SQLITE_BUSY at once, without its busy timeout (two
+// processes opening a new history together): it is tried again until BusyTimeout.
+func setWAL(ctx context.Context, db *sql.DB) error {
+	ctx, cancel := context.WithTimeout(ctx, BusyTimeout)
+	defer cancel()
+	for wait := time.Millisecond; ; wait = min(2*wait, 100*time.Millisecond) {
+		var mode string
+		err := db.QueryRowContext(ctx, "PRAGMA journal_mode=WAL").Scan(&mode)
+		var sqliteErr *sqlite.Error
+		switch {
+		case err == nil && strings.EqualFold(mode, "wal"):
+			return nil
+		case err == nil:
+			return fmt.Errorf("SQLite kept journal mode %s, not WAL", mode)
+		case !errors.As(err, &sqliteErr) || sqliteErr.Code()&0xff != sqliteBusy:
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("WAL mode: %w (%w)", err, ctx.Err())
+		case <-time.After(wait):
+		}
+	}
+}
+
+// sqliteBusy is SQLite's primary result code SQLITE_BUSY.
+const sqliteBusy = 5
 
 // sqliteBackend serialises with the database's single writer: every transaction is BEGIN
 // IMMEDIATE (the DSN's _txlock), which takes the write lock before the transaction reads
