@@ -22,19 +22,19 @@ const (
 
 // Outcome is how an attempt ended, for Settle.
 type Outcome struct {
-	ExecutionID string    // when known ("" keeps the one recorded by Placed)
-	Status      string    // Bolna's final status, or the tool's (timeout, unknown, …)
-	Result      string    // what happened to the person: answered, voicemail, no-answer, …
-	Cost        float64   // total_cost, in Bolna's unit (cents)
-	Talk        float64   // conversation seconds
-	Ended       time.Time // when it ended
+	ExecutionID string    `json:"execution_id,omitempty"` // when known ("" keeps the one recorded by Placed)
+	Status      string    `json:"status,omitempty"`       // Bolna's final status, or the tool's (timeout, unknown, …)
+	Result      string    `json:"outcome,omitempty"`      // what happened to the person: answered, voicemail, no-answer, …
+	Cost        float64   `json:"total_cost"`             // total_cost, in Bolna's unit (cents)
+	Talk        float64   `json:"conversation_duration"`  // conversation seconds
+	Ended       time.Time `json:"ended_at,omitzero"`      // when it ended
 }
 
 // Entry is one attempt as the history holds it.
 type Entry struct {
 	Attempt           // At is when it was reserved
-	State   State     //
-	Placed  time.Time // when Bolna answered its POST /call (zero: not known)
+	State   State     `json:"state"`
+	Placed  time.Time `json:"placed_at,omitzero"` // when Bolna answered its POST /call (zero: not known)
 	Outcome           // zero until settled, but for the execution id
 }
 

@@ -10,9 +10,9 @@ import (
 
 // DNCEntry is one number on the account's do-not-call list.
 type DNCEntry struct {
-	Phone  string
-	Added  time.Time
-	Reason string
+	Phone  string    `json:"phone"`
+	Added  time.Time `json:"added_at"`
+	Reason string    `json:"reason,omitempty"`
 }
 
 // AddDoNotCall puts phones (E.164) on the account's do-not-call list, in one transaction (an

@@ -10,15 +10,15 @@ import (
 
 // Attempt is one dial of a person by a campaign, as the guard reserves it.
 type Attempt struct {
-	Campaign string    // the campaign's id (its journal's)
-	List     string    // the campaign's contact list (a path, for people reading the history)
-	Results  string    // the campaign's results file
-	Agent    string    // the agent that places the call
-	Phone    string    // the person, in E.164
-	From     string    // the caller id ("" for the agent's default)
-	Number   int       // the attempt's number for its row, from 1
-	Ref      string    // our reference for the call (put in its user_data); unique in the history
-	At       time.Time // when it is reserved; the zero time is now
+	Campaign string    `json:"campaign"`              // the campaign's id (its journal's)
+	List     string    `json:"list,omitempty"`        // the campaign's contact list (a path, for people reading the history)
+	Results  string    `json:"results,omitempty"`     // the campaign's results file
+	Agent    string    `json:"agent_id,omitempty"`    // the agent that places the call
+	Phone    string    `json:"phone"`                 // the person, in E.164
+	From     string    `json:"from_number,omitempty"` // the caller id ("" for the agent's default)
+	Number   int       `json:"attempt"`               // the attempt's number for its row, from 1
+	Ref      string    `json:"ref"`                   // our reference for the call (put in its user_data); unique in the history
+	At       time.Time `json:"reserved_at"`           // when it is reserved; the zero time is now
 }
 
 // Rules are the account-wide rules the guard applies before each placement. Zero values turn

@@ -30,6 +30,7 @@ func TestHistoryCommands(t *testing.T) {
 		{[]string{"history", "import", results}, exitOK, "3 calls added"},
 		{[]string{"history", "import", "--history", dsn, results}, exitOK, "0 calls added to the history as campaign"},
 		{[]string{"history", phones[0]}, exitOK, "1 attempt on the account"},
+		{[]string{"history", "--json", phones[0]}, exitOK, `"state":"settled"`},
 		{[]string{"pause", "--reason", "complaint", results}, exitOK, "paused campaign"},
 		{[]string{"pause", filepath.Join(dir, "never.results.csv")}, exitUsage, "no journal"},
 		{[]string{"pause"}, exitUsage, "name one results file, or --all"},
