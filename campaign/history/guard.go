@@ -181,13 +181,24 @@ func (s *Store) repeat(ctx context.Context, tx *sql.Tx, a Attempt) (bool, error)
 	return true, nil
 }
 
+// The guard's reads of a person's attempts: both walk the index attempts_phone (phone,
+// reserved_at) from the person's latest attempt back to the window's start, so their cost
+// grows with the person's attempts in the window and the log of the history's size
+// (TestGuardUsesIndex).
+const (
+	recentQuery = `SELECT campaign, reserved_at FROM attempts
+		WHERE phone = ? AND reserved_at > ? AND campaign <> ? AND state <> 'void'
+		ORDER BY reserved_at DESC LIMIT 1`
+	cappedQuery = `SELECT reserved_at FROM attempts
+		WHERE phone = ? AND reserved_at > ? AND state <> 'void'
+		ORDER BY reserved_at DESC LIMIT 1 OFFSET ?`
+)
+
 // recent is KindRecent when another campaign dialled a's person within r.MinGap.
 func (s *Store) recent(ctx context.Context, tx *sql.Tx, a Attempt, r Rules) (Decision, error) {
 	var other string
 	var at int64
-	err := s.queryRow(ctx, tx, `SELECT campaign, reserved_at FROM attempts
-		WHERE phone = ? AND reserved_at > ? AND campaign <> ? AND state <> 'void'
-		ORDER BY reserved_at DESC LIMIT 1`, a.Phone, millis(a.At.Add(-r.MinGap)), a.Campaign).Scan(&other, &at)
+	err := s.queryRow(ctx, tx, recentQuery, a.Phone, millis(a.At.Add(-r.MinGap)), a.Campaign).Scan(&other, &at)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return Decision{}, nil
@@ -204,9 +215,7 @@ func (s *Store) recent(ctx context.Context, tx *sql.Tx, a Attempt, r Rules) (Dec
 // r.MaxCalls-th latest of their attempts in the period exists.
 func (s *Store) capped(ctx context.Context, tx *sql.Tx, a Attempt, r Rules) (Decision, error) {
 	var at int64
-	err := s.queryRow(ctx, tx, `SELECT reserved_at FROM attempts
-		WHERE phone = ? AND reserved_at > ? AND state <> 'void'
-		ORDER BY reserved_at DESC LIMIT 1 OFFSET ?`, a.Phone, millis(a.At.Add(-r.Period)), r.MaxCalls-1).Scan(&at)
+	err := s.queryRow(ctx, tx, cappedQuery, a.Phone, millis(a.At.Add(-r.Period)), r.MaxCalls-1).Scan(&at)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return Decision{}, nil
