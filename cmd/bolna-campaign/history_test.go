@@ -40,6 +40,7 @@ func TestHistoryCommands(t *testing.T) {
 		{[]string{"dnc", "remove", "+14155550100"}, exitOK, "1 number removed"},
 		{[]string{"dnc", "frobnicate"}, exitUsage, "say add, remove, list or import"},
 		{[]string{"history", "--history", "mysql://u:s3cret@db/x", phones[0]}, exitFatal, "not a history DSN"},
+		{[]string{"dnc", "list", "--history", "postgres://u:s3cret@127.0.0.1:1/x?connect_timeout=5"}, exitFatal, "postgres://u:xxxxx@127.0.0.1:1/x"},
 	}
 	for _, s := range steps {
 		inv.stdout.buf.Reset()
