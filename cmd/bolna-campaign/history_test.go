@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -83,5 +84,45 @@ func checkHistoryStore(t *testing.T, dsn, results string, phones []string) {
 	list, err := s.DoNotCall(t.Context())
 	if err != nil || len(list) != 1 || list[0].Phone != phones[1] || list[0].Reason != "asked" {
 		t.Errorf("do-not-call list %+v, %v", list, err)
+	}
+}
+
+// TestDoNotCallImport: `dnc import` reads files of one number a line (comments and blank lines
+// skipped) and CSVs with a phone column; a line that is not a number fails the import (exit 2,
+// naming the file and line) and adds nothing.
+func TestDoNotCallImport(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	files := map[string]string{
+		"lines.txt": "# asked not to be called\n+919876543210\n\n+1 415 555 0100\n",
+		"list.csv":  "name;Phone\nA;+919876543211\nB;+919876543210\n",
+		"bad.txt":   "+919876543212\nnot a number\n",
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inv := newInvocation(map[string]string{"BOLNA_HISTORY": filepath.Join(dir, "h.db")})
+	steps := []struct {
+		args   []string
+		code   int
+		output string
+	}{
+		{[]string{"dnc", "import", "--reason", "complaints", filepath.Join(dir, "lines.txt"), filepath.Join(dir, "list.csv")}, exitOK, "3 numbers added to the do-not-call list (1 already on it)"},
+		{[]string{"dnc", "import", filepath.Join(dir, "bad.txt")}, exitUsage, "bad.txt:2"},
+		{[]string{"dnc", "list"}, exitOK, "+919876543211"},
+	}
+	for _, s := range steps {
+		inv.stdout.buf.Reset()
+		inv.stderr.buf.Reset()
+		code := inv.run(s.args...)
+		out := inv.stdout.String() + inv.stderr.String()
+		if code != s.code || !strings.Contains(out, s.output) {
+			t.Fatalf("%v: exit %d, want %d with %q; output:\n%s", s.args, code, s.code, s.output, out)
+		}
+	}
+	if out := inv.stdout.String(); strings.Contains(out, "+919876543212") || strings.Count(out, "complaints") != 3 {
+		t.Errorf("the list after a failed import:\n%s", out)
 	}
 }
