@@ -30,6 +30,9 @@ Usage:
   bolna-campaign status RESULTS.csv           where a campaign stands (read-only, also during a run)
   bolna-campaign stop RESULTS.csv             the brake: no more calls, and stop those that have not rung
   bolna-campaign report [flags] RESULTS.csv…  summarise one or more results files
+  bolna-campaign pause RESULTS.csv | --all    a lasting pause, kept in the history (resume: the same)
+  bolna-campaign dnc add|remove|list|import … the account's do-not-call list (in the history)
+  bolna-campaign history PHONE                every call to a person across campaigns (history import: load results)
   bolna-campaign sim [flags]                  serve the fake Bolna API on loopback
   bolna-campaign version
 
@@ -68,16 +71,24 @@ func Main(args []string, env Env) int {
 		return stopCommand(args[1:], env)
 	case "sim":
 		return simCommand(args[1:], env)
+	case "history":
+		return historyCommand(args[1:], env)
+	case "dnc":
+		return dncCommand(args[1:], env)
+	case "pause":
+		return pauseCommand(args[1:], env)
+	case "resume":
+		return resumeCommand(args[1:], env)
 	case "version", "-version", "--version":
 		fmt.Fprintln(env.Stdout, versionLine(debug.ReadBuildInfo()))
 		return exitOK
 	case "help", "-h", "-help", "--help":
 		switch {
-		case len(args) > 1 && slices.Contains([]string{"run", "check", "report", "status", "stop", "sim"}, args[1]):
+		case len(args) > 1 && slices.Contains([]string{"run", "check", "report", "status", "stop", "sim", "history", "dnc", "pause", "resume"}, args[1]):
 			env.Stderr = env.Stdout // help asked for goes to stdout
 			return Main([]string{args[1], "-h"}, env)
 		case len(args) > 1:
-			fmt.Fprintf(env.Stderr, "bolna-campaign help: no command %q%s; the commands are run, check, status, stop, report and sim\n", args[1], didYouMean(args[1]))
+			fmt.Fprintf(env.Stderr, "bolna-campaign help: no command %q%s; the commands are run, check, status, stop, report, sim, pause, resume, dnc and history\n", args[1], didYouMean(args[1]))
 			return exitUsage
 		}
 		fmt.Fprint(env.Stdout, usage)

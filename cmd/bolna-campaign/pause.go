@@ -1,0 +1,112 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+
+	"github.com/bolna-campaign/bolna-campaign/campaign/history"
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+)
+
+// pauseCommand pauses a campaign (by its results file), or every campaign of the account
+// (--all), in the history: the pause lasts until resume, for every run, cron's included.
+func pauseCommand(args []string, env Env) int {
+	return pauseOrResume("pause", args, env)
+}
+
+// resumeCommand lifts a pause made by pauseCommand.
+func resumeCommand(args []string, env Env) int {
+	return pauseOrResume("resume", args, env)
+}
+
+func pauseOrResume(command string, args []string, env Env) int {
+	synopsis := "Usage: bolna-campaign pause [flags] RESULTS.csv | --all\n\nA lasting pause, kept in the history: no run of the campaign (or, with --all, of any campaign\nof the account) places a call until 'resume'.\n"
+	if command == "resume" {
+		synopsis = "Usage: bolna-campaign resume [flags] RESULTS.csv | --all\n\nLifts a pause made by 'pause' (a campaign's resume leaves a pause of --all in place).\n"
+	}
+	fs := newCommand(command, env, helpText{synopsis: synopsis})
+	dsn := historyFlag(fs)
+	all := fs.Bool("all", false, "every campaign of the account")
+	var reason *string
+	if command == "pause" {
+		reason = fs.String("reason", "", "why (shown to every run it stops)")
+	}
+	if code, ok := parseArgs(fs, args, command); !ok {
+		return code
+	}
+	if *all == (fs.NArg() == 1) || fs.NArg() > 1 {
+		fmt.Fprintf(env.Stderr, "bolna-campaign %s: name one results file, or --all, e.g. %s %s contacts.results.csv\n", command, prog, command)
+		return exitUsage
+	}
+	campaign, what := history.All, "every campaign of the account"
+	if !*all {
+		id, err := campaignOf(fs.Arg(0))
+		if err != nil {
+			return failHistory(env, command, err)
+		}
+		campaign, what = id, fmt.Sprintf("campaign %s (%s)", id, fs.Arg(0))
+	}
+	ctx, cancel := commandContext(env)
+	defer cancel()
+	store, err := openHistory(ctx, *dsn, env)
+	if err != nil {
+		return failHistory(env, command, err)
+	}
+	defer store.Close()
+	if command == "pause" {
+		p := history.Pause{Campaign: campaign, By: whoAmI(env), Reason: *reason}
+		if err := store.Pause(ctx, p); err != nil {
+			return failHistory(env, command, err)
+		}
+		fmt.Fprintf(env.Stdout, "paused %s in the history %s; '%s resume %s' lifts it\n", what, store.Where(), prog, resumeArg(fs.Args()))
+		return exitOK
+	}
+	lifted, err := store.Resume(ctx, campaign)
+	if err != nil {
+		return failHistory(env, command, err)
+	}
+	if !lifted {
+		fmt.Fprintf(env.Stdout, "%s was not paused\n", what)
+	} else {
+		fmt.Fprintf(env.Stdout, "resumed %s\n", what)
+	}
+	if p, err := store.Paused(ctx, campaign); err == nil && p != nil {
+		fmt.Fprintf(env.Stdout, "still paused: %s\n", sanitize(p.String()))
+	}
+	return exitOK
+}
+
+func resumeArg(args []string) string {
+	if len(args) == 0 {
+		return "--all"
+	}
+	return args[0]
+}
+
+// campaignOf is the campaign id of a results file, from its journal.
+func campaignOf(results string) (string, error) {
+	path := journal.StatePath(results)
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return "", usageErrorf("%s: no journal (%s): the campaign has not run, so there is nothing to pause; --all pauses every campaign", results, path)
+	}
+	st, err := journal.ReadState(path)
+	if err != nil {
+		return "", err
+	}
+	if st.Campaign() == "" {
+		return "", usageErrorf("%s: the journal names no campaign yet", results)
+	}
+	return st.Campaign(), nil
+}
+
+// whoAmI names who pauses: user@host.
+func whoAmI(env Env) string {
+	name := env.Getenv("USER")
+	if u, err := user.Current(); name == "" && err == nil {
+		name = u.Username
+	}
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s@%s", name, host)
+}
