@@ -213,7 +213,7 @@ func (l *ledger) record(a *attempt, to phase, s step) error {
 	}
 	switch to {
 	case phaseIntent:
-		return l.st.DialFrom(a.Key, a.Phone, a.From, a.Attempt, a.Ref, a.DialedAt)
+		return l.st.DialRow(a.LiveCall)
 	case phaseFinal:
 		if s.outcome.From == "" {
 			s.outcome.From = a.From

@@ -141,7 +141,7 @@ func (r *Runner) ready(ctx context.Context, led *ledger, limiter *dialer.Limiter
 // the run is stopped (the send gate), and a POST already sent is still answered.
 func (r *Runner) place(ctx context.Context, st *journal.State, tr *tracker, res *reservation, row contacts.Row, userData map[string]string, c classification) (bool, error) {
 	ref := st.Ref(row.Key, c.attempt)
-	a, err := tr.ledger.intent(res, journal.LiveCall{Key: row.Key, Phone: row.Phone, Attempt: c.attempt, Ref: ref, DialedAt: r.cfg.Now(), Zone: c.zone})
+	a, err := tr.ledger.intent(res, journal.LiveCall{Key: row.Key, Phone: row.Phone, Attempt: c.attempt, Ref: ref, DialedAt: r.cfg.Now(), Line: row.Line, Zone: c.zone})
 	if err != nil {
 		return false, err
 	}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
@@ -23,6 +24,27 @@ type ResultsFormat interface {
 	Layout(header []string) (func(record []string) (journal.Outcome, error), error)
 	// Create starts a results file that replaces path when committed.
 	Create(path string) (ResultFile, error)
+	// CreateAttempts starts an attempts log (see AttemptsPath) that replaces path when
+	// committed.
+	CreateAttempts(path string) (AttemptFile, error)
+}
+
+// AttemptFile is an attempts log being written: every attempt of every row, one line each.
+type AttemptFile interface {
+	WriteAttempt(journal.Attempt) error
+	Commit() error
+	Abort()
+}
+
+// AttemptsPath is the attempts log beside results: RESULTS.attempts.csv (a results path's
+// .csv left off first), every attempt of every row, where the results file keeps each row's
+// latest.
+func AttemptsPath(results string) string {
+	base := results
+	if ext := filepath.Ext(base); strings.EqualFold(ext, ".csv") {
+		base = strings.TrimSuffix(base, ext)
+	}
+	return base + ".attempts.csv"
 }
 
 // ResultFile is a results file being written: nothing replaces the previous one until Commit.
@@ -208,7 +230,28 @@ func (s *Session) Run(ctx context.Context, r *Runner) (*Summary, error) {
 	if cerr := w.Commit(); cerr != nil {
 		return nil, errors.Join(err, cerr)
 	}
+	if aerr := s.writeAttempts(); aerr != nil {
+		s.cfg.warnf("the attempts log %s was not written (the results are): %v", AttemptsPath(s.files.Results), aerr)
+	}
 	return summary, err
+}
+
+// writeAttempts writes the attempts log whole from the journal, as the results are.
+func (s *Session) writeAttempts() error {
+	f, err := s.files.Format.CreateAttempts(AttemptsPath(s.files.Results))
+	if err != nil {
+		return err
+	}
+	for a, err := range s.st.Attempts() {
+		if err == nil {
+			err = f.WriteAttempt(a)
+		}
+		if err != nil {
+			f.Abort()
+			return err
+		}
+	}
+	return f.Commit()
 }
 
 // KeepRequests has d honour the requests the campaign's earlier runs sent in the last minute

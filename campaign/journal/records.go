@@ -43,6 +43,7 @@ type record struct {
 	Key         string    `json:"key,omitempty"`
 	Phone       string    `json:"phone,omitempty"`
 	Attempt     int       `json:"attempt,omitempty"`
+	Line        int       `json:"line,omitempty"` // the list's line an intent dials (see Attempts)
 	From        string    `json:"from,omitempty"`
 	Reason      string    `json:"reason,omitempty"` // why an attempt was given back (void)
 	Ref         string    `json:"ref,omitempty"`
@@ -322,10 +323,13 @@ func seal(js []byte) []byte {
 
 // unseal checks a line's checksum and returns the JSON it covers. A line without one is an
 // older journal's and is taken as it is, until a line with one was read (see State.summed).
-func (s *State) unseal(line []byte) ([]byte, error) {
+func (s *State) unseal(line []byte) ([]byte, error) { return unsealLine(line, &s.summed) }
+
+// unsealLine is unseal for a reader of its own, which keeps summed.
+func unsealLine(line []byte, summed *bool) ([]byte, error) {
 	m := crcSuffix.FindSubmatchIndex(line)
 	if m == nil {
-		if s.summed {
+		if *summed {
 			return nil, errors.New("the line has no checksum, unlike the lines before it")
 		}
 		return line, nil
@@ -335,7 +339,7 @@ func (s *State) unseal(line []byte) ([]byte, error) {
 	if crc32.Checksum(js, crcTable) != uint32(want) {
 		return nil, errors.New("the line's checksum does not match: a value in it was changed")
 	}
-	s.summed = true
+	*summed = true
 	return js, nil
 }
 

@@ -79,6 +79,7 @@ type LiveCall struct {
 	ExecutionID string
 	DialedAt    time.Time
 	PlacedAt    time.Time // when POST /call answered with its execution id (zero while unknown)
+	Line        int       // the list's line it was dialled from (0: not recorded; see State.DialRow)
 	From        string    // the caller id it went out on ("" for Bolna's default)
 	// Zone is the contact's zone for the calling window (nil when none applies): a call
 	// still queued when the window closes is stopped. Not kept in the journal.

@@ -34,6 +34,12 @@ func (s *State) DialFrom(key, phone, from string, attempt int, ref string, at ti
 	return s.append(record{Ev: evDial, Key: key, Phone: phone, Attempt: attempt, Ref: ref, From: from, At: at.UTC()}, true)
 }
 
+// DialRow records, durably, the intent to dial lc (its key, number, caller id, attempt,
+// reference, time and the list's line, which the attempts log reports: see Attempts).
+func (s *State) DialRow(lc LiveCall) error {
+	return s.append(record{Ev: evDial, Key: lc.Key, Phone: lc.Phone, Attempt: lc.Attempt, Ref: lc.Ref, From: lc.From, Line: lc.Line, At: lc.DialedAt.UTC()}, true)
+}
+
 // Placed records, durably, the execution id of an attempt.
 func (s *State) Placed(key string, attempt int, executionID string, at time.Time) error {
 	return s.append(record{Ev: evPlaced, Key: key, Attempt: attempt, ExecutionID: executionID, At: at.UTC()}, true)

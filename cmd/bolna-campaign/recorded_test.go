@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -36,5 +38,24 @@ func TestDryRunSaysHowOld(t *testing.T) {
 	}
 	if strings.Contains(out, "the account has no free concurrency") {
 		t.Errorf("the dry run says a three-day-old account is the account now:\n%s", out)
+	}
+}
+
+// TestAttemptsLogInTheListsDialect: the attempts log beside the results is written as the
+// results are, in the list's dialect (a semicolon list from European Excel gets a semicolon
+// log), mode 0600.
+func TestAttemptsLogInTheListsDialect(t *testing.T) {
+	t.Parallel()
+	srv := bolnatest.NewServer(bolnatest.Options{Timing: bolnatest.FastTiming})
+	t.Cleanup(srv.Close)
+	list := filepath.Join(t.TempDir(), "semi.csv")
+	os.WriteFile(list, []byte("phone;name\n+919810000001;Asha\n+919810000002;Ravi\n"), 0o600)
+	env := map[string]string{"BOLNA_API_KEY": bolnatest.DefaultAPIKey, "BOLNA_BASE_URL": srv.URL, "BOLNA_AGENT_ID": bolnatest.DefaultAgentID}
+	if code := newInvocation(env).run("run", "--poll-interval", "20ms", list); code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(list), "semi.results.attempts.csv"))
+	if err != nil || !strings.HasPrefix(string(b), "line;attempt;from_number;to_number;execution_id;") || strings.Count(string(b), "\n") != 3 {
+		t.Errorf("attempts log (%v):\n%s\nwant a semicolon header and two attempts", err, b)
 	}
 }
