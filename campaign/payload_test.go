@@ -180,7 +180,7 @@ func TestOversizedFinalPayload(t *testing.T) {
 					})
 				})
 			cfg := baseConfig()
-			cfg.MaxWait = 10 * time.Second
+			cfg.MaxWait = time.Minute // reading 17 MiB under -race on a busy machine takes seconds: not a timeout
 			summary, rows, err := tc.runWith(t, t.Context(), client, url, cfg, nil)
 			if err != nil || summary.ByStatus["completed"] != 3 {
 				t.Fatalf("Run() = %+v, %v; want the 3 calls completed", summary, err)

@@ -260,8 +260,13 @@ func (s *Session) writeAttempts() error {
 // it when it was not called).
 func (s *Session) KeepRequests(d Dialer) (stop func()) {
 	s.kept = true
-	return keepRequests(d, RequestsPath(s.files.Results), time.Second)
+	return keepRequests(d, RequestsPath(s.files.Results), requestsCompaction)
 }
+
+// requestsCompaction is how often the record of requests is cut back to the last minute's.
+// Every request is appended before it is sent, so the record is whole whenever a run dies;
+// compacting only bounds its size (to a little over a minute of requests).
+const requestsCompaction = 10 * time.Second
 
 // DryRun scans the list and hands emit the POST /call body of every row a run would dial now
 // (see [Runner.DryRun]).

@@ -166,7 +166,7 @@ func TestLostRepliesAtScale(t *testing.T) {
 // Each meets the other's calls in its sweeps (the list cannot filter by campaign) and must
 // ignore them; together they cause no 429, and every contact of each is dialled once.
 func TestTwoCampaignsShareAnAccount(t *testing.T) {
-	t.Parallel()
+	// Not parallel with the package's other tests: it measures utilisation (see TestSlotUtilisation).
 	synctest.Test(t, func(t *testing.T) {
 		// The account's view: the two shares together; each campaign takes half of that.
 		bc := benchCase{name: "two campaigns", concurrency: 120, timing: minutesTiming, poll: 3 * time.Second, share: 0.5, floor: 0.95}
