@@ -46,10 +46,11 @@ func TestKill9(t *testing.T) {
 	input, phones := writeContacts(t, 40)
 	resultsPath := strings.TrimSuffix(input, ".csv") + ".results.csv"
 
+	state := t.TempDir() // the account's history of this test's runs
 	start := func() *exec.Cmd {
 		cmd := exec.Command(bin, "run", "--poll-interval", "20ms", "--rate", "50", "--list-lag", "300ms", input)
 		cmd.Env = append(os.Environ(), "BOLNA_API_KEY="+bolnatest.DefaultAPIKey, "BOLNA_BASE_URL="+srv.URL,
-			"BOLNA_AGENT_ID="+bolnatest.DefaultAgentID)
+			"BOLNA_AGENT_ID="+bolnatest.DefaultAgentID, "XDG_STATE_HOME="+state)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
+	"github.com/bolna-campaign/bolna-campaign/campaign/history"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnasim"
@@ -24,6 +25,7 @@ import (
 type runOptions struct {
 	connOptions
 	listOptions
+	guardOptions
 
 	from                           string
 	fromList                       stringList
@@ -48,6 +50,7 @@ type runOptions struct {
 func (o *runOptions) flags(fs *flag.FlagSet, getenv func(string) string) {
 	o.connOptions.flags(fs, getenv)
 	o.listOptions.flags(fs)
+	o.guardOptions.flags(fs)
 	fs.StringVar(&o.notify, "notify", "", "POST a JSON notice to `URL` when the run ends, and at once when it halts (a Slack or Teams incoming webhook shows its text); https, or http to loopback")
 	fs.StringVar(&o.goal, "goal", "", "the campaign's conversion `KEY=VALUE` (e.g. confirmed=yes): the summary gives its rate of the rows dialled and its cost per goal")
 	fs.StringVar(&o.resultsFormat, "results-format", "list", "how the results file is written: `list` (the list's delimiter, byte order mark and encoding; UTF-8 with a mark for a Windows-1252 list) or csv (UTF-8, commas)")
@@ -77,6 +80,9 @@ func (o *runOptions) validate(fs *flag.FlagSet) error {
 		return err
 	}
 	if err := o.loadCallerIDs(); err != nil {
+		return err
+	}
+	if err := o.guardOptions.validate(); err != nil {
 		return err
 	}
 	switch {
@@ -262,6 +268,12 @@ func (o *runOptions) run(env Env, out *console) (summary *campaign.Summary, err 
 		notice = newNotifier(o.notify, out.logf)
 		cfg.OnHalt = func(reason string) { notice.halted(o.resultsPath, reason) }
 	}
+	store, err := o.openGuard(context.Background(), env, out)
+	if err != nil {
+		return nil, err
+	}
+	defer store.Close()
+	cfg.Guard, cfg.Rules, cfg.MaxCostPerDay = history.Guard{Store: store}, o.rules, o.maxCostPerDay
 	sess, err := campaign.Open(o.files(), o.owner(), cfg)
 	if err != nil {
 		return nil, err
