@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -114,4 +115,36 @@ func capText(r campaign.Rules) string {
 		return ""
 	}
 	return fmt.Sprintf(", or called %d times within %s", r.MaxCalls, r.Period)
+}
+
+// pauseOf is the pause that keeps the campaign from placing calls, in words, for status: ""
+// when there is none, or no history to ask (a SQLite history that does not exist is not
+// created: status changes nothing). A history that cannot be read is said on stderr.
+func pauseOf(env Env, dsnFlag, campaignID string) string {
+	dsn, err := historyDSN(dsnFlag, env, false)
+	if err == nil {
+		var d history.DSN
+		if d, err = history.ParseDSN(dsn); err == nil && d.Backend == history.SQLite {
+			if _, serr := os.Stat(d.Path); serr != nil {
+				return ""
+			}
+		}
+	}
+	ctx, cancel := commandContext(env)
+	defer cancel()
+	var p *history.Pause
+	if err == nil {
+		var store *history.Store
+		if store, err = history.Open(ctx, dsn); err == nil {
+			p, err = store.Paused(ctx, campaignID)
+			store.Close()
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "bolna-campaign: status: the account's history could not be read, so a pause is not shown: %v\n", err)
+	}
+	if p == nil {
+		return ""
+	}
+	return p.String()
 }

@@ -65,7 +65,8 @@ func TestRunGuardFlags(t *testing.T) {
 }
 
 // TestRunPausedByCommand: `pause --all` keeps every run from placing a call: it exits
-// non-zero saying who paused it and when; after `resume` the run dials.
+// non-zero saying who paused it and when, and `status` shows it; after `resume` the run
+// dials.
 func TestRunPausedByCommand(t *testing.T) {
 	t.Parallel()
 	srv := bolnatest.NewServer(bolnatest.Options{Timing: bolnatest.FastTiming})
@@ -81,6 +82,10 @@ func TestRunPausedByCommand(t *testing.T) {
 	if stderr := inv.stderr.String(); code == exitOK || !strings.Contains(stderr, "every campaign of the account paused by asha") ||
 		!strings.Contains(stderr, "agent script under review") || len(srv.Placements()) != 0 {
 		t.Fatalf("a paused run: exit %d, %d calls; stderr:\n%s", code, len(srv.Placements()), stderr)
+	}
+	status := newInvocation(env)
+	if code := status.run("status", strings.TrimSuffix(input, ".csv")+".results.csv"); code != exitHalted || !strings.Contains(status.stdout.String(), "paused by asha") {
+		t.Errorf("status of the paused campaign: exit %d, want %d naming the pause; stdout:\n%s", code, exitHalted, status.stdout.String())
 	}
 	if code := newInvocation(env).run("resume", "--all"); code != exitOK {
 		t.Fatalf("resume: exit %d", code)
