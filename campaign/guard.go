@@ -121,8 +121,9 @@ func (r *Runner) guarded(ctx context.Context, led *ledger, a *attempt, st *journ
 	return false, led.move(a, phaseVoid, step{})
 }
 
-// tell records an attempt's move in the guard (see ledger.move): its execution id, its end.
-// A failure is a warning: the call is in the journal, which the next run settles the history
+// tell records an attempt's move in the guard (see ledger.move), before the move changes
+// a.phase: its execution id, its end (an attempt the guard skipped was never reserved, and is
+// not told). A failure is a warning: the call is in the journal, which the next run settles the history
 // from (see reconcile).
 func (l *ledger) tell(a *attempt, to phase, s step) {
 	if l.guard == nil || !a.guarded && !l.known[a.Ref] {
@@ -136,10 +137,12 @@ func (l *ledger) tell(a *attempt, to phase, s step) {
 	}
 	switch {
 	case err != nil:
-	case to == phaseFinal && s.outcome != nil:
-		if _, skipped := skipStatus(string(s.outcome.Status)); !skipped {
-			err = l.guard.Settle(ctx, a.Ref, settlementOf(a.ExecutionID, *s.outcome))
-		}
+	case to == phaseFinal && a.phase == phaseIntent: // Bolna refused the POST (400, 422, …): no call
+		err = l.guard.Void(ctx, a.Ref)
+	case to == phaseFinal && s.outcome.Status == journal.StatusTimeout:
+		// Still followed by the next run, which settles it (see reconcile): it stays placed.
+	case to == phaseFinal:
+		err = l.guard.Settle(ctx, a.Ref, settlementOf(a.ExecutionID, *s.outcome))
 	case to == phaseVoid && a.ExecutionID != "": // stopped before it rang: Bolna had it
 		err = l.guard.Settle(ctx, a.Ref, Settlement{ExecutionID: a.ExecutionID, Status: string(journal.StatusStopped), Ended: l.now()})
 	case to == phaseVoid:

@@ -3,9 +3,11 @@ package campaign_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -316,3 +318,33 @@ var errGone = errors.New("the history went away")
 func (failingWrites) Placed(context.Context, string, string, time.Time) error   { return errGone }
 func (failingWrites) Settle(context.Context, string, campaign.Settlement) error { return errGone }
 func (failingWrites) Void(context.Context, string) error                        { return errGone }
+
+// TestGuardRecordsEnds: every attempt a run reserves ends settled in the history with the
+// journal's execution id and status, a call whose placement reply was lost (found by the
+// search) too; nothing is left reserved or placed.
+func TestGuardRecordsEnds(t *testing.T) {
+	t.Parallel()
+	var lost atomic.Bool
+	tc := newCampaign(t, bolnatest.Options{Faults: bolnatest.Faults{Hook: func(r *http.Request) bolnatest.Fault {
+		if r.Method == http.MethodPost && r.URL.Path == "/call" && lost.CompareAndSwap(false, true) {
+			return bolnatest.LoseReply
+		}
+		return bolnatest.NoFault
+	}}}, 3)
+	s := openHistory(t, filepath.Join(t.TempDir(), "history.db"))
+	_, rows, err := tc.runWith(t, within(t, 30*time.Second), tc.srv.Client(), tc.srv.URL, guardConfig(s, campaign.Rules{MinGap: time.Hour}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkDialled(t, tc.srv, tc.phones, 1)
+	if open, err := s.Unsettled(t.Context(), campaignID(t, tc.results)); err != nil || len(open) != 0 {
+		t.Errorf("unsettled after the run: %v, %v; want none", open, err)
+	}
+	for i, p := range tc.phones {
+		entries, err := s.PersonHistory(t.Context(), p)
+		if err != nil || len(entries) != 1 || entries[0].State != history.StateSettled || entries[0].ExecutionID == "" ||
+			entries[0].ExecutionID != rows[i].Outcome.ExecutionID || entries[0].Status != string(rows[i].Outcome.Status) {
+			t.Errorf("%s in the history: %+v, %v; want settled as the row: %+v", p, entries, err, rows[i].Outcome)
+		}
+	}
+}
