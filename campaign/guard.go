@@ -100,7 +100,8 @@ func (r *Runner) guarded(ctx context.Context, led *ledger, a *attempt, st *journ
 	if g == nil {
 		return true, nil
 	}
-	v, err := g.Reserve(ctx, GuardAttempt{Campaign: st.Campaign(), List: r.input, Results: strings.TrimSuffix(st.Path(), ".state"), Agent: r.cfg.AgentID,
+	v, err := g.Reserve(ctx, GuardAttempt{Campaign: st.Campaign(), List: r.input,
+		Results: strings.TrimSuffix(st.Path(), ".state"), Agent: r.cfg.AgentID,
 		Phone: a.Phone, From: a.From, Number: a.Attempt, Ref: a.Ref, At: a.DialedAt}, r.cfg.Rules)
 	if err != nil {
 		if verr := led.move(a, phaseVoid, step{}); verr != nil {
@@ -123,8 +124,8 @@ func (r *Runner) guarded(ctx context.Context, led *ledger, a *attempt, st *journ
 
 // tell records an attempt's move in the guard (see ledger.move), before the move changes
 // a.phase: its execution id, its end (an attempt the guard skipped was never reserved, and is
-// not told). A failure is a warning: the call is in the journal, which the next run settles the history
-// from (see reconcile).
+// not told). A failure is a warning: the call is in the journal, from which the next run
+// settles the history (see reconcile).
 func (l *ledger) tell(a *attempt, to phase, s step) {
 	if l.guard == nil || !a.guarded && !l.known[a.Ref] {
 		return
