@@ -97,18 +97,27 @@ func historyDSN(flagValue string, env Env, sandbox bool) (string, error) {
 
 // openGuard opens the run's history: one that cannot be opened stops the run before any call
 // (exit 1).
-func (o *runOptions) openGuard(ctx context.Context, env Env, out *console) (*history.Store, error) {
+func (o *runOptions) openGuard(ctx context.Context, env Env, out *console) (campaign.Guard, func() error, error) {
+	if testGuard != nil && o.historyDSN == "" && env.Getenv("BOLNA_HISTORY") == "" {
+		return testGuard, func() error { return nil }, nil
+	}
 	dsn, err := historyDSN(o.historyDSN, env, o.sandbox)
 	if err != nil {
-		return nil, &campaign.FatalError{Err: err}
+		return nil, nil, &campaign.FatalError{Err: err}
 	}
 	store, err := history.Open(ctx, dsn)
 	if err != nil {
-		return nil, &campaign.FatalError{Err: fmt.Errorf("the account's history cannot be opened, so no call is placed: %w", err)}
+		return nil, nil, &campaign.FatalError{Err: fmt.Errorf("the account's history cannot be opened, so no call is placed: %w", err)}
 	}
 	out.logf("the account's history: %s (skipping a person another campaign dialled within %s%s)", store.Where(), o.rules.MinGap, capText(o.rules))
-	return store, nil
+	return history.Guard{Store: store}, store.Close, nil
 }
+
+// testGuard, set by the command's tests only, stands in for the history at the default place
+// of the runs whose tests name none (--history, BOLNA_HISTORY): the real history, pure-Go
+// SQLite under the race detector, costs a test run far more CPU than it tests. Every test of
+// the guard names its history. Never set outside tests.
+var testGuard campaign.Guard
 
 func capText(r campaign.Rules) string {
 	if r.MaxCalls == 0 {

@@ -106,11 +106,11 @@ func TestRunPausedByCommand(t *testing.T) {
 // with another results file on the same history, then the first again: each person is
 // dialled once. The dead run's reservations count until its own journal settles them.
 func TestKill9AnotherResults(t *testing.T) {
-	t.Parallel()
-	bin := filepath.Join(t.TempDir(), "bolna-campaign")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
 	}
+	t.Parallel()
+	bin := testBinary(t)
 	// The kill comes while the first run looks at its two calls, their POSTs answered: the
 	// look is held until the process is dead, so no placement is cut mid-way (a POST cut by a
 	// kill is looked for by the rerun for the POST timeout, 30 s, as TestKill9 shows).

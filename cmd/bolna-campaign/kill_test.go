@@ -33,10 +33,7 @@ func TestKill9(t *testing.T) {
 		t.Skip("builds and runs the binary")
 	}
 	t.Parallel()
-	bin := filepath.Join(t.TempDir(), "bolna-campaign")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := testBinary(t)
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 1))

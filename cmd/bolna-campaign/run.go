@@ -13,7 +13,6 @@ import (
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
-	"github.com/bolna-campaign/bolna-campaign/campaign/history"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnasim"
@@ -268,12 +267,12 @@ func (o *runOptions) run(env Env, out *console) (summary *campaign.Summary, err 
 		notice = newNotifier(o.notify, out.logf)
 		cfg.OnHalt = func(reason string) { notice.halted(o.resultsPath, reason) }
 	}
-	store, err := o.openGuard(context.Background(), env, out)
+	guard, closeGuard, err := o.openGuard(context.Background(), env, out)
 	if err != nil {
 		return nil, err
 	}
-	defer store.Close()
-	cfg.Guard, cfg.Rules, cfg.MaxCostPerDay = history.Guard{Store: store}, o.rules, o.maxCostPerDay
+	defer closeGuard()
+	cfg.Guard, cfg.Rules, cfg.MaxCostPerDay = guard, o.rules, o.maxCostPerDay
 	sess, err := campaign.Open(o.files(), o.owner(), cfg)
 	if err != nil {
 		return nil, err
