@@ -79,6 +79,7 @@ type attempt struct {
 	phase   phase
 	adopted bool          // left live by an earlier run
 	torn    bool          // recovered from an intent a crash cut mid-record: Ref is only its start
+	guarded bool          // the account's history holds it (reserved by this run, or left unsettled by an earlier one)
 	status  dialer.Status // the latest status Bolna gave
 	// The tracker's bookkeeping of the call.
 	seenAt    time.Time // when it was last seen holding its slot
@@ -134,6 +135,11 @@ type ledger struct {
 	// budget). onEnd is told of every attempt that ends (its outcome; nil for a void).
 	open, reserved atomic.Int64
 	onEnd          func(*journal.Outcome)
+	// guard is the account's history, told of every move of an attempt it holds (see tell);
+	// nil for none. warnf says what it could not record.
+	guard Guard
+	known map[string]bool // attempts of earlier runs the history holds unsettled (see reconcile)
+	warnf func(format string, args ...any)
 }
 
 // invariantError is a move the attempt's life does not allow: a bug, never a state of the
@@ -153,6 +159,7 @@ func (l *ledger) move(a *attempt, to phase, s step) error {
 	if err := l.record(a, to, s); err != nil {
 		return &FatalError{err}
 	}
+	l.tell(a, to, s)
 	a.phase = to
 	l.holders.Add(int64(holds(to) - holds(from)))
 	switch {

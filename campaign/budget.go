@@ -23,13 +23,25 @@ type budget struct {
 	changed  chan struct{} // closed, and replaced, when an attempt ends: a placement waiting looks again
 }
 
-func newBudget(cap float64, st *journal.State) *budget {
+func newBudget(cap float64, st *journal.State, average bool) *budget {
 	b := &budget{cap: cap, spent: st.Spent, changed: make(chan struct{})}
-	if cap > 0 {
+	if cap > 0 || average {
 		s := st.Standing()
 		b.finished = s.Attempts - s.InFlight
 	}
 	return b
+}
+
+// each is the campaign's mean cost per finished attempt so far (0 before any), when the
+// budget was made to keep it.
+func (b *budget) each() float64 {
+	b.mu.Lock()
+	finished := b.finished
+	b.mu.Unlock()
+	if finished == 0 {
+		return 0
+	}
+	return max(b.spent(), 0) / float64(finished)
 }
 
 // ended is told of every attempt that ended (o is nil for one voided: no call, no cost).

@@ -94,14 +94,15 @@ func (t *tracker) wide(from, to time.Time) (f, e time.Time, bounded bool) {
 }
 
 // proofWindow is a list window, by Bolna's clock, that covers every call created between from
-// and to by ours, so that a search of it that misses a call proves the call absent: where the
-// measured offset puts them, widened by clockSkew, once created_at has been measured, else the
-// zone-wide window. proof is false when no such window fits the list's seven days.
+// and to by ours, so that a search of it that misses a call proves the call absent: once
+// created_at has been measured, the wide window (which holds where the measured offset puts
+// them, and also where the Date header and our own clock do: a clock that jumped since it was
+// measured is still covered), else the zone-wide one. proof is false when no such window fits
+// the list's seven days.
 func (t *tracker) proofWindow(from, to time.Time) (f, e time.Time, proof bool) {
-	if t.offset.measured() {
-		f, e = from.Add(t.offset.lo-clockSkew), to.Add(t.offset.hi+clockSkew)
-	} else {
-		f, e = from.Add(-zoneSkew), to.Add(zoneSkew)
+	f, e, measured := t.wide(from, to)
+	if !measured {
+		f, e = earlier(f, from.Add(-zoneSkew)), later(e, to.Add(zoneSkew))
 	}
 	if e.Sub(f) > maxListWindow {
 		return f, f.Add(maxListWindow), false

@@ -93,6 +93,14 @@ type Config struct {
 	MaxCost  float64      // stop placing once the campaign's summed total_cost reaches this; 0: no cap
 	Shard    Shard        // the slice of the list this run takes
 
+	// Guard is the account's history, consulted and reserved before every POST /call (see
+	// Runner.guarded) under Rules; nil for none (a library user's, a test's). MaxCostPerDay
+	// caps the account's spend since midnight UTC, every campaign's, from the guard (0: no
+	// cap).
+	Guard         Guard
+	Rules         Rules
+	MaxCostPerDay float64
+
 	// Outage is how long every read of Bolna may fail before the run gives up (the calls in
 	// flight stay in the journal for the next run); default DefaultOutage.
 	Outage time.Duration

@@ -66,6 +66,17 @@
 // the status filter only the pages where due calls may be (sweep.go). The client holds every
 // request to the same share, so a run never causes a 429 itself.
 //
+// # The account's guard
+//
+// A journal keeps one campaign from dialling a person twice; Config.Guard (the account's
+// history, campaign/history's Guard) keeps every campaign of the account from it. Once an
+// attempt's intent is synced, [Guard.Reserve] checks the account's rules and reserves the
+// attempt in one transaction; a person it skips ends with a status of their own (recent,
+// capped, do-not-call), a pause halts placing, and a guard that cannot answer stops the run
+// (guard.go). Every later move of an attempt it holds is told to it from ledger.move, and a
+// run's start settles it from the journal (reconcile). The package never imports the history:
+// the command wires it in.
+//
 // The package needs from Bolna only what the Dialer interface declares; *dialer.Client
 // satisfies it, and dialer/bolnasim serves it (dialer/bolnatest on loopback, in tests).
 package campaign

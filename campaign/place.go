@@ -128,6 +128,13 @@ func (r *Runner) ready(ctx context.Context, led *ledger, limiter *dialer.Limiter
 		}
 		return nil, false, nil
 	}
+	if halt, err := r.dayRoom(ctx, led.othersUncosted()); err != nil || halt != "" {
+		res.cancel()
+		if halt != "" {
+			r.haltWith(halt)
+		}
+		return nil, false, err
+	}
 	if res.from == "" {
 		res.from = r.cfg.FromNumber
 	}
@@ -143,6 +150,12 @@ func (r *Runner) place(ctx context.Context, st *journal.State, tr *tracker, res 
 	ref := st.Ref(row.Key, c.attempt)
 	a, err := tr.ledger.intent(res, journal.LiveCall{Key: row.Key, Phone: row.Phone, Attempt: c.attempt, Ref: ref, DialedAt: r.cfg.Now(), Line: row.Line, Zone: c.zone})
 	if err != nil {
+		return false, err
+	}
+	if ok, err := r.guarded(ctx, tr.ledger, a, st); !ok {
+		if r.isStopped() {
+			r.decided.set(c.ord, kindStopped) // paused, or the history unreachable: the row stays pending
+		}
 		return false, err
 	}
 	userData[contacts.RefKey] = ref

@@ -18,6 +18,7 @@ import (
 type Runner struct {
 	cfg    Config
 	dialer Dialer
+	input  string // the contact list being run, for the guard's record
 
 	stopOnce sync.Once
 	stopped  chan struct{}
@@ -150,6 +151,7 @@ func (s *Summary) Unfinished() int {
 // run follows them); [Runner.Stop] is the gentle way to end early.
 func (r *Runner) Run(ctx context.Context, input string, st *journal.State, out ResultWriter) (*Summary, error) {
 	start := r.cfg.Now()
+	r.input = input
 	plan, err := r.firstScan(input, st)
 	if err != nil {
 		return nil, err
@@ -161,7 +163,7 @@ func (r *Runner) Run(ctx context.Context, input string, st *journal.State, out R
 	if err != nil {
 		return nil, err
 	}
-	led := &ledger{st: st, now: r.cfg.Now}
+	led := &ledger{st: st, now: r.cfg.Now, guard: r.cfg.Guard, warnf: r.cfg.warnf}
 	tr := newTracker(trackerDeps{cfg: &r.cfg, dialer: r.dialer, st: st, ledger: led, looks: r.limits.looks, stopped: r.stopped})
 	r.setTracker(tr)
 	slots, err := r.resume(startCtx, input, st, tr, acct, start, &plan)
@@ -250,6 +252,9 @@ func (r *Runner) readAccount(ctx context.Context, st *journal.State) (*dialer.Ac
 // adopted and looked at once), then sizes the pool, holding the calls that still hold a slot.
 // It returns the pool's size.
 func (r *Runner) resume(ctx context.Context, input string, st *journal.State, tr *tracker, acct *dialer.Account, start time.Time, plan *Plan) (int, error) {
+	if err := r.reconcile(ctx, tr.ledger, st); err != nil {
+		return 0, err
+	}
 	live, rescan, err := tr.settle(ctx, st.Live(), st.Torn(), start)
 	if err != nil {
 		return 0, err
@@ -281,7 +286,7 @@ func (r *Runner) resume(ctx context.Context, input string, st *journal.State, tr
 	tr.ledger.pool.hold(tr.holding())
 	tr.ledger.holders.Store(int64(tr.holding())) // what settle and the survey counted is theirs to forget
 	tr.ledger.open.Store(int64(len(tr.calls)))
-	r.budget = newBudget(r.cfg.MaxCost, st)
+	r.budget = newBudget(r.cfg.MaxCost, st, r.cfg.MaxCostPerDay > 0)
 	tr.ledger.onEnd = r.budget.ended
 	tr.start(slots)
 	if err := r.cfg.CheckCallerIDs(); err != nil {

@@ -73,22 +73,29 @@ func (s *State) Outcome(key string) (o Outcome, ok bool, err error) {
 	if !found || off < 0 {
 		return Outcome{}, false, nil
 	}
+	o, err = s.outcomeAt(off)
+	return o, err == nil, err
+}
+
+// outcomeAt reads back the final record at byte off.
+func (s *State) outcomeAt(off int64) (Outcome, error) {
 	f := s.f
 	if f == nil {
+		var err error
 		if f, err = OpenNoFollow(s.path, os.O_RDONLY, 0); err != nil {
-			return Outcome{}, false, fmt.Errorf("state: %w", err)
+			return Outcome{}, fmt.Errorf("state: %w", err)
 		}
 		defer f.Close()
 	}
 	buf, err := readLine(f, off)
 	if err != nil {
-		return Outcome{}, false, fmt.Errorf("state: reading %s: %w", s.path, err)
+		return Outcome{}, fmt.Errorf("state: reading %s: %w", s.path, err)
 	}
 	var rec record
 	if err := json.Unmarshal(bytes.TrimSpace(buf), &rec); err != nil || rec.Outcome == nil {
-		return Outcome{}, false, fmt.Errorf("state: %s: record at byte %d is unreadable", s.path, off)
+		return Outcome{}, fmt.Errorf("state: %s: record at byte %d is unreadable", s.path, off)
 	}
-	return *rec.Outcome, true, nil
+	return *rec.Outcome, nil
 }
 
 // LastAccount is the account as the latest run found it; nil before any run.
@@ -192,3 +199,50 @@ func (s *State) Standing() Standing {
 func sortLive(calls []LiveCall) {
 	slices.SortFunc(calls, func(a, b LiveCall) int { return a.DialedAt.Compare(b.DialedAt) })
 }
+
+// Fate is what the journal says became of one attempt, by its reference (see [State.FateOf]).
+type Fate uint8
+
+// The fates of an attempt.
+const (
+	FateUnknown Fate = iota // not an attempt of this campaign's journal
+	FateOpen                // still followed: live, or a torn intent or unknown call a search must settle
+	FateFinal               // it came to an outcome (its row's latest, or an earlier attempt's)
+	FateVoid                // given back: no call counts for it
+)
+
+// FateOf says what became of the attempt ref (campaign-hash-attempt-run, see [State.Ref]),
+// with its outcome when it is its row's latest. The journal keeps the rows' latest attempts,
+// not every reference: an attempt given back whose number a later attempt took again reads
+// as that attempt's fate (final), which counts a call too many, never one too few.
+func (s *State) FateOf(ref string) (Fate, *Outcome, error) {
+	parts := strings.Split(ref, "-")
+	if len(parts) != 4 || parts[0] != s.campaign {
+		return FateUnknown, nil, nil
+	}
+	h, err := strconv.ParseUint(parts[1], 16, 64)
+	n, nerr := strconv.Atoi(parts[2])
+	if err != nil || nerr != nil {
+		return FateUnknown, nil, nil
+	}
+	s.mu.Lock()
+	row, found := s.rows[h]
+	open := s.live[h] != nil && s.live[h].Ref == ref || s.torn[h] != nil && s.torn[h].Attempt == n
+	s.mu.Unlock()
+	switch {
+	case open:
+		return FateOpen, nil, nil
+	case !found || row.attempts() < n:
+		return FateVoid, nil, nil
+	case row.attempts() > n || row.finalOff() < 0:
+		return FateFinal, nil, nil
+	}
+	o, err := s.outcomeAt(row.finalOff())
+	if err != nil {
+		return FateFinal, nil, err
+	}
+	return FateFinal, &o, nil
+}
+
+// Path is the journal's file.
+func (s *State) Path() string { return s.path }

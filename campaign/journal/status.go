@@ -34,6 +34,11 @@ const (
 	StatusInvalid    Status = "invalid"    // not dialled: the number or row is bad; Error says why
 	StatusDuplicate  Status = "duplicate"  // not dialled: the same contact is earlier in the file
 	StatusSuppressed Status = "suppressed" // not dialled: on the do-not-call list
+	// Not dialled: the account's history (the guard) kept the person off; Error says why,
+	// naming the other campaign and when.
+	StatusRecent    Status = "recent"      // another campaign dialled the person within --min-gap
+	StatusCapped    Status = "capped"      // called --max-calls times within its period on the account
+	StatusDoNotCall Status = "do-not-call" // on the account's do-not-call list (in the history)
 )
 
 // statusInfo is what a status means to the runner.
@@ -70,6 +75,9 @@ var statuses = []statusInfo{
 	{status: StatusInvalid, final: true},
 	{status: StatusDuplicate, final: true},
 	{status: StatusSuppressed, final: true},
+	{status: StatusRecent, final: true},
+	{status: StatusCapped, final: true},
+	{status: StatusDoNotCall, final: true},
 }
 
 func (s Status) info() (statusInfo, bool) {

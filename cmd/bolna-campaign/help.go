@@ -24,6 +24,7 @@ var runGroups = []flagGroup{
 	{"Input", []string{"phone-column", "id-column", "delimiter", "encoding", "region", "suppress", "shard"}},
 	{"Pacing", []string{"concurrency", "reserve", "rate", "api-share", "poll-interval", "max-wait", "list-lag"}},
 	{"Safety", []string{"limit", "retry", "max-attempts", "retry-after", "window", "timezone", "timezone-column", "max-cost", "halt-after"}},
+	{"The account's history", []string{"history", "min-gap", "max-calls", "max-cost-per-day"}},
 	{"Output", []string{"results", "results-format", "goal", "notify", "safe-cells", "dry-run", "json", "log-format"}},
 }
 

@@ -31,15 +31,9 @@ func historyFlag(fs *flag.FlagSet) *string {
 
 // openHistory opens the history --history names, else BOLNA_HISTORY's, else the default one.
 func openHistory(ctx context.Context, dsn string, env Env) (*history.Store, error) {
-	if dsn == "" {
-		dsn = strings.TrimSpace(env.Getenv("BOLNA_HISTORY"))
-	}
-	if dsn == "" {
-		path, err := history.DefaultPath()
-		if err != nil {
-			return nil, err
-		}
-		dsn = path
+	dsn, err := historyDSN(dsn, env, false)
+	if err != nil {
+		return nil, err
 	}
 	return history.Open(ctx, dsn)
 }

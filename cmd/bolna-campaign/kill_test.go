@@ -33,10 +33,7 @@ func TestKill9(t *testing.T) {
 		t.Skip("builds and runs the binary")
 	}
 	t.Parallel()
-	bin := filepath.Join(t.TempDir(), "bolna-campaign")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := testBinary(t)
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 1))
@@ -46,10 +43,11 @@ func TestKill9(t *testing.T) {
 	input, phones := writeContacts(t, 40)
 	resultsPath := strings.TrimSuffix(input, ".csv") + ".results.csv"
 
+	state := t.TempDir() // the account's history of this test's runs
 	start := func() *exec.Cmd {
 		cmd := exec.Command(bin, "run", "--poll-interval", "20ms", "--rate", "50", "--list-lag", "300ms", input)
 		cmd.Env = append(os.Environ(), "BOLNA_API_KEY="+bolnatest.DefaultAPIKey, "BOLNA_BASE_URL="+srv.URL,
-			"BOLNA_AGENT_ID="+bolnatest.DefaultAgentID)
+			"BOLNA_AGENT_ID="+bolnatest.DefaultAgentID, "XDG_STATE_HOME="+state)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}

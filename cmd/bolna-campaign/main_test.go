@@ -51,7 +51,7 @@ type invocation struct {
 }
 
 func newInvocation(env map[string]string) *invocation {
-	return &invocation{env: env, signals: make(chan os.Signal, 2)}
+	return &invocation{env: privateHistory(env), signals: make(chan os.Signal, 2)}
 }
 
 func (inv *invocation) run(args ...string) int {

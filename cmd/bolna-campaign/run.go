@@ -24,6 +24,7 @@ import (
 type runOptions struct {
 	connOptions
 	listOptions
+	guardOptions
 
 	from                           string
 	fromList                       stringList
@@ -48,6 +49,7 @@ type runOptions struct {
 func (o *runOptions) flags(fs *flag.FlagSet, getenv func(string) string) {
 	o.connOptions.flags(fs, getenv)
 	o.listOptions.flags(fs)
+	o.guardOptions.flags(fs)
 	fs.StringVar(&o.notify, "notify", "", "POST a JSON notice to `URL` when the run ends, and at once when it halts (a Slack or Teams incoming webhook shows its text); https, or http to loopback")
 	fs.StringVar(&o.goal, "goal", "", "the campaign's conversion `KEY=VALUE` (e.g. confirmed=yes): the summary gives its rate of the rows dialled and its cost per goal")
 	fs.StringVar(&o.resultsFormat, "results-format", "list", "how the results file is written: `list` (the list's delimiter, byte order mark and encoding; UTF-8 with a mark for a Windows-1252 list) or csv (UTF-8, commas)")
@@ -77,6 +79,9 @@ func (o *runOptions) validate(fs *flag.FlagSet) error {
 		return err
 	}
 	if err := o.loadCallerIDs(); err != nil {
+		return err
+	}
+	if err := o.guardOptions.validate(); err != nil {
 		return err
 	}
 	switch {
@@ -262,6 +267,12 @@ func (o *runOptions) run(env Env, out *console) (summary *campaign.Summary, err 
 		notice = newNotifier(o.notify, out.logf)
 		cfg.OnHalt = func(reason string) { notice.halted(o.resultsPath, reason) }
 	}
+	guard, closeGuard, err := o.openGuard(context.Background(), env, out)
+	if err != nil {
+		return nil, err
+	}
+	defer closeGuard()
+	cfg.Guard, cfg.Rules, cfg.MaxCostPerDay = guard, o.rules, o.maxCostPerDay
 	sess, err := campaign.Open(o.files(), o.owner(), cfg)
 	if err != nil {
 		return nil, err

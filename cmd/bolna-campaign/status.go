@@ -19,8 +19,9 @@ import (
 func statusCommand(args []string, env Env) int {
 	fs := newCommand("status", env, helpText{synopsis: "Usage: bolna-campaign status [flags] RESULTS.csv\n\n" +
 		"Where a campaign stands, from its journal (read-only; also while a run holds it). Exit 0: every\n" +
-		"row has a final outcome; 3: work is left for a later run; 4: halted (the wallet ran out).\n"})
+		"row has a final outcome; 3: work is left for a later run; 4: halted (the wallet ran out, or paused).\n"})
 	jsonOut := fs.Bool("json", false, "print it as one JSON object on stdout")
+	dsn := historyFlag(fs)
 	if code, ok := parseArgs(fs, args, "status"); !ok {
 		return code
 	}
@@ -53,15 +54,23 @@ func statusCommand(args []string, env Env) int {
 	}
 	holder := lockHolder(journal.LockPath(path))
 	code, verdict := standingCode(standing, rep, holder != "")
+	paused := ""
+	if standing.Campaign != "" {
+		paused = pauseOf(env, *dsn, standing.Campaign)
+	}
+	if paused != "" && code == exitUnfinished {
+		code, verdict = exitHalted, fmt.Sprintf("halted: work is left, but %s; to go on: %s resume %s", paused, prog, path)
+	}
 	if *jsonOut {
 		out := struct {
 			Journal      journal.Standing       `json:"journal"`
 			Results      map[journal.Status]int `json:"results_by_status,omitempty"`
 			ResultsAt    *time.Time             `json:"results_written_at,omitempty"`
 			RunningSince string                 `json:"running,omitempty"`
+			Paused       string                 `json:"paused,omitempty"`
 			Verdict      string                 `json:"verdict"`
 			Exit         int                    `json:"exit"`
-		}{Journal: standing, RunningSince: holder, Verdict: verdict, Exit: code}
+		}{Journal: standing, RunningSince: holder, Paused: paused, Verdict: verdict, Exit: code}
 		if rep != nil {
 			out.Results, out.ResultsAt = rep.ByStatus, &written
 		}

@@ -1,0 +1,187 @@
+package main
+
+import (
+	"errors"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
+)
+
+// The account's history through the command line: its flags, a pause made by `pause`, a
+// history that cannot be opened, and a process killed mid-campaign.
+
+// guardEnv is the environment of runs on srv sharing the history at db.
+func guardEnv(srv *bolnatest.Server, db string) map[string]string {
+	return map[string]string{"BOLNA_API_KEY": bolnatest.DefaultAPIKey, "BOLNA_BASE_URL": srv.URL,
+		"BOLNA_AGENT_ID": bolnatest.DefaultAgentID, "BOLNA_HISTORY": db}
+}
+
+// TestRunGuardFlags: run's flags of the history: a bad --max-calls is a usage error; a
+// history that cannot be opened stops the run before any call (exit 1) without printing a
+// DSN's password.
+func TestRunGuardFlags(t *testing.T) {
+	t.Parallel()
+	srv := bolnatest.NewServer(bolnatest.Options{Timing: bolnatest.FastTiming})
+	t.Cleanup(srv.Close)
+	input, _ := writeContacts(t, 2)
+	notDir := filepath.Join(t.TempDir(), "file")
+	os.WriteFile(notDir, nil, 0o600)
+	for _, tt := range []struct {
+		name   string
+		args   []string
+		want   int
+		stderr string
+		forbid string
+	}{
+		{"max-calls without a period", []string{"--max-calls", "3"}, exitUsage, "--max-calls", ""},
+		{"max-calls of none", []string{"--max-calls", "0/24h"}, exitUsage, "--max-calls", ""},
+		{"negative gap", []string{"--min-gap", "-1h"}, exitUsage, "--min-gap", ""},
+		{"a history in a file", []string{"--history", filepath.Join(notDir, "history.db")}, exitFatal, "history cannot be opened", ""},
+		{"a PostgreSQL nobody serves", []string{"--history", "postgres://ops:hunter2secret@127.0.0.1:1/bolna?connect_timeout=2"}, exitFatal, "history cannot be opened", "hunter2secret"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			inv := newInvocation(guardEnv(srv, filepath.Join(t.TempDir(), "history.db")))
+			results := filepath.Join(t.TempDir(), "r.csv")
+			code := inv.run(append(append([]string{"run", "--results", results}, tt.args...), input)...)
+			stderr := inv.stderr.String()
+			if code != tt.want || !strings.Contains(stderr, tt.stderr) || tt.forbid != "" && strings.Contains(stderr, tt.forbid) {
+				t.Errorf("exit %d, want %d; stderr:\n%s", code, tt.want, stderr)
+			}
+		})
+	}
+	if n := len(srv.Placements()); n != 0 {
+		t.Errorf("%d calls placed, want none", n)
+	}
+}
+
+// TestRunPausedByCommand: `pause --all` keeps every run from placing a call: it exits
+// non-zero saying who paused it and when, and `status` shows it; after `resume` the run
+// dials.
+func TestRunPausedByCommand(t *testing.T) {
+	t.Parallel()
+	srv := bolnatest.NewServer(bolnatest.Options{Timing: bolnatest.FastTiming})
+	t.Cleanup(srv.Close)
+	input, phones := writeContacts(t, 2)
+	env := guardEnv(srv, filepath.Join(t.TempDir(), "history.db"))
+	env["USER"] = "asha"
+	if code := newInvocation(env).run("pause", "--all", "--reason", "agent script under review"); code != exitOK {
+		t.Fatalf("pause: exit %d", code)
+	}
+	inv := newInvocation(env)
+	code := inv.run("run", input)
+	if stderr := inv.stderr.String(); code == exitOK || !strings.Contains(stderr, "every campaign of the account paused by asha") ||
+		!strings.Contains(stderr, "agent script under review") || len(srv.Placements()) != 0 {
+		t.Fatalf("a paused run: exit %d, %d calls; stderr:\n%s", code, len(srv.Placements()), stderr)
+	}
+	status := newInvocation(env)
+	if code := status.run("status", strings.TrimSuffix(input, ".csv")+".results.csv"); code != exitHalted || !strings.Contains(status.stdout.String(), "paused by asha") {
+		t.Errorf("status of the paused campaign: exit %d, want %d naming the pause; stdout:\n%s", code, exitHalted, status.stdout.String())
+	}
+	if code := newInvocation(env).run("resume", "--all"); code != exitOK {
+		t.Fatalf("resume: exit %d", code)
+	}
+	if code := newInvocation(env).run("run", input); code != exitOK {
+		t.Fatalf("the run after resume: exit %d", code)
+	}
+	dials := countDials(srv)
+	for _, p := range phones {
+		if dials[p] != 1 {
+			t.Errorf("%s dialled %d times, want 1", p, dials[p])
+		}
+	}
+}
+
+// TestKill9AnotherResults: a run killed with SIGKILL mid-campaign, then the same list run
+// with another results file on the same history, then the first again: each person is
+// dialled once. The dead run's reservations count until its own journal settles them.
+func TestKill9AnotherResults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	t.Parallel()
+	bin := testBinary(t)
+	// The kill comes while the first run looks at its two calls, their POSTs answered: the
+	// look is held until the process is dead, so no placement is cut mid-way (a POST cut by a
+	// kill is looked for by the rerun for the POST timeout, 30 s, as TestKill9 shows).
+	var looked sync.Once
+	var posts atomic.Int64
+	looking, killed := make(chan struct{}), make(chan struct{})
+	srv := bolnatest.NewServer(bolnatest.Options{Concurrency: 3, Timing: slowCalls, Faults: bolnatest.Faults{
+		Hook: func(r *http.Request) bolnatest.Fault { // (under the fake's lock: it answers nothing meanwhile)
+			switch {
+			case r.Method == http.MethodPost && r.URL.Path == "/call":
+				posts.Add(1)
+			case r.Method == http.MethodGet && strings.Contains(r.URL.Path, "execution") && posts.Load() >= 2:
+				looked.Do(func() { close(looking); <-killed })
+			}
+			return bolnatest.NoFault
+		}}})
+	t.Cleanup(srv.Close)
+	input, phones := writeContacts(t, 12)
+	state := t.TempDir()
+	start := func(results string) *exec.Cmd {
+		cmd := exec.Command(bin, "run", "--concurrency", "2", "--poll-interval", "20ms", "--rate", "50", "--list-lag", "300ms", "--results", results, input)
+		cmd.Env = append(os.Environ(), "BOLNA_API_KEY="+bolnatest.DefaultAPIKey, "BOLNA_BASE_URL="+srv.URL,
+			"BOLNA_AGENT_ID="+bolnatest.DefaultAgentID, "XDG_STATE_HOME="+state)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		return cmd
+	}
+	dir := t.TempDir()
+	first := start(filepath.Join(dir, "a.results.csv"))
+	select {
+	case <-looking:
+	case <-time.After(20 * time.Second):
+		t.Error("the first run placed no two calls in 20 s")
+	}
+	first.Process.Signal(syscall.SIGKILL)
+	first.Wait()
+	close(killed)
+	for _, results := range []string{"b.results.csv", "a.results.csv"} {
+		// Exit 0, or 3 for a row left unknown.
+		var exitErr *exec.ExitError
+		if err := start(filepath.Join(dir, results)).Wait(); err != nil && (!errors.As(err, &exitErr) || exitErr.ExitCode() != exitUnfinished) {
+			t.Fatalf("%s: %v", results, err)
+		}
+	}
+	recent := 0
+	for _, row := range readRows(t, filepath.Join(dir, "b.results.csv")) {
+		if row.Outcome.Status == journal.StatusRecent {
+			recent++
+		}
+	}
+	if recent == 0 {
+		t.Error("no row of the second campaign is recent: the killed run's reservations did not count")
+	}
+	dials := countDials(srv)
+	for _, p := range phones {
+		if dials[p] != 1 {
+			t.Errorf("%s dialled %d times, want exactly 1", p, dials[p])
+		}
+	}
+}
+
+// slowCalls are calls that hold their slots for a second or so: a look at them comes before
+// any ends.
+var slowCalls = bolnatest.Timing{
+	Dequeue:      bolnatest.Range{Min: 5 * time.Millisecond, Max: 10 * time.Millisecond},
+	Dial:         bolnatest.Range{Min: 10 * time.Millisecond, Max: 20 * time.Millisecond},
+	Ring:         bolnatest.Range{Min: 100 * time.Millisecond, Max: 200 * time.Millisecond},
+	Talk:         bolnatest.Range{Min: 300 * time.Millisecond, Max: 600 * time.Millisecond},
+	PostProcess:  bolnatest.Range{Min: 50 * time.Millisecond, Max: 100 * time.Millisecond},
+	NoAnswerRing: bolnatest.Range{Min: 300 * time.Millisecond, Max: 600 * time.Millisecond},
+	BusyAfter:    bolnatest.Range{Min: 300 * time.Millisecond, Max: 600 * time.Millisecond},
+	FailAfter:    bolnatest.Range{Min: 300 * time.Millisecond, Max: 600 * time.Millisecond},
+}

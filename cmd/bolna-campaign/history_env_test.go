@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bolna-campaign/bolna-campaign/campaign"
+)
+
+// The tests' histories: never the user's. TestMain points XDG_STATE_HOME (the default
+// history's folder) at a folder of its own, for the binaries the tests build and run too, and
+// every invocation whose env names no history gets a folder of its own under it (see
+// privateHistory), so that two tests dialling the same made-up numbers never meet in one.
+
+var stateRoot string
+
+func TestMain(m *testing.M) {
+	useWaitingParallelism()
+	code := func() int {
+		root, err := os.MkdirTemp("", "bolna-campaign-state-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer os.RemoveAll(root)
+		stateRoot = root
+		os.Setenv("XDG_STATE_HOME", root)
+		os.Unsetenv("BOLNA_HISTORY")
+		testGuard = allowAll{}
+		return m.Run()
+	}()
+	os.Exit(code)
+}
+
+// privateHistory is env (a copy) with, when it names no history, a state folder of its own.
+// A test whose invocations must share a history names it (BOLNA_HISTORY).
+func privateHistory(env map[string]string) map[string]string {
+	env = maps.Clone(env)
+	if env == nil {
+		env = map[string]string{}
+	}
+	if env["XDG_STATE_HOME"] == "" && env["BOLNA_HISTORY"] == "" {
+		dir, err := os.MkdirTemp(stateRoot, "inv-")
+		if err != nil {
+			panic(err)
+		}
+		env["XDG_STATE_HOME"] = dir
+	}
+	return env
+}
+
+var (
+	buildOnce sync.Once
+	built     string
+	buildErr  error
+)
+
+// testBinary is the command built once for the tests that run it as a process (and kill it).
+func testBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		built = filepath.Join(stateRoot, "bin", "bolna-campaign") // (not stateRoot/bolna-campaign: the default histories' folder)
+		if out, err := exec.Command("go", "build", "-o", built, ".").CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return built
+}
+
+// allowAll is the guard of the runs whose tests name no history (see testGuard): it lets every
+// call go and records nothing.
+type allowAll struct{}
+
+func (allowAll) Reserve(context.Context, campaign.GuardAttempt, campaign.Rules) (campaign.Verdict, error) {
+	return campaign.Verdict{Allowed: true}, nil
+}
+func (allowAll) Placed(context.Context, string, string, time.Time) error   { return nil }
+func (allowAll) Settle(context.Context, string, campaign.Settlement) error { return nil }
+func (allowAll) Void(context.Context, string) error                        { return nil }
+func (allowAll) Unsettled(context.Context, string) ([]string, error)       { return nil, nil }
+func (allowAll) DailySpend(context.Context, time.Time) (float64, error)    { return 0, nil }
