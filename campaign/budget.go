@@ -38,10 +38,15 @@ func (b *budget) each() float64 {
 	b.mu.Lock()
 	finished := b.finished
 	b.mu.Unlock()
+	return meanCost(b.spent(), finished)
+}
+
+// meanCost is spent over finished attempts (0 before any; a negative spend counts as none).
+func meanCost(spent float64, finished int) float64 {
 	if finished == 0 {
 		return 0
 	}
-	return max(b.spent(), 0) / float64(finished)
+	return max(spent, 0) / float64(finished)
 }
 
 // ended is told of every attempt that ended (o is nil for one voided: no call, no cost).
@@ -69,10 +74,7 @@ func (b *budget) room(ctx context.Context, stopped <-chan struct{}, open func() 
 		changed, finished := b.changed, b.finished // read before the counts: an ending after this wakes the wait
 		b.mu.Unlock()
 		s, n := b.spent(), open()
-		var each float64
-		if finished > 0 {
-			each = max(s, 0) / float64(finished)
-		}
+		each := meanCost(s, finished)
 		switch {
 		case s >= b.cap:
 			return false, fmt.Sprintf("the spend cap of %g is reached (spent %.2f)", b.cap, s)
