@@ -14,6 +14,7 @@ import (
 
 	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
 	"github.com/bolna-campaign/bolna-campaign/campaign/history"
+	"github.com/bolna-campaign/bolna-campaign/dialer"
 )
 
 const dncSynopsis = `Usage: bolna-campaign dnc add [flags] PHONE…
@@ -99,7 +100,7 @@ func listDoNotCall(ctx context.Context, env Env, store *history.Store, jsonOut b
 	}
 	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 	for _, e := range list {
-		fmt.Fprintf(w, "%s\t%s\t%s\n", e.Phone, e.Added.Format(time.RFC3339), sanitize(e.Reason))
+		fmt.Fprintf(w, "%s\t%s\t%s\n", e.Phone, e.Added.Format(time.RFC3339), dialer.Printable(e.Reason))
 	}
 	w.Flush()
 	fmt.Fprintf(env.Stderr, "%d %s on the do-not-call list\n", len(list), plural(len(list), "number", "numbers"))

@@ -12,6 +12,7 @@ import (
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/campaign/history"
+	"github.com/bolna-campaign/bolna-campaign/dialer"
 )
 
 // guardOptions are run's flags of the account's history: where it is, and the rules its guard
@@ -141,6 +142,8 @@ func pauseOf(env Env, dsnFlag, campaignID string) string {
 	}
 	ctx, cancel := commandContext(env)
 	defer cancel()
+	ctx, cancelRead := context.WithTimeout(ctx, pauseReadTimeout) // status answers, whatever the history's host does
+	defer cancelRead()
 	var p *history.Pause
 	if err == nil {
 		var store *history.Store
@@ -155,5 +158,8 @@ func pauseOf(env Env, dsnFlag, campaignID string) string {
 	if p == nil {
 		return ""
 	}
-	return p.String()
+	return dialer.Printable(p.String()) // who paused it, and why: anyone's words
 }
+
+// pauseReadTimeout bounds status's look at the history for a pause.
+const pauseReadTimeout = 10 * time.Second

@@ -17,6 +17,7 @@ import (
 	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
 	"github.com/bolna-campaign/bolna-campaign/campaign/history"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/results"
 )
 
@@ -126,17 +127,7 @@ func dash(s string) string {
 	if s == "" {
 		return "-"
 	}
-	return sanitize(s)
-}
-
-// sanitize strips control characters from text read back from the history (server text).
-func sanitize(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return -1
-		}
-		return r
-	}, s)
+	return dialer.Printable(s)
 }
 
 // historyImportCommand loads results files into the history: one call a dialled row (its

@@ -126,3 +126,18 @@ func TestDoNotCallImport(t *testing.T) {
 		t.Errorf("the list after a failed import:\n%s", out)
 	}
 }
+
+// TestHistoryTextIsPrintable: words read back from the history are anyone's (a reason typed by
+// another operator of a shared history): dnc list, pause and status print no control character,
+// C1's CSI (0x9b) included, which the first sanitiser let through.
+func TestHistoryTextIsPrintable(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"BOLNA_HISTORY": filepath.Join(t.TempDir(), "h.db")}
+	evil := "spam\u009b2J\x1b[31m"
+	newInvocation(env).run("dnc", "add", "--reason", evil, "+919876543210")
+	inv := newInvocation(env)
+	if code := inv.run("dnc", "list"); code != exitOK || !strings.Contains(inv.stdout.String(), "+919876543210") ||
+		strings.ContainsFunc(inv.stdout.String(), func(r rune) bool { return r != '\n' && r != '\t' && (r < ' ' || r >= 0x7f && r <= 0x9f) }) {
+		t.Errorf("dnc list: exit %d, %q; want the number, and no control character", code, inv.stdout.String())
+	}
+}

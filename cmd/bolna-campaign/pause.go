@@ -8,6 +8,7 @@ import (
 
 	"github.com/bolna-campaign/bolna-campaign/campaign/history"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/dialer"
 )
 
 // pauseCommand pauses a campaign (by its results file), or every campaign of the account
@@ -73,7 +74,7 @@ func pauseOrResume(command string, args []string, env Env) int {
 		fmt.Fprintf(env.Stdout, "resumed %s\n", what)
 	}
 	if p, err := store.Paused(ctx, campaign); err == nil && p != nil {
-		fmt.Fprintf(env.Stdout, "still paused: %s\n", sanitize(p.String()))
+		fmt.Fprintf(env.Stdout, "still paused: %s\n", dialer.Printable(p.String()))
 	}
 	return exitOK
 }
