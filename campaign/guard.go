@@ -140,8 +140,9 @@ func (l *ledger) tell(a *attempt, to phase, s step) {
 	case err != nil:
 	case to == phaseFinal && a.phase == phaseIntent: // Bolna refused the POST (400, 422, …): no call
 		err = l.guard.Void(ctx, a.Ref)
-	case to == phaseFinal && s.outcome.Status == journal.StatusTimeout:
-		// Still followed by the next run, which settles it (see reconcile): it stays placed.
+	case to == phaseFinal && (s.outcome.Status == journal.StatusTimeout || s.outcome.Unresolved):
+		// Still followed (a timeout) or looked for (unresolved) by the next run: it stays
+		// reserved or placed, counting as a call, until the journal settles it (see reconcile).
 	case to == phaseFinal:
 		err = l.guard.Settle(ctx, a.Ref, settlementOf(a.ExecutionID, *s.outcome))
 	case to == phaseVoid && a.ExecutionID != "": // stopped before it rang: Bolna had it

@@ -113,14 +113,8 @@ func (r *Runner) ready(ctx context.Context, led *ledger, limiter *dialer.Limiter
 	case err != nil:
 		return nil, false, nil
 	}
-	switch {
-	case limiter.Wait(ctx) != nil, r.isStopped(): // halted (spend cap, balance) while it waited
-		res.cancel()
-		return nil, false, nil
-	case c.zone != nil && !r.cfg.Window.Contains(r.cfg.Now().In(c.zone)):
-		res.cancel() // the window closed while this row waited for a slot
-		return nil, true, nil
-	}
+	// The spend caps first: waiting for the costs of the calls in flight may take minutes,
+	// after which the rate, a stop and the calling window are looked at as they are then.
 	if ok, halt := r.budget.room(ctx, r.stopped, led.othersUncosted); !ok {
 		res.cancel()
 		if halt != "" {
@@ -134,6 +128,14 @@ func (r *Runner) ready(ctx context.Context, led *ledger, limiter *dialer.Limiter
 			r.haltWith(halt)
 		}
 		return nil, false, err
+	}
+	switch {
+	case limiter.Wait(ctx) != nil, r.isStopped(): // halted (spend cap, balance) while it waited
+		res.cancel()
+		return nil, false, nil
+	case c.zone != nil && !r.cfg.Window.Contains(r.cfg.Now().In(c.zone)):
+		res.cancel() // the window closed while this row waited for a slot, or for room to spend
+		return nil, true, nil
 	}
 	if res.from == "" {
 		res.from = r.cfg.FromNumber
