@@ -109,7 +109,8 @@ func (bc benchCase) options() bolnatest.Options {
 // bolnatest.Stats.Bound), the requests per call and the peak requests in any minute per limit
 // class. It fails if the runner falls below its floor, causes a 429, passes its share of any
 // limit in any minute, or is not ahead of the naive baseline on utilisation and requests a
-// minute. Under -race only the short form runs (without the naive baseline at concurrency 16).
+// minute. Under -race only the short form runs (without the naive baseline at concurrency 16, and
+// the one at concurrency 8 on a quarter of the list).
 //
 //	go test ./campaign -run SlotUtilisation -v
 func TestSlotUtilisation(t *testing.T) {
@@ -121,6 +122,11 @@ func TestSlotUtilisation(t *testing.T) {
 		for i, bc := range benchCases {
 			if raceDetector && !bc.short {
 				continue
+			}
+			if raceDetector && bc.naive {
+				// The baseline's rates (utilisation, requests a minute) hold on a quarter of
+				// the list; under -race its 13,000 GETs were a quarter of the package's CPU.
+				bc.calls /= 4
 			}
 			t.Run(bc.name, func(t *testing.T) {
 				ran[i] = true // (not when -run leaves the case out)

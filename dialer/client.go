@@ -61,6 +61,15 @@ type Client struct {
 	requests  atomic.Int64 // requests sent, retries included
 	clock     serverClock
 	reached   atomic.Bool // the server has answered at least once
+	sizes     sizes       // how much of a reply is read
+}
+
+// sizes bound how much of a reply a client reads: whole (body) and field by field (scan).
+// Always MaxBodySize and MaxScanSize but in this package's tests, which shrink them so that
+// replies "too large" need not be tens of megabytes.
+type sizes struct {
+	body int
+	scan int64
 }
 
 // Requests is how many requests the client has sent so far, retries included.
@@ -154,6 +163,7 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 		userAgent: "bolna-campaign",
 		backoff:   DefaultBackoff,
 		placeBack: DefaultPlaceBackoff,
+		sizes:     sizes{body: MaxBodySize, scan: MaxScanSize},
 	}
 	c.base, _ = url.Parse(DefaultBaseURL)
 	if err := WithLimits(DefaultLimits)(c); err != nil {
@@ -469,11 +479,11 @@ func (c *Client) once(ctx context.Context, req request, out any) error {
 
 // decode reads a 2xx reply's body into out (nil: the body is read and dropped).
 func (c *Client) decode(ctx context.Context, req request, body io.Reader, out any) error {
-	b, err := io.ReadAll(io.LimitReader(body, MaxBodySize+1))
+	b, err := io.ReadAll(io.LimitReader(body, int64(c.sizes.body)+1))
 	if err != nil {
 		return ctxErr(ctx, &transientError{fmt.Errorf("dialer: %s %s: reading reply: %w", req.method, req.path, stripURL(err))})
 	}
-	if len(b) > MaxBodySize {
+	if len(b) > c.sizes.body {
 		// Never read whole, and never tried again: the reply would be as large again. A
 		// call's payload is read field by field instead, its fields that fit kept.
 		return c.decodePartial(ctx, req, io.MultiReader(bytes.NewReader(b), body), out, nil)
@@ -498,10 +508,10 @@ func (c *Client) decode(ctx context.Context, req request, body io.Reader, out an
 // *BodyTooLargeError inside for one too large), tried again a bounded number of times.
 func (c *Client) decodePartial(ctx context.Context, req request, r io.Reader, out any, failed error) error {
 	label := req.method + " " + req.path
-	tooLarge := &BodyTooLargeError{Method: req.method, Path: req.path, Limit: MaxBodySize}
+	tooLarge := &BodyTooLargeError{Method: req.method, Path: req.path, Limit: int64(c.sizes.body)}
 	ok, err := false, failed
 	if out != nil {
-		ok, err = readPartial(r, out, c.redactJSON)
+		ok, err = readPartial(r, out, c.redactJSON, c.sizes)
 	}
 	switch {
 	case ok && err == nil:
@@ -511,10 +521,10 @@ func (c *Client) decodePartial(ctx context.Context, req request, r io.Reader, ou
 		// number of times like any other.
 		return ctxErr(ctx, &transientError{tooLarge})
 	case failed == nil && errors.Is(err, errScanLimit):
-		tooLarge.Limit = MaxScanSize
+		tooLarge.Limit = c.sizes.scan
 		return tooLarge
 	case failed == nil:
-		return ctxErr(ctx, &transientError{fmt.Errorf("dialer: %s: reading a reply of over %d bytes: %w", label, MaxBodySize, stripURL(err))})
+		return ctxErr(ctx, &transientError{fmt.Errorf("dialer: %s: reading a reply of over %d bytes: %w", label, c.sizes.body, stripURL(err))})
 	}
 	return &transientError{fmt.Errorf("dialer: %s: decoding reply: %w", label, failed)}
 }

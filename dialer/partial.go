@@ -40,19 +40,22 @@ type Dropped struct {
 
 func (d Dropped) String() string { return d.Field + " (" + d.Reason + ")" }
 
-// errScanLimit: the reply went on past MaxScanSize.
+// errScanLimit: the reply went on past MaxScanSize (the scanner's sizes.scan).
 var errScanLimit = errors.New("reply too large to read")
 
 // scanner reads JSON from a stream a byte at a time, holding nothing but what its caller keeps.
 type scanner struct {
-	r *bufio.Reader
-	n int64 // bytes read
+	r     *bufio.Reader
+	n     int64 // bytes read
+	sizes sizes // the most it reads (scan), and keeps (body)
 }
 
-func newScanner(r io.Reader) *scanner { return &scanner{r: bufio.NewReaderSize(r, 64<<10)} }
+func newScanner(r io.Reader, limits sizes) *scanner {
+	return &scanner{r: bufio.NewReaderSize(r, 64<<10), sizes: limits}
+}
 
 func (s *scanner) next() (byte, error) {
-	if s.n >= MaxScanSize {
+	if s.n >= s.sizes.scan {
 		return 0, errScanLimit
 	}
 	c, err := s.r.ReadByte()
@@ -91,7 +94,7 @@ func (s *scanner) end() error {
 		if err != nil {
 			return err
 		}
-		if s.n++; s.n > MaxScanSize {
+		if s.n++; s.n > s.sizes.scan {
 			return errScanLimit
 		}
 		if !isSpace(c) {
@@ -153,7 +156,7 @@ func (s *scanner) value(first byte, dst *bytes.Buffer, room int) (why string, er
 	}
 	switch why {
 	case "size":
-		why = fmt.Sprintf("%d bytes, over the %d bytes a reply may hold", size, MaxBodySize)
+		why = fmt.Sprintf("%d bytes, over the %d bytes a reply may hold", size, s.sizes.body)
 	case "depth":
 		why = fmt.Sprintf("nested deeper than %d levels", MaxDepth)
 	}
@@ -175,7 +178,7 @@ func (s *scanner) restOfString(put func([]byte)) error {
 		if end == 0 {
 			end = len(buf)
 		}
-		if s.n += int64(end); s.n > MaxScanSize {
+		if s.n += int64(end); s.n > s.sizes.scan {
 			return errScanLimit
 		}
 		put(buf[:end])
@@ -369,9 +372,9 @@ func fieldName(key []byte, redact func([]byte) []byte) string {
 // readPartial decodes a reply into out (an *Execution or an *ExecutionPage) field by field
 // from r, keeping every field that fits MaxBodySize in all and MaxDepth levels, and dropping
 // the others (see Execution.Dropped). It reports false when out cannot be read so.
-func readPartial(r io.Reader, out any, redact func([]byte) []byte) (bool, error) {
-	s := newScanner(r)
-	room := MaxBodySize
+func readPartial(r io.Reader, out any, redact func([]byte) []byte, limits sizes) (bool, error) {
+	s := newScanner(r, limits)
+	room := limits.body
 	var err error
 	switch out := out.(type) {
 	case *Execution:

@@ -28,13 +28,13 @@ func FuzzPartialMatchesWhole(f *testing.F) {
 		}
 		var whole, part Execution
 		if json.Unmarshal(data, &whole) == nil {
-			if ok, err := readPartial(bytes.NewReader(data), &part, same); !ok || err != nil || !reflect.DeepEqual(whole, part) {
+			if ok, err := readPartial(bytes.NewReader(data), &part, same, defaultSizes); !ok || err != nil || !reflect.DeepEqual(whole, part) {
 				t.Fatalf("readPartial(%q) = %+v, %v; json.Unmarshal = %+v", data, part, err, whole)
 			}
 		}
 		var wholePage, partPage ExecutionPage
 		if json.Unmarshal(data, &wholePage) == nil {
-			if ok, err := readPartial(bytes.NewReader(data), &partPage, same); !ok || err != nil || !reflect.DeepEqual(wholePage, partPage) {
+			if ok, err := readPartial(bytes.NewReader(data), &partPage, same, defaultSizes); !ok || err != nil || !reflect.DeepEqual(wholePage, partPage) {
 				t.Fatalf("readPartial(%q) as a page = %+v, %v; json.Unmarshal = %+v", data, partPage, err, wholePage)
 			}
 		}

@@ -17,6 +17,10 @@ import (
 
 const partialKey = "bn-partial-secret-0123456789"
 
+// replyBody is what a reply may hold whole in TestPartialPayload: a mebibyte, not the 16 MiB in
+// use (MaxBodySize, kept by TestBodyLimits), so that its replies too large are megabytes.
+const replyBody = 1 << 20
+
 // huge writes n bytes of 'a', a mebibyte at a time (never held whole).
 func huge(w io.Writer, n int) {
 	chunk := []byte(strings.Repeat("a", 1<<20))
@@ -32,8 +36,8 @@ const finalFields = `"status":"completed","total_cost":12.5,"created_at":"2026-0
 	`"updated_at":"2026-01-02T03:09:05Z","agent_id":"ag-1","summary":"key ` + partialKey + ` echoed",` +
 	`"telephony_data":{"to_number":"+919810000001","from_number":"+14155550100"}`
 
-// TestPartialPayload (#28.6): a call's final payload too large (a 50 MB transcript, over the
-// 16 MiB a reply may hold, before the fields that matter or after them) or too deep
+// TestPartialPayload (#28.6): a call's final payload too large (a transcript three times what a
+// reply may hold, before the fields that matter or after them) or too deep
 // (extracted_data nested 10,001 levels, past encoding/json's limit, or past MaxDepth) is read in
 // one request: what fits is kept (status, cost, times, ids, the key redacted), what does not is
 // named in Dropped with its reason. A list page does the same item by item; a reply cut short
@@ -55,7 +59,7 @@ func TestPartialPayload(t *testing.T) {
 				tt.body(w)
 			}))
 			t.Cleanup(ts.Close)
-			c, err := dialer.New(partialKey, dialer.WithBaseURL(ts.URL), dialer.WithLimits(dialer.Limits{}),
+			c, err := dialer.New(partialKey, dialer.WithBaseURL(ts.URL), dialer.WithLimits(dialer.Limits{}), dialer.WithReplySizes(replyBody, 16*replyBody),
 				dialer.WithBackoff(dialer.Backoff{Attempts: 2, Base: time.Millisecond, Max: time.Millisecond}))
 			if err != nil {
 				t.Fatal(err)
@@ -107,9 +111,9 @@ type partialCase struct {
 
 func partialCases() []partialCase {
 	return []partialCase{
-		{"50 MB transcript first", "/executions/x1", func(w io.Writer) {
+		{"huge transcript first", "/executions/x1", func(w io.Writer) {
 			io.WriteString(w, `{"id":"x1","transcript":"`)
-			huge(w, 50<<20)
+			huge(w, 3*replyBody) // three times what a reply may hold
 			io.WriteString(w, `",`+finalFields+`,"extracted_data":{"confirmed":"yes"}}`)
 		}, 1, func(t *testing.T, c *dialer.Client) {
 			ex := execution(t, c, "x1")
@@ -118,9 +122,9 @@ func partialCases() []partialCase {
 				t.Errorf("extracted_data %s, want it kept", ex.ExtractedData)
 			}
 		}},
-		{"17 MiB summary last", "/executions/x2", func(w io.Writer) {
+		{"huge summary last", "/executions/x2", func(w io.Writer) {
 			io.WriteString(w, `{"id":"x2",`+strings.Replace(finalFields, `"summary"`, `"old_summary"`, 1)+`,"summary":"`)
-			huge(w, 17<<20)
+			huge(w, replyBody+1<<20)
 			io.WriteString(w, `"}`)
 		}, 1, func(t *testing.T, c *dialer.Client) { checkFinal(t, execution(t, c, "x2"), "summary", "bytes") }},
 		{"extracted_data 10,001 deep", "/executions/x3", func(w io.Writer) {
@@ -131,7 +135,7 @@ func partialCases() []partialCase {
 		}, 1, func(t *testing.T, c *dialer.Client) { checkFinal(t, execution(t, c, "x4"), "extracted_data", "nested") }},
 		{"list page with a huge item", "/v2/agent/ag-1/executions", func(w io.Writer) {
 			io.WriteString(w, `{"page_number":1,"has_more":false,"data":[{"id":"x5","status":"ringing"},{"id":"x6",`+finalFields+`,"transcript":"`)
-			huge(w, 17<<20)
+			huge(w, replyBody+1<<20)
 			io.WriteString(w, `"}]}`)
 		}, 1, func(t *testing.T, c *dialer.Client) {
 			page, err := c.ListExecutions(t.Context(), "ag-1", dialer.ListOptions{From: time.Now().Add(-time.Hour), To: time.Now()})
@@ -142,7 +146,7 @@ func partialCases() []partialCase {
 		}},
 		{"a huge field named with the key", "/executions/x8", func(w io.Writer) {
 			io.WriteString(w, `{"id":"x8",`+finalFields+`,"\u0062n-partial-secret-0123456789":"`)
-			huge(w, 17<<20)
+			huge(w, replyBody+1<<20)
 			io.WriteString(w, `"}`)
 		}, 1, func(t *testing.T, c *dialer.Client) {
 			ex := execution(t, c, "x8")
@@ -164,7 +168,7 @@ func partialCases() []partialCase {
 		}},
 		{"cut short", "/executions/x7", func(w io.Writer) {
 			io.WriteString(w, `{"id":"x7","transcript":"`)
-			huge(w, 17<<20) // and the reply ends
+			huge(w, replyBody+1<<20) // and the reply ends
 		}, 2, func(t *testing.T, c *dialer.Client) {
 			if ex, err := c.Execution(t.Context(), "x7"); err == nil {
 				t.Errorf("Execution() of a reply cut short = %+v, want an error", ex)
@@ -174,12 +178,12 @@ func partialCases() []partialCase {
 		// (TestRunHostileReplies: a huge body now and then must not stop a run).
 		{"account too large", "/user/me", func(w io.Writer) {
 			io.WriteString(w, `{"id":"me","name":"`)
-			huge(w, 17<<20)
+			huge(w, replyBody+1<<20)
 			io.WriteString(w, `"}`)
 		}, 2, func(t *testing.T, c *dialer.Client) {
 			var tooLarge *dialer.BodyTooLargeError
 			if _, err := c.Account(t.Context()); !errors.As(err, &tooLarge) || !strings.Contains(err.Error(), "exceeds") {
-				t.Errorf("Account() of a 17 MiB reply: error = %v, want a *BodyTooLargeError", err)
+				t.Errorf("Account() of a reply too large: error = %v, want a *BodyTooLargeError", err)
 			}
 		}},
 	}

@@ -114,10 +114,7 @@ func TestCronSamples(t *testing.T) {
 			t.Errorf("%s: no CRON_TZ=ZONE line (an IANA zone): the schedule would follow the server's clock", name)
 		}
 	}
-	bin := filepath.Join(t.TempDir(), "bolna-campaign")
-	if out, err := exec.CommandContext(t.Context(), "go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := testBinary(t)
 	for name, tab := range tabs {
 		for style, prefix := range map[string]string{"KEY=VALUE": "", "export KEY=VALUE": "export "} {
 			t.Run(name+"/"+style, func(t *testing.T) {

@@ -191,10 +191,7 @@ func TestCampaignJobLocally(t *testing.T) {
 		t.Fatal("campaign-job.yaml: want one container with one shell command")
 	}
 	c := job.Template.Spec.Containers[0]
-	bin := filepath.Join(t.TempDir(), "bolna-campaign")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := testBinary(t)
 	srv := bolnatest.NewServer(bolnatest.Options{Concurrency: 10, Timing: bolnatest.FastTiming})
 	t.Cleanup(srv.Close)
 	data := t.TempDir()
