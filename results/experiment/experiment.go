@@ -18,7 +18,7 @@ const Z95 = 1.959963984540054
 const MinExpected = 5
 
 // Method names the test in reports.
-const Method = "mixture sequential probability ratio test (mSPRT, Johari, Pekelis & Walsh 2022) on the difference of the goal rates, normal mixture τ = %g; always-valid p-values, Bonferroni over %d %s"
+const Method = "mixture sequential probability ratio test (mSPRT, Johari, Pekelis & Walsh 2022) on the difference of the arms' rates, normal mixture τ = %g; always-valid p-values, Bonferroni over %d %s"
 
 // Interval is a 95% interval of a proportion (or of a difference of two).
 type Interval struct {
@@ -54,10 +54,10 @@ type ArmStats struct {
 	Rate float64  `json:"rate"`    // Goals / Finished
 	CI   Interval `json:"rate_95"` // Wilson
 	// CostPerGoal is Cost / Goals (0 with no goal), and CostPerGoalCI its range at the rate's
-	// interval: the cost per finished row over the rate's bounds (High is +Inf when the
-	// interval reaches 0).
-	CostPerGoal   float64  `json:"cost_per_goal"`
-	CostPerGoalCI Interval `json:"cost_per_goal_95"`
+	// interval: the cost per finished row over the rate's bounds (nil when the interval
+	// reaches 0: no bound).
+	CostPerGoal   float64   `json:"cost_per_goal"`
+	CostPerGoalCI *Interval `json:"cost_per_goal_95,omitempty"`
 }
 
 // Options tune the comparison; the zero value is the default.
@@ -170,10 +170,8 @@ func stats(a Arm) ArmStats {
 	s := ArmStats{Arm: a, CI: Wilson(a.Goals, a.Finished)}
 	if a.Finished > 0 {
 		s.Rate = float64(a.Goals) / float64(a.Finished)
-		perRow := a.Cost / float64(a.Finished)
-		s.CostPerGoalCI = Interval{perRow / s.CI.High, math.Inf(1)}
-		if s.CI.Low > 0 {
-			s.CostPerGoalCI.High = perRow / s.CI.Low
+		if perRow := a.Cost / float64(a.Finished); s.CI.Low > 0 {
+			s.CostPerGoalCI = &Interval{perRow / s.CI.High, perRow / s.CI.Low}
 		}
 	}
 	if a.Goals > 0 {

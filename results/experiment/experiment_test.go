@@ -93,7 +93,7 @@ func TestArmStats(t *testing.T) {
 	r := experiment.Compare([]experiment.Arm{{Name: "A", Dialled: 110, Finished: 100, Reached: 70, Goals: 60, Cost: 3000},
 		{Name: "B", Dialled: 5}}, experiment.Options{})
 	a := r.Arms[0]
-	if !near(a.Rate, 0.6) || !near(a.CI.Low, 0.5020026) || !near(a.CostPerGoal, 50) || !near(a.CostPerGoalCI.Low, 43.4406) || !near(a.CostPerGoalCI.High, 59.7606) {
+	if !near(a.Rate, 0.6) || !near(a.CI.Low, 0.5020026) || !near(a.CostPerGoal, 50) || a.CostPerGoalCI == nil || !near(a.CostPerGoalCI.Low, 43.4406) || !near(a.CostPerGoalCI.High, 59.7606) || r.Arms[1].CostPerGoalCI != nil {
 		t.Errorf("arm %+v: want 60%% (50.2–69.1), 50 cents a goal (43.44–59.76)", a)
 	}
 	if r.State != experiment.TooEarly || len(r.Pairs) != 0 || len(r.Arms) != 2 {
