@@ -62,7 +62,7 @@ func TestReportExperiment(t *testing.T) {
 		var text bytes.Buffer
 		r.WriteText(&text)
 		for _, want := range []string{"experiment: 2 agents compared on the goal rate (goal confirmed=yes)",
-			"verdict: agent-a ahead of agent-b (60.0% against 40.0%, p = 0.003)", "mSPRT", "$0.17 ($0.15–$0.19)", results.AboutSequential} {
+			"verdict: agent-a ahead of agent-b (60.0% against 40.0%, p = 0.003, by 4.9 to 35.1 points)", "mSPRT", "$0.17 ($0.15–$0.19)", results.AboutSequential} {
 			if !strings.Contains(text.String(), want) {
 				t.Errorf("by %q: the text lacks %q:\n%s", by, want, text.String())
 			}
@@ -72,7 +72,7 @@ func TestReportExperiment(t *testing.T) {
 			t.Errorf("by %q: JSON %v lacks the experiment:\n%s", by, err, js)
 		}
 		var page bytes.Buffer
-		if err := r.WriteHTML(&page, time.Now()); err != nil || !strings.Contains(page.String(), "agent-a ahead of agent-b (60.0% against 40.0%, p = 0.003)") {
+		if err := r.WriteHTML(&page, time.Now()); err != nil || !strings.Contains(page.String(), "agent-a ahead of agent-b (60.0% against 40.0%, p = 0.003, by 4.9 to 35.1 points)") {
 			t.Errorf("by %q: the page (%v) lacks the verdict", by, err)
 		}
 	}
@@ -106,5 +106,15 @@ func TestReportExperimentEscapes(t *testing.T) {
 	r.WriteText(&text)
 	if r.Experiment == nil || strings.Contains(text.String(), "\x1b") {
 		t.Errorf("experiment %+v; the text carries a control character:\n%q", r.Experiment, text.String())
+	}
+}
+
+// TestVerdictTinyP: a p-value under 0.001 reads "p < 0.001", not "p = < 0.001" (the fixed
+// test's verdict said so). 80/100 against 20/100: z = 8.49.
+func TestVerdictTinyP(t *testing.T) {
+	t.Parallel()
+	r := groupsReport(t, []group{{"A", 100, 80}, {"B", 100, 20}})
+	if len(r.Verdicts) != 1 || !strings.Contains(r.Verdicts[0].Text(), "(p < 0.001)") {
+		t.Errorf("verdicts %+v: want (p < 0.001) in %q", r.Verdicts, r.Verdicts[0].Text())
 	}
 }

@@ -61,16 +61,9 @@ func (v Verdict) Text() string {
 	case v.TooSmall:
 		return fmt.Sprintf("%s: the groups are too small to tell (each needs %d or more expected on either side)", v.Metric, minExpected)
 	case v.Differs:
-		return fmt.Sprintf("%s: %s (%.1f%%) and %s (%.1f%%) differ beyond chance (p = %s)", v.Metric, orDash(v.High), 100*v.HighRate, orDash(v.Low), 100*v.LowRate, pText(v.P))
+		return fmt.Sprintf("%s: %s (%.1f%%) and %s (%.1f%%) differ beyond chance (p %s)", v.Metric, orDash(v.High), 100*v.HighRate, orDash(v.Low), 100*v.LowRate, experiment.FormatP(v.P))
 	}
-	return fmt.Sprintf("%s: no difference beyond chance between %s (%.1f%%) and %s (%.1f%%) (p = %s)", v.Metric, orDash(v.High), 100*v.HighRate, orDash(v.Low), 100*v.LowRate, pText(v.P))
-}
-
-func pText(p float64) string {
-	if p < 0.001 {
-		return "< 0.001"
-	}
-	return strconv.FormatFloat(p, 'f', 3, 64)
+	return fmt.Sprintf("%s: no difference beyond chance between %s (%.1f%%) and %s (%.1f%%) (p %s)", v.Metric, orDash(v.High), 100*v.HighRate, orDash(v.Low), 100*v.LowRate, experiment.FormatP(v.P))
 }
 
 // compare is the verdict on one rate across groups: success counts x and trials n by group.

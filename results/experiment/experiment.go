@@ -241,7 +241,8 @@ func verdict(res Result, o Options) (state string, within float64, text string) 
 		var s, part string
 		switch {
 		case p.Ahead:
-			s, part = Ahead, fmt.Sprintf("%s ahead of %s (%s against %s, p %s)", p.Leader, p.Other, pct(rateOf(res, p.Leader)), pct(rateOf(res, p.Other)), pText(p.P))
+			s, part = Ahead, fmt.Sprintf("%s ahead of %s (%s against %s, p %s, by %.1f to %.1f points)", p.Leader, p.Other,
+				pct(rateOf(res, p.Leader)), pct(rateOf(res, p.Other)), FormatP(p.P), 100*max(0, p.CS.Low), 100*p.CS.High)
 		case p.TooSoon:
 			s, part = TooEarly, fmt.Sprintf("%s (each arm needs %d goals and %d misses expected)", TooEarly, MinExpected, MinExpected)
 		case within <= o.Margin:
@@ -275,8 +276,8 @@ func rateOf(res Result, name string) float64 {
 
 func pct(f float64) string { return strconv.FormatFloat(100*f, 'f', 1, 64) + "%" }
 
-// pText writes a p-value: "= 0.012", "< 0.001".
-func pText(p float64) string {
+// FormatP writes a p-value after a "p": "= 0.012", "< 0.001".
+func FormatP(p float64) string {
 	if p < 0.001 {
 		return "< 0.001"
 	}

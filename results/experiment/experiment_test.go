@@ -57,9 +57,9 @@ func TestCompareByHand(t *testing.T) {
 		pairsCount int
 	}{
 		{"ahead", []experiment.Arm{{Name: "A", Finished: 200, Goals: 120}, {Name: "B", Finished: 200, Goals: 80}},
-			experiment.Ahead, 0.0027585, 0.0492082, 0.3507918, 1, "A ahead of B (60.0% against 40.0%, p = 0.003)", "A", 1},
+			experiment.Ahead, 0.0027585, 0.0492082, 0.3507918, 1, "A ahead of B (60.0% against 40.0%, p = 0.003, by 4.9 to 35.1 points)", "A", 1},
 		{"ahead of two", []experiment.Arm{{Name: "B", Finished: 200, Goals: 80}, {Name: "A", Finished: 200, Goals: 120}, {Name: "C", Finished: 200, Goals: 80}},
-			experiment.Ahead, 0.0082755, 0.0288757, 0.3711243, 2, "A ahead of B (60.0% against 40.0%, p = 0.008); A ahead of C", "A", 2},
+			experiment.Ahead, 0.0082755, 0.0288757, 0.3711243, 2, "A ahead of B (60.0% against 40.0%, p = 0.008, by 2.9 to 37.1 points); A ahead of C", "A", 2},
 		{"too early", []experiment.Arm{{Name: "A", Finished: 100, Goals: 60}, {Name: "B", Finished: 100, Goals: 40}},
 			experiment.TooEarly, 0.1057335, -0.0250848, 0.4250848, 0, "too early to tell (the difference could still be up to 42.5 points)", "A", 1},
 		{"no difference", []experiment.Arm{{Name: "A", Finished: 5000, Goals: 2000}, {Name: "B", Finished: 5000, Goals: 2050}},
