@@ -41,4 +41,12 @@
 // run at α/m with m = k(k−1)/2 pairs of k arms (Bonferroni), its p-value multiplied by m, and
 // its confidence sequence at level 1−α/m. An arm the leader is ahead of at that level is a
 // loser ([Result.Losers]): the runner may stop placing its calls.
+//
+// # For a runner
+//
+// [Assign] gives a row its arm from the campaign's id and the row's key, by weights, stably
+// (reruns, retries and shards agree); [AssignActive] the same once arms have stopped, spreading
+// a stopped arm's rows over the others at random. A [Monitor] is read with every arm's counts
+// ([Arm]) after each finished call; its [Result] says the state, the words, and the losers to
+// stop. [PlanRows] says how many rows each arm needs.
 package experiment
