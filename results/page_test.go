@@ -17,7 +17,7 @@ import (
 
 // fullPage is the HTML report of a campaign with every part the page can show: outcomes of
 // each kind (voicemails and calls rejected at once among Bolna's completed), a goal, a
-// breakdown with a verdict, and the best-time strips.
+// breakdown with a verdict, two agents compared, and the best-time strips.
 func fullPage(t *testing.T) (*results.Report, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "c.results.csv")
@@ -31,6 +31,7 @@ func fullPage(t *testing.T) (*results.Report, string) {
 		o := journal.Outcome{Status: "no-answer", ExecutionID: fmt.Sprintf("e-%d", i), Attempts: 1, DialedAt: at.Add(time.Duration(i) * 37 * time.Minute),
 			Extracted: json.RawMessage(`{"confirmed":"no"}`)}
 		clinic := []string{"North", "South"}[i%2]
+		o.AgentID = []string{"agent-north", "agent-south"}[i%2] // two arms: the experiment's section is on the page
 		switch {
 		case i%2 == 0 && i%5 < 4, i%2 == 1 && i%5 < 2: // North answers more
 			o.Status, o.Duration, o.Extracted = "completed", 30, json.RawMessage(`{"confirmed":"yes"}`)
@@ -54,7 +55,7 @@ func fullPage(t *testing.T) (*results.Report, string) {
 	if err := r.WriteHTML(&page, time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)); err != nil {
 		t.Fatal(err)
 	}
-	if r.Voicemail == 0 || r.Rejected == 0 || len(r.Verdicts) == 0 || !strings.Contains(page.String(), `class="heat hours"`) {
+	if r.Voicemail == 0 || r.Rejected == 0 || len(r.Verdicts) == 0 || !strings.Contains(page.String(), `class="heat hours"`) || !strings.Contains(page.String(), `id="experiment-verdict"`) {
 		t.Fatalf("the fixture lacks a part of the page: %d voicemails, %d rejected, verdicts %v", r.Voicemail, r.Rejected, r.Verdicts)
 	}
 	return r, page.String()

@@ -77,11 +77,15 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(w, "  %s\n", oneLine(v.Text(), 200))
 		}
 	}
-	if r.Goal != nil || r.By != "" {
+	r.writeExperiment(w)
+	if r.Goal != nil || r.By != "" || r.Experiment != nil {
 		fmt.Fprintf(w, "\n%s\n", About95)
 	}
 	if len(r.Verdicts) > 0 {
 		fmt.Fprintln(w, AboutP)
+	}
+	if r.Experiment != nil {
+		fmt.Fprintln(w, AboutSequential)
 	}
 	if hours := slotText(r.ByHour); hours != "" {
 		fmt.Fprintf(w, "\nanswer rate by the contact's local hour (calls placed): %s\n", hours)
@@ -190,14 +194,15 @@ func oneLine(s string, n int) string {
 var htmlTemplate string
 
 var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
-	"pct":     pct,
-	"seconds": seconds,
-	"percent": func(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) },
-	"cost":    dollars,
-	"rateci":  rateCI,
-	"base":    filepath.Base,
-	"pct100":  func(f float64) float64 { return 100 * f },
-	"deref":   func(i *Interval) Interval { return *i },
+	"pct":      pct,
+	"seconds":  seconds,
+	"percent":  func(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) },
+	"cost":     dollars,
+	"rateci":   rateCI,
+	"base":     filepath.Base,
+	"pct100":   func(f float64) float64 { return 100 * f },
+	"deref":    func(i *Interval) Interval { return *i },
+	"goalcost": costPerGoal,
 }).Parse(htmlTemplate))
 
 // bar is one bar of an SVG bar chart.
@@ -371,12 +376,13 @@ func (r *Report) WriteHTML(w io.Writer, generated time.Time) error {
 		groups = append(groups, groupRow{orDash(k), r.Groups[k]})
 	}
 	data := map[string]any{
-		"R":         r,
-		"Generated": generated.UTC().Format(time.RFC3339),
-		"Statuses":  statuses,
-		"Outcomes":  r.outcomesChart(),
-		"About95":   About95,
-		"AboutP":    AboutP,
+		"R":               r,
+		"Generated":       generated.UTC().Format(time.RFC3339),
+		"Statuses":        statuses,
+		"Outcomes":        r.outcomesChart(),
+		"About95":         About95,
+		"AboutP":          AboutP,
+		"AboutSequential": AboutSequential,
 		"Costs": newChart("Cost by status", costLabels, costs, func(i int) string { return dollars(costs[i]) },
 			func(i int) string { return color(costStatuses[i]) }),
 		"Histogram": newChart("Talk time of answered calls", DurationBucketLabels, hist,

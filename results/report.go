@@ -16,6 +16,7 @@ import (
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/results/experiment"
 )
 
 // MaxChase bounds the rows to chase a report lists; the results files have them all.
@@ -75,6 +76,9 @@ type Report struct {
 	// By is the input column Groups break the rows down by (report --by), "" for none.
 	By     string            `json:"by,omitempty"`
 	Groups map[string]*Group `json:"groups,omitempty"`
+	// Experiment compares the agents the rows were dialled through, when there are two or
+	// more (see Experiment).
+	Experiment *Experiment `json:"experiment,omitempty"`
 
 	// Notes say what the reader must know of the files merged: two different campaigns (other
 	// columns, or journals of other campaigns that are not shards of one list), or one
@@ -92,6 +96,7 @@ type Report struct {
 	people map[string]int
 	// columns are each file's input columns, sorted (ReadReport's notes).
 	columns map[string][]string
+	arms    map[string]*experiment.Arm // by agent id
 }
 
 // DurationBucketLabels name Report.DurationBuckets.
@@ -329,6 +334,9 @@ func (r *Report) Add(file string, row Row) {
 	if r.By != "" {
 		r.group(row).count(o, dialled, finished, goal)
 	}
+	if dialled {
+		r.countArm(row, finished, goal)
+	}
 	if finished {
 		r.Finished++
 	}
@@ -518,6 +526,7 @@ func (r *Report) Finish() {
 			}
 		}
 	}
+	r.finishExperiment()
 	if r.Goal != nil {
 		r.Goal.CI = wilson(r.Goal.Reached, r.Finished)
 		if r.Finished > 0 {

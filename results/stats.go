@@ -6,35 +6,21 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/bolna-campaign/bolna-campaign/results/experiment"
 )
 
-// How sure a comparison of groups must be before the report calls it a difference.
-const (
-	// zCrit is the 95% two-sided normal quantile: intervals are 95% and differences are
-	// called at p < 0.05 (after Bonferroni's correction for the pairs compared).
-	zCrit = 1.959963984540054
-	// minExpected is the fewest successes and failures each group must be expected to have
-	// (under no difference) for the normal approximation of the test to hold.
-	minExpected = 5
-)
+// minExpected is the fewest successes and failures each group must be expected to have
+// (under no difference) for the normal approximation of the test to hold. Intervals are 95%
+// and differences are called at p < 0.05 (after Bonferroni's correction for the pairs
+// compared).
+const minExpected = experiment.MinExpected
 
 // Interval is a 95% confidence interval of a proportion.
-type Interval struct {
-	Low  float64 `json:"low"`
-	High float64 `json:"high"`
-}
+type Interval = experiment.Interval
 
-// wilson is the Wilson score interval of x successes in n trials (95%): unlike the plain
-// p ± 1.96·se it stays within [0, 1] and is honest for small n and rates near 0 or 1.
-func wilson(x, n int) Interval {
-	if n == 0 {
-		return Interval{0, 1}
-	}
-	p, nf, z2 := float64(x)/float64(n), float64(n), zCrit*zCrit
-	centre := (p + z2/(2*nf)) / (1 + z2/nf)
-	half := zCrit * math.Sqrt(p*(1-p)/nf+z2/(4*nf*nf)) / (1 + z2/nf)
-	return Interval{max(0, centre-half), min(1, centre+half)}
-}
+// wilson is the Wilson score interval of x successes in n trials (95%): see experiment.Wilson.
+func wilson(x, n int) Interval { return experiment.Wilson(x, n) }
 
 // twoProportion is the two-sided z-test of x1/n1 against x2/n2 with the pooled proportion:
 // z and its p-value. ok is false when either group is too small for the test (fewer than
@@ -75,16 +61,9 @@ func (v Verdict) Text() string {
 	case v.TooSmall:
 		return fmt.Sprintf("%s: the groups are too small to tell (each needs %d or more expected on either side)", v.Metric, minExpected)
 	case v.Differs:
-		return fmt.Sprintf("%s: %s (%.1f%%) and %s (%.1f%%) differ beyond chance (p = %s)", v.Metric, orDash(v.High), 100*v.HighRate, orDash(v.Low), 100*v.LowRate, pText(v.P))
+		return fmt.Sprintf("%s: %s (%.1f%%) and %s (%.1f%%) differ beyond chance (p %s)", v.Metric, orDash(v.High), 100*v.HighRate, orDash(v.Low), 100*v.LowRate, experiment.FormatP(v.P))
 	}
-	return fmt.Sprintf("%s: no difference beyond chance between %s (%.1f%%) and %s (%.1f%%) (p = %s)", v.Metric, orDash(v.High), 100*v.HighRate, orDash(v.Low), 100*v.LowRate, pText(v.P))
-}
-
-func pText(p float64) string {
-	if p < 0.001 {
-		return "< 0.001"
-	}
-	return strconv.FormatFloat(p, 'f', 3, 64)
+	return fmt.Sprintf("%s: no difference beyond chance between %s (%.1f%%) and %s (%.1f%%) (p %s)", v.Metric, orDash(v.High), 100*v.HighRate, orDash(v.Low), 100*v.LowRate, experiment.FormatP(v.P))
 }
 
 // compare is the verdict on one rate across groups: success counts x and trials n by group.

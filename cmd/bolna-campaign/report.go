@@ -25,8 +25,12 @@ func reportCommand(args []string, env Env) int {
 	byFlag := fs.String("by", "", "break outcomes and the answer rate down by this input `COLUMN` (clinic, city, agent_id), with 95% intervals and whether the groups differ beyond chance")
 	goalFlag := fs.String("goal", "", "the campaign's conversion `KEY=VALUE`: rows whose extracted KEY is VALUE (e.g. confirmed=yes), as a rate of the rows dialled and a cost per goal")
 	htmlOut := fs.String("html", "", "also write the report as a self-contained HTML page to this .html file (never over anything but an earlier report)")
+	plan := addPlanFlags(fs)
 	if code, ok := parseArgs(fs, args, "report"); !ok {
 		return code
+	}
+	if plan.plan {
+		return planCommand(plan, fs.Args(), *goalFlag, *jsonOut, env)
 	}
 	if fs.NArg() == 0 {
 		fmt.Fprintln(env.Stderr, "bolna-campaign: report: name one or more results files")

@@ -33,7 +33,9 @@ func simCommand(args []string, env Env) int {
 		hookDup     = fs.Float64("webhook-duplicate", 0, "share of pushes sent twice")
 		hookReorder = fs.Float64("webhook-reorder", 0, "share of pushes held back up to a second, so later ones overtake them")
 		hookDelay   = fs.Duration("webhook-delay", 0, "every push waits up to this long")
+		mixFlags    stringList
 	)
+	fs.Var(&mixFlags, "agent-mix", "`AGENT_ID=SHARE`: the agent confirms this share of its conversations (extracted confirmed=yes), e.g. 30%; repeat for each agent (served too). Default: --agent-id two in three, the built-in second agent "+bolnasim.SecondAgentID+" 30%")
 	if code, ok := parseArgs(fs, args, "sim"); !ok {
 		return code
 	}
@@ -42,8 +44,13 @@ func simCommand(args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "bolna-campaign: sim: --addr %q must be a loopback address\n", *addr)
 		return exitUsage
 	}
+	agents, mixes, err := simAgents(*agent, mixFlags)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "bolna-campaign: %v\n", err)
+		return exitUsage
+	}
 	opts := bolnasim.Options{
-		APIKey: *key, AgentIDs: []string{*agent}, Concurrency: *concurrency, TimeScale: *scale, Seed: *seed,
+		APIKey: *key, AgentIDs: agents, Mixes: mixes, Concurrency: *concurrency, TimeScale: *scale, Seed: *seed,
 		Style:  bolnasim.Style{AuthDocs: *authDocs, FullListItems: *wholeItems},
 		Faults: bolnasim.Faults{PlaceLost: *placeLost, PlaceTooMany: *place429, ReadUnavailable: *read503},
 	}
@@ -64,7 +71,7 @@ func simCommand(args []string, env Env) int {
 	api.SetBaseURL("http://" + ln.Addr().String())
 	out := newConsole(env, "text")
 	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
-	out.logf("fake Bolna API on http://%s (key %s, agent %s); interrupt to stop", ln.Addr(), *key, *agent)
+	out.logf("fake Bolna API on http://%s (key %s, agents %s); interrupt to stop", ln.Addr(), *key, describeAgents(agents, mixes))
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {

@@ -12,7 +12,25 @@ import (
 const (
 	DefaultAPIKey  = "bn-test-key"
 	DefaultAgentID = "3c90c3cc-0d44-4b50-8888-8dd25736052a"
+	// SecondAgentID is an agent whose people confirm less often than DefaultAgentID's (see
+	// DefaultMixes): two agents of known rates to compare. An account knows it when its
+	// AgentIDs name it (the sandbox's and sim's do).
+	SecondAgentID = "9b2f6e1a-5c4d-4e8f-9a7b-1d2c3e4f5a6b"
 )
+
+// Mix is what an agent makes of the conversations it has: the people's outcome mix that
+// depends on the agent, not on whether they answer.
+type Mix struct {
+	// Confirm is the share of the agent's conversations in which the person confirms: the
+	// transcript's answer, the summary and extracted_data's confirmed = "yes" (else "no").
+	// Each person decides by their number, the same way on every attempt.
+	Confirm float64
+}
+
+// DefaultMixes are the mixes of an account whose Options.Mixes is nil: SecondAgentID confirms
+// 30% of its conversations. An agent without a mix (DefaultAgentID) confirms two in three, by
+// number; with the default outcome mix (60% conversations), goal rates of 40% and 18%.
+var DefaultMixes = map[string]Mix{SecondAgentID: {Confirm: 0.3}}
 
 // Options configure a fake Bolna API. The zero value is a usable account: key [DefaultAPIKey],
 // agent [DefaultAgentID], concurrency 10, real-time timings and the default outcome mix.
@@ -39,6 +57,8 @@ type Options struct {
 	// overrides it for the numbers it names.
 	Outcome func(phone string) Outcome
 	Script  map[string]Outcome
+	// Mixes are the agents' own outcome mixes, by agent id (see Mix); nil is DefaultMixes.
+	Mixes map[string]Mix
 	// OutcomeFor, when set, replaces Outcome and sees the call's user_data too: a sandbox
 	// that decides each attempt anew (people answer one day and not the next).
 	OutcomeFor func(phone string, userData map[string]string) Outcome
@@ -279,6 +299,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.Outcome == nil {
 		o.Outcome = DefaultOutcome
+	}
+	if o.Mixes == nil {
+		o.Mixes = DefaultMixes
 	}
 	if o.Now == nil {
 		o.Now = time.Now

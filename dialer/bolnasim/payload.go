@@ -192,7 +192,15 @@ func transcript(ex *execution) string {
 		"user: Yes, thanks for calling.\nassistant: Can you confirm you will attend?\nuser: " + answer(ex) + ".\n"
 }
 
+// answer is what the person says when asked to confirm: by the agent's mix, else two in three
+// say yes, each by their number.
 func answer(ex *execution) string {
+	if ex.mix != nil {
+		if float64(hash(ex.phone+"#confirm")%10000) < ex.mix.Confirm*10000 {
+			return "Yes, I will be there"
+		}
+		return "No, I need to reschedule"
+	}
 	if hash(ex.phone)%3 == 0 {
 		return "No, I need to reschedule"
 	}

@@ -51,7 +51,7 @@ func (a *API) Resume(calls []SavedCall) {
 		}
 		a.sim.seq++
 		ex := &execution{seq: a.sim.seq, id: c.ID, agentID: c.Agent, phone: c.Phone, from: c.From, userData: c.UserData,
-			outcome: c.Outcome, status: dialer.StatusQueued, createdAt: c.CreatedAt, updatedAt: now}
+			outcome: c.Outcome, mix: a.sim.mix(c.Agent), status: dialer.StatusQueued, createdAt: c.CreatedAt, updatedAt: now}
 		a.sim.byID[ex.id] = ex
 		resumed = append(resumed, ex)
 		a.sim.outstanding++

@@ -21,6 +21,7 @@ type execution struct {
 	from       string
 	userData   map[string]json.RawMessage
 	outcome    Outcome
+	mix        *Mix // the agent's, nil for none (see answer)
 	status     dialer.Status
 	createdAt  time.Time
 	updatedAt  time.Time
@@ -127,6 +128,14 @@ func (s *sim) newID() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
+// mix is the agent's outcome mix, nil when it has none.
+func (s *sim) mix(agentID string) *Mix {
+	if m, ok := s.opts.Mixes[agentID]; ok {
+		return &m
+	}
+	return nil
+}
+
 // create adds a call at now, queued for a slot.
 func (s *sim) create(now time.Time, agentID, phone, from string, userData map[string]json.RawMessage) *execution {
 	s.advance(now)
@@ -149,7 +158,7 @@ func (s *sim) create(now time.Time, agentID, phone, from string, userData map[st
 	}
 	ex := &execution{
 		seq: s.seq, id: s.newID(), agentID: agentID, phone: phone, from: from,
-		userData: userData, outcome: outcome, status: dialer.StatusQueued, createdAt: now, updatedAt: now,
+		userData: userData, outcome: outcome, mix: s.mix(agentID), status: dialer.StatusQueued, createdAt: now, updatedAt: now,
 	}
 	s.byID[ex.id] = ex
 	s.ordered = append(s.ordered, ex)
