@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -77,6 +78,9 @@ func (s *Store) Report(ctx context.Context, since time.Time, by By) ([]ReportRow
 			}
 		}
 		out = append(out, r)
+	}
+	if by == ByHour { // in order of the hour, not of its text ("10" sorts before "2")
+		slices.SortFunc(out, func(a, b ReportRow) int { return strings.Compare(a.Key, b.Key) })
 	}
 	return out, rows.Err()
 }
