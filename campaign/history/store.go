@@ -19,8 +19,8 @@ import (
 // Store is a history: a database every campaign of the account consults and records into. Its
 // methods are safe for concurrent use, also by several processes on one database.
 type Store struct {
-	db    *sql.DB
-	be    backend
+	db     *sql.DB
+	be     backend
 	where  string // the DSN without its password, for messages
 	schema int    // the schema's version (see Schema)
 }
