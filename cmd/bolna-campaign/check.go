@@ -199,7 +199,7 @@ func (o *checkOptions) checkList(w io.Writer, variables []string, acct *dialer.A
 	if plan.Invalid > 0 {
 		found.warnings++
 	}
-	o.checkHistory(w, env, sess.State().Campaign(), phones)
+	skipped := o.checkHistory(w, env, sess.State().Campaign(), phones)
 	slots := sess.Concurrency(journal.Account{Concurrency: acct.Concurrency.Max, InUse: acct.Concurrency.Current})
 	waves := (plan.Dial + slots - 1) / max(slots, 1)
 	fmt.Fprintf(w, "  estimate: about %s at concurrency %d, assuming %s a call", (time.Duration(waves) * o.callTime(env)).Round(time.Second), slots, o.callTime(env))
@@ -208,7 +208,7 @@ func (o *checkOptions) checkList(w io.Writer, variables []string, acct *dialer.A
 		fmt.Fprintf(w, "; about %s, at this campaign's %s a call so far", dollarsOf(per*float64(plan.Dial)), dollarsOf(per))
 	}
 	fmt.Fprintln(w)
-	found.dial = plan.Dial
+	found.dial = plan.Dial - skipped // none left: run would dial nothing
 	return found, nil
 }
 

@@ -60,7 +60,17 @@ func parseMaxCalls(s string) (int, time.Duration, error) {
 	if !ok || err != nil || n < 1 {
 		return 0, 0, fmt.Errorf("want N/PERIOD with N at least 1, e.g. 3/24h or 5/7d")
 	}
+	period, err := parsePeriod(per)
+	if err != nil {
+		return 0, 0, err
+	}
+	return n, period, nil
+}
+
+// parsePeriod reads a positive Go duration (24h) or a number of days (7d).
+func parsePeriod(per string) (time.Duration, error) {
 	var period time.Duration
+	var err error
 	if days, isDays := strings.CutSuffix(per, "d"); isDays {
 		d, derr := strconv.Atoi(days)
 		period, err = time.Duration(d)*24*time.Hour, derr
@@ -68,9 +78,9 @@ func parseMaxCalls(s string) (int, time.Duration, error) {
 		period, err = time.ParseDuration(per)
 	}
 	if err != nil || period <= 0 {
-		return 0, 0, fmt.Errorf("the period %q: want a duration such as 24h, or days such as 7d", per)
+		return 0, fmt.Errorf("the period %q: want a duration such as 24h, or days such as 7d", per)
 	}
-	return n, period, nil
+	return period, nil
 }
 
 func capText(r campaign.Rules) string {

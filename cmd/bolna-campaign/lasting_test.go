@@ -151,3 +151,44 @@ func TestStatusReadsHistoryAsItIs(t *testing.T) {
 		t.Errorf("status created a history at %s", none)
 	}
 }
+
+// TestCheckSaysWhatTheHistorySkips: check reads the history as a run's guard would, without
+// reserving: the rows it would skip as do-not-call, recent (another campaign within --min-gap)
+// or capped (--max-calls), and nothing with no history yet (which check does not create).
+func TestCheckSaysWhatTheHistorySkips(t *testing.T) {
+	t.Parallel()
+	srv := bolnatest.NewServer(bolnatest.Options{Timing: bolnatest.FastTiming})
+	t.Cleanup(srv.Close)
+	input, phones := writeContacts(t, 3)
+	dir := t.TempDir()
+	env := guardEnv(srv, filepath.Join(dir, "history.db"))
+	inv := newInvocation(env)
+	if code := inv.run("check", input); code != exitOK || !strings.Contains(inv.stdout.String(), "none yet") {
+		t.Errorf("check with no history: exit %d\n%s", code, inv.stdout.String())
+	}
+	if _, err := history.OpenExisting(t.Context(), env["BOLNA_HISTORY"]); err == nil {
+		t.Error("check created the history")
+	}
+	if code := newInvocation(env).run("dnc", "add", phones[0]); code != exitOK {
+		t.Fatalf("dnc add: exit %d", code)
+	}
+	if code := newInvocation(env).run("run", "--rate", "0", "--results", filepath.Join(dir, "other.results.csv"), input); code != exitOK {
+		t.Fatalf("another campaign: exit %d", code)
+	}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "3 of the 3 rows to dial would be skipped now: 1 do-not-call, 2 recent (another campaign within 24h0m0s), 0 capped"},
+		{[]string{"--min-gap", "0s", "--max-calls", "1/7d"}, "3 of the 3 rows to dial would be skipped now: 1 do-not-call, 0 recent (another campaign within 0s), 2 capped (called 1 time within 168h0m0s)"},
+	} {
+		// every row skipped: run would dial nothing, so check exits 2 (not ready)
+		inv := newInvocation(env)
+		if code := inv.run(append(append([]string{"check"}, tt.args...), input)...); code != exitUsage || !strings.Contains(inv.stdout.String(), tt.want) {
+			t.Errorf("check %v: exit %d, want 2 with %q:\n%s", tt.args, code, tt.want, inv.stdout.String())
+		}
+	}
+	if n := len(srv.Placements()); n != 2 {
+		t.Errorf("%d calls placed, want the other campaign's 2: check places none", n)
+	}
+}
