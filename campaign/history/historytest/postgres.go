@@ -54,6 +54,13 @@ func (c *Cluster) Database(t testing.TB) string {
 	return c.dsn(name)
 }
 
+// Installed reports whether PostgreSQL is installed here (a test that can run without it asks
+// first, rather than be skipped by Database).
+func (c *Cluster) Installed() bool {
+	c.once.Do(c.start)
+	return c.skip == ""
+}
+
 func (c *Cluster) dsn(db string) string {
 	return "postgres://postgres@/" + db + "?host=" + url.QueryEscape(c.dir) + "&port=5432&sslmode=disable"
 }
