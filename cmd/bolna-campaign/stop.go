@@ -29,34 +29,35 @@ func stopCommand(args []string, env Env) int {
 		return exitUsage
 	}
 	results := fs.Arg(0)
-	paused := pauseStopped(env, *dsn, results)
-	code := stopCalls(env, results)
+	code, paused := stopCalls(env, results, func() bool { return pauseStopped(env, *dsn, results) })
 	if !paused && code == exitOK {
 		code = exitFatal
 	}
 	return code
 }
 
-// stopCalls stops the campaign's calls that have not rung: through the run going on, or from
-// the journal when there is none.
-func stopCalls(env Env, results string) int {
+// stopCalls stops the campaign's calls that have not rung: through the run going on (then
+// pauses it), or from the journal when there is none (paused first, while the lock keeps any
+// other run out). It returns the exit code and whether the pause was made.
+func stopCalls(env Env, results string, pause func() bool) (int, bool) {
 	lock, err := journal.AcquireLock(journal.LockPath(results))
 	var locked *journal.LockedError
 	switch {
 	case errors.As(err, &locked):
 		if err := journal.RequestStop(results); err != nil {
 			fmt.Fprintf(env.Stderr, "bolna-campaign: stop: %v\n", err)
-			return exitFatal
+			return exitFatal, pause()
 		}
 		fmt.Fprintf(env.Stdout, "asked the run holding %s (%s) to stop: it places no more calls and stops every call that has not rung\n", results, locked.Holder)
-		return exitOK
+		return exitOK, pause()
 	case err != nil:
 		fmt.Fprintf(env.Stderr, "bolna-campaign: stop: %v\n", err)
-		return exitFatal
+		return exitFatal, pause()
 	}
 	defer lock.Release()
 	os.Remove(journal.StopPath(results)) // nothing is left to ask
-	return stopFromJournal(results, env)
+	paused := pause()
+	return stopFromJournal(results, env), paused
 }
 
 // stopFromJournal stops, with no run going, every call of the campaign that has not rung: those
