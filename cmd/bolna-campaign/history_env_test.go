@@ -84,10 +84,14 @@ func testBinary(t *testing.T) string {
 // pgCluster is the throwaway PostgreSQL of the tests that run campaigns on it (historytest).
 var pgCluster historytest.Cluster
 
-// standInHistory is Env.OpenHistory for an invocation whose env names no history (no
-// BOLNA_HISTORY): a run whose history is the default one, in the invocation's own state folder,
-// gets allowAll; one given --history opens it.
-func standInHistory(state string) func(ctx context.Context, dsn string) (accountHistory, error) {
+// standInHistory is Env.OpenHistory for an invocation with env: when env names no history (no
+// BOLNA_HISTORY), a run or stop whose history is the default one, in the invocation's own state
+// folder, gets allowAll, and one given --history opens it; nil (the history itself) otherwise.
+func standInHistory(env map[string]string) func(ctx context.Context, dsn string) (accountHistory, error) {
+	state := env["XDG_STATE_HOME"]
+	if env["BOLNA_HISTORY"] != "" || !filepath.IsAbs(state) {
+		return nil
+	}
 	return func(ctx context.Context, dsn string) (accountHistory, error) {
 		if strings.HasPrefix(dsn, state+string(filepath.Separator)) {
 			return allowAll{}, nil

@@ -55,16 +55,13 @@ func newInvocation(env map[string]string) *invocation {
 }
 
 func (inv *invocation) run(args ...string) int {
-	env := Env{
-		Stdout:  &inv.stdout,
-		Stderr:  &inv.stderr,
-		Getenv:  func(k string) string { return inv.env[k] },
-		Signals: inv.signals,
-	}
-	if inv.env["BOLNA_HISTORY"] == "" && filepath.IsAbs(inv.env["XDG_STATE_HOME"]) {
-		env.OpenHistory = standInHistory(inv.env["XDG_STATE_HOME"])
-	}
-	return Main(args, env)
+	return Main(args, Env{
+		Stdout:      &inv.stdout,
+		Stderr:      &inv.stderr,
+		Getenv:      func(k string) string { return inv.env[k] },
+		Signals:     inv.signals,
+		OpenHistory: standInHistory(inv.env),
+	})
 }
 
 // deadline ends inv's run should it still be running d from now: two interrupts quit any run
