@@ -88,3 +88,42 @@ func fillDB(b testing.TB, db *sql.DB, n int) {
 		b.Fatal(err)
 	}
 }
+
+// BenchmarkAssess is the history's part of a 100,000-row `check` against a history of
+// 1,000,000 attempts (as BenchmarkReserve's), on each backend: one Assess of 100,000 phones,
+// half of them people the history knows (each called twice in the last week, so capped), with
+// the default gap and a cap (min-gap 24h, max-calls 2/7d). Loading the history is not timed.
+//
+//	go test -run '^$' -bench BenchmarkAssess -benchtime 5x ./campaign/history
+func BenchmarkAssess(b *testing.B) {
+	n := 1_000_000
+	if v, err := strconv.Atoi(os.Getenv("BENCH_ATTEMPTS")); err == nil && v > 0 {
+		n = v
+	}
+	const rows = 100_000
+	people := n / 10
+	phones := make([]string, rows)
+	for i := range phones {
+		phones[i] = phoneOf(n + i) // a person the history does not know
+		if i%2 == 0 {
+			phones[i] = phoneOf(i / 2 % people) // one it knows: called twice in the last 7 days
+		}
+	}
+	for _, be := range backends {
+		b.Run(be.name, func(b *testing.B) {
+			dsn := be.fresh(b)
+			s := open(b, dsn)
+			fill(b, dsn, n)
+			rules := history.Rules{MinGap: 24 * time.Hour, MaxCalls: 2, Period: 7 * 24 * time.Hour}
+			var skipped int
+			for b.Loop() {
+				a, err := s.Assess(b.Context(), "bench", phones, rules, t0)
+				if err != nil {
+					b.Fatal(err)
+				}
+				skipped = a.Skipped[history.KindRecent] + a.Skipped[history.KindCapped]
+			}
+			b.ReportMetric(float64(skipped), "skipped")
+		})
+	}
+}

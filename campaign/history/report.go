@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -43,11 +44,11 @@ var groupKeys = map[By]string{
 
 // ReportRow is one group of Report.
 type ReportRow struct {
-	Key      string  // the campaign, agent, caller id or hour
-	Attempts int     // attempts that were (or may have been) calls: every one but the voided
-	Reached  int     // picked up: answered by a person or by voicemail
-	Answered int     // a conversation with a person
-	Cost     float64 // cents
+	Key      string  `json:"key"`      // the campaign, agent, caller id or hour
+	Attempts int     `json:"attempts"` // attempts that were (or may have been) calls: every one but the voided
+	Reached  int     `json:"reached"`  // picked up: answered by a person or by voicemail
+	Answered int     `json:"answered"` // a conversation with a person
+	Cost     float64 `json:"cost"`     // cents
 }
 
 // Report aggregates the account's attempts reserved since since, grouped by by, in SQL.
@@ -77,6 +78,9 @@ func (s *Store) Report(ctx context.Context, since time.Time, by By) ([]ReportRow
 			}
 		}
 		out = append(out, r)
+	}
+	if by == ByHour { // in order of the hour, not of its text ("10" sorts before "2")
+		slices.SortFunc(out, func(a, b ReportRow) int { return strings.Compare(a.Key, b.Key) })
 	}
 	return out, rows.Err()
 }

@@ -19,9 +19,10 @@ import (
 // Store is a history: a database every campaign of the account consults and records into. Its
 // methods are safe for concurrent use, also by several processes on one database.
 type Store struct {
-	db    *sql.DB
-	be    backend
-	where string // the DSN without its password, for messages
+	db     *sql.DB
+	be     backend
+	where  string // the DSN without its password, for messages
+	schema int    // the schema's version (see Schema)
 }
 
 // backend is what differs between the two databases: how a transaction is serialised against
@@ -33,6 +34,9 @@ type backend interface {
 	begin(ctx context.Context, db *sql.DB, key string) (*sql.Tx, error)
 	// bind rewrites a query's ? placeholders for the database.
 	bind(query string) string
+	// phoneList is a SELECT of one column, phone: the elements of its one parameter, a JSON
+	// array of strings.
+	phoneList() string
 }
 
 // BusyTimeout is how long a SQLite transaction waits for another process's to end before it
@@ -49,6 +53,44 @@ const MaxConns = 8
 // brings its schema up to date. It fails with a [*SchemaError] when a newer version of the tool
 // wrote the history.
 func Open(ctx context.Context, dsn string) (*Store, error) {
+	s, err := connect(ctx, dsn, true)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.db.Close()
+		return nil, err
+	}
+	s.schema = SchemaVersion
+	return s, nil
+}
+
+// OpenExisting opens the history dsn names as it is, for reading: it creates nothing (a SQLite
+// file that does not exist is an error that wraps [os.ErrNotExist]) and migrates nothing (an
+// older schema stays as it is: see [Store.Schema]). It fails with a [*SchemaError] when a newer
+// version of the tool wrote the history.
+func OpenExisting(ctx context.Context, dsn string) (*Store, error) {
+	s, err := connect(ctx, dsn, false)
+	if err != nil {
+		return nil, err
+	}
+	err = s.queryRow(ctx, s.db, "SELECT COALESCE(MAX(version), 0) FROM schema_version").Scan(&s.schema)
+	switch {
+	case err != nil:
+		err = fmt.Errorf("history %s: not a history of bolna-campaign (no schema version: %w)", s.where, err)
+	case s.schema > SchemaVersion:
+		err = &SchemaError{Where: s.where, Found: s.schema, Known: SchemaVersion}
+	}
+	if err != nil {
+		s.db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// connect opens the database of dsn; create: a SQLite file that does not exist is made (with
+// its folder), and put in WAL mode.
+func connect(ctx context.Context, dsn string, create bool) (*Store, error) {
 	d, err := ParseDSN(dsn)
 	if err != nil {
 		return nil, err
@@ -56,9 +98,9 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	s := &Store{where: d.Redacted()}
 	switch d.Backend {
 	case SQLite:
-		s.db, err = openSQLite(d.Path)
+		s.db, err = openSQLite(d.Path, create)
 		s.be = sqliteBackend{}
-		if err == nil {
+		if err == nil && create {
 			err = setWAL(ctx, s.db)
 		}
 	default:
@@ -72,12 +114,12 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		return nil, fmt.Errorf("history %s: %w", s.where, err)
 	}
 	s.db.SetMaxOpenConns(MaxConns)
-	if err := s.migrate(ctx); err != nil {
-		s.db.Close()
-		return nil, err
-	}
 	return s, nil
 }
+
+// Schema is the version of the history's schema: [SchemaVersion] once Open brought it up to
+// date; what OpenExisting found (perhaps older).
+func (s *Store) Schema() int { return s.schema }
 
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
@@ -85,13 +127,18 @@ func (s *Store) Close() error { return s.db.Close() }
 // Where is the history's DSN as it may be shown: a PostgreSQL URL without its password.
 func (s *Store) Where() string { return s.where }
 
-// openSQLite opens the SQLite history at path: its folder is created 0700 and its file 0600
-// (the -wal and -shm files SQLite makes beside it take the file's mode).
-func openSQLite(path string) (*sql.DB, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, err
+// openSQLite opens the SQLite history at path. With create, its folder is created 0700 and its
+// file 0600 (the -wal and -shm files SQLite makes beside it take the file's mode); without, a
+// file that does not exist is an error, and SQLite is told not to make one (mode=rw).
+func openSQLite(path string, create bool) (*sql.DB, error) {
+	flags := os.O_RDWR
+	if create {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, err
+		}
+		flags |= os.O_CREATE
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := os.OpenFile(path, flags, 0o600)
 	if err != nil {
 		return nil, err
 	}
@@ -104,6 +151,9 @@ func openSQLite(path string) (*sql.DB, error) {
 	q.Set("_txlock", "immediate")
 	q.Add("_pragma", "busy_timeout("+strconv.Itoa(int(BusyTimeout/time.Millisecond))+")")
 	q.Add("_pragma", "synchronous(FULL)")
+	if !create {
+		q.Set("mode", "rw")
+	}
 	u := url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}
 	if !filepath.IsAbs(path) {
 		u = url.URL{Scheme: "file", Opaque: (&url.URL{Path: path}).EscapedPath(), RawQuery: q.Encode()}
@@ -155,6 +205,8 @@ func (sqliteBackend) begin(ctx context.Context, db *sql.DB, _ string) (*sql.Tx, 
 
 func (sqliteBackend) bind(query string) string { return query }
 
+func (sqliteBackend) phoneList() string { return "SELECT value FROM json_each(?)" }
+
 // lockClass namespaces the history's advisory locks among others a shared PostgreSQL may hold
 // (the two-key form of pg_advisory_xact_lock).
 const lockClass = 0x626f6c6e // "boln"
@@ -178,6 +230,10 @@ func (postgresBackend) begin(ctx context.Context, db *sql.DB, key string) (*sql.
 		return nil, err
 	}
 	return tx, nil
+}
+
+func (postgresBackend) phoneList() string {
+	return "SELECT jsonb_array_elements_text(CAST(? AS jsonb))"
 }
 
 func (postgresBackend) bind(query string) string {

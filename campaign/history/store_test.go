@@ -183,3 +183,20 @@ func TestFileModes(t *testing.T) {
 		}
 	}
 }
+
+// TestReportHoursInOrder: the report by hour is in the order of the day on both backends, 02
+// before 10 (SQL sorted the hours as text: 10 came first).
+func TestReportHoursInOrder(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, dsn string) {
+		s := open(t, dsn)
+		reserve(t, s, attempt("a", "late", -2*time.Hour))              // 10:00 UTC
+		reserve(t, s, attempt("b", "early", -10*time.Hour))            // 02:00 UTC
+		reserve(t, s, attempt("c", "later", -2*time.Hour+time.Minute)) // 10:01 UTC
+		got, err := s.Report(t.Context(), t0.Add(-day), history.ByHour)
+		want := []history.ReportRow{{Key: "02", Attempts: 1}, {Key: "10", Attempts: 2}}
+		if err != nil || !equalRows(got, want) {
+			t.Errorf("report by hour: %+v, %v; want %+v", got, err, want)
+		}
+	})
+}

@@ -34,6 +34,7 @@ func checkCommand(args []string, env Env) int {
 	var o checkOptions
 	o.connOptions.flags(fs, env.Getenv)
 	o.listOptions.flags(fs)
+	o.guardOptions.ruleFlags(fs)
 	if code, ok := parseArgs(fs, args, "check"); !ok {
 		return code
 	}
@@ -61,7 +62,11 @@ func checkCommand(args []string, env Env) int {
 	fatal = fatal || agentFatal
 	warnings, missing, nothing := 0, 0, false
 	if fs.NArg() == 1 {
-		if err := o.listOptions.validate("check", fs.Args(), o.sandbox); err != nil {
+		err := o.listOptions.validate("check", fs.Args(), o.sandbox)
+		if err == nil {
+			err = o.guardOptions.validate()
+		}
+		if err != nil {
 			fmt.Fprintf(env.Stderr, "bolna-campaign: check: %v\n", err)
 			return exitCode(err, nil)
 		}
@@ -147,6 +152,7 @@ func (o *checkOptions) checkAgent(ctx context.Context, w io.Writer, client *dial
 type checkOptions struct {
 	connOptions
 	listOptions
+	guardOptions // the history and its rules: what a run would skip
 }
 
 // listFindings is what checkList found: the warnings (missing variables, bad rows), the prompt's
@@ -177,7 +183,11 @@ func (o *checkOptions) checkList(w io.Writer, variables []string, acct *dialer.A
 		return found, err
 	}
 	defer sess.Close()
-	plan, err := sess.DryRun(func(dialer.CallRequest) error { return nil })
+	var phones []string
+	plan, err := sess.DryRun(func(r dialer.CallRequest) error {
+		phones = append(phones, r.RecipientPhoneNumber)
+		return nil
+	})
 	if err != nil {
 		return found, err
 	}
@@ -189,6 +199,7 @@ func (o *checkOptions) checkList(w io.Writer, variables []string, acct *dialer.A
 	if plan.Invalid > 0 {
 		found.warnings++
 	}
+	skipped := o.checkHistory(w, env, sess.State().Campaign(), phones)
 	slots := sess.Concurrency(journal.Account{Concurrency: acct.Concurrency.Max, InUse: acct.Concurrency.Current})
 	waves := (plan.Dial + slots - 1) / max(slots, 1)
 	fmt.Fprintf(w, "  estimate: about %s at concurrency %d, assuming %s a call", (time.Duration(waves) * o.callTime(env)).Round(time.Second), slots, o.callTime(env))
@@ -197,7 +208,7 @@ func (o *checkOptions) checkList(w io.Writer, variables []string, acct *dialer.A
 		fmt.Fprintf(w, "; about %s, at this campaign's %s a call so far", dollarsOf(per*float64(plan.Dial)), dollarsOf(per))
 	}
 	fmt.Fprintln(w)
-	found.dial = plan.Dial
+	found.dial = plan.Dial - skipped // none left: run would dial nothing
 	return found, nil
 }
 

@@ -28,8 +28,9 @@ Usage:
   bolna-campaign run [flags] CONTACTS.csv     place calls, follow them, write results
   bolna-campaign check [flags] [CONTACTS.csv] key, wallet, concurrency, agent, prompt variables, bad rows
   bolna-campaign status RESULTS.csv           where a campaign stands (read-only, also during a run)
-  bolna-campaign stop RESULTS.csv             the brake: no more calls, and stop those that have not rung
+  bolna-campaign stop RESULTS.csv             the brake: no more calls, stop those not rung, pause it
   bolna-campaign report [flags] RESULTS.csv…  summarise one or more results files
+  bolna-campaign report --history [--by KEY]  the account's calls from its history, every campaign's
   bolna-campaign pause RESULTS.csv | --all    a lasting pause, kept in the history (resume: the same)
   bolna-campaign dnc add|remove|list|import … the account's do-not-call list (in the history)
   bolna-campaign history PHONE                every call to a person across campaigns (history import: load results)

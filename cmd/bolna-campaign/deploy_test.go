@@ -82,12 +82,36 @@ type k8s struct {
 							Image   string   `yaml:"image"`
 							Command []string `yaml:"command"`
 							Args    []string `yaml:"args"`
+							Env     []envVar `yaml:"env"`
 						} `yaml:"containers"`
 					} `yaml:"spec"`
 				} `yaml:"template"`
 			} `yaml:"spec"`
 		} `yaml:"jobTemplate"`
 	} `yaml:"spec"`
+}
+
+// envVar is a container's environment variable: a value, or a key of a Secret.
+type envVar struct {
+	Name      string `yaml:"name"`
+	Value     string `yaml:"value"`
+	ValueFrom struct {
+		SecretKeyRef *struct {
+			Name string `yaml:"name"`
+			Key  string `yaml:"key"`
+		} `yaml:"secretKeyRef"`
+	} `yaml:"valueFrom"`
+}
+
+// fromSecret reports whether env sets name from a Secret's key, and not in the manifest.
+func fromSecret(env []envVar, name string) bool {
+	for _, e := range env {
+		if e.Name == name {
+			ref := e.ValueFrom.SecretKeyRef
+			return e.Value == "" && ref != nil && ref.Name != "" && ref.Key != ""
+		}
+	}
+	return false
 }
 
 // readJob parses samples/campaign-job.yaml: its claim and its CronJob.
@@ -150,6 +174,12 @@ func TestDeploymentSamples(t *testing.T) {
 		if len(c.Args) == 1 && !strings.Contains(c.Args[0], "mkdir -p /data/results") {
 			t.Errorf("nothing makes /data/results: %q", c.Args[0])
 		}
+		// The shards share one PostgreSQL history; its DSN holds a password, as the key is a secret.
+		for _, name := range []string{"BOLNA_API_KEY", "BOLNA_HISTORY"} {
+			if !fromSecret(c.Env, name) {
+				t.Errorf("campaign-job.yaml: %s is not taken from a Secret (valueFrom.secretKeyRef)", name)
+			}
+		}
 	}
 	b, err := os.ReadFile("../../Dockerfile")
 	if err != nil {
@@ -178,8 +208,9 @@ func TestDeploymentSamples(t *testing.T) {
 // runs the four shards at once against a stand-in Bolna on loopback, as the Job would run its
 // pods (/data a folder, the binary built from this tree; the calling window left out so that
 // the test does not depend on the hour, the polls made faster): every contact is dialled once,
-// every pod exits 0, and the account is never over its concurrency. scripts/job-locally.sh runs
-// it.
+// every pod exits 0, and the account is never over its concurrency. The pods share one history
+// as the Secret's DSN makes them: a database of a throwaway PostgreSQL when it is installed (a
+// SQLite file when it is not). scripts/job-locally.sh runs it.
 func TestCampaignJobLocally(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
@@ -201,12 +232,15 @@ func TestCampaignJobLocally(t *testing.T) {
 	script := strings.NewReplacer("/data", data, "bolna-campaign run", bin+" run --poll-interval 50ms --list-lag 300ms",
 		"--window 09:00-21:00", "").Replace(c.Args[0])
 	errs := make(chan error, job.Completions)
-	state := t.TempDir() // the pods share the account's history, as they would one PostgreSQL
+	dsn := filepath.Join(t.TempDir(), "history.db") // BOLNA_HISTORY, from the Secret
+	if pgCluster.Installed() {
+		dsn = pgCluster.Database(t)
+	}
 	for k := range job.Completions {
 		go func() {
 			cmd := exec.Command(c.Command[0], append(c.Command[1:], script)...)
 			cmd.Env = append(os.Environ(), fmt.Sprintf("JOB_COMPLETION_INDEX=%d", k), "BOLNA_API_KEY="+bolnatest.DefaultAPIKey,
-				"BOLNA_BASE_URL="+srv.URL, "BOLNA_AGENT_ID="+bolnatest.DefaultAgentID, "XDG_STATE_HOME="+state)
+				"BOLNA_BASE_URL="+srv.URL, "BOLNA_AGENT_ID="+bolnatest.DefaultAgentID, "BOLNA_HISTORY="+dsn)
 			out, err := cmd.CombinedOutput()
 			if err != nil {
 				err = fmt.Errorf("pod %d: %v\n%s", k, err, out)

@@ -64,7 +64,7 @@ func dncCommand(args []string, env Env) int {
 	}
 	ctx, cancel := commandContext(env)
 	defer cancel()
-	store, err := openHistory(ctx, *dsn, env)
+	store, err := openHistory(ctx, env, *dsn, false, historyWrite)
 	if err != nil {
 		return failHistory(env, "dnc "+verb, err)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -104,13 +105,18 @@ func TestRunPausedByCommand(t *testing.T) {
 
 // TestKill9AnotherResults: a run killed with SIGKILL mid-campaign, then the same list run
 // with another results file on the same history, then the first again: each person is
-// dialled once. The dead run's reservations count until its own journal settles them.
+// dialled once. The dead run's reservations count until its own journal settles them. On
+// SQLite (one machine) and PostgreSQL (the history of several).
 func TestKill9AnotherResults(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
 	t.Parallel()
 	bin := testBinary(t)
+	eachHistory(t, func(t *testing.T, dsn string) { kill9AnotherResults(t, bin, dsn) })
+}
+
+func kill9AnotherResults(t *testing.T, bin, dsn string) {
 	// The kill comes while the first run looks at its two calls, their POSTs answered: the
 	// look is held until the process is dead, so no placement is cut mid-way (a POST cut by a
 	// kill is looked for by the rerun for the POST timeout, 30 s, as TestKill9 shows).
@@ -129,11 +135,10 @@ func TestKill9AnotherResults(t *testing.T) {
 		}}})
 	t.Cleanup(srv.Close)
 	input, phones := writeContacts(t, 12)
-	state := t.TempDir()
 	start := func(results string) *exec.Cmd {
 		cmd := exec.Command(bin, "run", "--concurrency", "2", "--poll-interval", "20ms", "--rate", "50", "--list-lag", "300ms", "--results", results, input)
 		cmd.Env = append(os.Environ(), "BOLNA_API_KEY="+bolnatest.DefaultAPIKey, "BOLNA_BASE_URL="+srv.URL,
-			"BOLNA_AGENT_ID="+bolnatest.DefaultAgentID, "XDG_STATE_HOME="+state)
+			"BOLNA_AGENT_ID="+bolnatest.DefaultAgentID, "BOLNA_HISTORY="+dsn)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -170,6 +175,65 @@ func TestKill9AnotherResults(t *testing.T) {
 		if dials[p] != 1 {
 			t.Errorf("%s dialled %d times, want exactly 1", p, dials[p])
 		}
+	}
+}
+
+// TestTwoProcessesOneList: two processes at once on one list, with two results files and one
+// history: each person is dialled once (the other's rows recent). On SQLite (one machine) and
+// PostgreSQL (the history of several).
+func TestTwoProcessesOneList(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	t.Parallel()
+	bin := testBinary(t)
+	eachHistory(t, func(t *testing.T, dsn string) {
+		srv := bolnatest.NewServer(bolnatest.Options{Concurrency: 10, Timing: bolnatest.FastTiming})
+		t.Cleanup(srv.Close)
+		input, phones := writeContacts(t, 30)
+		dir := t.TempDir()
+		errs := make(chan error, 2)
+		for _, name := range []string{"a", "b"} {
+			cmd := exec.Command(bin, "run", "--poll-interval", "50ms", "--list-lag", "300ms", "--results", filepath.Join(dir, name+".results.csv"), input)
+			cmd.Env = append(os.Environ(), "BOLNA_API_KEY="+bolnatest.DefaultAPIKey, "BOLNA_BASE_URL="+srv.URL,
+				"BOLNA_AGENT_ID="+bolnatest.DefaultAgentID, "BOLNA_HISTORY="+dsn)
+			go func() {
+				out, err := cmd.CombinedOutput()
+				if err != nil {
+					err = fmt.Errorf("%s: %v\n%s", name, err, out)
+				}
+				errs <- err
+			}()
+		}
+		for range 2 {
+			if err := <-errs; err != nil {
+				t.Error(err)
+			}
+		}
+		dials := countDials(srv)
+		for _, p := range phones {
+			if dials[p] != 1 {
+				t.Errorf("%s dialled %d times, want exactly 1", p, dials[p])
+			}
+		}
+	})
+}
+
+// eachHistory runs fn as a subtest on each backend of the history, with a fresh history's DSN:
+// a SQLite file, and a database of the throwaway PostgreSQL cluster (skipped, saying why, when
+// PostgreSQL is not installed).
+func eachHistory(t *testing.T, fn func(t *testing.T, dsn string)) {
+	for _, b := range []struct {
+		name  string
+		fresh func(testing.TB) string
+	}{
+		{"sqlite", func(t testing.TB) string { return filepath.Join(t.TempDir(), "history.db") }},
+		{"postgres", pgCluster.Database},
+	} {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, b.fresh(t))
+		})
 	}
 }
 

@@ -24,19 +24,10 @@ import (
 // The history's commands join "did you mean" here rather than in flags.go's list.
 func init() { commands = append(commands, "history", "dnc", "pause", "resume") }
 
-// historyFlag adds --history to fs. Its default is resolved after parsing (see openHistory):
+// historyFlag adds --history to fs. Its default is resolved after parsing (see historyDSN):
 // never shown in the help, since BOLNA_HISTORY may hold a PostgreSQL password.
 func historyFlag(fs *flag.FlagSet) *string {
 	return fs.String("history", "", "the account's history: a file, sqlite:PATH or postgres://… (env BOLNA_HISTORY; default\n$XDG_STATE_HOME/bolna-campaign/history.db, else ~/.local/state/bolna-campaign/history.db)")
-}
-
-// openHistory opens the history --history names, else BOLNA_HISTORY's, else the default one.
-func openHistory(ctx context.Context, dsn string, env Env) (*history.Store, error) {
-	dsn, err := historyDSN(dsn, env, false)
-	if err != nil {
-		return nil, err
-	}
-	return history.Open(ctx, dsn)
 }
 
 // commandContext is cancelled by the first SIGINT/SIGTERM.
@@ -90,7 +81,7 @@ func historyCommand(args []string, env Env) int {
 	}
 	ctx, cancel := commandContext(env)
 	defer cancel()
-	store, err := openHistory(ctx, *dsn, env)
+	store, err := openHistory(ctx, env, *dsn, false, historyWrite)
 	if err != nil {
 		return failHistory(env, "history", err)
 	}
@@ -147,7 +138,7 @@ func historyImportCommand(args []string, env Env) int {
 	}
 	ctx, cancel := commandContext(env)
 	defer cancel()
-	store, err := openHistory(ctx, *dsn, env)
+	store, err := openHistory(ctx, env, *dsn, false, historyWrite)
 	if err != nil {
 		return failHistory(env, "history import", err)
 	}

@@ -7,11 +7,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/campaign/history"
+	"github.com/bolna-campaign/bolna-campaign/campaign/history/historytest"
 )
 
 // The tests' histories: never the user's. TestMain points XDG_STATE_HOME (the default
@@ -33,8 +36,9 @@ func TestMain(m *testing.M) {
 		stateRoot = root
 		os.Setenv("XDG_STATE_HOME", root)
 		os.Unsetenv("BOLNA_HISTORY")
-		testGuard = allowAll{}
-		return m.Run()
+		code := m.Run()
+		pgCluster.Stop()
+		return code
 	}()
 	os.Exit(code)
 }
@@ -77,9 +81,34 @@ func testBinary(t *testing.T) string {
 	return built
 }
 
-// allowAll is the guard of the runs whose tests name no history (see testGuard): it lets every
-// call go and records nothing.
+// pgCluster is the throwaway PostgreSQL of the tests that run campaigns on it (historytest).
+var pgCluster historytest.Cluster
+
+// standInHistory is Env.OpenHistory for an invocation with env: when env names no history (no
+// BOLNA_HISTORY), a run or stop whose history is the default one, in the invocation's own state
+// folder, gets allowAll, and one given --history opens it; nil (the history itself) otherwise.
+func standInHistory(env map[string]string) func(ctx context.Context, dsn string) (accountHistory, error) {
+	state := env["XDG_STATE_HOME"]
+	if env["BOLNA_HISTORY"] != "" || !filepath.IsAbs(state) {
+		return nil
+	}
+	return func(ctx context.Context, dsn string) (accountHistory, error) {
+		if strings.HasPrefix(dsn, state+string(filepath.Separator)) {
+			return allowAll{}, nil
+		}
+		return openRunHistory(ctx, dsn)
+	}
+}
+
+// allowAll is the history of the runs whose tests name none (see standInHistory): it lets
+// every call go and records nothing.
 type allowAll struct{}
+
+func (allowAll) CampaignKnown(context.Context, string) (bool, error)  { return true, nil }
+func (allowAll) Import(context.Context, []history.Entry) (int, error) { return 0, nil }
+func (allowAll) Pause(context.Context, history.Pause) error           { return nil }
+func (allowAll) Where() string                                        { return "(the tests' stand-in, which records nothing)" }
+func (allowAll) Close() error                                         { return nil }
 
 func (allowAll) Reserve(context.Context, campaign.GuardAttempt, campaign.Rules) (campaign.Verdict, error) {
 	return campaign.Verdict{Allowed: true}, nil

@@ -15,6 +15,7 @@
 package main
 
 import (
+	"context"
 	"io"
 	"os"
 	"os/signal"
@@ -74,4 +75,8 @@ type Env struct {
 	Signals        <-chan os.Signal // SIGINT/SIGTERM; nil never signals
 	IsTerminal     bool             // stderr is a terminal: show a live progress bar
 	Width          func() int       // the terminal's width in columns; nil or 0 when unknown
+	// OpenHistory opens run's history at dsn (from --history, BOLNA_HISTORY or the default);
+	// nil: the history itself (openRunHistory). Tests give a stand-in to the runs that name
+	// none: pure-Go SQLite under the race detector costs far more CPU than it tests.
+	OpenHistory func(ctx context.Context, dsn string) (accountHistory, error)
 }

@@ -56,10 +56,11 @@ func newInvocation(env map[string]string) *invocation {
 
 func (inv *invocation) run(args ...string) int {
 	return Main(args, Env{
-		Stdout:  &inv.stdout,
-		Stderr:  &inv.stderr,
-		Getenv:  func(k string) string { return inv.env[k] },
-		Signals: inv.signals,
+		Stdout:      &inv.stdout,
+		Stderr:      &inv.stderr,
+		Getenv:      func(k string) string { return inv.env[k] },
+		Signals:     inv.signals,
+		OpenHistory: standInHistory(inv.env),
 	})
 }
 

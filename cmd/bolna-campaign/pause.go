@@ -51,7 +51,7 @@ func pauseOrResume(command string, args []string, env Env) int {
 	}
 	ctx, cancel := commandContext(env)
 	defer cancel()
-	store, err := openHistory(ctx, *dsn, env)
+	store, err := openHistory(ctx, env, *dsn, false, historyWrite)
 	if err != nil {
 		return failHistory(env, command, err)
 	}

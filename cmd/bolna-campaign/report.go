@@ -19,6 +19,9 @@ import (
 // reportCommand summarises one or more results files (the shards of one campaign, say): a
 // table in the terminal, JSON with --json, a self-contained HTML page with --html.
 func reportCommand(args []string, env Env) int {
+	if asksHistory(args) {
+		return reportHistoryCommand(args, env)
+	}
 	fs := newCommand("report", env, helpText{synopsis: "Usage: bolna-campaign report [flags] RESULTS.csv...\n\nSummarises results files; several files (shards) merge.\n"})
 	jsonOut := fs.Bool("json", false, "print the report as one JSON object on stdout")
 	csvOut := fs.String("csv", "", "also write the rows to chase and the invalid rows, with their reasons, as a CSV to fix and feed back, to this `FILE`")

@@ -267,11 +267,11 @@ func (o *runOptions) run(env Env, out *console) (summary *campaign.Summary, err 
 		notice = newNotifier(o.notify, out.logf)
 		cfg.OnHalt = func(reason string) { notice.halted(o.resultsPath, reason) }
 	}
-	guard, closeGuard, err := o.openGuard(context.Background(), env, out)
+	guard, err := o.openGuard(context.Background(), env, out)
 	if err != nil {
 		return nil, err
 	}
-	defer closeGuard()
+	defer guard.Close()
 	cfg.Guard, cfg.Rules, cfg.MaxCostPerDay = guard, o.rules, o.maxCostPerDay
 	sess, err := campaign.Open(o.files(), o.owner(), cfg)
 	if err != nil {
@@ -283,6 +283,11 @@ func (o *runOptions) run(env Env, out *console) (summary *campaign.Summary, err 
 		}
 	}()
 	o.sayRecovered(sess, out)
+	if n, err := importJournal(context.Background(), guard, sess.State(), o.input, o.resultsPath); err != nil {
+		return nil, &campaign.FatalError{Err: fmt.Errorf("the account's history could not take in the campaign's journal, so no call is placed: %w", err)}
+	} else if n > 0 {
+		out.logf("the account's history had no call of this campaign: took in the %d %s of its journal, which every campaign's guard now counts", n, plural(n, "attempt", "attempts"))
+	}
 	var ln net.Listener
 	if o.webhookListen != "" {
 		if ln, err = net.Listen("tcp", o.webhookListen); err != nil {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/campaign/history"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 )
@@ -18,7 +19,8 @@ import (
 // calls itself, from the journal, as the run would (campaign.StopCalls). Calls already ringing
 // or talking are followed to their end by the run, or by the next one.
 func stopCommand(args []string, env Env) int {
-	fs := newCommand("stop", env, helpText{synopsis: "Usage: bolna-campaign stop RESULTS.csv\n\nStops a campaign: the run going on places no more calls and stops every call that has not\nrung. With no run going, the calls the journal has in flight are stopped from here, those\nwhose placement reply was lost found first as a run finds them; it exits 1 when a call may\nstill ring (a search that could not conclude, a stop Bolna did not confirm).\n"})
+	fs := newCommand("stop", env, helpText{synopsis: "Usage: bolna-campaign stop RESULTS.csv\n\nStops a campaign: the run going on places no more calls and stops every call that has not\nrung. With no run going, the calls the journal has in flight are stopped from here, those\nwhose placement reply was lost found first as a run finds them; it exits 1 when a call may\nstill ring (a search that could not conclude, a stop Bolna did not confirm). It also pauses\nthe campaign in the history: no run of it, cron's included, places a call until 'resume'.\n"})
+	dsn := historyFlag(fs)
 	if code, ok := parseArgs(fs, args, "stop"); !ok {
 		return code
 	}
@@ -27,23 +29,35 @@ func stopCommand(args []string, env Env) int {
 		return exitUsage
 	}
 	results := fs.Arg(0)
+	code, paused := stopCalls(env, results, func() bool { return pauseStopped(env, *dsn, results) })
+	if !paused && code == exitOK {
+		code = exitFatal
+	}
+	return code
+}
+
+// stopCalls stops the campaign's calls that have not rung: through the run going on (then
+// pauses it), or from the journal when there is none (paused first, while the lock keeps any
+// other run out). It returns the exit code and whether the pause was made.
+func stopCalls(env Env, results string, pause func() bool) (int, bool) {
 	lock, err := journal.AcquireLock(journal.LockPath(results))
 	var locked *journal.LockedError
 	switch {
 	case errors.As(err, &locked):
 		if err := journal.RequestStop(results); err != nil {
 			fmt.Fprintf(env.Stderr, "bolna-campaign: stop: %v\n", err)
-			return exitFatal
+			return exitFatal, pause()
 		}
 		fmt.Fprintf(env.Stdout, "asked the run holding %s (%s) to stop: it places no more calls and stops every call that has not rung\n", results, locked.Holder)
-		return exitOK
+		return exitOK, pause()
 	case err != nil:
 		fmt.Fprintf(env.Stderr, "bolna-campaign: stop: %v\n", err)
-		return exitFatal
+		return exitFatal, pause()
 	}
 	defer lock.Release()
 	os.Remove(journal.StopPath(results)) // nothing is left to ask
-	return stopFromJournal(results, env)
+	paused := pause()
+	return stopFromJournal(results, env), paused
 }
 
 // stopFromJournal stops, with no run going, every call of the campaign that has not rung: those
@@ -130,4 +144,36 @@ func printStopReport(env Env, rep *campaign.StopReport, searched bool) {
 	if rep.Failed > 0 {
 		fmt.Fprintf(env.Stdout, "%d %s could not be sent (see above)\n", rep.Failed, plural(rep.Failed, "stop", "stops"))
 	}
+}
+
+// pauseStopped pauses the stopped campaign in the history (the sandbox's for a sandbox
+// campaign), so that the stop lasts: the next run, cron's included, places nothing and says
+// who stopped it and when, until 'resume'. A campaign with no journal has never run: there is
+// nothing to pause. It reports whether the stop lasts; when it does not, it says why on
+// stderr.
+func pauseStopped(env Env, dsnFlag, results string) bool {
+	path := journal.StatePath(results)
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return true
+	}
+	st, err := journal.ReadState(path)
+	if err == nil && st.Campaign() == "" {
+		return true
+	}
+	ctx, cancel := commandContext(env)
+	defer cancel()
+	var store accountHistory
+	if err == nil {
+		store, err = openAccountHistory(ctx, env, dsnFlag, st.Owner().API == "sandbox")
+	}
+	if err == nil {
+		defer store.Close()
+		err = store.Pause(ctx, history.Pause{Campaign: st.Campaign(), By: whoAmI(env), Reason: "stopped by '" + prog + " stop'"})
+	}
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "bolna-campaign: stop: the campaign could not be paused in the account's history, so its next run would dial again: %v\n", err)
+		return false
+	}
+	fmt.Fprintf(env.Stdout, "paused campaign %s in the history %s: no run of it places a call until '%s resume %s'\n", st.Campaign(), store.Where(), prog, results)
+	return true
 }
