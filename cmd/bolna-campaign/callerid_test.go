@@ -1,8 +1,12 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 )
 
 // TestPerNumberSplitRefused (#28.6): a --per-number-concurrency that a shard cannot keep (its
@@ -57,5 +61,41 @@ func TestDryRunShowsCallerID(t *testing.T) {
 	inv = newInvocation(nil)
 	if code := inv.run("run", "--sandbox", "--dry-run", "--caller-id-fallback", "never", input); code != exitUsage {
 		t.Errorf("--caller-id-fallback never: exit %d, want %d", code, exitUsage)
+	}
+}
+
+// TestCallerIDFlags: an invalid number in the caller-id pool (given by flag or in a file) stops
+// the run before any call, exit 2; a row's own caller id column is used for that row, and an
+// invalid one makes the row invalid.
+func TestCallerIDFlags(t *testing.T) {
+	t.Parallel()
+	srv := bolnatest.NewServer(bolnatest.Options{Timing: bolnatest.FastTiming})
+	t.Cleanup(srv.Close)
+	env := map[string]string{"BOLNA_API_KEY": bolnatest.DefaultAPIKey, "BOLNA_BASE_URL": srv.URL, "BOLNA_AGENT_ID": bolnatest.DefaultAgentID}
+	dir := t.TempDir()
+	input := filepath.Join(dir, "list.csv")
+	os.WriteFile(input, []byte("phone,caller\n+919810000001,+919800000009\n+919810000002,\n+919810000003,12\n"), 0o600)
+	pool := filepath.Join(dir, "pool.txt")
+	os.WriteFile(pool, []byte("# our numbers\n+919800000001\n+999123456789\n"), 0o600)
+	for _, args := range [][]string{
+		{"--from-number", "+919800000001", "--from-number", "+999123456789"},
+		{"--from-numbers", pool},
+	} {
+		inv := newInvocation(env)
+		if code := inv.run(append(append([]string{"run"}, args...), input)...); code != exitUsage || !strings.Contains(inv.stderr.String(), "+999123456789") {
+			t.Errorf("%v: exit %d, want 2 naming the bad number:\n%s", args, code, inv.stderr.String())
+		}
+	}
+	if n := len(srv.Placements()); n != 0 {
+		t.Fatalf("%d calls placed with a bad pool", n)
+	}
+	inv := newInvocation(env)
+	inv.run("run", "--allow-missing-variables", "--poll-interval", "20ms", "--from-number", "+919800000001", "--from-number", "+919800000002", "--from-number-column", "caller", input)
+	from := map[string]string{}
+	for _, p := range srv.Placements() {
+		from[p.Phone] = p.From
+	}
+	if from["+919810000001"] != "+919800000009" || !strings.HasPrefix(from["+919810000002"], "+9198000000") || len(from) != 2 {
+		t.Errorf("placements by caller id %v: want the row's own for the first, the pool's for the second, none for the bad one", from)
 	}
 }

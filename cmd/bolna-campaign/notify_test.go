@@ -1,11 +1,17 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 	"github.com/bolna-campaign/bolna-campaign/results"
 )
 
@@ -50,5 +56,68 @@ func TestEndNotice(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestNotify: --notify delivers one JSON notice when a run halts (at once, while its calls are
+// still followed) and one when it ends, through a receiver that fails each notice's first try;
+// the notice has the summary and a sentence for a chat, and never the key. A URL that is not
+// https nor loopback is refused.
+func TestNotify(t *testing.T) {
+	t.Parallel()
+	var (
+		mu    sync.Mutex
+		tries = map[string]int{}
+		docs  []map[string]any
+		raw   []string
+	)
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		var doc map[string]any
+		json.Unmarshal(b, &doc)
+		event, _ := doc["event"].(string)
+		mu.Lock()
+		defer mu.Unlock()
+		tries[event]++
+		if tries[event] == 1 {
+			w.WriteHeader(http.StatusBadGateway) // every notice's first try fails
+			return
+		}
+		docs, raw = append(docs, doc), append(raw, string(b))
+	}))
+	t.Cleanup(recv.Close)
+	const key = "bn-notify-secret-0123456789"
+	srv := bolnatest.NewServer(bolnatest.Options{APIKey: key, Timing: bolnatest.FastTiming,
+		Outcome: func(string) bolnatest.Outcome { return bolnatest.Outcome{Status: "completed"} }})
+	t.Cleanup(srv.Close)
+	input, _ := writeContacts(t, 12)
+	env := map[string]string{"BOLNA_API_KEY": key, "BOLNA_BASE_URL": srv.URL, "BOLNA_AGENT_ID": bolnatest.DefaultAgentID}
+	inv := newInvocation(env)
+	inv.run("run", "--poll-interval", "20ms", "--concurrency", "2", "--max-cost", "1", "--notify", recv.URL+"/hook", input)
+	mu.Lock()
+	defer mu.Unlock()
+	events := map[string]int{}
+	for _, d := range docs {
+		events[d["event"].(string)]++
+		if text, _ := d["text"].(string); text == "" {
+			t.Errorf("a notice without text: %v", d)
+		}
+	}
+	if events["halted"] != 1 || events["finished"] != 1 || len(docs) != 2 {
+		t.Errorf("notices %v, want one halted and one finished:\n%s", events, inv.stderr.String())
+	}
+	for _, d := range docs {
+		if d["event"] == "finished" && d["summary"] == nil {
+			t.Errorf("the finished notice has no summary: %v", d)
+		}
+	}
+	for _, r := range raw {
+		if strings.Contains(r, key) {
+			t.Error("a notice carried the API key")
+		}
+	}
+	bad := newInvocation(env)
+	if code := bad.run("run", "--notify", "http://hooks.example.com/x", input); code != exitUsage {
+		t.Errorf("--notify over plain http to a remote host: exit %d, want 2", code)
 	}
 }

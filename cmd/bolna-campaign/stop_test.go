@@ -143,3 +143,96 @@ func TestStopNoRun(t *testing.T) {
 		})
 	}
 }
+
+// TestStopCommand: bolna-campaign stop from another "terminal" ends a running campaign: no call
+// is placed after it, every call that has not rung is stopped at Bolna and its row is pending
+// again; the run ends as stopped from outside.
+func TestStopCommand(t *testing.T) {
+	t.Parallel()
+	srv := bolnatest.NewServer(bolnatest.Options{Concurrency: 3, Timing: bolnatest.FastTiming,
+		Guardrails: func(now time.Time) time.Time { return now.Add(time.Hour) }}) // every call waits
+	t.Cleanup(srv.Close)
+	input, _ := writeContacts(t, 10)
+	results := strings.TrimSuffix(input, ".csv") + ".results.csv"
+	env := map[string]string{"BOLNA_API_KEY": bolnatest.DefaultAPIKey, "BOLNA_BASE_URL": srv.URL, "BOLNA_AGENT_ID": bolnatest.DefaultAgentID}
+	done := make(chan int, 1)
+	run := newInvocation(env)
+	timedOut := run.deadline(20 * time.Second)
+	go func() { done <- run.run("run", "--poll-interval", "20ms", input) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(srv.Placements()) < 3 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	stop := newInvocation(env)
+	if code := stop.run("stop", results); code != exitOK || !strings.Contains(stop.stdout.String(), "asked the run") {
+		t.Fatalf("stop: exit %d:\n%s%s", code, stop.stdout.String(), stop.stderr.String())
+	}
+	stoppedAt := len(srv.Placements())
+	select {
+	case code := <-done:
+		if timedOut() {
+			t.Fatal("the run did not end after stop: ended by the test's deadline")
+		}
+		if code != exitInterrupted {
+			t.Errorf("the stopped run: exit %d, want %d", code, exitInterrupted)
+		}
+	case <-time.After(25 * time.Second):
+		t.Fatal("the run did not end after stop, nor at the test's deadline")
+	}
+	if n := len(srv.Placements()); n != stoppedAt || n != 3 {
+		t.Errorf("%d calls placed, %d when stopped: want none after the stop", n, stoppedAt)
+	}
+	for _, c := range srv.Calls() {
+		if c.Status != "stopped" && c.Status != "canceled" {
+			t.Errorf("call %s is %s at Bolna, want stopped", c.ID, c.Status)
+		}
+	}
+	for _, row := range readRows(t, results) {
+		if row.Outcome.Status != journal.StatusPending {
+			t.Errorf("line %d: %s, want pending", row.Line, row.Outcome.Status)
+		}
+	}
+	if !strings.Contains(run.stderr.String(), "3 calls stopped") && !strings.Contains(run.stderr.String(), "stopped call") {
+		t.Errorf("the run did not say it stopped calls:\n%s", run.stderr.String())
+	}
+}
+
+// TestStopWithNoRun: with no run going, bolna-campaign stop stops the calls the journal has in
+// flight that have not rung, and gives their attempts back: the next run dials them again.
+func TestStopWithNoRun(t *testing.T) {
+	t.Parallel()
+	srv := bolnatest.NewServer(bolnatest.Options{Timing: bolnatest.FastTiming,
+		Guardrails: func(now time.Time) time.Time { return now.Add(time.Hour) }}) // the call waits
+	t.Cleanup(srv.Close)
+	input, phones := writeContacts(t, 1)
+	results := strings.TrimSuffix(input, ".csv") + ".results.csv"
+	st, err := journal.OpenState(journal.StatePath(results), journal.Owner{Agent: bolnatest.DefaultAgentID, API: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := st.Ref(phones[0], 1)
+	st.Dial(phones[0], phones[0], 1, ref, time.Now())
+	placed, err := srv.Client().PlaceCall(t.Context(), dialer.CallRequest{AgentID: bolnatest.DefaultAgentID, RecipientPhoneNumber: phones[0],
+		UserData: map[string]string{contacts.RefKey: ref}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Placed(phones[0], 1, placed.ExecutionID, time.Now())
+	st.Close()
+
+	env := map[string]string{"BOLNA_API_KEY": bolnatest.DefaultAPIKey}
+	stop := newInvocation(env)
+	if code := stop.run("stop", results); code != exitOK || !strings.Contains(stop.stdout.String(), "stopped 1 call") {
+		t.Fatalf("stop with no run: exit %d:\n%s%s", code, stop.stdout.String(), stop.stderr.String())
+	}
+	if c := srv.Calls()[0]; c.Status != "stopped" && c.Status != "canceled" {
+		t.Errorf("the call is %s at Bolna, want stopped", c.Status)
+	}
+	again, err := journal.ReadState(journal.StatePath(results))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := again.Lookup(phones[0]); e.Live != nil || e.Attempts != 0 || !strings.Contains(e.Note, "stopped before it rang") {
+		t.Errorf("the journal after stop: %+v, want no call in flight, the attempt given back, and why", e)
+	}
+}
