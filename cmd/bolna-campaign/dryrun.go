@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
@@ -32,24 +33,35 @@ func (o *runOptions) dryRunList(env Env, out *console) error {
 		return err
 	}
 	acct := o.dryRunAccount(env, sess.State())
-	concurrency := 0
+	concurrency := max(o.concurrency, 0)
 	if acct != nil {
 		concurrency = sess.Concurrency(*acct)
-	} else if o.concurrency > 0 {
-		concurrency = o.concurrency
 	}
-	estimate := time.Duration(0)
-	if concurrency > 0 {
-		waves := (plan.Dial + concurrency - 1) / concurrency
-		estimate = time.Duration(waves) * o.callTime(env)
-	}
-	if o.rate > 0 {
-		estimate = max(estimate, time.Duration(float64(plan.Dial)/o.rate*float64(time.Second)))
-	}
+	estimate := o.dryRunEstimate(env, plan.Dial, concurrency)
 	if o.jsonOut || out.json {
 		return o.dryRunDoc(env, out, plan, concurrency, estimate, acct)
 	}
-	e := env.Stderr
+	printPlan(env.Stderr, plan)
+	o.printEstimate(env, acct, concurrency, estimate)
+	return nil
+}
+
+// dryRunEstimate is how long dialling n rows would take at concurrency (0: not known) and
+// the run's rate.
+func (o *runOptions) dryRunEstimate(env Env, n, concurrency int) time.Duration {
+	estimate := time.Duration(0)
+	if concurrency > 0 {
+		waves := (n + concurrency - 1) / concurrency
+		estimate = time.Duration(waves) * o.callTime(env)
+	}
+	if o.rate > 0 {
+		estimate = max(estimate, time.Duration(float64(n)/o.rate*float64(time.Second)))
+	}
+	return estimate
+}
+
+// printPlan writes what the dry run found of the list's rows.
+func printPlan(e io.Writer, plan campaign.Plan) {
 	fmt.Fprintf(e, "dry run: %d %s read, %d valid\n", plan.Rows, plural(plan.Rows, "row", "rows"), plan.Rows-plan.Invalid)
 	for _, reason := range sortedKeys(plan.Reasons) {
 		fmt.Fprintf(e, "  invalid        %7d  %s\n", plan.Reasons[reason], reason)
@@ -70,6 +82,11 @@ func (o *runOptions) dryRunList(env Env, out *console) error {
 	} {
 		fmt.Fprintf(e, "  %-14s %7d\n", line.name, line.n)
 	}
+}
+
+// printEstimate writes the account the estimate rests on, and the estimate.
+func (o *runOptions) printEstimate(env Env, acct *journal.Account, concurrency int, estimate time.Duration) {
+	e := env.Stderr
 	var asRecorded string // how old the account's figures are, when they are not fresh
 	if acct != nil && !o.sandbox {
 		asRecorded = fmt.Sprintf(" (from the account as a run found it %s ago; a run reads it afresh)", campaign.ShortDuration(time.Since(acct.At).Round(time.Minute)))
@@ -97,7 +114,6 @@ func (o *runOptions) dryRunList(env Env, out *console) error {
 	case estimate > 0:
 		fmt.Fprintf(e, "estimate: under a second to place them at %.3g a second, then the calls' own length\n", o.rate)
 	}
-	return nil
 }
 
 // dryRunDoc writes the dry run's summary for machines: one log record with the plan under

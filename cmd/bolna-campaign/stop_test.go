@@ -84,23 +84,7 @@ func TestStopNoRun(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			var stops, lists atomic.Int64
-			opts := tt.opts
-			opts.Timing = bolnatest.FastTiming
-			opts.Guardrails = func(now time.Time) time.Time { return now.Add(time.Hour) } // every call waits
-			opts.Faults.PlaceRetryAfter = time.Second
-			opts.Faults.Hook = func(r *http.Request) bolnatest.Fault {
-				switch {
-				case tt.hook == nil:
-				case strings.HasSuffix(r.URL.Path, "/stop"):
-					return tt.hook("stop", stops.Add(1))
-				case strings.HasSuffix(r.URL.Path, "/executions"):
-					return tt.hook("list", lists.Add(1))
-				}
-				return bolnatest.NoFault
-			}
-			srv := bolnatest.NewServer(opts)
-			t.Cleanup(srv.Close)
+			srv := waitingServer(t, tt.opts, tt.hook)
 			input, phones := writeContacts(t, 3)
 			results := strings.TrimSuffix(input, ".csv") + ".results.csv"
 			journalOf(t, srv, results, phones, tt.lost)
@@ -109,24 +93,7 @@ func TestStopNoRun(t *testing.T) {
 			if code := stop.run("stop", results); code != tt.exit || !strings.Contains(stop.stdout.String()+stop.stderr.String(), tt.say) {
 				t.Errorf("stop: exit %d, want %d saying %q:\n%s%s", code, tt.exit, tt.say, stop.stdout.String(), stop.stderr.String())
 			}
-			st, err := journal.ReadState(journal.StatePath(results))
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, c := range srv.Calls() {
-				e := st.Lookup(c.Phone)
-				stopped := c.Status == "stopped" || c.Status == "canceled"
-				switch {
-				case tt.given && (!stopped || e.Live != nil || e.Attempts != 0 || !strings.Contains(e.Note, "stopped before it rang")):
-					t.Errorf("%s: %s at Bolna, journal %+v: want it stopped and its attempt given back, saying why", c.Phone, c.Status, e)
-				case !tt.given && (e.Live == nil || e.Attempts != 1):
-					t.Errorf("%s: %s at Bolna, journal %+v: want it in flight for the next run", c.Phone, c.Status, e)
-				case !tt.given && tt.found && e.Live.ExecutionID != c.ID:
-					t.Errorf("%s: journal has execution %q, want %s recorded", c.Phone, e.Live.ExecutionID, c.ID)
-				case !tt.given && !tt.found && e.Live.ExecutionID != "":
-					t.Errorf("%s: journal has execution %q, want none: the search could not run", c.Phone, e.Live.ExecutionID)
-				}
-			}
+			checkStoppedJournal(t, srv, results, tt.given, tt.found)
 			if tt.given {
 				return
 			}
@@ -141,6 +108,55 @@ func TestStopNoRun(t *testing.T) {
 				t.Errorf("%d calls placed after the next run, want the %d of the first", n, len(phones))
 			}
 		})
+	}
+}
+
+// waitingServer is a stand-in whose calls all wait an hour before they ring, its faults
+// opts's and, for every request to a stop or to the list, hook's ("stop" or "list", the
+// route's n-th request).
+func waitingServer(t *testing.T, opts bolnatest.Options, hook func(route string, n int64) bolnatest.Fault) *bolnatest.Server {
+	t.Helper()
+	var stops, lists atomic.Int64
+	opts.Timing = bolnatest.FastTiming
+	opts.Guardrails = func(now time.Time) time.Time { return now.Add(time.Hour) } // every call waits
+	opts.Faults.PlaceRetryAfter = time.Second
+	opts.Faults.Hook = func(r *http.Request) bolnatest.Fault {
+		switch {
+		case hook == nil:
+		case strings.HasSuffix(r.URL.Path, "/stop"):
+			return hook("stop", stops.Add(1))
+		case strings.HasSuffix(r.URL.Path, "/executions"):
+			return hook("list", lists.Add(1))
+		}
+		return bolnatest.NoFault
+	}
+	srv := bolnatest.NewServer(opts)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// checkStoppedJournal checks each call of srv in the journal of results: stopped at Bolna
+// and its attempt given back, saying why (given), or else in flight for the next run, with
+// its execution id recorded when it was found.
+func checkStoppedJournal(t *testing.T, srv *bolnatest.Server, results string, given, found bool) {
+	t.Helper()
+	st, err := journal.ReadState(journal.StatePath(results))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range srv.Calls() {
+		e := st.Lookup(c.Phone)
+		stopped := c.Status == "stopped" || c.Status == "canceled"
+		switch {
+		case given && (!stopped || e.Live != nil || e.Attempts != 0 || !strings.Contains(e.Note, "stopped before it rang")):
+			t.Errorf("%s: %s at Bolna, journal %+v: want it stopped and its attempt given back, saying why", c.Phone, c.Status, e)
+		case !given && (e.Live == nil || e.Attempts != 1):
+			t.Errorf("%s: %s at Bolna, journal %+v: want it in flight for the next run", c.Phone, c.Status, e)
+		case !given && found && e.Live.ExecutionID != c.ID:
+			t.Errorf("%s: journal has execution %q, want %s recorded", c.Phone, e.Live.ExecutionID, c.ID)
+		case !given && !found && e.Live.ExecutionID != "":
+			t.Errorf("%s: journal has execution %q, want none: the search could not run", c.Phone, e.Live.ExecutionID)
+		}
 	}
 }
 
