@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnasim"
 )
 
@@ -37,8 +38,7 @@ func simCommand(args []string, env Env) int {
 	if code, ok := parseArgs(fs, args, "sim"); !ok {
 		return code
 	}
-	host, _, err := net.SplitHostPort(*addr)
-	if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
+	if !dialer.IsLoopbackListen(*addr) {
 		fmt.Fprintf(env.Stderr, "bolna-campaign: sim: --addr %q must be a loopback address\n", *addr)
 		return exitUsage
 	}
