@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"gopkg.in/yaml.v3"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -281,5 +284,84 @@ func TestSlotHistoryThins(t *testing.T) {
 		if pts[i].At <= pts[i-1].At {
 			t.Errorf("points %d and %d out of order", i-1, i)
 		}
+	}
+}
+
+// TestJobSampleScrapesLiveStatus: the Kubernetes sample's pods serve their live status where
+// its PodMonitor scrapes (the container port it names, the port --status-listen takes), beyond
+// loopback with a token from the Secret the PodMonitor sends.
+func TestJobSampleScrapesLiveStatus(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../../samples/campaign-job.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var monitor struct {
+		Spec struct {
+			Endpoints []struct {
+				Port, Path    string
+				Authorization struct {
+					Credentials struct{ Name, Key string }
+				}
+			} `yaml:"podMetricsEndpoints"`
+		}
+	}
+	var pod struct {
+		Containers []struct {
+			Args  []string
+			Ports []struct {
+				Name          string
+				ContainerPort int `yaml:"containerPort"`
+			}
+			Env []struct {
+				Name      string
+				ValueFrom struct {
+					SecretKeyRef struct{ Name, Key string } `yaml:"secretKeyRef"`
+				} `yaml:"valueFrom"`
+			}
+		}
+	}
+	for doc := range strings.SplitSeq(string(b), "\n---\n") {
+		switch {
+		case strings.Contains(doc, "kind: PodMonitor"):
+			err = yaml.Unmarshal([]byte(doc), &monitor)
+		case strings.Contains(doc, "kind: CronJob"):
+			var cron struct {
+				Spec struct {
+					JobTemplate struct {
+						Spec struct {
+							Template struct{ Spec yaml.Node } `yaml:"template"`
+						}
+					} `yaml:"jobTemplate"`
+				}
+			}
+			if err = yaml.Unmarshal([]byte(doc), &cron); err == nil {
+				err = cron.Spec.JobTemplate.Spec.Template.Spec.Decode(&pod)
+			}
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(monitor.Spec.Endpoints) != 1 || len(pod.Containers) != 1 {
+		t.Fatalf("want a PodMonitor with one endpoint and a pod with one container: %+v, %d containers", monitor, len(pod.Containers))
+	}
+	ep, c := monitor.Spec.Endpoints[0], pod.Containers[0]
+	port := 0
+	for _, p := range c.Ports {
+		if p.Name == ep.Port {
+			port = p.ContainerPort
+		}
+	}
+	args := strings.Join(c.Args, " ")
+	if port == 0 || ep.Path != "/metrics" || !strings.Contains(args, fmt.Sprintf("--status-listen :%d --status-listen-public", port)) {
+		t.Errorf("the PodMonitor scrapes port %q (%d) at %s; the command: %s", ep.Port, port, ep.Path, args)
+	}
+	token := false
+	for _, e := range c.Env {
+		token = token || e.Name == "BOLNA_STATUS_TOKEN" && e.ValueFrom.SecretKeyRef == ep.Authorization.Credentials
+	}
+	if !token {
+		t.Errorf("the pod's BOLNA_STATUS_TOKEN is not the secret the PodMonitor sends (%+v)", ep.Authorization.Credentials)
 	}
 }
