@@ -129,9 +129,13 @@ func (ls *liveStatus) handler(campaignName string) http.Handler {
 			mux.ServeHTTP(w, r)
 			return
 		}
-		first, rest, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+		first, rest, slash := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 		if subtle.ConstantTimeCompare([]byte(first), []byte(token)) != 1 {
 			http.NotFound(w, r)
+			return
+		}
+		if !slash { // the page reads status.json beside it: /TOKEN/status.json
+			http.Redirect(w, r, "/"+token+"/", http.StatusFound)
 			return
 		}
 		r2 := r.Clone(r.Context())

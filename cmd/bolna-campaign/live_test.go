@@ -230,7 +230,7 @@ func TestStatusTokenAndHealth(t *testing.T) {
 	}{
 		{"/metrics", "", 404}, {"/", "", 404}, {"/status.json", "wrong-token-0123456789", 404}, {"/" + token[:len(token)-1] + "/metrics", "", 404},
 		{"/metrics", token, 200}, {"/status.json", token, 200}, {"/" + token + "/metrics", "", 200}, {"/" + token + "/", "", 200},
-		{"/healthz", "", 200},
+		{"/healthz", "", 200}, {"/" + token, "", 200}, // redirected to /TOKEN/
 	} {
 		if code, _ := get(tt.path, tt.bearer); code != tt.want {
 			t.Errorf("GET %s (a bearer token: %v): %d, want %d", tt.path, tt.bearer != "", code, tt.want)
