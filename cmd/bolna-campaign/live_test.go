@@ -85,7 +85,9 @@ func metricValue(fams map[string]*dto.MetricFamily, name string, want map[string
 func TestLiveMetricsDuringRun(t *testing.T) {
 	t.Parallel()
 	const concurrency = 4
-	srv := bolnatest.NewServer(bolnatest.Options{Concurrency: concurrency, Timing: bolnatest.FastTiming, APIKey: "bn-live-key-123"})
+	timing := bolnatest.FastTiming // with post-processing long enough that calls pile up in it, holding no slot
+	timing.PostProcess = bolnatest.Range{Min: 300 * time.Millisecond, Max: 600 * time.Millisecond}
+	srv := bolnatest.NewServer(bolnatest.Options{Concurrency: concurrency, Timing: timing, APIKey: "bn-live-key-123"})
 	t.Cleanup(srv.Close)
 	input, phones := writeContacts(t, 40)
 	dir := t.TempDir()
@@ -97,7 +99,7 @@ func TestLiveMetricsDuringRun(t *testing.T) {
 			"--status-listen", "127.0.0.1:0", "--metrics-file", metricsFile, input)
 	}()
 	addr := liveAddr(t, inv, ended)
-	scrapes, busy := 0, 0.0
+	scrapes, busy, open := 0, 0.0, 0.0
 	code := -1
 	for code < 0 {
 		select {
@@ -120,6 +122,7 @@ func TestLiveMetricsDuringRun(t *testing.T) {
 			t.Errorf("scrape %d: %v calls in flight, the concurrency is %d", scrapes, n, concurrency)
 		}
 		busy = max(busy, metricValue(fams, "bolna_campaign_slots", map[string]string{"state": "busy"}))
+		open = max(open, metricValue(fams, "bolna_campaign_calls_open", nil))
 		for _, f := range fams {
 			for _, m := range f.Metric {
 				for _, l := range m.Label {
@@ -135,8 +138,9 @@ func TestLiveMetricsDuringRun(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d; stderr:\n%s", code, inv.stderr.String())
 	}
-	if scrapes == 0 || busy == 0 {
-		t.Errorf("%d scrapes during the run, the most slots busy %v: the run was never seen at work", scrapes, busy)
+	if scrapes == 0 || busy == 0 || open <= concurrency {
+		t.Errorf("%d scrapes during the run, the most slots busy %v, the most calls open %v: the run was never seen at work with calls in post-processing beside those in flight",
+			scrapes, busy, open)
 	}
 	f, err := os.Open(metricsFile)
 	if err != nil {
