@@ -138,6 +138,7 @@ func TestLiveMetricsDuringRun(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d; stderr:\n%s", code, inv.stderr.String())
 	}
+	t.Logf("%d scrapes; the most slots busy %v, calls open %v", scrapes, busy, open)
 	if scrapes == 0 || busy == 0 || open <= concurrency {
 		t.Errorf("%d scrapes during the run, the most slots busy %v, the most calls open %v: the run was never seen at work with calls in post-processing beside those in flight",
 			scrapes, busy, open)
