@@ -283,6 +283,7 @@ func (r *Runner) resume(ctx context.Context, input string, st *journal.State, tr
 	}
 	slots := poolSize(r.cfg, acct.Concurrency.Max, acct.Concurrency.Current, active)
 	tr.ledger.pool = newPool(slots)
+	r.progress.sized(tr.ledger.pool) // the live status reads the slots from here
 	tr.ledger.pool.hold(tr.holding())
 	tr.ledger.holders.Store(int64(tr.holding())) // what settle and the survey counted is theirs to forget
 	tr.ledger.open.Store(int64(len(tr.calls)))

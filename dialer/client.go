@@ -96,6 +96,22 @@ func WithHTTPClient(hc *http.Client) Option {
 	return func(c *Client) error { c.http = hc; return nil }
 }
 
+// WithTransportWrap has every request go through wrap(t), t the transport of the HTTP client
+// set by the options before it (http.DefaultTransport when it has none): a hook that counts
+// requests and their answers (see [ClassOf]). The HTTP client given to WithHTTPClient is not
+// changed: the client wraps a copy.
+func WithTransportWrap(wrap func(http.RoundTripper) http.RoundTripper) Option {
+	return func(c *Client) error {
+		hc := *c.http
+		if hc.Transport == nil {
+			hc.Transport = http.DefaultTransport
+		}
+		hc.Transport = wrap(hc.Transport)
+		c.http = &hc
+		return nil
+	}
+}
+
 // WithUserAgent sets the User-Agent header.
 func WithUserAgent(ua string) Option {
 	return func(c *Client) error { c.userAgent = ua; return nil }
@@ -193,7 +209,7 @@ func CheckBaseURL(raw string) (*url.URL, error) {
 	switch u.Scheme {
 	case "https":
 	case "http":
-		if !isLoopback(u.Hostname()) {
+		if !IsLoopback(u.Hostname()) {
 			return nil, fmt.Errorf("dialer: base URL %q: plain http is allowed only to loopback (use https)", raw)
 		}
 	default:
@@ -205,12 +221,21 @@ func CheckBaseURL(raw string) (*url.URL, error) {
 	return u, nil
 }
 
-func isLoopback(host string) bool {
+// IsLoopback reports whether host (a name or an address, no port) is this machine's loopback:
+// "localhost", or a loopback address.
+func IsLoopback(host string) bool {
 	if strings.EqualFold(host, "localhost") {
 		return true
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// IsLoopbackListen reports whether a listen address (host:port) takes connections from this
+// machine only; one with no host (":8080") listens on every interface, so is not.
+func IsLoopbackListen(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	return err == nil && host != "" && IsLoopback(host)
 }
 
 // Account returns the account behind the key (GET /user/me).
@@ -432,7 +457,7 @@ func (c *Client) once(ctx context.Context, req request, out any) error {
 	if req.body != nil {
 		body = bytes.NewReader(req.body)
 	}
-	hreq, err := http.NewRequestWithContext(ctx, req.method, u.String(), body)
+	hreq, err := http.NewRequestWithContext(context.WithValue(ctx, classKey{}, req.class), req.method, u.String(), body)
 	if err != nil {
 		return &notSentError{err: fmt.Errorf("dialer: %s: %w", label, err)}
 	}

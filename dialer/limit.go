@@ -3,6 +3,7 @@ package dialer
 import (
 	"context"
 	"math"
+	"net/http"
 	"sync"
 	"time"
 )
@@ -47,6 +48,21 @@ const (
 	classOther
 	classes
 )
+
+// classNames are the classes as [Recent], [Client.OnSend] and [ClassOf] name them.
+var classNames = [classes]string{"call", "list", "other"}
+
+// classKey is the context key of a request's class, for [ClassOf].
+type classKey struct{}
+
+// ClassOf is the class of Bolna's limits ("call", "list" or "other") of a request the client
+// sends, for a transport set with [WithTransportWrap]; "" for a request the client did not make.
+func ClassOf(r *http.Request) string {
+	if c, ok := r.Context().Value(classKey{}).(class); ok && c >= 0 && c < classes {
+		return classNames[c]
+	}
+	return ""
+}
 
 // peaks counts the most requests of each class sent in any minute.
 type peaks struct {
@@ -103,7 +119,7 @@ func (c *Client) Preload(r Recent) {
 // its limit and before it is sent: a process that keeps them (see Preload) leaves no request
 // its successor does not know of, however it dies. Call it before the first request.
 func (c *Client) OnSend(record func(class string, at time.Time)) {
-	for i, name := range [classes]string{"call", "list", "other"} {
+	for i, name := range classNames {
 		if l := c.limiters[i]; l != nil {
 			l.mu.Lock()
 			l.onStart = func(at time.Time) { record(name, at) }

@@ -32,7 +32,7 @@ func CheckOutboundURL(flag, raw string) error {
 	if err != nil || u.Host == "" {
 		return fmt.Errorf("%s %q is not an absolute URL", flag, raw)
 	}
-	if u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname())) {
+	if u.Scheme != "https" && !(u.Scheme == "http" && IsLoopback(u.Hostname())) {
 		return fmt.Errorf("%s must be https (plain http only to loopback): what it receives holds personal data", flag)
 	}
 	if u.User != nil {

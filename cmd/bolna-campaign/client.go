@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"net/url"
 	"os"
 	"strconv"
@@ -22,10 +23,11 @@ import (
 
 // clientOptions say how a command's client is made.
 type clientOptions struct {
-	limits dialer.Limits // the share of Bolna's request limits to keep to (none for the sandbox)
-	pushTo string        // the sandbox pushes every status change here ("" for none)
-	resume string        // the sandbox resumes the calls a stopped sandbox run saved here, and saves its own
-	log    *console      // retries, and what the sandbox does; nil says nothing
+	limits dialer.Limits                             // the share of Bolna's request limits to keep to (none for the sandbox)
+	pushTo string                                    // the sandbox pushes every status change here ("" for none)
+	resume string                                    // the sandbox resumes the calls a stopped sandbox run saved here, and saves its own
+	log    *console                                  // retries, and what the sandbox does; nil says nothing
+	wrap   func(http.RoundTripper) http.RoundTripper // every request goes through it (the live status counts them); nil for none
 }
 
 // newClient returns the command's client and the function that ends it (the sandbox saves
@@ -34,6 +36,9 @@ func (c *connOptions) newClient(env Env, opts clientOptions) (*dialer.Client, fu
 	var logOpts []dialer.Option
 	if opts.log != nil {
 		logOpts = append(logOpts, dialer.WithLogger(opts.log.log))
+	}
+	if opts.wrap != nil {
+		logOpts = append(logOpts, dialer.WithTransportWrap(opts.wrap))
 	}
 	if !c.sandbox {
 		key := strings.TrimSpace(env.Getenv("BOLNA_API_KEY"))

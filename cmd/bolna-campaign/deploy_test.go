@@ -230,7 +230,7 @@ func TestCampaignJobLocally(t *testing.T) {
 	b, _ := os.ReadFile(input)
 	os.WriteFile(filepath.Join(data, "reminders.csv"), b, 0o600)
 	script := strings.NewReplacer("/data", data, "bolna-campaign run", bin+" run --poll-interval 50ms --list-lag 300ms",
-		"--window 09:00-21:00", "").Replace(c.Args[0])
+		"--window 09:00-21:00", "", ":9090", "127.0.0.1:0").Replace(c.Args[0]) // four pods on one host: a port each
 	errs := make(chan error, job.Completions)
 	dsn := filepath.Join(t.TempDir(), "history.db") // BOLNA_HISTORY, from the Secret
 	if pgCluster.Installed() {
@@ -240,7 +240,8 @@ func TestCampaignJobLocally(t *testing.T) {
 		go func() {
 			cmd := exec.Command(c.Command[0], append(c.Command[1:], script)...)
 			cmd.Env = append(os.Environ(), fmt.Sprintf("JOB_COMPLETION_INDEX=%d", k), "BOLNA_API_KEY="+bolnatest.DefaultAPIKey,
-				"BOLNA_BASE_URL="+srv.URL, "BOLNA_AGENT_ID="+bolnatest.DefaultAgentID, "BOLNA_HISTORY="+dsn)
+				"BOLNA_BASE_URL="+srv.URL, "BOLNA_AGENT_ID="+bolnatest.DefaultAgentID, "BOLNA_HISTORY="+dsn,
+				"BOLNA_STATUS_TOKEN=pod-status-token-0123")
 			out, err := cmd.CombinedOutput()
 			if err != nil {
 				err = fmt.Errorf("pod %d: %v\n%s", k, err, out)

@@ -25,6 +25,7 @@ type runOptions struct {
 	connOptions
 	listOptions
 	guardOptions
+	liveOptions
 
 	from                           string
 	fromList                       stringList
@@ -50,6 +51,7 @@ func (o *runOptions) flags(fs *flag.FlagSet, getenv func(string) string) {
 	o.connOptions.flags(fs, getenv)
 	o.listOptions.flags(fs)
 	o.guardOptions.flags(fs)
+	o.liveOptions.flags(fs, getenv)
 	fs.StringVar(&o.notify, "notify", "", "POST a JSON notice to `URL` when the run ends, and at once when it halts (a Slack or Teams incoming webhook shows its text); https, or http to loopback")
 	fs.StringVar(&o.goal, "goal", "", "the campaign's conversion `KEY=VALUE` (e.g. confirmed=yes): the summary gives its rate of the rows dialled and its cost per goal")
 	fs.StringVar(&o.resultsFormat, "results-format", "list", "how the results file is written: `list` (the list's delimiter, byte order mark and encoding; UTF-8 with a mark for a Windows-1252 list) or csv (UTF-8, commas)")
@@ -82,6 +84,9 @@ func (o *runOptions) validate(fs *flag.FlagSet) error {
 		return err
 	}
 	if err := o.guardOptions.validate(); err != nil {
+		return err
+	}
+	if err := o.liveOptions.validate(); err != nil {
 		return err
 	}
 	switch {
@@ -295,7 +300,7 @@ func (o *runOptions) run(env Env, out *console) (summary *campaign.Summary, err 
 		}
 		defer ln.Close()
 	}
-	copts := clientOptions{limits: o.limits(), resume: o.resultsPath + ".bolna.json", log: out}
+	copts := clientOptions{limits: o.limits(), resume: o.resultsPath + ".bolna.json", log: out, wrap: o.wrap()}
 	if ln != nil {
 		copts.pushTo = "http://" + ln.Addr().String() + "/webhook/" + token
 	}
@@ -365,6 +370,11 @@ func (o *runOptions) follow(env Env, out *console, sess *campaign.Session, clien
 	}
 	defer o.watchSignals(env, out, runner, cancel)()
 	defer watchStopRequests(o.resultsPath, runner, out)()
+	endLive, err := o.startLiveStatus(out, runner, client, receiver)
+	if err != nil {
+		return nil, err
+	}
+	defer endLive()
 	if err := o.checkAgent(dialer.WithSendGate(ctx, runner.Stopped()), client, runner, receiver, out); err != nil {
 		return nil, err // nothing was recorded: the journal binds no agent
 	}

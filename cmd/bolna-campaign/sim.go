@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnasim"
 )
 
@@ -39,8 +40,7 @@ func simCommand(args []string, env Env) int {
 	if code, ok := parseArgs(fs, args, "sim"); !ok {
 		return code
 	}
-	host, _, err := net.SplitHostPort(*addr)
-	if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
+	if !dialer.IsLoopbackListen(*addr) {
 		fmt.Fprintf(env.Stderr, "bolna-campaign: sim: --addr %q must be a loopback address\n", *addr)
 		return exitUsage
 	}
@@ -85,13 +85,17 @@ func simCommand(args []string, env Env) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	srv.Shutdown(ctx)
-	st := api.Stats()
+	logSimStats(out, api.Stats(), *concurrency)
+	return exitOK
+}
+
+// logSimStats logs what the fake served, at its end.
+func logSimStats(out *console, st bolnasim.Stats, concurrency int) {
 	out.logf("sim: %d requests, %d calls placed, at most %d active at once", st.Requests, st.Placed, st.MaxActive)
 	out.logf("sim: the most in a minute: %d POST /call, %d list and agent reads, %d other; %d refused with 429",
 		st.PeakPerMinute["call"], st.PeakPerMinute["list"], st.PeakPerMinute["other"], st.TooMany)
 	if st.Placed > 0 {
 		out.logf("sim: utilisation %.3f (the makespan the concurrency allows over the makespan), slot share %.3f, %.2f requests per call",
-			st.BoundUtilisation(), st.Utilisation(*concurrency), float64(st.Requests)/float64(st.Placed))
+			st.BoundUtilisation(), st.Utilisation(concurrency), float64(st.Requests)/float64(st.Placed))
 	}
-	return exitOK
 }

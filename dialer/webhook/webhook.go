@@ -110,11 +110,21 @@ func NewToken() string {
 	return hex.EncodeToString(b)
 }
 
+// CheckToken says what is wrong with a secret path token: too short to guess, or with a
+// character a URL's path cannot carry as is. The live status (run --status-listen-public)
+// takes its token by the same rule.
+func CheckToken(token string) error {
+	if len(token) < MinTokenLength || strings.ContainsAny(token, "/?# \t\r\n") {
+		return fmt.Errorf("the token must be at least %d characters, with no spaces or /?#", MinTokenLength)
+	}
+	return nil
+}
+
 // New returns a receiver; it starts relaying at once when cfg.Forward is set. Close it when
 // done.
 func New(cfg Config) (*Receiver, error) {
-	if len(cfg.Token) < MinTokenLength || strings.ContainsAny(cfg.Token, "/?# \t\r\n") {
-		return nil, fmt.Errorf("webhook: the token must be at least %d characters, with no spaces or /?#", MinTokenLength)
+	if err := CheckToken(cfg.Token); err != nil {
+		return nil, fmt.Errorf("webhook: %w", err)
 	}
 	if cfg.Handle == nil {
 		return nil, errors.New("webhook: no handler")
