@@ -111,7 +111,9 @@ func (t *tracker) apply(c *attempt, ex *dialer.Execution, how seenBy, now time.T
 	switch {
 	case ex.Status.Final() && whole:
 		// Nothing more to read: the call never connected, or the payload is whole.
-		return false, t.finish(c, t.outcome(c, ex, now))
+		o := t.outcome(c, ex, now)
+		_, err := t.ledger.apply(c, event{kind: evFinal, outcome: &o})
+		return false, err
 	case ex.Status.Final():
 		return true, nil
 	}
@@ -197,7 +199,7 @@ func (t *tracker) fetch(ctx context.Context, calls []*attempt, now time.Time) er
 			if dialer.IsNotFound(err) {
 				o := journal.Outcome{Status: journal.StatusUnknown, ExecutionID: c.ExecutionID, Attempts: c.Attempt, DialedAt: c.DialedAt,
 					Error: "Bolna no longer knows this execution (404)"}
-				if err := t.finish(c, o); err != nil {
+				if _, err := t.ledger.apply(c, event{kind: evNotFound, outcome: &o}); err != nil {
 					return err
 				}
 				continue
@@ -226,35 +228,41 @@ func (t *tracker) observe(c *attempt, ex *dialer.Execution, how seenBy, now time
 		t.warnedRescheduled = true
 		t.cfg.logf("call %s was %s by Bolna to the agent's calling hours: it holds its slot until it dials or --max-wait ends; match --window to the agent's hours", c.ExecutionID, ex.Status)
 	}
-	if c.unconfirmed && how != seenPushed {
-		if contradicted, err := t.confirm(c, ex); contradicted || err != nil {
-			return err
-		}
+	ev := event{kind: evSeen, status: ex.Status}
+	if how == seenPushed {
+		ev = event{kind: evPushed, status: ex.Status, mayFree: t.book.unconfirmed < t.maxUnconfirmed()}
 	}
-	if c.phase == phaseDropped && !ex.Status.Dropped() {
-		return nil // an older observation, delivered late: the line has dropped already
-	}
-	to := phaseOf(ex.Status)
-	if to == phaseDropped && how == seenPushed && c.phase.holdsSlot() &&
-		(!c.status.Rang() || t.unconfirmed >= t.maxUnconfirmed()) {
-		// A push alone frees no slot of a call never seen ringing or talking, nor more than a
-		// few at once: a look says first.
-		c.nextCheck = t.align(now)
-		return nil
-	}
-	if to == phaseDropped && how == seenPushed && c.phase.holdsSlot() {
-		c.unconfirmed = true
-		t.unconfirmed++
-	}
-	c.status = ex.Status
-	if err := t.move(c, to, step{}); err != nil {
+	effs, err := t.ledger.apply(c, ev)
+	switch {
+	case err != nil:
 		return err
+	case has(effs, effContradicted):
+		t.count(func(s *ObservationStats) { s.Contradicted++ })
+		c.seenAt = t.cfg.Now()
+		c.nextCheck = t.align(c.seenAt)
+		t.cfg.warnf("call %s: a push said its line had dropped, but Bolna says %s: its slot is taken back (are pushes forged? check who knows the webhook URL)", c.ExecutionID, ex.Status)
+		return nil
+	case has(effs, effLookSoon):
+		c.nextCheck = t.align(now) // a push alone did not free the slot: a look says first
+		return nil
+	case !has(effs, effNoteStatus):
+		return nil // an older observation, delivered late: the line has dropped already
 	}
 	if c.phase.holdsSlot() {
 		c.seenAt = now
 	}
 	t.scheduleOwn(c, now)
 	return nil
+}
+
+// has reports whether effs holds an effect of kind k.
+func has(effs []effect, k effectKind) bool {
+	for _, e := range effs {
+		if e.kind == k {
+			return true
+		}
+	}
+	return false
 }
 
 // scheduleOwn sets when a call is next due for a look of its own, after an observation at now.
@@ -281,40 +289,6 @@ func (t *tracker) scheduleOwn(c *attempt, now time.Time) {
 		every := max(t.interval(), confirmEvery)
 		c.nextCheck = earlier(c.nextCheck, now.Truncate(every).Add(every))
 	}
-}
-
-// move takes a call to phase to (see ledger.move), and keeps the tracker's books: the time
-// the call held its slot, the calls followed, and those that ended.
-func (t *tracker) move(c *attempt, to phase, s step) error {
-	from := c.phase
-	if to.ended() && c.unconfirmed {
-		c.unconfirmed = false
-		t.unconfirmed--
-	}
-	if err := t.ledger.move(c, to, s); err != nil {
-		return err
-	}
-	now := t.cfg.Now()
-	if from.holdsSlot() && !to.holdsSlot() && !c.adopted {
-		// The line dropped between the last time the call was seen holding its slot and now.
-		t.pace.noteSlotTime(c.seenAt.Add(now.Sub(c.seenAt) / 2).Sub(c.placedAt))
-	}
-	if !to.ended() {
-		return nil
-	}
-	delete(t.calls, c.id())
-	if c.ExecutionID != "" {
-		t.ended.add(c.ExecutionID)
-	}
-	if to == phaseFinal && t.firstFinal.IsZero() {
-		t.firstFinal = now
-	}
-	return nil
-}
-
-// finish records a call's outcome and lets it go.
-func (t *tracker) finish(c *attempt, o journal.Outcome) error {
-	return t.move(c, phaseFinal, step{outcome: &o})
 }
 
 // fatal turns errors that make following pointless into a *FatalError.

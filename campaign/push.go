@@ -65,7 +65,7 @@ func (t *tracker) pushing() bool { return t.cfg.Pushes && !t.pushFallback }
 
 // checkPushes gives up on pushes, once, when none has come a while after the first call ended.
 func (t *tracker) checkPushes(now time.Time) {
-	if !t.pushing() || t.firstFinal.IsZero() || now.Sub(t.firstFinal) < pushGrace {
+	if !t.pushing() || t.book.firstFinal.IsZero() || now.Sub(t.book.firstFinal) < pushGrace {
 		return
 	}
 	t.seenMu.Lock()
@@ -86,7 +86,7 @@ func (t *tracker) observed(ex *dialer.Execution, now time.Time) error {
 		t.count(func(s *ObservationStats) { s.Ignored++ })
 		return nil
 	}
-	c := t.calls[string(ex.ID)]
+	c := t.book.calls[string(ex.ID)]
 	if c == nil {
 		var err error
 		if c, err = t.byRef(ex); err != nil || c == nil {
@@ -106,9 +106,10 @@ func (t *tracker) observed(ex *dialer.Execution, now time.Time) error {
 // push is kept until the call is added). Late pushes and others' are counted.
 func (t *tracker) byRef(ex *dialer.Execution) (*attempt, error) {
 	if ref := ex.ContextDetails.RecipientValue(contacts.RefKey); ref != "" && strings.HasPrefix(ref, t.st.Campaign()+"-") {
-		for _, c := range t.calls {
+		for _, c := range t.book.calls {
 			if c.phase == phaseSearching && c.Ref == ref {
-				return c, t.placed(c, string(ex.ID))
+				_, err := t.ledger.apply(c, event{kind: evFound, id: string(ex.ID)})
+				return c, err
 			}
 		}
 		if len(t.early) < maxPendingEvents && t.st.Placing(ref) {
@@ -121,7 +122,7 @@ func (t *tracker) byRef(ex *dialer.Execution) (*attempt, error) {
 			return nil, nil
 		}
 	}
-	if t.ended.has[string(ex.ID)] {
+	if t.book.ended.has[string(ex.ID)] {
 		t.count(func(s *ObservationStats) { s.Late++ }) // one of ours, after its outcome was recorded
 	} else {
 		t.count(func(s *ObservationStats) { s.Ignored++ })
@@ -186,27 +187,6 @@ func (t *tracker) count(f func(*ObservationStats)) {
 	t.seenMu.Lock()
 	f(&t.seen)
 	t.seenMu.Unlock()
-}
-
-// confirm settles a slot freed on the word of a push, now that a look saw the call: a line
-// that has dropped confirms it; a call still queued, ringing or talking contradicts it (a
-// forged push), and the slot is taken back (see pool.retake). It reports whether ex was
-// applied.
-func (t *tracker) confirm(c *attempt, ex *dialer.Execution) (bool, error) {
-	c.unconfirmed = false
-	t.unconfirmed--
-	if ex.Status.Dropped() || ex.Status.Final() {
-		return false, nil
-	}
-	t.count(func(s *ObservationStats) { s.Contradicted++ })
-	c.status = ex.Status
-	if err := t.move(c, phaseOf(ex.Status), step{}); err != nil {
-		return true, err
-	}
-	c.seenAt = t.cfg.Now()
-	c.nextCheck = t.align(c.seenAt)
-	t.cfg.warnf("call %s: a push said its line had dropped, but Bolna says %s: its slot is taken back (are pushes forged? check who knows the webhook URL)", c.ExecutionID, ex.Status)
-	return true, nil
 }
 
 // ObservationStats count what came through [Runner.Observe].

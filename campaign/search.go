@@ -17,14 +17,6 @@ import (
 // Reading the executions list, and the search in it for a call whose placement reply was lost
 // (see tracker.search): the outage rule, the page guard and the clock windows.
 
-// placed records the execution id of a call whose placement reply was lost, now found.
-func (t *tracker) placed(c *attempt, id string) error {
-	delete(t.calls, c.id())
-	err := t.move(c, phaseUnknown, step{placed: id})
-	t.calls[c.id()] = c
-	return err
-}
-
 // list reads one page of the agent's executions. The window reaches a little into the future
 // (Bolna's clock may run ahead of ours); should Bolna refuse a future "to" (400), the window ends
 // at Bolna's now from then on (see cutoff).
@@ -172,7 +164,7 @@ func (t *tracker) search(ctx context.Context, c *attempt, now time.Time) error {
 	t.noteReads([]error{nil}, now)
 	switch {
 	case found != nil:
-		if err := t.placed(c, string(found.ID)); err != nil {
+		if _, err := t.ledger.apply(c, event{kind: evFound, id: string(found.ID)}); err != nil {
 			return err
 		}
 		t.cfg.logf("found the call to %s whose reply was lost: %s", maskPhone(c.Phone), c.ExecutionID)
@@ -180,7 +172,8 @@ func (t *tracker) search(ctx context.Context, c *attempt, now time.Time) error {
 	case !searched || conclusive && proof:
 		o := journal.Outcome{Status: journal.StatusUnknown, Attempts: c.Attempt, DialedAt: c.DialedAt,
 			Error: "the reply to POST /call was lost and no call carrying its reference was found; not dialled again unless --retry unknown"}
-		return t.finish(c, o)
+		_, err := t.ledger.apply(c, event{kind: evUnfound, outcome: &o})
+		return err
 	case conclusive:
 		return t.unresolved(c, now, true, "no window of Bolna's list could be shown to cover it")
 	}
@@ -198,7 +191,9 @@ func (t *tracker) unresolved(c *attempt, now time.Time, conclusive bool, why str
 		return nil
 	}
 	t.cfg.warnf("the call to %s whose reply was lost cannot be looked for (%s): its row ends unknown, and no run dials it until a search finds the call or shows it absent", maskPhone(c.Phone), why)
-	return t.finish(c, unresolvedOutcome(c.LiveCall, why))
+	o := unresolvedOutcome(c.LiveCall, why)
+	_, err := t.ledger.apply(c, event{kind: evUnresolved, outcome: &o})
+	return err
 }
 
 // unresolvedOutcome is the outcome of an attempt whose call may exist and could not be looked
@@ -249,7 +244,7 @@ func (t *tracker) find(ctx context.Context, c *attempt, now time.Time, w searchW
 		}
 		for i := range page.Data {
 			item := &page.Data[i]
-			if _, tracked := t.calls[string(item.ID)]; tracked || !dialer.ValidID(string(item.ID)) {
+			if _, tracked := t.book.calls[string(item.ID)]; tracked || t.known[string(item.ID)] || !dialer.ValidID(string(item.ID)) {
 				continue
 			}
 			if ref := item.ContextDetails.RecipientValue(contacts.RefKey); ref != "" {

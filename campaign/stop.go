@@ -137,7 +137,7 @@ func (t *tracker) stopSeen(c *attempt, s dialer.Status) (bool, error) {
 
 // stoppedBeforeRinging gives back the attempt of a call Bolna reports stopped before it rang.
 func (t *tracker) stoppedBeforeRinging(c *attempt, reason string) error {
-	if err := t.move(c, phaseVoid, step{reason: reason}); err != nil {
+	if _, err := t.ledger.apply(c, event{kind: evStopAccepted, reason: reason}); err != nil {
 		return err
 	}
 	t.stoppedCalls++

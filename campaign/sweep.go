@@ -51,7 +51,7 @@ func (t *tracker) plan(due []*attempt, now time.Time) sweepPlan {
 	// each was last seen (at worst, a status read for one due call alone costs a page).
 	if statuses := possibleStatuses(due); statuses != nil && !t.noStatusList {
 		in := map[dialer.Status]int{}
-		for _, c := range t.calls {
+		for _, c := range t.book.calls {
 			in[cmp.Or(c.status, dialer.StatusPlaced)]++
 		}
 		pages := 0
@@ -172,7 +172,7 @@ func (t *tracker) readPages(ctx context.Context, opts dialer.ListOptions, untilS
 		}
 		for i := range page.Data {
 			item := &page.Data[i]
-			c := t.calls[string(item.ID)]
+			c := t.book.calls[string(item.ID)]
 			if c == nil || seen[c] {
 				continue // not ours, or met on an earlier page (new calls push items down)
 			}

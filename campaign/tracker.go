@@ -57,8 +57,9 @@ type tracker struct {
 	slots int
 
 	adds     chan *attempt
-	calls    map[string]*attempt // by execution id, or by ref while the id is unknown
-	draining bool                // nothing is left to dial: a freed slot is no longer urgent
+	book     *book           // the calls followed (written by the ledger's moves only)
+	known    map[string]bool // the journal's calls with an execution id: never taken for an orphan's (see orphans)
+	draining bool            // nothing is left to dial: a freed slot is no longer urgent
 
 	pace      *pacer
 	slotCheck time.Time // when the calls holding a slot are due; zero while none is
@@ -78,13 +79,9 @@ type tracker struct {
 	seenMu sync.Mutex                   // guards seen, closed, and sending on events
 	closed bool                         // the tracker stopped: events are no longer read
 
-	firstFinal   time.Time // when the first call of the run ended
-	pushFallback bool      // pushes were expected and none came: polling as usual
+	pushFallback bool // pushes were expected and none came: polling as usual
 
-	unconfirmed int // slots freed on the word of pushes alone, not yet confirmed by a look
-	reports     pushReports
-
-	ended recentIDs // the calls that ended lately: a push about one of them is late, not foreign
+	reports pushReports
 
 	stoppedCalls int         // calls stopped before they rang (see stopWaiting)
 	stopAll      atomic.Bool // stop every call that has not rung (bolna-campaign stop)
@@ -101,7 +98,7 @@ type trackerDeps struct {
 }
 
 func newTracker(deps trackerDeps) *tracker {
-	return &tracker{trackerDeps: deps, calls: map[string]*attempt{}, pace: deps.looks,
+	return &tracker{trackerDeps: deps, book: deps.ledger.book, pace: deps.looks,
 		events: make(chan *dialer.Execution, maxPendingEvents)}
 }
 
@@ -111,15 +108,7 @@ func (t *tracker) start(slots int) {
 }
 
 // holding is how many followed calls hold a slot.
-func (t *tracker) holding() int {
-	n := 0
-	for _, c := range t.calls {
-		if c.phase.holdsSlot() {
-			n++
-		}
-	}
-	return n
-}
+func (t *tracker) holding() int { return t.book.holding() }
 
 // interval is how often the calls that are not paced with those holding a slot are checked:
 // the poll interval, and more once nothing is left to dial. It changes seldom, so that checks
@@ -153,7 +142,7 @@ func (t *tracker) run(ctx context.Context, dispatchDone <-chan struct{}) error {
 	wake := t.cfg.Now().Add(t.cfg.PollInterval)
 	done := dispatchDone
 	for {
-		if done == nil && len(t.calls) == 0 && len(t.adds) == 0 {
+		if done == nil && len(t.book.calls) == 0 && len(t.adds) == 0 {
 			return nil
 		}
 		select {
@@ -169,10 +158,12 @@ func (t *tracker) run(ctx context.Context, dispatchDone <-chan struct{}) error {
 			} else if t.slotCheck.IsZero() {
 				t.slotCheck = now.Add(t.cfg.PollInterval)
 			}
-			t.calls[c.id()] = c
+			if _, err := t.ledger.apply(c, event{kind: evTracked}); err != nil {
+				return err
+			}
 			if ob, ok := t.early[c.ExecutionID]; ok && c.ExecutionID != "" {
 				delete(t.early, c.ExecutionID) // pushed before the POST's reply came back
-				if err := t.applyOrRead(t.calls[c.id()], ob, seenPushed, now); err != nil {
+				if err := t.applyOrRead(c, ob, seenPushed, now); err != nil {
 					return err
 				}
 			}
@@ -184,7 +175,7 @@ func (t *tracker) run(ctx context.Context, dispatchDone <-chan struct{}) error {
 			done, t.draining = nil, true
 			// Nothing is left to dial: a freed slot is no longer worth a look of its own.
 			now := t.cfg.Now()
-			for _, c := range t.calls {
+			for _, c := range t.book.calls {
 				c.nextCheck = earlier(c.nextCheck, t.align(now))
 			}
 		case ex := <-t.events:
@@ -211,7 +202,7 @@ func (t *tracker) run(ctx context.Context, dispatchDone <-chan struct{}) error {
 // interval away.
 func (t *tracker) nextWake() time.Time {
 	wake := t.cfg.Now().Add(t.interval())
-	for _, c := range t.calls {
+	for _, c := range t.book.calls {
 		wake = earlier(wake, earlier(t.due(c), c.deadline))
 	}
 	return wake
@@ -239,7 +230,7 @@ func (t *tracker) schedule(now time.Time) {
 		hs    []holder
 		paced []*attempt
 	)
-	for _, c := range t.calls {
+	for _, c := range t.book.calls {
 		if t.paced(c) {
 			hs = append(hs, holder{placed: c.placedAt, seen: c.seenAt})
 			paced = append(paced, c)
@@ -262,7 +253,7 @@ func (t *tracker) schedule(now time.Time) {
 	if t.pace.measured() {
 		expect = t.pace.quantile(0.9)
 	}
-	for _, c := range t.calls {
+	for _, c := range t.book.calls {
 		if t.paced(c) {
 			next = earlier(next, later(c.heardAt, c.placedAt).Add(expect))
 		}
@@ -281,7 +272,7 @@ func (t *tracker) align(now time.Time) time.Time {
 func (t *tracker) sweep(ctx context.Context) error {
 	now := t.cfg.Now()
 	var due, lost []*attempt
-	for _, c := range t.calls {
+	for _, c := range t.book.calls {
 		if reason := t.stopReason(c, now); reason != "" {
 			stopped, err := t.stopWaiting(ctx, c, reason)
 			if err != nil {
@@ -294,7 +285,7 @@ func (t *tracker) sweep(ctx context.Context) error {
 		if !now.Before(c.deadline) {
 			o := journal.Outcome{Status: journal.StatusTimeout, ExecutionID: c.ExecutionID, Attempts: c.Attempt, DialedAt: c.DialedAt,
 				Error: fmt.Sprintf("no final status after %s (last seen: %s); the next run follows it again", ShortDuration(t.cfg.MaxWait), orNone(c.status))}
-			if err := t.finish(c, o); err != nil {
+			if _, err := t.ledger.apply(c, event{kind: evTimedOut, outcome: &o}); err != nil {
 				return err
 			}
 			continue
