@@ -49,6 +49,7 @@ func poolSize(cfg Config, maxSlots, current, active int) int {
 func (r *Runner) dispatch(ctx context.Context, input string, st *journal.State, tr *tracker) (int, error) {
 	dispatchCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	go r.watchPause(dispatchCtx, st.Campaign())
 	go func() {
 		select {
 		case <-r.stopped:
