@@ -104,7 +104,7 @@ func (r *Runner) guarded(ctx context.Context, led *ledger, a *attempt, st *journ
 		Results: strings.TrimSuffix(st.Path(), ".state"), Agent: r.cfg.AgentID,
 		Phone: a.Phone, From: a.From, Number: a.Attempt, Ref: a.Ref, At: a.DialedAt}, r.cfg.Rules)
 	if err != nil {
-		if _, verr := led.apply(a, event{kind: evUnsent}); verr != nil {
+		if _, verr := led.apply(a, event{kind: evUnsent, reason: stoppedReason}); verr != nil {
 			return false, errors.Join(verr, &FatalError{&GuardError{Op: "reserve", Ref: a.Ref, Err: err}})
 		}
 		return false, &FatalError{&GuardError{Op: "reserve", Ref: a.Ref, Err: err}}
@@ -120,7 +120,7 @@ func (r *Runner) guarded(ctx context.Context, led *ledger, a *attempt, st *journ
 		return false, err
 	}
 	r.haltWith(v.Reason) // paused
-	_, err = led.apply(a, event{kind: evUnsent})
+	_, err = led.apply(a, event{kind: evUnsent, reason: stoppedReason})
 	return false, err
 }
 

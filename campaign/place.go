@@ -70,18 +70,16 @@ func (r *Runner) dispatch(ctx context.Context, input string, st *journal.State, 
 		r.Stop()
 	}
 	r.decided = &decisions{}
-	_, err := r.pass(input, st, func(row contacts.Row, userData map[string]string, c classification) bool {
+	_, err := r.pass(input, st, func(row contacts.Row, userData map[string]string, c classification) (kind, bool) {
 		res, more, err := r.ready(dispatchCtx, tr.ledger, limiter, row, c)
 		if err != nil {
 			fail(err)
 		}
-		if res == nil {
-			k := kindStopped
-			if more {
-				k = kindOutside // its window closed while it waited
-			}
-			r.decided.set(c.ord, k)
-			return more
+		switch {
+		case res == nil && more:
+			return kindOutside, true // its window closed while it waited
+		case res == nil:
+			return kindStopped, false
 		}
 		wg.Go(func() {
 			placed, err := r.place(ctx, st, tr, res, row, userData, c)
@@ -92,7 +90,7 @@ func (r *Runner) dispatch(ctx context.Context, input string, st *journal.State, 
 				fail(err)
 			}
 		})
-		return true
+		return kindDial, true
 	}, r.decided)
 	wg.Wait()
 	if err != nil {
@@ -159,10 +157,7 @@ func (r *Runner) place(ctx context.Context, st *journal.State, tr *tracker, a *a
 		return false, err
 	}
 	if ok, err := r.guarded(ctx, tr.ledger, a, st); !ok {
-		if r.isStopped() {
-			r.decided.set(c.ord, kindStopped) // paused, or the history unreachable: the row stays pending
-		}
-		return false, err
+		return false, err // skipped (its outcome), or given back: paused, or the history unreachable
 	}
 	userData[contacts.RefKey] = ref
 	req := dialer.CallRequest{AgentID: r.cfg.AgentID, RecipientPhoneNumber: row.Phone, FromPhoneNumber: a.From, UserData: userData}
@@ -187,9 +182,6 @@ func (r *Runner) place(ctx context.Context, st *journal.State, tr *tracker, a *a
 		}
 		tr.add(ctx, a)
 		return true, nil
-	}
-	if errors.Is(err, dialer.ErrGateClosed) {
-		r.decided.set(c.ord, kindStopped) // its POST never left
 	}
 	return false, r.refused(tr.ledger, a, row, err)
 }
@@ -227,7 +219,11 @@ func (r *Runner) refused(led *ledger, a *attempt, row contacts.Row, err error) e
 		_, err := led.apply(a, event{kind: evCallRefused, outcome: &o})
 		return err
 	}
-	if _, err := led.apply(a, event{kind: evUnsent}); err != nil {
+	ev := event{kind: evUnsent}
+	if errors.Is(err, dialer.ErrGateClosed) {
+		ev.reason = stoppedReason // its POST never left: the row is pending, and says why
+	}
+	if _, err := led.apply(a, ev); err != nil {
 		return err
 	}
 	if fatal != nil {

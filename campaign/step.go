@@ -51,7 +51,7 @@ type event struct {
 	id      string           // Placed, Found: the call's execution id
 	status  dialer.Status    // Seen, Pushed
 	outcome *journal.Outcome // CallRefused, Skipped, Unfound, Unresolved, Final, TimedOut, NotFound
-	reason  string           // StopAccepted: why, for the row
+	reason  string           // StopAccepted, Unsent: why, for the row
 	// mayFree (Pushed): the tracker lets one more slot be freed on a push's word alone (see
 	// tracker.maxUnconfirmed).
 	mayFree bool
@@ -166,7 +166,11 @@ func (a *attempt) stepPlacement(ev event) (phase, []effect) {
 	case evReplyLost:
 		return phaseSearching, nil
 	case evUnsent:
-		return phaseVoid, effects(effRecordVoid, effGuardVoid, effEnd, effGiveSlot)
+		record := effRecordVoid
+		if ev.reason != "" { // placing stopped before its POST left: the row says why
+			record = effRecordGiveBack
+		}
+		return phaseVoid, effects(record, effGuardVoid, effEnd, effGiveSlot)
 	case evCallRefused:
 		return phaseFinal, effects(effRecordFinal, effGuardVoid, effEnd, effGiveSlot)
 	}

@@ -202,6 +202,7 @@ func TestStepVariants(t *testing.T) {
 		{"pushed, another push", pushed(), event{kind: evPushed, status: dialer.StatusRinging}, "dropped "},
 		{"pushed, final", pushed(), event{kind: evFinal, outcome: final}, "final record-final,guard-settle,end,confirmed,forget"},
 		{"no more slots on a push's word", stepAttempt(phaseTalking), event{kind: evPushed, status: dialer.StatusCallDisconnected}, "talking look-soon"},
+		{"unsent, placing stopped", stepAttempt(phaseIntent), event{kind: evUnsent, reason: stoppedReason}, "void record-give-back,guard-void,end,give-slot"},
 		{"placed, not followed yet", fresh(phaseUnknown), event{kind: evTracked}, "unknown index"},
 		{"reply lost, not followed yet", fresh(phaseSearching), event{kind: evTracked}, "searching index"},
 		{"placed, ends before it is followed", fresh(phaseUnknown), event{kind: evFinal, outcome: final}, "final record-final,guard-settle,end,give-slot"},
