@@ -81,7 +81,7 @@ func TestObservedEvents(t *testing.T) {
 		t.Errorf("its execution id was not recorded: %+v", e.Live)
 	}
 	// The duplicate delivery after the outcome is late (#23.7: it was counted as others' before).
-	if got, want := tr.seen, (ObservationStats{Matched: 6, Ignored: 1, Late: 1}); got != want {
+	if got, want := tr.in.seen, (ObservationStats{Matched: 6, Ignored: 1, Late: 1}); got != want {
 		t.Errorf("counted %+v, want %+v", got, want)
 	}
 	if !slices.Equal(outcomes, []journal.Status{journal.StatusCompleted}) {

@@ -42,14 +42,14 @@ func (t *tracker) check(ctx context.Context, due []*attempt, plan sweepPlan, now
 				return fatal
 			}
 			var apiErr *dialer.APIError
-			if plan.statuses != nil && errors.As(err, &apiErr) && apiErr.StatusCode == 400 && !t.noStatusList {
-				t.noStatusList = true
+			if plan.statuses != nil && errors.As(err, &apiErr) && apiErr.StatusCode == 400 && !t.lists.noStatusList {
+				t.lists.noStatusList = true
 				t.cfg.warnf("the executions list refused its status filter (%v); sweeps page through every call from here on", err)
 			}
 			if ctx.Err() != nil {
 				return context.Cause(ctx)
 			}
-			if plan.statuses == nil && t.refusedList(err) {
+			if plan.statuses == nil && t.lists.refusedList(err) {
 				return t.fetch(ctx, due, now) // not an outage: the calls are read by id
 			}
 			if len(due) > maxFallbackReads {
@@ -60,7 +60,7 @@ func (t *tracker) check(ctx context.Context, due []*attempt, plan sweepPlan, now
 				for _, c := range due {
 					c.nextCheck = later(c.nextCheck, t.align(now))
 				}
-				return t.noteReads([]error{err}, now)
+				return t.lists.noteReads([]error{err}, now)
 			}
 			t.cfg.warnf("listing executions failed (%v); checking calls one by one", err)
 			byID = due
@@ -85,12 +85,12 @@ func (t *tracker) apply(c *attempt, ex *dialer.Execution, how seenBy, now time.T
 		return false, err
 	}
 	if !c.adopted && !c.placedAt.IsZero() && how != seenPushed {
-		t.offset.note(ex.CreatedAt.Time, c.DialedAt, c.placedAt)
+		t.lists.offset.note(ex.CreatedAt.Time, c.DialedAt, c.placedAt)
 	}
 	if t.cfg.Pushes && c.phase.holdsSlot() && !c.reported && (ex.Status.Dropped() || ex.Status.Final()) {
 		c.reported = true // who told of the dropped line first: a push, or a look
-		t.reports.note(how == seenPushed)
-		t.count(func(s *ObservationStats) {
+		t.in.reports.note(how == seenPushed)
+		t.in.count(func(s *ObservationStats) {
 			if how == seenPushed {
 				s.DropsPushed++
 			} else {
@@ -100,7 +100,7 @@ func (t *tracker) apply(c *attempt, ex *dialer.Execution, how seenBy, now time.T
 	}
 	whole := how == seenByID || ex.Complete() || !ex.Status.PostCallData()
 	if ex.Status.Final() && whole && t.cfg.Pushes {
-		t.count(func(s *ObservationStats) {
+		t.in.count(func(s *ObservationStats) {
 			if how == seenPushed {
 				s.OutcomesPushed++
 			} else {
@@ -177,7 +177,7 @@ func (t *tracker) fetch(ctx context.Context, calls []*attempt, now time.Time) er
 	}
 	results := make([]*dialer.Execution, len(calls))
 	errs := make([]error, len(calls))
-	rctx, cancel := t.readCtx(ctx, now)
+	rctx, cancel := t.lists.readCtx(ctx, now)
 	defer cancel()
 	var g errgroup.Group
 	g.SetLimit(fetchers)
@@ -188,7 +188,7 @@ func (t *tracker) fetch(ctx context.Context, calls []*attempt, now time.Time) er
 		})
 	}
 	g.Wait()
-	if err := t.noteReads(errs, now); err != nil {
+	if err := t.lists.noteReads(errs, now); err != nil {
 		return err
 	}
 	for i, c := range calls {
@@ -237,7 +237,7 @@ func (t *tracker) observe(c *attempt, ex *dialer.Execution, how seenBy, now time
 	case err != nil:
 		return err
 	case has(effs, effContradicted):
-		t.count(func(s *ObservationStats) { s.Contradicted++ })
+		t.in.count(func(s *ObservationStats) { s.Contradicted++ })
 		c.seenAt = t.cfg.Now()
 		c.nextCheck = t.align(c.seenAt)
 		t.cfg.warnf("call %s: a push said its line had dropped, but Bolna says %s: its slot is taken back (are pushes forged? check who knows the webhook URL)", c.ExecutionID, ex.Status)
@@ -280,7 +280,7 @@ func (t *tracker) scheduleOwn(c *attempt, now time.Time) {
 	default:
 		c.nextCheck = t.align(now)
 	}
-	if t.pushing() { // the pushes say what changes; looks are the safety net
+	if t.in.pushing() { // the pushes say what changes; looks are the safety net
 		c.nextCheck = later(c.nextCheck, now.Add(t.cfg.SafetySweep))
 	}
 	if c.unconfirmed {

@@ -144,7 +144,7 @@ func (t *tracker) lookFor(ctx context.Context, o orphan, now time.Time) (found *
 		if errors.Is(err, dialer.ErrGateClosed) {
 			return nil, false, err
 		}
-		if t.refusedList(err) || errors.Is(err, errListLoops) {
+		if t.lists.refusedList(err) || errors.Is(err, errListLoops) {
 			return nil, true, t.leaveUnresolved(a, err.Error())
 		}
 		return nil, false, &FatalError{fmt.Errorf("looking for calls an earlier run may have placed (nothing was dialled; the next run looks again): %w", err)}
@@ -204,7 +204,7 @@ func (t *tracker) learnOffset(ctx context.Context, live []journal.LiveCall) erro
 			}
 			continue
 		}
-		t.offset.note(ex.CreatedAt.Time, lc.DialedAt, lc.PlacedAt)
+		t.lists.offset.note(ex.CreatedAt.Time, lc.DialedAt, lc.PlacedAt)
 	}
 	return nil
 }

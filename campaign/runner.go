@@ -51,7 +51,7 @@ func (r *Runner) Observe(ex *dialer.Execution) bool {
 	if t == nil || ex == nil {
 		return false
 	}
-	return t.offer(ex)
+	return t.in.offer(ex)
 }
 
 // Observations counts what came through [Runner.Observe] so far.
@@ -60,7 +60,7 @@ func (r *Runner) Observations() ObservationStats {
 	if t == nil {
 		return ObservationStats{}
 	}
-	return t.observations()
+	return t.in.observations()
 }
 
 // NewRunner returns a runner that places calls through d.
@@ -339,7 +339,7 @@ func (r *Runner) follow(ctx context.Context, input string, st *journal.State, tr
 		cancelFollow(dispatchErr)
 	}
 	trackErr = <-trackerDone
-	tr.closeEvents()
+	tr.in.closeEvents()
 	return dialled, dispatchErr, trackErr
 }
 

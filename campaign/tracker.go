@@ -4,12 +4,10 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
-	"github.com/bolna-campaign/bolna-campaign/dialer"
 )
 
 // Tuning of the tracker.
@@ -64,24 +62,11 @@ type tracker struct {
 	pace      *pacer
 	slotCheck time.Time // when the calls holding a slot are due; zero while none is
 	created   created   // when this run's recent calls were placed: what an unfiltered sweep pages through
-	offset    clockOffset
-
-	failingSince time.Time // since when every read has failed; zero while reads succeed
-	noFutureTo   bool      // the list refused a window ending in the future
-	noStatusList bool      // the list refused its status filter: sweeps page through every call
-	noList       bool      // the list refused a plain request (400): calls are read by id
+	lists     *lister   // the reader of the executions list
 
 	warnedRescheduled bool // said once that Bolna's guardrails moved a call
 
-	events chan *dialer.Execution       // observations from sources of their own (see Runner.Observe)
-	early  map[string]*dialer.Execution // pushed before the POST's reply named the call, by id
-	seen   ObservationStats             // what came through events
-	seenMu sync.Mutex                   // guards seen, closed, and sending on events
-	closed bool                         // the tracker stopped: events are no longer read
-
-	pushFallback bool // pushes were expected and none came: polling as usual
-
-	reports pushReports
+	in *intake // the observations from sources of their own (pushes: see Runner.Observe)
 
 	stoppedCalls int         // calls stopped before they rang (see stopWaiting)
 	stopAll      atomic.Bool // stop every call that has not rung (bolna-campaign stop)
@@ -99,7 +84,8 @@ type trackerDeps struct {
 
 func newTracker(deps trackerDeps) *tracker {
 	return &tracker{trackerDeps: deps, book: deps.ledger.book, pace: deps.looks,
-		events: make(chan *dialer.Execution, maxPendingEvents)}
+		lists: &lister{cfg: deps.cfg, dialer: deps.dialer, budget: &deps.looks.pages},
+		in:    newIntake(deps.cfg)}
 }
 
 // start gives the tracker the run's slots: the ledger's pool, holding the calls it follows.
@@ -161,8 +147,8 @@ func (t *tracker) run(ctx context.Context, dispatchDone <-chan struct{}) error {
 			if _, err := t.ledger.apply(c, event{kind: evTracked}); err != nil {
 				return err
 			}
-			if ob, ok := t.early[c.ExecutionID]; ok && c.ExecutionID != "" {
-				delete(t.early, c.ExecutionID) // pushed before the POST's reply came back
+			if ob, ok := t.in.early[c.ExecutionID]; ok && c.ExecutionID != "" {
+				delete(t.in.early, c.ExecutionID) // pushed before the POST's reply came back
 				if err := t.applyOrRead(c, ob, seenPushed, now); err != nil {
 					return err
 				}
@@ -178,7 +164,7 @@ func (t *tracker) run(ctx context.Context, dispatchDone <-chan struct{}) error {
 			for _, c := range t.book.calls {
 				c.nextCheck = earlier(c.nextCheck, t.align(now))
 			}
-		case ex := <-t.events:
+		case ex := <-t.in.events:
 			if err := t.observed(ex, t.cfg.Now()); err != nil {
 				return err
 			}
@@ -240,7 +226,7 @@ func (t *tracker) schedule(now time.Time) {
 	if len(hs) == 0 {
 		return
 	}
-	if !t.pushing() {
+	if !t.in.pushing() {
 		t.slotCheck = t.pace.nextLook(now, hs, t.listPages(paced))
 		return
 	}
@@ -248,7 +234,7 @@ func (t *tracker) schedule(now time.Time) {
 	// report (from nearly never while every push arrives, to polling as usual once they stop),
 	// and at once for a call silent longer than most calls last (its push may be lost), but
 	// never sooner than the poll interval.
-	next := t.pace.nextLookFor(now, hs, t.listPages(paced), t.reports.unseen())
+	next := t.pace.nextLookFor(now, hs, t.listPages(paced), t.in.reports.unseen())
 	expect := t.cfg.SafetySweep
 	if t.pace.measured() {
 		expect = t.pace.quantile(0.9)
@@ -326,8 +312,8 @@ func (t *tracker) sweep(ctx context.Context) error {
 			return err
 		}
 	}
-	t.checkPushes(now)
-	if looked || t.slotCheck.IsZero() || t.pushing() { // (with pushes, the safety net moves as they come)
+	t.in.checkPushes(now, t.book.firstFinal)
+	if looked || t.slotCheck.IsZero() || t.in.pushing() { // (with pushes, the safety net moves as they come)
 		t.schedule(now)
 	}
 	return nil
