@@ -58,7 +58,7 @@ func (t *tracker) check(ctx context.Context, due []*attempt, plan sweepPlan, now
 				// calls wait for the next look, and the failure counts for the outage rule.
 				t.cfg.warnf("listing executions failed (%v); looking again at the next look", err)
 				for _, c := range due {
-					c.nextCheck = later(c.nextCheck, t.align(now))
+					c.nextCheck = later(c.nextCheck, t.sched.align(now))
 				}
 				return t.lists.noteReads([]error{err}, now)
 			}
@@ -208,7 +208,7 @@ func (t *tracker) fetch(ctx context.Context, calls []*attempt, now time.Time) er
 				return context.Cause(ctx)
 			}
 			t.cfg.warnf("checking call %s: %v; trying again later", c.ExecutionID, err)
-			c.nextCheck = t.align(now)
+			c.nextCheck = t.sched.align(now)
 			continue
 		}
 		if _, err := t.apply(c, results[i], seenByID, now); err != nil {
@@ -239,11 +239,11 @@ func (t *tracker) observe(c *attempt, ex *dialer.Execution, how seenBy, now time
 	case has(effs, effContradicted):
 		t.in.count(func(s *ObservationStats) { s.Contradicted++ })
 		c.seenAt = t.cfg.Now()
-		c.nextCheck = t.align(c.seenAt)
+		c.nextCheck = t.sched.align(c.seenAt)
 		t.cfg.warnf("call %s: a push said its line had dropped, but Bolna says %s: its slot is taken back (are pushes forged? check who knows the webhook URL)", c.ExecutionID, ex.Status)
 		return nil
 	case has(effs, effLookSoon):
-		c.nextCheck = t.align(now) // a push alone did not free the slot: a look says first
+		c.nextCheck = t.sched.align(now) // a push alone did not free the slot: a look says first
 		return nil
 	case !has(effs, effNoteStatus):
 		return nil // an older observation, delivered late: the line has dropped already
@@ -251,7 +251,7 @@ func (t *tracker) observe(c *attempt, ex *dialer.Execution, how seenBy, now time
 	if c.phase.holdsSlot() {
 		c.seenAt = now
 	}
-	t.scheduleOwn(c, now)
+	t.sched.scheduleOwn(c, now)
 	return nil
 }
 
@@ -263,32 +263,6 @@ func has(effs []effect, k effectKind) bool {
 		}
 	}
 	return false
-}
-
-// scheduleOwn sets when a call is next due for a look of its own, after an observation at now.
-func (t *tracker) scheduleOwn(c *attempt, now time.Time) {
-	switch {
-	case t.paced(c):
-		c.nextCheck = t.align(now.Add(maxCheckInterval)) // looked at with the others holding a slot
-	case t.draining:
-		c.nextCheck = t.align(now.Add(t.interval())) // with nothing left to dial, a slot is not urgent
-	case c.phase == phaseDropped, c.phase == phaseQueued:
-		// Post-processing takes seconds to minutes and a queued call frees no slot. While
-		// calls hold slots, the looks at them see these calls too (the list is newest
-		// first), so they seldom need a look of their own.
-		c.nextCheck = t.align(now.Add(ownLooks * t.interval()))
-	default:
-		c.nextCheck = t.align(now)
-	}
-	if t.in.pushing() { // the pushes say what changes; looks are the safety net
-		c.nextCheck = later(c.nextCheck, now.Add(t.cfg.SafetySweep))
-	}
-	if c.unconfirmed {
-		// A look confirms a slot freed on a push's word: the calls freed within a few seconds
-		// come due together, so one list page confirms them all.
-		every := max(t.interval(), confirmEvery)
-		c.nextCheck = earlier(c.nextCheck, now.Truncate(every).Add(every))
-	}
 }
 
 // fatal turns errors that make following pointless into a *FatalError.

@@ -54,7 +54,7 @@ func (t *tracker) search(ctx context.Context, c *attempt, now time.Time) error {
 		if oerr := t.lists.noteReads([]error{err}, now); oerr != nil {
 			return oerr
 		}
-		c.nextCheck = t.align(now.Add(max(t.cfg.PollInterval, time.Second)))
+		c.nextCheck = t.sched.align(now.Add(max(t.cfg.PollInterval, time.Second)))
 		return nil
 	}
 	t.lists.noteReads([]error{nil}, now)
@@ -73,7 +73,7 @@ func (t *tracker) search(ctx context.Context, c *attempt, now time.Time) error {
 	case conclusive:
 		return t.unresolved(c, now, true, "no window of Bolna's list could be shown to cover it")
 	}
-	c.nextCheck = t.align(now.Add(max(t.cfg.PollInterval, time.Second)))
+	c.nextCheck = t.sched.align(now.Add(max(t.cfg.PollInterval, time.Second)))
 	return nil
 }
 
@@ -83,7 +83,7 @@ func (t *tracker) search(ctx context.Context, c *attempt, now time.Time) error {
 // Until then it is looked at again when conclusive.
 func (t *tracker) unresolved(c *attempt, now time.Time, conclusive bool, why string) error {
 	if !conclusive {
-		c.nextCheck = t.align(later(now.Add(time.Second), c.lostAt.Add(t.cfg.ListLag)))
+		c.nextCheck = t.sched.align(later(now.Add(time.Second), c.lostAt.Add(t.cfg.ListLag)))
 		return nil
 	}
 	t.cfg.warnf("the call to %s whose reply was lost cannot be looked for (%s): its row ends unknown, and no run dials it until a search finds the call or shows it absent", maskPhone(c.Phone), why)

@@ -54,19 +54,17 @@ type tracker struct {
 	trackerDeps
 	slots int
 
-	adds     chan *attempt
-	book     *book           // the calls followed (written by the ledger's moves only)
-	known    map[string]bool // the journal's calls with an execution id: never taken for an orphan's (see orphans)
-	draining bool            // nothing is left to dial: a freed slot is no longer urgent
+	// The tracker is a loop (run) over parts with one job each.
+	adds  chan *attempt // calls just placed (see add)
+	book  *book         // the calls followed (written by the ledger's moves only)
+	in    *intake       // the observations from sources of their own (pushes: see Runner.Observe)
+	lists *lister       // the reader of the executions list
+	sched *scheduler    // when each call is looked at
 
-	pace      *pacer
-	slotCheck time.Time // when the calls holding a slot are due; zero while none is
-	created   created   // when this run's recent calls were placed: what an unfiltered sweep pages through
-	lists     *lister   // the reader of the executions list
+	known   map[string]bool // the journal's calls with an execution id: never taken for an orphan's (see orphans)
+	created created         // when this run's recent calls were placed: what an unfiltered sweep pages through
 
 	warnedRescheduled bool // said once that Bolna's guardrails moved a call
-
-	in *intake // the observations from sources of their own (pushes: see Runner.Observe)
 
 	stoppedCalls int         // calls stopped before they rang (see stopWaiting)
 	stopAll      atomic.Bool // stop every call that has not rung (bolna-campaign stop)
@@ -83,9 +81,10 @@ type trackerDeps struct {
 }
 
 func newTracker(deps trackerDeps) *tracker {
-	return &tracker{trackerDeps: deps, book: deps.ledger.book, pace: deps.looks,
-		lists: &lister{cfg: deps.cfg, dialer: deps.dialer, budget: &deps.looks.pages},
-		in:    newIntake(deps.cfg)}
+	t := &tracker{trackerDeps: deps, book: deps.ledger.book, in: newIntake(deps.cfg),
+		lists: &lister{cfg: deps.cfg, dialer: deps.dialer, budget: &deps.looks.pages}}
+	t.sched = &scheduler{cfg: deps.cfg, pace: deps.looks, book: t.book, in: t.in, pages: t.listPages}
+	return t
 }
 
 // start gives the tracker the run's slots: the ledger's pool, holding the calls it follows.
@@ -95,16 +94,6 @@ func (t *tracker) start(slots int) {
 
 // holding is how many followed calls hold a slot.
 func (t *tracker) holding() int { return t.book.holding() }
-
-// interval is how often the calls that are not paced with those holding a slot are checked:
-// the poll interval, and more once nothing is left to dial. It changes seldom, so that checks
-// stay on one grid.
-func (t *tracker) interval() time.Duration {
-	if t.draining {
-		return t.pace.drainInterval(t.cfg.PollInterval)
-	}
-	return t.cfg.PollInterval
-}
 
 // add hands the tracker a call just placed (or whose reply was lost), holding one slot. Once
 // ctx has ended the tracker is gone; the call stays live in the journal for the next run.
@@ -138,11 +127,11 @@ func (t *tracker) run(ctx context.Context, dispatchDone <-chan struct{}) error {
 			if c.phase == phaseSearching {
 				c.lostAt = now
 			}
-			c.nextCheck = t.align(now.Add(maxCheckInterval))
-			if c.phase == phaseSearching || t.draining {
-				c.nextCheck = t.align(now)
-			} else if t.slotCheck.IsZero() {
-				t.slotCheck = now.Add(t.cfg.PollInterval)
+			c.nextCheck = t.sched.align(now.Add(maxCheckInterval))
+			if c.phase == phaseSearching || t.sched.draining {
+				c.nextCheck = t.sched.align(now)
+			} else if t.sched.slotCheck.IsZero() {
+				t.sched.slotCheck = now.Add(t.cfg.PollInterval)
 			}
 			if _, err := t.ledger.apply(c, event{kind: evTracked}); err != nil {
 				return err
@@ -153,22 +142,22 @@ func (t *tracker) run(ctx context.Context, dispatchDone <-chan struct{}) error {
 					return err
 				}
 			}
-			if due := t.due(c); due.Before(wake) {
+			if due := t.sched.due(c); due.Before(wake) {
 				wake = due
 				timer.Reset(max(wake.Sub(now), time.Millisecond))
 			}
 		case <-done:
-			done, t.draining = nil, true
+			done, t.sched.draining = nil, true
 			// Nothing is left to dial: a freed slot is no longer worth a look of its own.
 			now := t.cfg.Now()
 			for _, c := range t.book.calls {
-				c.nextCheck = earlier(c.nextCheck, t.align(now))
+				c.nextCheck = earlier(c.nextCheck, t.sched.align(now))
 			}
 		case ex := <-t.in.events:
 			if err := t.observed(ex, t.cfg.Now()); err != nil {
 				return err
 			}
-			if next := t.nextWake(); next.Before(wake) {
+			if next := t.sched.nextWake(); next.Before(wake) {
 				wake = next
 				timer.Reset(max(wake.Sub(t.cfg.Now()), time.Millisecond))
 			}
@@ -176,82 +165,12 @@ func (t *tracker) run(ctx context.Context, dispatchDone <-chan struct{}) error {
 			if err := t.sweep(ctx); err != nil {
 				return err
 			}
-			wake = t.nextWake()
+			wake = t.sched.nextWake()
 			timer.Reset(max(wake.Sub(t.cfg.Now()), time.Millisecond))
 		case <-ctx.Done():
 			return context.Cause(ctx)
 		}
 	}
-}
-
-// nextWake is when the earliest call is due (for a check or its --max-wait), at most one
-// interval away.
-func (t *tracker) nextWake() time.Time {
-	wake := t.cfg.Now().Add(t.interval())
-	for _, c := range t.book.calls {
-		wake = earlier(wake, earlier(t.due(c), c.deadline))
-	}
-	return wake
-}
-
-// due is when a call is due for a check: with the other calls holding a slot while those
-// are paced, else at its own time.
-func (t *tracker) due(c *attempt) time.Time {
-	if t.paced(c) && !t.slotCheck.IsZero() {
-		return earlier(t.slotCheck, c.nextCheck)
-	}
-	return c.nextCheck
-}
-
-// paced reports whether a call is looked at with the calls holding a slot, when the pacer
-// says: it holds one, something is left to dial, its execution id is known, and it is not
-// waiting on Bolna's guardrails (which hold it for hours).
-func (t *tracker) paced(c *attempt) bool {
-	return c.phase.holdsSlot() && c.phase != phaseSearching && !t.draining && !c.status.Held()
-}
-
-// schedule sets when the calls holding a slot are looked at next, the last look being now.
-func (t *tracker) schedule(now time.Time) {
-	var (
-		hs    []holder
-		paced []*attempt
-	)
-	for _, c := range t.book.calls {
-		if t.paced(c) {
-			hs = append(hs, holder{placed: c.placedAt, seen: c.seenAt})
-			paced = append(paced, c)
-		}
-	}
-	t.slotCheck = time.Time{}
-	if len(hs) == 0 {
-		return
-	}
-	if !t.in.pushing() {
-		t.slotCheck = t.pace.nextLook(now, hs, t.listPages(paced))
-		return
-	}
-	// Pushes report most dropped lines: look as polling would for the share they do not
-	// report (from nearly never while every push arrives, to polling as usual once they stop),
-	// and at once for a call silent longer than most calls last (its push may be lost), but
-	// never sooner than the poll interval.
-	next := t.pace.nextLookFor(now, hs, t.listPages(paced), t.in.reports.unseen())
-	expect := t.cfg.SafetySweep
-	if t.pace.measured() {
-		expect = t.pace.quantile(0.9)
-	}
-	for _, c := range t.book.calls {
-		if t.paced(c) {
-			next = earlier(next, later(c.heardAt, c.placedAt).Add(expect))
-		}
-	}
-	t.slotCheck = later(next, now.Add(t.cfg.PollInterval))
-}
-
-// align puts a check time on the grid of the check interval, so that calls placed at
-// different moments come due together and one list request serves them all.
-func (t *tracker) align(now time.Time) time.Time {
-	iv := t.interval()
-	return now.Truncate(iv).Add(iv)
 }
 
 // sweep checks the calls that are due.
@@ -276,7 +195,7 @@ func (t *tracker) sweep(ctx context.Context) error {
 			}
 			continue
 		}
-		if now.Before(t.due(c)) {
+		if now.Before(t.sched.due(c)) {
 			continue
 		}
 		if c.phase == phaseSearching {
@@ -287,17 +206,17 @@ func (t *tracker) sweep(ctx context.Context) error {
 	}
 	// The look at the calls holding a slot is this sweep when one of them is due; other
 	// sweeps (calls in post-processing, say) leave its time as it is.
-	looked := slices.ContainsFunc(due, t.paced)
+	looked := slices.ContainsFunc(due, t.sched.paced)
 	plan := t.plan(due, now)
 	if plan.pages > 0 {
 		// The list budget first: checks that would pass it wait until it has their pages
 		// (the look at the calls holding a slot was planned with them already).
-		if ready := t.pace.pages.readyAt(plan.pages, now); ready.After(now) {
+		if ready := t.sched.pace.pages.readyAt(plan.pages, now); ready.After(now) {
 			for _, c := range due {
 				c.nextCheck = ready
 			}
-			if !t.slotCheck.IsZero() && t.slotCheck.Before(ready) {
-				t.slotCheck = ready
+			if !t.sched.slotCheck.IsZero() && t.sched.slotCheck.Before(ready) {
+				t.sched.slotCheck = ready
 			}
 			due, looked = nil, false
 		}
@@ -313,8 +232,8 @@ func (t *tracker) sweep(ctx context.Context) error {
 		}
 	}
 	t.in.checkPushes(now, t.book.firstFinal)
-	if looked || t.slotCheck.IsZero() || t.in.pushing() { // (with pushes, the safety net moves as they come)
-		t.schedule(now)
+	if looked || t.sched.slotCheck.IsZero() || t.in.pushing() { // (with pushes, the safety net moves as they come)
+		t.sched.schedule(now)
 	}
 	return nil
 }
