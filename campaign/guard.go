@@ -12,7 +12,7 @@ import (
 
 // The account's guard: before every POST /call the runner asks it (Config.Guard) whether the
 // account's rules let the person be dialled, and it reserves the attempt in the same breath;
-// every later move of the attempt is told to it (see ledger.move). The history package
+// every later move of the attempt is told to it (see ledger.tell). The history package
 // implements it (history.Guard); the runner knows it only through this interface.
 
 // Guard is the account-wide history a run consults and records into. Its methods are safe for

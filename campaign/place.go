@@ -147,7 +147,7 @@ func (r *Runner) mayPlace(ctx context.Context, led *ledger, limiter *dialer.Limi
 }
 
 // place dials one row: intent recorded, POST /call, execution id recorded, call handed to the
-// tracker. Its attempt holds the slot reserved, which a move gives back (see ledger.move).
+// tracker. Its attempt holds the slot reserved, which a step gives back (see attempt.step).
 //
 // The client owns the retries of a refused (429) POST, bounded and logged; no POST leaves once
 // the run is stopped (the send gate), and a POST already sent is still answered.
