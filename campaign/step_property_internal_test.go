@@ -84,7 +84,7 @@ func (w *world) randomEvent() event {
 		dialer.StatusCallDisconnected, dialer.StatusScheduled, "odd-status"}
 	finals := []journal.Status{journal.StatusCompleted, journal.StatusFailed, journal.StatusTimeout, journal.StatusUnknown}
 	ev := event{kind: eventKind(1 + w.rng.IntN(int(evStopAccepted))), status: statuses[w.rng.IntN(len(statuses))],
-		mayFree: w.rng.IntN(2) == 0, id: fmt.Sprintf("e%d", w.rng.IntN(1000)), reason: "stopped"}
+		mayFree: w.rng.IntN(2) == 0, reason: "stopped"}
 	ev.outcome = &journal.Outcome{Status: finals[w.rng.IntN(len(finals))]}
 	if ev.kind == evTimedOut {
 		ev.outcome.Status = journal.StatusTimeout
@@ -124,6 +124,7 @@ func (w *world) move(a *attempt, ev event) {
 		err = w.led.intent(a, journal.LiveCall{Key: key, Phone: key, Attempt: 1, Ref: w.st.Ref(key, 1), DialedAt: w.now})
 	} else {
 		ev.outcome.ExecutionID = a.ExecutionID // as the tracker's outcomes carry it (see outcomeOf)
+		ev.id = "e" + a.Key                    // Bolna's ids are its calls' own
 		_, err = w.led.apply(a, ev)
 	}
 	var ie *invariantError
