@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/dialer"
 )
 
 // TestAttemptMoves: an attempt's life is the moves table: a slot is taken with the intent and
@@ -20,40 +21,40 @@ func TestAttemptMoves(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	led := &ledger{st: st, now: time.Now, pool: newPool(1)}
+	led := newLedger(ledgerDeps{st: st, now: time.Now, pool: newSizedPool(1)})
 	held := func() int { n, _ := led.pool.outstanding(); return n }
-	res, err := led.reserve(t.Context(), "+911", "")
+	a, err := led.reserve(t.Context(), "+911", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := led.intent(res, journal.LiveCall{Key: "+911", Phone: "+911", Attempt: 1, Ref: st.Ref("+911", 1), DialedAt: time.Now()})
-	if err != nil || held() != 1 {
+	if err := led.intent(a, journal.LiveCall{Key: "+911", Phone: "+911", Attempt: 1, Ref: st.Ref("+911", 1), DialedAt: time.Now()}); err != nil || held() != 1 {
 		t.Fatalf("intent: %v, %d slots held", err, held())
 	}
 	steps := []struct {
+		ev   event
 		to   phase
-		s    step
 		held int
 	}{
-		{phaseUnknown, step{placed: "e1"}, 1},
-		{phaseRinging, step{}, 1},
-		{phaseDropped, step{}, 0},
-		{phaseTalking, step{}, 1}, // a push said dropped; a look says talking
-		{phaseDropped, step{}, 0},
-		{phaseFinal, step{outcome: &journal.Outcome{Status: journal.StatusCompleted}}, 0},
+		{event{kind: evPlaced, id: "e1"}, phaseUnknown, 1},
+		{event{kind: evSeen, status: dialer.StatusRinging}, phaseRinging, 1},
+		{event{kind: evPushed, status: dialer.StatusCallDisconnected, mayFree: true}, phaseDropped, 0},
+		{event{kind: evSeen, status: dialer.StatusInProgress}, phaseTalking, 1}, // a push said dropped; a look says talking
+		{event{kind: evSeen, status: dialer.StatusCallDisconnected}, phaseDropped, 0},
+		{event{kind: evSeen, status: dialer.StatusInProgress}, phaseDropped, 0}, // late: the line has dropped already
+		{event{kind: evFinal, outcome: &journal.Outcome{Status: journal.StatusCompleted}}, phaseFinal, 0},
 	}
 	for _, s := range steps {
-		if err := led.move(a, s.to, s.s); err != nil || held() != s.held {
-			t.Fatalf("to %s: %v, %d slots held, want %d", s.to, err, held(), s.held)
+		if _, err := led.apply(a, s.ev); err != nil || held() != s.held || a.phase != s.to {
+			t.Fatalf("%s: %v, %s, %d slots held, want %s, %d", s.ev.kind, err, a.phase, held(), s.to, s.held)
 		}
 	}
 	if e := st.Lookup("+911"); e.Status != journal.StatusCompleted || e.Live != nil {
 		t.Errorf("journal: %+v, want completed", e)
 	}
-	for _, to := range []phase{phaseRinging, phaseVoid, phaseFinal, phaseIntent} {
+	for _, ev := range []event{{kind: evSeen, status: dialer.StatusRinging}, {kind: evUnsent}, {kind: evFinal, outcome: &journal.Outcome{Status: journal.StatusFailed}}, {kind: evIntent}} {
 		var ie *invariantError
-		if err := led.move(a, to, step{outcome: &journal.Outcome{Status: journal.StatusFailed}}); !errors.As(err, &ie) {
-			t.Errorf("final to %s: %v, want an internal error", to, err)
+		if _, err := led.apply(a, ev); !errors.As(err, &ie) {
+			t.Errorf("final, %s: %v, want an internal error", ev.kind, err)
 		}
 	}
 	if e := st.Lookup("+911"); e.Status != journal.StatusCompleted || held() != 0 {

@@ -1,6 +1,7 @@
 package campaign
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"sync"
@@ -27,39 +28,76 @@ const (
 	kindStopped                // to dial, but placing had stopped (a halt, a signal, an error)
 )
 
-// decisions keeps what the dispatching pass decided for each row, a byte a row by ordinal, so
-// that the results report the decision the run acted on rather than one taken again later,
-// when the journal and the clock have moved.
-// (A placement changes its row's decision when placing stopped before its POST left.)
-type decisions struct {
-	mu    sync.Mutex
-	kinds []byte
+// decision is what the dispatching pass decided for a row, whole and once: what the row
+// needs, and why it is not dialled (the line of the row it duplicates, its zone and calling
+// window, its problem, … in words). Nothing later changes it: what came of a row dialled is the
+// journal's (a placement that placing stopped before its POST left is given back there, with
+// why: see evUnsent).
+type decision struct {
+	kind   kind
+	reason string
 }
 
-func (d *decisions) set(ord int, k kind) {
+// decisions keeps each row's decision, by ordinal, a byte and an index a row (the reasons are
+// kept once each: a million rows outside their calling hours share a few), so that the results
+// report the decision the run acted on rather than one taken again later, when the journal and
+// the clock have moved.
+type decisions struct {
+	mu      sync.Mutex
+	kinds   []byte
+	reasons []uint32          // index in texts, plus one (0: none)
+	texts   []string          // each reason once
+	ids     map[string]uint32 // a reason's index in texts
+}
+
+// set records the decision for the row at ord, and reports whether it did: a row is decided
+// once, and a second decision is refused (the first stands).
+func (d *decisions) set(ord int, dc decision) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for len(d.kinds) <= ord {
-		d.kinds = append(d.kinds, 0)
+		d.kinds, d.reasons = append(d.kinds, 0), append(d.reasons, 0)
 	}
-	d.kinds[ord] = byte(k) + 1
+	if d.kinds[ord] != 0 {
+		return false
+	}
+	d.kinds[ord] = byte(dc.kind) + 1
+	if dc.reason == "" {
+		return true
+	}
+	id, ok := d.ids[dc.reason]
+	if !ok {
+		if d.ids == nil {
+			d.ids = map[string]uint32{}
+		}
+		d.texts = append(d.texts, dc.reason)
+		id = uint32(len(d.texts))
+		d.ids[dc.reason] = id
+	}
+	d.reasons[ord] = id
+	return true
 }
 
 // get is the decision for the row at ord; false for a row the pass never met.
-func (d *decisions) get(ord int) (kind, bool) {
+func (d *decisions) get(ord int) (decision, bool) {
 	if d == nil {
-		return 0, false
+		return decision{}, false
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if ord >= len(d.kinds) || d.kinds[ord] == 0 {
-		return 0, false
+		return decision{}, false
 	}
-	return kind(d.kinds[ord] - 1), true
+	dc := decision{kind: kind(d.kinds[ord] - 1)}
+	if id := d.reasons[ord]; id > 0 {
+		dc.reason = d.texts[id-1]
+	}
+	return dc, true
 }
 
 type classification struct {
 	kind    kind
+	reason  string         // why the row is not dialled (see decision)
 	ord     int            // the row's ordinal in the list
 	attempt int            // for kindDial
 	dupOf   int            // for kindDuplicate: the line of the first occurrence
@@ -175,8 +213,32 @@ func (c *classifier) classify(row contacts.Row) (classification, error) {
 	case cl.attempt == 1 && c.cfg.Limit > 0:
 		c.fresh++
 	}
+	if cl.reason == "" {
+		cl.reason = c.reasonFor(cl.kind, cl)
+	}
 	return cl, err
 }
+
+// reasonFor says why a row classified cl is not dialled, when it is decided k ("" when its
+// kind says it all, or the row is dialled).
+func (c *classifier) reasonFor(k kind, cl classification) string {
+	switch k {
+	case kindDuplicate:
+		return fmt.Sprintf("same contact as line %d", cl.dupOf)
+	case kindSuppressed:
+		return "on the do-not-call list"
+	case kindOutside:
+		return fmt.Sprintf("outside calling hours %s (%s)", c.cfg.Window, cl.zone)
+	case kindLimited:
+		return fmt.Sprintf("left for a later run: --limit %d new rows a run", c.cfg.Limit)
+	case kindStopped:
+		return stoppedReason
+	}
+	return ""
+}
+
+// stoppedReason is why a row to dial was not: placing stopped first.
+const stoppedReason = "not dialled: the run stopped placing calls before this row; the next run dials it"
 
 // retryDue reports whether a row whose latest outcome is e will be dialled again, now or
 // later: it is final, --retry names its status or result, and attempts are left.
@@ -190,7 +252,7 @@ func (c *classifier) classifyRow(row contacts.Row) (classification, error) {
 		return classification{kind: kindOtherShard}, nil
 	}
 	if row.Problem != "" {
-		return classification{kind: kindInvalid}, nil
+		return classification{kind: kindInvalid, reason: row.Problem}, nil
 	}
 	if dupOf, err := c.dups.of(c.row, row); err != nil || dupOf > 0 {
 		return classification{kind: kindDuplicate, dupOf: dupOf}, err
@@ -221,9 +283,8 @@ func (c *classifier) classifyRow(row contacts.Row) (classification, error) {
 		switch {
 		case errors.As(err, &zerr):
 			return cl, &contacts.InputError{File: "", Line: row.Line, Err: err}
-		case err != nil:
-			row.Problem = err.Error()
-			return classification{kind: kindInvalid}, nil
+		case err != nil: // a bad zone name in the row's zone column
+			return classification{kind: kindInvalid, reason: err.Error()}, nil
 		}
 		cl.zone = zone
 		if !c.cfg.Window.Contains(c.cfg.Now().In(zone)) {
@@ -233,23 +294,18 @@ func (c *classifier) classifyRow(row contacts.Row) (classification, error) {
 	return cl, nil
 }
 
-// outcome is the results row's state for row, as the dispatching pass decided it (k) and as
+// outcome is the results row's state for row, as the dispatching pass decided it (d) and as
 // the journal has it now; retryDue reports a row whose last outcome is final but that a later
 // run will dial again (--retry).
-func (c *classifier) outcome(row contacts.Row, ord int, k kind) (o journal.Outcome, retryDue bool, err error) {
-	switch k {
+func (c *classifier) outcome(row contacts.Row, ord int, d decision) (o journal.Outcome, retryDue bool, err error) {
+	switch d.kind {
 	case kindInvalid:
-		problem := row.Problem
-		if problem == "" && c.cfg.Window != nil { // a bad zone name in the row's zone column
-			_, zerr := c.cfg.Zones.For(row.Phone, row.Zone)
-			problem = zerr.Error()
-		}
-		return journal.Outcome{Status: journal.StatusInvalid, Error: problem}, false, nil
+		return journal.Outcome{Status: journal.StatusInvalid, Error: d.reason}, false, nil
 	case kindDuplicate:
-		dupOf, err := c.dups.of(ord, row)
-		return journal.Outcome{Status: journal.StatusDuplicate, Error: fmt.Sprintf("same contact as line %d", dupOf)}, false, err
+		_, err := c.dups.of(ord, row) // (the list must be the one the pass decided on)
+		return journal.Outcome{Status: journal.StatusDuplicate, Error: d.reason}, false, err
 	case kindSuppressed:
-		return journal.Outcome{Status: journal.StatusSuppressed, Error: "on the do-not-call list"}, false, nil
+		return journal.Outcome{Status: journal.StatusSuppressed, Error: d.reason}, false, nil
 	}
 	e := c.st.Lookup(row.Key)
 	o, ok, err := c.st.Outcome(row.Key)
@@ -260,23 +316,9 @@ func (c *classifier) outcome(row contacts.Row, ord int, k kind) (o journal.Outco
 		return journal.Outcome{Status: journal.StatusInFlight, ExecutionID: lc.ExecutionID, Attempts: lc.Attempt, DialedAt: lc.DialedAt}, false, nil
 	}
 	if !ok {
-		return journal.Outcome{Status: journal.StatusPending, Attempts: e.Attempts, Error: c.pendingReason(row, e, k)}, false, nil
+		// Its call stopped before it rang, or its placement given back when placing stopped: the
+		// journal says why. Otherwise the pass's decision does.
+		return journal.Outcome{Status: journal.StatusPending, Attempts: e.Attempts, Error: cmp.Or(e.Note, d.reason)}, false, nil
 	}
 	return o, c.retryDue(e) && !c.cfg.Suppress.Contains(row.Phone), nil
-}
-
-// pendingReason says why a row is not dialled yet, as the dispatching pass decided.
-func (c *classifier) pendingReason(row contacts.Row, e journal.Entry, k kind) string {
-	switch {
-	case e.Note != "": // its call was stopped before it rang: that says why
-		return e.Note
-	case k == kindOutside:
-		zone, _ := c.cfg.Zones.For(row.Phone, row.Zone)
-		return fmt.Sprintf("outside calling hours %s (%s)", c.cfg.Window, zone)
-	case k == kindLimited:
-		return fmt.Sprintf("left for a later run: --limit %d new rows a run", c.cfg.Limit)
-	case k == kindStopped:
-		return "not dialled: the run stopped placing calls before this row; the next run dials it"
-	}
-	return ""
 }

@@ -41,3 +41,28 @@ func TestDuplicates(t *testing.T) {
 		t.Errorf("a row added between passes: error = %v, want a ListChangedError", err)
 	}
 }
+
+// TestDecisionsOnce: a row is decided once, whole (its kind and why): a second decision is
+// refused and the first stands, and a reason shared by many rows is kept once.
+func TestDecisionsOnce(t *testing.T) {
+	t.Parallel()
+	var d decisions
+	outside := decision{kind: kindOutside, reason: "outside calling hours 09:00-18:00 (Asia/Kolkata)"}
+	for ord := range 1000 {
+		if !d.set(ord, outside) {
+			t.Fatalf("row %d: its first decision refused", ord)
+		}
+	}
+	if d.set(7, decision{kind: kindStopped, reason: stoppedReason}) {
+		t.Error("a second decision for row 7 was taken")
+	}
+	if got, ok := d.get(7); !ok || got != outside {
+		t.Errorf("row 7: %+v, want its first decision %+v", got, outside)
+	}
+	if len(d.texts) != 1 {
+		t.Errorf("%d reasons kept for one shared by every row", len(d.texts))
+	}
+	if _, ok := d.get(1000); ok {
+		t.Error("a row the pass never met has a decision")
+	}
+}

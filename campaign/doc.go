@@ -20,14 +20,16 @@
 //
 // # The attempt
 //
-// Each dial of a row is an attempt (attempt.go), always in one phase: intent, searching (its
-// POST's reply was lost), unknown, queued, ringing, talking, dropped (the line dropped;
-// post-processing runs), final, or void (no call was made, or it was stopped before it rang).
-// One function, ledger.move, changes a phase; it alone writes the journal record the change
-// means (dial, placed, void, final) and gives back, or takes back, the attempt's concurrency
-// slot and caller ID, so each happens exactly once per attempt. Which changes are allowed is one
-// table (moves); a change it does not list is an internal error, and a run checks when it ends
-// that the slots held are those of the calls still followed.
+// Each dial of a row is an attempt (attempt.go), always in one phase: reserved (a slot taken
+// for it), intent, searching (its POST's reply was lost), unknown, queued, ringing, talking,
+// dropped (the line dropped; post-processing runs), final, or void (no call was made, or it was
+// stopped before it rang). What happens to it is a typed event, and attempt.step (step.go) says,
+// purely, the phase it leads to and the effects that means: the journal record (dial, placed,
+// void, final), the history told, the concurrency slot and caller ID given back or taken back,
+// the call indexed or forgotten by the tracker. The ledger (ledger.go) is the one executor of
+// effects, so each happens exactly once per attempt; an event a phase does not allow is an
+// internal error, and a run checks when it ends that the slots held are those of the calls
+// still followed.
 //
 // # Never dial twice, never lose a result
 //
@@ -73,7 +75,7 @@
 // attempt's intent is synced, [Guard.Reserve] checks the account's rules and reserves the
 // attempt in one transaction; a person it skips ends with a status of their own (recent,
 // capped, do-not-call), a pause halts placing, and a guard that cannot answer stops the run
-// (guard.go). Every later move of an attempt it holds is told to it from ledger.move, and a
+// (guard.go). Every later move of an attempt it holds is told to it by the ledger's effects, and a
 // run's start settles it from the journal (reconcile). The package never imports the history:
 // the command wires it in.
 //

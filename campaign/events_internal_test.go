@@ -58,30 +58,30 @@ func TestObservedEvents(t *testing.T) {
 		t.Fatal("call-disconnected did not free the slot at once")
 	}
 	push("e1", dialer.StatusRinging, false, "") // late, out of order
-	if tr.calls["e1"].status != dialer.StatusCallDisconnected || tr.calls["e1"].phase.holdsSlot() {
-		t.Errorf("a late ringing took the call back to %s", tr.calls["e1"].status)
+	if tr.book.calls["e1"].status != dialer.StatusCallDisconnected || tr.book.calls["e1"].phase.holdsSlot() {
+		t.Errorf("a late ringing took the call back to %s", tr.book.calls["e1"].status)
 	}
 	push("e1", dialer.StatusCompleted, false, "") // half-filled: to be read by id
-	if c := tr.calls["e1"]; c == nil || !c.nextCheck.Equal(now) {
+	if c := tr.book.calls["e1"]; c == nil || !c.nextCheck.Equal(now) {
 		t.Fatalf("a half-filled completed push was not sent for a read now: %+v", c)
 	}
 	push("e1", dialer.StatusCompleted, true, "")
-	if e := st.Lookup("+911"); e.Status != journal.StatusCompleted || tr.calls["e1"] != nil {
-		t.Errorf("a whole completed push: %+v, still followed %v", e, tr.calls["e1"] != nil)
+	if e := st.Lookup("+911"); e.Status != journal.StatusCompleted || tr.book.calls["e1"] != nil {
+		t.Errorf("a whole completed push: %+v, still followed %v", e, tr.book.calls["e1"] != nil)
 	}
 	push("e1", dialer.StatusCompleted, true, "") // a duplicate delivery
 	push("zz", dialer.StatusInProgress, true, "other-campaign-ref")
 
 	// The second call's reply was lost: a push carrying its reference names it.
 	push("e2", dialer.StatusRinging, false, st.Ref("+912", 1))
-	if c := tr.calls["e2"]; c == nil || c.status != dialer.StatusRinging {
-		t.Fatalf("a push with the reference of a call whose reply was lost: %+v", tr.calls)
+	if c := tr.book.calls["e2"]; c == nil || c.status != dialer.StatusRinging {
+		t.Fatalf("a push with the reference of a call whose reply was lost: %+v", tr.book.calls)
 	}
 	if e := st.Lookup("+912"); e.Live == nil || e.Live.ExecutionID != "e2" {
 		t.Errorf("its execution id was not recorded: %+v", e.Live)
 	}
 	// The duplicate delivery after the outcome is late (#23.7: it was counted as others' before).
-	if got, want := tr.seen, (ObservationStats{Matched: 6, Ignored: 1, Late: 1}); got != want {
+	if got, want := tr.in.seen, (ObservationStats{Matched: 6, Ignored: 1, Late: 1}); got != want {
 		t.Errorf("counted %+v, want %+v", got, want)
 	}
 	if !slices.Equal(outcomes, []journal.Status{journal.StatusCompleted}) {
@@ -95,29 +95,29 @@ func twoCalls(t *testing.T, st *journal.State, onFinal func(journal.Outcome)) *t
 	t.Helper()
 	cfg := Config{}
 	cfg.setDefaults()
-	led := &ledger{st: st, now: time.Now, pool: newPool(2), onFinal: onFinal}
-	tr := newTracker(trackerDeps{cfg: &cfg, st: st, ledger: led, looks: newLimits(&cfg).looks})
+	looks := newLimits(&cfg).looks
+	led := newLedger(ledgerDeps{st: st, now: time.Now, pool: newSizedPool(2), looks: looks, onFinal: onFinal})
+	tr := newTracker(trackerDeps{cfg: &cfg, st: st, ledger: led, looks: looks})
 	tr.start(2)
 	now := time.Now()
 	for i, key := range []string{"+911", "+912"} {
-		res, err := led.reserve(t.Context(), key, "")
+		c, err := led.reserve(t.Context(), key, "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		c, err := led.intent(res, journal.LiveCall{Key: key, Phone: key, Attempt: 1, Ref: st.Ref(key, 1), DialedAt: now})
-		if err != nil {
+		if err := led.intent(c, journal.LiveCall{Key: key, Phone: key, Attempt: 1, Ref: st.Ref(key, 1), DialedAt: now}); err != nil {
 			t.Fatal(err)
 		}
 		c.deadline = now.Add(time.Hour)
+		ev := event{kind: evReplyLost}
 		if i == 0 {
-			err = led.move(c, phaseUnknown, step{placed: "e1"})
-		} else {
-			err = led.move(c, phaseSearching, step{})
+			ev = event{kind: evPlaced, id: "e1"}
 		}
-		if err != nil {
-			t.Fatal(err)
+		for _, ev := range []event{ev, {kind: evTracked}} {
+			if _, err := led.apply(c, ev); err != nil {
+				t.Fatal(err)
+			}
 		}
-		tr.calls[c.id()] = c
 	}
 	return tr
 }

@@ -12,7 +12,7 @@ import (
 
 // The account's guard: before every POST /call the runner asks it (Config.Guard) whether the
 // account's rules let the person be dialled, and it reserves the attempt in the same breath;
-// every later move of the attempt is told to it (see ledger.move). The history package
+// every later move of the attempt is told to it (see ledger.tell). The history package
 // implements it (history.Guard); the runner knows it only through this interface.
 
 // Guard is the account-wide history a run consults and records into. Its methods are safe for
@@ -104,7 +104,7 @@ func (r *Runner) guarded(ctx context.Context, led *ledger, a *attempt, st *journ
 		Results: strings.TrimSuffix(st.Path(), ".state"), Agent: r.cfg.AgentID,
 		Phone: a.Phone, From: a.From, Number: a.Attempt, Ref: a.Ref, At: a.DialedAt}, r.cfg.Rules)
 	if err != nil {
-		if verr := led.move(a, phaseVoid, step{}); verr != nil {
+		if _, verr := led.apply(a, event{kind: evUnsent, reason: stoppedReason}); verr != nil {
 			return false, errors.Join(verr, &FatalError{&GuardError{Op: "reserve", Ref: a.Ref, Err: err}})
 		}
 		return false, &FatalError{&GuardError{Op: "reserve", Ref: a.Ref, Err: err}}
@@ -116,41 +116,36 @@ func (r *Runner) guarded(ctx context.Context, led *ledger, a *attempt, st *journ
 	if status, skip := skipStatus(v.Kind); skip {
 		now := r.cfg.Now()
 		o := journal.Outcome{Status: status, Error: v.Reason, DialedAt: a.DialedAt, FinishedAt: now}
-		return false, led.move(a, phaseFinal, step{outcome: &o})
+		_, err := led.apply(a, event{kind: evSkipped, outcome: &o})
+		return false, err
 	}
 	r.haltWith(v.Reason) // paused
-	return false, led.move(a, phaseVoid, step{})
+	_, err = led.apply(a, event{kind: evUnsent, reason: stoppedReason})
+	return false, err
 }
 
-// tell records an attempt's move in the guard (see ledger.move), before the move changes
-// a.phase: its execution id, its end (an attempt the guard skipped was never reserved, and is
-// not told). A failure is a warning: the call is in the journal, from which the next run
-// settles the history (see reconcile).
-func (l *ledger) tell(a *attempt, to phase, s step) {
-	if l.guard == nil || !a.guarded && !l.known[a.Ref] {
+// tell records an effect of a step in the guard (see ledger.apply), before the step changes
+// a.phase: the call's execution id, or its end. An attempt the guard skipped was never
+// reserved, and is not told. A failure is a warning: the call is in the journal, from which the
+// next run settles the history (see reconcile).
+func (l *ledger) tell(a *attempt, k effectKind, ev event) {
+	if k < effGuardPlaced || k > effGuardStopped || l.guard == nil || !a.guarded && !l.known[a.Ref] {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), guardTimeout)
 	defer cancel()
 	var err error
-	if s.placed != "" {
-		err = l.guard.Placed(ctx, a.Ref, s.placed, l.now())
-	}
-	switch {
-	case err != nil:
-	case to == phaseFinal && a.phase == phaseIntent: // Bolna refused the POST (400, 422, …): no call
-		err = l.guard.Void(ctx, a.Ref)
-	case to == phaseFinal && (s.outcome.Status == journal.StatusTimeout || s.outcome.Unresolved):
-		// Still followed (a timeout) or looked for (unresolved) by the next run: it stays
-		// reserved or placed, counting as a call, until the journal settles it (see reconcile).
-	case to == phaseFinal:
-		err = l.guard.Settle(ctx, a.Ref, settlementOf(a.ExecutionID, *s.outcome))
-	case to == phaseVoid && a.ExecutionID != "": // stopped before it rang: Bolna had it
+	switch k {
+	case effGuardPlaced:
+		err = l.guard.Placed(ctx, a.Ref, ev.id, l.now())
+	case effGuardSettle:
+		err = l.guard.Settle(ctx, a.Ref, settlementOf(a.ExecutionID, *ev.outcome))
+	case effGuardStopped: // stopped before it rang: Bolna had it
 		err = l.guard.Settle(ctx, a.Ref, Settlement{ExecutionID: a.ExecutionID, Status: string(journal.StatusStopped), Ended: l.now()})
-	case to == phaseVoid:
+	case effGuardVoid:
 		err = l.guard.Void(ctx, a.Ref)
 	}
-	if err != nil && l.warnf != nil {
+	if err != nil {
 		l.warnf("the account's history could not record attempt %d of %s (%v): the journal holds it, and the next run records it there", a.Attempt, maskPhone(a.Phone), err)
 	}
 }
@@ -165,24 +160,24 @@ const guardTimeout = 10 * time.Second
 // still follows is known, so that its end, in this run, is told (see tell). Only the
 // campaign's unsettled attempts are read. A history that cannot be reached stops the run
 // before any call.
-func (r *Runner) reconcile(ctx context.Context, led *ledger, st *journal.State) error {
+func (r *Runner) reconcile(ctx context.Context, st *journal.State) (known map[string]bool, err error) {
 	g := r.cfg.Guard
 	if g == nil {
-		return nil
+		return nil, nil
 	}
 	refs, err := g.Unsettled(ctx, st.Campaign())
 	if err != nil {
-		return &FatalError{&GuardError{Op: "unsettled", Ref: st.Campaign(), Err: err}}
+		return nil, &FatalError{&GuardError{Op: "unsettled", Ref: st.Campaign(), Err: err}}
 	}
-	led.known = map[string]bool{}
+	known = map[string]bool{}
 	for _, ref := range refs {
 		fate, o, err := st.FateOf(ref)
 		if err != nil {
-			return &FatalError{err}
+			return nil, &FatalError{err}
 		}
 		switch fate {
 		case journal.FateOpen:
-			led.known[ref] = true
+			known[ref] = true
 		case journal.FateVoid:
 			if err = g.Void(ctx, ref); err != nil { // a call stopped before it rang had an id: it counts
 				err = g.Settle(ctx, ref, Settlement{Status: string(journal.StatusStopped), Ended: r.cfg.Now()})
@@ -198,10 +193,10 @@ func (r *Runner) reconcile(ctx context.Context, led *ledger, st *journal.State) 
 			r.cfg.warnf("the account's history could not settle %s from the journal (%v): the next run tries again", ref, err)
 		}
 	}
-	if n := len(refs) - len(led.known); n > 0 {
+	if n := len(refs) - len(known); n > 0 {
 		r.cfg.logf("the account's history had %d %s of this campaign unsettled (a run that ended before recording them): settled from the journal", n, plural(n, "attempt", "attempts"))
 	}
-	return nil
+	return known, nil
 }
 
 func settlementOf(executionID string, o journal.Outcome) Settlement {

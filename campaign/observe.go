@@ -42,14 +42,14 @@ func (t *tracker) check(ctx context.Context, due []*attempt, plan sweepPlan, now
 				return fatal
 			}
 			var apiErr *dialer.APIError
-			if plan.statuses != nil && errors.As(err, &apiErr) && apiErr.StatusCode == 400 && !t.noStatusList {
-				t.noStatusList = true
+			if plan.statuses != nil && errors.As(err, &apiErr) && apiErr.StatusCode == 400 && !t.lists.noStatusList {
+				t.lists.noStatusList = true
 				t.cfg.warnf("the executions list refused its status filter (%v); sweeps page through every call from here on", err)
 			}
 			if ctx.Err() != nil {
 				return context.Cause(ctx)
 			}
-			if plan.statuses == nil && t.refusedList(err) {
+			if plan.statuses == nil && t.lists.refusedList(err) {
 				return t.fetch(ctx, due, now) // not an outage: the calls are read by id
 			}
 			if len(due) > maxFallbackReads {
@@ -58,9 +58,9 @@ func (t *tracker) check(ctx context.Context, due []*attempt, plan sweepPlan, now
 				// calls wait for the next look, and the failure counts for the outage rule.
 				t.cfg.warnf("listing executions failed (%v); looking again at the next look", err)
 				for _, c := range due {
-					c.nextCheck = later(c.nextCheck, t.align(now))
+					c.nextCheck = later(c.nextCheck, t.sched.align(now))
 				}
-				return t.noteReads([]error{err}, now)
+				return t.lists.noteReads([]error{err}, now)
 			}
 			t.cfg.warnf("listing executions failed (%v); checking calls one by one", err)
 			byID = due
@@ -85,12 +85,12 @@ func (t *tracker) apply(c *attempt, ex *dialer.Execution, how seenBy, now time.T
 		return false, err
 	}
 	if !c.adopted && !c.placedAt.IsZero() && how != seenPushed {
-		t.offset.note(ex.CreatedAt.Time, c.DialedAt, c.placedAt)
+		t.lists.offset.note(ex.CreatedAt.Time, c.DialedAt, c.placedAt)
 	}
 	if t.cfg.Pushes && c.phase.holdsSlot() && !c.reported && (ex.Status.Dropped() || ex.Status.Final()) {
 		c.reported = true // who told of the dropped line first: a push, or a look
-		t.reports.note(how == seenPushed)
-		t.count(func(s *ObservationStats) {
+		t.in.reports.note(how == seenPushed)
+		t.in.count(func(s *ObservationStats) {
 			if how == seenPushed {
 				s.DropsPushed++
 			} else {
@@ -100,7 +100,7 @@ func (t *tracker) apply(c *attempt, ex *dialer.Execution, how seenBy, now time.T
 	}
 	whole := how == seenByID || ex.Complete() || !ex.Status.PostCallData()
 	if ex.Status.Final() && whole && t.cfg.Pushes {
-		t.count(func(s *ObservationStats) {
+		t.in.count(func(s *ObservationStats) {
 			if how == seenPushed {
 				s.OutcomesPushed++
 			} else {
@@ -111,7 +111,9 @@ func (t *tracker) apply(c *attempt, ex *dialer.Execution, how seenBy, now time.T
 	switch {
 	case ex.Status.Final() && whole:
 		// Nothing more to read: the call never connected, or the payload is whole.
-		return false, t.finish(c, t.outcome(c, ex, now))
+		o := t.outcome(c, ex, now)
+		_, err := t.ledger.apply(c, event{kind: evFinal, outcome: &o})
+		return false, err
 	case ex.Status.Final():
 		return true, nil
 	}
@@ -175,7 +177,7 @@ func (t *tracker) fetch(ctx context.Context, calls []*attempt, now time.Time) er
 	}
 	results := make([]*dialer.Execution, len(calls))
 	errs := make([]error, len(calls))
-	rctx, cancel := t.readCtx(ctx, now)
+	rctx, cancel := t.lists.readCtx(ctx, now)
 	defer cancel()
 	var g errgroup.Group
 	g.SetLimit(fetchers)
@@ -186,7 +188,7 @@ func (t *tracker) fetch(ctx context.Context, calls []*attempt, now time.Time) er
 		})
 	}
 	g.Wait()
-	if err := t.noteReads(errs, now); err != nil {
+	if err := t.lists.noteReads(errs, now); err != nil {
 		return err
 	}
 	for i, c := range calls {
@@ -197,7 +199,7 @@ func (t *tracker) fetch(ctx context.Context, calls []*attempt, now time.Time) er
 			if dialer.IsNotFound(err) {
 				o := journal.Outcome{Status: journal.StatusUnknown, ExecutionID: c.ExecutionID, Attempts: c.Attempt, DialedAt: c.DialedAt,
 					Error: "Bolna no longer knows this execution (404)"}
-				if err := t.finish(c, o); err != nil {
+				if _, err := t.ledger.apply(c, event{kind: evNotFound, outcome: &o}); err != nil {
 					return err
 				}
 				continue
@@ -206,7 +208,7 @@ func (t *tracker) fetch(ctx context.Context, calls []*attempt, now time.Time) er
 				return context.Cause(ctx)
 			}
 			t.cfg.warnf("checking call %s: %v; trying again later", c.ExecutionID, err)
-			c.nextCheck = t.align(now)
+			c.nextCheck = t.sched.align(now)
 			continue
 		}
 		if _, err := t.apply(c, results[i], seenByID, now); err != nil {
@@ -226,95 +228,41 @@ func (t *tracker) observe(c *attempt, ex *dialer.Execution, how seenBy, now time
 		t.warnedRescheduled = true
 		t.cfg.logf("call %s was %s by Bolna to the agent's calling hours: it holds its slot until it dials or --max-wait ends; match --window to the agent's hours", c.ExecutionID, ex.Status)
 	}
-	if c.unconfirmed && how != seenPushed {
-		if contradicted, err := t.confirm(c, ex); contradicted || err != nil {
-			return err
-		}
+	ev := event{kind: evSeen, status: ex.Status}
+	if how == seenPushed {
+		ev = event{kind: evPushed, status: ex.Status, mayFree: t.book.unconfirmed < t.maxUnconfirmed()}
 	}
-	if c.phase == phaseDropped && !ex.Status.Dropped() {
-		return nil // an older observation, delivered late: the line has dropped already
-	}
-	to := phaseOf(ex.Status)
-	if to == phaseDropped && how == seenPushed && c.phase.holdsSlot() &&
-		(!c.status.Rang() || t.unconfirmed >= t.maxUnconfirmed()) {
-		// A push alone frees no slot of a call never seen ringing or talking, nor more than a
-		// few at once: a look says first.
-		c.nextCheck = t.align(now)
-		return nil
-	}
-	if to == phaseDropped && how == seenPushed && c.phase.holdsSlot() {
-		c.unconfirmed = true
-		t.unconfirmed++
-	}
-	c.status = ex.Status
-	if err := t.move(c, to, step{}); err != nil {
+	effs, err := t.ledger.apply(c, ev)
+	switch {
+	case err != nil:
 		return err
+	case has(effs, effContradicted):
+		t.in.count(func(s *ObservationStats) { s.Contradicted++ })
+		c.seenAt = t.cfg.Now()
+		c.nextCheck = t.sched.align(c.seenAt)
+		t.cfg.warnf("call %s: a push said its line had dropped, but Bolna says %s: its slot is taken back (are pushes forged? check who knows the webhook URL)", c.ExecutionID, ex.Status)
+		return nil
+	case has(effs, effLookSoon):
+		c.nextCheck = t.sched.align(now) // a push alone did not free the slot: a look says first
+		return nil
+	case !has(effs, effNoteStatus):
+		return nil // an older observation, delivered late: the line has dropped already
 	}
 	if c.phase.holdsSlot() {
 		c.seenAt = now
 	}
-	t.scheduleOwn(c, now)
+	t.sched.scheduleOwn(c, now)
 	return nil
 }
 
-// scheduleOwn sets when a call is next due for a look of its own, after an observation at now.
-func (t *tracker) scheduleOwn(c *attempt, now time.Time) {
-	switch {
-	case t.paced(c):
-		c.nextCheck = t.align(now.Add(maxCheckInterval)) // looked at with the others holding a slot
-	case t.draining:
-		c.nextCheck = t.align(now.Add(t.interval())) // with nothing left to dial, a slot is not urgent
-	case c.phase == phaseDropped, c.phase == phaseQueued:
-		// Post-processing takes seconds to minutes and a queued call frees no slot. While
-		// calls hold slots, the looks at them see these calls too (the list is newest
-		// first), so they seldom need a look of their own.
-		c.nextCheck = t.align(now.Add(ownLooks * t.interval()))
-	default:
-		c.nextCheck = t.align(now)
+// has reports whether effs holds an effect of kind k.
+func has(effs []effect, k effectKind) bool {
+	for _, e := range effs {
+		if e.kind == k {
+			return true
+		}
 	}
-	if t.pushing() { // the pushes say what changes; looks are the safety net
-		c.nextCheck = later(c.nextCheck, now.Add(t.cfg.SafetySweep))
-	}
-	if c.unconfirmed {
-		// A look confirms a slot freed on a push's word: the calls freed within a few seconds
-		// come due together, so one list page confirms them all.
-		every := max(t.interval(), confirmEvery)
-		c.nextCheck = earlier(c.nextCheck, now.Truncate(every).Add(every))
-	}
-}
-
-// move takes a call to phase to (see ledger.move), and keeps the tracker's books: the time
-// the call held its slot, the calls followed, and those that ended.
-func (t *tracker) move(c *attempt, to phase, s step) error {
-	from := c.phase
-	if to.ended() && c.unconfirmed {
-		c.unconfirmed = false
-		t.unconfirmed--
-	}
-	if err := t.ledger.move(c, to, s); err != nil {
-		return err
-	}
-	now := t.cfg.Now()
-	if from.holdsSlot() && !to.holdsSlot() && !c.adopted {
-		// The line dropped between the last time the call was seen holding its slot and now.
-		t.pace.noteSlotTime(c.seenAt.Add(now.Sub(c.seenAt) / 2).Sub(c.placedAt))
-	}
-	if !to.ended() {
-		return nil
-	}
-	delete(t.calls, c.id())
-	if c.ExecutionID != "" {
-		t.ended.add(c.ExecutionID)
-	}
-	if to == phaseFinal && t.firstFinal.IsZero() {
-		t.firstFinal = now
-	}
-	return nil
-}
-
-// finish records a call's outcome and lets it go.
-func (t *tracker) finish(c *attempt, o journal.Outcome) error {
-	return t.move(c, phaseFinal, step{outcome: &o})
+	return false
 }
 
 // fatal turns errors that make following pointless into a *FatalError.

@@ -49,6 +49,7 @@ func poolSize(cfg Config, maxSlots, current, active int) int {
 func (r *Runner) dispatch(ctx context.Context, input string, st *journal.State, tr *tracker) (int, error) {
 	dispatchCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	go r.watchPause(dispatchCtx, st.Campaign())
 	go func() {
 		select {
 		case <-r.stopped:
@@ -69,18 +70,16 @@ func (r *Runner) dispatch(ctx context.Context, input string, st *journal.State, 
 		r.Stop()
 	}
 	r.decided = &decisions{}
-	_, err := r.pass(input, st, func(row contacts.Row, userData map[string]string, c classification) bool {
+	_, err := r.pass(input, st, func(row contacts.Row, userData map[string]string, c classification) (kind, bool) {
 		res, more, err := r.ready(dispatchCtx, tr.ledger, limiter, row, c)
 		if err != nil {
 			fail(err)
 		}
-		if res == nil {
-			k := kindStopped
-			if more {
-				k = kindOutside // its window closed while it waited
-			}
-			r.decided.set(c.ord, k)
-			return more
+		switch {
+		case res == nil && more:
+			return kindOutside, true // its window closed while it waited
+		case res == nil:
+			return kindStopped, false
 		}
 		wg.Go(func() {
 			placed, err := r.place(ctx, st, tr, res, row, userData, c)
@@ -91,7 +90,7 @@ func (r *Runner) dispatch(ctx context.Context, input string, st *journal.State, 
 				fail(err)
 			}
 		})
-		return true
+		return kindDial, true
 	}, r.decided)
 	wg.Wait()
 	if err != nil {
@@ -104,7 +103,7 @@ func (r *Runner) dispatch(ctx context.Context, input string, st *journal.State, 
 // kept. It returns nil when the row is not dialled now, with whether the list goes on (the
 // row's calling window closed meanwhile) or placing stops, and why when that is a fault (a
 // slot leaked: see ledger.acquire).
-func (r *Runner) ready(ctx context.Context, led *ledger, limiter *dialer.Limiter, row contacts.Row, c classification) (*reservation, bool, error) {
+func (r *Runner) ready(ctx context.Context, led *ledger, limiter *dialer.Limiter, row contacts.Row, c classification) (*attempt, bool, error) {
 	res, err := led.reserve(ctx, row.Phone, row.From)
 	var fatal *FatalError
 	switch {
@@ -113,52 +112,52 @@ func (r *Runner) ready(ctx context.Context, led *ledger, limiter *dialer.Limiter
 	case err != nil:
 		return nil, false, nil
 	}
-	// The spend caps first: waiting for the costs of the calls in flight may take minutes,
-	// after which the rate, a stop and the calling window are looked at as they are then.
-	if ok, halt := r.budget.room(ctx, r.stopped, led.othersUncosted); !ok {
-		res.cancel()
-		if halt != "" {
-			r.haltWith(halt)
-		}
-		return nil, false, nil
+	more, halt, err := r.mayPlace(ctx, led, limiter, c)
+	if halt != "" {
+		r.haltWith(halt)
 	}
-	if halt, err := r.dayRoom(ctx, led.othersUncosted()); err != nil || halt != "" {
-		res.cancel()
-		if halt != "" {
-			r.haltWith(halt)
-		}
-		return nil, false, err
+	if err != nil || halt != "" || !more || r.isStopped() {
+		return nil, false, errors.Join(err, led.cancel(res))
 	}
-	switch {
-	case limiter.Wait(ctx) != nil, r.isStopped(): // halted (spend cap, balance) while it waited
-		res.cancel()
-		return nil, false, nil
-	case c.zone != nil && !r.cfg.Window.Contains(r.cfg.Now().In(c.zone)):
-		res.cancel() // the window closed while this row waited for a slot, or for room to spend
-		return nil, true, nil
+	if c.zone != nil && !r.cfg.Window.Contains(r.cfg.Now().In(c.zone)) {
+		// the window closed while this row waited for a slot, or for room to spend
+		return nil, true, led.cancel(res)
 	}
-	if res.from == "" {
-		res.from = r.cfg.FromNumber
+	if res.From == "" {
+		res.From = r.cfg.FromNumber
 	}
 	return res, true, nil
 }
 
+// mayPlace waits, a slot reserved, for room to spend and for the placement rate: false when
+// placing stops, with why when a cap halts it.
+func (r *Runner) mayPlace(ctx context.Context, led *ledger, limiter *dialer.Limiter, c classification) (bool, string, error) {
+	// The spend caps first: waiting for the costs of the calls in flight may take minutes,
+	// after which the rate, a stop and the calling window are looked at as they are then.
+	if ok, halt := r.budget.room(ctx, r.stopped, led.othersUncosted); !ok {
+		return false, halt, nil
+	}
+	if halt, err := r.dayRoom(ctx, led.othersUncosted()); err != nil || halt != "" {
+		return false, halt, err
+	}
+	if limiter.Wait(ctx) != nil { // halted (spend cap, balance) while it waited
+		return false, "", nil
+	}
+	return true, "", nil
+}
+
 // place dials one row: intent recorded, POST /call, execution id recorded, call handed to the
-// tracker. Its attempt holds the slot reserved, which a move gives back (see ledger.move).
+// tracker. Its attempt holds the slot reserved, which a step gives back (see attempt.step).
 //
 // The client owns the retries of a refused (429) POST, bounded and logged; no POST leaves once
 // the run is stopped (the send gate), and a POST already sent is still answered.
-func (r *Runner) place(ctx context.Context, st *journal.State, tr *tracker, res *reservation, row contacts.Row, userData map[string]string, c classification) (bool, error) {
+func (r *Runner) place(ctx context.Context, st *journal.State, tr *tracker, a *attempt, row contacts.Row, userData map[string]string, c classification) (bool, error) {
 	ref := st.Ref(row.Key, c.attempt)
-	a, err := tr.ledger.intent(res, journal.LiveCall{Key: row.Key, Phone: row.Phone, Attempt: c.attempt, Ref: ref, DialedAt: r.cfg.Now(), Line: row.Line, Zone: c.zone})
-	if err != nil {
+	if err := tr.ledger.intent(a, journal.LiveCall{Key: row.Key, Phone: row.Phone, Attempt: c.attempt, Ref: ref, DialedAt: r.cfg.Now(), Line: row.Line, Zone: c.zone}); err != nil {
 		return false, err
 	}
 	if ok, err := r.guarded(ctx, tr.ledger, a, st); !ok {
-		if r.isStopped() {
-			r.decided.set(c.ord, kindStopped) // paused, or the history unreachable: the row stays pending
-		}
-		return false, err
+		return false, err // skipped (its outcome), or given back: paused, or the history unreachable
 	}
 	userData[contacts.RefKey] = ref
 	req := dialer.CallRequest{AgentID: r.cfg.AgentID, RecipientPhoneNumber: row.Phone, FromPhoneNumber: a.From, UserData: userData}
@@ -171,21 +170,18 @@ func (r *Runner) place(ctx context.Context, st *journal.State, tr *tracker, res 
 	}
 	switch {
 	case err == nil:
-		if err := tr.ledger.move(a, phaseUnknown, step{placed: placed.ExecutionID}); err != nil {
+		if _, err := tr.ledger.apply(a, event{kind: evPlaced, id: placed.ExecutionID}); err != nil {
 			return true, err
 		}
 		tr.add(ctx, a)
 		return true, nil
 	case dialer.MaybePlaced(err):
 		r.cfg.warnf("line %d: the reply to POST /call was lost (%v); looking for the call instead of dialling again", row.Line, err)
-		if err := tr.ledger.move(a, phaseSearching, step{}); err != nil {
+		if _, err := tr.ledger.apply(a, event{kind: evReplyLost}); err != nil {
 			return true, err
 		}
 		tr.add(ctx, a)
 		return true, nil
-	}
-	if errors.Is(err, dialer.ErrGateClosed) {
-		r.decided.set(c.ord, kindStopped) // its POST never left
 	}
 	return false, r.refused(tr.ledger, a, row, err)
 }
@@ -220,9 +216,14 @@ func (r *Runner) refused(led *ledger, a *attempt, row contacts.Row, err error) e
 	default:
 		r.progress.placing() // an attempt Bolna answered, with a refusal
 		o := journal.Outcome{Status: journal.StatusError, Error: "Bolna refused the call: " + apiErr.Message, DialedAt: a.DialedAt, FinishedAt: r.cfg.Now()}
-		return led.move(a, phaseFinal, step{outcome: &o})
+		_, err := led.apply(a, event{kind: evCallRefused, outcome: &o})
+		return err
 	}
-	if err := led.move(a, phaseVoid, step{}); err != nil {
+	ev := event{kind: evUnsent}
+	if errors.Is(err, dialer.ErrGateClosed) {
+		ev.reason = stoppedReason // its POST never left: the row is pending, and says why
+	}
+	if _, err := led.apply(a, ev); err != nil {
 		return err
 	}
 	if fatal != nil {

@@ -136,11 +136,11 @@ func (r *Runner) DryRun(input string, st *journal.State, emit func(dialer.CallRe
 	}
 	var emitErr error
 	callers := callerIDsOf(&r.cfg)
-	p, err = r.scan(input, st, func(row contacts.Row, userData map[string]string, c classification) bool {
+	p, err = r.scan(input, st, func(row contacts.Row, userData map[string]string, c classification) (kind, bool) {
 		userData[contacts.RefKey] = st.Ref(row.Key, c.attempt)
 		from := callers.preview(row.Phone, row.From, r.cfg.FromNumber)
 		emitErr = emit(dialer.CallRequest{AgentID: r.cfg.AgentID, RecipientPhoneNumber: row.Phone, FromPhoneNumber: from, UserData: userData})
-		return emitErr == nil
+		return kindDial, emitErr == nil
 	})
 	if err == nil && emitErr == nil {
 		err = nothingToDial(input, p)
@@ -148,18 +148,23 @@ func (r *Runner) DryRun(input string, st *journal.State, emit func(dialer.CallRe
 	return p, errors.Join(err, emitErr)
 }
 
-// scan streams the list and classifies every row. For each row to dial now it calls dial (if
-// not nil) with a fresh user_data map and the attempt number; dial returning false ends the
-// scan. A list that is not readable CSV fails the scan before any call: the dispatching scan
-// only starts after a clean first one.
-func (r *Runner) scan(input string, st *journal.State, dial func(contacts.Row, map[string]string, classification) bool) (Plan, error) {
+// dialFunc is handed each row to dial now, with a fresh user_data map and its classification:
+// it returns what was decided for the row (kindDial when it was handed on to be placed,
+// kindStopped or kindOutside when placing stopped or its window closed while it waited), and
+// false when placing stopped.
+type dialFunc func(contacts.Row, map[string]string, classification) (kind, bool)
+
+// scan streams the list and classifies every row, for a plan (the counts), and hands each row
+// to dial now to dial (if not nil); placing stopped ends the scan. A list that is not readable
+// CSV fails the scan before any call: the dispatching scan only starts after a clean first one.
+func (r *Runner) scan(input string, st *journal.State, dial dialFunc) (Plan, error) {
 	return r.pass(input, st, dial, nil)
 }
 
-// pass is scan, keeping each row's decision in keep when it is not nil: then a dial that
-// returns false (placing stopped) does not end the pass, whose later rows to dial are
+// pass is scan, keeping each row's decision in keep when it is not nil, whole and once (see
+// decision): then placing stopped does not end the pass, whose later rows to dial are
 // kindStopped.
-func (r *Runner) pass(input string, st *journal.State, dial func(contacts.Row, map[string]string, classification) bool, keep *decisions) (Plan, error) {
+func (r *Runner) pass(input string, st *journal.State, dial dialFunc, keep *decisions) (Plan, error) {
 	f, l, err := r.openList(input)
 	if err != nil {
 		return Plan{}, err
@@ -179,10 +184,18 @@ func (r *Runner) pass(input string, st *journal.State, dial func(contacts.Row, m
 		if c.entry.Attempts > 0 {
 			p.dialledBefore++
 		}
-		if keep != nil {
-			keep.set(c.ord, c.kind)
+		k, more := c.kind, true
+		if c.kind == kindDial && dial != nil {
+			k, more = dial(row, l.UserData(row), c)
 		}
-		if c.kind == kindDial && dial != nil && !dial(row, l.UserData(row), c) {
+		if keep != nil {
+			reason := c.reason
+			if k != c.kind {
+				reason = cl.reasonFor(k, c)
+			}
+			keep.set(c.ord, decision{kind: k, reason: reason})
+		}
+		if !more {
 			if keep == nil {
 				return p, nil
 			}
@@ -244,14 +257,14 @@ func (r *Runner) writeResults(input string, st *journal.State, out ResultWriter)
 		}
 		ord := next
 		next++
-		k, ok := r.decided.get(ord)
+		d, ok := r.decided.get(ord)
 		if !ok {
 			return nil, &ListChangedError{Line: row.Line} // more rows than the dispatching pass met
 		}
-		if k == kindOtherShard {
+		if d.kind == kindOtherShard {
 			continue
 		}
-		o, retryDue, err := cl.outcome(row, ord, k)
+		o, retryDue, err := cl.outcome(row, ord, d)
 		if err != nil {
 			return nil, inFile(err, input)
 		}

@@ -56,7 +56,7 @@ func TestPlan(t *testing.T) {
 	tracker := func(placedPerMinute, live int, status dialer.Status) (*tracker, []*attempt) {
 		cfg := Config{}
 		cfg.setDefaults()
-		tr := newTracker(trackerDeps{cfg: &cfg, looks: newLimits(&cfg).looks})
+		tr := newTracker(trackerDeps{cfg: &cfg, ledger: newLedger(ledgerDeps{now: cfg.Now, looks: newLimits(&cfg).looks}), looks: newLimits(&cfg).looks})
 		// Calls placed evenly over the last four minutes; the latest live ones still hold a slot.
 		n := 4 * placedPerMinute
 		var due []*attempt
@@ -65,7 +65,7 @@ func TestPlan(t *testing.T) {
 			tr.created.add(at, now.Add(-time.Hour))
 			if i >= n-live {
 				c := &attempt{LiveCall: journal.LiveCall{ExecutionID: fmt.Sprint(i), DialedAt: at}, phase: phaseOf(status), status: status}
-				tr.calls[c.ExecutionID] = c
+				tr.book.index(c)
 				due = append(due, c)
 			}
 		}

@@ -88,7 +88,7 @@ func (r *Runner) Progress() Progress {
 	pl := p.pool
 	p.mu.Unlock()
 	if pl != nil {
-		snap.Slots = pl.size
+		snap.Slots = pl.slots()
 		snap.SlotsBusy, _ = pl.outstanding()
 	}
 	if t := r.tracker.Load(); t != nil {

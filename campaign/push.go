@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
@@ -59,21 +60,43 @@ func (r *recentIDs) add(id string) {
 // gives 0.998 at 1.23).
 func (t *tracker) maxUnconfirmed() int { return max(1, t.slots/2) }
 
+// intake takes the observations of calls from sources of their own (Bolna's pushes, see
+// Runner.Observe) for the tracker's loop, from any goroutine, counts what came of them, and
+// keeps what the pushes are worth: how many dropped lines they miss, and whether they come at
+// all. The tracker's loop matches each to its call (see tracker.observed).
+type intake struct {
+	cfg    *Config
+	events chan *dialer.Execution       // observations waiting for the tracker's loop
+	early  map[string]*dialer.Execution // pushed before the POST's reply named the call, by id (the loop's)
+	mu     sync.Mutex                   // guards seen, closed, and sending on events
+	seen   ObservationStats             // what came through events
+	closed bool                         // the tracker stopped: events are no longer read
+	// The loop's: the share of dropped lines pushes miss, and whether pushes were expected
+	// and none came (polling as usual).
+	reports      pushReports
+	pushFallback bool
+}
+
+func newIntake(cfg *Config) *intake {
+	return &intake{cfg: cfg, events: make(chan *dialer.Execution, maxPendingEvents)}
+}
+
 // pushing reports whether Bolna's pushes carry the calls' statuses: polling is only the
 // safety net then.
-func (t *tracker) pushing() bool { return t.cfg.Pushes && !t.pushFallback }
+func (in *intake) pushing() bool { return in.cfg.Pushes && !in.pushFallback }
 
-// checkPushes gives up on pushes, once, when none has come a while after the first call ended.
-func (t *tracker) checkPushes(now time.Time) {
-	if !t.pushing() || t.firstFinal.IsZero() || now.Sub(t.firstFinal) < pushGrace {
+// checkPushes gives up on pushes, once, when none has come a while after the first call ended
+// (firstFinal).
+func (in *intake) checkPushes(now, firstFinal time.Time) {
+	if !in.pushing() || firstFinal.IsZero() || now.Sub(firstFinal) < pushGrace {
 		return
 	}
-	t.seenMu.Lock()
-	none := t.seen.Matched == 0
-	t.seenMu.Unlock()
+	in.mu.Lock()
+	none := in.seen.Matched == 0
+	in.mu.Unlock()
 	if none {
-		t.pushFallback = true
-		t.cfg.warnf("no push from Bolna has arrived %s after the first call ended: the agent's webhook_url is probably not pointing here; polling as usual (a look every %s while lines may have dropped, as the list's share allows)", ShortDuration(pushGrace), ShortDuration(t.cfg.PollInterval))
+		in.pushFallback = true
+		in.cfg.warnf("no push from Bolna has arrived %s after the first call ended: the agent's webhook_url is probably not pointing here; polling as usual (a look every %s while lines may have dropped, as the list's share allows)", ShortDuration(pushGrace), ShortDuration(in.cfg.PollInterval))
 	}
 }
 
@@ -83,10 +106,10 @@ func (t *tracker) checkPushes(now time.Time) {
 // call from the dashboard, a pre-call tool webhook) is counted and ignored.
 func (t *tracker) observed(ex *dialer.Execution, now time.Time) error {
 	if !dialer.ValidID(string(ex.ID)) { // not an id Bolna gives: it never reaches the journal
-		t.count(func(s *ObservationStats) { s.Ignored++ })
+		t.in.count(func(s *ObservationStats) { s.Ignored++ })
 		return nil
 	}
-	c := t.calls[string(ex.ID)]
+	c := t.book.calls[string(ex.ID)]
 	if c == nil {
 		var err error
 		if c, err = t.byRef(ex); err != nil || c == nil {
@@ -94,10 +117,10 @@ func (t *tracker) observed(ex *dialer.Execution, now time.Time) error {
 		}
 	}
 	if !t.isOf(c, ex) {
-		t.count(func(s *ObservationStats) { s.Foreign++ })
+		t.in.count(func(s *ObservationStats) { s.Foreign++ })
 		return nil
 	}
-	t.count(func(s *ObservationStats) { s.Matched++ })
+	t.in.count(func(s *ObservationStats) { s.Matched++ })
 	return t.applyOrRead(c, ex, seenPushed, now)
 }
 
@@ -106,25 +129,26 @@ func (t *tracker) observed(ex *dialer.Execution, now time.Time) error {
 // push is kept until the call is added). Late pushes and others' are counted.
 func (t *tracker) byRef(ex *dialer.Execution) (*attempt, error) {
 	if ref := ex.ContextDetails.RecipientValue(contacts.RefKey); ref != "" && strings.HasPrefix(ref, t.st.Campaign()+"-") {
-		for _, c := range t.calls {
+		for _, c := range t.book.calls {
 			if c.phase == phaseSearching && c.Ref == ref {
-				return c, t.placed(c, string(ex.ID))
+				_, err := t.ledger.apply(c, event{kind: evFound, id: string(ex.ID)})
+				return c, err
 			}
 		}
-		if len(t.early) < maxPendingEvents && t.st.Placing(ref) {
+		if len(t.in.early) < maxPendingEvents && t.st.Placing(ref) {
 			// Ours, and the POST's reply is on its way: kept until the call is added.
-			if t.early == nil {
-				t.early = map[string]*dialer.Execution{}
+			if t.in.early == nil {
+				t.in.early = map[string]*dialer.Execution{}
 			}
-			t.early[string(ex.ID)] = ex
-			t.count(func(s *ObservationStats) { s.Matched++ })
+			t.in.early[string(ex.ID)] = ex
+			t.in.count(func(s *ObservationStats) { s.Matched++ })
 			return nil, nil
 		}
 	}
-	if t.ended.has[string(ex.ID)] {
-		t.count(func(s *ObservationStats) { s.Late++ }) // one of ours, after its outcome was recorded
+	if t.book.ended.has[string(ex.ID)] {
+		t.in.count(func(s *ObservationStats) { s.Late++ }) // one of ours, after its outcome was recorded
 	} else {
-		t.count(func(s *ObservationStats) { s.Ignored++ })
+		t.in.count(func(s *ObservationStats) { s.Ignored++ })
 	}
 	return nil, nil
 }
@@ -142,71 +166,50 @@ func (t *tracker) isOf(c *attempt, ex *dialer.Execution) bool {
 
 // offer hands the tracker an observation from a source of its own (see Runner.Observe), for
 // its loop to apply; it never blocks, and reports whether the observation was taken.
-func (t *tracker) offer(ex *dialer.Execution) bool {
-	t.seenMu.Lock()
-	defer t.seenMu.Unlock()
-	t.seen.Received++
-	if t.closed { // the run follows no call any more
-		t.seen.Ignored++
+func (in *intake) offer(ex *dialer.Execution) bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.seen.Received++
+	if in.closed { // the run follows no call any more
+		in.seen.Ignored++
 		return false
 	}
 	select {
-	case t.events <- ex:
+	case in.events <- ex:
 		return true
 	default:
-		t.seen.Dropped++
+		in.seen.Dropped++
 		return false
 	}
 }
 
 // observations counts what came through offer so far.
-func (t *tracker) observations() ObservationStats {
-	t.seenMu.Lock()
-	defer t.seenMu.Unlock()
-	return t.seen
+func (in *intake) observations() ObservationStats {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.seen
 }
 
 // closeEvents ends the intake of observations once the tracker has stopped: those still
 // waiting, and any later, are counted as ignored.
-func (t *tracker) closeEvents() {
-	t.seenMu.Lock()
-	defer t.seenMu.Unlock()
-	t.closed = true
+func (in *intake) closeEvents() {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.closed = true
 	for {
 		select {
-		case <-t.events:
-			t.seen.Ignored++
+		case <-in.events:
+			in.seen.Ignored++
 		default:
 			return
 		}
 	}
 }
 
-func (t *tracker) count(f func(*ObservationStats)) {
-	t.seenMu.Lock()
-	f(&t.seen)
-	t.seenMu.Unlock()
-}
-
-// confirm settles a slot freed on the word of a push, now that a look saw the call: a line
-// that has dropped confirms it; a call still queued, ringing or talking contradicts it (a
-// forged push), and the slot is taken back (see pool.retake). It reports whether ex was
-// applied.
-func (t *tracker) confirm(c *attempt, ex *dialer.Execution) (bool, error) {
-	c.unconfirmed = false
-	t.unconfirmed--
-	if ex.Status.Dropped() || ex.Status.Final() {
-		return false, nil
-	}
-	t.count(func(s *ObservationStats) { s.Contradicted++ })
-	c.status = ex.Status
-	if err := t.move(c, phaseOf(ex.Status), step{}); err != nil {
-		return true, err
-	}
-	c.seenAt = t.cfg.Now()
-	c.nextCheck = t.align(c.seenAt)
-	t.cfg.warnf("call %s: a push said its line had dropped, but Bolna says %s: its slot is taken back (are pushes forged? check who knows the webhook URL)", c.ExecutionID, ex.Status)
-	return true, nil
+func (in *intake) count(f func(*ObservationStats)) {
+	in.mu.Lock()
+	f(&in.seen)
+	in.mu.Unlock()
 }
 
 // ObservationStats count what came through [Runner.Observe].

@@ -32,16 +32,15 @@ type orphan struct {
 // that could not run proves nothing: the run stops, nothing dialled. A call too old for the
 // list (it spans seven days) cannot be looked for: its row ends unknown.
 //
-// It returns the live calls to follow, all with their execution ids, and whether rows changed
-// from what a scan of the list counted.
-func (t *tracker) settle(ctx context.Context, live, torn []journal.LiveCall, runStart time.Time) ([]journal.LiveCall, bool, error) {
-	defer clear(t.calls) // the calls met here are adopted afresh (see adopt)
-	out, pending, err := t.orphans(live, torn, runStart)
+// The calls found are followed from then on (see adopt). It returns how many, and whether
+// rows changed from what a scan of the list counted.
+func (t *tracker) settle(ctx context.Context, live, torn []journal.LiveCall, runStart time.Time) (int, bool, error) {
+	pending, err := t.orphans(live, torn, runStart)
 	if err != nil || len(pending) == 0 {
-		return out, false, err
+		return 0, false, err
 	}
 	if err := t.learnOffset(ctx, live); err != nil {
-		return nil, false, err
+		return 0, false, err
 	}
 	last := pending[0].deadline
 	for _, o := range pending {
@@ -49,16 +48,18 @@ func (t *tracker) settle(ctx context.Context, live, torn []journal.LiveCall, run
 	}
 	t.cfg.logf("an earlier run stopped while placing %d calls: looking for them before dialling anyone, until %s at the latest (Bolna's list may take --list-lag to show a call)",
 		len(pending), last.Format(time.TimeOnly))
+	found := 0
 	for len(pending) > 0 {
 		now := t.cfg.Now()
 		var still []orphan
 		for _, o := range pending {
-			found, done, err := t.lookFor(ctx, o, now)
+			a, done, err := t.lookFor(ctx, o, now)
 			switch {
 			case err != nil:
-				return nil, false, err
-			case found != nil:
-				out = append(out, found.LiveCall)
+				return found, false, err
+			case a != nil: // followed as an earlier run's call is (see adopt)
+				a.seenAt, a.placedAt, a.deadline = runStart, a.DialedAt, runStart.Add(t.cfg.MaxWait)
+				found++
 			case !done:
 				still = append(still, o)
 			}
@@ -73,19 +74,19 @@ func (t *tracker) settle(ctx context.Context, live, torn []journal.LiveCall, run
 		select {
 		case <-time.After(max(wait, time.Millisecond)):
 		case <-t.stopped:
-			return nil, false, ErrStopped
+			return found, false, ErrStopped
 		case <-ctx.Done():
-			return nil, false, context.Cause(ctx)
+			return found, false, context.Cause(ctx)
 		}
 	}
-	return out, true, nil
+	return found, true, nil
 }
 
-// orphans splits the calls an earlier run left: those with an execution id are followed
-// (returned), the others are looked for (orphans), each until its horizon: the dead run's
-// POST may have reached Bolna as late as its timeout allowed, whenever the run died, and
-// Bolna's list may take ListLag to show the call.
-func (t *tracker) orphans(live, torn []journal.LiveCall, runStart time.Time) ([]journal.LiveCall, []orphan, error) {
+// orphans starts the search for the intents an earlier run left with no execution id (and
+// the torn ones), each until its horizon: the dead run's POST may have reached Bolna as late as
+// its timeout allowed, whenever the run died, and Bolna's list may take ListLag to show the
+// call. The calls with an execution id are known: a search never takes one for an orphan's.
+func (t *tracker) orphans(live, torn []journal.LiveCall, runStart time.Time) ([]orphan, error) {
 	horizon := func(lc journal.LiveCall) time.Time {
 		sent := runStart
 		if !lc.DialedAt.IsZero() {
@@ -93,24 +94,23 @@ func (t *tracker) orphans(live, torn []journal.LiveCall, runStart time.Time) ([]
 		}
 		return sent.Add(t.cfg.ListLag)
 	}
-	var (
-		out     []journal.LiveCall
-		pending []orphan
-	)
+	var pending []orphan
 	add := func(lc journal.LiveCall, torn bool) error {
 		a := &attempt{LiveCall: lc, adopted: true, torn: torn}
-		if err := t.ledger.move(a, phaseSearching, step{}); err != nil {
+		if _, err := t.ledger.apply(a, event{kind: evOrphaned}); err != nil {
 			return err
 		}
 		pending = append(pending, orphan{attempt: a, deadline: horizon(lc)})
 		return nil
 	}
+	if t.known == nil {
+		t.known = map[string]bool{}
+	}
 	for _, lc := range live {
 		if lc.ExecutionID != "" {
-			out = append(out, lc)
-			t.calls[lc.ExecutionID] = &attempt{LiveCall: lc} // so the search skips them
+			t.known[lc.ExecutionID] = true
 		} else if err := add(lc, false); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
 	for _, lc := range torn {
@@ -119,10 +119,10 @@ func (t *tracker) orphans(live, torn []journal.LiveCall, runStart time.Time) ([]
 			lc.DialedAt = runStart.Add(-maxListWindow / 2) // when is lost with the rest of the record
 		}
 		if err := add(lc, true); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
-	return out, pending, nil
+	return pending, nil
 }
 
 // lookFor searches once for the call of an orphaned intent: found, it is recorded (and
@@ -144,7 +144,7 @@ func (t *tracker) lookFor(ctx context.Context, o orphan, now time.Time) (found *
 		if errors.Is(err, dialer.ErrGateClosed) {
 			return nil, false, err
 		}
-		if t.refusedList(err) || errors.Is(err, errListLoops) {
+		if t.lists.refusedList(err) || errors.Is(err, errListLoops) {
 			return nil, true, t.leaveUnresolved(a, err.Error())
 		}
 		return nil, false, &FatalError{fmt.Errorf("looking for calls an earlier run may have placed (nothing was dialled; the next run looks again): %w", err)}
@@ -154,23 +154,24 @@ func (t *tracker) lookFor(ctx context.Context, o orphan, now time.Time) (found *
 		if a.torn {
 			a.Ref = ex.ContextDetails.RecipientValue(contacts.RefKey)
 		}
-		if err := t.ledger.move(a, phaseUnknown, step{placed: string(ex.ID)}); err != nil {
+		if _, err := t.ledger.apply(a, event{kind: evFound, id: string(ex.ID)}); err != nil {
 			return nil, false, err
 		}
 		t.cfg.logf("found the call to %s that an earlier run placed before it stopped: %s", maskPhone(a.Phone), a.ExecutionID)
-		t.calls[a.ExecutionID] = a
 		return a, true, nil
 	case !searched:
 		o := journal.Outcome{Status: journal.StatusUnknown, Attempts: a.Attempt, DialedAt: a.DialedAt,
 			Error: "an earlier run stopped while placing this call, too long ago for Bolna's list to show it; not dialled again unless --retry unknown"}
-		return nil, true, t.ledger.move(a, phaseFinal, step{outcome: &o})
+		_, err := t.ledger.apply(a, event{kind: evUnfound, outcome: &o})
+		return nil, true, err
 	case now.Before(o.deadline):
 		return nil, false, nil
 	case !proof:
 		return nil, true, t.leaveUnresolved(a, "no window of Bolna's list could be shown to cover it")
 	}
 	t.cfg.logf("an earlier run stopped before its call to %s reached Bolna: it will be dialled", maskPhone(a.Phone))
-	return nil, true, t.ledger.move(a, phaseVoid, step{})
+	_, err = t.ledger.apply(a, event{kind: evAbsent})
+	return nil, true, err
 }
 
 // leaveUnresolved ends an orphan that cannot be looked for (why): unknown and unresolved, its
@@ -179,7 +180,8 @@ func (t *tracker) leaveUnresolved(a *attempt, why string) error {
 	t.cfg.warnf("an earlier run stopped while placing its call to %s, and the call cannot be looked for (%s): its row stays unknown, and no run dials it until a search finds the call or shows it absent",
 		maskPhone(a.Phone), why)
 	o := unresolvedOutcome(a.LiveCall, why)
-	return t.ledger.move(a, phaseFinal, step{outcome: &o})
+	_, err := t.ledger.apply(a, event{kind: evUnresolved, outcome: &o})
+	return err
 }
 
 // learnOffset measures Bolna's clock before any orphan is looked for, from the newest calls
@@ -202,19 +204,17 @@ func (t *tracker) learnOffset(ctx context.Context, live []journal.LiveCall) erro
 			}
 			continue
 		}
-		t.offset.note(ex.CreatedAt.Time, lc.DialedAt, lc.PlacedAt)
+		t.lists.offset.note(ex.CreatedAt.Time, lc.DialedAt, lc.PlacedAt)
 	}
 	return nil
 }
 
-// adopt takes over a call left live by an earlier run; it holds a slot already acquired.
+// adopt takes over a call left live by an earlier run: it takes a slot without waiting (see
+// pool.retake), and the tracker follows it.
 func (t *tracker) adopt(lc journal.LiveCall, runStart time.Time) error {
 	a := &attempt{LiveCall: lc, adopted: true, seenAt: runStart, placedAt: lc.DialedAt, deadline: runStart.Add(t.cfg.MaxWait)}
-	if err := t.ledger.move(a, phaseUnknown, step{}); err != nil {
-		return err
-	}
-	t.calls[a.id()] = a
-	return nil
+	_, err := t.ledger.apply(a, event{kind: evAdopted})
+	return err
 }
 
 // survey looks once at the calls left live by earlier runs (adopted), before the pool is
@@ -222,11 +222,11 @@ func (t *tracker) adopt(lc journal.LiveCall, runStart time.Time) error {
 // many are dialling, ringing or talking: those count in the account's concurrency.current. A
 // call it could not read keeps its slot and counts as not active, so the pool errs small.
 func (t *tracker) survey(ctx context.Context) (int, error) {
-	if len(t.calls) == 0 {
+	if len(t.book.calls) == 0 {
 		return 0, nil
 	}
-	due := make([]*attempt, 0, len(t.calls))
-	for _, c := range t.calls {
+	due := make([]*attempt, 0, len(t.book.calls))
+	for _, c := range t.book.calls {
 		due = append(due, c)
 	}
 	now := t.cfg.Now()
@@ -234,7 +234,7 @@ func (t *tracker) survey(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	active := 0
-	for _, c := range t.calls {
+	for _, c := range t.book.calls {
 		if c.status.Active() {
 			active++
 		}

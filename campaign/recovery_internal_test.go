@@ -41,7 +41,7 @@ func TestSurvey(t *testing.T) {
 	cfg.setDefaults()
 	d := statusDialer{"e1": dialer.StatusRinging, "e2": dialer.StatusInProgress, "e3": dialer.StatusCallDisconnected,
 		"e4": dialer.StatusQueued, "e5": dialer.StatusInitiated}
-	tr := newTracker(trackerDeps{cfg: &cfg, dialer: d, st: st, ledger: &ledger{st: st, now: time.Now}, looks: newLimits(&cfg).looks})
+	tr := newTracker(trackerDeps{cfg: &cfg, dialer: d, st: st, ledger: newLedger(ledgerDeps{st: st, now: time.Now, looks: newLimits(&cfg).looks}), looks: newLimits(&cfg).looks})
 	now := time.Now()
 	for id := range d {
 		if err := tr.adopt(journal.LiveCall{Key: id, Phone: "+91" + id, Attempt: 1, ExecutionID: id, DialedAt: now}, now); err != nil {

@@ -35,6 +35,7 @@ type Runner struct {
 	decided  *decisions  // what the dispatching pass decided for each row, for the results
 	budget   *budget     // --max-cost with the calls in flight counted (see budget)
 	tracker  atomic.Pointer[tracker]
+	settled  atomic.Bool // the calls a crashed run may have placed were looked for: outcomes are this run's
 }
 
 func (r *Runner) setTracker(t *tracker) { r.tracker.Store(t) }
@@ -50,7 +51,7 @@ func (r *Runner) Observe(ex *dialer.Execution) bool {
 	if t == nil || ex == nil {
 		return false
 	}
-	return t.offer(ex)
+	return t.in.offer(ex)
 }
 
 // Observations counts what came through [Runner.Observe] so far.
@@ -59,7 +60,7 @@ func (r *Runner) Observations() ObservationStats {
 	if t == nil {
 		return ObservationStats{}
 	}
-	return t.observations()
+	return t.in.observations()
 }
 
 // NewRunner returns a runner that places calls through d.
@@ -163,7 +164,10 @@ func (r *Runner) Run(ctx context.Context, input string, st *journal.State, out R
 	if err != nil {
 		return nil, err
 	}
-	led := &ledger{st: st, now: r.cfg.Now, guard: r.cfg.Guard, warnf: r.cfg.warnf}
+	led, err := r.newLedger(startCtx, st)
+	if err != nil {
+		return nil, err
+	}
 	tr := newTracker(trackerDeps{cfg: &r.cfg, dialer: r.dialer, st: st, ledger: led, looks: r.limits.looks, stopped: r.stopped})
 	r.setTracker(tr)
 	slots, err := r.resume(startCtx, input, st, tr, acct, start, &plan)
@@ -248,14 +252,34 @@ func (r *Runner) readAccount(ctx context.Context, st *journal.State) (*dialer.Ac
 	return acct, nil
 }
 
+// newLedger makes the run's ledger, whole: the account's history settled from the journal
+// first (see reconcile), a pool sized once the calls of earlier runs are surveyed (see resume),
+// the caller ids, and who is told of the outcomes (from the end of the search for the calls a
+// crashed run may have placed, see settle) and of the attempts that end (the budget).
+func (r *Runner) newLedger(ctx context.Context, st *journal.State) (*ledger, error) {
+	known, err := r.reconcile(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.cfg.CheckCallerIDs(); err != nil {
+		return nil, &FatalError{err}
+	}
+	r.budget = newBudget(r.cfg.MaxCost, st, r.cfg.MaxCostPerDay > 0)
+	return newLedger(ledgerDeps{st: st, now: r.cfg.Now, pool: newPool(), callers: callerIDsOf(&r.cfg), book: newBook(),
+		looks: r.limits.looks, guard: r.cfg.Guard, known: known, warnf: r.cfg.warnf, onEnd: r.budget.ended,
+		onFinal: func(o journal.Outcome) {
+			if r.settled.Load() { // (the outcomes of the search at start are not this run's progress)
+				r.noteOutcome(st, o)
+			}
+		}}), nil
+}
+
 // resume takes over what earlier runs left (crashed intents are looked for, live calls
 // adopted and looked at once), then sizes the pool, holding the calls that still hold a slot.
 // It returns the pool's size.
 func (r *Runner) resume(ctx context.Context, input string, st *journal.State, tr *tracker, acct *dialer.Account, start time.Time, plan *Plan) (int, error) {
-	if err := r.reconcile(ctx, tr.ledger, st); err != nil {
-		return 0, err
-	}
-	live, rescan, err := tr.settle(ctx, st.Live(), st.Torn(), start)
+	live := st.Live()
+	found, rescan, err := tr.settle(ctx, live, st.Torn(), start)
 	if err != nil {
 		return 0, err
 	}
@@ -264,16 +288,20 @@ func (r *Runner) resume(ctx context.Context, input string, st *journal.State, tr
 			return 0, err
 		}
 	}
-	r.progress.set(plan.Dial, len(live))
+	resumed := found
+	for _, lc := range live {
+		if lc.ExecutionID != "" {
+			if err := tr.adopt(lc, start); err != nil {
+				return 0, err
+			}
+			resumed++
+		}
+	}
+	r.progress.set(plan.Dial, resumed)
 	if reason := spendReached(&r.cfg, st); reason != "" {
 		r.haltWith(reason)
 	}
-	tr.ledger.onFinal = func(o journal.Outcome) { r.noteOutcome(st, o) }
-	for _, lc := range live {
-		if err := tr.adopt(lc, start); err != nil {
-			return 0, err
-		}
-	}
+	r.settled.Store(true)
 	// One look at the calls left live before sizing the pool: those still dialling, ringing or
 	// talking count in concurrency.current and are given their slots back; those in
 	// post-processing hold none.
@@ -282,27 +310,12 @@ func (r *Runner) resume(ctx context.Context, input string, st *journal.State, tr
 		return 0, err
 	}
 	slots := poolSize(r.cfg, acct.Concurrency.Max, acct.Concurrency.Current, active)
-	tr.ledger.pool = newPool(slots)
+	tr.ledger.pool.size(slots)
 	r.progress.sized(tr.ledger.pool) // the live status reads the slots from here
-	tr.ledger.pool.hold(tr.holding())
-	tr.ledger.holders.Store(int64(tr.holding())) // what settle and the survey counted is theirs to forget
-	tr.ledger.open.Store(int64(len(tr.calls)))
-	r.budget = newBudget(r.cfg.MaxCost, st, r.cfg.MaxCostPerDay > 0)
-	tr.ledger.onEnd = r.budget.ended
 	tr.start(slots)
-	if err := r.cfg.CheckCallerIDs(); err != nil {
-		return 0, &FatalError{err}
-	}
-	if tr.ledger.callers = callerIDsOf(&r.cfg); tr.ledger.callers != nil {
-		for _, c := range tr.calls {
-			if c.phase.holdsSlot() { // an earlier run's call still counts on its number
-				tr.ledger.callers.hold(c.From)
-			}
-		}
-	}
 	r.cfg.logf("account: %d of %d concurrency slots in use, wallet %s (Bolna reports %s, in cents); %d %s to dial, %d %s to follow from earlier runs (%d holding a slot), up to %d at once",
 		acct.Concurrency.Current, acct.Concurrency.Max, Dollars(float64(acct.Wallet)), Grouped(float64(acct.Wallet)), plan.Dial, plural(plan.Dial, "row", "rows"),
-		len(live), plural(len(live), "call", "calls"), tr.holding(), slots)
+		resumed, plural(resumed, "call", "calls"), tr.holding(), slots)
 	return slots, nil
 }
 
@@ -327,7 +340,7 @@ func (r *Runner) follow(ctx context.Context, input string, st *journal.State, tr
 		cancelFollow(dispatchErr)
 	}
 	trackErr = <-trackerDone
-	tr.closeEvents()
+	tr.in.closeEvents()
 	return dialled, dispatchErr, trackErr
 }
 

@@ -118,7 +118,7 @@ func (t *tracker) stop(ctx context.Context, c *attempt, reason string) (v stopVe
 		t.cfg.logf("call %s could not be stopped (%v): it has started, and is followed to its end", c.ExecutionID, cause)
 	case stopAsked:
 		c.stopping = reason
-		c.nextCheck = t.align(t.cfg.Now())
+		c.nextCheck = t.sched.align(t.cfg.Now())
 		t.cfg.warnf("call %s to %s: %v; it may ring yet, and is not given back before Bolna says it stopped", c.ExecutionID, maskPhone(c.Phone), cause)
 	default:
 		t.cfg.warnf("stopping call %s: %v; trying again", c.ExecutionID, cause)
@@ -137,7 +137,7 @@ func (t *tracker) stopSeen(c *attempt, s dialer.Status) (bool, error) {
 
 // stoppedBeforeRinging gives back the attempt of a call Bolna reports stopped before it rang.
 func (t *tracker) stoppedBeforeRinging(c *attempt, reason string) error {
-	if err := t.move(c, phaseVoid, step{reason: reason}); err != nil {
+	if _, err := t.ledger.apply(c, event{kind: evStopAccepted, reason: reason}); err != nil {
 		return err
 	}
 	t.stoppedCalls++

@@ -53,7 +53,7 @@ func StopCalls(ctx context.Context, d Dialer, st *journal.State, cfg Config) (*S
 		}
 		return nil, &FatalError{fmt.Errorf("reading the account: %w", err)}
 	}
-	t := newTracker(trackerDeps{cfg: &cfg, dialer: d, st: st, ledger: &ledger{st: st, now: cfg.Now}, looks: newLimits(&cfg).looks})
+	t := newTracker(trackerDeps{cfg: &cfg, dialer: d, st: st, ledger: newLedger(ledgerDeps{st: st, now: cfg.Now, looks: newLimits(&cfg).looks}), looks: newLimits(&cfg).looks})
 	t.warnedRescheduled = true // (advice for a run: a stop has none to take)
 	rep := &StopReport{}
 	live := st.Live()
@@ -146,7 +146,7 @@ func (t *tracker) stopEach(ctx context.Context, calls []journal.LiveCall, rep *S
 // when it has rung or ended. A call that cannot be read is stopFailed, with why.
 func (t *tracker) stopOne(ctx context.Context, lc journal.LiveCall) (v stopVerdict, cause, fatal error) {
 	a := &attempt{LiveCall: lc, adopted: true}
-	if err := t.move(a, phaseUnknown, step{}); err != nil {
+	if _, err := t.ledger.apply(a, event{kind: evAdopted}); err != nil {
 		return 0, nil, err
 	}
 	now := t.cfg.Now()

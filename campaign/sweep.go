@@ -3,6 +3,7 @@ package campaign
 import (
 	"cmp"
 	"context"
+	"errors"
 	"slices"
 	"time"
 
@@ -34,7 +35,7 @@ var sweepOrder = dialer.Lifecycle()
 // meet has moved on, and is read by id. (The list's limit is half that of GETs, but each
 // class has its own budget.)
 func (t *tracker) plan(due []*attempt, now time.Time) sweepPlan {
-	if len(due) < 2 || t.noList {
+	if len(due) < 2 || t.lists.noList {
 		return sweepPlan{}
 	}
 	oldest := due[0].DialedAt
@@ -49,9 +50,9 @@ func (t *tracker) plan(due []*attempt, now time.Time) sweepPlan {
 	best := sweepPlan{pages: pagesFor(t.created.since(oldest))}
 	// By status: the calls of this run in each status a due call may be in now, by where
 	// each was last seen (at worst, a status read for one due call alone costs a page).
-	if statuses := possibleStatuses(due); statuses != nil && !t.noStatusList {
+	if statuses := possibleStatuses(due); statuses != nil && !t.lists.noStatusList {
 		in := map[dialer.Status]int{}
-		for _, c := range t.calls {
+		for _, c := range t.book.calls {
 			in[cmp.Or(c.status, dialer.StatusPlaced)]++
 		}
 		pages := 0
@@ -132,63 +133,67 @@ func (c *created) since(from time.Time) int {
 // meets and returns the due calls it did not see and the calls that became final (their list
 // items may be trimmed: they are read again by id). Items shift between two pages as calls are
 // created or change status, so a call may be met twice (the second is skipped) or missed (a
-// due call missed is read by id).
+// due call missed is read by id, as are those of a list that does not page).
 func (t *tracker) listSweep(ctx context.Context, due []*attempt, statuses []dialer.Status, now time.Time) (unseen, finals []*attempt, err error) {
 	oldest := due[0].DialedAt
-	want := make(map[string]*attempt, len(due))
+	sw := sweeping{want: make(map[string]*attempt, len(due)), seen: map[*attempt]bool{}}
 	for _, c := range due {
-		want[c.ExecutionID] = c
+		sw.want[c.ExecutionID] = c
 		oldest = earlier(oldest, c.DialedAt)
 	}
-	seen := map[*attempt]bool{}
 	filters := statuses
 	if filters == nil {
 		filters = []dialer.Status{""}
 	}
 	for _, status := range filters {
 		opts := dialer.ListOptions{PageSize: dialer.MaxListPageSize, Status: status}
-		opts.From, opts.To, _ = t.wide(oldest, now)
-		if err := t.readPages(ctx, opts, statuses == nil, want, seen, &finals, now); err != nil {
-			return nil, nil, err
+		opts.From, opts.To, _ = t.lists.wide(oldest, now)
+		for page, err := range t.lists.pages(ctx, opts) {
+			if errors.Is(err, errListLoops) {
+				break // the due calls it did not show are read by id
+			}
+			if err != nil {
+				return nil, nil, err
+			}
+			if err := t.meet(&sw, page, now); err != nil {
+				return nil, nil, err
+			}
+			if statuses == nil && len(sw.want) == 0 {
+				break // every due call was seen
+			}
 		}
 	}
-	for _, c := range want {
+	for _, c := range sw.want {
 		unseen = append(unseen, c)
 	}
-	return unseen, finals, nil
+	return unseen, sw.finals, nil
 }
 
-// readPages reads the pages of one listing, applying what it meets (see listSweep); untilSeen
-// stops it once every wanted call was met.
-func (t *tracker) readPages(ctx context.Context, opts dialer.ListOptions, untilSeen bool, want map[string]*attempt, seen map[*attempt]bool, finals *[]*attempt, now time.Time) error {
-	var guard pageGuard
-	for opts.Page = 1; !untilSeen || len(want) > 0; opts.Page++ {
-		page, err := t.list(ctx, opts)
+// sweeping is what a list sweep has met so far: the due calls it wants still, the calls it
+// saw, and those it found final.
+type sweeping struct {
+	want   map[string]*attempt
+	seen   map[*attempt]bool
+	finals []*attempt
+}
+
+// meet applies what a page of the list shows of the calls followed (see listSweep).
+func (t *tracker) meet(sw *sweeping, page *dialer.ExecutionPage, now time.Time) error {
+	for i := range page.Data {
+		item := &page.Data[i]
+		c := t.book.calls[string(item.ID)]
+		if c == nil || sw.seen[c] {
+			continue // not ours, or met on an earlier page (new calls push items down)
+		}
+		sw.seen[c] = true
+		delete(sw.want, c.ExecutionID)
+		// The list may serve trimmed items or whole ones (Bolna's sources disagree).
+		fetch, err := t.apply(c, item, seenInList, now)
 		if err != nil {
 			return err
 		}
-		if guard.check(page) != nil {
-			break // the list does not page: the due calls it did not show are read by id
-		}
-		for i := range page.Data {
-			item := &page.Data[i]
-			c := t.calls[string(item.ID)]
-			if c == nil || seen[c] {
-				continue // not ours, or met on an earlier page (new calls push items down)
-			}
-			seen[c] = true
-			delete(want, c.ExecutionID)
-			// The list may serve trimmed items or whole ones (Bolna's sources disagree).
-			fetch, err := t.apply(c, item, seenInList, now)
-			if err != nil {
-				return err
-			}
-			if fetch {
-				*finals = append(*finals, c)
-			}
-		}
-		if !page.HasMore || len(page.Data) == 0 {
-			break
+		if fetch {
+			sw.finals = append(sw.finals, c)
 		}
 	}
 	return nil

@@ -4,12 +4,10 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
-	"github.com/bolna-campaign/bolna-campaign/dialer"
 )
 
 // Tuning of the tracker.
@@ -56,35 +54,17 @@ type tracker struct {
 	trackerDeps
 	slots int
 
-	adds     chan *attempt
-	calls    map[string]*attempt // by execution id, or by ref while the id is unknown
-	draining bool                // nothing is left to dial: a freed slot is no longer urgent
+	// The tracker is a loop (run) over parts with one job each.
+	adds  chan *attempt // calls just placed (see add)
+	book  *book         // the calls followed (written by the ledger's moves only)
+	in    *intake       // the observations from sources of their own (pushes: see Runner.Observe)
+	lists *lister       // the reader of the executions list
+	sched *scheduler    // when each call is looked at
 
-	pace      *pacer
-	slotCheck time.Time // when the calls holding a slot are due; zero while none is
-	created   created   // when this run's recent calls were placed: what an unfiltered sweep pages through
-	offset    clockOffset
-
-	failingSince time.Time // since when every read has failed; zero while reads succeed
-	noFutureTo   bool      // the list refused a window ending in the future
-	noStatusList bool      // the list refused its status filter: sweeps page through every call
-	noList       bool      // the list refused a plain request (400): calls are read by id
+	known   map[string]bool // the journal's calls with an execution id: never taken for an orphan's (see orphans)
+	created created         // when this run's recent calls were placed: what an unfiltered sweep pages through
 
 	warnedRescheduled bool // said once that Bolna's guardrails moved a call
-
-	events chan *dialer.Execution       // observations from sources of their own (see Runner.Observe)
-	early  map[string]*dialer.Execution // pushed before the POST's reply named the call, by id
-	seen   ObservationStats             // what came through events
-	seenMu sync.Mutex                   // guards seen, closed, and sending on events
-	closed bool                         // the tracker stopped: events are no longer read
-
-	firstFinal   time.Time // when the first call of the run ended
-	pushFallback bool      // pushes were expected and none came: polling as usual
-
-	unconfirmed int // slots freed on the word of pushes alone, not yet confirmed by a look
-	reports     pushReports
-
-	ended recentIDs // the calls that ended lately: a push about one of them is late, not foreign
 
 	stoppedCalls int         // calls stopped before they rang (see stopWaiting)
 	stopAll      atomic.Bool // stop every call that has not rung (bolna-campaign stop)
@@ -101,8 +81,10 @@ type trackerDeps struct {
 }
 
 func newTracker(deps trackerDeps) *tracker {
-	return &tracker{trackerDeps: deps, calls: map[string]*attempt{}, pace: deps.looks,
-		events: make(chan *dialer.Execution, maxPendingEvents)}
+	t := &tracker{trackerDeps: deps, book: deps.ledger.book, in: newIntake(deps.cfg),
+		lists: &lister{cfg: deps.cfg, dialer: deps.dialer, budget: &deps.looks.pages}}
+	t.sched = &scheduler{cfg: deps.cfg, pace: deps.looks, book: t.book, in: t.in, pages: t.listPages}
+	return t
 }
 
 // start gives the tracker the run's slots: the ledger's pool, holding the calls it follows.
@@ -111,25 +93,7 @@ func (t *tracker) start(slots int) {
 }
 
 // holding is how many followed calls hold a slot.
-func (t *tracker) holding() int {
-	n := 0
-	for _, c := range t.calls {
-		if c.phase.holdsSlot() {
-			n++
-		}
-	}
-	return n
-}
-
-// interval is how often the calls that are not paced with those holding a slot are checked:
-// the poll interval, and more once nothing is left to dial. It changes seldom, so that checks
-// stay on one grid.
-func (t *tracker) interval() time.Duration {
-	if t.draining {
-		return t.pace.drainInterval(t.cfg.PollInterval)
-	}
-	return t.cfg.PollInterval
-}
+func (t *tracker) holding() int { return t.book.holding() }
 
 // add hands the tracker a call just placed (or whose reply was lost), holding one slot. Once
 // ctx has ended the tracker is gone; the call stays live in the journal for the next run.
@@ -153,7 +117,7 @@ func (t *tracker) run(ctx context.Context, dispatchDone <-chan struct{}) error {
 	wake := t.cfg.Now().Add(t.cfg.PollInterval)
 	done := dispatchDone
 	for {
-		if done == nil && len(t.calls) == 0 && len(t.adds) == 0 {
+		if done == nil && len(t.book.calls) == 0 && len(t.adds) == 0 {
 			return nil
 		}
 		select {
@@ -163,35 +127,37 @@ func (t *tracker) run(ctx context.Context, dispatchDone <-chan struct{}) error {
 			if c.phase == phaseSearching {
 				c.lostAt = now
 			}
-			c.nextCheck = t.align(now.Add(maxCheckInterval))
-			if c.phase == phaseSearching || t.draining {
-				c.nextCheck = t.align(now)
-			} else if t.slotCheck.IsZero() {
-				t.slotCheck = now.Add(t.cfg.PollInterval)
+			c.nextCheck = t.sched.align(now.Add(maxCheckInterval))
+			if c.phase == phaseSearching || t.sched.draining {
+				c.nextCheck = t.sched.align(now)
+			} else if t.sched.slotCheck.IsZero() {
+				t.sched.slotCheck = now.Add(t.cfg.PollInterval)
 			}
-			t.calls[c.id()] = c
-			if ob, ok := t.early[c.ExecutionID]; ok && c.ExecutionID != "" {
-				delete(t.early, c.ExecutionID) // pushed before the POST's reply came back
-				if err := t.applyOrRead(t.calls[c.id()], ob, seenPushed, now); err != nil {
+			if _, err := t.ledger.apply(c, event{kind: evTracked}); err != nil {
+				return err
+			}
+			if ob, ok := t.in.early[c.ExecutionID]; ok && c.ExecutionID != "" {
+				delete(t.in.early, c.ExecutionID) // pushed before the POST's reply came back
+				if err := t.applyOrRead(c, ob, seenPushed, now); err != nil {
 					return err
 				}
 			}
-			if due := t.due(c); due.Before(wake) {
+			if due := t.sched.due(c); due.Before(wake) {
 				wake = due
 				timer.Reset(max(wake.Sub(now), time.Millisecond))
 			}
 		case <-done:
-			done, t.draining = nil, true
+			done, t.sched.draining = nil, true
 			// Nothing is left to dial: a freed slot is no longer worth a look of its own.
 			now := t.cfg.Now()
-			for _, c := range t.calls {
-				c.nextCheck = earlier(c.nextCheck, t.align(now))
+			for _, c := range t.book.calls {
+				c.nextCheck = earlier(c.nextCheck, t.sched.align(now))
 			}
-		case ex := <-t.events:
+		case ex := <-t.in.events:
 			if err := t.observed(ex, t.cfg.Now()); err != nil {
 				return err
 			}
-			if next := t.nextWake(); next.Before(wake) {
+			if next := t.sched.nextWake(); next.Before(wake) {
 				wake = next
 				timer.Reset(max(wake.Sub(t.cfg.Now()), time.Millisecond))
 			}
@@ -199,7 +165,7 @@ func (t *tracker) run(ctx context.Context, dispatchDone <-chan struct{}) error {
 			if err := t.sweep(ctx); err != nil {
 				return err
 			}
-			wake = t.nextWake()
+			wake = t.sched.nextWake()
 			timer.Reset(max(wake.Sub(t.cfg.Now()), time.Millisecond))
 		case <-ctx.Done():
 			return context.Cause(ctx)
@@ -207,81 +173,11 @@ func (t *tracker) run(ctx context.Context, dispatchDone <-chan struct{}) error {
 	}
 }
 
-// nextWake is when the earliest call is due (for a check or its --max-wait), at most one
-// interval away.
-func (t *tracker) nextWake() time.Time {
-	wake := t.cfg.Now().Add(t.interval())
-	for _, c := range t.calls {
-		wake = earlier(wake, earlier(t.due(c), c.deadline))
-	}
-	return wake
-}
-
-// due is when a call is due for a check: with the other calls holding a slot while those
-// are paced, else at its own time.
-func (t *tracker) due(c *attempt) time.Time {
-	if t.paced(c) && !t.slotCheck.IsZero() {
-		return earlier(t.slotCheck, c.nextCheck)
-	}
-	return c.nextCheck
-}
-
-// paced reports whether a call is looked at with the calls holding a slot, when the pacer
-// says: it holds one, something is left to dial, its execution id is known, and it is not
-// waiting on Bolna's guardrails (which hold it for hours).
-func (t *tracker) paced(c *attempt) bool {
-	return c.phase.holdsSlot() && c.phase != phaseSearching && !t.draining && !c.status.Held()
-}
-
-// schedule sets when the calls holding a slot are looked at next, the last look being now.
-func (t *tracker) schedule(now time.Time) {
-	var (
-		hs    []holder
-		paced []*attempt
-	)
-	for _, c := range t.calls {
-		if t.paced(c) {
-			hs = append(hs, holder{placed: c.placedAt, seen: c.seenAt})
-			paced = append(paced, c)
-		}
-	}
-	t.slotCheck = time.Time{}
-	if len(hs) == 0 {
-		return
-	}
-	if !t.pushing() {
-		t.slotCheck = t.pace.nextLook(now, hs, t.listPages(paced))
-		return
-	}
-	// Pushes report most dropped lines: look as polling would for the share they do not
-	// report (from nearly never while every push arrives, to polling as usual once they stop),
-	// and at once for a call silent longer than most calls last (its push may be lost), but
-	// never sooner than the poll interval.
-	next := t.pace.nextLookFor(now, hs, t.listPages(paced), t.reports.unseen())
-	expect := t.cfg.SafetySweep
-	if t.pace.measured() {
-		expect = t.pace.quantile(0.9)
-	}
-	for _, c := range t.calls {
-		if t.paced(c) {
-			next = earlier(next, later(c.heardAt, c.placedAt).Add(expect))
-		}
-	}
-	t.slotCheck = later(next, now.Add(t.cfg.PollInterval))
-}
-
-// align puts a check time on the grid of the check interval, so that calls placed at
-// different moments come due together and one list request serves them all.
-func (t *tracker) align(now time.Time) time.Time {
-	iv := t.interval()
-	return now.Truncate(iv).Add(iv)
-}
-
 // sweep checks the calls that are due.
 func (t *tracker) sweep(ctx context.Context) error {
 	now := t.cfg.Now()
 	var due, lost []*attempt
-	for _, c := range t.calls {
+	for _, c := range t.book.calls {
 		if reason := t.stopReason(c, now); reason != "" {
 			stopped, err := t.stopWaiting(ctx, c, reason)
 			if err != nil {
@@ -294,12 +190,12 @@ func (t *tracker) sweep(ctx context.Context) error {
 		if !now.Before(c.deadline) {
 			o := journal.Outcome{Status: journal.StatusTimeout, ExecutionID: c.ExecutionID, Attempts: c.Attempt, DialedAt: c.DialedAt,
 				Error: fmt.Sprintf("no final status after %s (last seen: %s); the next run follows it again", ShortDuration(t.cfg.MaxWait), orNone(c.status))}
-			if err := t.finish(c, o); err != nil {
+			if _, err := t.ledger.apply(c, event{kind: evTimedOut, outcome: &o}); err != nil {
 				return err
 			}
 			continue
 		}
-		if now.Before(t.due(c)) {
+		if now.Before(t.sched.due(c)) {
 			continue
 		}
 		if c.phase == phaseSearching {
@@ -310,17 +206,17 @@ func (t *tracker) sweep(ctx context.Context) error {
 	}
 	// The look at the calls holding a slot is this sweep when one of them is due; other
 	// sweeps (calls in post-processing, say) leave its time as it is.
-	looked := slices.ContainsFunc(due, t.paced)
+	looked := slices.ContainsFunc(due, t.sched.paced)
 	plan := t.plan(due, now)
 	if plan.pages > 0 {
 		// The list budget first: checks that would pass it wait until it has their pages
 		// (the look at the calls holding a slot was planned with them already).
-		if ready := t.pace.pages.readyAt(plan.pages, now); ready.After(now) {
+		if ready := t.sched.pace.pages.readyAt(plan.pages, now); ready.After(now) {
 			for _, c := range due {
 				c.nextCheck = ready
 			}
-			if !t.slotCheck.IsZero() && t.slotCheck.Before(ready) {
-				t.slotCheck = ready
+			if !t.sched.slotCheck.IsZero() && t.sched.slotCheck.Before(ready) {
+				t.sched.slotCheck = ready
 			}
 			due, looked = nil, false
 		}
@@ -335,9 +231,9 @@ func (t *tracker) sweep(ctx context.Context) error {
 			return err
 		}
 	}
-	t.checkPushes(now)
-	if looked || t.slotCheck.IsZero() || t.pushing() { // (with pushes, the safety net moves as they come)
-		t.schedule(now)
+	t.in.checkPushes(now, t.book.firstFinal)
+	if looked || t.sched.slotCheck.IsZero() || t.in.pushing() { // (with pushes, the safety net moves as they come)
+		t.sched.schedule(now)
 	}
 	return nil
 }

@@ -34,7 +34,21 @@ func (s *Store) Unsettled(ctx context.Context, campaign string) ([]string, error
 // types of its own so that it never depends on the history, and this adapter translates.
 type Guard struct{ *Store }
 
-var _ campaign.Guard = Guard{}
+var (
+	_ campaign.Guard        = Guard{}
+	_ campaign.PauseChecker = Guard{}
+)
+
+// PausedBy says who paused the campaign (or every campaign of the account), when and why, as
+// Reserve's refusal does; "" when it is not paused. A run asks it every second while it places
+// calls, so a pause stops it within two seconds even while it waits for a slot.
+func (g Guard) PausedBy(ctx context.Context, campaign string) (string, error) {
+	p, err := g.Store.Paused(ctx, campaign)
+	if p == nil || err != nil {
+		return "", err
+	}
+	return p.String(), nil
+}
 
 // Reserve is [Store.Reserve] in the runner's terms: a refusal's kind becomes the row's status
 // (recent, capped, do-not-call) or campaign.VerdictPaused.

@@ -15,6 +15,10 @@
 // other damage stops the run before it dials anyone ([JournalError]). Memory is 8 bytes per
 // contact: outcomes are read back from the file by offset.
 //
+// The lines are kept in a [Store]: the file beside the results ([OpenState]), or memory
+// ([MemoryStore], opened with [OpenStore]) for tests that need no disk; a MemoryStore knows
+// which of its bytes were synced, so a test can crash it and replay what a crash leaves.
+//
 // A journal proves it is whole: one rebuilt from the results file is written aside and renamed
 // into place once complete ([Rebuild]), and one that knows less than the results file shows
 // ([State.Covers]) is refused by the run. A line longer than any record is damage, read no

@@ -79,7 +79,7 @@ func (s *State) BindKeys(scheme string) error {
 		s.mu.Unlock()
 		return nil
 	}
-	ro := s.f == nil
+	ro := s.store == nil
 	s.mu.Unlock()
 	if ro {
 		return nil

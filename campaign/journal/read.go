@@ -79,13 +79,14 @@ func (s *State) Outcome(key string) (o Outcome, ok bool, err error) {
 
 // outcomeAt reads back the final record at byte off.
 func (s *State) outcomeAt(off int64) (Outcome, error) {
-	f := s.f
-	if f == nil {
-		var err error
-		if f, err = OpenNoFollow(s.path, os.O_RDONLY, 0); err != nil {
+	var f io.ReaderAt = s.store
+	if s.store == nil {
+		file, err := OpenNoFollow(s.path, os.O_RDONLY, 0)
+		if err != nil {
 			return Outcome{}, fmt.Errorf("state: %w", err)
 		}
-		defer f.Close()
+		defer file.Close()
+		f = file
 	}
 	buf, err := readLine(f, off)
 	if err != nil {
@@ -114,7 +115,7 @@ func (s *State) Spent() float64 {
 }
 
 // readLine reads the journal line that starts at off.
-func readLine(f *os.File, off int64) ([]byte, error) {
+func readLine(f io.ReaderAt, off int64) ([]byte, error) {
 	buf := make([]byte, 0, 2048)
 	for chunk := 2048; ; chunk *= 2 {
 		part := make([]byte, chunk)

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
-	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -85,12 +84,12 @@ func (e *VersionError) Error() string {
 		e.Path, e.Version, journalVersion)
 }
 
-func loadState(path string, f *os.File) (*State, *record, error) {
+func loadState(path string, f io.Reader) (*State, *record, error) {
 	return loadBounded(path, f, maxLine)
 }
 
 // loadBounded replays the journal in f, refusing a line longer than limit bytes.
-func loadBounded(path string, f *os.File, limit int) (*State, *record, error) {
+func loadBounded(path string, f io.Reader, limit int) (*State, *record, error) {
 	s := &State{path: path, rows: map[uint64]rowState{}, live: map[uint64]*LiveCall{}, torn: map[uint64]*LiveCall{}, run: randomHex(3)}
 	br := bufio.NewReaderSize(f, 256<<10)
 	var (
@@ -355,7 +354,7 @@ func (s *State) append(rec record, durable bool) error {
 		return fmt.Errorf("state: a %s record of %d bytes is longer than a journal line may be (%d MiB)", rec.Ev, len(line), maxLine>>20)
 	}
 	s.mu.Lock()
-	if s.f == nil {
+	if s.store == nil {
 		s.mu.Unlock()
 		return errors.New("state: read-only")
 	}
@@ -366,7 +365,7 @@ func (s *State) append(rec record, durable bool) error {
 			return fmt.Errorf("state: %w", err)
 		}
 		head = seal(head)
-		if _, err := s.f.Write(append(head, '\n')); err != nil {
+		if _, err := s.store.Write(append(head, '\n')); err != nil {
 			s.mu.Unlock()
 			return fmt.Errorf("state: writing %s: %w", s.path, err)
 		}
@@ -374,7 +373,7 @@ func (s *State) append(rec record, durable bool) error {
 		s.header = nil
 	}
 	off := s.size
-	if _, err := s.f.Write(line); err != nil {
+	if _, err := s.store.Write(line); err != nil {
 		s.mu.Unlock()
 		return fmt.Errorf("state: writing %s: %w", s.path, err)
 	}
@@ -395,7 +394,7 @@ func (s *State) append(rec record, durable bool) error {
 	s.mu.Lock()
 	upto := s.written
 	s.mu.Unlock()
-	if err := s.f.Sync(); err != nil {
+	if err := s.store.Sync(); err != nil {
 		return fmt.Errorf("state: syncing %s: %w", s.path, err)
 	}
 	s.synced = upto

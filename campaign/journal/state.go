@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"sync"
 	"time"
@@ -19,7 +20,7 @@ import (
 // disk and is read back by offset), so a million-row campaign needs tens of megabytes.
 type State struct {
 	path     string
-	f        *os.File // nil when read-only
+	store    Store // nil when read-only
 	campaign string
 	owner    Owner  // what the campaign dials through
 	run      string // random id of this run, so that every intent's reference is unique
@@ -152,26 +153,37 @@ func OpenState(path string, owner Owner) (*State, error) {
 	if err != nil {
 		return nil, fmt.Errorf("state: %w", err)
 	}
-	s, torn, err := loadState(path, f)
+	s, err := openStore(path, &fileStore{f}, owner)
 	if err != nil {
-		f.Close()
 		return nil, err
 	}
 	s.created = errors.Is(statErr, os.ErrNotExist)
+	return s, nil
+}
+
+// OpenStore opens the journal kept in store as OpenState opens a file's: name says which it is
+// in errors. A [MemoryStore] keeps one in memory, for tests.
+func OpenStore(name string, store Store, owner Owner) (*State, error) {
+	return openStore(name, store, owner)
+}
+
+// openStore replays store and takes it for appending; it closes store when it fails.
+func openStore(path string, store Store, owner Owner) (*State, error) {
+	s, torn, err := loadState(path, io.NewSectionReader(store, 0, math.MaxInt64))
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
 	if s.campaign != "" && s.owner != owner && s.records > 0 {
-		f.Close()
+		store.Close()
 		return nil, &OwnerError{Path: path, Have: s.owner, Want: owner}
 	}
-	s.f = f
+	s.store = store
 	if s.campaign != "" && s.owner != owner {
 		s.size, s.campaign = 0, "" // only a first line: nothing was ever done under that owner
 	}
-	if err := f.Truncate(s.size); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("state: %w", err)
-	}
-	if _, err := f.Seek(s.size, io.SeekStart); err != nil {
-		f.Close()
+	if err := store.Truncate(s.size); err != nil {
+		store.Close()
 		return nil, fmt.Errorf("state: %w", err)
 	}
 	if s.campaign == "" {
@@ -182,7 +194,7 @@ func OpenState(path string, owner Owner) (*State, error) {
 		rec := *torn
 		rec.Ev = evTorn
 		if err := s.append(rec, true); err != nil {
-			f.Close()
+			store.Close()
 			return nil, err
 		}
 	}
@@ -221,14 +233,14 @@ func (s *State) Owner() Owner { return s.owner }
 func (s *State) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.f == nil {
+	if s.store == nil {
 		return nil
 	}
-	err := s.f.Sync()
-	if cerr := s.f.Close(); err == nil {
+	err := s.store.Sync()
+	if cerr := s.store.Close(); err == nil {
 		err = cerr
 	}
-	s.f = nil
+	s.store = nil
 	if err != nil {
 		return fmt.Errorf("state: closing %s: %w", s.path, err)
 	}

@@ -91,10 +91,10 @@ func (s *State) Covers(key string, o Outcome) bool {
 func (s *State) Sync() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.f == nil {
+	if s.store == nil {
 		return nil
 	}
-	if err := s.f.Sync(); err != nil {
+	if err := s.store.Sync(); err != nil {
 		return fmt.Errorf("state: syncing %s: %w", s.path, err)
 	}
 	return nil
