@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/campaign/history"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 )
@@ -248,4 +250,30 @@ var slowCalls = bolnatest.Timing{
 	NoAnswerRing: bolnatest.Range{Min: 300 * time.Millisecond, Max: 600 * time.Millisecond},
 	BusyAfter:    bolnatest.Range{Min: 300 * time.Millisecond, Max: 600 * time.Millisecond},
 	FailAfter:    bolnatest.Range{Min: 300 * time.Millisecond, Max: 600 * time.Millisecond},
+}
+
+// TestRunHistoryWatchesPauses: the history a run opens answers whether its campaign is paused
+// (campaign.PauseChecker), so that a running process stops placing within two seconds of a
+// `pause`, even while it waits for a slot (the runner's TestPauseNoticedWhileWaitingForASlot):
+// a run asks only at its next placement through a history that does not.
+func TestRunHistoryWatchesPauses(t *testing.T) {
+	t.Parallel()
+	h, err := openRunHistory(t.Context(), filepath.Join(t.TempDir(), "history.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	pc, ok := h.(campaign.PauseChecker)
+	if !ok {
+		t.Fatalf("run's history %T cannot say whether a campaign is paused", h)
+	}
+	if by, err := pc.PausedBy(t.Context(), "c1"); by != "" || err != nil {
+		t.Fatalf("PausedBy() of a campaign never paused = %q, %v", by, err)
+	}
+	if err := h.Pause(t.Context(), history.Pause{Campaign: history.All, By: "asha@ops", At: time.Now(), Reason: "script review"}); err != nil {
+		t.Fatal(err)
+	}
+	if by, err := pc.PausedBy(t.Context(), "c1"); err != nil || !strings.Contains(by, "asha@ops") || !strings.Contains(by, "script review") {
+		t.Errorf("PausedBy() under a pause of every campaign = %q, %v; want who paused it and why", by, err)
+	}
 }
