@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bolna-campaign/bolna-campaign/campaign/history"
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+)
+
+// Defects found by the review of the account's history (#30): each test failed before its fix.
+
+// runReal runs the command on inv with the histories themselves (no stand-in), as a user would.
+func (inv *invocation) runReal(args ...string) int {
+	return Main(args, Env{Stdout: &inv.stdout, Stderr: &inv.stderr, Getenv: func(k string) string { return inv.env[k] }, Signals: inv.signals})
+}
+
+// TestSandboxPauseOneHistory: a sandbox campaign's pause lives in the sandbox's history, for
+// every command: stop pauses it there, status shows it (exit 4), resume lifts it there, and pause
+// puts it there. Before, only stop and run used the sandbox's history: status said "work left"
+// (exit 3), 'resume' (the hint stop prints) lifted nothing, and the campaign stayed paused for
+// good; 'pause' wrote a pause the sandbox's runs never read.
+func TestSandboxPauseOneHistory(t *testing.T) {
+	t.Parallel()
+	input, _ := writeContacts(t, 3)
+	results := strings.TrimSuffix(input, ".csv") + ".sandbox.results.csv"
+	env := map[string]string{"XDG_STATE_HOME": t.TempDir(), "USER": "asha"}
+	sandboxDB := filepath.Join(env["XDG_STATE_HOME"], "bolna-campaign", "sandbox-history.db")
+	cmd := func(want int, args ...string) *invocation {
+		t.Helper()
+		inv := newInvocation(env)
+		if code := inv.runReal(args...); code != want {
+			t.Fatalf("%v: exit %d, want %d\n%s%s", args, code, want, inv.stdout.String(), inv.stderr.String())
+		}
+		return inv
+	}
+	pausedThere := func() *history.Pause {
+		t.Helper()
+		s, err := history.OpenExisting(context.Background(), sandboxDB)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		p, err := s.Paused(context.Background(), campaignIDOf(t, results))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	cmd(exitUnfinished, "run", "--sandbox", "--rate", "0", "--limit", "1", input)
+	cmd(exitOK, "stop", results)
+	if pausedThere() == nil {
+		t.Fatal("stop did not pause the sandbox campaign in the sandbox's history")
+	}
+	if st := cmd(exitHalted, "status", results); !strings.Contains(st.stdout.String(), "paused by asha") {
+		t.Errorf("status of the stopped sandbox campaign does not name the pause:\n%s", st.stdout.String())
+	}
+	cmd(exitOK, "resume", results)
+	if p := pausedThere(); p != nil {
+		t.Fatalf("after resume the sandbox campaign is still paused: %s", p)
+	}
+	cmd(exitOK, "run", "--sandbox", "--rate", "0", input)
+	cmd(exitOK, "pause", results)
+	if pausedThere() == nil {
+		t.Error("pause did not pause the sandbox campaign in the sandbox's history, which its runs read")
+	}
+	if _, err := os.Stat(filepath.Join(env["XDG_STATE_HOME"], "bolna-campaign", "history.db")); err == nil {
+		t.Error("the sandbox campaign's commands made the real history")
+	}
+}
+
+func campaignIDOf(t *testing.T, results string) string {
+	t.Helper()
+	st, err := journal.ReadState(journal.StatePath(results))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Campaign()
+}
