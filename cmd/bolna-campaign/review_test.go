@@ -9,6 +9,7 @@ import (
 
 	"github.com/bolna-campaign/bolna-campaign/campaign/history"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 )
 
 // Defects found by the review of the account's history (#30): each test failed before its fix.
@@ -79,4 +80,38 @@ func campaignIDOf(t *testing.T, results string) string {
 		t.Fatal(err)
 	}
 	return st.Campaign()
+}
+
+// TestCheckPausedNotReady: check of a paused campaign is not ready (exit 2): its run would
+// place nothing. Before, check printed the pause with a ✗ and then "ready", exit 0, so
+// 'check && run' ran a run that could dial nobody. The hint names what to resume.
+func TestCheckPausedNotReady(t *testing.T) {
+	t.Parallel()
+	srv := bolnatest.NewServer(bolnatest.Options{Timing: bolnatest.FastTiming})
+	t.Cleanup(srv.Close)
+	input, _ := writeContacts(t, 3)
+	results := strings.TrimSuffix(input, ".csv") + ".results.csv"
+	env := guardEnv(srv, filepath.Join(t.TempDir(), "history.db"))
+	if code := newInvocation(env).run("run", "--rate", "0", "--limit", "1", input); code != exitUnfinished {
+		t.Fatalf("run --limit 1: exit %d", code)
+	}
+	for _, tt := range []struct{ pause, resume []string }{
+		{[]string{"pause", results}, []string{"resume", results}},
+		{[]string{"pause", "--all"}, []string{"resume", "--all"}},
+	} {
+		if code := newInvocation(env).run(tt.pause...); code != exitOK {
+			t.Fatalf("%v: exit %d", tt.pause, code)
+		}
+		inv := newInvocation(env)
+		hint := "'" + prog + " " + strings.Join(tt.resume, " ") + "'"
+		if code := inv.run("check", input); code != exitUsage || !strings.Contains(inv.stdout.String(), "not ready") || !strings.Contains(inv.stdout.String(), hint) {
+			t.Errorf("check after %v: exit %d, want 2, not ready, naming %s:\n%s", tt.pause, code, hint, inv.stdout.String())
+		}
+		if code := newInvocation(env).run(tt.resume...); code != exitOK {
+			t.Fatalf("%v: exit %d", tt.resume, code)
+		}
+	}
+	if inv := newInvocation(env); inv.run("check", input) != exitOK {
+		t.Errorf("check after resume: not ready\n%s", inv.stdout.String())
+	}
 }
