@@ -115,3 +115,19 @@ func TestCheckPausedNotReady(t *testing.T) {
 		t.Errorf("check after resume: not ready\n%s", inv.stdout.String())
 	}
 }
+
+// TestHelpReportNamesHistory: 'help report' (and 'report --help') tells of report --history and
+// how to see its flags; before, neither --history nor --since appeared in report's help.
+func TestHelpReportNamesHistory(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"help", "report"}, {"report", "--help"}} {
+		inv := newInvocation(nil)
+		inv.run(args...)
+		out := inv.stdout.String() + inv.stderr.String()
+		for _, want := range []string{"report --history[=DSN] [--since 7d]", "[--by campaign|agent_id|from_number|hour]", "report --history --help"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%v does not say %q:\n%s", args, want, out)
+			}
+		}
+	}
+}
