@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -46,8 +47,21 @@ func ParseDSN(dsn string) (DSN, error) {
 		return DSN{Backend: SQLite, Path: path}, nil
 	case strings.Contains(dsn, "://"):
 		return DSN{}, fmt.Errorf("history: %s: not a history DSN (a file path, sqlite:PATH or postgres://…)", redactedText(dsn))
+	case isKeywordValue(dsn):
+		return DSN{}, errors.New("history: a PostgreSQL connection string of keywords (host=… dbname=…) is not taken: give it as a URL, postgres://USER:PASSWORD@HOST:5432/DBNAME")
 	}
 	return DSN{Backend: SQLite, Path: dsn}, nil
+}
+
+// libpqKeywords are the keywords a libpq keyword/value connection string usually starts with.
+var libpqKeywords = []string{"host", "hostaddr", "port", "dbname", "user", "password", "passfile", "sslmode", "service", "connect_timeout", "application_name", "options", "target_session_attrs"}
+
+// isKeywordValue reports whether dsn looks like libpq's keyword/value form ("host=db
+// dbname=x"), which would otherwise be taken for a file name: its first word is KEYWORD=….
+func isKeywordValue(dsn string) bool {
+	first, _, _ := strings.Cut(dsn, " ")
+	key, _, ok := strings.Cut(first, "=")
+	return ok && slices.Contains(libpqKeywords, strings.ToLower(strings.TrimSpace(key)))
 }
 
 // Redacted is the DSN as it may be shown: a PostgreSQL URL without its password.

@@ -27,6 +27,11 @@ func TestParseDSN(t *testing.T) {
 		{"postgres:///bolna", history.Postgres, "postgres:///bolna"}, // libpq's defaults (PGHOST, the socket)
 		{"postgres://ops:s3cret@db/%zz", "", ""},
 		{"mysql://ops:s3cret@db/bolna", "", ""},
+		// libpq's keyword/value form, as psql takes it: refused, not a SQLite file of that name
+		// (made in the working folder, the password shown in every log line, and no shared guard)
+		{"host=db.internal user=ops password=s3cret dbname=bolna", "", ""},
+		{"dbname=bolna", "", ""},
+		{" user=ops password=s3cret", "", ""},
 		{"sqlite:", "", ""},
 		{"", "", ""},
 	}

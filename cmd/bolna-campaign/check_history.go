@@ -15,7 +15,7 @@ import (
 // pause keeps the campaign from placing. It reads the history as it is (check changes
 // nothing): with no history yet, nothing would be skipped. A history that cannot be read is
 // said, not fatal: the run would stop on it before any call. It returns how many rows would be
-// skipped.
+// skipped: every one when the campaign is paused (its run would place nothing).
 func (o *checkOptions) checkHistory(w io.Writer, env Env, campaignID string, phones []string) int {
 	ctx, cancel := context.WithTimeout(context.Background(), historyReadTimeout+time.Duration(len(phones))*time.Millisecond)
 	defer cancel()
@@ -43,7 +43,12 @@ func (o *checkOptions) checkHistory(w io.Writer, env Env, campaignID string, pho
 		store.Where(), skipped, a.Rows, plural(a.Rows, "row", "rows"), a.Skipped[history.KindDoNotCall],
 		a.Skipped[history.KindRecent], o.rules.MinGap, a.Skipped[history.KindCapped], capped)
 	if p, err := store.Paused(ctx, campaignID); err == nil && p != nil {
-		fmt.Fprintf(w, "✗ %s: a run places no call until '%s resume'\n", dialer.Printable(p.String()), prog)
+		what := o.resultsPath
+		if p.Campaign == history.All {
+			what = "--all"
+		}
+		fmt.Fprintf(w, "✗ %s: a run places no call until '%s resume %s'\n", dialer.Printable(p.String()), prog, what)
+		return len(phones)
 	}
 	return skipped
 }

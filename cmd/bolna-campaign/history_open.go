@@ -144,15 +144,16 @@ func readHistory(ctx context.Context, env Env, command, dsnFlag string, sandbox 
 const historyReadTimeout = 10 * time.Second
 
 // pauseOf is the pause that keeps the campaign from placing calls, in words, for status: ""
-// when there is none, or no history to ask. The history is read as it is (status changes
-// nothing: neither creates nor upgrades it). A history that cannot be read is said on stderr.
-func pauseOf(env Env, dsnFlag, campaignID string) string {
+// when there is none, or no history to ask. The history is the one the campaign's runs
+// consult (the sandbox's for a sandbox campaign), read as it is (status changes nothing:
+// neither creates nor upgrades it). A history that cannot be read is said on stderr.
+func pauseOf(env Env, dsnFlag, campaignID string, sandbox bool) string {
 	ctx, cancel := commandContext(env)
 	defer cancel()
 	ctx, cancelRead := context.WithTimeout(ctx, historyReadTimeout)
 	defer cancelRead()
 	var p *history.Pause
-	store, err := readHistory(ctx, env, "status", dsnFlag, false)
+	store, err := readHistory(ctx, env, "status", dsnFlag, sandbox)
 	if err == nil && store != nil {
 		p, err = store.Paused(ctx, campaignID)
 		store.Close()

@@ -32,7 +32,8 @@ func TestHistoryCommands(t *testing.T) {
 		{[]string{"history", "import", "--history", dsn, results}, exitOK, "0 calls added to the history as campaign"},
 		{[]string{"history", phones[0]}, exitOK, "1 attempt on the account"},
 		{[]string{"history", "--json", phones[0]}, exitOK, `"state":"settled"`},
-		{[]string{"pause", "--reason", "complaint", results}, exitOK, "paused campaign"},
+		// (--history: a sandbox campaign's pause is kept where its runs look, the sandbox's history, unless named)
+		{[]string{"pause", "--history", dsn, "--reason", "complaint", results}, exitOK, "paused campaign"},
 		{[]string{"pause", filepath.Join(dir, "never.results.csv")}, exitUsage, "no journal"},
 		{[]string{"pause"}, exitUsage, "name one results file, or --all"},
 		{[]string{"dnc", "add", "--reason", "asked", phones[1], "+1 415 555 0100"}, exitOK, "2 numbers added"},
@@ -56,7 +57,7 @@ func TestHistoryCommands(t *testing.T) {
 		}
 	}
 	checkHistoryStore(t, dsn, results, phones)
-	if code := inv.run("resume", results); code != exitOK || !strings.Contains(inv.stdout.String(), "resumed campaign") {
+	if code := inv.run("resume", "--history", dsn, results); code != exitOK || !strings.Contains(inv.stdout.String(), "resumed campaign") {
 		t.Fatalf("resume: exit %d\n%s%s", code, inv.stdout.String(), inv.stderr.String())
 	}
 }

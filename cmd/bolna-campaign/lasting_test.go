@@ -137,7 +137,8 @@ func TestStatusReadsHistoryAsItIs(t *testing.T) {
 		}
 	}
 	inv := newInvocation(env)
-	if code := inv.run("status", results); code != exitOK || !strings.Contains(inv.stderr.String(), "schema version 1, older than") {
+	// (--history: a sandbox campaign's status reads the sandbox's history, never BOLNA_HISTORY)
+	if code := inv.run("status", "--history", dsn, results); code != exitOK || !strings.Contains(inv.stderr.String(), "schema version 1, older than") {
 		t.Errorf("status on an older history: exit %d; stderr:\n%s", code, inv.stderr.String())
 	}
 	var v int
@@ -146,7 +147,7 @@ func TestStatusReadsHistoryAsItIs(t *testing.T) {
 	}
 	none := filepath.Join(t.TempDir(), "none.db")
 	inv = newInvocation(map[string]string{"BOLNA_HISTORY": none})
-	inv.run("status", results)
+	inv.run("status", "--history", none, results)
 	if _, err := history.OpenExisting(context.Background(), none); err == nil {
 		t.Errorf("status created a history at %s", none)
 	}

@@ -41,17 +41,17 @@ func pauseOrResume(command string, args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "bolna-campaign %s: name one results file, or --all, e.g. %s %s contacts.results.csv\n", command, prog, command)
 		return exitUsage
 	}
-	campaign, what := history.All, "every campaign of the account"
+	campaign, what, sandbox := history.All, "every campaign of the account", false
 	if !*all {
-		id, err := campaignOf(fs.Arg(0))
+		id, inSandbox, err := campaignOf(fs.Arg(0))
 		if err != nil {
 			return failHistory(env, command, err)
 		}
-		campaign, what = id, fmt.Sprintf("campaign %s (%s)", id, fs.Arg(0))
+		campaign, what, sandbox = id, fmt.Sprintf("campaign %s (%s)", id, fs.Arg(0)), inSandbox
 	}
 	ctx, cancel := commandContext(env)
 	defer cancel()
-	store, err := openHistory(ctx, env, *dsn, false, historyWrite)
+	store, err := openHistory(ctx, env, *dsn, sandbox, historyWrite) // a sandbox campaign's runs read the sandbox's
 	if err != nil {
 		return failHistory(env, command, err)
 	}
@@ -86,20 +86,21 @@ func resumeArg(args []string) string {
 	return args[0]
 }
 
-// campaignOf is the campaign id of a results file, from its journal.
-func campaignOf(results string) (string, error) {
+// campaignOf is the campaign id of a results file, from its journal, and whether it runs in
+// the sandbox (whose runs consult the sandbox's history: its pause must be kept there).
+func campaignOf(results string) (id string, sandbox bool, err error) {
 	path := journal.StatePath(results)
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		return "", usageErrorf("%s: no journal (%s): the campaign has not run, so there is nothing to pause; --all pauses every campaign", results, path)
+		return "", false, usageErrorf("%s: no journal (%s): the campaign has not run, so there is nothing to pause; --all pauses every campaign", results, path)
 	}
 	st, err := journal.ReadState(path)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	if st.Campaign() == "" {
-		return "", usageErrorf("%s: the journal names no campaign yet", results)
+		return "", false, usageErrorf("%s: the journal names no campaign yet", results)
 	}
-	return st.Campaign(), nil
+	return st.Campaign(), st.Owner().API == "sandbox", nil
 }
 
 // whoAmI names who pauses: user@host.

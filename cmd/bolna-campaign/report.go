@@ -22,7 +22,11 @@ func reportCommand(args []string, env Env) int {
 	if asksHistory(args) {
 		return reportHistoryCommand(args, env)
 	}
-	fs := newCommand("report", env, helpText{synopsis: "Usage: bolna-campaign report [flags] RESULTS.csv...\n\nSummarises results files; several files (shards) merge.\n"})
+	fs := newCommand("report", env, helpText{synopsis: "Usage: bolna-campaign report [flags] RESULTS.csv...\n" +
+		"       bolna-campaign report --history[=DSN] [--since 7d]\n" +
+		"                             [--by campaign|agent_id|from_number|hour] [--json]\n\n" +
+		"Summarises results files; several files (shards) merge. With --history, the account's calls from\n" +
+		"its history instead, every campaign's ('report --history --help' lists its flags).\n"})
 	jsonOut := fs.Bool("json", false, "print the report as one JSON object on stdout")
 	csvOut := fs.String("csv", "", "also write the rows to chase and the invalid rows, with their reasons, as a CSV to fix and feed back, to this `FILE`")
 	byFlag := fs.String("by", "", "break outcomes and the answer rate down by this input `COLUMN` (clinic, city, agent_id), with 95% intervals and whether the groups differ beyond chance")

@@ -56,7 +56,7 @@ func statusCommand(args []string, env Env) int {
 	code, verdict := standingCode(standing, rep, holder != "")
 	paused := ""
 	if standing.Campaign != "" {
-		paused = pauseOf(env, *dsn, standing.Campaign)
+		paused = pauseOf(env, *dsn, standing.Campaign, standing.API == "sandbox")
 	}
 	if paused != "" && code == exitUnfinished {
 		code, verdict = exitHalted, fmt.Sprintf("halted: work is left, but %s; to go on: %s resume %s", paused, prog, path)

@@ -239,16 +239,17 @@ func verdict(res Result, o Options) (state string, within float64, text string) 
 	var parts []string
 	for _, p := range res.Pairs {
 		var s, part string
+		bound := max(-p.CS.Low, p.CS.High) // this pair's, not the widest of all
 		switch {
 		case p.Ahead:
 			s, part = Ahead, fmt.Sprintf("%s ahead of %s (%s against %s, p %s, by %.1f to %.1f points)", p.Leader, p.Other,
 				pct(rateOf(res, p.Leader)), pct(rateOf(res, p.Other)), FormatP(p.P), 100*max(0, p.CS.Low), 100*p.CS.High)
 		case p.TooSoon:
 			s, part = TooEarly, fmt.Sprintf("%s (each arm needs %d goals and %d misses expected)", TooEarly, MinExpected, MinExpected)
-		case within <= o.Margin:
-			s, part = NoDifference, fmt.Sprintf("no difference larger than %.1f points is likely", 100*within)
+		case bound <= o.Margin:
+			s, part = NoDifference, fmt.Sprintf("no difference larger than %.1f points is likely", 100*bound)
 		default:
-			s, part = TooEarly, fmt.Sprintf("%s (the difference could still be up to %.1f points)", TooEarly, 100*within)
+			s, part = TooEarly, fmt.Sprintf("%s (the difference could still be up to %.1f points)", TooEarly, 100*bound)
 		}
 		if len(res.Pairs) > 1 && !p.Ahead {
 			part = fmt.Sprintf("%s against %s: %s", p.Leader, p.Other, part)

@@ -114,3 +114,23 @@ func TestMonitorKeepsTheLeast(t *testing.T) {
 			first.State, first.Pairs[0].P, later.State, later.Pairs[0].P, once.State, once.Pairs[0].P)
 	}
 }
+
+// TestVerdictEachPairItsOwnBound: with three arms, each pair's words carry its own confidence
+// sequence, not the widest of all. A 2050/5000, B 2000/5000, C 40/100, each pair at α/3: A
+// against B, d = 0.01, h = sqrt(2V(V+τ²)/τ² · (ln 60 + ½·ln((V+τ²)/V))) = 0.035348 with V =
+// 0.0000963824: within 4.5 points, no difference larger is likely; A against C, V =
+// 0.00242753, h = 0.173110: up to 18.3 points, too early. Before, A against B read "too early
+// to tell (the difference could still be up to 18.3 points)": C's bound, said of B.
+func TestVerdictEachPairItsOwnBound(t *testing.T) {
+	t.Parallel()
+	r := experiment.Compare([]experiment.Arm{{Name: "A", Finished: 5000, Goals: 2050}, {Name: "B", Finished: 5000, Goals: 2000},
+		{Name: "C", Finished: 100, Goals: 40}}, experiment.Options{})
+	for _, want := range []string{"A against B: no difference larger than 4.5 points is likely", "A against C: too early to tell (the difference could still be up to 18.3 points)"} {
+		if !strings.Contains(r.Text, want) {
+			t.Errorf("verdict %q, want %q", r.Text, want)
+		}
+	}
+	if r.State != experiment.TooEarly || !near(r.Within, 0.1831098) {
+		t.Errorf("state %s, within %g; want too early, within 0.183110 (the widest pair's)", r.State, r.Within)
+	}
+}

@@ -62,10 +62,18 @@ func PlanRows(base, detect float64, arms int, o Options) (Plan, error) {
 	}
 	m := float64(arms * (arms - 1) / 2)
 	pl := Plan{Base: base, Detect: detect, Arms: arms, Alpha: o.Alpha, Power: Power, Tau: o.Tau}
-	pl.FixedPerArm = int(math.Ceil(fixedRows(p1, p2, o.Alpha/m, Power)))
-	pl.SequentialPerArm = sequentialRows(p1, p2, m, o)
+	fixed := math.Ceil(fixedRows(p1, p2, o.Alpha/m, Power))
+	seq, ok := sequentialRows(p1, p2, m, o)
+	if !ok || fixed > MaxPlanRows {
+		return Plan{}, fmt.Errorf("experiment: a difference of %g points from a base rate of %.1f%% needs more than %d rows an arm: plan for a larger one", 100*detect, 100*base, MaxPlanRows)
+	}
+	pl.FixedPerArm, pl.SequentialPerArm = int(fixed), seq
 	return pl, nil
 }
+
+// MaxPlanRows bounds the rows an arm PlanRows plans for: a difference that needs more is
+// refused (no list is that long, and the search for the sequential test's rows must end).
+const MaxPlanRows = 1_000_000_000
 
 // quantile is the standard normal quantile z(p).
 func quantile(p float64) float64 { return math.Sqrt2 * math.Erfinv(2*p-1) }
@@ -79,26 +87,30 @@ func fixedRows(p1, p2, alpha, power float64) float64 {
 }
 
 // sequentialRows is the least n per arm with (D − h(n))/sqrt(V) ≥ z(Power), found by
-// doubling and then halving: the left side grows with n.
-func sequentialRows(p1, p2, m float64, o Options) int {
+// doubling and then halving: the left side grows with n. ok is false when no n up to
+// MaxPlanRows will do.
+func sequentialRows(p1, p2, m float64, o Options) (n int, ok bool) {
 	d, s2, tau2, zb := math.Abs(p2-p1), p1*(1-p1)+p2*(1-p2), o.Tau*o.Tau, quantile(Power)
-	ok := func(n int) bool {
+	enough := func(n int) bool {
 		v := s2 / float64(n)
 		h := math.Sqrt(2 * v * (v + tau2) / tau2 * (math.Log(m/o.Alpha) + 0.5*math.Log((v+tau2)/v)))
 		return (d-h)/math.Sqrt(v) >= zb
 	}
-	hi := 1
-	for !ok(hi) {
-		hi *= 2
+	if !enough(MaxPlanRows) {
+		return 0, false
 	}
-	lo := hi / 2 // !ok(lo), or lo = 0
+	hi := 1
+	for !enough(hi) {
+		hi = min(2*hi, MaxPlanRows)
+	}
+	lo := hi / 2 // !enough(lo), or lo = 0
 	for hi-lo > 1 {
 		mid := (lo + hi) / 2
-		if ok(mid) {
+		if enough(mid) {
 			hi = mid
 		} else {
 			lo = mid
 		}
 	}
-	return hi
+	return hi, true
 }

@@ -41,3 +41,19 @@ func TestPlanByHand(t *testing.T) {
 		t.Error("PlanRows with one arm: no error")
 	}
 }
+
+// TestPlanTooSmall: a difference so small that no list could show it is refused, not planned:
+// before, a billionth of a point made sequentialRows double its rows until the int wrapped to 0
+// and loop for ever (report --plan --detect 0.0000001pp hung), and the fixed test's rows
+// overflowed an int.
+func TestPlanTooSmall(t *testing.T) {
+	t.Parallel()
+	for _, detect := range []float64{1e-9, 1e-12} {
+		if pl, err := PlanRows(0.5, detect, 2, Options{}); err == nil || !strings.Contains(err.Error(), "experiment:") {
+			t.Errorf("PlanRows(0.5, %g) = %+v, %v; want an error", detect, pl, err)
+		}
+	}
+	if pl, err := PlanRows(0.5, 0.001, 2, Options{}); err != nil || pl.FixedPerArm < 3_900_000 || pl.SequentialPerArm <= pl.FixedPerArm {
+		t.Errorf("PlanRows(0.5, 0.001) = %+v, %v; want a tenth of a point planned (3.9 million rows an arm read once)", pl, err)
+	}
+}
