@@ -374,7 +374,7 @@ func (c *Client) shouldRetry(req request, err error) bool {
 	var apiErr *APIError
 	if errors.As(err, &apiErr) {
 		if req.retry == retryRefused {
-			return apiErr.StatusCode == http.StatusTooManyRequests
+			return apiErr.RateLimited()
 		}
 		return apiErr.Retryable()
 	}

@@ -58,10 +58,28 @@ func (e *BodyTooLargeError) Error() string {
 	return fmt.Sprintf("dialer: %s %s: reply exceeds %d bytes", e.Method, e.Path, e.Limit)
 }
 
+// The predicates below say what a reply means, so that callers never compare status codes.
+
 // Retryable reports whether the same request may succeed later: 429 and 5xx.
-func (e *APIError) Retryable() bool {
-	return e.StatusCode == http.StatusTooManyRequests || e.StatusCode >= 500
-}
+func (e *APIError) Retryable() bool { return e.RateLimited() || e.ServerError() }
+
+// ServerError reports whether Bolna failed on its side (5xx, or a code above that no server
+// should send): the request may have had its effect (a POST /call may have created the call)
+// or not.
+func (e *APIError) ServerError() bool { return e.StatusCode >= 500 }
+
+// ClientError reports whether Bolna refused the request itself (4xx): it had no effect. See
+// the predicates below for the refusals a caller tells apart (the key, the request limits, a
+// resource not found, a request it does not take).
+func (e *APIError) ClientError() bool { return e.StatusCode >= 400 && e.StatusCode <= 499 }
+
+// RateLimited reports whether the request was refused for Bolna's request limits (429): it did
+// nothing, and may be sent again after RetryAfter (when the server gave one).
+func (e *APIError) RateLimited() bool { return e.StatusCode == http.StatusTooManyRequests }
+
+// BadRequest reports whether Bolna refused the request as malformed (400): a parameter or a
+// filter it does not take. The same request would be refused again.
+func (e *APIError) BadRequest() bool { return e.StatusCode == http.StatusBadRequest }
 
 // Unauthorized reports whether the key was refused (401) or lacks permission (403). Bolna has
 // been seen answering both for an invalid key, so they are treated alike.
@@ -84,6 +102,26 @@ func IsNotFound(err error) bool {
 	return errors.As(err, &e) && e.NotFound()
 }
 
+// IsRateLimited reports whether err is an [*APIError] for a request refused by Bolna's request
+// limits (429).
+func IsRateLimited(err error) bool {
+	var e *APIError
+	return errors.As(err, &e) && e.RateLimited()
+}
+
+// IsClientError reports whether err is an [*APIError] for a request Bolna refused (4xx).
+func IsClientError(err error) bool {
+	var e *APIError
+	return errors.As(err, &e) && e.ClientError()
+}
+
+// IsBadRequest reports whether err is an [*APIError] for a request Bolna refused as malformed
+// (400).
+func IsBadRequest(err error) bool {
+	var e *APIError
+	return errors.As(err, &e) && e.BadRequest()
+}
+
 // MaybePlaced reports whether a failed [Client.PlaceCall] may nevertheless have created a call.
 // Only a 4xx reply (the call was refused) or a failure to connect at all proves it did not; a
 // timeout, a reset, a 5xx or an unreadable 200 may hide a call that Bolna created. Such a call
@@ -94,7 +132,7 @@ func MaybePlaced(err error) bool {
 	}
 	var apiErr *APIError
 	if errors.As(err, &apiErr) {
-		return apiErr.StatusCode >= 500
+		return apiErr.ServerError()
 	}
 	var notSent *notSentError
 	return !errors.As(err, &notSent)

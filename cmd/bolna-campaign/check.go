@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -24,7 +25,7 @@ import (
 // or the agent is wrong or the prompt has {variables} no column fills (run refuses those too,
 // unless --allow-missing-variables), 2 when no row could be dialled or on a usage error, so that
 // `check && run` runs whenever run would do something useful.
-func checkCommand(args []string, env Env) int {
+func checkCommand(args []string, env Env) error {
 	fs := newCommand("check", env, helpText{synopsis: "Usage: bolna-campaign check [flags] [CONTACTS.csv]\n\n" +
 		"Checks the key, the wallet, the concurrency, the agent and its prompt's {variables}, and the list,\n" +
 		"before anything is spent. It places no call. Exit 0: ready (warnings allowed); 1: the key, the\n" +
@@ -35,65 +36,68 @@ func checkCommand(args []string, env Env) int {
 	o.connOptions.flags(fs, env.Getenv)
 	o.listOptions.flags(fs)
 	o.guardOptions.ruleFlags(fs)
-	if code, ok := parseArgs(fs, args, "check"); !ok {
-		return code
+	if err := parseArgs(fs, args, "check"); err != nil {
+		return err
 	}
 	if fs.NArg() > 1 {
-		fmt.Fprintln(env.Stderr, "bolna-campaign: check: one contacts file at most")
-		return exitUsage
+		return usageErrorf("check: one contacts file at most")
 	}
 	w := env.Stdout
 	if o.sandbox && o.agentID == "" {
 		o.agentID = bolnasim.DefaultAgentID
 	}
-	client, end, err := o.newClient(env, clientOptions{})
+	// check's few requests keep to the share of Bolna's limits a run keeps to by default: a
+	// check beside a running campaign must not push the account over them.
+	client, end, err := env.client(o.connOptions, clientOptions{limits: dialer.DefaultLimits})
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "bolna-campaign: check: %v\n", err)
-		return exitCode(err, nil)
+		return fmt.Errorf("check: %w", err)
 	}
 	defer end()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	acct, fatal := checkAccount(ctx, w, client)
 	if acct == nil {
-		return exitFatal
+		return said(&fatalError{errors.New("check: the key or the account could not be read")})
 	}
 	variables, agentFatal := o.checkAgent(ctx, w, client)
 	fatal = fatal || agentFatal
-	warnings, missing, nothing := 0, 0, false
+	var found listFindings
 	if fs.NArg() == 1 {
 		err := o.listOptions.validate("check", fs.Args(), o.sandbox)
 		if err == nil {
 			err = o.guardOptions.validate()
 		}
-		if err != nil {
-			fmt.Fprintf(env.Stderr, "bolna-campaign: check: %v\n", err)
-			return exitCode(err, nil)
+		if err == nil {
+			found, err = o.checkList(w, variables, acct, env)
 		}
-		found, err := o.checkList(w, variables, acct, env)
 		if err != nil {
-			fmt.Fprintf(env.Stderr, "bolna-campaign: check: %v\n", err)
-			return exitCode(err, nil)
+			return fmt.Errorf("check: %w", err)
 		}
-		warnings, missing, nothing = found.warnings, found.missing, found.dial == 0
 	}
+	return o.verdict(w, fatal, fs.NArg() == 1 && found.dial == 0, found)
+}
+
+// verdict writes check's verdict and returns it: nil when a run would dial, else the not
+// ready that says why, with its exit code.
+func (o *checkOptions) verdict(w io.Writer, fatal, nothing bool, found listFindings) error {
+	warnings, missing := found.warnings, found.missing
 	switch {
 	case fatal:
 		fmt.Fprintln(w, "not ready: the key, the account or the agent must be fixed first")
-		return exitFatal
+		return said(&fatalError{errors.New("check: not ready")})
 	case nothing:
 		fmt.Fprintln(w, "not ready: no row of the list can be dialled now")
-		return exitUsage
+		return said(usageErrorf("check: not ready: nothing to dial"))
 	case missing > 0 && !o.allowMissingVariables:
 		fmt.Fprintf(w, "not ready: the agent's prompt has %d {%s} no column fills; run refuses it (add the %s, fix the prompt, or pass --allow-missing-variables to both)\n",
 			missing, plural(missing, "variable", "variables"), plural(missing, "column", "columns"))
-		return exitFatal
+		return said(&fatalError{errors.New("check: not ready: variables no column fills")})
 	case warnings > 0:
 		fmt.Fprintf(w, "ready, with %d %s (run dials the good rows and reports the bad ones)\n", warnings, plural(warnings, "warning", "warnings"))
-		return exitOK
+		return nil
 	}
 	fmt.Fprintln(w, "ready")
-	return exitOK
+	return nil
 }
 
 // checkAccount reports the key, the wallet and the concurrency: nil when the key or the

@@ -1,25 +1,11 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"runtime/debug"
-	"slices"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
-	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
-)
-
-// Exit codes (see the package comment and the README).
-const (
-	exitOK          = 0
-	exitFatal       = 1
-	exitUsage       = 2
-	exitUnfinished  = 3
-	exitInterrupted = 130
 )
 
 const usage = `bolna-campaign runs outbound AI phone-call campaigns on the Bolna Voice AI API.
@@ -47,56 +33,62 @@ Every command takes --log-format text|json: json writes every message on stderr 
 usage mistakes, the dry run's summary) as one JSON object a line.
 `
 
-// Main runs the command with args (without the program name) and returns the exit code.
+// Main runs the command with args (without the program name) and returns its exit code: the
+// one place where what ended a command becomes a code and a message (see exit).
 func Main(args []string, env Env) int {
+	env, rest, flush, err := withLogFormat(env, args) // --log-format, every command's
+	defer flush()
+	if err == nil {
+		err = dispatch(rest, env)
+	}
+	return exit(env, err)
+}
+
+// commandFuncs are the commands: each returns nil when it did all it was asked, or an error
+// that says why not and carries the exit code (see exit.go).
+var commandFuncs = map[string]func(args []string, env Env) error{
+	"run":     runCommand,
+	"report":  reportCommand,
+	"status":  statusCommand,
+	"check":   checkCommand,
+	"stop":    stopCommand,
+	"sim":     simCommand,
+	"history": historyCommand,
+	"dnc":     dncCommand,
+	"pause":   pauseCommand,
+	"resume":  resumeCommand,
+}
+
+// dispatch runs the command args name.
+func dispatch(args []string, env Env) error {
 	if len(args) == 0 {
 		fmt.Fprint(env.Stderr, usage)
-		return exitUsage
+		return said(usageErrorf("no command"))
 	}
-	env, args, flush, err := withLogFormat(env, args) // --log-format, every command's
-	if err != nil {
-		fmt.Fprintln(env.Stderr, err)
-		return exitUsage
+	if command, ok := commandFuncs[args[0]]; ok {
+		return command(args[1:], env)
 	}
-	defer flush()
 	switch args[0] {
-	case "run":
-		return runCommand(args[1:], env)
-	case "report":
-		return reportCommand(args[1:], env)
-	case "status":
-		return statusCommand(args[1:], env)
-	case "check":
-		return checkCommand(args[1:], env)
-	case "stop":
-		return stopCommand(args[1:], env)
-	case "sim":
-		return simCommand(args[1:], env)
-	case "history":
-		return historyCommand(args[1:], env)
-	case "dnc":
-		return dncCommand(args[1:], env)
-	case "pause":
-		return pauseCommand(args[1:], env)
-	case "resume":
-		return resumeCommand(args[1:], env)
 	case "version", "-version", "--version":
 		fmt.Fprintln(env.Stdout, versionLine(debug.ReadBuildInfo()))
-		return exitOK
+		return nil
 	case "help", "-h", "-help", "--help":
-		switch {
-		case len(args) > 1 && slices.Contains([]string{"run", "check", "report", "status", "stop", "sim", "history", "dnc", "pause", "resume"}, args[1]):
-			env.Stderr = env.Stdout // help asked for goes to stdout
-			return Main([]string{args[1], "-h"}, env)
-		case len(args) > 1:
-			fmt.Fprintf(env.Stderr, "bolna-campaign help: no command %q%s; the commands are run, check, status, stop, report, sim, pause, resume, dnc and history\n", args[1], didYouMean(args[1]))
-			return exitUsage
-		}
-		fmt.Fprint(env.Stdout, usage)
-		return exitOK
+		return helpCommand(args[1:], env)
 	}
-	fmt.Fprintf(env.Stderr, "bolna-campaign: unknown command %q%s\nRun '%s help' for the commands.\n", args[0], didYouMean(args[0]), prog)
-	return exitUsage
+	return usageErrorf("unknown command %q%s\nRun '%s help' for the commands.", args[0], didYouMean(args[0]), prog)
+}
+
+// helpCommand prints the usage, or a command's help (on stdout: it was asked for).
+func helpCommand(args []string, env Env) error {
+	if len(args) == 0 {
+		fmt.Fprint(env.Stdout, usage)
+		return nil
+	}
+	if _, ok := commandFuncs[args[0]]; !ok {
+		return &commandError{"help", usageErrorf("no command %q%s; the commands are run, check, status, stop, report, sim, pause, resume, dnc and history", args[0], didYouMean(args[0]))}
+	}
+	env.Stderr = env.Stdout
+	return dispatch([]string{args[0], "-h"}, env)
 }
 
 // didYouMean suggests the command closest to typed, if one is close.
@@ -107,38 +99,11 @@ func didYouMean(typed string) string {
 	return ""
 }
 
-// usageError is a problem with the command line.
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string { return e.msg }
-
-func usageErrorf(format string, args ...any) error {
-	return &usageError{fmt.Sprintf(format, args...)}
-}
-
-// exitCode maps the outcome of a run to the process's exit code.
-func exitCode(err error, summary *campaign.Summary) int {
-	var (
-		usageErr *usageError
-		inputErr *contacts.InputError
-		keyErr   *journal.KeyingError
-		verErr   *journal.VersionError
-	)
-	switch {
-	case err == nil && summary != nil && (summary.Unfinished() > 0 || summary.ByStatus[journal.StatusUnknown] > 0):
-		// unknown rows need a decision (--retry unknown, or the call found by hand): the
-		// campaign is not done
-		return exitUnfinished
-	case err == nil:
-		return exitOK
-	case errors.Is(err, flag.ErrHelp):
-		return exitOK
-	case errors.As(err, &usageErr), errors.As(err, &inputErr), errors.As(err, &keyErr), errors.As(err, &verErr):
-		return exitUsage
-	case errors.Is(err, campaign.ErrStopped), errors.Is(err, context.Canceled), errors.Is(err, errInterrupted):
-		return exitInterrupted
+// runOutcome is how a run ended: its error, else work left when rows still have some (unknown
+// rows need a decision, --retry unknown or the call found by hand: the campaign is not done).
+func runOutcome(summary *campaign.Summary, err error) error {
+	if err == nil && summary != nil && (summary.Unfinished() > 0 || summary.ByStatus[journal.StatusUnknown] > 0) {
+		return said(&workLeftError{fmt.Sprintf("%d %s work left", summary.Unfinished(), plural(summary.Unfinished(), "row has", "rows have"))})
 	}
-	return exitFatal
+	return err
 }
-
-var errInterrupted = errors.New("interrupted")

@@ -20,6 +20,21 @@ import (
 // The one place a command gets its Bolna client: Bolna's, with the key from the environment,
 // or the sandbox's fake account served in process. Both are *dialer.Client, so what a command
 // asks of one (the runner's Dialer, the agent, the requests it counted) it asks of the other.
+// Every command that talks to Bolna (run, check, stop) asks env.client, which makes it with
+// Env.NewClient, a clientFactory: newClient unless a test gives its own.
+
+// clientFactory makes a command's client for the calls of conn (an agent of a Bolna account,
+// or the sandbox), as opts say, and the function that ends it.
+type clientFactory func(env Env, conn connOptions, opts clientOptions) (client *dialer.Client, end func(), err error)
+
+// client is the command's client, from env.NewClient (newClient when nil).
+func (env Env) client(conn connOptions, opts clientOptions) (*dialer.Client, func(), error) {
+	factory := env.NewClient
+	if factory == nil {
+		factory = newClient
+	}
+	return factory(env, conn, opts)
+}
 
 // clientOptions say how a command's client is made.
 type clientOptions struct {
@@ -30,9 +45,10 @@ type clientOptions struct {
 	wrap   func(http.RoundTripper) http.RoundTripper // every request goes through it (the live status counts them); nil for none
 }
 
-// newClient returns the command's client and the function that ends it (the sandbox saves
-// its calls in flight then).
-func (c *connOptions) newClient(env Env, opts clientOptions) (*dialer.Client, func(), error) {
+// newClient is the clientFactory of the tool: Bolna's client at c's base URL, with the key
+// from BOLNA_API_KEY and every request held to opts.limits, or the sandbox's, and the function
+// that ends it (the sandbox saves its calls in flight then).
+func newClient(env Env, c connOptions, opts clientOptions) (*dialer.Client, func(), error) {
 	var logOpts []dialer.Option
 	if opts.log != nil {
 		logOpts = append(logOpts, dialer.WithLogger(opts.log.log))

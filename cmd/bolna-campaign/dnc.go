@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"slices"
@@ -27,15 +28,14 @@ on it. import reads files of one number a line (# comments), or CSVs with a phon
 `
 
 // dncCommand edits and shows the account's do-not-call list.
-func dncCommand(args []string, env Env) int {
+func dncCommand(args []string, env Env) error {
 	verbs := []string{"add", "remove", "list", "import"}
 	if len(args) == 0 || !slices.Contains(verbs, args[0]) {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
 			fmt.Fprint(env.Stderr, dncSynopsis)
-			return exitOK
+			return flag.ErrHelp
 		}
-		fmt.Fprintf(env.Stderr, "bolna-campaign dnc: say add, remove, list or import, e.g. %s dnc add +919876543210\n", prog)
-		return exitUsage
+		return failHistory("dnc", usageErrorf("say add, remove, list or import, e.g. %s dnc add +919876543210", prog))
 	}
 	verb := args[0]
 	fs := newCommand("dnc "+verb, env, helpText{synopsis: dncSynopsis})
@@ -43,12 +43,11 @@ func dncCommand(args []string, env Env) int {
 	region := fs.String("region", "", "two-letter region for national numbers")
 	reason := fs.String("reason", "", "why the numbers are added (kept with them)")
 	jsonOut := fs.Bool("json", false, "list: print the list as JSON on stdout")
-	if code, ok := parseArgs(fs, args[1:], "dnc "+verb); !ok {
-		return code
+	if err := parseArgs(fs, args[1:], "dnc "+verb); err != nil {
+		return err
 	}
 	if (verb == "list") != (fs.NArg() == 0) {
-		fmt.Fprintf(env.Stderr, "bolna-campaign dnc %s: %s\n", verb, map[bool]string{true: "takes no arguments", false: "name the numbers or files"}[verb == "list"])
-		return exitUsage
+		return failHistory("dnc "+verb, usageErrorf("%s", map[bool]string{true: "takes no arguments", false: "name the numbers or files"}[verb == "list"]))
 	}
 	norm := contacts.PhoneNormalizer{Region: *region}
 	var phones []string
@@ -60,43 +59,43 @@ func dncCommand(args []string, env Env) int {
 		phones, err = readNumberFiles(fs.Args(), norm)
 	}
 	if err != nil {
-		return failHistory(env, "dnc "+verb, err)
+		return failHistory("dnc "+verb, err)
 	}
 	ctx, cancel := commandContext(env)
 	defer cancel()
 	store, err := openHistory(ctx, env, *dsn, false, historyWrite)
 	if err != nil {
-		return failHistory(env, "dnc "+verb, err)
+		return failHistory("dnc "+verb, err)
 	}
 	defer store.Close()
 	switch verb {
 	case "add", "import":
 		n, err := store.AddDoNotCall(ctx, *reason, time.Now(), phones...)
 		if err != nil {
-			return failHistory(env, "dnc "+verb, err)
+			return failHistory("dnc "+verb, err)
 		}
 		fmt.Fprintf(env.Stdout, "%d %s added to the do-not-call list (%d already on it)\n", n, plural(n, "number", "numbers"), len(phones)-n)
 	case "remove":
 		n, err := store.RemoveDoNotCall(ctx, phones...)
 		if err != nil {
-			return failHistory(env, "dnc "+verb, err)
+			return failHistory("dnc "+verb, err)
 		}
 		fmt.Fprintf(env.Stdout, "%d %s removed from the do-not-call list (%d were not on it)\n", n, plural(n, "number", "numbers"), len(phones)-n)
 	default:
 		return listDoNotCall(ctx, env, store, *jsonOut)
 	}
-	return exitOK
+	return nil
 }
 
 // listDoNotCall prints the do-not-call list.
-func listDoNotCall(ctx context.Context, env Env, store *history.Store, jsonOut bool) int {
+func listDoNotCall(ctx context.Context, env Env, store *history.Store, jsonOut bool) error {
 	list, err := store.DoNotCall(ctx)
 	if err != nil {
-		return failHistory(env, "dnc list", err)
+		return failHistory("dnc list", err)
 	}
 	if jsonOut {
 		json.NewEncoder(env.Stdout).Encode(list)
-		return exitOK
+		return nil
 	}
 	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 	for _, e := range list {
@@ -104,7 +103,7 @@ func listDoNotCall(ctx context.Context, env Env, store *history.Store, jsonOut b
 	}
 	w.Flush()
 	fmt.Fprintf(env.Stderr, "%d %s on the do-not-call list\n", len(list), plural(len(list), "number", "numbers"))
-	return exitOK
+	return nil
 }
 
 // normalizeAll turns numbers as typed into E.164, refusing the first that is not a number.

@@ -14,24 +14,23 @@ import (
 // commands are the tool's commands, for "did you mean".
 var commands = []string{"run", "check", "status", "stop", "report", "sim", "version", "help"}
 
-// parseArgs parses args into fs. On a mistake it prints one line saying what was wrong (the
-// flag as typed, "did you mean" a close one, a duration's missing unit) and where the help
-// is, rather than the whole help, which would scroll the mistake away. It reports whether the
-// command goes on, and the exit code when it does not (0 after -h).
-func parseArgs(fs *flag.FlagSet, args []string, command string) (int, bool) {
+// parseArgs parses args into fs. On a mistake its error says in one line what was wrong (the
+// flag as typed, "did you mean" a close one, a duration's missing unit) and where the help is,
+// rather than the whole help, which would scroll the mistake away. After -h it prints the help
+// and returns flag.ErrHelp (exit 0).
+func parseArgs(fs *flag.FlagSet, args []string, command string) error {
 	out := fs.Output()
 	fs.SetOutput(io.Discard)
 	err := fs.Parse(args)
 	fs.SetOutput(out)
 	switch {
 	case err == nil:
-		return 0, true
+		return nil
 	case errors.Is(err, flag.ErrHelp):
 		fs.Usage()
-		return exitOK, false
+		return flag.ErrHelp
 	}
-	fmt.Fprintf(out, "bolna-campaign %s: %s\nRun '%s help %s' for its flags.\n", command, explainFlagError(fs, err), prog, command)
-	return exitUsage, false
+	return &commandError{command, usageErrorf("%s\nRun '%s help %s' for its flags.", explainFlagError(fs, err), prog, command)}
 }
 
 var (

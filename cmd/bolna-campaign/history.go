@@ -43,24 +43,22 @@ func commandContext(env Env) (context.Context, context.CancelFunc) {
 	return ctx, cancel
 }
 
-// failHistory prints a history command's error and returns its exit code.
-func failHistory(env Env, command string, err error) int {
-	fmt.Fprintf(env.Stderr, "bolna-campaign %s: %v\n", command, err)
+// failHistory is a history command's error, said after the command's name: exit 130 when
+// interrupted, 2 for a usage mistake or a number or file that cannot be used, else 1.
+func failHistory(command string, err error) error {
 	var usageErr *usageError
 	var inputErr *contacts.InputError
 	var phoneErr *history.PhoneError
 	switch {
-	case errors.Is(err, context.Canceled):
-		return exitInterrupted
-	case errors.As(err, &usageErr), errors.As(err, &inputErr), errors.As(err, &phoneErr):
-		return exitUsage
+	case errors.Is(err, context.Canceled), errors.As(err, &usageErr), errors.As(err, &inputErr), errors.As(err, &phoneErr):
+		return &commandError{command, err}
 	}
-	return exitFatal
+	return &commandError{command, &fatalError{err}}
 }
 
 // historyCommand shows every call to a person across the account's campaigns, or (history
 // import) loads results files of campaigns run before the history existed.
-func historyCommand(args []string, env Env) int {
+func historyCommand(args []string, env Env) error {
 	if len(args) > 0 && args[0] == "import" {
 		return historyImportCommand(args[1:], env)
 	}
@@ -68,34 +66,33 @@ func historyCommand(args []string, env Env) int {
 	dsn := historyFlag(fs)
 	region := fs.String("region", "", "two-letter region for a national number")
 	jsonOut := fs.Bool("json", false, "print the calls as JSON on stdout")
-	if code, ok := parseArgs(fs, args, "history"); !ok {
-		return code
+	if err := parseArgs(fs, args, "history"); err != nil {
+		return err
 	}
 	if fs.NArg() != 1 {
-		fmt.Fprintf(env.Stderr, "bolna-campaign history: name one phone number, e.g. %s history +919876543210\n", prog)
-		return exitUsage
+		return failHistory("history", usageErrorf("name one phone number, e.g. %s history +919876543210", prog))
 	}
 	phone, problem := contacts.PhoneNormalizer{Region: *region}.Normalize(fs.Arg(0))
 	if problem != "" {
-		return failHistory(env, "history", usageErrorf("%s", problem))
+		return failHistory("history", usageErrorf("%s", problem))
 	}
 	ctx, cancel := commandContext(env)
 	defer cancel()
 	store, err := openHistory(ctx, env, *dsn, false, historyWrite)
 	if err != nil {
-		return failHistory(env, "history", err)
+		return failHistory("history", err)
 	}
 	defer store.Close()
 	entries, err := store.PersonHistory(ctx, phone)
 	if err != nil {
-		return failHistory(env, "history", err)
+		return failHistory("history", err)
 	}
 	if *jsonOut {
 		json.NewEncoder(env.Stdout).Encode(entries)
-		return exitOK
+		return nil
 	}
 	printPersonHistory(env, phone, entries)
-	return exitOK
+	return nil
 }
 
 // printPersonHistory writes a person's calls as a table.
@@ -124,34 +121,33 @@ func dash(s string) string {
 // historyImportCommand loads results files into the history: one call a dialled row (its
 // latest attempt: a results file keeps no other), under the campaign id of the journal beside
 // the file (or one made from the file's path when it has none). Importing twice adds nothing.
-func historyImportCommand(args []string, env Env) int {
+func historyImportCommand(args []string, env Env) error {
 	fs := newCommand("history import", env, helpText{synopsis: "Usage: bolna-campaign history import [flags] RESULTS.csv…\n\nLoads results files of campaigns run before the history existed (each dialled row's latest\ncall). Importing a file again adds nothing.\n"})
 	dsn := historyFlag(fs)
 	region := fs.String("region", "", "two-letter region for national numbers in the files")
 	phoneColumn := fs.String("phone-column", "", "the phone column (default: the first of "+strings.Join(contacts.PhoneColumns, ", ")+")")
-	if code, ok := parseArgs(fs, args, "history import"); !ok {
-		return code
+	if err := parseArgs(fs, args, "history import"); err != nil {
+		return err
 	}
 	if fs.NArg() == 0 {
-		fmt.Fprintf(env.Stderr, "bolna-campaign history import: name results files, e.g. %s history import contacts.results.csv\n", prog)
-		return exitUsage
+		return failHistory("history import", usageErrorf("name results files, e.g. %s history import contacts.results.csv", prog))
 	}
 	ctx, cancel := commandContext(env)
 	defer cancel()
 	store, err := openHistory(ctx, env, *dsn, false, historyWrite)
 	if err != nil {
-		return failHistory(env, "history import", err)
+		return failHistory("history import", err)
 	}
 	defer store.Close()
 	norm := contacts.PhoneNormalizer{Region: *region}
 	for _, path := range fs.Args() {
 		entries, campaignID, skipped, err := importEntries(path, *phoneColumn, norm)
 		if err != nil {
-			return failHistory(env, "history import", err)
+			return failHistory("history import", err)
 		}
 		added, err := store.Import(ctx, entries)
 		if err != nil {
-			return failHistory(env, "history import", err)
+			return failHistory("history import", err)
 		}
 		fmt.Fprintf(env.Stdout, "%s: %d %s added to the history as campaign %s (%d already there)", path, added,
 			plural(added, "call", "calls"), campaignID, len(entries)-added)
@@ -160,7 +156,7 @@ func historyImportCommand(args []string, env Env) int {
 		}
 		fmt.Fprintln(env.Stdout)
 	}
-	return exitOK
+	return nil
 }
 
 // importEntries reads a results file's dialled rows as history entries.

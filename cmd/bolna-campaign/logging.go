@@ -171,14 +171,14 @@ func (j *jsonLines) emit() error {
 
 // withLogFormat is env and args for a command, --log-format (before the command or after it)
 // taken into env (see takeLogFormat); flush ends the last record. A bad format is a usage
-// error, written as text.
+// error, written as text (env is returned as it came).
 func withLogFormat(env Env, args []string) (Env, []string, func(), error) {
 	format, rest, err := takeLogFormat(args)
 	switch {
 	case err != nil:
-		return env, args, func() {}, fmt.Errorf("bolna-campaign: %w", err)
-	case len(rest) == 0:
-		return env, args, func() {}, fmt.Errorf("bolna-campaign: name a command; run '%s help' for them", prog)
+		return env, args, func() {}, err
+	case len(rest) == 0 && len(args) > 0:
+		return env, args, func() {}, usageErrorf("name a command; run '%s help' for them", prog)
 	case format != "json":
 		return env, rest, func() {}, nil
 	}

@@ -79,4 +79,8 @@ type Env struct {
 	// nil: the history itself (openRunHistory). Tests give a stand-in to the runs that name
 	// none: pure-Go SQLite under the race detector costs far more CPU than it tests.
 	OpenHistory func(ctx context.Context, dsn string) (accountHistory, error)
+	// NewClient makes the Bolna client of every command that talks to Bolna (run, check, stop);
+	// nil: newClient, Bolna's with the key from BOLNA_API_KEY, or the sandbox's. Tests give
+	// one that looks at what a command asks for.
+	NewClient clientFactory
 }

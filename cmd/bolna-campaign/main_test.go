@@ -42,6 +42,8 @@ type invocation struct {
 	signals chan os.Signal
 	stdout  syncBuffer
 	stderr  syncBuffer
+	// newClient is Env.NewClient (nil: the tool's own)
+	newClient clientFactory
 }
 
 func newInvocation(env map[string]string) *invocation {
@@ -55,6 +57,7 @@ func (inv *invocation) run(args ...string) int {
 		Getenv:      func(k string) string { return inv.env[k] },
 		Signals:     inv.signals,
 		OpenHistory: standInHistory(inv.env),
+		NewClient:   inv.newClient,
 	})
 }
 

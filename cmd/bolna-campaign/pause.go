@@ -13,16 +13,16 @@ import (
 
 // pauseCommand pauses a campaign (by its results file), or every campaign of the account
 // (--all), in the history: the pause lasts until resume, for every run, cron's included.
-func pauseCommand(args []string, env Env) int {
+func pauseCommand(args []string, env Env) error {
 	return pauseOrResume("pause", args, env)
 }
 
 // resumeCommand lifts a pause made by pauseCommand.
-func resumeCommand(args []string, env Env) int {
+func resumeCommand(args []string, env Env) error {
 	return pauseOrResume("resume", args, env)
 }
 
-func pauseOrResume(command string, args []string, env Env) int {
+func pauseOrResume(command string, args []string, env Env) error {
 	synopsis := "Usage: bolna-campaign pause [flags] RESULTS.csv | --all\n\nA lasting pause, kept in the history: no run of the campaign (or, with --all, of any campaign\nof the account) places a call until 'resume'.\n"
 	if command == "resume" {
 		synopsis = "Usage: bolna-campaign resume [flags] RESULTS.csv | --all\n\nLifts a pause made by 'pause' (a campaign's resume leaves a pause of --all in place).\n"
@@ -34,18 +34,17 @@ func pauseOrResume(command string, args []string, env Env) int {
 	if command == "pause" {
 		reason = fs.String("reason", "", "why (shown to every run it stops)")
 	}
-	if code, ok := parseArgs(fs, args, command); !ok {
-		return code
+	if err := parseArgs(fs, args, command); err != nil {
+		return err
 	}
 	if *all == (fs.NArg() == 1) || fs.NArg() > 1 {
-		fmt.Fprintf(env.Stderr, "bolna-campaign %s: name one results file, or --all, e.g. %s %s contacts.results.csv\n", command, prog, command)
-		return exitUsage
+		return failHistory(command, usageErrorf("name one results file, or --all, e.g. %s %s contacts.results.csv", prog, command))
 	}
 	campaign, what, sandbox := history.All, "every campaign of the account", false
 	if !*all {
 		id, inSandbox, err := campaignOf(fs.Arg(0))
 		if err != nil {
-			return failHistory(env, command, err)
+			return failHistory(command, err)
 		}
 		campaign, what, sandbox = id, fmt.Sprintf("campaign %s (%s)", id, fs.Arg(0)), inSandbox
 	}
@@ -53,20 +52,20 @@ func pauseOrResume(command string, args []string, env Env) int {
 	defer cancel()
 	store, err := openHistory(ctx, env, *dsn, sandbox, historyWrite) // a sandbox campaign's runs read the sandbox's
 	if err != nil {
-		return failHistory(env, command, err)
+		return failHistory(command, err)
 	}
 	defer store.Close()
 	if command == "pause" {
 		p := history.Pause{Campaign: campaign, By: whoAmI(env), Reason: *reason}
 		if err := store.Pause(ctx, p); err != nil {
-			return failHistory(env, command, err)
+			return failHistory(command, err)
 		}
 		fmt.Fprintf(env.Stdout, "paused %s in the history %s; '%s resume %s' lifts it\n", what, store.Where(), prog, resumeArg(fs.Args()))
-		return exitOK
+		return nil
 	}
 	lifted, err := store.Resume(ctx, campaign)
 	if err != nil {
-		return failHistory(env, command, err)
+		return failHistory(command, err)
 	}
 	if !lifted {
 		fmt.Fprintf(env.Stdout, "%s was not paused\n", what)
@@ -76,7 +75,7 @@ func pauseOrResume(command string, args []string, env Env) int {
 	if p, err := store.Paused(ctx, campaign); err == nil && p != nil {
 		fmt.Fprintf(env.Stdout, "still paused: %s\n", dialer.Printable(p.String()))
 	}
-	return exitOK
+	return nil
 }
 
 func resumeArg(args []string) string {

@@ -18,7 +18,7 @@ import (
 
 // reportCommand summarises one or more results files (the shards of one campaign, say): a
 // table in the terminal, JSON with --json, a self-contained HTML page with --html.
-func reportCommand(args []string, env Env) int {
+func reportCommand(args []string, env Env) error {
 	if asksHistory(args) {
 		return reportHistoryCommand(args, env)
 	}
@@ -33,34 +33,30 @@ func reportCommand(args []string, env Env) int {
 	goalFlag := fs.String("goal", "", "the campaign's conversion `KEY=VALUE`: rows whose extracted KEY is VALUE (e.g. confirmed=yes), as a rate of the rows dialled and a cost per goal")
 	htmlOut := fs.String("html", "", "also write the report as a self-contained HTML page to this .html file (never over anything but an earlier report)")
 	plan := addPlanFlags(fs)
-	if code, ok := parseArgs(fs, args, "report"); !ok {
-		return code
+	if err := parseArgs(fs, args, "report"); err != nil {
+		return err
 	}
 	if plan.plan {
 		return planCommand(plan, fs.Args(), *goalFlag, *jsonOut, env)
 	}
 	if fs.NArg() == 0 {
-		fmt.Fprintln(env.Stderr, "bolna-campaign: report: name one or more results files")
-		return exitUsage
+		return usageErrorf("report: name one or more results files")
 	}
 	if *htmlOut != "" {
 		if err := checkHTMLPath(*htmlOut, fs.Args()); err != nil {
-			fmt.Fprintf(env.Stderr, "bolna-campaign: report: %v\n", err)
-			return exitUsage
+			return &usageError{fmt.Errorf("report: %w", err)}
 		}
 	}
 	if *csvOut != "" {
 		if err := checkCSVPath(*csvOut, fs.Args()); err != nil {
-			fmt.Fprintf(env.Stderr, "bolna-campaign: report: %v\n", err)
-			return exitUsage
+			return &usageError{fmt.Errorf("report: %w", err)}
 		}
 	}
 	var goal *results.Goal
 	if *goalFlag != "" {
 		g, err := results.ParseGoal(*goalFlag)
 		if err != nil {
-			fmt.Fprintf(env.Stderr, "bolna-campaign: report: %v\n", err)
-			return exitUsage
+			return &usageError{fmt.Errorf("report: %w", err)}
 		}
 		goal = g
 	}
@@ -70,20 +66,17 @@ func reportCommand(args []string, env Env) int {
 	}
 	r, err := results.ReadReportWith(by, goal, fs.Args()...)
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "bolna-campaign: report: %v\n", err)
-		return exitUsage
+		return &usageError{fmt.Errorf("report: %w", err)}
 	}
 	if *htmlOut != "" {
 		if err := writeHTML(*htmlOut, r); err != nil {
-			fmt.Fprintf(env.Stderr, "bolna-campaign: report: %v\n", err)
-			return exitFatal
+			return &fatalError{fmt.Errorf("report: %w", err)}
 		}
 	}
 	if *csvOut != "" {
 		n, err := writeToFix(*csvOut, fs.Args())
 		if err != nil {
-			fmt.Fprintf(env.Stderr, "bolna-campaign: report: %v\n", err)
-			return exitFatal
+			return &fatalError{fmt.Errorf("report: %w", err)}
 		}
 		newConsole(env, "text").logf("report: %d %s to act on written to %s", n, plural(n, "row", "rows"), *csvOut)
 	}
@@ -91,16 +84,16 @@ func reportCommand(args []string, env Env) int {
 		enc := json.NewEncoder(env.Stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(r); err != nil {
-			return exitFatal
+			return &fatalError{fmt.Errorf("report: %w", err)}
 		}
-		return exitOK
+		return nil
 	}
 	r.Command = prog
 	r.WriteText(env.Stdout)
 	if *htmlOut != "" {
 		fmt.Fprintf(env.Stdout, "\nHTML report: %s\n", *htmlOut)
 	}
-	return exitOK
+	return nil
 }
 
 // checkHTMLPath refuses an --html path that would destroy something: a file that is not a

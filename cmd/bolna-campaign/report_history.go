@@ -55,7 +55,7 @@ type historyReport struct {
 // reportHistoryCommand aggregates the account's attempts since a time, by campaign, agent,
 // caller id or hour of the day, in SQL: every campaign of the account, whatever machine ran it,
 // without reading a results file. It reads the history as it is (nothing created or upgraded).
-func reportHistoryCommand(args []string, env Env) int {
+func reportHistoryCommand(args []string, env Env) error {
 	fs := newCommand("report", env, helpText{synopsis: "Usage: bolna-campaign report --history[=DSN] [--since 7d] [--by campaign|agent_id|from_number|hour] [--json]\n\n" +
 		"The account's calls since a time, from the history (every campaign's, every machine's), grouped.\n"})
 	var h historyChoice
@@ -64,8 +64,8 @@ func reportHistoryCommand(args []string, env Env) int {
 	by := fs.String("by", string(history.ByCampaign), "group by `KEY`: campaign, agent_id, from_number or hour (UTC, of the placement)")
 	jsonOut := fs.Bool("json", false, "print the report as one JSON object on stdout")
 	format := fs.String("format", "text", "`text` or json (the same as --json)")
-	if code, ok := parseArgs(fs, args, "report"); !ok {
-		return code
+	if err := parseArgs(fs, args, "report"); err != nil {
+		return err
 	}
 	period, err := parsePeriod(*since)
 	key := history.By(*by)
@@ -83,7 +83,7 @@ func reportHistoryCommand(args []string, env Env) int {
 		err = usageErrorf("--by %q: want campaign, agent_id, from_number or hour", *by)
 	}
 	if err != nil {
-		return failHistory(env, "report", err)
+		return failHistory("report", err)
 	}
 	ctx, cancel := commandContext(env)
 	defer cancel()
@@ -97,7 +97,7 @@ func reportHistoryCommand(args []string, env Env) int {
 		rep.History, err = "none yet", nil
 	}
 	if err != nil {
-		return failHistory(env, "report", err)
+		return failHistory("report", err)
 	}
 	for _, g := range rep.Groups {
 		rep.Total.Attempts, rep.Total.Reached, rep.Total.Answered, rep.Total.Cost =
@@ -107,13 +107,13 @@ func reportHistoryCommand(args []string, env Env) int {
 	if *jsonOut || *format == "json" {
 		enc := json.NewEncoder(env.Stdout)
 		enc.SetIndent("", "  ")
-		if enc.Encode(rep) != nil {
-			return exitFatal
+		if err := enc.Encode(rep); err != nil {
+			return failHistory("report", err)
 		}
-		return exitOK
+		return nil
 	}
 	writeHistoryReport(env, rep)
-	return exitOK
+	return nil
 }
 
 // writeHistoryReport writes the report as a table.

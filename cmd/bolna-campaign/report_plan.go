@@ -30,30 +30,27 @@ func addPlanFlags(fs *flag.FlagSet) *planFlags {
 }
 
 // planCommand prints the rows an experiment needs (report --plan).
-func planCommand(p *planFlags, files []string, goalText string, jsonOut bool, env Env) int {
-	fail := func(code int, err error) int {
-		fmt.Fprintf(env.Stderr, "bolna-campaign: report --plan: %v\n", err)
-		return code
-	}
+func planCommand(p *planFlags, files []string, goalText string, jsonOut bool, env Env) error {
+	fail := func(err error) error { return &usageError{fmt.Errorf("report --plan: %w", err)} }
 	detect, err := parsePoints(p.detect)
 	if err != nil {
-		return fail(exitUsage, fmt.Errorf("--detect %q: %w", p.detect, err))
+		return fail(fmt.Errorf("--detect %q: %w", p.detect, err))
 	}
 	base, from, arms, err := planBase(p, files, goalText)
 	if err != nil {
-		return fail(exitUsage, err)
+		return fail(err)
 	}
 	pl, err := experiment.PlanRows(base, detect, arms, experiment.Options{})
 	if err != nil {
-		return fail(exitUsage, err)
+		return fail(err)
 	}
 	if jsonOut {
 		enc := json.NewEncoder(env.Stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(pl); err != nil {
-			return exitFatal
+			return &fatalError{fmt.Errorf("report --plan: %w", err)}
 		}
-		return exitOK
+		return nil
 	}
 	w := env.Stdout
 	fmt.Fprintf(w, "plan: to detect %.1f points from a rate of %.1f%% (%s), %d arms, 80%% power, 5%% two-sided:\n", 100*pl.Detect, 100*pl.Base, from, pl.Arms)
@@ -63,7 +60,7 @@ func planCommand(p *planFlags, files []string, goalText string, jsonOut bool, en
 		fmt.Fprintf(w, "  each of the %d pairs of arms is tested at 5%%/%d (Bonferroni)\n", pl.Arms*(pl.Arms-1)/2, pl.Arms*(pl.Arms-1)/2)
 	}
 	fmt.Fprintln(w, "A finished row is a dialled row whose call has ended; rows that are never dialled (invalid, suppressed) do not count.")
-	return exitOK
+	return nil
 }
 
 // planBase is the rate to plan from, what it is, and the arms: --base-rate, else the results'

@@ -156,14 +156,14 @@ func (o *runOptions) loadCallerIDs() error {
 	return o.checkPerNumber()
 }
 
-func runCommand(args []string, env Env) int {
+func runCommand(args []string, env Env) error {
 	fs := newCommand("run", env, helpText{synopsis: "Usage: bolna-campaign run [flags] CONTACTS.csv\n\n" +
 		"Places one call per row, follows every call to its final status, writes CONTACTS.results.csv.\n" +
 		"The API key comes from BOLNA_API_KEY only. Flags come before the file.\n", groups: runGroups, examples: runExamples})
 	var o runOptions
 	o.flags(fs, env.Getenv)
-	if code, ok := parseArgs(fs, args, "run"); !ok {
-		return code
+	if err := parseArgs(fs, args, "run"); err != nil {
+		return err
 	}
 	o.explicit = map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { o.explicit[f.Name] = true })
@@ -171,16 +171,10 @@ func runCommand(args []string, env Env) int {
 	if !slices.Contains(logFormats, format) {
 		format = "text" // (validate says so)
 	}
-	out := newConsole(env, format)
 	if err := o.validate(fs); err != nil {
-		out.errorf("%v", err)
-		return exitCode(err, nil)
+		return err
 	}
-	summary, err := o.run(env, out)
-	if err != nil {
-		out.errorf("%v", err)
-	}
-	return exitCode(err, summary)
+	return runOutcome(o.run(env, newConsole(env, format)))
 }
 
 // config is what run's options mean for the campaign.
@@ -304,7 +298,7 @@ func (o *runOptions) run(env Env, out *console) (summary *campaign.Summary, err 
 	if ln != nil {
 		copts.pushTo = "http://" + ln.Addr().String() + "/webhook/" + token
 	}
-	client, end, err := o.newClient(env, copts)
+	client, end, err := env.client(o.connOptions, copts)
 	if err != nil {
 		return nil, fmt.Errorf("run: %w", err)
 	}

@@ -14,7 +14,7 @@ import (
 
 // simCommand serves the fake Bolna API on loopback until interrupted, for trying the tool by
 // hand (BOLNA_BASE_URL=http://127.0.0.1:8787) and for other tools' tests.
-func simCommand(args []string, env Env) int {
+func simCommand(args []string, env Env) error {
 	fs := newCommand("sim", env, helpText{synopsis: "Usage: bolna-campaign sim [flags]\n\nServes a fake Bolna API on loopback.\n"})
 	var (
 		addr        = fs.String("addr", "127.0.0.1:8787", "loopback address to listen on")
@@ -37,17 +37,15 @@ func simCommand(args []string, env Env) int {
 		mixFlags    stringList
 	)
 	fs.Var(&mixFlags, "agent-mix", "`AGENT_ID=SHARE`: the agent confirms this share of its conversations (extracted confirmed=yes), e.g. 30%; repeat for each agent (served too). Default: --agent-id two in three, the built-in second agent "+bolnasim.SecondAgentID+" 30%")
-	if code, ok := parseArgs(fs, args, "sim"); !ok {
-		return code
+	if err := parseArgs(fs, args, "sim"); err != nil {
+		return err
 	}
 	if !dialer.IsLoopbackListen(*addr) {
-		fmt.Fprintf(env.Stderr, "bolna-campaign: sim: --addr %q must be a loopback address\n", *addr)
-		return exitUsage
+		return usageErrorf("sim: --addr %q must be a loopback address", *addr)
 	}
 	agents, mixes, err := simAgents(*agent, mixFlags)
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "bolna-campaign: %v\n", err)
-		return exitUsage
+		return &usageError{err}
 	}
 	opts := bolnasim.Options{
 		APIKey: *key, AgentIDs: agents, Mixes: mixes, Concurrency: *concurrency, TimeScale: *scale, Seed: *seed,
@@ -65,8 +63,7 @@ func simCommand(args []string, env Env) int {
 	defer api.Close()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "bolna-campaign: sim: %v\n", err)
-		return exitFatal
+		return &fatalError{fmt.Errorf("sim: %w", err)}
 	}
 	api.SetBaseURL("http://" + ln.Addr().String())
 	out := newConsole(env, "text")
@@ -78,15 +75,14 @@ func simCommand(args []string, env Env) int {
 	case <-env.Signals:
 	case err := <-served:
 		if !errors.Is(err, http.ErrServerClosed) {
-			fmt.Fprintf(env.Stderr, "bolna-campaign: sim: %v\n", err)
-			return exitFatal
+			return &fatalError{fmt.Errorf("sim: %w", err)}
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	srv.Shutdown(ctx)
 	logSimStats(out, api.Stats(), *concurrency)
-	return exitOK
+	return nil
 }
 
 // logSimStats logs what the fake served, at its end.

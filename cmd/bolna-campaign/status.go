@@ -16,31 +16,28 @@ import (
 
 // statusCommand says where a campaign stands, from its journal and its results file, without
 // changing anything: it takes no lock, so it works while a cron run holds it.
-func statusCommand(args []string, env Env) int {
+func statusCommand(args []string, env Env) error {
 	fs := newCommand("status", env, helpText{synopsis: "Usage: bolna-campaign status [flags] RESULTS.csv\n\n" +
 		"Where a campaign stands, from its journal (read-only; also while a run holds it). Exit 0: every\n" +
 		"row has a final outcome; 3: work is left for a later run; 4: halted (the wallet ran out, or paused).\n"})
 	jsonOut := fs.Bool("json", false, "print it as one JSON object on stdout")
 	dsn := historyFlag(fs)
-	if code, ok := parseArgs(fs, args, "status"); !ok {
-		return code
+	if err := parseArgs(fs, args, "status"); err != nil {
+		return err
 	}
 	if fs.NArg() != 1 {
-		fmt.Fprintf(env.Stderr, "bolna-campaign: status: name one results file, e.g. %s status contacts.results.csv\n", prog)
-		return exitUsage
+		return usageErrorf("status: name one results file, e.g. %s status contacts.results.csv", prog)
 	}
 	path := fs.Arg(0)
 	statePath := journal.StatePath(path)
 	if _, err := os.Stat(statePath); errors.Is(err, os.ErrNotExist) {
 		if _, rerr := os.Stat(path); rerr != nil {
-			fmt.Fprintf(env.Stderr, "bolna-campaign: status: %s: no such results file, and no journal %s\n", path, statePath)
-			return exitUsage
+			return usageErrorf("status: %s: no such results file, and no journal %s", path, statePath)
 		}
 	}
 	st, err := journal.ReadState(statePath)
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "bolna-campaign: status: %v\n", err)
-		return exitFatal
+		return &fatalError{fmt.Errorf("status: %w", err)}
 	}
 	standing := st.Standing()
 	var rep *results.Report
@@ -48,8 +45,7 @@ func statusCommand(args []string, env Env) int {
 	if fi, err := os.Stat(path); err == nil {
 		written = fi.ModTime()
 		if rep, err = results.ReadReport(path); err != nil {
-			fmt.Fprintf(env.Stderr, "bolna-campaign: status: %v\n", err)
-			return exitUsage
+			return &usageError{fmt.Errorf("status: %w", err)}
 		}
 	}
 	holder := lockHolder(journal.LockPath(path))
@@ -75,11 +71,22 @@ func statusCommand(args []string, env Env) int {
 			out.Results, out.ResultsAt = rep.ByStatus, &written
 		}
 		json.NewEncoder(env.Stdout).Encode(out)
-		return code
+		return standingError(code, verdict)
 	}
 	printStanding(env.Stdout, standing, rep, written, holder)
 	fmt.Fprintf(env.Stdout, "%s (exit %d)\n", verdict, code)
-	return code
+	return standingError(code, verdict)
+}
+
+// standingError is status's verdict, written already, as the error that carries its code.
+func standingError(code int, verdict string) error {
+	switch code {
+	case exitOK:
+		return nil
+	case exitHalted:
+		return said(&haltedError{verdict})
+	}
+	return said(&workLeftError{verdict})
 }
 
 // printStanding writes where the campaign stands, as text.
@@ -104,10 +111,6 @@ func printStanding(w io.Writer, standing journal.Standing, rep *results.Report, 
 		fmt.Fprintf(w, "account (as of %s): wallet %s, concurrency %d of %d in use\n", a.At.Format(time.RFC3339), campaign.Dollars(a.Wallet), a.InUse, a.Concurrency)
 	}
 }
-
-// exitHalted is status's exit code for a campaign with work left that no run will do as things
-// are (see standingCode).
-const exitHalted = 4
 
 // standingCode is status's verdict and exit code: 0 when every row has a final outcome; 3 when
 // work is left for a later run (rows pending, in flight, timed out or unknown, as run's exit 3;

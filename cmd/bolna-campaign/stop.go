@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -18,107 +17,89 @@ import (
 // nothing more and to stop every call that has not rung; with no run going, it stops those
 // calls itself, from the journal, as the run would (campaign.StopCalls). Calls already ringing
 // or talking are followed to their end by the run, or by the next one.
-func stopCommand(args []string, env Env) int {
+func stopCommand(args []string, env Env) error {
 	fs := newCommand("stop", env, helpText{synopsis: "Usage: bolna-campaign stop RESULTS.csv\n\nStops a campaign: the run going on places no more calls and stops every call that has not\nrung. With no run going, the calls the journal has in flight are stopped from here, those\nwhose placement reply was lost found first as a run finds them; it exits 1 when a call may\nstill ring (a search that could not conclude, a stop Bolna did not confirm). It also pauses\nthe campaign in the history: no run of it, cron's included, places a call until 'resume'.\n"})
 	dsn := historyFlag(fs)
-	if code, ok := parseArgs(fs, args, "stop"); !ok {
-		return code
+	if err := parseArgs(fs, args, "stop"); err != nil {
+		return err
 	}
 	if fs.NArg() != 1 {
-		fmt.Fprintf(env.Stderr, "bolna-campaign: stop: name one results file, e.g. %s stop contacts.results.csv\n", prog)
-		return exitUsage
+		return usageErrorf("stop: name one results file, e.g. %s stop contacts.results.csv", prog)
 	}
 	results := fs.Arg(0)
-	code, paused := stopCalls(env, results, func() bool { return pauseStopped(env, *dsn, results) })
-	if !paused && code == exitOK {
-		code = exitFatal
-	}
-	return code
+	return stopCalls(env, results, func() error { return pauseStopped(env, *dsn, results) })
 }
 
 // stopCalls stops the campaign's calls that have not rung: through the run going on (then
 // pauses it), or from the journal when there is none (paused first, while the lock keeps any
-// other run out). It returns the exit code and whether the pause was made.
-func stopCalls(env Env, results string, pause func() bool) (int, bool) {
+// other run out). A pause that failed is an error (exit 1) after the stop's own, whose code
+// comes first.
+func stopCalls(env Env, results string, pause func() error) error {
 	lock, err := journal.AcquireLock(journal.LockPath(results))
 	var locked *journal.LockedError
 	switch {
 	case errors.As(err, &locked):
 		if err := journal.RequestStop(results); err != nil {
-			fmt.Fprintf(env.Stderr, "bolna-campaign: stop: %v\n", err)
-			return exitFatal, pause()
+			return errors.Join(&fatalError{fmt.Errorf("stop: %w", err)}, pause())
 		}
 		fmt.Fprintf(env.Stdout, "asked the run holding %s (%s) to stop: it places no more calls and stops every call that has not rung\n", results, locked.Holder)
-		return exitOK, pause()
+		return pause()
 	case err != nil:
-		fmt.Fprintf(env.Stderr, "bolna-campaign: stop: %v\n", err)
-		return exitFatal, pause()
+		return errors.Join(&fatalError{fmt.Errorf("stop: %w", err)}, pause())
 	}
 	defer lock.Release()
 	os.Remove(journal.StopPath(results)) // nothing is left to ask
-	paused := pause()
-	return stopFromJournal(results, env), paused
+	pauseErr := pause()
+	return errors.Join(stopFromJournal(results, env), pauseErr)
 }
 
 // stopFromJournal stops, with no run going, every call of the campaign that has not rung: those
 // the journal has in flight, and those whose placement reply was lost, looked for as a run
 // would (see campaign.StopCalls). It fails when a call may still ring: a search that could not
 // conclude, a stop Bolna did not confirm or that could not be sent.
-func stopFromJournal(results string, env Env) int {
+func stopFromJournal(results string, env Env) error {
 	st, err := journal.ReadState(journal.StatePath(results))
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "bolna-campaign: stop: %v\n", err)
-		return exitFatal
+		return &fatalError{fmt.Errorf("stop: %w", err)}
 	}
 	owner := st.Standing()
 	inFlight := len(st.Live()) + len(st.Torn())
 	if inFlight == 0 {
 		fmt.Fprintf(env.Stdout, "no run is going and no call of %s is in flight: nothing to stop\n", results)
-		return exitOK
+		return nil
 	}
 	if owner.API == "sandbox" {
 		fmt.Fprintf(env.Stdout, "%d calls of %s are in flight in the sandbox, which lives only while a run does: nothing to stop\n", inFlight, results)
-		return exitOK
+		return nil
 	}
 	if strings.TrimSpace(env.Getenv("BOLNA_API_KEY")) == "" {
-		fmt.Fprintln(env.Stderr, "bolna-campaign: stop: set BOLNA_API_KEY to stop the calls in flight")
-		return exitUsage
+		return usageErrorf("stop: set BOLNA_API_KEY to stop the calls in flight")
 	}
 	out := newConsole(env, "text")
 	conn := connOptions{baseURL: owner.API, agentID: owner.Agent}
-	client, _, err := conn.newClient(env, clientOptions{limits: dialer.DefaultLimits, log: out})
+	client, end, err := env.client(conn, clientOptions{limits: dialer.DefaultLimits, log: out})
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "bolna-campaign: stop: %v\n", err)
-		return exitUsage
+		return &usageError{fmt.Errorf("stop: %w", err)}
 	}
+	defer end()
 	state, err := journal.OpenState(journal.StatePath(results), journal.Owner{Agent: owner.Agent, API: owner.API})
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "bolna-campaign: stop: %v\n", err)
-		return exitFatal
+		return &fatalError{fmt.Errorf("stop: %w", err)}
 	}
 	defer state.Close()
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := commandContext(env)
 	defer cancel()
-	go func() {
-		select {
-		case <-env.Signals:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
 	rep, err := campaign.StopCalls(ctx, client, state, campaign.Config{AgentID: owner.Agent, Logger: out.log})
 	if rep != nil {
 		printStopReport(env, rep, err == nil)
 	}
 	switch {
 	case err != nil:
-		fmt.Fprintf(env.Stderr, "bolna-campaign: stop: %v\nthe calls not settled stay in flight in the journal: the next run (or stop) looks at them again, and dials none of them first\n", err)
-		return exitFatal
+		return &fatalError{fmt.Errorf("stop: %w\nthe calls not settled stay in flight in the journal: the next run (or stop) looks at them again, and dials none of them first", err)}
 	case rep.Unsettled():
-		fmt.Fprintln(env.Stderr, "bolna-campaign: stop: some calls may still ring, or could not be looked for (above): they stay in the journal, for the next run to follow or look for; run stop again to try once more")
-		return exitFatal
+		return &fatalError{errors.New("stop: some calls may still ring, or could not be looked for (above): they stay in the journal, for the next run to follow or look for; run stop again to try once more")}
 	}
-	return exitOK
+	return nil
 }
 
 // printStopReport says what a stop with no run going did.
@@ -149,16 +130,15 @@ func printStopReport(env Env, rep *campaign.StopReport, searched bool) {
 // pauseStopped pauses the stopped campaign in the history (the sandbox's for a sandbox
 // campaign), so that the stop lasts: the next run, cron's included, places nothing and says
 // who stopped it and when, until 'resume'. A campaign with no journal has never run: there is
-// nothing to pause. It reports whether the stop lasts; when it does not, it says why on
-// stderr.
-func pauseStopped(env Env, dsnFlag, results string) bool {
+// nothing to pause. Its error says why the stop does not last (exit 1).
+func pauseStopped(env Env, dsnFlag, results string) error {
 	path := journal.StatePath(results)
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		return true
+		return nil
 	}
 	st, err := journal.ReadState(path)
 	if err == nil && st.Campaign() == "" {
-		return true
+		return nil
 	}
 	ctx, cancel := commandContext(env)
 	defer cancel()
@@ -171,9 +151,8 @@ func pauseStopped(env Env, dsnFlag, results string) bool {
 		err = store.Pause(ctx, history.Pause{Campaign: st.Campaign(), By: whoAmI(env), Reason: "stopped by '" + prog + " stop'"})
 	}
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "bolna-campaign: stop: the campaign could not be paused in the account's history, so its next run would dial again: %v\n", err)
-		return false
+		return &fatalError{fmt.Errorf("stop: the campaign could not be paused in the account's history, so its next run would dial again: %w", err)}
 	}
 	fmt.Fprintf(env.Stdout, "paused campaign %s in the history %s: no run of it places a call until '%s resume %s'\n", st.Campaign(), store.Where(), prog, results)
-	return true
+	return nil
 }

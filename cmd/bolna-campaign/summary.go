@@ -55,7 +55,7 @@ func (o *runOptions) report(env Env, out *console, s *campaign.Summary, runErr e
 		return
 	case out.json: // the summary as one log record, for the same pipeline
 		out.log.Info(fmt.Sprintf("run ended: %d dialled, %d rows with work left; results: %s", s.Dialled, s.Unfinished(), o.resultsPath),
-			"summary", o.summaryDoc(s), "exit", exitCode(runErr, s))
+			"summary", o.summaryDoc(s), "exit", exitCode(runOutcome(s, runErr)))
 		return
 	}
 	fmt.Fprintf(env.Stderr, "\n%d dialled this run at concurrency %d, in %s\n", s.Dialled, s.Concurrency, campaign.ShortDuration(s.Elapsed.Round(100*time.Millisecond)))
@@ -100,7 +100,7 @@ func (o *runOptions) report(env Env, out *console, s *campaign.Summary, runErr e
 	}
 	if n := s.Unfinished(); n > 0 {
 		fmt.Fprintf(env.Stderr, "%d %s work to do: run the same command again later", n, plural(n, "row still has", "rows still have"))
-		if exitCode(runErr, s) == exitUnfinished {
+		if exitCode(runOutcome(s, runErr)) == exitUnfinished {
 			fmt.Fprint(env.Stderr, " (exit 3)")
 		}
 		fmt.Fprintln(env.Stderr)
