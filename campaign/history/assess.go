@@ -65,10 +65,14 @@ func (s *Store) Assess(ctx context.Context, campaign string, phones []string, ru
 	return out, nil
 }
 
+// campaignKnownQuery counts 1 when the history holds an attempt of a campaign (a search of the
+// index attempts_campaign: TestGuardUsesIndex).
+const campaignKnownQuery = "SELECT COUNT(*) FROM (SELECT 1 FROM attempts WHERE campaign = ? LIMIT 1) x"
+
 // CampaignKnown reports whether the history holds any attempt of campaign.
 func (s *Store) CampaignKnown(ctx context.Context, campaign string) (bool, error) {
 	var n int
-	err := s.queryRow(ctx, s.db, "SELECT COUNT(*) FROM (SELECT 1 FROM attempts WHERE campaign = ? LIMIT 1) x", campaign).Scan(&n)
+	err := s.queryRow(ctx, s.db, campaignKnownQuery, campaign).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("history %s: %w", s.where, err)
 	}
