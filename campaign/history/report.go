@@ -2,7 +2,9 @@ package history
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"strconv"
@@ -88,7 +90,7 @@ func (s *Store) Report(ctx context.Context, since time.Time, by By) ([]ReportRow
 // Import adds attempts made before the history existed (read from results files), in one
 // transaction, and returns how many it added. An entry whose Ref or execution id the history
 // already has is skipped, so importing a file twice adds nothing. An entry without a Ref gets
-// one from its campaign, phone and attempt number; without a State, it is settled.
+// one from its campaign, a hash of its phone and its attempt number; without a State, it is settled.
 func (s *Store) Import(ctx context.Context, entries []Entry) (int, error) {
 	entries = slices.Clone(entries)
 	for i := range entries {
@@ -97,7 +99,7 @@ func (s *Store) Import(ctx context.Context, entries []Entry) (int, error) {
 			return 0, &PhoneError{Phone: e.Phone}
 		}
 		if e.Ref == "" {
-			e.Ref = "import:" + e.Campaign + ":" + e.Phone + ":" + strconv.Itoa(e.Number)
+			e.Ref = importRef(e.Campaign, e.Phone, e.Number)
 		}
 		if e.At.IsZero() {
 			e.At = firstSet(e.Placed, e.Ended)
@@ -128,6 +130,13 @@ func (s *Store) Import(ctx context.Context, entries []Entry) (int, error) {
 		return 0, fmt.Errorf("history %s: import: %w", s.where, err)
 	}
 	return added, nil
+}
+
+// importRef is the reference of an imported attempt that has none: its campaign, a hash of its
+// phone (references reach warnings and errors, phone numbers must not) and its number.
+func importRef(campaign, phone string, n int) string {
+	h := sha256.Sum256([]byte(phone))
+	return "import:" + campaign + ":" + hex.EncodeToString(h[:8]) + ":" + strconv.Itoa(n)
 }
 
 // firstSet is the first of times that is not the zero time.

@@ -127,6 +127,9 @@ func TestImport(t *testing.T) {
 		if len(entries) != 1 || !entries[0].At.Equal(t0.Add(-time.Hour)) || entries[0].State != history.StateSettled {
 			t.Errorf("an imported row without a dial time: %+v", entries)
 		}
+		if len(entries) == 1 && (entries[0].Ref == "" || strings.Contains(entries[0].Ref, "9876543211")) {
+			t.Errorf("an imported row's reference %q: want one, without the phone number (references reach warnings)", entries[0].Ref)
+		}
 		d, err := s.Reserve(ctx, attempt("new", "n1", 0), history.Rules{MinGap: day})
 		if err != nil || d.Kind != history.KindRecent || d.Campaign != "old" {
 			t.Errorf("after an import: %+v, %v; want recent (old)", d, err)

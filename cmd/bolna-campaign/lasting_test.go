@@ -193,3 +193,54 @@ func TestCheckSaysWhatTheHistorySkips(t *testing.T) {
 		t.Errorf("%d calls placed, want the other campaign's 2: check places none", n)
 	}
 }
+
+// importRecorder is a history that knows no campaign and keeps what is imported into it.
+type importRecorder struct {
+	accountHistory // nil: importJournal asks nothing else
+	entries        []history.Entry
+}
+
+func (h *importRecorder) CampaignKnown(context.Context, string) (bool, error) { return false, nil }
+func (h *importRecorder) Import(_ context.Context, e []history.Entry) (int, error) {
+	h.entries = append(h.entries, e...)
+	return len(e), nil
+}
+
+// TestImportedAttemptsSettle: the attempts a run takes from its journal into the history
+// carry references the journal answers for (journal.State.FateOf), so the run that follows a
+// timed-out call settles its history row too; and no reference holds a phone number (it
+// reaches warnings and errors). On main a timed-out attempt was imported as
+// "import:CAMPAIGN:PHONE:N": open for ever (the journal knows no such reference), while every
+// run said it had settled it.
+func TestImportedAttemptsSettle(t *testing.T) {
+	t.Parallel()
+	srv := bolnatest.NewServer(bolnatest.Options{Timing: bolnatest.FastTiming, Faults: bolnatest.Faults{StopIgnored: 1},
+		Guardrails: func(now time.Time) time.Time { return now.Add(time.Hour) }}) // every call waits; stops acknowledged, not carried out
+	t.Cleanup(srv.Close)
+	input, phones := writeContacts(t, 2)
+	env := guardEnv(srv, filepath.Join(t.TempDir(), "before-the-history.db"))
+	inv := newInvocation(env)
+	if code := inv.run("run", "--max-wait", "300ms", "--poll-interval", "20ms", input); code != exitUnfinished {
+		t.Fatalf("a run whose calls time out: exit %d, want %d\n%s", code, exitUnfinished, inv.stderr.String())
+	}
+	results := strings.TrimSuffix(input, ".csv") + ".results.csv"
+	st, err := journal.ReadState(journal.StatePath(results))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &importRecorder{}
+	if _, err := importJournal(t.Context(), h, st, input, results); err != nil {
+		t.Fatal(err)
+	}
+	if len(h.entries) != len(phones) {
+		t.Fatalf("%d attempts imported, want the %d timed out, once each", len(h.entries), len(phones))
+	}
+	for _, e := range h.entries {
+		if fate, _, err := st.FateOf(e.Ref); err != nil || fate == journal.FateUnknown {
+			t.Errorf("%s imported as %q (%s): the journal does not know it (%v, %v)", e.Phone, e.Ref, e.State, fate, err)
+		}
+		if strings.Contains(e.Ref, e.Phone[3:]) {
+			t.Errorf("reference %q holds the phone number", e.Ref)
+		}
+	}
+}
