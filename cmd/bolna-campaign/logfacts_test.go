@@ -106,3 +106,27 @@ func checkCallEvents(t *testing.T, line int, masked, outcome string, recs []logR
 // masked is a number as the tool logs it: all but its last six characters, four dots, its last
 // two digits.
 func masked(p string) string { return p[:len(p)-6] + "••••" + p[len(p)-2:] }
+
+// TestLogTextLeavesOutSteps (#33): the text format prints no line for the steps of each call
+// (they are the JSON log's, at level DEBUG), nor key=value pairs after its sentences, and no
+// whole number of the list.
+func TestLogTextLeavesOutSteps(t *testing.T) {
+	t.Parallel()
+	input, phones := writeContacts(t, 4)
+	inv := newInvocation(map[string]string{"BOLNA_SANDBOX_SEED": "5", "BOLNA_SANDBOX_TIME_SCALE": "0.002"})
+	if code := inv.run("run", "--sandbox", "--poll-interval", "20ms", input); code != exitOK {
+		t.Fatalf("exit %d:\n%s", code, inv.stderr.String())
+	}
+	log := inv.stderr.String()
+	for _, p := range phones {
+		if strings.Contains(log, p) {
+			t.Errorf("the log holds the whole number %s", p)
+		}
+	}
+	for _, line := range strings.Split(log, "\n") {
+		if strings.Contains(line, "placed call") || strings.Contains(line, " ended: ") || strings.Contains(line, "execution_id=") ||
+			strings.Contains(line, "campaign=") {
+			t.Errorf("a step of a call, or a field, in the text format: %q", line)
+		}
+	}
+}
