@@ -30,7 +30,7 @@ type callerIDs struct {
 	// anyCountry: a call whose country's numbers are all at their limit takes another
 	// country's (--caller-id-fallback any) rather than waiting for one of its own.
 	anyCountry bool
-	logf       func(format string, args ...any) // told of each call on another country's number
+	logf       func(f facts, format string, args ...any) // told of each call on another country's number
 
 	mu      sync.Mutex
 	live    map[string]int
@@ -49,9 +49,9 @@ func callerIDsOf(cfg *Config) *callerIDs {
 		return nil
 	}
 	p := &callerIDs{numbers: cfg.FromNumbers, limit: cfg.PerNumber, shard: cfg.Shard, rank: map[string]int{},
-		anyCountry: cfg.AnyCallerID, logf: func(string, ...any) {}, live: map[string]int{}, changed: make(chan struct{})}
+		anyCountry: cfg.AnyCallerID, logf: func(facts, string, ...any) {}, live: map[string]int{}, changed: make(chan struct{})}
 	if cfg.Logger != nil {
-		p.logf = cfg.logf
+		p.logf = cfg.logWith
 	}
 	sorted := slices.Clone(cfg.FromNumbers)
 	slices.Sort(sorted)
@@ -109,7 +109,7 @@ func (p *callerIDs) acquire(ctx context.Context, phone, own string) (string, err
 				if !p.anyCountry {
 					why = "have no part of --per-number-concurrency in this shard"
 				}
-				p.logf("the call to %s goes out on %s: the pool's numbers of its country (%s) %s", maskPhone(phone), pick, countryCode(phone), why)
+				p.logf(phoneFacts(phone).from(pick), "the call to %s goes out on %s: the pool's numbers of its country (%s) %s", maskPhone(phone), pick, countryCode(phone), why)
 			}
 			return pick, nil
 		}

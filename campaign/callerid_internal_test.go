@@ -74,7 +74,7 @@ func TestCallerIDFallbackInShard(t *testing.T) {
 		var said []string
 		cfg := &Config{FromNumbers: []string{india, us}, PerNumber: 1, Shard: Shard{K: k, N: 2}}
 		p := callerIDsOf(cfg)
-		p.logf = func(format string, args ...any) { said = append(said, fmt.Sprintf(format, args...)) }
+		p.logf = func(_ facts, format string, args ...any) { said = append(said, fmt.Sprintf(format, args...)) }
 		got, err := p.acquire(t.Context(), contact, "")
 		if err != nil || got != want {
 			t.Errorf("shard %d: %q, %v; want %q", k, got, err, want)

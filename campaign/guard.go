@@ -146,7 +146,7 @@ func (l *ledger) tell(a *attempt, k effectKind, ev event) {
 		err = l.guard.Void(ctx, a.Ref)
 	}
 	if err != nil {
-		l.warnf("the account's history could not record attempt %d of %s (%v): the journal holds it, and the next run records it there", a.Attempt, maskPhone(a.Phone), err)
+		l.warn(callFacts(a, l.arm).err(err), "the account's history could not record attempt %d of %s (%v): the journal holds it, and the next run records it there", a.Attempt, maskPhone(a.Phone), err)
 	}
 }
 
@@ -190,7 +190,7 @@ func (r *Runner) reconcile(ctx context.Context, st *journal.State) (known map[st
 			err = g.Settle(ctx, ref, s)
 		}
 		if err != nil {
-			r.cfg.warnf("the account's history could not settle %s from the journal (%v): the next run tries again", ref, err)
+			r.cfg.warnWith(facts{}.err(err), "the account's history could not settle %s from the journal (%v): the next run tries again", ref, err)
 		}
 	}
 	if n := len(refs) - len(known); n > 0 {

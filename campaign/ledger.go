@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync/atomic"
 	"time"
 
@@ -42,11 +43,13 @@ type ledgerDeps struct {
 	// onEnd is told of every attempt that ends after its intent (its outcome; nil for a void).
 	onEnd func(*journal.Outcome)
 	// guard is the account's history, told of every move of an attempt it holds; nil for
-	// none. known are the attempts of earlier runs it holds unsettled (see reconcile). warnf
-	// says what it could not record.
+	// none. known are the attempts of earlier runs it holds unsettled (see reconcile).
 	guard Guard
 	known map[string]bool
-	warnf func(format string, args ...any)
+	// log is told of each step of a call's life, at level Debug (see logStep), and of what
+	// could not be recorded in the history, the calls' facts with their agent arm.
+	log *slog.Logger
+	arm string
 }
 
 func newLedger(deps ledgerDeps) *ledger {
@@ -62,8 +65,8 @@ func newLedger(deps ledgerDeps) *ledger {
 	if deps.onEnd == nil {
 		deps.onEnd = func(*journal.Outcome) {}
 	}
-	if deps.warnf == nil {
-		deps.warnf = func(string, ...any) {}
+	if deps.log == nil {
+		deps.log = slog.New(slog.DiscardHandler)
 	}
 	return &ledger{ledgerDeps: deps}
 }
@@ -79,7 +82,7 @@ func (e *invariantError) Error() string { return "campaign: internal error: " + 
 // changed and counted, and the rest in step's order. It returns the effects, for the
 // caller's own bookkeeping (effContradicted, effLookSoon).
 func (l *ledger) apply(a *attempt, ev event) ([]effect, error) {
-	from := a.phase
+	from, status := a.phase, a.status
 	to, effs := a.step(ev)
 	if len(effs) > 0 && effs[0].kind == effRefuse {
 		return effs, &FatalError{&invariantError{fmt.Sprintf("attempt %d of %s: %s cannot happen to an attempt %s", a.Attempt, maskPhone(a.Phone), ev.kind, from)}}
@@ -99,6 +102,7 @@ func (l *ledger) apply(a *attempt, ev event) ([]effect, error) {
 	for _, e := range effs {
 		l.carry(a, e.kind, ev)
 	}
+	l.logStep(a, ev, effs, status)
 	return effs, nil
 }
 

@@ -67,7 +67,7 @@ func (l *lister) list(ctx context.Context, opts dialer.ListOptions) (*dialer.Exe
 	if errors.As(err, &apiErr) && apiErr.StatusCode == 400 && !l.noFutureTo && opts.To.After(now) && opts.Status == "" {
 		// (A 400 on a list filtered by status is taken for a refusal of the filter: see check.)
 		l.noFutureTo = true
-		l.cfg.warnf("the executions list refused a window ending in the future (%v); windows end now from here on", err)
+		l.cfg.warnWith(facts{}.err(err), "the executions list refused a window ending in the future (%v); windows end now from here on", err)
 		opts.To = l.cutoff(now)
 		l.budget.take(1, now)
 		return l.dialer.ListExecutions(ctx, l.cfg.AgentID, opts)
@@ -102,7 +102,7 @@ func (l *lister) refusedList(err error) bool {
 	}
 	if !l.noList {
 		l.noList = true
-		l.cfg.warnf("the executions list refused a request (%v): calls are read by id from here on, and a call whose placement reply was lost cannot be looked for (its row ends unknown after --list-lag, dialled by no run until a search settles it; the next run looks again)", err)
+		l.cfg.warnWith(facts{}.err(err), "the executions list refused a request (%v): calls are read by id from here on, and a call whose placement reply was lost cannot be looked for (its row ends unknown after --list-lag, dialled by no run until a search settles it; the next run looks again)", err)
 	}
 	return true
 }

@@ -44,7 +44,7 @@ func (t *tracker) check(ctx context.Context, due []*attempt, plan sweepPlan, now
 			var apiErr *dialer.APIError
 			if plan.statuses != nil && errors.As(err, &apiErr) && apiErr.StatusCode == 400 && !t.lists.noStatusList {
 				t.lists.noStatusList = true
-				t.cfg.warnf("the executions list refused its status filter (%v); sweeps page through every call from here on", err)
+				t.cfg.warnWith(facts{}.err(err), "the executions list refused its status filter (%v); sweeps page through every call from here on", err)
 			}
 			if ctx.Err() != nil {
 				return context.Cause(ctx)
@@ -56,13 +56,13 @@ func (t *tracker) check(ctx context.Context, due []*attempt, plan sweepPlan, now
 				// A GET for each of hundreds of calls would spend minutes of the share of
 				// other requests, and hold the tracker while the client waits for it: the
 				// calls wait for the next look, and the failure counts for the outage rule.
-				t.cfg.warnf("listing executions failed (%v); looking again at the next look", err)
+				t.cfg.warnWith(facts{}.err(err), "listing executions failed (%v); looking again at the next look", err)
 				for _, c := range due {
 					c.nextCheck = later(c.nextCheck, t.sched.align(now))
 				}
 				return t.lists.noteReads([]error{err}, now)
 			}
-			t.cfg.warnf("listing executions failed (%v); checking calls one by one", err)
+			t.cfg.warnWith(facts{}.err(err), "listing executions failed (%v); checking calls one by one", err)
 			byID = due
 		} else {
 			byID = append(unseen, finals...)
@@ -112,7 +112,7 @@ func (t *tracker) apply(c *attempt, ex *dialer.Execution, how seenBy, now time.T
 	case ex.Status.Final() && whole:
 		// Nothing more to read: the call never connected, or the payload is whole.
 		o := t.outcome(c, ex, now)
-		_, err := t.ledger.apply(c, event{kind: evFinal, outcome: &o})
+		_, err := t.ledger.apply(c, event{kind: evFinal, outcome: &o, status: ex.Status})
 		return false, err
 	case ex.Status.Final():
 		return true, nil
@@ -129,12 +129,12 @@ func (t *tracker) apply(c *attempt, ex *dialer.Execution, how seenBy, now time.T
 func (t *tracker) outcome(c *attempt, ex *dialer.Execution, now time.Time) journal.Outcome {
 	o := outcomeOf(ex, c.Attempt, c.DialedAt, now)
 	if o.Cost < 0 {
-		t.cfg.warnf("call %s to %s: Bolna reported a total_cost of %g, below zero; a cost is never money earned, so it counts as 0 (for --max-cost too)",
+		t.cfg.warnWith(t.cfg.about(c).status(ex.Status).outcome(o), "call %s to %s: Bolna reported a total_cost of %g, below zero; a cost is never money earned, so it counts as 0 (for --max-cost too)",
 			c.ExecutionID, maskPhone(c.Phone), o.Cost)
 		o.Cost = 0
 	}
 	if said := callerID(ex.CallerNumber()); c.From != "" && said != "" && said != c.From {
-		t.cfg.warnf("call %s to %s went out on %s, Bolna says, not on %s as asked: the results record Bolna's",
+		t.cfg.warnCall(c, "call %s to %s went out on %s, Bolna says, not on %s as asked: the results record Bolna's",
 			c.ExecutionID, maskPhone(c.Phone), said, c.From)
 		o.From = said
 	}
@@ -144,7 +144,7 @@ func (t *tracker) outcome(c *attempt, ex *dialer.Execution, now time.Time) journ
 			left[i] = d.String()
 		}
 		note := "Bolna's payload was too large or too deep to keep whole; left out: " + strings.Join(left, "; ")
-		t.cfg.warnf("call %s to %s: %s", c.ExecutionID, maskPhone(c.Phone), note)
+		t.cfg.warnCall(c, "call %s to %s: %s", c.ExecutionID, maskPhone(c.Phone), note)
 		o.Error = strings.TrimPrefix(o.Error+"; "+note, "; ")
 	}
 	return o
@@ -207,7 +207,7 @@ func (t *tracker) fetch(ctx context.Context, calls []*attempt, now time.Time) er
 			if ctx.Err() != nil {
 				return context.Cause(ctx)
 			}
-			t.cfg.warnf("checking call %s: %v; trying again later", c.ExecutionID, err)
+			t.cfg.warnWith(t.cfg.about(c).err(err), "checking call %s: %v; trying again later", c.ExecutionID, err)
 			c.nextCheck = t.sched.align(now)
 			continue
 		}
@@ -222,11 +222,11 @@ func (t *tracker) fetch(ctx context.Context, calls []*attempt, now time.Time) er
 // next check is sooner for calls about to change than for queued or post-processing ones.
 func (t *tracker) observe(c *attempt, ex *dialer.Execution, how seenBy, now time.Time) error {
 	if c.status != ex.Status && !ex.Status.Known() {
-		t.cfg.warnf("call %s: unknown status %q; still following it", c.ExecutionID, ex.Status)
+		t.cfg.warnWith(t.cfg.about(c).status(ex.Status), "call %s: unknown status %q; still following it", c.ExecutionID, ex.Status)
 	}
 	if ex.Status.Held() && !t.warnedRescheduled {
 		t.warnedRescheduled = true
-		t.cfg.logf("call %s was %s by Bolna to the agent's calling hours: it holds its slot until it dials or --max-wait ends; match --window to the agent's hours", c.ExecutionID, ex.Status)
+		t.cfg.logWith(t.cfg.about(c).status(ex.Status), "call %s was %s by Bolna to the agent's calling hours: it holds its slot until it dials or --max-wait ends; match --window to the agent's hours", c.ExecutionID, ex.Status)
 	}
 	ev := event{kind: evSeen, status: ex.Status}
 	if how == seenPushed {
@@ -240,7 +240,7 @@ func (t *tracker) observe(c *attempt, ex *dialer.Execution, how seenBy, now time
 		t.in.count(func(s *ObservationStats) { s.Contradicted++ })
 		c.seenAt = t.cfg.Now()
 		c.nextCheck = t.sched.align(c.seenAt)
-		t.cfg.warnf("call %s: a push said its line had dropped, but Bolna says %s: its slot is taken back (are pushes forged? check who knows the webhook URL)", c.ExecutionID, ex.Status)
+		t.cfg.warnCall(c, "call %s: a push said its line had dropped, but Bolna says %s: its slot is taken back (are pushes forged? check who knows the webhook URL)", c.ExecutionID, ex.Status)
 		return nil
 	case has(effs, effLookSoon):
 		c.nextCheck = t.sched.align(now) // a push alone did not free the slot: a look says first

@@ -161,6 +161,7 @@ func (r *Runner) place(ctx context.Context, st *journal.State, tr *tracker, a *a
 	}
 	userData[contacts.RefKey] = ref
 	req := dialer.CallRequest{AgentID: r.cfg.AgentID, RecipientPhoneNumber: row.Phone, FromPhoneNumber: a.From, UserData: userData}
+	ctx = dialer.WithLogAttrs(ctx, r.cfg.about(a)...) // the client's retries of its POST name the call
 
 	// Progress counts a placement once its POST has been answered (or its reply lost): a POST
 	// held back by a stop never left.
@@ -176,7 +177,7 @@ func (r *Runner) place(ctx context.Context, st *journal.State, tr *tracker, a *a
 		tr.add(ctx, a)
 		return true, nil
 	case dialer.MaybePlaced(err):
-		r.cfg.warnf("line %d: the reply to POST /call was lost (%v); looking for the call instead of dialling again", row.Line, err)
+		r.cfg.warnWith(r.cfg.about(a).err(err), "line %d: the reply to POST /call was lost (%v); looking for the call instead of dialling again", row.Line, err)
 		if _, err := tr.ledger.apply(a, event{kind: evReplyLost}); err != nil {
 			return true, err
 		}
@@ -199,7 +200,7 @@ func (r *Runner) refused(led *ledger, a *attempt, row contacts.Row, err error) e
 		// Stopped before the POST left, or still rate limited after the client's bounded
 		// retries: the row stays pending for the next run.
 		if apiErr != nil {
-			r.cfg.warnf("line %d: POST /call still refused with 429 after every retry; the row stays pending", row.Line)
+			r.cfg.warnWith(r.cfg.about(a).err(err), "line %d: POST /call still refused with 429 after every retry; the row stays pending", row.Line)
 		}
 		r.progress.unplaced()
 	case apiErr != nil && apiErr.Unauthorized():

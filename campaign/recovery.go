@@ -157,7 +157,7 @@ func (t *tracker) lookFor(ctx context.Context, o orphan, now time.Time) (found *
 		if _, err := t.ledger.apply(a, event{kind: evFound, id: string(ex.ID)}); err != nil {
 			return nil, false, err
 		}
-		t.cfg.logf("found the call to %s that an earlier run placed before it stopped: %s", maskPhone(a.Phone), a.ExecutionID)
+		t.cfg.logCall(a, "found the call to %s that an earlier run placed before it stopped: %s", maskPhone(a.Phone), a.ExecutionID)
 		return a, true, nil
 	case !searched:
 		o := journal.Outcome{Status: journal.StatusUnknown, Attempts: a.Attempt, DialedAt: a.DialedAt,
@@ -169,7 +169,7 @@ func (t *tracker) lookFor(ctx context.Context, o orphan, now time.Time) (found *
 	case !proof:
 		return nil, true, t.leaveUnresolved(a, "no window of Bolna's list could be shown to cover it")
 	}
-	t.cfg.logf("an earlier run stopped before its call to %s reached Bolna: it will be dialled", maskPhone(a.Phone))
+	t.cfg.logCall(a, "an earlier run stopped before its call to %s reached Bolna: it will be dialled", maskPhone(a.Phone))
 	_, err = t.ledger.apply(a, event{kind: evAbsent})
 	return nil, true, err
 }
@@ -177,7 +177,7 @@ func (t *tracker) lookFor(ctx context.Context, o orphan, now time.Time) (found *
 // leaveUnresolved ends an orphan that cannot be looked for (why): unknown and unresolved, its
 // row is dialled by no run until a later search finds its call or shows it absent.
 func (t *tracker) leaveUnresolved(a *attempt, why string) error {
-	t.cfg.warnf("an earlier run stopped while placing its call to %s, and the call cannot be looked for (%s): its row stays unknown, and no run dials it until a search finds the call or shows it absent",
+	t.cfg.warnCall(a, "an earlier run stopped while placing its call to %s, and the call cannot be looked for (%s): its row stays unknown, and no run dials it until a search finds the call or shows it absent",
 		maskPhone(a.Phone), why)
 	o := unresolvedOutcome(a.LiveCall, why)
 	_, err := t.ledger.apply(a, event{kind: evUnresolved, outcome: &o})

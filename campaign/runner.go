@@ -266,7 +266,8 @@ func (r *Runner) newLedger(ctx context.Context, st *journal.State) (*ledger, err
 	}
 	r.budget = newBudget(r.cfg.MaxCost, st, r.cfg.MaxCostPerDay > 0)
 	return newLedger(ledgerDeps{st: st, now: r.cfg.Now, pool: newPool(), callers: callerIDsOf(&r.cfg), book: newBook(),
-		looks: r.limits.looks, guard: r.cfg.Guard, known: known, warnf: r.cfg.warnf, onEnd: r.budget.ended,
+		looks: r.limits.looks, guard: r.cfg.Guard, known: known, onEnd: r.budget.ended,
+		log: r.cfg.Logger, arm: r.cfg.AgentID,
 		onFinal: func(o journal.Outcome) {
 			if r.settled.Load() { // (the outcomes of the search at start are not this run's progress)
 				r.noteOutcome(st, o)

@@ -50,7 +50,7 @@ func (t *tracker) search(ctx context.Context, c *attempt, now time.Time) error {
 		if t.lists.refusedList(err) || errors.Is(err, errListLoops) {
 			return t.unresolved(c, now, conclusive, err.Error())
 		}
-		t.cfg.warnf("looking for the call to %s: %v; trying again", maskPhone(c.Phone), err)
+		t.cfg.warnWith(t.cfg.about(c).err(err), "looking for the call to %s: %v; trying again", maskPhone(c.Phone), err)
 		if oerr := t.lists.noteReads([]error{err}, now); oerr != nil {
 			return oerr
 		}
@@ -63,7 +63,7 @@ func (t *tracker) search(ctx context.Context, c *attempt, now time.Time) error {
 		if _, err := t.ledger.apply(c, event{kind: evFound, id: string(found.ID)}); err != nil {
 			return err
 		}
-		t.cfg.logf("found the call to %s whose reply was lost: %s", maskPhone(c.Phone), c.ExecutionID)
+		t.cfg.logCall(c, "found the call to %s whose reply was lost: %s", maskPhone(c.Phone), c.ExecutionID)
 		return t.applyOrRead(c, found, seenInList, now)
 	case !searched || conclusive && proof:
 		o := journal.Outcome{Status: journal.StatusUnknown, Attempts: c.Attempt, DialedAt: c.DialedAt,
@@ -86,7 +86,7 @@ func (t *tracker) unresolved(c *attempt, now time.Time, conclusive bool, why str
 		c.nextCheck = t.sched.align(later(now.Add(time.Second), c.lostAt.Add(t.cfg.ListLag)))
 		return nil
 	}
-	t.cfg.warnf("the call to %s whose reply was lost cannot be looked for (%s): its row ends unknown, and no run dials it until a search finds the call or shows it absent", maskPhone(c.Phone), why)
+	t.cfg.warnCall(c, "the call to %s whose reply was lost cannot be looked for (%s): its row ends unknown, and no run dials it until a search finds the call or shows it absent", maskPhone(c.Phone), why)
 	o := unresolvedOutcome(c.LiveCall, why)
 	_, err := t.ledger.apply(c, event{kind: evUnresolved, outcome: &o})
 	return err

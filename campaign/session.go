@@ -231,7 +231,7 @@ func (s *Session) Run(ctx context.Context, r *Runner) (*Summary, error) {
 		return nil, errors.Join(err, cerr)
 	}
 	if aerr := s.writeAttempts(); aerr != nil {
-		s.cfg.warnf("the attempts log %s was not written (the results are): %v", AttemptsPath(s.files.Results), aerr)
+		s.cfg.warnWith(facts{}.err(aerr), "the attempts log %s was not written (the results are): %v", AttemptsPath(s.files.Results), aerr)
 	}
 	return summary, err
 }

@@ -115,13 +115,13 @@ func (t *tracker) stop(ctx context.Context, c *attempt, reason string) (v stopVe
 		return v, nil, t.stoppedBeforeRinging(c, reason)
 	case stopRefused:
 		c.stopRefused = true // it has started: followed to its end
-		t.cfg.logf("call %s could not be stopped (%v): it has started, and is followed to its end", c.ExecutionID, cause)
+		t.cfg.logWith(t.cfg.about(c).err(cause), "call %s could not be stopped (%v): it has started, and is followed to its end", c.ExecutionID, cause)
 	case stopAsked:
 		c.stopping = reason
 		c.nextCheck = t.sched.align(t.cfg.Now())
-		t.cfg.warnf("call %s to %s: %v; it may ring yet, and is not given back before Bolna says it stopped", c.ExecutionID, maskPhone(c.Phone), cause)
+		t.cfg.warnWith(t.cfg.about(c).err(cause), "call %s to %s: %v; it may ring yet, and is not given back before Bolna says it stopped", c.ExecutionID, maskPhone(c.Phone), cause)
 	default:
-		t.cfg.warnf("stopping call %s: %v; trying again", c.ExecutionID, cause)
+		t.cfg.warnWith(t.cfg.about(c).err(cause), "stopping call %s: %v; trying again", c.ExecutionID, cause)
 	}
 	return v, cause, nil
 }
@@ -141,6 +141,6 @@ func (t *tracker) stoppedBeforeRinging(c *attempt, reason string) error {
 		return err
 	}
 	t.stoppedCalls++
-	t.cfg.logf("stopped call %s to %s: %s", c.ExecutionID, maskPhone(c.Phone), reason)
+	t.cfg.logCall(c, "stopped call %s to %s: %s", c.ExecutionID, maskPhone(c.Phone), reason)
 	return nil
 }

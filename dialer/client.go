@@ -118,7 +118,7 @@ func WithUserAgent(ua string) Option {
 }
 
 // WithLogger has the client say, through logger (at level Warn), each time it tries a request
-// again and why.
+// again and why, its facts as attributes (see [WithLogAttrs]).
 // The key never appears in what it says.
 func WithLogger(logger *slog.Logger) Option {
 	return func(c *Client) error { c.logger = logger; return nil }
@@ -362,7 +362,7 @@ func (c *Client) do(ctx context.Context, req request, out any) error {
 		var apiErr *APIError
 		if c.logger != nil && (req.retry == retryRefused || !errors.As(err, &apiErr)) {
 			// Placements, and a network that fails: each retry is worth a line.
-			c.logger.Warn(fmt.Sprintf("%v; trying again in %s (try %d of %d)", c.redact(err.Error()), wait.Round(time.Millisecond), attempt+1, b.Attempts))
+			c.logRetry(ctx, req, err, wait, attempt+1, b.Attempts)
 		}
 		if werr := sleep(ctx, wait); werr != nil {
 			return errors.Join(err, werr)

@@ -40,6 +40,12 @@ func newConsole(env Env, format string) *console {
 	return c
 }
 
+// withRun has every event logged from now on carry the run's facts: its campaign (as the
+// metrics name it) and shard. Call it before the run starts anything that logs.
+func (c *console) withRun(campaignName, shard string) {
+	c.log = c.log.With(slog.String("campaign", campaignName), slog.String("shard", shard))
+}
+
 // logf logs one event, as a sentence.
 func (c *console) logf(format string, args ...any) { c.log.Info(fmt.Sprintf(format, args...)) }
 

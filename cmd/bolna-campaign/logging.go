@@ -18,6 +18,14 @@ import (
 // mail), or, with --log-format json, one JSON object an event (time, level, msg, and the
 // event's attributes) for log pipelines such as Kubernetes'. Either clears the live progress
 // line first, and keeps the message printable (server text may be quoted in it).
+//
+// An event's facts are its attributes (the README's "Logs" table names them: a call's line,
+// masked number, execution id, …; the run's campaign and shard). The text format shows the
+// sentence alone, which names the facts a person needs already; key=value pairs after it
+// would double every line for cron mail. The steps of each call's life (placed, each status,
+// ended) are level Debug: JSON has them, for a pipeline to follow one call by its execution
+// id; text leaves them out, a line a step being too many for a person, who reads the
+// progress line instead.
 
 // logFormats are the values of --log-format.
 var logFormats = []string{"text", "json"}
@@ -31,12 +39,15 @@ type consoleHandler struct {
 func newConsoleHandler(c *console, format string) slog.Handler {
 	h := consoleHandler{c: c}
 	if format == "json" {
-		h.json = slog.NewJSONHandler(c.env.Stderr, nil)
+		h.json = slog.NewJSONHandler(c.env.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})
 	}
 	return h
 }
 
 func (h consoleHandler) Enabled(_ context.Context, level slog.Level) bool {
+	if h.json != nil {
+		return level >= slog.LevelDebug // the steps of each call's life too
+	}
 	return level >= slog.LevelInfo
 }
 

@@ -249,6 +249,7 @@ func (o *runOptions) webhookToken(env Env) (string, error) {
 // run runs the campaign: everything it opens is closed by the one deferred call that opened
 // it, the session last.
 func (o *runOptions) run(env Env, out *console) (summary *campaign.Summary, err error) {
+	out.withRun(campaignLabel(o.input), shardLabel(o.parsedShard))
 	if o.dryRun {
 		return nil, o.dryRunList(env, out)
 	}

@@ -16,8 +16,10 @@ import (
 // What a run says when it ends: the summary (text, JSON on stdout, or a log record).
 
 // summaryDoc is the summary as --json prints it (and --notify sends it).
-func (o *runOptions) summaryDoc(s *campaign.Summary) any {
-	rep := o.readReport()
+func (o *runOptions) summaryDoc(s *campaign.Summary) any { return o.summaryDocOf(s, o.readReport()) }
+
+// summaryDocOf is the summary with the report rep.
+func (o *runOptions) summaryDocOf(s *campaign.Summary, rep *results.Report) any {
 	return struct {
 		*campaign.Summary
 		ElapsedSeconds  float64         `json:"elapsed_s"`
@@ -55,7 +57,7 @@ func (o *runOptions) report(env Env, out *console, s *campaign.Summary, runErr e
 		return
 	case out.json: // the summary as one log record, for the same pipeline
 		out.log.Info(fmt.Sprintf("run ended: %d dialled, %d rows with work left; results: %s", s.Dialled, s.Unfinished(), o.resultsPath),
-			"summary", o.summaryDoc(s), "exit", exitCode(runOutcome(s, runErr)))
+			"summary", o.summaryDocOf(s, maskedReport(o.readReport())), "exit", exitCode(runOutcome(s, runErr)))
 		return
 	}
 	fmt.Fprintf(env.Stderr, "\n%d dialled this run at concurrency %d, in %s\n", s.Dialled, s.Concurrency, campaign.ShortDuration(s.Elapsed.Round(100*time.Millisecond)))
@@ -130,4 +132,19 @@ func sortedKeys(m map[string]int) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// maskedReport is rep as a log carries it: its rows to chase name their line and their number
+// masked (as every log event does), not the person; nil for nil.
+func maskedReport(rep *results.Report) *results.Report {
+	if rep == nil {
+		return nil
+	}
+	r := *rep
+	r.Chase = make([]results.Chase, len(rep.Chase))
+	for i, c := range rep.Chase {
+		c.Phone, c.Name = campaign.MaskPhone(c.Phone), ""
+		r.Chase[i] = c
+	}
+	return &r
 }

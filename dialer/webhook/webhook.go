@@ -332,7 +332,9 @@ tries:
 		return
 	}
 	r.forwardFailed.Add(1)
-	r.logf("webhook: relaying a push to --webhook-forward failed after %d tries: %v", forwardTries, redactURL(last))
+	cause := redactURL(last)
+	r.cfg.Logger.Warn(fmt.Sprintf("webhook: relaying a push to --webhook-forward failed after %d tries: %v", forwardTries, cause),
+		slog.String("event", "relay-failed"), slog.Int("try", forwardTries), slog.String("error", fmt.Sprint(cause)))
 }
 
 // redactURL keeps a relay error from repeating the forward URL (which may carry a secret).
