@@ -35,9 +35,14 @@ func (s *State) DialFrom(key, phone, from string, attempt int, ref string, at ti
 }
 
 // DialRow records, durably, the intent to dial lc (its key, number, caller id, attempt,
-// reference, time and the list's line, which the attempts log reports: see Attempts).
+// reference, time, agent and the list's line, which the attempts log reports: see Attempts).
+// The agent is left out when it is the owner's, as older journals have it.
 func (s *State) DialRow(lc LiveCall) error {
-	return s.append(record{Ev: evDial, Key: lc.Key, Phone: lc.Phone, Attempt: lc.Attempt, Ref: lc.Ref, From: lc.From, Line: lc.Line, At: lc.DialedAt.UTC()}, true)
+	agent := lc.Agent
+	if agent == s.owner.Agent {
+		agent = ""
+	}
+	return s.append(record{Ev: evDial, Key: lc.Key, Phone: lc.Phone, Agent: agent, Attempt: lc.Attempt, Ref: lc.Ref, From: lc.From, Line: lc.Line, At: lc.DialedAt.UTC()}, true)
 }
 
 // Placed records, durably, the execution id of an attempt.
@@ -81,6 +86,9 @@ func (s *State) Adopt(key, phone string, o Outcome) error {
 		at = s.clock().UTC()
 	}
 	rec := record{Ev: evDial, Key: key, Phone: phone, Attempt: o.Attempts, Ref: "imported", At: at}
+	if o.AgentID != s.owner.Agent {
+		rec.Agent = o.AgentID // the results' agent_id: an experiment's arm
+	}
 	if err := s.append(rec, false); err != nil {
 		return err
 	}
@@ -101,7 +109,7 @@ func (s *State) Adopt(key, phone string, o Outcome) error {
 		}
 		return nil
 	}
-	return s.append(record{Ev: evFinal, Key: key, Attempt: o.Attempts, At: at, Outcome: &o}, false)
+	return s.append(record{Ev: evFinal, Key: key, Agent: rec.Agent, Attempt: o.Attempts, At: at, Outcome: &o}, false)
 }
 
 // NoteAccount records the account as this run found it.
