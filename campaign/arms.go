@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"slices"
 	"sync"
 
@@ -173,20 +174,22 @@ type Experiment struct {
 	Stopped []string `json:"stopped_arms,omitempty"`
 }
 
-// of takes the campaign whose rows the arms are drawn for: its id seeds the draws.
-func (b *armBook) of(st *journal.State) {
+// of takes the experiment whose rows the arms are drawn for: Config.Experiment, else the
+// contact list's file name. Not the journal's id: each shard of a list keeps a journal of its
+// own, and the shards must draw every row's arm alike.
+func (b *armBook) of(input string) {
 	if b != nil {
-		b.campaign = st.Campaign()
+		b.campaign = cmp.Or(b.cfg.Experiment, "list:"+filepath.Base(input))
 	}
 }
 
-// seed takes the campaign (see of) and counts what earlier runs' attempts came to, each row's
-// latest, before this run dials.
-func (b *armBook) seed(st *journal.State) error {
+// seed takes the experiment of the list input (see of) and counts what earlier runs' attempts
+// came to, each row's latest, before this run dials.
+func (b *armBook) seed(input string, st *journal.State) error {
 	if b == nil {
 		return nil
 	}
-	b.of(st)
+	b.of(input)
 	for a, err := range st.Attempts() {
 		if err != nil {
 			return err

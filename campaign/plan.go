@@ -136,7 +136,7 @@ func (r *Runner) DryRun(input string, st *journal.State, emit func(dialer.CallRe
 		return p, err
 	}
 	var emitErr error
-	r.arms.of(st)
+	r.arms.of(input)
 	callers := callerIDsOf(&r.cfg)
 	p, err = r.scan(input, st, func(row contacts.Row, userData map[string]string, c classification) (kind, bool) {
 		userData[contacts.RefKey] = st.Ref(row.Key, c.attempt)

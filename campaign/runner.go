@@ -157,7 +157,7 @@ func (s *Summary) Unfinished() int {
 func (r *Runner) Run(ctx context.Context, input string, st *journal.State, out ResultWriter) (*Summary, error) {
 	start := r.cfg.Now()
 	r.input = input
-	if err := r.arms.seed(st); err != nil { // the arms are drawn for this campaign
+	if err := r.arms.seed(input, st); err != nil {
 		return nil, err
 	}
 	plan, err := r.firstScan(input, st)

@@ -66,11 +66,16 @@ func (s *State) Void(key string, attempt int, at time.Time) error {
 // It is written at once but not synced on its own: a process killed right after still leaves
 // it in the file, and should the machine go down before the next sync, the call is merely
 // followed again (by id) by the next run. Only the intent and the execution id must be on
-// disk before the run goes on.
+// disk before the run goes on. o.AgentID, the attempt's agent, is kept when it is not the
+// owner's (an experiment's other arms).
 func (s *State) Final(key string, attempt int, o Outcome) error {
 	o.Attempts = attempt
 	o.Duration, o.Cost = finite(o.Duration), finite(o.Cost) // JSON has no NaN: one odd payload must not stop the run
-	return s.append(record{Ev: evFinal, Key: key, Attempt: attempt, At: s.clock().UTC(), Outcome: &o}, false)
+	agent := o.AgentID
+	if agent == s.owner.Agent {
+		agent = ""
+	}
+	return s.append(record{Ev: evFinal, Key: key, Agent: agent, Attempt: attempt, At: s.clock().UTC(), Outcome: &o}, false)
 }
 
 // Adopt records what a results file says of a contact, for a journal rebuilt from the results
