@@ -215,3 +215,37 @@ func (r *Runner) noteArm(key string, o journal.Outcome) {
 func (r *Runner) Experiment() *Experiment {
 	return r.arms.Verdict()
 }
+
+// ReadExperiment replays a campaign's journal through a monitor as its runs read it, outcome
+// after outcome: the arms are the agents its attempts went through, in the order first met
+// (nil with fewer than two), compared on goal (nil: a person reached). For status, which
+// reads a campaign without its run's flags: the arms a run stopped are not known here.
+func ReadExperiment(st *journal.State, goal func(journal.Outcome) bool) (*Experiment, error) {
+	owner := st.Owner().Agent
+	var agents []string
+	for a, err := range st.Attempts() {
+		if err != nil {
+			return nil, err
+		}
+		if id := cmp.Or(a.AgentID, owner); !slices.Contains(agents, id) {
+			agents = append(agents, id)
+		}
+	}
+	for _, lc := range st.Live() {
+		if !slices.Contains(agents, lc.Agent) {
+			agents = append(agents, lc.Agent)
+		}
+	}
+	cfg := &Config{Goal: goal, Logger: slog.New(slog.DiscardHandler)}
+	for _, id := range agents {
+		cfg.Arms = append(cfg.Arms, Arm{AgentID: id, Weight: 1})
+	}
+	b := newArmBook(cfg)
+	if b == nil {
+		return nil, nil
+	}
+	if err := b.seed("", st); err != nil {
+		return nil, err
+	}
+	return b.Verdict(), nil
+}
