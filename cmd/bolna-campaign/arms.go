@@ -114,7 +114,7 @@ func verdictLines(e *campaign.Experiment, goal string) []string {
 	if goal != "" {
 		metric = "goal rate (" + goal + ")"
 	}
-	lines := []string{"experiment, on the " + metric + ":"}
+	lines := []string{"experiment as the run read it after every call, on the " + metric + ":"}
 	for _, a := range e.Arms {
 		lines = append(lines, fmt.Sprintf("  %s: %d dialled, %d finished, %d reached, %d %s, %s (95%%: %s to %s)",
 			a.Name, a.Dialled, a.Finished, a.Reached, a.Goals, plural(a.Goals, "goal", "goals"),

@@ -23,7 +23,7 @@ func TestRunArms(t *testing.T) {
 	if code := inv.run(append(args, input)...); code != exitOK {
 		t.Fatalf("run: exit %d:\n%s", code, inv.stderr.String())
 	}
-	for _, want := range []string{"experiment, on the goal rate (confirmed=yes):", "  verdict: ", "  method: mixture sequential probability ratio test"} {
+	for _, want := range []string{"experiment as the run read it after every call, on the goal rate (confirmed=yes):", "  verdict: ", "  method: mixture sequential probability ratio test"} {
 		if !strings.Contains(inv.stderr.String(), want) {
 			t.Errorf("the summary lacks %q:\n%s", want, inv.stderr.String())
 		}
