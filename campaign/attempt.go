@@ -1,6 +1,7 @@
 package campaign
 
 import (
+	"cmp"
 	"fmt"
 	"time"
 
@@ -25,6 +26,9 @@ const (
 	phaseFinal                      // its outcome is recorded (a timeout too: the next run follows it again)
 	phaseVoid                       // no call exists, or it was stopped before it rang: given back
 )
+
+// agent is the agent a's call goes through: its arm's, or the run's.
+func (a *attempt) agent(cfg *Config) string { return cmp.Or(a.Agent, cfg.AgentID) }
 
 // phases lists every phase, the new attempt's (0) first: the table tests go over them all.
 var phases = []phase{0, phaseReserved, phaseIntent, phaseSearching, phaseUnknown, phaseQueued, phaseRinging,

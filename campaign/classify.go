@@ -36,6 +36,7 @@ const (
 type decision struct {
 	kind   kind
 	reason string
+	agent  string // the agent a row to dial goes through ("" without an experiment)
 }
 
 // decisions keeps each row's decision, by ordinal, a byte and an index a row (the reasons are
@@ -48,6 +49,7 @@ type decisions struct {
 	reasons []uint32          // index in texts, plus one (0: none)
 	texts   []string          // each reason once
 	ids     map[string]uint32 // a reason's index in texts
+	agents  []uint32          // per row, the agent's index in texts plus one (nil without an experiment)
 }
 
 // set records the decision for the row at ord, and reports whether it did: a row is decided
@@ -62,20 +64,30 @@ func (d *decisions) set(ord int, dc decision) bool {
 		return false
 	}
 	d.kinds[ord] = byte(dc.kind) + 1
-	if dc.reason == "" {
-		return true
+	if dc.agent != "" {
+		for len(d.agents) <= ord {
+			d.agents = append(d.agents, 0)
+		}
+		d.agents[ord] = d.intern(dc.agent)
 	}
-	id, ok := d.ids[dc.reason]
+	if dc.reason != "" {
+		d.reasons[ord] = d.intern(dc.reason)
+	}
+	return true
+}
+
+// intern is the index of text in texts, plus one, adding it the first time.
+func (d *decisions) intern(text string) uint32 {
+	id, ok := d.ids[text]
 	if !ok {
 		if d.ids == nil {
 			d.ids = map[string]uint32{}
 		}
-		d.texts = append(d.texts, dc.reason)
+		d.texts = append(d.texts, text)
 		id = uint32(len(d.texts))
-		d.ids[dc.reason] = id
+		d.ids[text] = id
 	}
-	d.reasons[ord] = id
-	return true
+	return id
 }
 
 // get is the decision for the row at ord; false for a row the pass never met.
@@ -92,6 +104,9 @@ func (d *decisions) get(ord int) (decision, bool) {
 	if id := d.reasons[ord]; id > 0 {
 		dc.reason = d.texts[id-1]
 	}
+	if ord < len(d.agents) && d.agents[ord] > 0 {
+		dc.agent = d.texts[d.agents[ord]-1]
+	}
 	return dc, true
 }
 
@@ -100,6 +115,7 @@ type classification struct {
 	reason  string         // why the row is not dialled (see decision)
 	ord     int            // the row's ordinal in the list
 	attempt int            // for kindDial
+	agent   string         // for kindDial in an experiment: the agent of the row's arm
 	dupOf   int            // for kindDuplicate: the line of the first occurrence
 	zone    *time.Location // the contact's zone, when a calling window applies
 	entry   journal.Entry
@@ -112,9 +128,10 @@ type classifier struct {
 	retry       map[journal.Status]bool
 	retryResult map[journal.Result]bool
 	dups        *duplicates
-	row         int  // ordinal of the row being classified
-	fresh       int  // rows never dialled that this pass found to dial (for --limit)
-	stopped     bool // placing has stopped: rows to dial are kindStopped
+	arms        *armBook // the experiment, nil for none
+	row         int      // ordinal of the row being classified
+	fresh       int      // rows never dialled that this pass found to dial (for --limit)
+	stopped     bool     // placing has stopped: rows to dial are kindStopped
 }
 
 func newClassifier(cfg *Config, st *journal.State, dups *duplicates) *classifier {
@@ -277,6 +294,9 @@ func (c *classifier) classifyRow(row contacts.Row) (classification, error) {
 		}
 	}
 	cl := classification{kind: kindDial, attempt: e.Attempts + 1, entry: e}
+	if c.arms != nil {
+		cl.agent = c.agentOf(row.Key, e)
+	}
 	if c.cfg.Window != nil {
 		zone, err := c.cfg.Zones.For(row.Phone, row.Zone)
 		var zerr *ZoneError
@@ -292,6 +312,18 @@ func (c *classifier) classifyRow(row contacts.Row) (classification, error) {
 		}
 	}
 	return cl, nil
+}
+
+// agentOf is the agent of a row to dial in an experiment: a row dialled before keeps the
+// agent the journal records for its latest attempt, whatever the arms are now; a row never
+// dialled takes its arm's.
+func (c *classifier) agentOf(key string, e journal.Entry) string {
+	if e.Attempts > 0 {
+		if o, ok, _ := c.st.Outcome(key); ok && o.AgentID != "" {
+			return o.AgentID
+		}
+	}
+	return c.arms.assign(key)
 }
 
 // outcome is the results row's state for row, as the dispatching pass decided it (d) and as
@@ -313,7 +345,7 @@ func (c *classifier) outcome(row contacts.Row, ord int, d decision) (o journal.O
 		return journal.Outcome{}, false, err
 	}
 	if lc := e.Live; lc != nil && (!ok || o.Status != journal.StatusTimeout || o.Attempts != lc.Attempt) {
-		return journal.Outcome{Status: journal.StatusInFlight, ExecutionID: lc.ExecutionID, Attempts: lc.Attempt, DialedAt: lc.DialedAt}, false, nil
+		return journal.Outcome{Status: journal.StatusInFlight, ExecutionID: lc.ExecutionID, Attempts: lc.Attempt, DialedAt: lc.DialedAt, AgentID: lc.Agent}, false, nil
 	}
 	if !ok {
 		// Its call stopped before it rang, or its placement given back when placing stopped: the

@@ -47,7 +47,21 @@ const (
 
 // Config is how a campaign runs.
 type Config struct {
-	AgentID    string
+	AgentID string // the agent that places the calls; with Arms, the first arm's
+	// Arms, two or more, make the run an experiment: each row never dialled is dialled
+	// through the agent of its arm, drawn at random and stably from Experiment and the
+	// row's key by the arms' weights (experiment.Assign), and a row dialled before keeps
+	// the agent the journal records for it. The arms are compared as calls finish (see
+	// Runner.Experiment) on Goal (nil: a person reached).
+	Arms []Arm
+	Goal func(journal.Outcome) bool
+	// Experiment names the draw of the arms (with each row's key); empty, the contact list's
+	// file name, which every shard and rerun of a list shares.
+	Experiment string
+	// StopLosers stops dialling through an arm once the experiment finds it behind beyond
+	// chance: its rows never dialled are drawn again among the other arms
+	// (experiment.AssignActive).
+	StopLosers bool
 	FromNumber string // caller id; empty lets Bolna choose
 	// FromNumbers is a pool of caller ids to spread the calls over (see callerIDs), at most
 	// PerNumber live calls on one (0: no limit); a row's own caller id (LoadOptions.FromColumn)
@@ -131,6 +145,9 @@ type Config struct {
 }
 
 func (c *Config) setDefaults() {
+	if c.AgentID == "" && len(c.Arms) > 0 {
+		c.AgentID = c.Arms[0].AgentID
+	}
 	if c.PollInterval <= 0 {
 		c.PollInterval = DefaultPollInterval
 	}

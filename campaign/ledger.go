@@ -40,6 +40,9 @@ type ledgerDeps struct {
 	// onFinal is told of every outcome recorded (progress, --halt-after, --max-cost), before
 	// the attempt's slot is given back: a run halted by it places no call in that slot.
 	onFinal func(journal.Outcome)
+	// onOutcome is told of the same outcomes with their row's key (an experiment's counts);
+	// nil for none.
+	onOutcome func(key string, o journal.Outcome)
 	// onEnd is told of every attempt that ends after its intent (its outcome; nil for a void).
 	onEnd func(*journal.Outcome)
 	// guard is the account's history, told of every move of an attempt it holds; nil for
@@ -134,6 +137,9 @@ func (l *ledger) record(a *attempt, k effectKind, ev event) error {
 		if ev.outcome.From == "" {
 			ev.outcome.From = a.From
 		}
+		if ev.outcome.AgentID == "" {
+			ev.outcome.AgentID = a.Agent
+		}
 		return l.st.Final(a.Key, a.Attempt, *ev.outcome)
 	case effRecordVoid:
 		return l.st.Void(a.Key, a.Attempt, now)
@@ -151,6 +157,9 @@ func (l *ledger) carry(a *attempt, k effectKind, ev event) {
 	case effEnd:
 		if ev.kind != evUnsent && ev.kind != evAbsent && ev.kind != evStopAccepted {
 			l.onFinal(*ev.outcome)
+			if l.onOutcome != nil {
+				l.onOutcome(a.Key, *ev.outcome)
+			}
 			l.onEnd(ev.outcome)
 		} else {
 			l.onEnd(nil)

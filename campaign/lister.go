@@ -27,14 +27,14 @@ type lister struct {
 	noList       bool      // the list refused a plain request (400): calls are read by id
 }
 
-// pages reads the pages of one listing in turn, until the list has no more, or the caller
+// pages reads the pages of one listing of agent's executions in turn, until the list has no more, or the caller
 // stops; a read that fails, or a list that does not page (errListLoops, see pageGuard), ends
 // it with the error.
-func (l *lister) pages(ctx context.Context, opts dialer.ListOptions) iter.Seq2[*dialer.ExecutionPage, error] {
+func (l *lister) pages(ctx context.Context, agent string, opts dialer.ListOptions) iter.Seq2[*dialer.ExecutionPage, error] {
 	return func(yield func(*dialer.ExecutionPage, error) bool) {
 		var guard pageGuard
 		for opts.Page = 1; ; opts.Page++ {
-			page, err := l.list(ctx, opts)
+			page, err := l.list(ctx, agent, opts)
 			if err == nil {
 				err = guard.check(page)
 			}
@@ -49,10 +49,10 @@ func (l *lister) pages(ctx context.Context, opts dialer.ListOptions) iter.Seq2[*
 	}
 }
 
-// list reads one page of the agent's executions. The window reaches a little into the future
+// list reads one page of agent's executions. The window reaches a little into the future
 // (Bolna's clock may run ahead of ours); should Bolna refuse a future "to" (400), the window ends
 // at Bolna's now from then on (see cutoff).
-func (l *lister) list(ctx context.Context, opts dialer.ListOptions) (*dialer.ExecutionPage, error) {
+func (l *lister) list(ctx context.Context, agent string, opts dialer.ListOptions) (*dialer.ExecutionPage, error) {
 	now := l.cfg.Now()
 	if l.noFutureTo && opts.To.After(l.cutoff(now)) {
 		opts.To = l.cutoff(now)
@@ -62,7 +62,7 @@ func (l *lister) list(ctx context.Context, opts dialer.ListOptions) (*dialer.Exe
 	// pushes, slot releases and the outage rule meanwhile.
 	ctx, cancel := l.readCtx(dialer.WithOneTry(ctx), now)
 	defer cancel()
-	page, err := l.dialer.ListExecutions(ctx, l.cfg.AgentID, opts)
+	page, err := l.dialer.ListExecutions(ctx, agent, opts)
 	var apiErr *dialer.APIError
 	if errors.As(err, &apiErr) && apiErr.StatusCode == 400 && !l.noFutureTo && opts.To.After(now) && opts.Status == "" {
 		// (A 400 on a list filtered by status is taken for a refusal of the filter: see check.)
@@ -70,7 +70,7 @@ func (l *lister) list(ctx context.Context, opts dialer.ListOptions) (*dialer.Exe
 		l.cfg.warnWith(facts{}.err(err), "the executions list refused a window ending in the future (%v); windows end now from here on", err)
 		opts.To = l.cutoff(now)
 		l.budget.take(1, now)
-		return l.dialer.ListExecutions(ctx, l.cfg.AgentID, opts)
+		return l.dialer.ListExecutions(ctx, agent, opts)
 	}
 	return page, err
 }

@@ -1,6 +1,7 @@
 package campaign
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -42,7 +43,7 @@ type facts []slog.Attr
 
 // callFacts are the facts of an attempt at a call: its row's line (when known), its number
 // masked, its attempt, and those known so far of its execution id, caller id (masked), agent
-// (arm) and the latest status Bolna gave.
+// (arm: its own, else the run's agent arm) and the latest status Bolna gave.
 func callFacts(a *attempt, arm string) facts {
 	f := make(facts, 0, 8)
 	if a.Line > 0 {
@@ -58,7 +59,7 @@ func callFacts(a *attempt, arm string) facts {
 	if a.From != "" {
 		f = append(f, slog.String(keyFrom, maskPhone(a.From)))
 	}
-	if arm != "" {
+	if arm := cmp.Or(a.Agent, arm); arm != "" { // its own agent, an experiment's arm; else the run's
 		f = append(f, slog.String(keyArm, arm))
 	}
 	if a.status != "" {

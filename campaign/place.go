@@ -1,6 +1,7 @@
 package campaign
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -153,14 +154,18 @@ func (r *Runner) mayPlace(ctx context.Context, led *ledger, limiter *dialer.Limi
 // the run is stopped (the send gate), and a POST already sent is still answered.
 func (r *Runner) place(ctx context.Context, st *journal.State, tr *tracker, a *attempt, row contacts.Row, userData map[string]string, c classification) (bool, error) {
 	ref := st.Ref(row.Key, c.attempt)
-	if err := tr.ledger.intent(a, journal.LiveCall{Key: row.Key, Phone: row.Phone, Attempt: c.attempt, Ref: ref, DialedAt: r.cfg.Now(), Line: row.Line, Zone: c.zone}); err != nil {
+	lc := journal.LiveCall{Key: row.Key, Phone: row.Phone, Attempt: c.attempt, Ref: ref, DialedAt: r.cfg.Now(), Line: row.Line, Zone: c.zone, Agent: cmp.Or(c.agent, r.cfg.AgentID)}
+	if err := tr.ledger.intent(a, lc); err != nil {
 		return false, err
+	}
+	if r.arms != nil {
+		r.arms.note(row.Key, lc.Agent, nil)
 	}
 	if ok, err := r.guarded(ctx, tr.ledger, a, st); !ok {
 		return false, err // skipped (its outcome), or given back: paused, or the history unreachable
 	}
 	userData[contacts.RefKey] = ref
-	req := dialer.CallRequest{AgentID: r.cfg.AgentID, RecipientPhoneNumber: row.Phone, FromPhoneNumber: a.From, UserData: userData}
+	req := dialer.CallRequest{AgentID: a.Agent, RecipientPhoneNumber: row.Phone, FromPhoneNumber: a.From, UserData: userData}
 	ctx = dialer.WithLogAttrs(ctx, r.cfg.about(a)...) // the client's retries of its POST name the call
 
 	// Progress counts a placement once its POST has been answered (or its reply lost): a POST
@@ -206,7 +211,7 @@ func (r *Runner) refused(led *ledger, a *attempt, row contacts.Row, err error) e
 	case apiErr != nil && apiErr.Unauthorized():
 		fatal = fmt.Errorf("the API key was refused: %w", err)
 	case apiErr != nil && apiErr.NotFound():
-		fatal = fmt.Errorf("agent %s was not found (or belongs to another account): %w", r.cfg.AgentID, err)
+		fatal = fmt.Errorf("agent %s was not found (or belongs to another account): %w", a.agent(&r.cfg), err)
 	case apiErr != nil && apiErr.Redirect():
 		fatal = err
 	case apiErr == nil:

@@ -1,6 +1,7 @@
 package campaign
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
@@ -135,11 +136,12 @@ func (r *Runner) DryRun(input string, st *journal.State, emit func(dialer.CallRe
 		return p, err
 	}
 	var emitErr error
+	r.arms.of(input)
 	callers := callerIDsOf(&r.cfg)
 	p, err = r.scan(input, st, func(row contacts.Row, userData map[string]string, c classification) (kind, bool) {
 		userData[contacts.RefKey] = st.Ref(row.Key, c.attempt)
 		from := callers.preview(row.Phone, row.From, r.cfg.FromNumber)
-		emitErr = emit(dialer.CallRequest{AgentID: r.cfg.AgentID, RecipientPhoneNumber: row.Phone, FromPhoneNumber: from, UserData: userData})
+		emitErr = emit(dialer.CallRequest{AgentID: cmp.Or(c.agent, r.cfg.AgentID), RecipientPhoneNumber: row.Phone, FromPhoneNumber: from, UserData: userData})
 		return kindDial, emitErr == nil
 	})
 	if err == nil && emitErr == nil {
@@ -171,6 +173,7 @@ func (r *Runner) pass(input string, st *journal.State, dial dialFunc, keep *deci
 	}
 	defer f.Close()
 	cl := newClassifier(&r.cfg, st, r.dups)
+	cl.arms = r.arms
 	p := Plan{Encoding: l.Encoding()}
 	for row, err := range l.All() {
 		if err != nil {
@@ -193,7 +196,7 @@ func (r *Runner) pass(input string, st *journal.State, dial dialFunc, keep *deci
 			if k != c.kind {
 				reason = cl.reasonFor(k, c)
 			}
-			keep.set(c.ord, decision{kind: k, reason: reason})
+			keep.set(c.ord, decision{kind: k, reason: reason, agent: c.agent})
 		}
 		if !more {
 			if keep == nil {
@@ -272,7 +275,9 @@ func (r *Runner) writeResults(input string, st *journal.State, out ResultWriter)
 			s.RetryDue++
 		}
 		if o.Attempts > 0 {
-			o.AgentID = st.Owner().Agent
+			o.AgentID = cmp.Or(o.AgentID, d.agent, st.Owner().Agent)
+		} else {
+			o.AgentID = ""
 		}
 		s.Rows++
 		s.ByStatus[o.Status]++

@@ -154,10 +154,10 @@ func (t *tracker) byRef(ex *dialer.Execution) (*attempt, error) {
 }
 
 // isOf reports whether a push about c's execution id is believable as c's: its agent, when it
-// says, is the run's, and its recipient, when it says, is c's number. A push that fails either
+// says, is c's, and its recipient, when it says, is c's number. A push that fails either
 // (a forged or misrouted one) must not become the call's outcome, nor count for --max-cost.
 func (t *tracker) isOf(c *attempt, ex *dialer.Execution) bool {
-	if ex.AgentID != "" && t.cfg.AgentID != "" && ex.AgentID != t.cfg.AgentID {
+	if agent := c.agent(t.cfg); ex.AgentID != "" && agent != "" && ex.AgentID != agent {
 		return false
 	}
 	to := ex.RecipientNumber()

@@ -33,6 +33,7 @@ type Runner struct {
 	limits   runLimits   // the run's own pacing, built from cfg (see newLimits)
 	dups     *duplicates // found by Run's first pass over the list, read by the later ones
 	decided  *decisions  // what the dispatching pass decided for each row, for the results
+	arms     *armBook    // the experiment (Config.Arms), nil for none
 	budget   *budget     // --max-cost with the calls in flight counted (see budget)
 	tracker  atomic.Pointer[tracker]
 	settled  atomic.Bool // the calls a crashed run may have placed were looked for: outcomes are this run's
@@ -68,6 +69,7 @@ func NewRunner(d Dialer, cfg Config) *Runner {
 	cfg.setDefaults()
 	r := &Runner{cfg: cfg, dialer: d, stopped: make(chan struct{})}
 	r.limits = newLimits(&r.cfg)
+	r.arms = newArmBook(&r.cfg)
 	return r
 }
 
@@ -137,6 +139,8 @@ type Summary struct {
 	// minute, when the dialer counts them (set like Requests); Limits the run's share of them.
 	PeakPerMinute *dialer.Limits `json:"peak_per_minute,omitempty"`
 	Limits        *dialer.Limits `json:"limits,omitempty"`
+	// Experiment is the comparison of the arms (Config.Arms) as the run left it.
+	Experiment *Experiment `json:"experiment,omitempty"`
 }
 
 // Unfinished is the number of rows that a later run has work for: not dialled yet, in flight,
@@ -153,6 +157,9 @@ func (s *Summary) Unfinished() int {
 func (r *Runner) Run(ctx context.Context, input string, st *journal.State, out ResultWriter) (*Summary, error) {
 	start := r.cfg.Now()
 	r.input = input
+	if err := r.arms.seed(input, st); err != nil {
+		return nil, err
+	}
 	plan, err := r.firstScan(input, st)
 	if err != nil {
 		return nil, err
@@ -194,6 +201,7 @@ func (r *Runner) Run(ctx context.Context, input string, st *journal.State, out R
 	}
 	summary.Dialled, summary.Concurrency, summary.Halted = dialled, slots, r.haltReason()
 	summary.Stopped = tr.stoppedCalls
+	summary.Experiment = r.arms.Verdict()
 	summary.Spent = st.Spent()
 	if r.cfg.Pushes {
 		seen := r.Observations()
@@ -272,7 +280,7 @@ func (r *Runner) newLedger(ctx context.Context, st *journal.State) (*ledger, err
 			if r.settled.Load() { // (the outcomes of the search at start are not this run's progress)
 				r.noteOutcome(st, o)
 			}
-		}}), nil
+		}, onOutcome: r.noteArm}), nil
 }
 
 // resume takes over what earlier runs left (crashed intents are looked for, live calls

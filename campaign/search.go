@@ -108,7 +108,7 @@ const (
 	windowProof                      // a window a miss in proves the call absent (see proofWindow)
 )
 
-// find looks for the call of c in the agent's executions list, in window w (see
+// find looks for the call of c in its agent's executions list, in window w (see
 // searchWindow). searched is false when it could not look: the call is older than the list's
 // window. proof is true when a miss there shows the call was never created.
 func (t *tracker) find(ctx context.Context, c *attempt, now time.Time, w searchWindow) (ex *dialer.Execution, searched, proof bool, err error) {
@@ -127,7 +127,7 @@ func (t *tracker) find(ctx context.Context, c *attempt, now time.Time, w searchW
 	}
 	var candidates []string
 	var loops error // the list does not page: what it showed is searched, a miss proves nothing
-	for page, err := range t.lists.pages(ctx, opts) {
+	for page, err := range t.lists.pages(ctx, c.agent(t.cfg), opts) {
 		if errors.Is(err, errListLoops) {
 			loops = err
 			break

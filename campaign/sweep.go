@@ -145,21 +145,23 @@ func (t *tracker) listSweep(ctx context.Context, due []*attempt, statuses []dial
 	if filters == nil {
 		filters = []dialer.Status{""}
 	}
-	for _, status := range filters {
-		opts := dialer.ListOptions{PageSize: dialer.MaxListPageSize, Status: status}
-		opts.From, opts.To, _ = t.lists.wide(oldest, now)
-		for page, err := range t.lists.pages(ctx, opts) {
-			if errors.Is(err, errListLoops) {
-				break // the due calls it did not show are read by id
-			}
-			if err != nil {
-				return nil, nil, err
-			}
-			if err := t.meet(&sw, page, now); err != nil {
-				return nil, nil, err
-			}
-			if statuses == nil && len(sw.want) == 0 {
-				break // every due call was seen
+	for _, agent := range agentsOf(due, t.cfg) { // each agent's list: an experiment's arms
+		for _, status := range filters {
+			opts := dialer.ListOptions{PageSize: dialer.MaxListPageSize, Status: status}
+			opts.From, opts.To, _ = t.lists.wide(oldest, now)
+			for page, err := range t.lists.pages(ctx, agent, opts) {
+				if errors.Is(err, errListLoops) {
+					break // the due calls it did not show are read by id
+				}
+				if err != nil {
+					return nil, nil, err
+				}
+				if err := t.meet(&sw, page, now); err != nil {
+					return nil, nil, err
+				}
+				if statuses == nil && !sw.wants(agent, t.cfg) {
+					break // every due call of the agent was seen
+				}
 			}
 		}
 	}
@@ -175,6 +177,27 @@ type sweeping struct {
 	want   map[string]*attempt
 	seen   map[*attempt]bool
 	finals []*attempt
+}
+
+// agentsOf are the agents of calls, in the order first met.
+func agentsOf(calls []*attempt, cfg *Config) []string {
+	var out []string
+	for _, c := range calls {
+		if a := c.agent(cfg); !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// wants reports whether a due call of agent is still unseen.
+func (sw *sweeping) wants(agent string, cfg *Config) bool {
+	for _, c := range sw.want {
+		if c.agent(cfg) == agent {
+			return true
+		}
+	}
+	return false
 }
 
 // meet applies what a page of the list shows of the calls followed (see listSweep).

@@ -158,6 +158,16 @@ func ParseGoal(text string) (*Goal, error) {
 	return &Goal{Key: k, Value: v}, nil
 }
 
+// Met reports whether an outcome reached the goal: its extracted_data holds the goal's
+// value under its key (a runner's experiment counts its arms' goals so).
+func (g *Goal) Met(o journal.Outcome) bool {
+	var extracted map[string]any
+	if len(o.Extracted) == 0 || json.Unmarshal(o.Extracted, &extracted) != nil {
+		return false
+	}
+	return g.reached(extracted)
+}
+
 // reached reports whether a row's extraction holds the goal's value under its key (without
 // regard to case).
 func (g *Goal) reached(extracted map[string]any) bool {

@@ -108,7 +108,7 @@ func (ar *attemptReader) apply(rec record, yield func(Attempt, error) bool) {
 	k := attemptKey{KeyHash(rec.Key), rec.Attempt}
 	switch rec.Ev {
 	case evDial:
-		ar.open[k] = Attempt{Key: rec.Key, Phone: rec.Phone, Line: rec.Line, Outcome: Outcome{From: rec.From, DialedAt: rec.At}}
+		ar.open[k] = Attempt{Key: rec.Key, Phone: rec.Phone, Line: rec.Line, Outcome: Outcome{From: rec.From, DialedAt: rec.At, AgentID: rec.Agent}}
 	case evVoid:
 		delete(ar.open, k)
 	case evFinal:
@@ -122,9 +122,9 @@ func (ar *attemptReader) apply(rec record, yield func(Attempt, error) bool) {
 		if !ok {
 			a = Attempt{Key: rec.Key}
 		}
-		from, dialed := cmp.Or(rec.Outcome.From, a.From), a.DialedAt
+		from, dialed, agent := cmp.Or(rec.Outcome.From, a.From), a.DialedAt, cmp.Or(rec.Agent, a.AgentID)
 		a.Outcome = *rec.Outcome
-		a.From, a.Attempts = from, rec.Attempt
+		a.From, a.Attempts, a.AgentID = from, rec.Attempt, agent
 		if a.DialedAt.IsZero() {
 			a.DialedAt = dialed
 		}

@@ -96,7 +96,9 @@ func (s *State) outcomeAt(off int64) (Outcome, error) {
 	if err := json.Unmarshal(bytes.TrimSpace(buf), &rec); err != nil || rec.Outcome == nil {
 		return Outcome{}, fmt.Errorf("state: %s: record at byte %d is unreadable", s.path, off)
 	}
-	return *rec.Outcome, nil
+	o := *rec.Outcome
+	o.AgentID = s.agentOf(rec)
+	return o, nil
 }
 
 // LastAccount is the account as the latest run found it; nil before any run.

@@ -166,8 +166,8 @@ func readBounded(br *bufio.Reader, limit int) ([]byte, error) {
 }
 
 // tornDial matches the start of a dial record as json.Marshal writes it (fields in the order of
-// record), up to a complete attempt number.
-var tornDial = regexp.MustCompile(`^\{"ev":"dial","key":("(?:[^"\\]|\\.)*"),"phone":("(?:[^"\\]|\\.)*"),"attempt":([0-9]+)[,}]`)
+// record), up to a complete attempt number; the agent of an experiment's arm comes first.
+var tornDial = regexp.MustCompile(`^\{"ev":"dial",(?:"agent":("(?:[^"\\]|\\.)*"),)?"key":("(?:[^"\\]|\\.)*"),"phone":("(?:[^"\\]|\\.)*"),"attempt":([0-9]+)[,}]`)
 
 // tornIntent reads what a cut dial record still says: the contact and the attempt are enough to
 // look for its call (its reference is known up to the run's suffix, see [State.Ref]).
@@ -177,10 +177,13 @@ func tornIntent(line []byte) *record {
 		return nil
 	}
 	rec := record{Ev: evDial}
-	if json.Unmarshal(m[1], &rec.Key) != nil || json.Unmarshal(m[2], &rec.Phone) != nil || rec.Key == "" {
+	if json.Unmarshal(m[2], &rec.Key) != nil || json.Unmarshal(m[3], &rec.Phone) != nil || rec.Key == "" {
 		return nil
 	}
-	n, err := strconv.Atoi(string(m[3]))
+	if len(m[1]) > 0 && json.Unmarshal(m[1], &rec.Agent) != nil {
+		return nil
+	}
+	n, err := strconv.Atoi(string(m[4]))
 	if err != nil || n < 1 {
 		return nil
 	}
@@ -220,7 +223,7 @@ func (s *State) apply(rec record, off int64) error {
 			delete(s.torn, h) // a later intent: the torn one was looked for, or never sent
 		}
 		row = row.withAttempts(max(row.attempts(), rec.Attempt))
-		s.live[h] = &LiveCall{Key: rec.Key, Phone: rec.Phone, Attempt: rec.Attempt, Ref: rec.Ref, DialedAt: rec.At, From: rec.From}
+		s.live[h] = &LiveCall{Key: rec.Key, Phone: rec.Phone, Attempt: rec.Attempt, Ref: rec.Ref, DialedAt: rec.At, From: rec.From, Agent: s.agentOf(rec)}
 	case evPlaced:
 		if lc := s.live[h]; lc != nil && lc.Attempt == rec.Attempt {
 			lc.ExecutionID, lc.PlacedAt = rec.ExecutionID, rec.At
@@ -269,7 +272,7 @@ func (s *State) applyNote(rec record) error {
 	case evKeys:
 		s.keys = rec.Keys
 	case evTorn:
-		s.torn[KeyHash(rec.Key)] = &LiveCall{Key: rec.Key, Phone: rec.Phone, Attempt: rec.Attempt, Ref: rec.Ref, DialedAt: rec.At}
+		s.torn[KeyHash(rec.Key)] = &LiveCall{Key: rec.Key, Phone: rec.Phone, Attempt: rec.Attempt, Ref: rec.Ref, DialedAt: rec.At, Agent: s.agentOf(rec)}
 	case evSettled:
 		if tc := s.torn[KeyHash(rec.Key)]; tc != nil && tc.Attempt == rec.Attempt {
 			delete(s.torn, KeyHash(rec.Key))
@@ -277,6 +280,10 @@ func (s *State) applyNote(rec record) error {
 	}
 	return nil
 }
+
+// agentOf is the agent of an attempt's record: its own, or (as every record of an older
+// journal, and every call through the campaign's first agent) the owner's.
+func (s *State) agentOf(rec record) string { return cmp.Or(rec.Agent, s.owner.Agent) }
 
 // applyFinal replays an attempt's outcome: the row's latest final record, the spend, and the
 // call no longer live (a timeout's call is, for the next run to follow).
@@ -296,7 +303,7 @@ func (s *State) applyFinal(rec record, off int64, h uint64, row rowState) (rowSt
 		if rec.Outcome.Unresolved && lc.ExecutionID == "" {
 			// No search could tell whether its call exists: it is looked for again, like a
 			// torn intent, before its row is dialled (see Entry.Unsettled).
-			s.torn[h] = &LiveCall{Key: lc.Key, Phone: lc.Phone, Attempt: lc.Attempt, Ref: lc.Ref, DialedAt: lc.DialedAt, From: lc.From}
+			s.torn[h] = &LiveCall{Key: lc.Key, Phone: lc.Phone, Attempt: lc.Attempt, Ref: lc.Ref, DialedAt: lc.DialedAt, From: lc.From, Agent: lc.Agent}
 		}
 		if rec.Outcome.Status == StatusTimeout {
 			lc.ExecutionID = rec.Outcome.ExecutionID // still followed by the next run

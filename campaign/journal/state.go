@@ -82,6 +82,9 @@ type LiveCall struct {
 	PlacedAt    time.Time // when POST /call answered with its execution id (zero while unknown)
 	Line        int       // the list's line it was dialled from (0: not recorded; see State.DialRow)
 	From        string    // the caller id it went out on ("" for Bolna's default)
+	// Agent is the agent it was dialled through: an experiment's arm ("" in an older
+	// journal, whose every call went through its owner's agent).
+	Agent string
 	// Zone is the contact's zone for the calling window (nil when none applies): a call
 	// still queued when the window closes is stopped. Not kept in the journal.
 	Zone *time.Location
@@ -217,7 +220,7 @@ func ReadState(path string) (*State, error) {
 		return nil, err
 	}
 	if torn != nil {
-		s.apply(record{Ev: evTorn, Key: torn.Key, Phone: torn.Phone, Attempt: torn.Attempt, Ref: torn.Ref, At: torn.At}, -1)
+		s.apply(record{Ev: evTorn, Key: torn.Key, Phone: torn.Phone, Agent: torn.Agent, Attempt: torn.Attempt, Ref: torn.Ref, At: torn.At}, -1)
 	}
 	return s, nil
 }

@@ -35,9 +35,14 @@ func (s *State) DialFrom(key, phone, from string, attempt int, ref string, at ti
 }
 
 // DialRow records, durably, the intent to dial lc (its key, number, caller id, attempt,
-// reference, time and the list's line, which the attempts log reports: see Attempts).
+// reference, time, agent and the list's line, which the attempts log reports: see Attempts).
+// The agent is left out when it is the owner's, as older journals have it.
 func (s *State) DialRow(lc LiveCall) error {
-	return s.append(record{Ev: evDial, Key: lc.Key, Phone: lc.Phone, Attempt: lc.Attempt, Ref: lc.Ref, From: lc.From, Line: lc.Line, At: lc.DialedAt.UTC()}, true)
+	agent := lc.Agent
+	if agent == s.owner.Agent {
+		agent = ""
+	}
+	return s.append(record{Ev: evDial, Key: lc.Key, Phone: lc.Phone, Agent: agent, Attempt: lc.Attempt, Ref: lc.Ref, From: lc.From, Line: lc.Line, At: lc.DialedAt.UTC()}, true)
 }
 
 // Placed records, durably, the execution id of an attempt.
@@ -61,11 +66,16 @@ func (s *State) Void(key string, attempt int, at time.Time) error {
 // It is written at once but not synced on its own: a process killed right after still leaves
 // it in the file, and should the machine go down before the next sync, the call is merely
 // followed again (by id) by the next run. Only the intent and the execution id must be on
-// disk before the run goes on.
+// disk before the run goes on. o.AgentID, the attempt's agent, is kept when it is not the
+// owner's (an experiment's other arms).
 func (s *State) Final(key string, attempt int, o Outcome) error {
 	o.Attempts = attempt
 	o.Duration, o.Cost = finite(o.Duration), finite(o.Cost) // JSON has no NaN: one odd payload must not stop the run
-	return s.append(record{Ev: evFinal, Key: key, Attempt: attempt, At: s.clock().UTC(), Outcome: &o}, false)
+	agent := o.AgentID
+	if agent == s.owner.Agent {
+		agent = ""
+	}
+	return s.append(record{Ev: evFinal, Key: key, Agent: agent, Attempt: attempt, At: s.clock().UTC(), Outcome: &o}, false)
 }
 
 // Adopt records what a results file says of a contact, for a journal rebuilt from the results
@@ -81,6 +91,9 @@ func (s *State) Adopt(key, phone string, o Outcome) error {
 		at = s.clock().UTC()
 	}
 	rec := record{Ev: evDial, Key: key, Phone: phone, Attempt: o.Attempts, Ref: "imported", At: at}
+	if o.AgentID != s.owner.Agent {
+		rec.Agent = o.AgentID // the results' agent_id: an experiment's arm
+	}
 	if err := s.append(rec, false); err != nil {
 		return err
 	}
@@ -101,7 +114,7 @@ func (s *State) Adopt(key, phone string, o Outcome) error {
 		}
 		return nil
 	}
-	return s.append(record{Ev: evFinal, Key: key, Attempt: o.Attempts, At: at, Outcome: &o}, false)
+	return s.append(record{Ev: evFinal, Key: key, Agent: rec.Agent, Attempt: o.Attempts, At: at, Outcome: &o}, false)
 }
 
 // NoteAccount records the account as this run found it.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -130,16 +131,30 @@ func (o *checkOptions) checkAgent(ctx context.Context, w io.Writer, client *dial
 		fmt.Fprintln(w, "  agent: not checked (--agent-id or BOLNA_AGENT_ID)")
 		return nil, false
 	}
-	agent, err := client.Agent(ctx, o.agentID)
+	for _, id := range o.agents() { // every arm of an experiment
+		vars, bad := checkOneAgent(ctx, w, client, id)
+		fatal = fatal || bad
+		for _, v := range vars {
+			if !slices.Contains(variables, v) {
+				variables = append(variables, v)
+			}
+		}
+	}
+	return variables, fatal
+}
+
+// checkOneAgent reports the agent id, as checkAgent.
+func checkOneAgent(ctx context.Context, w io.Writer, client *dialer.Client, id string) (variables []string, fatal bool) {
+	agent, err := client.Agent(ctx, id)
 	switch {
 	case dialer.IsNotFound(err):
-		fmt.Fprintf(w, "✗ agent %s: not found (or another account's)\n", o.agentID)
+		fmt.Fprintf(w, "✗ agent %s: not found (or another account's)\n", id)
 		return nil, true
 	case err != nil:
-		fmt.Fprintf(w, "✗ agent %s: %v\n", o.agentID, err)
+		fmt.Fprintf(w, "✗ agent %s: %v\n", id, err)
 		return nil, true
 	}
-	fmt.Fprintf(w, "✓ agent: %s (%s)\n", orDash(agent.Name), o.agentID)
+	fmt.Fprintf(w, "✓ agent: %s (%s)\n", orDash(agent.Name), id)
 	if agent.WebhookURL == "" {
 		fmt.Fprintln(w, "  webhook_url: none (run --webhook-listen can receive Bolna's pushes: see the README)")
 	} else {

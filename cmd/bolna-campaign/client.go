@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -73,7 +74,7 @@ func newClient(env Env, c connOptions, opts clientOptions) (*dialer.Client, func
 		}
 		return client, func() {}, nil
 	}
-	simOpts, err := sandboxOptions(c.agentID, env.Getenv)
+	simOpts, err := sandboxOptions(c.agents(), env.Getenv)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -163,7 +164,7 @@ func saveSandbox(api *bolnasim.API, path string) error {
 // sandboxOptions is the fake account of --sandbox: concurrency 10, calls 30 times faster than
 // real ones. BOLNA_SANDBOX_CONCURRENCY and BOLNA_SANDBOX_TIME_SCALE change both, for
 // benchmarks (scripts/bench-memory.sh runs a million near-instant calls).
-func sandboxOptions(agentID string, getenv func(string) string) (bolnasim.Options, error) {
+func sandboxOptions(agents []string, getenv func(string) string) (bolnasim.Options, error) {
 	// A seed of its own each process, unless BOLNA_SANDBOX_SEED fixes one: execution ids never
 	// repeat across runs, and a retry of a number does not end the way its last call did.
 	seed := rand.Uint64()
@@ -180,8 +181,8 @@ func sandboxOptions(agentID string, getenv func(string) string) (bolnasim.Option
 		OutcomeFor: func(phone string, userData map[string]string) bolnasim.Outcome {
 			return bolnasim.DefaultOutcome(fmt.Sprintf("%s%s#%d", phone, salt, journal.AttemptOfRef(userData[contacts.RefKey])))
 		}}
-	if agentID != "" {
-		opts.AgentIDs = []string{agentID, bolnasim.DefaultAgentID}
+	if len(agents) > 0 { // and the built-in two, whose outcome mixes differ (an experiment to try)
+		opts.AgentIDs = append(slices.Clone(agents), bolnasim.DefaultAgentID, bolnasim.SecondAgentID)
 	}
 	if v := getenv("BOLNA_SANDBOX_CONCURRENCY"); v != "" {
 		n, err := strconv.Atoi(v)

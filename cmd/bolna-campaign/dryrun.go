@@ -136,7 +136,7 @@ func (o *runOptions) dryRunDoc(env Env, out *console, plan campaign.Plan, concur
 // sandbox's compressed one.
 func (o *connOptions) callTime(env Env) time.Duration {
 	if o.sandbox {
-		if opts, err := sandboxOptions(o.agentID, env.Getenv); err == nil {
+		if opts, err := sandboxOptions(o.agents(), env.Getenv); err == nil {
 			return time.Duration(float64(assumedCallTime) * opts.TimeScale)
 		}
 	}
@@ -151,7 +151,7 @@ const assumedCallTime = 2 * time.Minute
 // one the latest real run of this campaign recorded in its journal.
 func (o *runOptions) dryRunAccount(env Env, st *journal.State) *journal.Account {
 	if o.sandbox {
-		opts, err := sandboxOptions(o.agentID, env.Getenv)
+		opts, err := sandboxOptions(o.agents(), env.Getenv)
 		if err != nil {
 			return nil
 		}

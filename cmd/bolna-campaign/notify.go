@@ -115,7 +115,7 @@ func (n *notifier) finished(results string, s *campaign.Summary, doc any, rep *r
 // endNotice is the notice of a run's end: finished, halted along the way (and why), stopped on
 // purpose (bolna-campaign stop, a signal), or failed on an error; its text, for a chat, says
 // which campaign on which host, the rows dialled, the people reached, the goal's rate where
-// --goal is set, and the spend in dollars.
+// --goal is set, the spend in dollars, and an experiment's verdict.
 func endNotice(results, host string, s *campaign.Summary, rep *results.Report, runErr error) notice {
 	doc := notice{Event: "finished", Results: results}
 	verb := "finished"
@@ -137,6 +137,12 @@ func endNotice(results, host string, s *campaign.Summary, rep *results.Report, r
 			}
 		}
 		fmt.Fprintf(&text, "; spent %s.", campaign.Dollars(s.Spent))
+		if e := s.Experiment; e != nil {
+			fmt.Fprintf(&text, " Experiment: %s.", e.Text)
+			if len(e.Stopped) > 0 {
+				fmt.Fprintf(&text, " Stopped by --stop-losers: %s.", strings.Join(e.Stopped, ", "))
+			}
+		}
 		if s.Halted != "" {
 			fmt.Fprintf(&text, " It halted: %s.", s.Halted)
 		}

@@ -24,11 +24,13 @@ import (
 // connOptions say where the calls go: an agent of a Bolna account, or the sandbox.
 type connOptions struct {
 	agentID, baseURL string
+	moreAgents       []string // --agent-id given again: an experiment's further arms
 	sandbox          bool
 }
 
 func (c *connOptions) flags(fs *flag.FlagSet, getenv func(string) string) {
-	fs.StringVar(&c.agentID, "agent-id", getenv("BOLNA_AGENT_ID"), "`ID` of the agent that places the calls (env BOLNA_AGENT_ID; required unless --sandbox)")
+	c.agentID = getenv("BOLNA_AGENT_ID")
+	fs.Var(&agentsFlag{c: c}, "agent-id", "`ID` of the agent that places the calls (env BOLNA_AGENT_ID; required unless --sandbox); run: give it twice or more for an experiment, each row dialled through one agent drawn at random (see --arms)")
 	fs.StringVar(&c.baseURL, "base-url", cmp(getenv("BOLNA_BASE_URL"), dialer.DefaultBaseURL), "Bolna API address `URL` (env BOLNA_BASE_URL); plain http only to loopback")
 	fs.BoolVar(&c.sandbox, "sandbox", false, "run against an in-process fake Bolna (no key needed)")
 }

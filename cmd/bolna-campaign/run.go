@@ -26,6 +26,7 @@ type runOptions struct {
 	listOptions
 	guardOptions
 	liveOptions
+	armOptions
 
 	from                           string
 	fromList                       stringList
@@ -52,6 +53,7 @@ func (o *runOptions) flags(fs *flag.FlagSet, getenv func(string) string) {
 	o.listOptions.flags(fs)
 	o.guardOptions.flags(fs)
 	o.liveOptions.flags(fs, getenv)
+	o.armOptions.flags(fs)
 	fs.StringVar(&o.notify, "notify", "", "POST a JSON notice to `URL` when the run ends, and at once when it halts (a Slack or Teams incoming webhook shows its text); https, or http to loopback")
 	fs.StringVar(&o.goal, "goal", "", "the campaign's conversion `KEY=VALUE` (e.g. confirmed=yes): the summary gives its rate of the rows dialled and its cost per goal")
 	fs.StringVar(&o.resultsFormat, "results-format", "list", "how the results file is written: `list` (the list's delimiter, byte order mark and encoding; UTF-8 with a mark for a Windows-1252 list) or csv (UTF-8, commas)")
@@ -115,7 +117,7 @@ func (o *runOptions) validate(fs *flag.FlagSet) error {
 			return usageErrorf("run: %v", err)
 		}
 	}
-	return nil
+	return o.armOptions.parse(o.agents())
 }
 
 // loadCallerIDs reads --from-number (once or more) and --from-numbers FILE: one caller id is
@@ -186,6 +188,7 @@ func (o *runOptions) config(out *console) campaign.Config {
 	cfg.HaltAfter, cfg.MaxCost = o.haltAfter, o.maxCost
 	cfg.Pushes = o.webhookListen != ""
 	cfg.Logger = out.log
+	o.armsConfig(&cfg)
 	return cfg
 }
 

@@ -21,6 +21,7 @@ func statusCommand(args []string, env Env) error {
 		"Where a campaign stands, from its journal (read-only; also while a run holds it). Exit 0: every\n" +
 		"row has a final outcome; 3: work is left for a later run; 4: halted (the wallet ran out, or paused).\n"})
 	jsonOut := fs.Bool("json", false, "print it as one JSON object on stdout")
+	goalFlag := fs.String("goal", "", "an experiment's goal `KEY=VALUE` (e.g. confirmed=yes): its arms are compared on it (default: the answer rate)")
 	dsn := historyFlag(fs)
 	if err := parseArgs(fs, args, "status"); err != nil {
 		return err
@@ -57,16 +58,21 @@ func statusCommand(args []string, env Env) error {
 	if paused != "" && code == exitUnfinished {
 		code, verdict = exitHalted, fmt.Sprintf("halted: work is left, but %s; to go on: %s resume %s", paused, prog, path)
 	}
+	experiment, err := readExperiment(st, *goalFlag)
+	if err != nil {
+		return err
+	}
 	if *jsonOut {
 		out := struct {
 			Journal      journal.Standing       `json:"journal"`
+			Experiment   *campaign.Experiment   `json:"experiment,omitempty"`
 			Results      map[journal.Status]int `json:"results_by_status,omitempty"`
 			ResultsAt    *time.Time             `json:"results_written_at,omitempty"`
 			RunningSince string                 `json:"running,omitempty"`
 			Paused       string                 `json:"paused,omitempty"`
 			Verdict      string                 `json:"verdict"`
 			Exit         int                    `json:"exit"`
-		}{Journal: standing, RunningSince: holder, Paused: paused, Verdict: verdict, Exit: code}
+		}{Journal: standing, Experiment: experiment, RunningSince: holder, Paused: paused, Verdict: verdict, Exit: code}
 		if rep != nil {
 			out.Results, out.ResultsAt = rep.ByStatus, &written
 		}
@@ -74,8 +80,28 @@ func statusCommand(args []string, env Env) error {
 		return standingError(code, verdict)
 	}
 	printStanding(env.Stdout, standing, rep, written, holder)
+	for _, line := range verdictLines(experiment, *goalFlag) {
+		fmt.Fprintln(env.Stdout, line)
+	}
 	fmt.Fprintf(env.Stdout, "%s (exit %d)\n", verdict, code)
 	return standingError(code, verdict)
+}
+
+// readExperiment is the campaign's experiment as its journal has it (nil for one agent).
+func readExperiment(st *journal.State, goalText string) (*campaign.Experiment, error) {
+	var goal func(journal.Outcome) bool
+	if goalText != "" {
+		g, err := results.ParseGoal(goalText)
+		if err != nil {
+			return nil, usageErrorf("status: %v", err)
+		}
+		goal = g.Met
+	}
+	e, err := campaign.ReadExperiment(st, goal)
+	if err != nil {
+		return nil, &fatalError{fmt.Errorf("status: %w", err)}
+	}
+	return e, nil
 }
 
 // standingError is status's verdict, written already, as the error that carries its code.

@@ -88,6 +88,9 @@ func (o *runOptions) report(env Env, out *console, s *campaign.Summary, runErr e
 		rep.Command = prog
 		rep.WriteText(env.Stderr)
 	}
+	for _, line := range verdictLines(s.Experiment, o.goal) { // the monitor's, read after every call
+		fmt.Fprintln(env.Stderr, line)
+	}
 	if s.Halted != "" {
 		fmt.Fprintf(env.Stderr, "halted: %s; in the end, its calls in flight followed to their end, the campaign has spent %s (%s cents)\n",
 			s.Halted, campaign.Dollars(s.Spent), campaign.Grouped(s.Spent))

@@ -17,18 +17,29 @@ import (
 
 // Watching a run from outside: the agent before the first call, bolna-campaign stop, signals.
 
-// checkAgent reads the agent before the first call: an agent that does not exist (404) stops
-// the run before anything is dialled or recorded; it warns of {variables} of its prompt that
-// the list does not supply (Bolna would speak them as written) and, with a receiver, says
-// whether its webhook_url points at it (without one, the run polls from the start). It never
-// changes the agent.
+// checkAgent reads every agent of the run (each arm of an experiment) before the first call
+// (see checkOneAgent): one that does not exist stops the run before anything is dialled.
 func (o *runOptions) checkAgent(ctx context.Context, client *dialer.Client, runner *campaign.Runner, r *webhook.Receiver, out *console) error {
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second) // a check: never worth holding the run up for
 	defer cancel()
-	agent, err := client.Agent(ctx, o.agentID)
+	for _, id := range o.agents() {
+		if err := o.checkOneAgent(ctx, id, client, runner, r, out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkOneAgent reads the agent id: an agent that does not exist (404) stops the run before
+// anything is dialled or recorded; it warns of {variables} of its prompt that the list does
+// not supply (Bolna would speak them as written) and, with a receiver, says whether its
+// webhook_url points at it (without one, the run polls from the start). It never changes the
+// agent.
+func (o *runOptions) checkOneAgent(ctx context.Context, id string, client *dialer.Client, runner *campaign.Runner, r *webhook.Receiver, out *console) error {
+	agent, err := client.Agent(ctx, id)
 	switch {
 	case dialer.IsNotFound(err):
-		return &campaign.FatalError{Err: fmt.Errorf("the agent %s was not found on this account (404): check --agent-id; nothing was dialled", o.agentID)}
+		return &campaign.FatalError{Err: fmt.Errorf("the agent %s was not found on this account (404): check --agent-id; nothing was dialled", id)}
 	case dialer.IsUnauthorized(err):
 		return &campaign.FatalError{Err: fmt.Errorf("the API key was refused: %w", err)}
 	case err != nil:

@@ -36,6 +36,7 @@ type API struct {
 // Placement is one call the fake created, as POST /call asked for it.
 type Placement struct {
 	ExecutionID string
+	AgentID     string // the agent the call was placed through
 	Phone       string
 	From        string
 	UserData    map[string]string
@@ -415,7 +416,7 @@ func (a *API) placeCall(w http.ResponseWriter, r *http.Request) {
 	now := a.opts.Now()
 	ex := a.sim.create(now, req.AgentID, req.Recipient, req.From, req.UserData)
 	a.placements = append(a.placements, Placement{
-		ExecutionID: ex.id, Phone: req.Recipient, From: req.From, UserData: textMap(req.UserData), At: now,
+		ExecutionID: ex.id, AgentID: req.AgentID, Phone: req.Recipient, From: req.From, UserData: textMap(req.UserData), At: now,
 	})
 	if limit := a.opts.MaxRetained; limit > 0 && len(a.placements) > 2*limit {
 		a.placements = append([]Placement(nil), a.placements[len(a.placements)-limit:]...)
