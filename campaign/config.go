@@ -87,11 +87,11 @@ type Config struct {
 	HaltAfter    int           // stop placing after this many failed/error outcomes in a row; <= 0 never
 	Limit        int           // dial at most this many rows never dialled before, this run (a pilot); 0: all
 
-	Window   *Window      // calling hours in each contact's local time; nil: any time
-	Zones    *Zones       // each contact's zone for Window; see Zones
-	Suppress *Suppression // numbers never to dial; nil for none
-	MaxCost  float64      // stop placing once the campaign's summed total_cost reaches this; 0: no cap
-	Shard    Shard        // the slice of the list this run takes
+	Window   *Window         // calling hours in each contact's local time; nil: any time
+	Zones    *contacts.Zones // each contact's zone for Window; see contacts.Zones
+	Suppress *Suppression    // numbers never to dial; nil for none
+	MaxCost  float64         // stop placing once the campaign's summed total_cost reaches this; 0: no cap
+	Shard    Shard           // the slice of the list this run takes
 
 	// Guard is the account's history, consulted and reserved before every POST /call (see
 	// Runner.guarded) under Rules; nil for none (a library user's, a test's). MaxCostPerDay
@@ -165,7 +165,7 @@ func (c *Config) setDefaults() {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	if c.Zones == nil {
-		c.Zones = &Zones{}
+		c.Zones = &contacts.Zones{}
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
+	"github.com/bolna-campaign/bolna-campaign/human"
 )
 
 // Runner runs one campaign: it dials the rows that need it, follows every call to its final
@@ -314,7 +315,7 @@ func (r *Runner) resume(ctx context.Context, input string, st *journal.State, tr
 	r.progress.sized(tr.ledger.pool) // the live status reads the slots from here
 	tr.start(slots)
 	r.cfg.logf("account: %d of %d concurrency slots in use, wallet %s (Bolna reports %s, in cents); %d %s to dial, %d %s to follow from earlier runs (%d holding a slot), up to %d at once",
-		acct.Concurrency.Current, acct.Concurrency.Max, Dollars(float64(acct.Wallet)), Grouped(float64(acct.Wallet)), plan.Dial, plural(plan.Dial, "row", "rows"),
+		acct.Concurrency.Current, acct.Concurrency.Max, human.Dollars(float64(acct.Wallet)), human.Grouped(float64(acct.Wallet)), plan.Dial, plural(plan.Dial, "row", "rows"),
 		resumed, plural(resumed, "call", "calls"), tr.holding(), slots)
 	return slots, nil
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/dialer"
+	"github.com/bolna-campaign/bolna-campaign/human"
 )
 
 // Stopping calls that have not rung: past --max-wait, outside their calling hours, or on
@@ -83,7 +84,7 @@ func (t *tracker) stopReason(c *attempt, now time.Time) string {
 	case t.stopAll.Load():
 		return stopCommandReason
 	case !now.Before(c.deadline):
-		return fmt.Sprintf("still queued at Bolna after --max-wait %s: stopped before it rang; the attempt is given back", ShortDuration(t.cfg.MaxWait))
+		return fmt.Sprintf("still queued at Bolna after --max-wait %s: stopped before it rang; the attempt is given back", human.ShortDuration(t.cfg.MaxWait))
 	case c.Zone != nil && t.cfg.Window != nil && !t.cfg.Window.Contains(now.In(c.Zone)):
 		return fmt.Sprintf("still queued at Bolna when its calling hours %s (%s) ended: stopped before it rang; the attempt is given back", t.cfg.Window, c.Zone)
 	}

@@ -203,7 +203,7 @@ func (o *runOptions) files() campaign.Files {
 	if o.resultsFormat != "csv" { // the list's, so the Excel that made the list opens the results
 		dialect = results.ResultsDialect(contacts.ListDialect(o.input, o.load()))
 	}
-	return campaign.Files{Input: o.input, Results: o.resultsPath, Format: results.Format{SafeInput: o.safeCells, Dialect: dialect}}
+	return campaign.Files{Input: o.input, Results: o.resultsPath, Format: campaign.FormatOf(results.Format{SafeInput: o.safeCells, Dialect: dialect})}
 }
 
 // sandboxDefaults sets what the sandbox changes: its agent, and the pace of calls that last
