@@ -41,8 +41,7 @@ func (t *tracker) check(ctx context.Context, due []*attempt, plan sweepPlan, now
 			if fatal := t.fatal(err); fatal != nil {
 				return fatal
 			}
-			var apiErr *dialer.APIError
-			if plan.statuses != nil && errors.As(err, &apiErr) && apiErr.StatusCode == 400 && !t.lists.noStatusList {
+			if plan.statuses != nil && dialer.IsBadRequest(err) && !t.lists.noStatusList {
 				t.lists.noStatusList = true
 				t.cfg.warnf("the executions list refused its status filter (%v); sweeps page through every call from here on", err)
 			}

@@ -195,7 +195,7 @@ func (r *Runner) refused(led *ledger, a *attempt, row contacts.Row, err error) e
 	errors.As(err, &apiErr)
 	var fatal error
 	switch {
-	case errors.Is(err, dialer.ErrGateClosed) || apiErr != nil && apiErr.StatusCode == 429:
+	case errors.Is(err, dialer.ErrGateClosed) || apiErr != nil && apiErr.RateLimited():
 		// Stopped before the POST left, or still rate limited after the client's bounded
 		// retries: the row stays pending for the next run.
 		if apiErr != nil {

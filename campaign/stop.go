@@ -45,8 +45,7 @@ func stoppedStatus(s dialer.Status) bool {
 // calls still waiting can be stopped): a 4xx other than a refused key or its request limits.
 func refusedStop(err error) bool {
 	var apiErr *dialer.APIError
-	return errors.As(err, &apiErr) && apiErr.StatusCode >= 400 && apiErr.StatusCode < 500 &&
-		!apiErr.Unauthorized() && !apiErr.RateLimited()
+	return errors.As(err, &apiErr) && apiErr.ClientError() && !apiErr.Unauthorized() && !apiErr.RateLimited()
 }
 
 // stopCall asks Bolna to stop call id, then reads the call: a 200 to the stop is not enough
