@@ -14,12 +14,14 @@ import (
 
 // How a campaign runs (Config, its defaults) and what the runner needs from Bolna (Dialer).
 
-// Dialer is what the runner needs from a Bolna client; *dialer.Client satisfies it.
+// Dialer is what the runner needs from a Bolna client; *dialer.Client satisfies it. Each
+// request takes how it is sent as options (dialer.SendGate, dialer.OneTry), never from its
+// context.
 type Dialer interface {
-	Account(ctx context.Context) (*dialer.Account, error)
-	PlaceCall(ctx context.Context, req dialer.CallRequest) (*dialer.PlacedCall, error)
-	Execution(ctx context.Context, id string) (*dialer.Execution, error)
-	ListExecutions(ctx context.Context, agentID string, opts dialer.ListOptions) (*dialer.ExecutionPage, error)
+	Account(ctx context.Context, opts ...dialer.RequestOption) (*dialer.Account, error)
+	PlaceCall(ctx context.Context, req dialer.CallRequest, opts ...dialer.RequestOption) (*dialer.PlacedCall, error)
+	Execution(ctx context.Context, id string, opts ...dialer.RequestOption) (*dialer.Execution, error)
+	ListExecutions(ctx context.Context, agentID string, opts dialer.ListOptions, send ...dialer.RequestOption) (*dialer.ExecutionPage, error)
 }
 
 var _ Dialer = (*dialer.Client)(nil)

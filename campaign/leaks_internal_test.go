@@ -23,9 +23,9 @@ type leakOnPlace struct {
 	once sync.Once
 }
 
-func (d *leakOnPlace) PlaceCall(ctx context.Context, req dialer.CallRequest) (*dialer.PlacedCall, error) {
+func (d *leakOnPlace) PlaceCall(ctx context.Context, req dialer.CallRequest, opts ...dialer.RequestOption) (*dialer.PlacedCall, error) {
 	d.once.Do(func() { d.r.tracker.Load().ledger.pool.retake() })
-	return d.Dialer.PlaceCall(ctx, req)
+	return d.Dialer.PlaceCall(ctx, req, opts...)
 }
 
 // outcomes is a ResultWriter that keeps the outcomes' statuses.

@@ -60,9 +60,9 @@ func (l *lister) list(ctx context.Context, opts dialer.ListOptions) (*dialer.Exe
 	l.budget.take(1, now)
 	// One try: a failed read is tried again at the next look, not in a retry loop that holds
 	// pushes, slot releases and the outage rule meanwhile.
-	ctx, cancel := l.readCtx(dialer.WithOneTry(ctx), now)
+	ctx, cancel := l.readCtx(ctx, now)
 	defer cancel()
-	page, err := l.dialer.ListExecutions(ctx, l.cfg.AgentID, opts)
+	page, err := l.dialer.ListExecutions(ctx, l.cfg.AgentID, opts, dialer.OneTry())
 	if dialer.IsBadRequest(err) && !l.noFutureTo && opts.To.After(now) && opts.Status == "" {
 		// (A 400 on a list filtered by status is taken for a refusal of the filter: see check.)
 		l.noFutureTo = true

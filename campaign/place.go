@@ -164,7 +164,7 @@ func (r *Runner) place(ctx context.Context, st *journal.State, tr *tracker, a *a
 
 	// Progress counts a placement once its POST has been answered (or its reply lost): a POST
 	// held back by a stop never left.
-	placed, err := r.dialer.PlaceCall(dialer.WithSendGate(ctx, r.stopped), req)
+	placed, err := r.dialer.PlaceCall(ctx, req, dialer.SendGate(r.stopped))
 	if err == nil || dialer.MaybePlaced(err) {
 		r.progress.placing()
 	}

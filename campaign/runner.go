@@ -73,7 +73,7 @@ func NewRunner(d Dialer, cfg Config) *Runner {
 }
 
 // Stopped is closed once the runner is stopped (see Stop): a gate for requests that should
-// not leave after a stop (dialer.WithSendGate).
+// not leave after a stop (dialer.SendGate).
 func (r *Runner) Stopped() <-chan struct{} { return r.stopped }
 
 // StopQueued is the emergency brake (bolna-campaign stop): no call is placed any more, and
@@ -159,25 +159,26 @@ func (r *Runner) Run(ctx context.Context, input string, st *journal.State, out R
 		return nil, err
 	}
 	// Until the pool starts, a stop (a signal) ends the run at once, whatever a read is waiting
-	// for (a 429 storm's Retry-After, say): nothing this run placed is in flight yet.
-	startCtx := dialer.WithSendGate(ctx, r.stopped)
-	acct, err := r.readAccount(startCtx, st)
+	// for (see startGate).
+	gated := &startGate{d: r.dialer, gate: r.stopped}
+	acct, err := r.readAccount(ctx, gated, st)
 	if err != nil {
 		return nil, err
 	}
-	led, err := r.newLedger(startCtx, st)
+	led, err := r.newLedger(ctx, st)
 	if err != nil {
 		return nil, err
 	}
-	tr := newTracker(trackerDeps{cfg: &r.cfg, dialer: r.dialer, st: st, ledger: led, looks: r.limits.looks, stopped: r.stopped})
+	tr := newTracker(trackerDeps{cfg: &r.cfg, dialer: gated, st: st, ledger: led, looks: r.limits.looks, stopped: r.stopped})
 	r.setTracker(tr)
-	slots, err := r.resume(startCtx, input, st, tr, acct, start, &plan)
+	slots, err := r.resume(ctx, input, st, tr, acct, start, &plan)
 	if err != nil {
 		if errors.Is(err, dialer.ErrGateClosed) {
 			return nil, ErrStopped
 		}
 		return nil, err
 	}
+	gated.open() // the calls are followed from here on, whatever a stop says
 	dialled, dispatchErr, trackErr := r.follow(ctx, input, st, tr)
 	if trackErr == nil && dispatchErr == nil && ctx.Err() == nil {
 		trackErr = led.audit(tr.holding())
@@ -235,8 +236,8 @@ func (r *Runner) firstScan(input string, st *journal.State) (Plan, error) {
 }
 
 // readAccount reads the account (its concurrency sizes the pool) and keeps it in the journal.
-func (r *Runner) readAccount(ctx context.Context, st *journal.State) (*dialer.Account, error) {
-	acct, err := r.dialer.Account(ctx)
+func (r *Runner) readAccount(ctx context.Context, d Dialer, st *journal.State) (*dialer.Account, error) {
+	acct, err := d.Account(ctx)
 	if err != nil {
 		switch {
 		case errors.Is(err, dialer.ErrGateClosed):

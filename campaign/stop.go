@@ -19,7 +19,7 @@ import (
 // callStopper is what a Dialer may do to a call that has not rung: *dialer.Client stops it
 // (POST /call/{id}/stop).
 type callStopper interface {
-	StopCall(ctx context.Context, id string) error
+	StopCall(ctx context.Context, id string, opts ...dialer.RequestOption) error
 }
 
 // stopCommandReason is why a call stopped by bolna-campaign stop is given back.
@@ -53,7 +53,7 @@ func refusedStop(err error) bool {
 func stopCall(ctx context.Context, d Dialer, id string) (stopVerdict, error) {
 	stopper, ok := d.(callStopper)
 	if !ok {
-		return stopFailed, errors.New("this client cannot stop calls")
+		return stopFailed, errCannotStop
 	}
 	if err := stopper.StopCall(ctx, id); err != nil {
 		if refusedStop(err) {

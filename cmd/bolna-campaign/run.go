@@ -369,7 +369,7 @@ func (o *runOptions) follow(env Env, out *console, sess *campaign.Session, clien
 		return nil, err
 	}
 	defer endLive()
-	if err := o.checkAgent(dialer.WithSendGate(ctx, runner.Stopped()), client, runner, receiver, out); err != nil {
+	if err := o.checkAgent(ctx, client, runner, receiver, out); err != nil {
 		return nil, err // nothing was recorded: the journal binds no agent
 	}
 	stopProgress := out.follow(runner)

@@ -25,7 +25,7 @@ import (
 func (o *runOptions) checkAgent(ctx context.Context, client *dialer.Client, runner *campaign.Runner, r *webhook.Receiver, out *console) error {
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second) // a check: never worth holding the run up for
 	defer cancel()
-	agent, err := client.Agent(ctx, o.agentID)
+	agent, err := client.Agent(ctx, o.agentID, dialer.SendGate(runner.Stopped())) // nothing leaves after a stop
 	switch {
 	case dialer.IsNotFound(err):
 		return &campaign.FatalError{Err: fmt.Errorf("the agent %s was not found on this account (404): check --agent-id; nothing was dialled", o.agentID)}
