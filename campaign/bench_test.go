@@ -361,7 +361,7 @@ func runNaive(tb testing.TB, c *dialer.Client, phones []string, concurrency int,
 				for {
 					time.Sleep(poll)
 					ex, err := c.Execution(ctx, placed.ExecutionID)
-					if err == nil && ex.Status.Final() {
+					if err == nil && ex.Status.Terminal() {
 						break
 					}
 				}

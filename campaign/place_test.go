@@ -202,7 +202,7 @@ type countingPlacer struct {
 func (c *countingPlacer) PlaceCall(ctx context.Context, req dialer.CallRequest, opts ...dialer.RequestOption) (*dialer.PlacedCall, error) {
 	live := 0
 	for _, call := range c.srv.Calls() {
-		if s := dialer.Status(call.Status); !s.Final() && s != dialer.StatusCallDisconnected {
+		if s := dialer.Status(call.Status); !s.Terminal() && s != dialer.StatusCallDisconnected {
 			live++
 		}
 	}

@@ -321,7 +321,7 @@ func (r *Report) Add(file string, row Row) {
 	r.Rows++
 	r.ByStatus[o.Status]++
 	dialled := o.ExecutionID != "" || o.Attempts > 0
-	finished := dialled && o.Status.Final()
+	finished := dialled && o.Status.Settled()
 	if r.people == nil {
 		r.people = map[string]int{}
 	}
