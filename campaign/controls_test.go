@@ -339,7 +339,7 @@ func TestResultsReportTheDecision(t *testing.T) {
 	}
 	defer w.Abort()
 	out := headerHook{ResultWriter: w, hook: func() { hour.Store(10) }} // the window opens
-	summary, err := campaign.NewRunner(srv.Client(), cfg).Run(t.Context(), input, st, out)
+	summary, err := campaign.NewRunner(srv.Client(), cfg).Run(t.Context(), campaign.ContactFile(input), st, out)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,8 @@ import (
 type Runner struct {
 	cfg    Config
 	dialer Dialer
-	input  string // the contact list being run, for the guard's record
+	list   ContactSource // the contact list being run
+	input  string        // its name, in messages and the guard's record
 
 	stopOnce sync.Once
 	stopped  chan struct{}
@@ -146,14 +147,15 @@ func (s *Summary) Unfinished() int {
 	return s.ByStatus[journal.StatusPending] + s.ByStatus[journal.StatusInFlight] + s.ByStatus[journal.StatusTimeout] + s.RetryDue
 }
 
-// Run dials the rows of the contact list at input that need it, follows the calls, records
-// everything in st, and finally writes one results row per input row to out.
+// Run dials the rows of the contact list that need it, follows the calls, records everything
+// in st, and finally writes one results row per row of the list to out.
 //
 // Cancelling ctx abandons the calls in flight at once (they are recorded in st and the next
 // run follows them); [Runner.Stop] is the gentle way to end early.
-func (r *Runner) Run(ctx context.Context, input string, st *journal.State, out ResultWriter) (*Summary, error) {
+func (r *Runner) Run(ctx context.Context, list ContactSource, st *journal.State, out ResultWriter) (*Summary, error) {
 	start := r.cfg.Now()
-	r.input = input
+	r.list, r.input = list, list.Name()
+	input := r.input
 	plan, err := r.firstScan(input, st)
 	if err != nil {
 		return nil, err

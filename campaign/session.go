@@ -253,7 +253,7 @@ func (s *Session) Run(ctx context.Context, r *Runner) (*Summary, error) {
 	if !s.kept {
 		stop = s.KeepRequests(r.dialer)
 	}
-	summary, err := r.Run(ctx, s.files.Input, s.st, w)
+	summary, err := r.Run(ctx, ContactFile(s.files.Input), s.st, w)
 	stop()
 	if summary == nil {
 		w.Abort()
@@ -307,7 +307,7 @@ const requestsCompaction = 10 * time.Second
 // DryRun scans the list and hands emit the POST /call body of every row a run would dial now
 // (see [Runner.DryRun]).
 func (s *Session) DryRun(emit func(dialer.CallRequest) error) (Plan, error) {
-	return NewRunner(nil, s.cfg).DryRun(s.files.Input, s.st, emit)
+	return NewRunner(nil, s.cfg).DryRun(ContactFile(s.files.Input), s.st, emit)
 }
 
 // Concurrency is the pool a run would have on acct (as the latest run recorded it, for a dry
