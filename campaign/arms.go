@@ -92,7 +92,7 @@ func (b *armBook) note(key, agent string, o *journal.Outcome) []string {
 	}
 	row := armRow{arm: arm}
 	if o != nil {
-		row = armRow{arm: arm, finished: o.Final(), reached: o.Result().Reached(), goal: o.Final() && b.goal(*o), cost: o.Cost}
+		row = armRow{arm: arm, finished: o.Settled(), reached: o.Result().Reached(), goal: o.Settled() && b.goal(*o), cost: o.Cost}
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()

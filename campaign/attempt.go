@@ -7,6 +7,7 @@ import (
 
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
+	"github.com/bolna-campaign/bolna-campaign/lifecycle"
 )
 
 // phase is where a dial attempt is in its life. It is the attempt's whole state: whether it
@@ -59,20 +60,22 @@ func (p phase) open() bool { return p >= phaseIntent && !p.ended() }
 // followed reports whether an attempt in phase p has a call (or may have one) to follow.
 func (p phase) followed() bool { return p >= phaseSearching && !p.ended() }
 
-// phaseOf is the phase of a call Bolna reports in a status that is not final (see
-// dialer.Status for the lifecycle).
+// phaseOf is the phase of a call Bolna reports in a status that is not terminal, as the one
+// status table says (package lifecycle); phaseUnknown for a status not in it.
 func phaseOf(s dialer.Status) phase {
-	switch {
-	case s.Dropped():
-		return phaseDropped
-	case s.Talking():
-		return phaseTalking
-	case s.Active():
-		return phaseRinging
-	case s.Waiting():
-		return phaseQueued
-	}
-	return phaseUnknown
+	b, _ := lifecycle.OfBolna(string(s))
+	return phaseOfBolna[b.Phase]
+}
+
+// phaseOfBolna is the attempt's phase for each of the table's (phaseFinal is reached through
+// the Final event, with the whole payload, not by a status alone).
+var phaseOfBolna = map[lifecycle.Phase]phase{
+	lifecycle.PhaseQueued:  phaseQueued,
+	lifecycle.PhaseRinging: phaseRinging,
+	lifecycle.PhaseTalking: phaseTalking,
+	lifecycle.PhaseDropped: phaseDropped,
+	0:                      phaseUnknown,
+	lifecycle.PhaseFinal:   phaseUnknown,
 }
 
 // attempt is one dial attempt of a row: the call it placed (or may have), and where it is.

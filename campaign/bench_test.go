@@ -320,7 +320,7 @@ func runRunner(tb testing.TB, c *dialer.Client, phones []string, bc benchCase, h
 	if bc.share < 0 {
 		cfg.Limits = dialer.Limits{Call: -1, List: -1, Other: -1}
 	}
-	sess, err := campaign.Open(campaign.Files{Input: input, Results: out, Format: results.Format{}},
+	sess, err := campaign.Open(campaign.Files{Input: input, Results: out, Format: campaign.FormatOf(results.Format{})},
 		journal.Owner{Agent: bolnatest.DefaultAgentID, API: "bench"}, cfg)
 	if err != nil {
 		tb.Fatal(err)
@@ -361,7 +361,7 @@ func runNaive(tb testing.TB, c *dialer.Client, phones []string, concurrency int,
 				for {
 					time.Sleep(poll)
 					ex, err := c.Execution(ctx, placed.ExecutionID)
-					if err == nil && ex.Status.Final() {
+					if err == nil && ex.Status.Terminal() {
 						break
 					}
 				}

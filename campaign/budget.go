@@ -53,7 +53,7 @@ func meanCost(spent float64, finished int) float64 {
 func (b *budget) ended(o *journal.Outcome) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if o != nil && o.Status.Final() && o.ExecutionID != "" { // a call Bolna made: skipped, refused or unresolved attempts cost nothing and teach nothing
+	if o != nil && o.Status.Settled() && o.ExecutionID != "" { // a call Bolna made: skipped, refused or unresolved attempts cost nothing and teach nothing
 		b.finished++
 	}
 	close(b.changed)

@@ -299,7 +299,7 @@ func (c *classifier) classifyRow(row contacts.Row) (classification, error) {
 	}
 	if c.cfg.Window != nil {
 		zone, err := c.cfg.Zones.For(row.Phone, row.Zone)
-		var zerr *ZoneError
+		var zerr *contacts.ZoneError
 		switch {
 		case errors.As(err, &zerr):
 			return cl, &contacts.InputError{File: "", Line: row.Line, Err: err}

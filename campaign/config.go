@@ -14,12 +14,14 @@ import (
 
 // How a campaign runs (Config, its defaults) and what the runner needs from Bolna (Dialer).
 
-// Dialer is what the runner needs from a Bolna client; *dialer.Client satisfies it.
+// Dialer is what the runner needs from a Bolna client; *dialer.Client satisfies it. Each
+// request takes how it is sent as options (dialer.SendGate, dialer.OneTry), never from its
+// context.
 type Dialer interface {
-	Account(ctx context.Context) (*dialer.Account, error)
-	PlaceCall(ctx context.Context, req dialer.CallRequest) (*dialer.PlacedCall, error)
-	Execution(ctx context.Context, id string) (*dialer.Execution, error)
-	ListExecutions(ctx context.Context, agentID string, opts dialer.ListOptions) (*dialer.ExecutionPage, error)
+	Account(ctx context.Context, opts ...dialer.RequestOption) (*dialer.Account, error)
+	PlaceCall(ctx context.Context, req dialer.CallRequest, opts ...dialer.RequestOption) (*dialer.PlacedCall, error)
+	Execution(ctx context.Context, id string, opts ...dialer.RequestOption) (*dialer.Execution, error)
+	ListExecutions(ctx context.Context, agentID string, opts dialer.ListOptions, send ...dialer.RequestOption) (*dialer.ExecutionPage, error)
 }
 
 var _ Dialer = (*dialer.Client)(nil)
@@ -101,11 +103,11 @@ type Config struct {
 	HaltAfter    int           // stop placing after this many failed/error outcomes in a row; <= 0 never
 	Limit        int           // dial at most this many rows never dialled before, this run (a pilot); 0: all
 
-	Window   *Window      // calling hours in each contact's local time; nil: any time
-	Zones    *Zones       // each contact's zone for Window; see Zones
-	Suppress *Suppression // numbers never to dial; nil for none
-	MaxCost  float64      // stop placing once the campaign's summed total_cost reaches this; 0: no cap
-	Shard    Shard        // the slice of the list this run takes
+	Window   *Window         // calling hours in each contact's local time; nil: any time
+	Zones    *contacts.Zones // each contact's zone for Window; see contacts.Zones
+	Suppress *Suppression    // numbers never to dial; nil for none
+	MaxCost  float64         // stop placing once the campaign's summed total_cost reaches this; 0: no cap
+	Shard    Shard           // the slice of the list this run takes
 
 	// Guard is the account's history, consulted and reserved before every POST /call (see
 	// Runner.guarded) under Rules; nil for none (a library user's, a test's). MaxCostPerDay
@@ -182,7 +184,7 @@ func (c *Config) setDefaults() {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	if c.Zones == nil {
-		c.Zones = &Zones{}
+		c.Zones = &contacts.Zones{}
 	}
 }
 

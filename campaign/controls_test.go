@@ -61,45 +61,6 @@ func TestWindow(t *testing.T) {
 	}
 }
 
-func TestZones(t *testing.T) {
-	t.Parallel()
-	london, _ := time.LoadLocation("Europe/London")
-	tests := []struct {
-		name, phone, column string
-		def                 *time.Location
-		want                string
-		zoneErr             bool
-		rowErr              bool
-	}{
-		{name: "india has one zone", phone: "+919876543210", want: "Asia/Calcutta"}, // libphonenumber's name for Asia/Kolkata
-		{name: "area code narrows the US", phone: "+14155550123", want: "America/Los_Angeles"},
-		{name: "toll-free spans a continent", phone: "+18005550199", zoneErr: true},
-		{name: "default wins over the number", phone: "+18005550199", def: london, want: "Europe/London"},
-		{name: "column wins over all", phone: "+919876543210", column: "America/New_York", def: london, want: "America/New_York"},
-		{name: "bad column value", phone: "+919876543210", column: "Mars/Olympus", rowErr: true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			z := &campaign.Zones{Default: tt.def}
-			loc, err := z.For(tt.phone, tt.column)
-			var zerr *campaign.ZoneError
-			switch {
-			case tt.zoneErr:
-				if !errors.As(err, &zerr) {
-					t.Errorf("For(%s) error = %v, want *ZoneError", tt.phone, err)
-				}
-			case tt.rowErr:
-				if err == nil || errors.As(err, &zerr) {
-					t.Errorf("For(%s, %q) error = %v, want a row error", tt.phone, tt.column, err)
-				}
-			case err != nil || loc.String() != tt.want:
-				t.Errorf("For(%s, %q) = %v, %v; want %s", tt.phone, tt.column, loc, err, tt.want)
-			}
-		})
-	}
-}
-
 func TestSuppression(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -311,7 +272,7 @@ func TestStopQueuedWhenWindowCloses(t *testing.T) {
 	}
 	start, base := time.Now(), time.Date(2026, 12, 2, 10, 59, 58, 0, time.UTC)
 	cfg.Now = func() time.Time { return base.Add(time.Since(start)) }
-	cfg.Window, cfg.Zones = &window, &campaign.Zones{Default: time.UTC}
+	cfg.Window, cfg.Zones = &window, &contacts.Zones{Default: time.UTC}
 	summary, rows, err := tc.runWith(t, within(t, 20*time.Second), tc.srv.Client(), tc.srv.URL, cfg, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -378,7 +339,7 @@ func TestResultsReportTheDecision(t *testing.T) {
 	}
 	defer w.Abort()
 	out := headerHook{ResultWriter: w, hook: func() { hour.Store(10) }} // the window opens
-	summary, err := campaign.NewRunner(srv.Client(), cfg).Run(t.Context(), input, st, out)
+	summary, err := campaign.NewRunner(srv.Client(), cfg).Run(t.Context(), campaign.ContactFile(input), st, out)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -207,13 +207,13 @@ type pauseOnPlace struct {
 	pause func() error
 }
 
-func (p *pauseOnPlace) PlaceCall(ctx context.Context, req dialer.CallRequest) (*dialer.PlacedCall, error) {
+func (p *pauseOnPlace) PlaceCall(ctx context.Context, req dialer.CallRequest, opts ...dialer.RequestOption) (*dialer.PlacedCall, error) {
 	var err error
 	p.once.Do(func() { err = p.pause() })
 	if err != nil {
 		return nil, err
 	}
-	return p.Dialer.PlaceCall(ctx, req)
+	return p.Dialer.PlaceCall(ctx, req, opts...)
 }
 
 // TestGuardUnreachable: a history that cannot be reached (closed before the run, or failing

@@ -162,7 +162,7 @@ func checkMatchesServer(t *testing.T, srv *bolnatest.Server, rows []results.Row)
 // campaign.Open, one Session.Run.
 func (tc *testCampaign) runWith(t *testing.T, ctx context.Context, d campaign.Dialer, api string, cfg campaign.Config, hook func(*campaign.Runner)) (*campaign.Summary, []results.Row, error) {
 	t.Helper()
-	sess, err := campaign.Open(campaign.Files{Input: tc.input, Results: tc.results, Format: results.Format{}},
+	sess, err := campaign.Open(campaign.Files{Input: tc.input, Results: tc.results, Format: campaign.FormatOf(results.Format{})},
 		journal.Owner{Agent: cfg.AgentID, API: api}, cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -337,7 +337,7 @@ func TestKeyingChanged(t *testing.T) {
 				t.Fatal(err)
 			}
 			cfg.Load.IDColumn = tt.then
-			sess, err := campaign.Open(campaign.Files{Input: tc.input, Results: tc.results, Format: results.Format{}},
+			sess, err := campaign.Open(campaign.Files{Input: tc.input, Results: tc.results, Format: campaign.FormatOf(results.Format{})},
 				journal.Owner{Agent: cfg.AgentID, API: tc.srv.URL}, cfg)
 			if err == nil {
 				sess.Close()

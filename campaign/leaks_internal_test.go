@@ -23,9 +23,9 @@ type leakOnPlace struct {
 	once sync.Once
 }
 
-func (d *leakOnPlace) PlaceCall(ctx context.Context, req dialer.CallRequest) (*dialer.PlacedCall, error) {
+func (d *leakOnPlace) PlaceCall(ctx context.Context, req dialer.CallRequest, opts ...dialer.RequestOption) (*dialer.PlacedCall, error) {
 	d.once.Do(func() { d.r.tracker.Load().ledger.pool.retake() })
-	return d.Dialer.PlaceCall(ctx, req)
+	return d.Dialer.PlaceCall(ctx, req, opts...)
 }
 
 // outcomes is a ResultWriter that keeps the outcomes' statuses.
@@ -66,7 +66,7 @@ func TestLeakedSlotEndsRun(t *testing.T) {
 		defer cancel()
 		var out outcomes
 		start := time.Now()
-		summary, err := r.Run(ctx, input, st, &out)
+		summary, err := r.Run(ctx, ContactFile(input), st, &out)
 		var leak *invariantError
 		if !errors.As(err, &leak) || errors.Is(err, deadline) || time.Since(start) > 5*leakCheck {
 			t.Fatalf("Run() error = %v after %s (virtual), want the internal error of a leaked slot within seconds", err, time.Since(start))

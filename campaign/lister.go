@@ -60,17 +60,16 @@ func (l *lister) list(ctx context.Context, agent string, opts dialer.ListOptions
 	l.budget.take(1, now)
 	// One try: a failed read is tried again at the next look, not in a retry loop that holds
 	// pushes, slot releases and the outage rule meanwhile.
-	ctx, cancel := l.readCtx(dialer.WithOneTry(ctx), now)
+	ctx, cancel := l.readCtx(ctx, now)
 	defer cancel()
-	page, err := l.dialer.ListExecutions(ctx, agent, opts)
-	var apiErr *dialer.APIError
-	if errors.As(err, &apiErr) && apiErr.StatusCode == 400 && !l.noFutureTo && opts.To.After(now) && opts.Status == "" {
+	page, err := l.dialer.ListExecutions(ctx, agent, opts, dialer.OneTry())
+	if dialer.IsBadRequest(err) && !l.noFutureTo && opts.To.After(now) && opts.Status == "" {
 		// (A 400 on a list filtered by status is taken for a refusal of the filter: see check.)
 		l.noFutureTo = true
 		l.cfg.warnWith(facts{}.err(err), "the executions list refused a window ending in the future (%v); windows end now from here on", err)
 		opts.To = l.cutoff(now)
 		l.budget.take(1, now)
-		return l.dialer.ListExecutions(ctx, agent, opts)
+		return l.dialer.ListExecutions(ctx, agent, opts, dialer.OneTry())
 	}
 	return page, err
 }
@@ -96,8 +95,7 @@ func (l *lister) readCtx(ctx context.Context, now time.Time) (context.Context, c
 // refusedList reports whether err is the list refusing a plain request (400): not an outage,
 // and not worth asking again. From then on calls are read by id, said once.
 func (l *lister) refusedList(err error) bool {
-	var apiErr *dialer.APIError
-	if !errors.As(err, &apiErr) || apiErr.StatusCode != 400 {
+	if !dialer.IsBadRequest(err) {
 		return false
 	}
 	if !l.noList {

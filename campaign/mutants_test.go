@@ -117,9 +117,9 @@ type stopOnPlace struct {
 	runner atomic.Pointer[campaign.Runner]
 }
 
-func (d *stopOnPlace) PlaceCall(ctx context.Context, req dialer.CallRequest) (*dialer.PlacedCall, error) {
+func (d *stopOnPlace) PlaceCall(ctx context.Context, req dialer.CallRequest, opts ...dialer.RequestOption) (*dialer.PlacedCall, error) {
 	d.runner.Load().Stop()
-	return d.Dialer.PlaceCall(ctx, req)
+	return d.Dialer.PlaceCall(ctx, req, opts...)
 }
 
 // TestStoppedBeforePOST: the run is stopped while a row's POST /call is about to leave. The

@@ -41,8 +41,7 @@ func (t *tracker) check(ctx context.Context, due []*attempt, plan sweepPlan, now
 			if fatal := t.fatal(err); fatal != nil {
 				return fatal
 			}
-			var apiErr *dialer.APIError
-			if plan.statuses != nil && errors.As(err, &apiErr) && apiErr.StatusCode == 400 && !t.lists.noStatusList {
+			if plan.statuses != nil && dialer.IsBadRequest(err) && !t.lists.noStatusList {
 				t.lists.noStatusList = true
 				t.cfg.warnWith(facts{}.err(err), "the executions list refused its status filter (%v); sweeps page through every call from here on", err)
 			}
@@ -87,7 +86,7 @@ func (t *tracker) apply(c *attempt, ex *dialer.Execution, how seenBy, now time.T
 	if !c.adopted && !c.placedAt.IsZero() && how != seenPushed {
 		t.lists.offset.note(ex.CreatedAt.Time, c.DialedAt, c.placedAt)
 	}
-	if t.cfg.Pushes && c.phase.holdsSlot() && !c.reported && (ex.Status.Dropped() || ex.Status.Final()) {
+	if t.cfg.Pushes && c.phase.holdsSlot() && !c.reported && (ex.Status.Dropped() || ex.Status.Terminal()) {
 		c.reported = true // who told of the dropped line first: a push, or a look
 		t.in.reports.note(how == seenPushed)
 		t.in.count(func(s *ObservationStats) {
@@ -99,7 +98,7 @@ func (t *tracker) apply(c *attempt, ex *dialer.Execution, how seenBy, now time.T
 		})
 	}
 	whole := how == seenByID || ex.Complete() || !ex.Status.PostCallData()
-	if ex.Status.Final() && whole && t.cfg.Pushes {
+	if ex.Status.Terminal() && whole && t.cfg.Pushes {
 		t.in.count(func(s *ObservationStats) {
 			if how == seenPushed {
 				s.OutcomesPushed++
@@ -109,12 +108,12 @@ func (t *tracker) apply(c *attempt, ex *dialer.Execution, how seenBy, now time.T
 		})
 	}
 	switch {
-	case ex.Status.Final() && whole:
+	case ex.Status.Terminal() && whole:
 		// Nothing more to read: the call never connected, or the payload is whole.
 		o := t.outcome(c, ex, now)
 		_, err := t.ledger.apply(c, event{kind: evFinal, outcome: &o, status: ex.Status})
 		return false, err
-	case ex.Status.Final():
+	case ex.Status.Terminal():
 		return true, nil
 	}
 	return false, t.observe(c, ex, how, now)

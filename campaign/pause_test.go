@@ -90,7 +90,7 @@ func TestPauseNoticedWhileWaitingForASlot(t *testing.T) {
 		ctx, cancel := context.WithTimeout(t.Context(), 2*time.Hour) // virtual time
 		defer cancel()
 		var out rowStatuses
-		summary, err := campaign.NewRunner(api.InProcessClient(), cfg).Run(ctx, input, st, &out)
+		summary, err := campaign.NewRunner(api.InProcessClient(), cfg).Run(ctx, campaign.ContactFile(input), st, &out)
 		if err != nil && !errors.Is(err, campaign.ErrStopped) {
 			t.Fatalf("Run() error = %v", err)
 		}

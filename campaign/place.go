@@ -170,7 +170,7 @@ func (r *Runner) place(ctx context.Context, st *journal.State, tr *tracker, a *a
 
 	// Progress counts a placement once its POST has been answered (or its reply lost): a POST
 	// held back by a stop never left.
-	placed, err := r.dialer.PlaceCall(dialer.WithSendGate(ctx, r.stopped), req)
+	placed, err := r.dialer.PlaceCall(ctx, req, dialer.SendGate(r.stopped))
 	if err == nil || dialer.MaybePlaced(err) {
 		r.progress.placing()
 	}
@@ -201,7 +201,7 @@ func (r *Runner) refused(led *ledger, a *attempt, row contacts.Row, err error) e
 	errors.As(err, &apiErr)
 	var fatal error
 	switch {
-	case errors.Is(err, dialer.ErrGateClosed) || apiErr != nil && apiErr.StatusCode == 429:
+	case errors.Is(err, dialer.ErrGateClosed) || apiErr != nil && apiErr.RateLimited():
 		// Stopped before the POST left, or still rate limited after the client's bounded
 		// retries: the row stays pending for the next run.
 		if apiErr != nil {

@@ -59,8 +59,8 @@ type unreachable struct {
 	dead *dialer.Client
 }
 
-func (u unreachable) PlaceCall(ctx context.Context, req dialer.CallRequest) (*dialer.PlacedCall, error) {
-	return u.dead.PlaceCall(ctx, req)
+func (u unreachable) PlaceCall(ctx context.Context, req dialer.CallRequest, opts ...dialer.RequestOption) (*dialer.PlacedCall, error) {
+	return u.dead.PlaceCall(ctx, req, opts...)
 }
 
 // deadClient is a client of an address nothing listens on.
@@ -199,17 +199,17 @@ type countingPlacer struct {
 	maxBefore int // the most calls holding a line when a POST left
 }
 
-func (c *countingPlacer) PlaceCall(ctx context.Context, req dialer.CallRequest) (*dialer.PlacedCall, error) {
+func (c *countingPlacer) PlaceCall(ctx context.Context, req dialer.CallRequest, opts ...dialer.RequestOption) (*dialer.PlacedCall, error) {
 	live := 0
 	for _, call := range c.srv.Calls() {
-		if s := dialer.Status(call.Status); !s.Final() && s != dialer.StatusCallDisconnected {
+		if s := dialer.Status(call.Status); !s.Terminal() && s != dialer.StatusCallDisconnected {
 			live++
 		}
 	}
 	c.mu.Lock()
 	c.maxBefore = max(c.maxBefore, live)
 	c.mu.Unlock()
-	return c.Dialer.PlaceCall(ctx, req)
+	return c.Dialer.PlaceCall(ctx, req, opts...)
 }
 
 // TestPoolDebt: a crashed run left 3 calls live and the rerun has 2 slots (--concurrency 2):

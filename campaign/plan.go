@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -126,7 +127,9 @@ func plural(n int, one, many string) string {
 }
 
 // DryRun scans the list and hands emit the POST /call body of every row a run would dial now.
-func (r *Runner) DryRun(input string, st *journal.State, emit func(dialer.CallRequest) error) (Plan, error) {
+func (r *Runner) DryRun(list ContactSource, st *journal.State, emit func(dialer.CallRequest) error) (Plan, error) {
+	r.list, r.input = list, list.Name()
+	input := r.input
 	// A list that a run would refuse for its results prints no body: it is scanned first.
 	p, err := r.scan(input, st, nil)
 	if err == nil {
@@ -209,11 +212,11 @@ func (r *Runner) pass(input string, st *journal.State, dial dialFunc, keep *deci
 	return p, nil
 }
 
-// openList opens the contact list for one pass and reads its header.
-func (r *Runner) openList(input string) (*os.File, *contacts.Loader, error) {
-	f, err := os.Open(input)
+// openList opens the contact list (r.list, named input) for one pass and reads its header.
+func (r *Runner) openList(input string) (io.ReadCloser, *contacts.Loader, error) {
+	f, err := r.list.Open()
 	if err != nil {
-		return nil, nil, &contacts.InputError{File: input, Err: unwrapPath(err)}
+		return nil, nil, err
 	}
 	l, err := contacts.NewLoader(f, input, r.cfg.Load)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
+	"github.com/bolna-campaign/bolna-campaign/human"
 )
 
 // Bolna's pushes (webhooks): matching a pushed payload to a call of this run, believing it only
@@ -96,7 +97,7 @@ func (in *intake) checkPushes(now, firstFinal time.Time) {
 	in.mu.Unlock()
 	if none {
 		in.pushFallback = true
-		in.cfg.warnf("no push from Bolna has arrived %s after the first call ended: the agent's webhook_url is probably not pointing here; polling as usual (a look every %s while lines may have dropped, as the list's share allows)", ShortDuration(pushGrace), ShortDuration(in.cfg.PollInterval))
+		in.cfg.warnf("no push from Bolna has arrived %s after the first call ended: the agent's webhook_url is probably not pointing here; polling as usual (a look every %s while lines may have dropped, as the list's share allows)", human.ShortDuration(pushGrace), human.ShortDuration(in.cfg.PollInterval))
 	}
 }
 

@@ -14,16 +14,16 @@ import (
 // statusDialer answers GET /executions/{id} with a fixed status per call.
 type statusDialer map[string]dialer.Status
 
-func (statusDialer) Account(context.Context) (*dialer.Account, error) {
+func (statusDialer) Account(context.Context, ...dialer.RequestOption) (*dialer.Account, error) {
 	return nil, errors.ErrUnsupported
 }
-func (statusDialer) PlaceCall(context.Context, dialer.CallRequest) (*dialer.PlacedCall, error) {
+func (statusDialer) PlaceCall(context.Context, dialer.CallRequest, ...dialer.RequestOption) (*dialer.PlacedCall, error) {
 	return nil, errors.ErrUnsupported
 }
-func (d statusDialer) Execution(_ context.Context, id string) (*dialer.Execution, error) {
+func (d statusDialer) Execution(_ context.Context, id string, _ ...dialer.RequestOption) (*dialer.Execution, error) {
 	return &dialer.Execution{ID: dialer.ID(id), Status: d[id]}, nil
 }
-func (statusDialer) ListExecutions(context.Context, string, dialer.ListOptions) (*dialer.ExecutionPage, error) {
+func (statusDialer) ListExecutions(context.Context, string, dialer.ListOptions, ...dialer.RequestOption) (*dialer.ExecutionPage, error) {
 	return &dialer.ExecutionPage{}, nil
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
+	"github.com/bolna-campaign/bolna-campaign/human"
 )
 
 // Runner runs one campaign: it dials the rows that need it, follows every call to its final
@@ -18,7 +19,8 @@ import (
 type Runner struct {
 	cfg    Config
 	dialer Dialer
-	input  string // the contact list being run, for the guard's record
+	list   ContactSource // the contact list being run
+	input  string        // its name, in messages and the guard's record
 
 	stopOnce sync.Once
 	stopped  chan struct{}
@@ -74,7 +76,7 @@ func NewRunner(d Dialer, cfg Config) *Runner {
 }
 
 // Stopped is closed once the runner is stopped (see Stop): a gate for requests that should
-// not leave after a stop (dialer.WithSendGate).
+// not leave after a stop (dialer.SendGate).
 func (r *Runner) Stopped() <-chan struct{} { return r.stopped }
 
 // StopQueued is the emergency brake (bolna-campaign stop): no call is placed any more, and
@@ -149,14 +151,15 @@ func (s *Summary) Unfinished() int {
 	return s.ByStatus[journal.StatusPending] + s.ByStatus[journal.StatusInFlight] + s.ByStatus[journal.StatusTimeout] + s.RetryDue
 }
 
-// Run dials the rows of the contact list at input that need it, follows the calls, records
-// everything in st, and finally writes one results row per input row to out.
+// Run dials the rows of the contact list that need it, follows the calls, records everything
+// in st, and finally writes one results row per row of the list to out.
 //
 // Cancelling ctx abandons the calls in flight at once (they are recorded in st and the next
 // run follows them); [Runner.Stop] is the gentle way to end early.
-func (r *Runner) Run(ctx context.Context, input string, st *journal.State, out ResultWriter) (*Summary, error) {
+func (r *Runner) Run(ctx context.Context, list ContactSource, st *journal.State, out ResultWriter) (*Summary, error) {
 	start := r.cfg.Now()
-	r.input = input
+	r.list, r.input = list, list.Name()
+	input := r.input
 	if err := r.arms.seed(input, st); err != nil {
 		return nil, err
 	}
@@ -165,25 +168,26 @@ func (r *Runner) Run(ctx context.Context, input string, st *journal.State, out R
 		return nil, err
 	}
 	// Until the pool starts, a stop (a signal) ends the run at once, whatever a read is waiting
-	// for (a 429 storm's Retry-After, say): nothing this run placed is in flight yet.
-	startCtx := dialer.WithSendGate(ctx, r.stopped)
-	acct, err := r.readAccount(startCtx, st)
+	// for (see startGate).
+	gated := &startGate{d: r.dialer, gate: r.stopped}
+	acct, err := r.readAccount(ctx, gated, st)
 	if err != nil {
 		return nil, err
 	}
-	led, err := r.newLedger(startCtx, st)
+	led, err := r.newLedger(ctx, st)
 	if err != nil {
 		return nil, err
 	}
-	tr := newTracker(trackerDeps{cfg: &r.cfg, dialer: r.dialer, st: st, ledger: led, looks: r.limits.looks, stopped: r.stopped})
+	tr := newTracker(trackerDeps{cfg: &r.cfg, dialer: gated, st: st, ledger: led, looks: r.limits.looks, stopped: r.stopped})
 	r.setTracker(tr)
-	slots, err := r.resume(startCtx, input, st, tr, acct, start, &plan)
+	slots, err := r.resume(ctx, input, st, tr, acct, start, &plan)
 	if err != nil {
 		if errors.Is(err, dialer.ErrGateClosed) {
 			return nil, ErrStopped
 		}
 		return nil, err
 	}
+	gated.open() // the calls are followed from here on, whatever a stop says
 	dialled, dispatchErr, trackErr := r.follow(ctx, input, st, tr)
 	if trackErr == nil && dispatchErr == nil && ctx.Err() == nil {
 		trackErr = led.audit(tr.holding())
@@ -242,8 +246,8 @@ func (r *Runner) firstScan(input string, st *journal.State) (Plan, error) {
 }
 
 // readAccount reads the account (its concurrency sizes the pool) and keeps it in the journal.
-func (r *Runner) readAccount(ctx context.Context, st *journal.State) (*dialer.Account, error) {
-	acct, err := r.dialer.Account(ctx)
+func (r *Runner) readAccount(ctx context.Context, d Dialer, st *journal.State) (*dialer.Account, error) {
+	acct, err := d.Account(ctx)
 	if err != nil {
 		switch {
 		case errors.Is(err, dialer.ErrGateClosed):
@@ -323,7 +327,7 @@ func (r *Runner) resume(ctx context.Context, input string, st *journal.State, tr
 	r.progress.sized(tr.ledger.pool) // the live status reads the slots from here
 	tr.start(slots)
 	r.cfg.logf("account: %d of %d concurrency slots in use, wallet %s (Bolna reports %s, in cents); %d %s to dial, %d %s to follow from earlier runs (%d holding a slot), up to %d at once",
-		acct.Concurrency.Current, acct.Concurrency.Max, Dollars(float64(acct.Wallet)), Grouped(float64(acct.Wallet)), plan.Dial, plural(plan.Dial, "row", "rows"),
+		acct.Concurrency.Current, acct.Concurrency.Max, human.Dollars(float64(acct.Wallet)), human.Grouped(float64(acct.Wallet)), plan.Dial, plural(plan.Dial, "row", "rows"),
 		resumed, plural(resumed, "call", "calls"), tr.holding(), slots)
 	return slots, nil
 }

@@ -32,7 +32,7 @@ func TestRunEndToEnd(t *testing.T) {
 	checkDialled(t, tc.srv, tc.phones, 1)
 	checkMatchesServer(t, tc.srv, rows)
 	for i, row := range rows[:40] {
-		if !row.Outcome.Final() || row.Outcome.Status == "call-disconnected" {
+		if !row.Outcome.Settled() || row.Outcome.Status == "call-disconnected" {
 			t.Errorf("line %d: status %q is not final", row.Line, row.Outcome.Status)
 		}
 		if row.Input["name"] != fmt.Sprintf("Name %d", i) || row.Outcome.Attempts != 1 {

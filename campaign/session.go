@@ -16,8 +16,9 @@ import (
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 )
 
-// ResultsFormat is what a campaign needs of its results file's format; the results package
-// implements it (results.Format).
+// ResultsFormat is what a campaign needs of its results file's format. The results package
+// implements it in its own types, without importing campaign (a [TypedFormat]); the command
+// wires it in with [FormatOf].
 type ResultsFormat interface {
 	// Layout reads a results file's header and returns how to read the outcome of a row (the
 	// whole record, input cells first). It fails for a file that is not a results file.
@@ -27,6 +28,41 @@ type ResultsFormat interface {
 	// CreateAttempts starts an attempts log (see AttemptsPath) that replaces path when
 	// committed.
 	CreateAttempts(path string) (AttemptFile, error)
+}
+
+// TypedFormat is a [ResultsFormat] whose files are of its own types: results.Format is a
+// TypedFormat[*results.Writer, *results.AttemptLog].
+type TypedFormat[R ResultFile, A AttemptFile] interface {
+	Layout(header []string) (func(record []string) (journal.Outcome, error), error)
+	Create(path string) (R, error)
+	CreateAttempts(path string) (A, error)
+}
+
+// FormatOf is f as a [ResultsFormat]: campaign.FormatOf(results.Format{}).
+func FormatOf[R ResultFile, A AttemptFile](f TypedFormat[R, A]) ResultsFormat {
+	return typedFormat[R, A]{f}
+}
+
+type typedFormat[R ResultFile, A AttemptFile] struct{ f TypedFormat[R, A] }
+
+func (t typedFormat[R, A]) Layout(header []string) (func([]string) (journal.Outcome, error), error) {
+	return t.f.Layout(header)
+}
+
+func (t typedFormat[R, A]) Create(path string) (ResultFile, error) {
+	w, err := t.f.Create(path)
+	if err != nil {
+		return nil, err // not a nil *Writer in an interface
+	}
+	return w, nil
+}
+
+func (t typedFormat[R, A]) CreateAttempts(path string) (AttemptFile, error) {
+	w, err := t.f.CreateAttempts(path)
+	if err != nil {
+		return nil, err
+	}
+	return w, nil
 }
 
 // AttemptFile is an attempts log being written: every attempt of every row, one line each.
@@ -217,7 +253,7 @@ func (s *Session) Run(ctx context.Context, r *Runner) (*Summary, error) {
 	if !s.kept {
 		stop = s.KeepRequests(r.dialer)
 	}
-	summary, err := r.Run(ctx, s.files.Input, s.st, w)
+	summary, err := r.Run(ctx, ContactFile(s.files.Input), s.st, w)
 	stop()
 	if summary == nil {
 		w.Abort()
@@ -271,7 +307,7 @@ const requestsCompaction = 10 * time.Second
 // DryRun scans the list and hands emit the POST /call body of every row a run would dial now
 // (see [Runner.DryRun]).
 func (s *Session) DryRun(emit func(dialer.CallRequest) error) (Plan, error) {
-	return NewRunner(nil, s.cfg).DryRun(s.files.Input, s.st, emit)
+	return NewRunner(nil, s.cfg).DryRun(ContactFile(s.files.Input), s.st, emit)
 }
 
 // Concurrency is the pool a run would have on acct (as the latest run recorded it, for a dry

@@ -185,7 +185,7 @@ func TestTwoCampaignsShareAnAccount(t *testing.T) {
 				}
 				cfg := campaign.Config{AgentID: bolnatest.DefaultAgentID, PollInterval: bc.poll, MaxWait: 30 * time.Minute,
 					Limits: each, Concurrency: bc.concurrency / 2}
-				sess, err := campaign.Open(campaign.Files{Input: input, Results: filepath.Join(dir, "results.csv"), Format: results.Format{}},
+				sess, err := campaign.Open(campaign.Files{Input: input, Results: filepath.Join(dir, "results.csv"), Format: campaign.FormatOf(results.Format{})},
 					journal.Owner{Agent: bolnatest.DefaultAgentID, API: fmt.Sprint("campaign-", i)}, cfg)
 				if err != nil {
 					t.Error(err)

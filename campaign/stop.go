@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/dialer"
+	"github.com/bolna-campaign/bolna-campaign/human"
 )
 
 // Stopping calls that have not rung: past --max-wait, outside their calling hours, or on
@@ -18,7 +19,7 @@ import (
 // callStopper is what a Dialer may do to a call that has not rung: *dialer.Client stops it
 // (POST /call/{id}/stop).
 type callStopper interface {
-	StopCall(ctx context.Context, id string) error
+	StopCall(ctx context.Context, id string, opts ...dialer.RequestOption) error
 }
 
 // stopCommandReason is why a call stopped by bolna-campaign stop is given back.
@@ -44,8 +45,7 @@ func stoppedStatus(s dialer.Status) bool {
 // calls still waiting can be stopped): a 4xx other than a refused key or its request limits.
 func refusedStop(err error) bool {
 	var apiErr *dialer.APIError
-	return errors.As(err, &apiErr) && apiErr.StatusCode >= 400 && apiErr.StatusCode < 500 &&
-		!apiErr.Unauthorized() && !apiErr.RateLimited()
+	return errors.As(err, &apiErr) && apiErr.ClientError() && !apiErr.Unauthorized() && !apiErr.RateLimited()
 }
 
 // stopCall asks Bolna to stop call id, then reads the call: a 200 to the stop is not enough
@@ -53,7 +53,7 @@ func refusedStop(err error) bool {
 func stopCall(ctx context.Context, d Dialer, id string) (stopVerdict, error) {
 	stopper, ok := d.(callStopper)
 	if !ok {
-		return stopFailed, errors.New("this client cannot stop calls")
+		return stopFailed, errCannotStop
 	}
 	if err := stopper.StopCall(ctx, id); err != nil {
 		if refusedStop(err) {
@@ -83,7 +83,7 @@ func (t *tracker) stopReason(c *attempt, now time.Time) string {
 	case t.stopAll.Load():
 		return stopCommandReason
 	case !now.Before(c.deadline):
-		return fmt.Sprintf("still queued at Bolna after --max-wait %s: stopped before it rang; the attempt is given back", ShortDuration(t.cfg.MaxWait))
+		return fmt.Sprintf("still queued at Bolna after --max-wait %s: stopped before it rang; the attempt is given back", human.ShortDuration(t.cfg.MaxWait))
 	case c.Zone != nil && t.cfg.Window != nil && !t.cfg.Window.Contains(now.In(c.Zone)):
 		return fmt.Sprintf("still queued at Bolna when its calling hours %s (%s) ended: stopped before it rang; the attempt is given back", t.cfg.Window, c.Zone)
 	}

@@ -106,7 +106,7 @@ func TestRunFatal(t *testing.T) {
 			if tt.key != "" {
 				d, _ = dialer.New(tt.key, dialer.WithBaseURL(tc.srv.URL))
 			}
-			_, err = campaign.NewRunner(d, cfg).Run(t.Context(), tc.input, st, w)
+			_, err = campaign.NewRunner(d, cfg).Run(t.Context(), campaign.ContactFile(tc.input), st, w)
 			var fatal *campaign.FatalError
 			if !errors.As(err, &fatal) || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("Run() error = %v, want a FatalError saying %q", err, tt.want)

@@ -78,8 +78,8 @@ type staleAfterStop struct {
 	stale map[string]bool
 }
 
-func (d *staleAfterStop) StopCall(ctx context.Context, id string) error {
-	err := d.Client.StopCall(ctx, id)
+func (d *staleAfterStop) StopCall(ctx context.Context, id string, opts ...dialer.RequestOption) error {
+	err := d.Client.StopCall(ctx, id, opts...)
 	if err == nil {
 		d.mu.Lock()
 		d.stale[id] = true
@@ -88,8 +88,8 @@ func (d *staleAfterStop) StopCall(ctx context.Context, id string) error {
 	return err
 }
 
-func (d *staleAfterStop) Execution(ctx context.Context, id string) (*dialer.Execution, error) {
-	ex, err := d.Client.Execution(ctx, id)
+func (d *staleAfterStop) Execution(ctx context.Context, id string, opts ...dialer.RequestOption) (*dialer.Execution, error) {
+	ex, err := d.Client.Execution(ctx, id, opts...)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if err == nil && d.stale[id] {

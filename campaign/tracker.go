@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/human"
 )
 
 // Tuning of the tracker.
@@ -189,7 +190,7 @@ func (t *tracker) sweep(ctx context.Context) error {
 		}
 		if !now.Before(c.deadline) {
 			o := journal.Outcome{Status: journal.StatusTimeout, ExecutionID: c.ExecutionID, Attempts: c.Attempt, DialedAt: c.DialedAt,
-				Error: fmt.Sprintf("no final status after %s (last seen: %s); the next run follows it again", ShortDuration(t.cfg.MaxWait), orNone(c.status))}
+				Error: fmt.Sprintf("no final status after %s (last seen: %s); the next run follows it again", human.ShortDuration(t.cfg.MaxWait), orNone(c.status))}
 			if _, err := t.ledger.apply(c, event{kind: evTimedOut, outcome: &o}); err != nil {
 				return err
 			}

@@ -176,6 +176,6 @@ func TestSearchThatCannotRun(t *testing.T) {
 // refusingList is a Bolna whose executions list refuses every read (400).
 type refusingList struct{ campaign.Dialer }
 
-func (refusingList) ListExecutions(context.Context, string, dialer.ListOptions) (*dialer.ExecutionPage, error) {
+func (refusingList) ListExecutions(context.Context, string, dialer.ListOptions, ...dialer.RequestOption) (*dialer.ExecutionPage, error) {
 	return nil, &dialer.APIError{Method: http.MethodGet, Path: "/v2/agent/executions", StatusCode: http.StatusBadRequest, Message: "invalid request"}
 }

@@ -62,7 +62,7 @@ func TestTruncatedJournal(t *testing.T) {
 			os.WriteFile(statePath, tt.damage(b), 0o600)
 			before, _ := os.ReadFile(tc.results)
 			cfg := baseConfig()
-			files := campaign.Files{Input: tc.input, Results: tc.results, Format: results.Format{}}
+			files := campaign.Files{Input: tc.input, Results: tc.results, Format: campaign.FormatOf(results.Format{})}
 			opens := map[string]func() error{
 				"Open": func() error {
 					sess, err := campaign.Open(files, journal.Owner{Agent: cfg.AgentID, API: tc.srv.URL}, cfg)
@@ -112,7 +112,7 @@ func TestRebuildIsWholeOrNothing(t *testing.T) {
 		}
 	}}
 	cfg := baseConfig()
-	sess, err := campaign.Open(campaign.Files{Input: tc.input, Results: tc.results, Format: format}, journal.Owner{Agent: cfg.AgentID, API: tc.srv.URL}, cfg)
+	sess, err := campaign.Open(campaign.Files{Input: tc.input, Results: tc.results, Format: campaign.FormatOf(format)}, journal.Owner{Agent: cfg.AgentID, API: tc.srv.URL}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func TestDryRunReadsTheRebuild(t *testing.T) {
 	tc := finishedCampaign(t, 5)
 	statePath := journal.StatePath(tc.results)
 	os.Remove(statePath)
-	sess, err := campaign.Inspect(campaign.Files{Input: tc.input, Results: tc.results, Format: results.Format{}}, baseConfig())
+	sess, err := campaign.Inspect(campaign.Files{Input: tc.input, Results: tc.results, Format: campaign.FormatOf(results.Format{})}, baseConfig())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,10 +22,10 @@ type Agent struct {
 }
 
 // Agent reads an agent (GET /v2/agent/{id}). It never changes it.
-func (c *Client) Agent(ctx context.Context, id string) (*Agent, error) {
+func (c *Client) Agent(ctx context.Context, id string, opts ...RequestOption) (*Agent, error) {
 	var raw map[string]any
 	path := "/v2/agent/" + url.PathEscape(id)
-	if err := c.do(ctx, request{method: http.MethodGet, path: path, class: classList, retry: retryAll}, &raw); err != nil {
+	if err := c.do(ctx, request{method: http.MethodGet, path: path, class: classList, retry: retryAll, send: sendOptionsOf(opts)}, &raw); err != nil {
 		return nil, err
 	}
 	a := &Agent{ID: text(raw["id"]), Name: text(raw["agent_name"]), WelcomeMessage: text(raw["agent_welcome_message"])}

@@ -239,9 +239,9 @@ func IsLoopbackListen(addr string) bool {
 }
 
 // Account returns the account behind the key (GET /user/me).
-func (c *Client) Account(ctx context.Context) (*Account, error) {
+func (c *Client) Account(ctx context.Context, opts ...RequestOption) (*Account, error) {
 	var a Account
-	if err := c.do(ctx, request{method: http.MethodGet, path: "/user/me", class: classOther, retry: retryAll}, &a); err != nil {
+	if err := c.do(ctx, request{method: http.MethodGet, path: "/user/me", class: classOther, retry: retryAll, send: sendOptionsOf(opts)}, &a); err != nil {
 		return nil, err
 	}
 	return &a, nil
@@ -249,7 +249,7 @@ func (c *Client) Account(ctx context.Context) (*Account, error) {
 
 // PlaceCall places one outbound call (POST /call). It is re-sent only after a 429. When it
 // fails, [MaybePlaced] tells whether a call may have been created anyway.
-func (c *Client) PlaceCall(ctx context.Context, req CallRequest) (*PlacedCall, error) {
+func (c *Client) PlaceCall(ctx context.Context, req CallRequest, opts ...RequestOption) (*PlacedCall, error) {
 	body, err := json.Marshal(req)
 	if err != nil {
 		return nil, &notSentError{err: fmt.Errorf("dialer: POST /call: %w", err)}
@@ -258,7 +258,7 @@ func (c *Client) PlaceCall(ctx context.Context, req CallRequest) (*PlacedCall, e
 		PlacedCall
 		ID ID `json:"id"`
 	}
-	if err := c.do(ctx, request{method: http.MethodPost, path: "/call", body: body, class: classCall, retry: retryRefused, backoff: &c.placeBack}, &raw); err != nil {
+	if err := c.do(ctx, request{method: http.MethodPost, path: "/call", body: body, class: classCall, retry: retryRefused, backoff: &c.placeBack, send: sendOptionsOf(opts)}, &raw); err != nil {
 		return nil, err
 	}
 	placed := raw.PlacedCall
@@ -277,10 +277,10 @@ func (c *Client) PlaceCall(ctx context.Context, req CallRequest) (*PlacedCall, e
 }
 
 // Execution returns one execution (GET /executions/{id}).
-func (c *Client) Execution(ctx context.Context, id string) (*Execution, error) {
+func (c *Client) Execution(ctx context.Context, id string, opts ...RequestOption) (*Execution, error) {
 	var e Execution
 	path := "/executions/" + url.PathEscape(id)
-	if err := c.do(ctx, request{method: http.MethodGet, path: path, class: classOther, retry: retryAll}, &e); err != nil {
+	if err := c.do(ctx, request{method: http.MethodGet, path: path, class: classOther, retry: retryAll, send: sendOptionsOf(opts)}, &e); err != nil {
 		return nil, err
 	}
 	if e.ID == "" {
@@ -301,7 +301,7 @@ type ListOptions struct {
 // ListExecutions returns one page of an agent's executions, newest first
 // (GET /v2/agent/{id}/executions). Items may be trimmed to id, status, duration, created_at and
 // a short telephony_data; read one by id for the whole payload.
-func (c *Client) ListExecutions(ctx context.Context, agentID string, opts ListOptions) (*ExecutionPage, error) {
+func (c *Client) ListExecutions(ctx context.Context, agentID string, opts ListOptions, send ...RequestOption) (*ExecutionPage, error) {
 	q := url.Values{}
 	q.Set("from", opts.From.UTC().Format("2006-01-02T15:04:05.000Z"))
 	q.Set("to", opts.To.UTC().Format("2006-01-02T15:04:05.000Z"))
@@ -316,7 +316,7 @@ func (c *Client) ListExecutions(ctx context.Context, agentID string, opts ListOp
 	}
 	var page ExecutionPage
 	path := "/v2/agent/" + url.PathEscape(agentID) + "/executions"
-	if err := c.do(ctx, request{method: http.MethodGet, path: path, query: q, class: classList, retry: retryAll}, &page); err != nil {
+	if err := c.do(ctx, request{method: http.MethodGet, path: path, query: q, class: classList, retry: retryAll, send: sendOptionsOf(send)}, &page); err != nil {
 		return nil, err
 	}
 	return &page, nil
@@ -324,9 +324,9 @@ func (c *Client) ListExecutions(ctx context.Context, agentID string, opts ListOp
 
 // StopCall stops a call that is still queued or scheduled (POST /call/{id}/stop). Bolna cannot
 // stop a call that is ringing or talking.
-func (c *Client) StopCall(ctx context.Context, id string) error {
+func (c *Client) StopCall(ctx context.Context, id string, opts ...RequestOption) error {
 	path := "/call/" + url.PathEscape(id) + "/stop"
-	return c.do(ctx, request{method: http.MethodPost, path: path, class: classOther, retry: retryRefused}, nil)
+	return c.do(ctx, request{method: http.MethodPost, path: path, class: classOther, retry: retryRefused, send: sendOptionsOf(opts)}, nil)
 }
 
 type retryPolicy int
@@ -344,6 +344,7 @@ type request struct {
 	class   class // of Bolna's limits
 	retry   retryPolicy
 	backoff *Backoff // nil: the client's for reads
+	send    sendOptions
 }
 
 // do sends req, retrying as its policy allows, and decodes a 2xx body into out.
@@ -355,7 +356,7 @@ func (c *Client) do(ctx context.Context, req request, out any) error {
 	var err error
 	for attempt := 1; ; attempt++ {
 		err = c.once(ctx, req, out)
-		if err == nil || attempt >= b.Attempts || oneTry(ctx) || !c.shouldRetry(req, err) {
+		if err == nil || attempt >= b.Attempts || req.send.oneTry || !c.shouldRetry(req, err) {
 			return err
 		}
 		wait := b.wait(attempt, err)
@@ -364,7 +365,7 @@ func (c *Client) do(ctx context.Context, req request, out any) error {
 			// Placements, and a network that fails: each retry is worth a line.
 			c.logRetry(ctx, req, err, wait, attempt+1, b.Attempts)
 		}
-		if werr := sleep(ctx, wait); werr != nil {
+		if werr := sleep(ctx, wait, req.send.gate); werr != nil {
 			return errors.Join(err, werr)
 		}
 	}
@@ -416,8 +417,8 @@ func (b *Backoff) wait(attempt int, err error) time.Duration {
 	return bound/2 + rand.N(bound/2+1)
 }
 
-// sleep waits d, less if ctx ends or its send gate closes (see [WithSendGate]).
-func sleep(ctx context.Context, d time.Duration) error {
+// sleep waits d, less if ctx ends or gate closes (see [SendGate]).
+func sleep(ctx context.Context, d time.Duration, gate <-chan struct{}) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -425,7 +426,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 		return nil
 	case <-ctx.Done():
 		return context.Cause(ctx)
-	case <-gateOf(ctx):
+	case <-gate:
 		return ErrGateClosed
 	}
 }
@@ -443,11 +444,11 @@ func (c *Client) once(ctx context.Context, req request, out any) error {
 	if err := ctx.Err(); err != nil {
 		return &notSentError{err: fmt.Errorf("dialer: %s: %w", label, context.Cause(ctx))}
 	}
-	counted, err := c.limiters[req.class].waitAt(ctx)
+	counted, err := c.limiters[req.class].waitAt(ctx, req.send.gate)
 	if err != nil {
 		return &notSentError{err: fmt.Errorf("dialer: %s: %w", label, err)}
 	}
-	if gateClosed(ctx) { // the last moment before the request leaves
+	if req.send.gateClosed() { // the last moment before the request leaves
 		return &notSentError{err: fmt.Errorf("dialer: %s: %w", label, ErrGateClosed)}
 	}
 	u := *c.base

@@ -288,7 +288,7 @@ func TestDecodeLenient(t *testing.T) {
 			return e.CallerNumber() == "+14155550100"
 		}},
 		{"caller id from agent_number", `{"agent_number":"+14155550100"}`, func(e *dialer.Execution) bool { return e.CallerNumber() == "+14155550100" }},
-		{"unknown fields", `{"arq_job_id":"x","llmModel":{"a":1},"status":"completed"}`, func(e *dialer.Execution) bool { return e.Status.Final() }},
+		{"unknown fields", `{"arq_job_id":"x","llmModel":{"a":1},"status":"completed"}`, func(e *dialer.Execution) bool { return e.Status.Terminal() }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -25,7 +25,7 @@ func FuzzDecodeExecution(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var e Execution
 		if json.Unmarshal(data, &e) == nil {
-			_ = e.Status.Final()
+			_ = e.Status.Terminal()
 			_ = e.RecipientNumber()
 			_ = e.ContextDetails.RecipientValue("bolna_campaign_ref")
 		}

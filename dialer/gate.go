@@ -1,51 +1,51 @@
 package dialer
 
 import (
-	"context"
 	"errors"
 )
 
-// ErrGateClosed is the error of a request that was not sent because the send gate of its
-// context had closed (see [WithSendGate]).
+// ErrGateClosed is the error of a request that was not sent because its send gate had closed
+// (see [SendGate]).
 var ErrGateClosed = errors.New("dialer: request not sent: stopping")
 
-type gateKey struct{}
+// A RequestOption changes how the client sends the one request it is passed with.
+type RequestOption func(*sendOptions)
 
-// WithSendGate returns a context under which the client sends nothing once gate is closed:
-// a request waiting for its turn under the rate limits, or for its next try after a 429 or a
-// 5xx, ends at once with an error wrapping [ErrGateClosed], and no further try is made. A
-// request already on the wire is not cut short (its reply is still read), so a placement in
-// flight when a run is told to stop still learns its execution id. The context's own
-// cancellation keeps its usual meaning: everything ends at once.
-func WithSendGate(ctx context.Context, gate <-chan struct{}) context.Context {
-	return context.WithValue(ctx, gateKey{}, gate)
+// sendOptions is how one request is sent: the zero value sends it as the client is set up to.
+type sendOptions struct {
+	gate   <-chan struct{} // nil: never closed
+	oneTry bool
 }
 
-// gateOf is the send gate of ctx; nil (never closed) when it has none.
-func gateOf(ctx context.Context) <-chan struct{} {
-	g, _ := ctx.Value(gateKey{}).(<-chan struct{})
-	return g
+func sendOptionsOf(opts []RequestOption) sendOptions {
+	var o sendOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
 }
 
-func gateClosed(ctx context.Context) bool {
+// SendGate has the request sent only while gate is open: once it is closed, a request waiting
+// for its turn under the rate limits, or for its next try after a 429 or a 5xx, ends at once
+// with an error wrapping [ErrGateClosed], and no further try is made. A request already on the
+// wire is not cut short (its reply is still read), so a placement in flight when a run is told
+// to stop still learns its execution id. The context keeps its usual meaning: when it ends,
+// everything ends at once.
+func SendGate(gate <-chan struct{}) RequestOption {
+	return func(o *sendOptions) { o.gate = gate }
+}
+
+// OneTry has the request sent once and never tried again, for a caller that tries again on a
+// schedule of its own (the tracker's next look) and must not sit inside a retry loop meanwhile.
+func OneTry() RequestOption {
+	return func(o *sendOptions) { o.oneTry = true }
+}
+
+func (o sendOptions) gateClosed() bool {
 	select {
-	case <-gateOf(ctx):
+	case <-o.gate:
 		return true
 	default:
 		return false
 	}
-}
-
-type oneTryKey struct{}
-
-// WithOneTry returns a context under which a request is sent once and never tried again, for a
-// caller that tries again on a schedule of its own (the tracker's next look) and must not sit
-// inside a retry loop meanwhile.
-func WithOneTry(ctx context.Context) context.Context {
-	return context.WithValue(ctx, oneTryKey{}, true)
-}
-
-func oneTry(ctx context.Context) bool {
-	one, _ := ctx.Value(oneTryKey{}).(bool)
-	return one
 }

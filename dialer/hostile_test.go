@@ -164,10 +164,9 @@ func TestSendGate(t *testing.T) {
 	t.Cleanup(srv.Close)
 	c := srv.Client(dialer.WithBackoff(dialer.Backoff{Attempts: 8, Base: time.Second, Max: time.Minute}))
 	gate := make(chan struct{})
-	ctx := dialer.WithSendGate(t.Context(), gate)
 	done := make(chan error, 1)
 	go func() {
-		_, err := c.PlaceCall(ctx, dialer.CallRequest{AgentID: bolnatest.DefaultAgentID, RecipientPhoneNumber: "+15550100"})
+		_, err := c.PlaceCall(t.Context(), dialer.CallRequest{AgentID: bolnatest.DefaultAgentID, RecipientPhoneNumber: "+15550100"}, dialer.SendGate(gate))
 		done <- err
 	}()
 	for srv.Stats().ByRoute["POST /call"] == 0 {
@@ -185,7 +184,7 @@ func TestSendGate(t *testing.T) {
 	if n := srv.Stats().ByRoute["POST /call"]; n != 1 {
 		t.Errorf("%d POSTs, want 1: none after the gate closed", n)
 	}
-	if _, err := c.Account(ctx); !errors.Is(err, dialer.ErrGateClosed) {
+	if _, err := c.Account(t.Context(), dialer.SendGate(gate)); !errors.Is(err, dialer.ErrGateClosed) {
 		t.Errorf("Account() under a closed gate: error = %v, want ErrGateClosed", err)
 	}
 }

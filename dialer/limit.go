@@ -173,18 +173,18 @@ func NewLimiter(now func() time.Time, windows ...Window) *Limiter {
 	return l
 }
 
-// Wait blocks until a start is allowed, and counts it. It gives up when ctx ends or its send
-// gate closes (see [WithSendGate]).
+// Wait blocks until a start is allowed, and counts it. It gives up when ctx ends.
 func (l *Limiter) Wait(ctx context.Context) error {
-	_, err := l.waitAt(ctx)
+	_, err := l.waitAt(ctx, nil)
 	return err
 }
 
 // waitAt is Wait, and the instant the start was counted at (now, for a nil limiter): the
-// instant a count of starts per window must use to agree with the limiter.
-func (l *Limiter) waitAt(ctx context.Context) (time.Time, error) {
+// instant a count of starts per window must use to agree with the limiter. It gives up, too,
+// when gate closes (a request's [SendGate]; nil never closes).
+func (l *Limiter) waitAt(ctx context.Context, gate <-chan struct{}) (time.Time, error) {
 	if l == nil {
-		if gateClosed(ctx) {
+		if (sendOptions{gate: gate}).gateClosed() {
 			return time.Time{}, ErrGateClosed
 		}
 		return time.Now(), ctx.Err()
@@ -194,7 +194,7 @@ func (l *Limiter) waitAt(ctx context.Context) (time.Time, error) {
 		if wait <= 0 {
 			return at, nil
 		}
-		if err := sleep(ctx, wait); err != nil {
+		if err := sleep(ctx, wait, gate); err != nil {
 			return time.Time{}, err
 		}
 	}

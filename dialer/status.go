@@ -5,29 +5,32 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+
+	"github.com/bolna-campaign/bolna-campaign/lifecycle"
 )
 
 // Status is an execution's status as Bolna reports it.
 type Status string
 
-// The statuses of Bolna's execution lifecycle (docs/bolna-api.md §5.2).
+// The statuses of Bolna's execution lifecycle (docs/bolna-api.md §5.2), spelled once in
+// package lifecycle.
 const (
-	StatusScheduled        Status = "scheduled"
-	StatusPrepared         Status = "prepared"
-	StatusQueued           Status = "queued"
-	StatusRescheduled      Status = "rescheduled"
-	StatusInitiated        Status = "initiated"
-	StatusRinging          Status = "ringing"
-	StatusInProgress       Status = "in-progress"
-	StatusCallDisconnected Status = "call-disconnected"
-	StatusCompleted        Status = "completed"
-	StatusNoAnswer         Status = "no-answer"
-	StatusBusy             Status = "busy"
-	StatusFailed           Status = "failed"
-	StatusCanceled         Status = "canceled"
-	StatusStopped          Status = "stopped"
-	StatusError            Status = "error"
-	StatusBalanceLow       Status = "balance-low"
+	StatusScheduled        Status = lifecycle.Scheduled
+	StatusPrepared         Status = lifecycle.Prepared
+	StatusQueued           Status = lifecycle.Queued
+	StatusRescheduled      Status = lifecycle.Rescheduled
+	StatusInitiated        Status = lifecycle.Initiated
+	StatusRinging          Status = lifecycle.Ringing
+	StatusInProgress       Status = lifecycle.InProgress
+	StatusCallDisconnected Status = lifecycle.CallDisconnected
+	StatusCompleted        Status = lifecycle.Completed
+	StatusNoAnswer         Status = lifecycle.NoAnswer
+	StatusBusy             Status = lifecycle.Busy
+	StatusFailed           Status = lifecycle.Failed
+	StatusCanceled         Status = lifecycle.Canceled
+	StatusStopped          Status = lifecycle.Stopped
+	StatusError            Status = lifecycle.Error
+	StatusBalanceLow       Status = lifecycle.BalanceLow
 )
 
 // StatusPlaced is the status of a call POST /call has just created, before any look: its
@@ -59,93 +62,57 @@ func ParseStatus(raw string) Status {
 	return Status(v)
 }
 
-// phase is where a status sits in a call's lifecycle.
-type phase uint8
-
-const (
-	phaseWaiting      phase = iota + 1 // before dialling: waits for its time or a slot
-	phaseActive                        // dialling, ringing or talking: holds a concurrency slot
-	phaseDisconnected                  // the line dropped; post-processing runs; completed follows
-	phaseFinal                         // nothing about the call changes any more
-)
-
-// stage is what the runner knows of one of Bolna's statuses: the one table of them
-// (docs/bolna-api.md §5.2). A new status goes here, and nowhere else.
-type stage struct {
-	phase phase
-	// order is the status's place in the lifecycle, for the statuses a call passes through
-	// (0 for final ones): a call in a status is never seen again in an earlier one.
-	order int
-	// held: Bolna's guardrails hold a call in it for hours (the agent's calling hours).
-	held bool
-	// rang: the phone rang (a person may have it); talking: a person may be on the line.
-	rang, talking bool
-	// postCallData: a final call in it carries data a trimmed list item lacks (a recording,
-	// summary and extraction, or an error message); one never connected, busy or stopped has none.
-	postCallData bool
+// row is what the runner knows of s: its row of the one table (see package lifecycle); the
+// zero row for a status not in it.
+func (s Status) row() lifecycle.Bolna {
+	b, _ := lifecycle.OfBolna(string(s))
+	return b
 }
 
-var lifecycle = map[Status]stage{
-	StatusScheduled:        {phase: phaseWaiting, order: 1, held: true},
-	StatusRescheduled:      {phase: phaseWaiting, order: 2, held: true},
-	StatusPrepared:         {phase: phaseWaiting, order: 3},
-	StatusQueued:           {phase: phaseWaiting, order: 3},
-	StatusInitiated:        {phase: phaseActive, order: 4},
-	StatusRinging:          {phase: phaseActive, order: 5, rang: true},
-	StatusInProgress:       {phase: phaseActive, order: 6, rang: true, talking: true},
-	StatusCallDisconnected: {phase: phaseDisconnected, order: 7},
-	StatusCompleted:        {phase: phaseFinal, postCallData: true},
-	StatusNoAnswer:         {phase: phaseFinal},
-	StatusBusy:             {phase: phaseFinal},
-	StatusFailed:           {phase: phaseFinal, postCallData: true},
-	StatusCanceled:         {phase: phaseFinal},
-	StatusStopped:          {phase: phaseFinal},
-	StatusError:            {phase: phaseFinal, postCallData: true},
-	StatusBalanceLow:       {phase: phaseFinal, postCallData: true},
-}
-
-// Final reports whether s is a terminal status: nothing about the call will change any more.
-// call-disconnected is not final: its payload has no recording, summary or extracted data yet.
-func (s Status) Final() bool { return lifecycle[s].phase == phaseFinal }
+// Terminal reports whether s is a terminal status: nothing about the call will change any
+// more. call-disconnected is not terminal: its payload has no recording, summary or extracted
+// data yet. (The runner's word for a results row whose outcome stands is settled: see
+// journal.Status.Settled.)
+func (s Status) Terminal() bool { return s.row().Stage == lifecycle.Terminal }
 
 // Active reports whether a call in status s holds one of the account's concurrency slots: it is
 // being dialled, ringing or talking. A call waiting in a queue does not hold a slot yet; a call
 // whose line dropped (call-disconnected) no longer does.
-func (s Status) Active() bool { return lifecycle[s].phase == phaseActive }
+func (s Status) Active() bool { return s.row().Stage == lifecycle.Active }
 
 // Waiting reports whether s is a status before dialling: the call waits for its time or a slot.
-func (s Status) Waiting() bool { return lifecycle[s].phase == phaseWaiting }
+func (s Status) Waiting() bool { return s.row().Stage == lifecycle.Waiting }
 
 // Held reports whether Bolna's guardrails hold a call in status s for hours (scheduled,
 // rescheduled: the agent's calling hours).
-func (s Status) Held() bool { return lifecycle[s].held }
+func (s Status) Held() bool { return s.row().Held }
 
 // Rang reports whether a call in status s has rung: ringing or in-progress.
-func (s Status) Rang() bool { return lifecycle[s].rang }
+func (s Status) Rang() bool { return s.row().Rang }
 
 // Talking reports whether a person may be on the line of a call in status s.
-func (s Status) Talking() bool { return lifecycle[s].talking }
+func (s Status) Talking() bool { return s.row().Talking }
 
 // Dropped reports whether s says the line has dropped and post-processing runs
 // (call-disconnected).
-func (s Status) Dropped() bool { return lifecycle[s].phase == phaseDisconnected }
+func (s Status) Dropped() bool { return s.row().Stage == lifecycle.Disconnected }
 
-// PostCallData reports whether a final call in status s carries data that a trimmed list item
-// lacks (see [Execution.Complete]).
-func (s Status) PostCallData() bool { return lifecycle[s].postCallData }
+// PostCallData reports whether a terminal call in status s carries data that a trimmed list
+// item lacks (see [Execution.Complete]).
+func (s Status) PostCallData() bool { return s.row().PostCallData }
 
 // Known reports whether s is one of Bolna's documented statuses.
-func (s Status) Known() bool { _, ok := lifecycle[s]; return ok }
+func (s Status) Known() bool { _, ok := lifecycle.OfBolna(string(s)); return ok }
 
-// Lifecycle is the statuses a call passes through before its final one, in order (a status
+// Lifecycle is the statuses a call passes through before its terminal one, in order (a status
 // Bolna uses as an alias of another's place, prepared, left out).
 func Lifecycle() []Status {
 	var out []Status
-	for s, st := range lifecycle {
-		if st.order > 0 && s != StatusPrepared {
-			out = append(out, s)
+	for _, b := range lifecycle.BolnaStatuses() {
+		if b.Order > 0 && b.Status != lifecycle.Prepared {
+			out = append(out, Status(b.Status))
 		}
 	}
-	slices.SortFunc(out, func(a, b Status) int { return lifecycle[a].order - lifecycle[b].order })
+	slices.SortStableFunc(out, func(a, b Status) int { return a.row().Order - b.row().Order })
 	return out
 }

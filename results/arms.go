@@ -7,8 +7,7 @@ import (
 	"slices"
 	"text/tabwriter"
 
-	"github.com/bolna-campaign/bolna-campaign/campaign"
-
+	"github.com/bolna-campaign/bolna-campaign/human"
 	"github.com/bolna-campaign/bolna-campaign/results/experiment"
 )
 
@@ -104,7 +103,7 @@ func costPerGoal(a experiment.ArmStats) string {
 		return "no goal yet"
 	}
 	if a.CostPerGoalCI == nil {
-		return campaign.Dollars(a.CostPerGoal)
+		return human.Dollars(a.CostPerGoal)
 	}
-	return fmt.Sprintf("%s (%s–%s)", campaign.Dollars(a.CostPerGoal), campaign.Dollars(a.CostPerGoalCI.Low), campaign.Dollars(a.CostPerGoalCI.High))
+	return fmt.Sprintf("%s (%s–%s)", human.Dollars(a.CostPerGoal), human.Dollars(a.CostPerGoalCI.Low), human.Dollars(a.CostPerGoalCI.High))
 }

@@ -1,23 +1,18 @@
 package results
 
-import (
-	"github.com/bolna-campaign/bolna-campaign/campaign"
-	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
-)
+import "github.com/bolna-campaign/bolna-campaign/campaign/journal"
 
 // AttemptColumns are the attempts log's columns: one line an attempt, in the order the
 // attempts ended, GNU parallel's joblog in spirit. The results file keeps each row's latest
 // attempt; a retry does not write over the attempt before it here.
 var AttemptColumns = []string{"line", "attempt", "from_number", "to_number", "execution_id", "dialed_at", "finished_at", "status", "outcome", "total_cost", "error"}
 
-// AttemptLog writes an attempts log (see AttemptColumns). It implements campaign.AttemptFile.
+// AttemptLog writes an attempts log (see AttemptColumns). It is a campaign.AttemptFile.
 type AttemptLog struct{ w *Writer }
-
-var _ campaign.AttemptFile = (*AttemptLog)(nil)
 
 // CreateAttempts starts the attempts log at path, in the format's dialect: it replaces path
 // when committed.
-func (f Format) CreateAttempts(path string) (campaign.AttemptFile, error) {
+func (f Format) CreateAttempts(path string) (*AttemptLog, error) {
 	w, err := CreateIn(path, f.Dialect)
 	if err != nil {
 		return nil, err

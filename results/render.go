@@ -12,8 +12,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/human"
 )
 
 // WriteText writes the report as a terminal table.
@@ -162,7 +162,7 @@ func shellQuoteAll(ss []string) string {
 // dollars shows an amount in Bolna's unit (cents, as total_cost and the wallet report it) as
 // dollars, with the cents Bolna reported.
 func dollars(cents float64) string {
-	return fmt.Sprintf("%s (%s cents)", campaign.Dollars(cents), campaign.Thousands(cents, 2))
+	return fmt.Sprintf("%s (%s cents)", human.Dollars(cents), human.Thousands(cents, 2))
 }
 
 func pct(n, of int) float64 {

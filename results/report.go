@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/results/experiment"
@@ -90,7 +89,7 @@ type Report struct {
 	Command string `json:"-"`
 
 	durations []float64
-	zones     *campaign.Zones // the contacts' zones, as the calling window finds them
+	zones     *contacts.Zones // the contacts' zones, as the calling window finds them
 	// people counts the rows by what happened to the person: a dialled row's outcome, else its
 	// status (the HTML's outcomes chart).
 	people map[string]int
@@ -208,7 +207,7 @@ func NewReport() *Report {
 		ByStatus: map[journal.Status]int{}, ByAttempt: map[int]map[journal.Status]int{}, CostByStatus: map[journal.Status]float64{},
 		Extracted: map[string]map[string]int{}, DurationBuckets: make([]int, len(DurationBucketLabels)),
 		DurationBounds: []int{0, 15, 30, 60, 120, 300}, CostUnit: "cents", ByOutcome: map[journal.Result]int{},
-		ByHour: make([]Slot, 24), ByWeekday: make([]Slot, 7), zones: &campaign.Zones{},
+		ByHour: make([]Slot, 24), ByWeekday: make([]Slot, 7), zones: &contacts.Zones{},
 	}
 }
 
@@ -332,7 +331,7 @@ func (r *Report) Add(file string, row Row) {
 	r.Rows++
 	r.ByStatus[o.Status]++
 	dialled := o.ExecutionID != "" || o.Attempts > 0
-	finished := dialled && o.Status.Final()
+	finished := dialled && o.Status.Settled()
 	if r.people == nil {
 		r.people = map[string]int{}
 	}

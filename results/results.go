@@ -22,7 +22,6 @@ import (
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
 
-	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 )
@@ -167,7 +166,8 @@ func (l Layout) Outcome(record []string) (journal.Outcome, error) {
 	return o, nil
 }
 
-// Format is the results file format, as a campaign session needs it (campaign.ResultsFormat).
+// Format is the results file format, as a campaign session needs it: a
+// campaign.TypedFormat[*Writer, *AttemptLog], wired in by the command.
 type Format struct {
 	// SafeInput neutralises input cells too (see [Writer.SafeInput]).
 	SafeInput bool
@@ -197,8 +197,6 @@ func ResultsDialect(list contacts.Dialect) contacts.Dialect {
 	return d
 }
 
-var _ campaign.ResultsFormat = Format{}
-
 // Layout reads a results file's header (see [ParseHeader]).
 func (Format) Layout(header []string) (func([]string) (journal.Outcome, error), error) {
 	l, err := ParseHeader(header)
@@ -209,7 +207,7 @@ func (Format) Layout(header []string) (func([]string) (journal.Outcome, error), 
 }
 
 // Create starts a results file (see [Create]).
-func (f Format) Create(path string) (campaign.ResultFile, error) {
+func (f Format) Create(path string) (*Writer, error) {
 	w, err := CreateIn(path, f.Dialect)
 	if err != nil {
 		return nil, err
@@ -218,7 +216,7 @@ func (f Format) Create(path string) (campaign.ResultFile, error) {
 	return w, nil
 }
 
-// Writer writes a results file. It implements campaign.ResultWriter.
+// Writer writes a results file: a campaign.ResultFile.
 type Writer struct {
 	// SafeInput neutralises input cells that a spreadsheet would run as a formula too (see
 	// [NeutraliseInput]); by default they are written exactly as read. Outcome cells, which
@@ -232,8 +230,6 @@ type Writer struct {
 	ncols int
 	cells []string
 }
-
-var _ campaign.ResultWriter = (*Writer)(nil)
 
 // Create starts a results file that replaces path when [Writer.Commit] is called. Temporary
 // files left by a run that was killed are removed first, so call it only while holding the

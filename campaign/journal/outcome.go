@@ -33,5 +33,5 @@ type Outcome struct {
 	AgentID string `json:"-"`
 }
 
-// Final reports whether the outcome will not change unless the row is dialled again.
-func (o Outcome) Final() bool { return o.Status.Final() }
+// Settled reports whether the outcome will not change unless the row is dialled again.
+func (o Outcome) Settled() bool { return o.Status.Settled() }

@@ -53,7 +53,7 @@ func (s *State) Lookup(key string) Entry {
 	e := Entry{Attempts: row.attempts(), Status: statusOfCode(row.status()), Note: s.notes[h], Unsettled: s.torn[h] != nil}
 	if code := row.result(); code != 0 {
 		e.Result = completedResults[code]
-	} else if e.Status.Final() && e.Status.Retryable() {
+	} else if e.Status.Settled() && e.Status.Retryable() {
 		e.Result = Result(e.Status)
 	}
 	if lc := s.live[h]; lc != nil {

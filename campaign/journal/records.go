@@ -144,7 +144,7 @@ func loadBounded(path string, f io.Reader, limit int) (*State, *record, error) {
 }
 
 // maxLine bounds a journal line: longer than any record bolna-campaign writes (a final record
-// holds at most what a reply of dialer.MaxBodySize says, escaped), it is read no further.
+// holds at most what a reply of the client's largest body (dialer.MaxBodySize) says, escaped), it is read no further.
 const maxLine = 64 << 20
 
 var errLineTooLong = fmt.Errorf("the line is longer than any record (%d MiB): no record bolna-campaign wrote, nor one a crash cut", maxLine>>20)

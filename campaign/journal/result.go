@@ -30,7 +30,7 @@ func (o Outcome) Result() Result {
 		return ResultAnswered
 	case o.Status == StatusCompleted:
 		return ResultRejected
-	case o.Status.Final() && o.Status.Retryable():
+	case o.Status.Settled() && o.Status.Retryable():
 		return Result(o.Status)
 	}
 	return ""

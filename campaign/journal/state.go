@@ -8,6 +8,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"github.com/bolna-campaign/bolna-campaign/lifecycle"
 )
 
 // State is the durable record of a campaign across runs: an append-only journal of JSON lines
@@ -109,10 +111,11 @@ func statusCode(s Status) uint8 {
 }
 
 func statusOfCode(code uint8) Status {
-	if code == 0 || int(code) > len(statuses) {
+	all := lifecycle.Results()
+	if code == 0 || int(code) > len(all) {
 		return ""
 	}
-	return statuses[code-1].status
+	return Status(all[code-1].Status)
 }
 
 // StatePath is where the journal of the campaign whose results file is results lives.

@@ -74,7 +74,7 @@ func (s *State) Covers(key string, o Outcome) bool {
 	if !ok {
 		return false
 	}
-	if !o.Status.Final() {
+	if !o.Status.Settled() {
 		return true // in flight, timed out or pending: the journal's own view is followed
 	}
 	k := min(o.Attempts, 255)
@@ -84,7 +84,7 @@ func (s *State) Covers(key string, o Outcome) bool {
 	case row.attempts() < k, lc != nil && lc.Attempt == k:
 		return false // the final record of attempt k is missing
 	}
-	return statusOfCode(row.status()).Final()
+	return statusOfCode(row.status()).Settled()
 }
 
 // Sync makes every record written so far durable (before the results are written from them).

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnasim"
+	"github.com/bolna-campaign/bolna-campaign/human"
 	"github.com/bolna-campaign/bolna-campaign/results"
 )
 
@@ -114,7 +114,7 @@ func checkAccount(ctx context.Context, w io.Writer, client *dialer.Client) (*dia
 		return nil, true
 	}
 	fmt.Fprintln(w, "✓ key: accepted")
-	fmt.Fprintf(w, "  wallet: %s (Bolna reports %s, in cents)\n", campaign.Dollars(float64(acct.Wallet)), campaign.Grouped(float64(acct.Wallet)))
+	fmt.Fprintf(w, "  wallet: %s (Bolna reports %s, in cents)\n", human.Dollars(float64(acct.Wallet)), human.Grouped(float64(acct.Wallet)))
 	free := acct.Concurrency.Max - acct.Concurrency.Current
 	fmt.Fprintf(w, "  concurrency: %d of %d in use, %d free\n", acct.Concurrency.Current, acct.Concurrency.Max, free)
 	if acct.Wallet <= 0 {
@@ -131,11 +131,13 @@ func (o *checkOptions) checkAgent(ctx context.Context, w io.Writer, client *dial
 		fmt.Fprintln(w, "  agent: not checked (--agent-id or BOLNA_AGENT_ID)")
 		return nil, false
 	}
+	seen := map[string]bool{}
 	for _, id := range o.agents() { // every arm of an experiment
 		vars, bad := checkOneAgent(ctx, w, client, id)
 		fatal = fatal || bad
-		for _, v := range vars {
-			if !slices.Contains(variables, v) {
+		for _, v := range vars { // in a set: a hostile prompt has hundreds of thousands
+			if !seen[v] {
+				seen[v] = true
 				variables = append(variables, v)
 			}
 		}
@@ -197,7 +199,7 @@ func (o *checkOptions) checkList(w io.Writer, variables []string, acct *dialer.A
 	}
 	cfg := o.config()
 	cfg.AgentID = o.agentID
-	sess, err := campaign.Inspect(campaign.Files{Input: o.input, Results: o.resultsPath, Format: results.Format{}}, cfg)
+	sess, err := campaign.Inspect(campaign.Files{Input: o.input, Results: o.resultsPath, Format: campaign.FormatOf(results.Format{})}, cfg)
 	if err != nil {
 		return found, err
 	}
@@ -298,7 +300,7 @@ func mark(ok bool) string {
 	return "✗"
 }
 
-func dollarsOf(cents float64) string { return campaign.Dollars(cents) }
+func dollarsOf(cents float64) string { return human.Dollars(cents) }
 
 func orDash(s string) string {
 	if s == "" {

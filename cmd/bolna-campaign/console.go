@@ -11,6 +11,7 @@ import (
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/human"
 )
 
 // console writes what a person or a cron log should see on stderr: one live status line on a
@@ -107,7 +108,7 @@ func (c *console) follow(r *campaign.Runner) (stop func()) {
 
 func (c *console) show(p campaign.Progress, elapsed time.Duration) {
 	total := p.ToDial + p.Resumed
-	line := fmt.Sprintf("placed %d/%d, done %d/%d%s, %s", p.Placed, p.ToDial, p.Done, total, counts(p.ByStatus), campaign.ShortDuration(elapsed.Round(time.Second)))
+	line := fmt.Sprintf("placed %d/%d, done %d/%d%s, %s", p.Placed, p.ToDial, p.Done, total, counts(p.ByStatus), human.ShortDuration(elapsed.Round(time.Second)))
 	switch {
 	case c.json:
 		c.log.Info(line, "placed", p.Placed, "to_dial", p.ToDial, "done", p.Done, "total", total, "by_status", p.ByStatus, "elapsed_s", elapsed.Seconds())

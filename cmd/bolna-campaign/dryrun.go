@@ -11,6 +11,7 @@ import (
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnasim"
+	"github.com/bolna-campaign/bolna-campaign/human"
 )
 
 // dryRunList prints the POST /call bodies a run would send, and a summary.
@@ -89,15 +90,15 @@ func (o *runOptions) printEstimate(env Env, acct *journal.Account, concurrency i
 	e := env.Stderr
 	var asRecorded string // how old the account's figures are, when they are not fresh
 	if acct != nil && !o.sandbox {
-		asRecorded = fmt.Sprintf(" (from the account as a run found it %s ago; a run reads it afresh)", campaign.ShortDuration(time.Since(acct.At).Round(time.Minute)))
+		asRecorded = fmt.Sprintf(" (from the account as a run found it %s ago; a run reads it afresh)", human.ShortDuration(time.Since(acct.At).Round(time.Minute)))
 	}
 	switch {
 	case acct != nil && o.sandbox:
 		fmt.Fprintf(e, "account (the sandbox's): wallet %s (Bolna reports %s, in cents), concurrency %d of %d in use\n",
-			campaign.Dollars(acct.Wallet), campaign.Grouped(acct.Wallet), acct.InUse, acct.Concurrency)
+			human.Dollars(acct.Wallet), human.Grouped(acct.Wallet), acct.InUse, acct.Concurrency)
 	case acct != nil:
 		fmt.Fprintf(e, "account, as the latest run found it %s ago (%s; a dry run calls nothing, a run reads it afresh): wallet %s (Bolna reports %s, in cents), concurrency %d of %d in use\n",
-			campaign.ShortDuration(time.Since(acct.At).Round(time.Minute)), acct.At.Format(time.RFC3339), campaign.Dollars(acct.Wallet), campaign.Grouped(acct.Wallet), acct.InUse, acct.Concurrency)
+			human.ShortDuration(time.Since(acct.At).Round(time.Minute)), acct.At.Format(time.RFC3339), human.Dollars(acct.Wallet), human.Grouped(acct.Wallet), acct.InUse, acct.Concurrency)
 		if acct.Concurrency-acct.InUse-o.reserve < 1 && o.concurrency == 0 {
 			fmt.Fprintln(e, "  none was free then: a run started with none free dials one call at a time")
 		}
@@ -110,7 +111,7 @@ func (o *runOptions) printEstimate(env Env, acct *journal.Account, concurrency i
 			estimate.Round(time.Second), concurrency, o.rate, o.callTime(env).Round(100*time.Millisecond), asRecorded)
 	case estimate >= time.Second:
 		fmt.Fprintf(e, "estimate: at least %s to place them at %.3g a second (pass --concurrency for more)\n",
-			campaign.ShortDuration(estimate.Round(time.Second)), o.rate)
+			human.ShortDuration(estimate.Round(time.Second)), o.rate)
 	case estimate > 0:
 		fmt.Fprintf(e, "estimate: under a second to place them at %.3g a second, then the calls' own length\n", o.rate)
 	}

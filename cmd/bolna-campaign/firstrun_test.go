@@ -315,7 +315,7 @@ func TestResultsInTheListsDialect(t *testing.T) {
 				t.Errorf("results start %q, want %q", b[:min(len(b), 40)], tt.prefix)
 			}
 			rows := readRows(t, path)
-			if len(rows) != 1 || rows[0].Input["name"] != "Åsa" || !rows[0].Outcome.Final() {
+			if len(rows) != 1 || rows[0].Input["name"] != "Åsa" || !rows[0].Outcome.Settled() {
 				t.Errorf("results read back: %+v", rows)
 			}
 			rep := newInvocation(nil)

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/human"
 )
 
 // flagGroup is a heading of a command's help and the flags under it, in order.
@@ -151,7 +151,7 @@ func printFlag(w io.Writer, f *flag.Flag) {
 // default that is not a duration is left as it is.
 func shortDuration(s string) string {
 	if d, err := time.ParseDuration(s); err == nil {
-		return campaign.ShortDuration(d)
+		return human.ShortDuration(d)
 	}
 	return s
 }

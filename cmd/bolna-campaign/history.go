@@ -181,7 +181,7 @@ func importEntries(path, phoneColumn string, norm contacts.PhoneNormalizer) (ent
 			continue
 		}
 		state := history.StatePlaced
-		if o.Final() {
+		if o.Settled() {
 			state = history.StateSettled
 		}
 		if o.AgentID == "" {

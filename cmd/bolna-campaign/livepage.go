@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/human"
 )
 
 // The live page (/) and what it reads every two seconds (/status.json): the run's progress,
@@ -123,9 +124,9 @@ type pushCounts struct {
 func (ls *liveStatus) serveJSON(w http.ResponseWriter, _ *http.Request) {
 	s := ls.src.snapshot()
 	p := s.progress
-	doc := liveJSON{Health: s.health(), Halted: p.Halted, Stopped: p.Stopped, Elapsed: campaign.ShortDuration(s.elapsed.Round(time.Second)),
+	doc := liveJSON{Health: s.health(), Halted: p.Halted, Stopped: p.Stopped, Elapsed: human.ShortDuration(s.elapsed.Round(time.Second)),
 		ToDial: p.ToDial, Resumed: p.Resumed, Placed: p.Placed, Done: p.Done, InFlight: p.InFlight, Open: p.Open,
-		Slots: p.Slots, SlotsBusy: p.SlotsBusy, RowsLeft: s.rowsLeft(), SpentCents: p.Spent, Spent: campaign.Dollars(p.Spent),
+		Slots: p.Slots, SlotsBusy: p.SlotsBusy, RowsLeft: s.rowsLeft(), SpentCents: p.Spent, Spent: human.Dollars(p.Spent),
 		History: ls.history.copy()}
 	for status, n := range p.ByStatus {
 		doc.Outcomes = append(doc.Outcomes, outcomeCount{string(status), n})

@@ -303,7 +303,7 @@ func TestSandbox(t *testing.T) {
 		t.Errorf("%d result rows, want %d", len(rows), want)
 	}
 	for _, row := range rows {
-		if !row.Outcome.Final() {
+		if !row.Outcome.Settled() {
 			t.Errorf("line %d: %s is not final", row.Line, row.Outcome.Status)
 		}
 	}
@@ -360,7 +360,7 @@ func TestInterrupt(t *testing.T) {
 	placed := len(srv.Placements())
 	rows := readRows(t, strings.TrimSuffix(input, ".csv")+".results.csv")
 	for _, row := range rows {
-		if s := row.Outcome.Status; s != journal.StatusPending && !row.Outcome.Final() {
+		if s := row.Outcome.Status; s != journal.StatusPending && !row.Outcome.Settled() {
 			t.Errorf("line %d: %s after a graceful stop, want final or pending", row.Line, s)
 		}
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
+	"github.com/bolna-campaign/bolna-campaign/human"
 	"github.com/bolna-campaign/bolna-campaign/results"
 )
 
@@ -136,7 +137,7 @@ func endNotice(results, host string, s *campaign.Summary, rep *results.Report, r
 				fmt.Fprintf(&text, ", goal %s=%s %d (%.0f%% of those dialled)", g.Key, g.Value, g.Reached, 100*g.Rate)
 			}
 		}
-		fmt.Fprintf(&text, "; spent %s.", campaign.Dollars(s.Spent))
+		fmt.Fprintf(&text, "; spent %s.", human.Dollars(s.Spent))
 		if e := s.Experiment; e != nil {
 			fmt.Fprintf(&text, " Experiment: %s.", e.Text)
 			if len(e.Stopped) > 0 {

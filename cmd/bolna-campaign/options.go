@@ -189,7 +189,7 @@ func (l *listOptions) parseHours(command string) error {
 		l.parsedWindow = &w
 	}
 	if l.timezone != "" {
-		zone, err := campaign.LoadZone(l.timezone)
+		zone, err := contacts.LoadZone(l.timezone)
 		if err != nil {
 			return usageErrorf("%s: --timezone: %v", command, err)
 		}
@@ -229,7 +229,7 @@ func (l *listOptions) config() campaign.Config {
 		RetryAfter:   l.retryAfter,
 		Limit:        l.limit,
 		Window:       l.parsedWindow,
-		Zones:        &campaign.Zones{Default: l.zone},
+		Zones:        &contacts.Zones{Default: l.zone},
 		Suppress:     l.suppression,
 		Shard:        l.parsedShard,
 	}

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/human"
 	"github.com/bolna-campaign/bolna-campaign/results"
 	"github.com/bolna-campaign/bolna-campaign/results/experiment"
 )
@@ -127,4 +127,4 @@ func parseRate(s string) (float64, error) {
 	return f, nil
 }
 
-func thousands(n int) string { return campaign.Thousands(float64(n), 0) }
+func thousands(n int) string { return human.Thousands(float64(n), 0) }

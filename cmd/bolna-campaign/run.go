@@ -206,7 +206,7 @@ func (o *runOptions) files() campaign.Files {
 	if o.resultsFormat != "csv" { // the list's, so the Excel that made the list opens the results
 		dialect = results.ResultsDialect(contacts.ListDialect(o.input, o.load()))
 	}
-	return campaign.Files{Input: o.input, Results: o.resultsPath, Format: results.Format{SafeInput: o.safeCells, Dialect: dialect}}
+	return campaign.Files{Input: o.input, Results: o.resultsPath, Format: campaign.FormatOf(results.Format{SafeInput: o.safeCells, Dialect: dialect})}
 }
 
 // sandboxDefaults sets what the sandbox changes: its agent, and the pace of calls that last
@@ -373,7 +373,7 @@ func (o *runOptions) follow(env Env, out *console, sess *campaign.Session, clien
 		return nil, err
 	}
 	defer endLive()
-	if err := o.checkAgent(dialer.WithSendGate(ctx, runner.Stopped()), client, runner, receiver, out); err != nil {
+	if err := o.checkAgent(ctx, client, runner, receiver, out); err != nil {
 		return nil, err // nothing was recorded: the journal binds no agent
 	}
 	stopProgress := out.follow(runner)

@@ -196,7 +196,7 @@ func TestContinuesOlderResults(t *testing.T) {
 				t.Errorf("rows %+v: the finished rows must stand", rows)
 			}
 			for _, row := range rows[2:] {
-				if !row.Outcome.Final() || row.Outcome.ExecutionID == "" {
+				if !row.Outcome.Settled() || row.Outcome.ExecutionID == "" {
 					t.Errorf("line %d: %+v, want dialled and final", row.Line, row.Outcome)
 				}
 			}
@@ -251,7 +251,7 @@ func TestSandboxWebhook(t *testing.T) {
 		t.Errorf("the agent's webhook_url was not checked:\n%s", inv.stderr.String())
 	}
 	for _, row := range readRows(t, filepath.Join(dir, "contacts.sandbox.results.csv")) {
-		if !row.Outcome.Final() {
+		if !row.Outcome.Settled() {
 			t.Errorf("line %d: %s is not final", row.Line, row.Outcome.Status)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/human"
 	"github.com/bolna-campaign/bolna-campaign/results"
 )
 
@@ -134,7 +135,7 @@ func printStanding(w io.Writer, standing journal.Standing, rep *results.Report, 
 		fmt.Fprintf(w, "results (written %s): %d %s%s\n", written.UTC().Format(time.RFC3339), rep.Rows, plural(rep.Rows, "row", "rows"), counts(rep.ByStatus))
 	}
 	if a := standing.Account; a != nil {
-		fmt.Fprintf(w, "account (as of %s): wallet %s, concurrency %d of %d in use\n", a.At.Format(time.RFC3339), campaign.Dollars(a.Wallet), a.InUse, a.Concurrency)
+		fmt.Fprintf(w, "account (as of %s): wallet %s, concurrency %d of %d in use\n", a.At.Format(time.RFC3339), human.Dollars(a.Wallet), a.InUse, a.Concurrency)
 	}
 }
 

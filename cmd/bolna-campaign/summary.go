@@ -10,6 +10,7 @@ import (
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer/webhook"
+	"github.com/bolna-campaign/bolna-campaign/human"
 	"github.com/bolna-campaign/bolna-campaign/results"
 )
 
@@ -60,7 +61,7 @@ func (o *runOptions) report(env Env, out *console, s *campaign.Summary, runErr e
 			"summary", o.summaryDocOf(s, maskedReport(o.readReport())), "exit", exitCode(runOutcome(s, runErr)))
 		return
 	}
-	fmt.Fprintf(env.Stderr, "\n%d dialled this run at concurrency %d, in %s\n", s.Dialled, s.Concurrency, campaign.ShortDuration(s.Elapsed.Round(100*time.Millisecond)))
+	fmt.Fprintf(env.Stderr, "\n%d dialled this run at concurrency %d, in %s\n", s.Dialled, s.Concurrency, human.ShortDuration(s.Elapsed.Round(100*time.Millisecond)))
 	if s.Requests > 0 {
 		fmt.Fprintf(env.Stderr, "API requests: %d (%.2f a call placed)\n", s.Requests, perCall(s))
 	}
@@ -93,7 +94,7 @@ func (o *runOptions) report(env Env, out *console, s *campaign.Summary, runErr e
 	}
 	if s.Halted != "" {
 		fmt.Fprintf(env.Stderr, "halted: %s; in the end, its calls in flight followed to their end, the campaign has spent %s (%s cents)\n",
-			s.Halted, campaign.Dollars(s.Spent), campaign.Grouped(s.Spent))
+			s.Halted, human.Dollars(s.Spent), human.Grouped(s.Spent))
 	}
 	if s.Stopped > 0 {
 		fmt.Fprintf(env.Stderr, "%d %s stopped before %s rang: %s pending again, the attempt given back\n",

@@ -36,7 +36,7 @@ func (o *runOptions) checkAgent(ctx context.Context, client *dialer.Client, runn
 // webhook_url points at it (without one, the run polls from the start). It never changes the
 // agent.
 func (o *runOptions) checkOneAgent(ctx context.Context, id string, client *dialer.Client, runner *campaign.Runner, r *webhook.Receiver, out *console) error {
-	agent, err := client.Agent(ctx, id)
+	agent, err := client.Agent(ctx, id, dialer.SendGate(runner.Stopped())) // nothing leaves after a stop
 	switch {
 	case dialer.IsNotFound(err):
 		return &campaign.FatalError{Err: fmt.Errorf("the agent %s was not found on this account (404): check --agent-id; nothing was dialled", id)}

@@ -26,7 +26,7 @@ func TestInProcessClient(t *testing.T) {
 		}
 		start := time.Now()
 		var ex *dialer.Execution
-		for ex == nil || !ex.Status.Final() {
+		for ex == nil || !ex.Status.Terminal() {
 			time.Sleep(time.Second)
 			if ex, err = c.Execution(t.Context(), placed.ExecutionID); err != nil {
 				t.Fatal(err)

@@ -28,7 +28,7 @@ func (a *API) Unfinished() []SavedCall {
 	a.sim.advance(a.opts.Now())
 	var out []SavedCall
 	for _, ex := range a.sim.ordered {
-		if !ex.status.Final() {
+		if !ex.status.Terminal() {
 			out = append(out, SavedCall{ID: ex.id, Agent: ex.agentID, Phone: ex.phone, From: ex.from,
 				UserData: ex.userData, CreatedAt: ex.createdAt, Outcome: ex.outcome})
 		}

@@ -191,7 +191,7 @@ func (s *sim) create(now time.Time, agentID, phone, from string, userData map[st
 // evict forgets the oldest finished calls beyond Options.MaxRetained.
 func (s *sim) evict() {
 	limit := s.opts.MaxRetained
-	for limit > 0 && len(s.ordered) > limit && s.ordered[0].status.Final() {
+	for limit > 0 && len(s.ordered) > limit && s.ordered[0].status.Terminal() {
 		delete(s.byID, s.ordered[0].id)
 		s.ordered[0] = nil
 		s.ordered = s.ordered[1:]
@@ -245,7 +245,7 @@ func (s *sim) advance(now time.Time) {
 
 func (s *sim) apply(ev event) {
 	ex, at, t := ev.ex, ev.at, s.opts.Timing
-	if ex.status.Final() {
+	if ex.status.Terminal() {
 		return
 	}
 	defer s.notify(ex)

@@ -1,4 +1,7 @@
-package campaign
+// Package human writes amounts as people read them: money in dollars from Bolna's cents, counts
+// with thousands separators, durations without their zero parts. Every package that prints to a
+// person (the runner's messages, the results' report, the commands) writes them through it.
+package human
 
 import (
 	"math"
