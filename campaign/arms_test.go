@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
@@ -163,35 +164,40 @@ func TestArmsShardsAgree(t *testing.T) {
 // to the first, and the verdict says the first is ahead.
 func TestStopLosers(t *testing.T) {
 	t.Parallel()
-	const n = 400
-	opts := armsOptions(func(phone string) bolnatest.Outcome { return bolnatest.Outcome{Status: dialer.StatusCompleted} })
-	opts.Mixes = map[string]bolnasim.Mix{bolnatest.DefaultAgentID: {Confirm: 0.75}, secondAgent: {Confirm: 0.35}}
-	opts.Concurrency = 4
-	tc := newCampaign(t, opts, n)
-	cfg := armsConfig(1, 1)
-	cfg.StopLosers = true
-	cfg.Goal = func(o journal.Outcome) bool { return strings.Contains(string(o.Extracted), `"confirmed":"yes"`) }
-	log, logger := bolnatest.NewLog()
-	cfg.Logger = logger
-	summary, _, err := tc.run(t, cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v := summary.Experiment
-	if v == nil || v.State != experiment.Ahead || !slices.Equal(v.Stopped, []string{secondAgent}) {
-		t.Fatalf("verdict %+v, want the first agent ahead and the second stopped", v)
-	}
-	second := 0
-	for _, p := range tc.srv.Placements() {
-		if p.AgentID == secondAgent {
-			second++
+	synctest.Test(t, func(t *testing.T) { // in virtual time: 400 calls on loopback took 25 s
+		const n = 400
+		opts := armsOptions(func(phone string) bolnatest.Outcome { return bolnatest.Outcome{Status: dialer.StatusCompleted} })
+		opts.Mixes = map[string]bolnasim.Mix{bolnatest.DefaultAgentID: {Confirm: 0.75}, secondAgent: {Confirm: 0.35}}
+		opts.Concurrency = 4
+		opts.Timing = bolnatest.FastTiming
+		api := bolnatest.NewAPI(opts)
+		t.Cleanup(api.Close)
+		tc := listCampaign(t, "+9198", 10000000, n)
+		cfg := armsConfig(1, 1)
+		cfg.StopLosers = true
+		cfg.Goal = func(o journal.Outcome) bool { return strings.Contains(string(o.Extracted), `"confirmed":"yes"`) }
+		log, logger := bolnatest.NewLog()
+		cfg.Logger = logger
+		summary, _, err := tc.runWith(t, t.Context(), api.InProcessClient(), "inprocess", cfg, nil)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if second > n/3 {
-		t.Errorf("the losing agent placed %d of %d calls: it was not stopped well before the list ended", second, n)
-	}
-	if log.Count("--stop-losers") != 1 {
-		t.Errorf("the stop was said %d times, want once", log.Count("--stop-losers"))
-	}
-	t.Logf("the losing agent placed %d of %d calls; %s", second, n, v.Text)
+		v := summary.Experiment
+		if v == nil || v.State != experiment.Ahead || !slices.Equal(v.Stopped, []string{secondAgent}) {
+			t.Fatalf("verdict %+v, want the first agent ahead and the second stopped", v)
+		}
+		second := 0
+		for _, p := range api.Placements() {
+			if p.AgentID == secondAgent {
+				second++
+			}
+		}
+		if second > n/3 {
+			t.Errorf("the losing agent placed %d of %d calls: it was not stopped well before the list ended", second, n)
+		}
+		if log.Count("--stop-losers") != 1 {
+			t.Errorf("the stop was said %d times, want once", log.Count("--stop-losers"))
+		}
+		t.Logf("the losing agent placed %d of %d calls; %s", second, n, v.Text)
+	})
 }

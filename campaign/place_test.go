@@ -2,6 +2,7 @@ package campaign_test
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -103,6 +104,10 @@ type placementReply struct {
 	errText string // in the row's error
 	fatal   string // in the run's *FatalError; "" for none
 	failure bool   // counts for --halt-after
+	// wait is how long the client waits for the reply: a few seconds, but for the case whose
+	// reply never comes. (500 ms for all of them, a busy machine's -race run took a 400's
+	// reply for lost.)
+	wait time.Duration
 }
 
 // placementReplies are every reply POST /call can get.
@@ -134,7 +139,7 @@ func placementReplies() []placementReply {
 		{name: "5xx, no call made", post: reply(502), events: []string{"dial", "final:unknown"}, status: journal.StatusUnknown, errText: "reply to POST /call was lost"},
 		{name: "redirect", post: reply(302, "Location", "https://elsewhere.example/call"), events: []string{"dial", "void"}, status: journal.StatusPending, fatal: "redirect"},
 		{name: "timeout, call made", post: created(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }),
-			events: []string{"dial", "placed", "final:completed"}, status: journal.StatusCompleted},
+			events: []string{"dial", "placed", "final:completed"}, status: journal.StatusCompleted, wait: 500 * time.Millisecond},
 		{name: "reset, call made", post: created(func(w http.ResponseWriter, r *http.Request) {
 			conn, _, err := http.NewResponseController(w).Hijack()
 			if err == nil {
@@ -160,8 +165,9 @@ func checkPlacementReply(t *testing.T, tt placementReply) {
 	}))
 	t.Cleanup(ts.Close)
 	api.SetBaseURL(ts.URL)
+	wait := cmp.Or(tt.wait, 5*time.Second)
 	client, err := dialer.New(bolnatest.DefaultAPIKey, append(bolnatest.FastClientOptions(), dialer.WithBaseURL(ts.URL),
-		dialer.WithHTTPClient(&http.Client{Timeout: 500 * time.Millisecond}))...)
+		dialer.WithHTTPClient(&http.Client{Timeout: wait}))...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,6 +178,7 @@ func checkPlacementReply(t *testing.T, tt placementReply) {
 	tc := listCampaign(t, "+9198", 10000000, 1)
 	cfg := baseConfig()
 	cfg.HaltAfter = 1
+	cfg.PlaceTimeout = 2 * wait // the client's retries of a 429 included
 	summary, rows, err := tc.runWith(t, t.Context(), d, ts.URL, cfg, nil)
 	var fatal *campaign.FatalError
 	switch {
