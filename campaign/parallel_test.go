@@ -22,7 +22,7 @@ func TestMain(m *testing.M) {
 }
 
 // waitingParallelism is how many of this package's tests run at once.
-const waitingParallelism = 4
+const waitingParallelism = 6
 
 // flagSet reports whether the flag name was given on the command line.
 func flagSet(name string) bool {

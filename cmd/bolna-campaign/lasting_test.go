@@ -121,7 +121,7 @@ func TestStatusReadsHistoryAsItIs(t *testing.T) {
 	t.Parallel()
 	input, _ := writeContacts(t, 2)
 	dsn := filepath.Join(t.TempDir(), "history.db")
-	env := map[string]string{"BOLNA_HISTORY": dsn}
+	env := map[string]string{"BOLNA_HISTORY": dsn, "BOLNA_SANDBOX_TIME_SCALE": "0.005"}
 	if code := newInvocation(env).run("run", "--sandbox", "--history", dsn, "--rate", "0", input); code != exitOK {
 		t.Fatalf("run: exit %d", code)
 	}

@@ -98,7 +98,7 @@ func TestOutcomesAgreeWithTheSimulator(t *testing.T) {
 	input, phones := writeContacts(t, 60)
 	env := map[string]string{"BOLNA_API_KEY": bolnatest.DefaultAPIKey, "BOLNA_BASE_URL": srv.URL, "BOLNA_AGENT_ID": bolnatest.DefaultAgentID}
 	inv := newInvocation(env)
-	if code := inv.run("run", "--poll-interval", "20ms", "--json", input); code != exitOK && code != exitUnfinished {
+	if code := inv.run("run", "--rate", "0", "--poll-interval", "20ms", "--json", input); code != exitOK && code != exitUnfinished {
 		t.Fatalf("exit %d:\n%s", code, inv.stderr.String())
 	}
 	truth := map[journal.Result]int{}

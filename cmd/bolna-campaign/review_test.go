@@ -28,7 +28,7 @@ func TestSandboxPauseOneHistory(t *testing.T) {
 	t.Parallel()
 	input, _ := writeContacts(t, 3)
 	results := strings.TrimSuffix(input, ".csv") + ".sandbox.results.csv"
-	env := map[string]string{"XDG_STATE_HOME": t.TempDir(), "USER": "asha"}
+	env := map[string]string{"XDG_STATE_HOME": t.TempDir(), "USER": "asha", "BOLNA_SANDBOX_TIME_SCALE": "0.005"}
 	sandboxDB := filepath.Join(env["XDG_STATE_HOME"], "bolna-campaign", "sandbox-history.db")
 	cmd := func(want int, args ...string) *invocation {
 		t.Helper()

@@ -147,7 +147,7 @@ func TestSandboxOpsControls(t *testing.T) {
 	}, "\n")+"\n"), 0o600)
 	dnc := filepath.Join(dir, "dnc.txt")
 	os.WriteFile(dnc, []byte("+91 98123 45678\n"), 0o600)
-	inv := newInvocation(nil)
+	inv := newInvocation(map[string]string{"BOLNA_SANDBOX_TIME_SCALE": "0.005"}) // calls of a second or so: the controls are the point
 	code := inv.run("run", "--sandbox", "--window", "09:00-17:00", "--timezone-column", "tz", "--suppress", dnc, "--max-cost", "100000", input)
 	if code != exitUnfinished {
 		t.Fatalf("exit %d, want 3 (a row outside its hours is left for later); stderr:\n%s", code, inv.stderr.String())

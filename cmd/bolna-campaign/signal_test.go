@@ -230,7 +230,7 @@ func TestSandboxWebhook(t *testing.T) {
 	dir := t.TempDir()
 	input := filepath.Join(dir, "contacts.csv")
 	copyFile(t, "../../samples/contacts.csv", input)
-	inv := newInvocation(nil)
+	inv := newInvocation(map[string]string{"BOLNA_SANDBOX_TIME_SCALE": "0.005"}) // calls of a second or so: pushes are the point
 	if code := inv.run("run", "--sandbox", "--webhook-listen", "127.0.0.1:0", "--json", input); code != exitOK {
 		t.Fatalf("exit %d; stderr:\n%s", code, inv.stderr.String())
 	}
