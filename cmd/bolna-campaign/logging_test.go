@@ -19,7 +19,7 @@ import (
 func TestLogFormatJSON(t *testing.T) {
 	t.Parallel()
 	input, _ := writeContacts(t, 4)
-	inv := newInvocation(map[string]string{"BOLNA_SANDBOX_SEED": "3"})
+	inv := newInvocation(map[string]string{"BOLNA_SANDBOX_SEED": "3", "BOLNA_SANDBOX_TIME_SCALE": "0.005"})
 	if code := inv.run("run", "--sandbox", "--log-format", "json", input); code != exitOK && code != exitUnfinished {
 		t.Fatalf("exit %d:\n%s", code, inv.stderr.String())
 	}
