@@ -119,7 +119,7 @@ func (r *Runner) guarded(ctx context.Context, led *ledger, a *attempt, st *journ
 		_, err := led.apply(a, event{kind: evSkipped, outcome: &o})
 		return false, err
 	}
-	r.haltWith(v.Reason) // paused
+	r.pausedBy(v.Reason)
 	_, err = led.apply(a, event{kind: evUnsent, reason: stoppedReason})
 	return false, err
 }

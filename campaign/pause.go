@@ -44,7 +44,7 @@ func (r *Runner) watchPause(ctx context.Context, campaign string) {
 		reason, err := pc.PausedBy(check, campaign)
 		cancel()
 		if err == nil && reason != "" {
-			r.haltWith(reason)
+			r.pausedBy(reason)
 			return
 		}
 	}

@@ -27,6 +27,7 @@ type Runner struct {
 
 	haltMu sync.Mutex
 	halt   string // why placing stopped early ("" if it did not)
+	paused bool   // the halt was a pause kept in the account's history
 
 	failMu      sync.Mutex
 	failsInARow int // failed/error outcomes in a row (see countFailure)
@@ -98,10 +99,16 @@ func (r *Runner) PollOnly() { r.cfg.Pushes = false }
 func (r *Runner) Stop() { r.stopOnce.Do(func() { close(r.stopped) }) }
 
 // haltWith stops placing calls for a reason the summary reports (spend cap, failures in a row).
-func (r *Runner) haltWith(reason string) {
+func (r *Runner) haltWith(reason string) { r.haltFor(reason, false) }
+
+// pausedBy halts placing for a pause kept in the account's history (reason: who paused the
+// campaign, when and why).
+func (r *Runner) pausedBy(reason string) { r.haltFor(reason, true) }
+
+func (r *Runner) haltFor(reason string, paused bool) {
 	r.haltMu.Lock()
 	if r.halt == "" {
-		r.halt = reason
+		r.halt, r.paused = reason, paused
 		r.cfg.warnf("halting: %s", reason)
 		if r.cfg.OnHalt != nil {
 			go r.cfg.OnHalt(reason)
@@ -125,6 +132,9 @@ type Summary struct {
 	Concurrency int                    `json:"concurrency"`
 	RetryDue    int                    `json:"retry_due"` // rows with a final outcome that --retry will dial again
 	Halted      string                 `json:"halted,omitempty"`
+	// Paused: the halt was a pause kept in the account's history; the campaign's runs place
+	// nothing until `bolna-campaign resume`.
+	Paused bool `json:"paused,omitempty"`
 	// Spent is the campaign's summed total_cost (cents) once the run is over, every call it
 	// followed to the end included: what a halt for the spend cap came to in the end.
 	Spent   float64       `json:"spent_cents"`
@@ -204,6 +214,9 @@ func (r *Runner) Run(ctx context.Context, list ContactSource, st *journal.State,
 		return nil, werr
 	}
 	summary.Dialled, summary.Concurrency, summary.Halted = dialled, slots, r.haltReason()
+	r.haltMu.Lock()
+	summary.Paused = r.paused
+	r.haltMu.Unlock()
 	summary.Stopped = tr.stoppedCalls
 	summary.Experiment = r.arms.Verdict()
 	summary.Spent = st.Spent()

@@ -84,7 +84,8 @@ func TestRunPausedByCommand(t *testing.T) {
 	inv := newInvocation(env)
 	code := inv.run("run", input)
 	if stderr := inv.stderr.String(); code == exitOK || !strings.Contains(stderr, "every campaign of the account paused by asha") ||
-		!strings.Contains(stderr, "agent script under review") || len(srv.Placements()) != 0 {
+		!strings.Contains(stderr, "agent script under review") || len(srv.Placements()) != 0 ||
+		!strings.Contains(stderr, "no run places a call until it is resumed") || strings.Contains(stderr, "run the same command again later") {
 		t.Fatalf("a paused run: exit %d, %d calls; stderr:\n%s", code, len(srv.Placements()), stderr)
 	}
 	status := newInvocation(env)

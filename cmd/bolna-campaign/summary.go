@@ -104,8 +104,13 @@ func (o *runOptions) report(env Env, out *console, s *campaign.Summary, runErr e
 		fmt.Fprintf(env.Stderr, "%d %s unknown: the reply to POST /call was lost and no call was found, so the person may or may not have been called; check, then re-dial with --retry unknown if they were not\n",
 			n, plural(n, "row is", "rows are"))
 	}
-	if n := s.Unfinished(); n > 0 {
+	if n := s.Unfinished(); n > 0 && s.Paused {
+		fmt.Fprintf(env.Stderr, "%d %s work to do: paused, no run places a call until it is resumed (%s resume %s, or resume --all for a pause of every campaign)",
+			n, plural(n, "row still has", "rows still have"), prog, o.resultsPath)
+	} else if n > 0 {
 		fmt.Fprintf(env.Stderr, "%d %s work to do: run the same command again later", n, plural(n, "row still has", "rows still have"))
+	}
+	if n := s.Unfinished(); n > 0 {
 		if exitCode(runOutcome(s, runErr)) == exitUnfinished {
 			fmt.Fprint(env.Stderr, " (exit 3)")
 		}
