@@ -137,6 +137,7 @@ func TestSlotUtilisation(t *testing.T) {
 				})
 			})
 		}
+		t.Run("two-campaigns-share-an-account", twoCampaignsShareAnAccount)
 	})
 	naive := map[int]bolnatest.Stats{} // by concurrency
 	var polling *bolnatest.Stats       // c8 polling every 200 ms: what pushes must never fall below

@@ -11,7 +11,7 @@ import (
 // of them wait on the simulator's clock rather than on the CPU, so on a 2-core machine two at a
 // time left the cores idle (94 s for the package; 56 s four at a time, the same CPU). The tests
 // that measure utilisation, which the simulator charges with the CPU time of serving, run
-// before the others, not beside them (TestSlotUtilisation, TestTwoCampaignsShareAnAccount). An
+// before the others, not beside them (TestSlotUtilisation, two campaigns sharing an account among its cases). An
 // explicit -parallel wins.
 func TestMain(m *testing.M) {
 	flag.Parse()

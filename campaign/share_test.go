@@ -161,12 +161,15 @@ func TestLostRepliesAtScale(t *testing.T) {
 	})
 }
 
-// TestTwoCampaignsShareAnAccount: two campaigns run at once on one agent, each with a quarter
-// of Bolna's limits and half the concurrency, as --api-share and --concurrency are meant for.
-// Each meets the other's calls in its sweeps (the list cannot filter by campaign) and must
-// ignore them; together they cause no 429, and every contact of each is dialled once.
-func TestTwoCampaignsShareAnAccount(t *testing.T) {
-	// Not parallel with the package's other tests: it measures utilisation (see TestSlotUtilisation).
+// twoCampaignsShareAnAccount (TestSlotUtilisation/cases/two-campaigns-share-an-account): two
+// campaigns run at once on one agent, each with a quarter of Bolna's limits and half the
+// concurrency, as --api-share and --concurrency are meant for. Each meets the other's calls in
+// its sweeps (the list cannot filter by campaign) and must ignore them; together they cause no
+// 429, and every contact of each is dialled once. It measures utilisation, so it runs beside
+// TestSlotUtilisation's cases, not beside the package's crowd (it was a test of its own, run
+// alone after them: 7 s more of the package's wall).
+func twoCampaignsShareAnAccount(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		// The account's view: the two shares together; each campaign takes half of that.
 		bc := benchCase{name: "two campaigns", concurrency: 120, timing: minutesTiming, poll: 3 * time.Second, share: 0.5, floor: 0.95}
