@@ -124,7 +124,9 @@ func (l *ledger) record(a *attempt, k effectKind, ev event) error {
 	now := l.now()
 	switch k {
 	case effRecordWhole: // the intent a crash cut is recorded whole, now that its fate is known
-		if err := l.st.Dial(a.Key, a.Phone, a.Attempt, a.Ref, a.DialedAt); err != nil {
+		// With its agent: an experiment's other arm is followed, and looked for, in its own list.
+		whole := journal.LiveCall{Key: a.Key, Phone: a.Phone, Attempt: a.Attempt, Ref: a.Ref, DialedAt: a.DialedAt, Agent: a.Agent}
+		if err := l.st.DialRow(whole); err != nil {
 			return err
 		}
 		a.torn = false

@@ -132,6 +132,9 @@ func (t *tracker) byRef(ex *dialer.Execution) (*attempt, error) {
 	if ref := ex.ContextDetails.RecipientValue(contacts.RefKey); ref != "" && strings.HasPrefix(ref, t.st.Campaign()+"-") {
 		for _, c := range t.book.calls {
 			if c.phase == phaseSearching && c.Ref == ref {
+				if !t.isOf(c, ex) { // another agent's or number's: not believed (see observed)
+					return c, nil
+				}
 				_, err := t.ledger.apply(c, event{kind: evFound, id: string(ex.ID)})
 				return c, err
 			}
