@@ -366,7 +366,7 @@ func TestKeyingChanged(t *testing.T) {
 func TestJournalVersion(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "r.csv.state")
-	line := `{"ev":"campaign","v":2,"campaign":"abc123","agent":"agent-1"}` + "\n"
+	line := `{"ev":"campaign","v":3,"campaign":"abc123","agent":"agent-1"}` + "\n" // (2 is a journal with arms)
 	if err := os.WriteFile(path, []byte(line), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -381,8 +381,8 @@ func TestJournalVersion(t *testing.T) {
 		"ReadState": func() error { _, err := journal.ReadState(path); return err },
 	} {
 		var verr *journal.VersionError
-		if err := open(); !errors.As(err, &verr) || verr.Version != 2 || !strings.Contains(err.Error(), "newer bolna-campaign") {
-			t.Errorf("%s: error = %v, want a *VersionError for version 2", name, err)
+		if err := open(); !errors.As(err, &verr) || verr.Version != 3 || !strings.Contains(err.Error(), "newer bolna-campaign") {
+			t.Errorf("%s: error = %v, want a *VersionError for version 3", name, err)
 		}
 	}
 	if b, _ := os.ReadFile(path); string(b) != line {

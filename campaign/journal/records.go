@@ -68,10 +68,22 @@ func (e *JournalError) Error() string {
 		"line by hand (deleting a \"dial\" line may have its contact dialled again)", e.Path, e.Line, e.Offset, e.Reason)
 }
 
-// journalVersion is the version of the journal's format this build writes, in its first
-// line. A journal of a later version is refused: its records may mean what this build cannot
-// read, and a record misread could be a contact dialled twice.
-const journalVersion = 1
+// The journal's format versions. A journal of a later version than this build reads is
+// refused: its records may mean what this build cannot read, and a record misread could be a
+// contact dialled twice.
+const (
+	// journalVersion is the newest version this build reads.
+	journalVersion = armsVersion
+	// baseVersion is written in a journal's first line: a journal of one agent is read by
+	// every build since the journal had versions.
+	baseVersion = 1
+	// armsVersion marks a journal with attempts through an agent other than its owner's (an
+	// experiment's arms): a second campaign line of this version is written before the first
+	// such record, so that a build that reads only version 1 refuses the journal instead of
+	// searching for those calls under the owner's agent, finding them absent and dialling
+	// the people again (TestArmsMarkTheJournal).
+	armsVersion = 2
+)
 
 // VersionError is a journal written by a later version of bolna-campaign.
 type VersionError struct {
@@ -267,7 +279,10 @@ func (s *State) applyNote(rec record) error {
 		if rec.V > journalVersion {
 			return &VersionError{Path: s.path, Version: rec.V}
 		}
-		s.campaign, s.owner = rec.Campaign, Owner{Agent: rec.Agent, API: rec.API}
+		s.arms = s.arms || rec.V >= armsVersion
+		if s.campaign == "" { // the first line; a later one only marks a version (see markArms)
+			s.campaign, s.owner = rec.Campaign, Owner{Agent: rec.Agent, API: rec.API}
+		}
 		s.keys = cmp.Or(rec.Keys, s.keys)
 	case evKeys:
 		s.keys = rec.Keys
@@ -351,6 +366,21 @@ func unsealLine(line []byte, summed *bool) ([]byte, error) {
 
 // append writes rec; when durable, it returns only once rec is on disk. Concurrent durable
 // appends share one fsync (group commit).
+// markArms writes, s.mu held, the campaign line of armsVersion (see there).
+func (s *State) markArms() error {
+	mark, err := json.Marshal(record{Ev: evCampaign, V: armsVersion, Campaign: s.campaign, At: s.clock().UTC()})
+	if err != nil {
+		return fmt.Errorf("state: %w", err)
+	}
+	mark = append(seal(mark), '\n')
+	if _, err := s.store.Write(mark); err != nil {
+		return fmt.Errorf("state: writing %s: %w", s.path, err)
+	}
+	s.size += int64(len(mark))
+	s.arms = true
+	return nil
+}
+
 func (s *State) append(rec record, durable bool) error {
 	line, err := json.Marshal(rec)
 	if err != nil {
@@ -378,6 +408,12 @@ func (s *State) append(rec record, durable bool) error {
 		}
 		s.size += int64(len(head)) + 1
 		s.header = nil
+	}
+	if rec.Agent != "" && !s.arms { // the first record through an agent not the owner's
+		if err := s.markArms(); err != nil {
+			s.mu.Unlock()
+			return err
+		}
 	}
 	off := s.size
 	if _, err := s.store.Write(line); err != nil {

@@ -43,6 +43,7 @@ type State struct {
 	torn    map[uint64]*LiveCall
 	notes   map[uint64]string // why a row's latest attempt was given back (a call stopped before it rang)
 	header  *record           // the campaign's first line, written with the first record (see OpenState)
+	arms    bool              // the journal is marked of armsVersion (see there)
 	created bool              // this open created the file
 
 	syncMu sync.Mutex
@@ -194,7 +195,7 @@ func openStore(path string, store Store, owner Owner) (*State, error) {
 	}
 	if s.campaign == "" {
 		s.campaign, s.owner = randomHex(6), owner
-		s.header = &record{Ev: evCampaign, V: journalVersion, Campaign: s.campaign, Agent: owner.Agent, API: owner.API, At: s.clock().UTC()}
+		s.header = &record{Ev: evCampaign, V: baseVersion, Campaign: s.campaign, Agent: owner.Agent, API: owner.API, At: s.clock().UTC()}
 	}
 	if torn != nil { // kept whole, now that the cut line is gone
 		rec := *torn
