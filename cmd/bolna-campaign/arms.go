@@ -56,19 +56,21 @@ func (c *connOptions) agents() []string {
 type armOptions struct {
 	armsText   string // --arms A=2,B=1
 	stopLosers bool
+	stratify   string         // --stratify COLUMN
 	arms       []campaign.Arm // parsed: every agent, with its weight
 }
 
 func (a *armOptions) flags(fs *flag.FlagSet) {
 	fs.StringVar(&a.armsText, "arms", "", "the arms' weights, `AGENT=W,…` (e.g. A=2,B=1: A takes two rows in three); with --agent-id given twice or more (default: equal)")
 	fs.BoolVar(&a.stopLosers, "stop-losers", false, "stop dialling through an agent once the experiment finds it behind beyond chance; its rows not dialled yet go to the other agents")
+	fs.StringVar(&a.stratify, "stratify", "", "deal the agents within each value of the list's `COLUMN` (region, source): each value's rows split by the weights to within one round of them")
 }
 
 // parse reads the arms of the agents: each with weight 1 unless --arms says otherwise.
 func (a *armOptions) parse(agents []string) error {
 	if len(agents) < 2 {
-		if a.armsText != "" || a.stopLosers {
-			return usageErrorf("run: --arms and --stop-losers compare agents: give --agent-id twice or more")
+		if a.armsText != "" || a.stopLosers || a.stratify != "" {
+			return usageErrorf("run: --arms, --stop-losers and --stratify compare agents: give --agent-id twice or more")
 		}
 		return nil
 	}
@@ -98,7 +100,7 @@ func (a *armOptions) parse(agents []string) error {
 // armsConfig is what the experiment means for the campaign: the arms, the goal they are
 // compared on (--goal; a person reached without), and --stop-losers.
 func (o *runOptions) armsConfig(cfg *campaign.Config) {
-	cfg.Arms, cfg.StopLosers = o.arms, o.stopLosers
+	cfg.Arms, cfg.StopLosers, cfg.Stratify = o.arms, o.stopLosers, o.stratify
 	if g, err := results.ParseGoal(o.goal); err == nil && o.goal != "" {
 		cfg.Goal = g.Met
 	}
