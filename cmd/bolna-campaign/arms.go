@@ -67,10 +67,10 @@ func (a *armOptions) flags(fs *flag.FlagSet) {
 }
 
 // parse reads the arms of the agents: each with weight 1 unless --arms says otherwise.
-func (a *armOptions) parse(agents []string) error {
+func (a *armOptions) parse(cmd string, agents []string) error {
 	if len(agents) < 2 {
 		if a.armsText != "" || a.stopLosers || a.stratify != "" {
-			return usageErrorf("run: --arms, --stop-losers and --stratify compare agents: give --agent-id twice or more")
+			return usageErrorf("%s: --arms, --stop-losers and --stratify compare agents: give --agent-id twice or more", cmd)
 		}
 		return nil
 	}
@@ -84,9 +84,9 @@ func (a *armOptions) parse(agents []string) error {
 		name = strings.TrimSpace(name)
 		switch {
 		case !ok || err != nil || n < 1 || n > 1000:
-			return usageErrorf("run: --arms %q: write AGENT=WEIGHT, a whole weight from 1 to 1000, e.g. %s=2", part, agents[0])
+			return usageErrorf("%s: --arms %q: write AGENT=WEIGHT, a whole weight from 1 to 1000, e.g. %s=2", cmd, part, agents[0])
 		case !slices.Contains(agents, name):
-			return usageErrorf("run: --arms names %s, which no --agent-id gives: the arms are the agents %s", name, strings.Join(agents, ", "))
+			return usageErrorf("%s: --arms names %s, which no --agent-id gives: the arms are the agents %s", cmd, name, strings.Join(agents, ", "))
 		}
 		weights[name] = n
 	}

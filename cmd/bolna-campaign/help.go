@@ -37,6 +37,7 @@ var checkGroups = []flagGroup{
 	runGroups[1],
 	{"What a run would dial now", []string{"results", "limit", "retry", "max-attempts", "retry-after", "window", "timezone", "timezone-column"}},
 	{"Estimate", []string{"concurrency", "reserve"}},
+	{"Experiment plan", []string{"arms", "detect", "base-rate", "goal"}},
 }
 
 const runExamples = `Examples:
