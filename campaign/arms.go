@@ -33,6 +33,7 @@ type armBook struct {
 
 	mu      sync.Mutex
 	active  []bool
+	strata  *strata // the stratified deal (Config.Stratify), nil for none
 	rows    map[uint64]armRow
 	counts  []experiment.Arm
 	monitor *experiment.Monitor
@@ -63,13 +64,22 @@ func newArmBook(cfg *Config) *armBook {
 	return b
 }
 
-// assign is the agent of a row never dialled: its arm by the hash of the campaign and its key
-// among the arms still placing calls (see experiment.AssignActive).
-func (b *armBook) assign(key string) string {
+// assign is the agent of a row never dialled, at ordinal ord of the list: its arm by the hash
+// of the campaign and its key among the arms still placing calls (see
+// experiment.AssignActive); in a stratified experiment, the arm dealt to it (see strata), and
+// when that arm has stopped, the redraw AssignActive makes among the active arms.
+func (b *armBook) assign(key string, ord int) string {
 	b.mu.Lock()
-	active := slices.Clone(b.active)
+	active, dealt := slices.Clone(b.active), b.strata.of(ord)
 	b.mu.Unlock()
-	if i := experiment.AssignActive(b.campaign, key, b.weights, active); i >= 0 {
+	if dealt >= 0 {
+		if active[dealt] {
+			return b.names[dealt]
+		}
+		if i := experiment.Redraw(b.campaign, key, b.weights, active); i >= 0 {
+			return b.names[i]
+		}
+	} else if i := experiment.AssignActive(b.campaign, key, b.weights, active); i >= 0 {
 		return b.names[i]
 	}
 	return b.names[experiment.Assign(b.campaign, key, b.weights)]
@@ -203,10 +213,21 @@ func (b *armBook) seed(input string, st *journal.State) error {
 	return nil
 }
 
-// noteArm counts an outcome for its arm (see ledgerDeps.onOutcome).
-func (r *Runner) noteArm(key string, o journal.Outcome) {
+// noteArm counts an outcome for its arm (see ledgerDeps.onOutcome), and records in st the
+// arms it stops (see journal.State.StopArm).
+func (r *Runner) noteArm(st *journal.State, key string, o journal.Outcome) {
 	if r.arms != nil {
-		r.arms.note(key, cmp.Or(o.AgentID, r.cfg.AgentID), &o)
+		r.journalStops(st, r.arms.note(key, cmp.Or(o.AgentID, r.cfg.AgentID), &o))
+	}
+}
+
+// journalStops records the arms stopped in st, for status; a journal that cannot take the
+// record fails the next outcome's too, which says so: here it is only logged.
+func (r *Runner) journalStops(st *journal.State, stopped []string) {
+	for _, agent := range stopped {
+		if err := st.StopArm(agent, "--stop-losers: behind beyond chance"); err != nil {
+			r.cfg.Logger.Warn("recording the arm stopped: "+err.Error(), slog.String("arm", agent))
+		}
 	}
 }
 
@@ -219,7 +240,8 @@ func (r *Runner) Experiment() *Experiment {
 // ReadExperiment replays a campaign's journal through a monitor as its runs read it, outcome
 // after outcome: the arms are the agents its attempts went through, in the order first met
 // (nil with fewer than two), compared on goal (nil: a person reached). For status, which
-// reads a campaign without its run's flags: the arms a run stopped are not known here.
+// reads a campaign without its run's flags: the arms stopped are those the journal says the
+// latest run stopped (--stop-losers, see journal.State.StopArm).
 func ReadExperiment(st *journal.State, goal func(journal.Outcome) bool) (*Experiment, error) {
 	owner := st.Owner().Agent
 	var agents []string
@@ -247,5 +269,7 @@ func ReadExperiment(st *journal.State, goal func(journal.Outcome) bool) (*Experi
 	if err := b.seed("", st); err != nil {
 		return nil, err
 	}
-	return b.Verdict(), nil
+	v := b.Verdict()
+	v.Stopped = st.StoppedArms()
+	return v, nil
 }

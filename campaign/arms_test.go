@@ -195,6 +195,15 @@ func TestStopLosers(t *testing.T) {
 		if second > n/3 {
 			t.Errorf("the losing agent placed %d of %d calls: it was not stopped well before the list ended", second, n)
 		}
+		// status reads the stop back from the journal (journal.State.StopArm).
+		st, err := journal.ReadState(journal.StatePath(tc.results))
+		if err != nil {
+			t.Fatal(err)
+		}
+		read, err := campaign.ReadExperiment(st, cfg.Goal)
+		if err != nil || read == nil || !slices.Equal(read.Stopped, []string{secondAgent}) {
+			t.Errorf("status read the arms stopped as %+v (%v), want the second agent", read, err)
+		}
 		if log.Count("--stop-losers") != 1 {
 			t.Errorf("the stop was said %d times, want once", log.Count("--stop-losers"))
 		}

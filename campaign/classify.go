@@ -323,7 +323,7 @@ func (c *classifier) agentOf(key string, e journal.Entry) string {
 			return o.AgentID
 		}
 	}
-	return c.arms.assign(key)
+	return c.arms.assign(key, c.row)
 }
 
 // outcome is the results row's state for row, as the dispatching pass decided it (d) and as

@@ -64,6 +64,10 @@ type Config struct {
 	// chance: its rows never dialled are drawn again among the other arms
 	// (experiment.AssignActive).
 	StopLosers bool
+	// Stratify names a column of the list: the arms are dealt within each of its values, so
+	// each value's rows split by the arms' weights to within one cycle of them (see strata),
+	// stably across reruns, retries and shards.
+	Stratify   string
 	FromNumber string // caller id; empty lets Bolna choose
 	// FromNumbers is a pool of caller ids to spread the calls over (see callerIDs), at most
 	// PerNumber live calls on one (0: no limit); a row's own caller id (LoadOptions.FromColumn)

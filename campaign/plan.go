@@ -130,6 +130,10 @@ func plural(n int, one, many string) string {
 func (r *Runner) DryRun(list ContactSource, st *journal.State, emit func(dialer.CallRequest) error) (Plan, error) {
 	r.list, r.input = list, list.Name()
 	input := r.input
+	r.arms.of(input)
+	if err := r.stratify(input); err != nil {
+		return Plan{}, err
+	}
 	// A list that a run would refuse for its results prints no body: it is scanned first.
 	p, err := r.scan(input, st, nil)
 	if err == nil {
@@ -139,7 +143,6 @@ func (r *Runner) DryRun(list ContactSource, st *journal.State, emit func(dialer.
 		return p, err
 	}
 	var emitErr error
-	r.arms.of(input)
 	callers := callerIDsOf(&r.cfg)
 	p, err = r.scan(input, st, func(row contacts.Row, userData map[string]string, c classification) (kind, bool) {
 		userData[contacts.RefKey] = st.Ref(row.Key, c.attempt)

@@ -184,6 +184,9 @@ func (r *Runner) Run(ctx context.Context, list ContactSource, st *journal.State,
 	if err != nil {
 		return nil, err
 	}
+	if v := r.arms.Verdict(); v != nil {
+		r.journalStops(st, v.Stopped) // what the earlier runs' outcomes stopped (see seed)
+	}
 	led, err := r.newLedger(ctx, st)
 	if err != nil {
 		return nil, err
@@ -243,6 +246,9 @@ func (r *Runner) Run(ctx context.Context, list ContactSource, st *journal.State,
 // firstScan reads the whole list once before anything is dialled: a list that cannot be read,
 // or has no row to dial ever, fails here.
 func (r *Runner) firstScan(input string, st *journal.State) (Plan, error) {
+	if err := r.stratify(input); err != nil { // (before any row's arm is read)
+		return Plan{}, err
+	}
 	r.dups = &duplicates{}
 	plan, err := r.scan(input, st, nil)
 	if err != nil {
@@ -297,7 +303,7 @@ func (r *Runner) newLedger(ctx context.Context, st *journal.State) (*ledger, err
 			if r.settled.Load() { // (the outcomes of the search at start are not this run's progress)
 				r.noteOutcome(st, o)
 			}
-		}, onOutcome: r.noteArm}), nil
+		}, onOutcome: func(key string, o journal.Outcome) { r.noteArm(st, key, o) }}), nil
 }
 
 // resume takes over what earlier runs left (crashed intents are looked for, live calls

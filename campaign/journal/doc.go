@@ -7,10 +7,13 @@
 // # The format
 //
 // The first line names the campaign (a random id), its owner (agent and API), how contacts are
-// keyed, and the format's version ([VersionError] refuses a later one). Each later line is one
+// keyed, and the format's version ([VersionError] refuses a later one: version 1, or 2 once a
+// record names an agent other than the owner's, an experiment's arm, marked by a second campaign
+// line before it, so that older builds refuse what they would misread). Each later line is one
 // record — dial (the intent, synced before the POST), placed (the execution id, synced after
 // it), void (no call: the attempt given back), final (the outcome), account, torn and settled
-// (an intent a crash cut, kept whole, and its closing) — sealed with a CRC-32C of its own
+// (an intent a crash cut, kept whole, and its closing), stop (an experiment's arm the run
+// stopped, --stop-losers: [State.StopArm]) — sealed with a CRC-32C of its own
 // bytes. A torn last line is a crash mid-write and is dropped (an intent in it is kept); any
 // other damage stops the run before it dials anyone ([JournalError]). Memory is 8 bytes per
 // contact: outcomes are read back from the file by offset.

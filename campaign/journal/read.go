@@ -108,6 +108,14 @@ func (s *State) LastAccount() *Account {
 	return s.account
 }
 
+// StoppedArms are the agents the latest run stopped dialling through (see StopArm), in the
+// order stopped; nil when it stopped none.
+func (s *State) StoppedArms() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.stopped)
+}
+
 // Spent is the summed total_cost of every outcome recorded, across runs: what the campaign has
 // cost so far.
 func (s *State) Spent() float64 {

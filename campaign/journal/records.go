@@ -30,6 +30,9 @@ const (
 	evSettled = "settled"
 	// evKeys says how contacts are keyed (an older journal's first line does not).
 	evKeys = "keys"
+	// evStop says the run stopped dialling through an experiment's agent (--stop-losers),
+	// and why; a later run's account record (its start) ends what it says.
+	evStop = "stop"
 )
 
 type record struct {
@@ -218,7 +221,7 @@ func (s *State) apply(rec record, off int64) error {
 		s.records++
 	}
 	switch rec.Ev {
-	case evAccount, evCampaign, evKeys, evTorn, evSettled:
+	case evAccount, evCampaign, evKeys, evTorn, evSettled, evStop:
 		return s.applyNote(rec)
 	}
 	h := KeyHash(rec.Key)
@@ -264,13 +267,18 @@ func (s *State) apply(rec record, off int64) error {
 }
 
 // applyNote replays a record that is not about an attempt's call: the campaign's first line,
-// its keying, the account, a torn intent kept whole and its settling.
+// its keying, the account, a torn intent kept whole and its settling, an arm stopped.
 func (s *State) applyNote(rec record) error {
 	switch rec.Ev {
 	case evAccount:
 		if rec.Account != nil {
 			a := *rec.Account
 			s.account = &a
+		}
+		s.stopped = nil // a run begins: it dials through every arm until it stops one
+	case evStop:
+		if !slices.Contains(s.stopped, rec.Agent) {
+			s.stopped = append(s.stopped, rec.Agent)
 		}
 	case evCampaign:
 		if s.campaign != "" && s.campaign != rec.Campaign {

@@ -34,6 +34,7 @@ type State struct {
 	live    map[uint64]*LiveCall
 	spent   float64  // summed total_cost of every attempt's outcome
 	account *Account // the latest run's view of the account
+	stopped []string // the agents the latest run stopped dialling through (StopArm)
 	skipped int      // torn last lines dropped when loading
 	summed  bool     // a line with a checksum was read: every later line must have one
 	keys    string   // how the journal's contacts are keyed (see KeyScheme); "" when unsaid

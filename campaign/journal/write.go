@@ -122,6 +122,13 @@ func (s *State) NoteAccount(a Account) error {
 	return s.append(record{Ev: evAccount, At: a.At, Account: &a}, false)
 }
 
+// StopArm records that the run stopped dialling through agent, an experiment's arm found
+// behind beyond chance (--stop-losers), and why. StoppedArms reads it back until the next run
+// records its account (its start).
+func (s *State) StopArm(agent, reason string) error {
+	return s.append(record{Ev: evStop, Agent: agent, Reason: reason, At: s.clock().UTC()}, false)
+}
+
 // Settle closes a torn intent: its call was looked for and not found.
 func (s *State) Settle(key string, attempt int, at time.Time) error {
 	return s.append(record{Ev: evSettled, Key: key, Attempt: attempt, At: at.UTC()}, true)

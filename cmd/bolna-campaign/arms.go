@@ -56,19 +56,21 @@ func (c *connOptions) agents() []string {
 type armOptions struct {
 	armsText   string // --arms A=2,B=1
 	stopLosers bool
+	stratify   string         // --stratify COLUMN
 	arms       []campaign.Arm // parsed: every agent, with its weight
 }
 
 func (a *armOptions) flags(fs *flag.FlagSet) {
 	fs.StringVar(&a.armsText, "arms", "", "the arms' weights, `AGENT=W,…` (e.g. A=2,B=1: A takes two rows in three); with --agent-id given twice or more (default: equal)")
 	fs.BoolVar(&a.stopLosers, "stop-losers", false, "stop dialling through an agent once the experiment finds it behind beyond chance; its rows not dialled yet go to the other agents")
+	fs.StringVar(&a.stratify, "stratify", "", "deal the agents within each value of the list's `COLUMN` (region, source): each value's rows split by the weights to within one round of them")
 }
 
 // parse reads the arms of the agents: each with weight 1 unless --arms says otherwise.
-func (a *armOptions) parse(agents []string) error {
+func (a *armOptions) parse(cmd string, agents []string) error {
 	if len(agents) < 2 {
-		if a.armsText != "" || a.stopLosers {
-			return usageErrorf("run: --arms and --stop-losers compare agents: give --agent-id twice or more")
+		if a.armsText != "" || a.stopLosers || a.stratify != "" {
+			return usageErrorf("%s: --arms, --stop-losers and --stratify compare agents: give --agent-id twice or more", cmd)
 		}
 		return nil
 	}
@@ -82,9 +84,9 @@ func (a *armOptions) parse(agents []string) error {
 		name = strings.TrimSpace(name)
 		switch {
 		case !ok || err != nil || n < 1 || n > 1000:
-			return usageErrorf("run: --arms %q: write AGENT=WEIGHT, a whole weight from 1 to 1000, e.g. %s=2", part, agents[0])
+			return usageErrorf("%s: --arms %q: write AGENT=WEIGHT, a whole weight from 1 to 1000, e.g. %s=2", cmd, part, agents[0])
 		case !slices.Contains(agents, name):
-			return usageErrorf("run: --arms names %s, which no --agent-id gives: the arms are the agents %s", name, strings.Join(agents, ", "))
+			return usageErrorf("%s: --arms names %s, which no --agent-id gives: the arms are the agents %s", cmd, name, strings.Join(agents, ", "))
 		}
 		weights[name] = n
 	}
@@ -98,7 +100,7 @@ func (a *armOptions) parse(agents []string) error {
 // armsConfig is what the experiment means for the campaign: the arms, the goal they are
 // compared on (--goal; a person reached without), and --stop-losers.
 func (o *runOptions) armsConfig(cfg *campaign.Config) {
-	cfg.Arms, cfg.StopLosers = o.arms, o.stopLosers
+	cfg.Arms, cfg.StopLosers, cfg.Stratify = o.arms, o.stopLosers, o.stratify
 	if g, err := results.ParseGoal(o.goal); err == nil && o.goal != "" {
 		cfg.Goal = g.Met
 	}

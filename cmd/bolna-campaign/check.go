@@ -37,8 +37,12 @@ func checkCommand(args []string, env Env) error {
 	o.connOptions.flags(fs, env.Getenv)
 	o.listOptions.flags(fs)
 	o.guardOptions.ruleFlags(fs)
+	o.plan.flags(fs)
 	if err := parseArgs(fs, args, "check"); err != nil {
 		return err
+	}
+	if o.plan.detect == "" && (o.plan.arms.armsText != "" || o.plan.baseRate != "" || o.plan.goal != "") {
+		return usageErrorf("check: --arms, --base-rate and --goal plan an experiment: give --detect too")
 	}
 	if fs.NArg() > 1 {
 		return usageErrorf("check: one contacts file at most")
@@ -74,6 +78,9 @@ func checkCommand(args []string, env Env) error {
 		if err != nil {
 			return fmt.Errorf("check: %w", err)
 		}
+	}
+	if err := o.checkExperiment(w, fs.NArg() == 1, &found); err != nil {
+		return err
 	}
 	return o.verdict(w, fatal, fs.NArg() == 1 && found.dial == 0, found)
 }
@@ -174,11 +181,13 @@ type checkOptions struct {
 	connOptions
 	listOptions
 	guardOptions // the history and its rules: what a run would skip
+	plan         checkPlanFlags
 }
 
 // listFindings is what checkList found: the warnings (missing variables, bad rows), the prompt's
-// variables no column fills, and the rows to dial now.
-type listFindings struct{ warnings, missing, dial int }
+// variables no column fills, the rows to dial now, and the rows that can be dialled at all
+// (neither invalid, duplicate nor suppressed).
+type listFindings struct{ warnings, missing, dial, dialable int }
 
 // checkList reports the list: the variables it does not supply, its bad rows with their
 // lines, and an estimate.
@@ -230,6 +239,7 @@ func (o *checkOptions) checkList(w io.Writer, variables []string, acct *dialer.A
 	}
 	fmt.Fprintln(w)
 	found.dial = plan.Dial - skipped // none left: run would dial nothing
+	found.dialable = plan.Rows - plan.Invalid - plan.Duplicates - plan.Suppressed
 	return found, nil
 }
 

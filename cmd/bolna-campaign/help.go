@@ -26,7 +26,7 @@ var runGroups = []flagGroup{
 	{"Safety", []string{"limit", "retry", "max-attempts", "retry-after", "window", "timezone", "timezone-column", "max-cost", "halt-after"}},
 	{"The account's history", []string{"history", "min-gap", "max-calls", "max-cost-per-day"}},
 	{"Output", []string{"results", "results-format", "goal", "notify", "safe-cells", "dry-run", "json", "log-format"}},
-	{"Experiment", []string{"arms", "stop-losers"}},
+	{"Experiment", []string{"arms", "stop-losers", "stratify"}},
 	{"Live status", []string{"status-listen", "status-listen-public", "metrics-file"}},
 }
 
@@ -37,6 +37,7 @@ var checkGroups = []flagGroup{
 	runGroups[1],
 	{"What a run would dial now", []string{"results", "limit", "retry", "max-attempts", "retry-after", "window", "timezone", "timezone-column"}},
 	{"Estimate", []string{"concurrency", "reserve"}},
+	{"Experiment plan", []string{"arms", "detect", "base-rate", "goal"}},
 }
 
 const runExamples = `Examples:

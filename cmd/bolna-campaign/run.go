@@ -117,7 +117,7 @@ func (o *runOptions) validate(fs *flag.FlagSet) error {
 			return usageErrorf("run: %v", err)
 		}
 	}
-	return o.armOptions.parse(o.agents())
+	return o.armOptions.parse("run", o.agents())
 }
 
 // loadCallerIDs reads --from-number (once or more) and --from-numbers FILE: one caller id is

@@ -65,3 +65,39 @@ func pick(u float64, weights []int, active []bool) int {
 	}
 	return last // rounding at the very top
 }
+
+// Redraw is the arm among the active ones of a row whose own arm has stopped: the second hash
+// of AssignActive, by the active arms' weights. It returns -1 when no active arm has a positive
+// weight.
+func Redraw(campaign, key string, weights []int, active []bool) int {
+	return pick(draw(campaign, key, "#again"), weights, active)
+}
+
+// Rank is a row's place in a stratified deal (see Deal): a hash (SHA-256) of the campaign's id
+// and the row's key, so the order of a stratum's rows is random, the same every time, and
+// owes nothing to the order of the list.
+func Rank(campaign, key string) uint64 {
+	return uint64(draw(campaign, key, "#rank") * (1 << 53))
+}
+
+// Deal is the arm of the row at position (from 0) of a stratum whose rows are ordered by Rank:
+// the positions are dealt to the arms by their weights in turn, a cycle of Σweights positions
+// giving arm i weights[i] of them (a weight of 0 or less counts as 1). In every stratum the arms'
+// counts so differ from their weights' shares by less than one cycle.
+func Deal(position int, weights []int) int {
+	total := 0
+	for _, w := range weights {
+		total += max(w, 1)
+	}
+	if total == 0 {
+		return -1
+	}
+	at := position % total
+	for i, w := range weights {
+		if at < max(w, 1) {
+			return i
+		}
+		at -= max(w, 1)
+	}
+	return -1
+}

@@ -66,3 +66,24 @@ func TestAssignActive(t *testing.T) {
 		t.Error("a row was given an arm though none is active")
 	}
 }
+
+// TestDeal: positions go to the arms by their weights in turn (A=2,B=1: A, A, B, A, A, B…), so
+// every prefix of a stratum is split to within one cycle; Rank is stable and tells keys apart.
+func TestDeal(t *testing.T) {
+	t.Parallel()
+	want := []int{0, 0, 1, 0, 0, 1, 0}
+	for p, arm := range want {
+		if got := experiment.Deal(p, []int{2, 1}); got != arm {
+			t.Errorf("Deal(%d, 2:1) = %d, want %d", p, got, arm)
+		}
+	}
+	if experiment.Deal(4, []int{0, 1}) != 0 || experiment.Deal(3, nil) != -1 {
+		t.Error("a weight of 0 does not count as 1, or no arms deal a row")
+	}
+	if r, again := experiment.Rank("c", "k"), experiment.Rank("c", "k"); r != again || r == experiment.Rank("c", "k2") {
+		t.Error("Rank is not a stable hash of campaign and key")
+	}
+	if experiment.Redraw("c", "k", []int{1, 1}, []bool{false, true}) != 1 {
+		t.Error("Redraw picks a stopped arm")
+	}
+}
