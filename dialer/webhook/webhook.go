@@ -295,12 +295,16 @@ func (r *Receiver) relay() {
 	}
 }
 
+// forwardWait is the wait before a relay's second try; it doubles at each try after (1 s, 2 s,
+// 4 s). This package's tests shorten it (export_test.go): a relay that always fails took 7 s.
+var forwardWait = time.Second
+
 func (r *Receiver) forward(body []byte) {
 	var last error
 tries:
 	for try := range forwardTries {
 		if try > 0 {
-			t := time.NewTimer(time.Duration(1<<(try-1)) * time.Second)
+			t := time.NewTimer(time.Duration(1<<(try-1)) * forwardWait)
 			select {
 			case <-t.C:
 			case <-r.ctx.Done():
