@@ -30,15 +30,11 @@ func (s *Store) AddDoNotCall(ctx context.Context, reason string, at time.Time, p
 	added := 0
 	err := s.inTx(ctx, "do-not-call", func(tx *sql.Tx) error {
 		for _, p := range phones {
-			res, err := s.exec(ctx, tx, "INSERT INTO do_not_call (phone, added_at, reason) VALUES (?, ?, ?) ON CONFLICT (phone) DO NOTHING", p, millis(at), reason)
+			n, err := s.execCount(ctx, tx, "INSERT INTO do_not_call (phone, added_at, reason) VALUES (?, ?, ?) ON CONFLICT (phone) DO NOTHING", p, millis(at), reason)
 			if err != nil {
 				return err
 			}
-			n, err := res.RowsAffected()
-			if err != nil {
-				return err
-			}
-			added += int(n)
+			added += n
 		}
 		return nil
 	})
@@ -53,15 +49,11 @@ func (s *Store) RemoveDoNotCall(ctx context.Context, phones ...string) (int, err
 	removed := 0
 	err := s.inTx(ctx, "do-not-call", func(tx *sql.Tx) error {
 		for _, p := range phones {
-			res, err := s.exec(ctx, tx, "DELETE FROM do_not_call WHERE phone = ?", p)
+			n, err := s.execCount(ctx, tx, "DELETE FROM do_not_call WHERE phone = ?", p)
 			if err != nil {
 				return err
 			}
-			n, err := res.RowsAffected()
-			if err != nil {
-				return err
-			}
-			removed += int(n)
+			removed += n
 		}
 		return nil
 	})
@@ -136,12 +128,11 @@ func (s *Store) Pause(ctx context.Context, p Pause) error {
 // Resume lifts the pause of a campaign (or of All) and reports whether there was one. A
 // campaign's resume leaves a pause of All in place.
 func (s *Store) Resume(ctx context.Context, campaign string) (bool, error) {
-	res, err := s.exec(ctx, s.db, "DELETE FROM pauses WHERE campaign = ?", campaign)
+	n, err := s.execCount(ctx, s.db, "DELETE FROM pauses WHERE campaign = ?", campaign)
 	if err != nil {
 		return false, fmt.Errorf("history %s: resume: %w", s.where, err)
 	}
-	n, err := res.RowsAffected()
-	return n > 0, err
+	return n > 0, nil
 }
 
 // Paused is the pause that keeps campaign from placing calls (a pause of All first), or nil.

@@ -111,18 +111,14 @@ func (s *Store) Import(ctx context.Context, entries []Entry) (int, error) {
 	added := 0
 	err := s.inTx(ctx, "import", func(tx *sql.Tx) error {
 		for _, e := range entries {
-			res, err := s.exec(ctx, tx, `INSERT INTO attempts (`+entryColumns+`)
+			n, err := s.execCount(ctx, tx, `INSERT INTO attempts (`+entryColumns+`)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 				e.Ref, e.Campaign, e.List, e.Results, e.Agent, e.Phone, e.From, e.Number, e.ExecutionID,
 				string(e.State), millis(e.At), millis(e.Placed), millis(e.Ended), e.Status, e.Result, e.Cost, e.Talk)
 			if err != nil {
 				return fmt.Errorf("%s: %w", e.Ref, err)
 			}
-			n, err := res.RowsAffected()
-			if err != nil {
-				return err
-			}
-			added += int(n)
+			added += n
 		}
 		return nil
 	})

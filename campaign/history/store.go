@@ -283,6 +283,16 @@ func (s *Store) exec(ctx context.Context, q querier, query string, args ...any) 
 	return q.ExecContext(ctx, s.be.bind(query), args...)
 }
 
+// execCount runs a statement and returns how many rows it changed.
+func (s *Store) execCount(ctx context.Context, q querier, query string, args ...any) (int, error) {
+	res, err := s.exec(ctx, q, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
 func (s *Store) query(ctx context.Context, q querier, query string, args ...any) (*sql.Rows, error) {
 	return q.QueryContext(ctx, s.be.bind(query), args...)
 }
