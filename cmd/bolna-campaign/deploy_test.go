@@ -254,12 +254,7 @@ func TestCampaignJobLocally(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	dials := countDials(srv)
-	for _, p := range phones {
-		if dials[p] != 1 {
-			t.Errorf("%s dialled %d times, want 1", p, dials[p])
-		}
-	}
+	checkDialledOnce(t, srv, phones)
 	if st := srv.Stats(); st.MaxOutstanding > 10 {
 		t.Errorf("%d calls outstanding at once, above the account's 10", st.MaxOutstanding)
 	}

@@ -98,12 +98,7 @@ func TestRunPausedByCommand(t *testing.T) {
 	if code := newInvocation(env).run("run", input); code != exitOK {
 		t.Fatalf("the run after resume: exit %d", code)
 	}
-	dials := countDials(srv)
-	for _, p := range phones {
-		if dials[p] != 1 {
-			t.Errorf("%s dialled %d times, want 1", p, dials[p])
-		}
-	}
+	checkDialledOnce(t, srv, phones)
 }
 
 // TestKill9AnotherResults: a run killed with SIGKILL mid-campaign, then the same list run
@@ -173,12 +168,7 @@ func kill9AnotherResults(t *testing.T, bin, dsn string) {
 	if recent == 0 {
 		t.Error("no row of the second campaign is recent: the killed run's reservations did not count")
 	}
-	dials := countDials(srv)
-	for _, p := range phones {
-		if dials[p] != 1 {
-			t.Errorf("%s dialled %d times, want exactly 1", p, dials[p])
-		}
-	}
+	checkDialledOnce(t, srv, phones)
 }
 
 // TestTwoProcessesOneList: two processes at once on one list, with two results files and one
@@ -213,12 +203,7 @@ func TestTwoProcessesOneList(t *testing.T) {
 				t.Error(err)
 			}
 		}
-		dials := countDials(srv)
-		for _, p := range phones {
-			if dials[p] != 1 {
-				t.Errorf("%s dialled %d times, want exactly 1", p, dials[p])
-			}
-		}
+		checkDialledOnce(t, srv, phones)
 	})
 }
 

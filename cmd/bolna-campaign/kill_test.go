@@ -74,12 +74,7 @@ func TestKill9(t *testing.T) {
 	if st := srv.Stats(); st.MaxOutstanding > 5 {
 		t.Errorf("the stand-in saw %d calls queued or live at once, want at most the concurrency 5", st.MaxOutstanding)
 	}
-	dials := countDials(srv)
-	for _, p := range phones {
-		if dials[p] != 1 {
-			t.Errorf("%s dialled %d times, want exactly 1", p, dials[p])
-		}
-	}
+	checkDialledOnce(t, srv, phones)
 	server := map[string]bolnatest.Call{}
 	for _, c := range srv.Calls() {
 		server[c.ID] = c

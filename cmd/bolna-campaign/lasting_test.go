@@ -96,12 +96,7 @@ func TestRunImportsItsJournal(t *testing.T) {
 			t.Errorf("%s: %s in the other campaign, want recent", row.Input["phone"], row.Outcome.Status)
 		}
 	}
-	dials := countDials(srv)
-	for _, p := range phones {
-		if dials[p] != 1 {
-			t.Errorf("%s dialled %d times, want 1", p, dials[p])
-		}
-	}
+	checkDialledOnce(t, srv, phones)
 	if code := newInvocation(env).run("run", input); code != exitOK {
 		t.Errorf("a third run: exit %d", code)
 	}

@@ -114,8 +114,17 @@ func countDials(srv *bolnatest.Server) map[string]int {
 	return n
 }
 
-// TestRunAgainstStandIn drives the command as a user would, against a Bolna stand-in on
-// loopback reached through BOLNA_BASE_URL.
+// checkDialledOnce fails for each of phones that srv did not see dialled exactly once.
+func checkDialledOnce(t *testing.T, srv *bolnatest.Server, phones []string) {
+	t.Helper()
+	dials := countDials(srv)
+	for _, p := range phones {
+		if dials[p] != 1 {
+			t.Errorf("%s dialled %d times, want 1", p, dials[p])
+		}
+	}
+}
+
 // checkRowsMatchServer fails for a dialled row that does not show the server's call to its
 // number as the server has it, or a completed one without its recording and extracted data.
 func checkRowsMatchServer(t *testing.T, srv *bolnatest.Server, rows []results.Row) {
@@ -135,6 +144,8 @@ func checkRowsMatchServer(t *testing.T, srv *bolnatest.Server, rows []results.Ro
 	}
 }
 
+// TestRunAgainstStandIn drives the command as a user would, against a Bolna stand-in on
+// loopback reached through BOLNA_BASE_URL.
 func TestRunAgainstStandIn(t *testing.T) {
 	t.Parallel()
 	srv := bolnatest.NewServer(bolnatest.Options{Concurrency: 3, Timing: bolnatest.FastTiming, APIKey: "bn-secret-key-123"})
@@ -146,12 +157,7 @@ func TestRunAgainstStandIn(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d, want 0; stderr:\n%s", code, inv.stderr.String())
 	}
-	dials := countDials(srv)
-	for _, p := range phones {
-		if dials[p] != 1 {
-			t.Errorf("%s dialled %d times, want 1", p, dials[p])
-		}
-	}
+	checkDialledOnce(t, srv, phones)
 	if st := srv.Stats(); st.MaxOutstanding > 3 {
 		t.Errorf("%d calls queued or active at once, want at most concurrency.max 3", st.MaxOutstanding)
 	}
@@ -371,12 +377,7 @@ func TestInterrupt(t *testing.T) {
 	if code := rerun.run("run", "--poll-interval", "20ms", input); code != exitOK {
 		t.Fatalf("rerun exit %d; stderr:\n%s", code, rerun.stderr.String())
 	}
-	dials := countDials(srv)
-	for _, p := range phones {
-		if dials[p] != 1 {
-			t.Errorf("%s dialled %d times, want 1", p, dials[p])
-		}
-	}
+	checkDialledOnce(t, srv, phones)
 }
 
 func TestLockHeld(t *testing.T) {

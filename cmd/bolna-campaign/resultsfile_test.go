@@ -96,12 +96,7 @@ func TestResultsFileSafety(t *testing.T) {
 	if got, _ := os.ReadFile(resultsPath); !sameOutcomes(t, got, want) {
 		t.Errorf("results after rebuilding the journal differ")
 	}
-	dials := countDials(srv)
-	for _, p := range phones {
-		if dials[p] != 1 {
-			t.Errorf("%s dialled %d times, want 1", p, dials[p])
-		}
-	}
+	checkDialledOnce(t, srv, phones)
 }
 
 // sameOutcomes compares two results files on status and execution id, row by row.

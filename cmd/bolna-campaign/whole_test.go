@@ -58,12 +58,7 @@ func TestTruncatedJournalExit(t *testing.T) {
 			if got, _ := os.ReadFile(resultsPath); !sameOutcomes(t, got, want) {
 				t.Error("results after rebuilding the journal differ")
 			}
-			dials := countDials(srv)
-			for _, p := range phones {
-				if dials[p] != 1 {
-					t.Errorf("%s dialled %d times, want 1", p, dials[p])
-				}
-			}
+			checkDialledOnce(t, srv, phones)
 		})
 	}
 }
