@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -155,30 +154,4 @@ func shortDuration(s string) string {
 		return human.ShortDuration(d)
 	}
 	return s
-}
-
-// version is the module version and the commit the binary was built from.
-func version() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "(unknown)"
-	}
-	v := info.Main.Version
-	var rev, at, dirty string
-	for _, s := range info.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.time":
-			at = s.Value
-		case "vcs.modified":
-			if s.Value == "true" {
-				dirty = ", with local changes"
-			}
-		}
-	}
-	if rev != "" {
-		v += fmt.Sprintf(" (commit %.12s, %s%s)", rev, at, dirty)
-	}
-	return v + " " + info.GoVersion
 }

@@ -9,29 +9,62 @@ import (
 // revision the binary was built from (12 digits, -dirty when the tree had changes not
 // committed), from the build information the go command records; or why there is no revision.
 func versionLine(info *debug.BuildInfo, ok bool) string {
-	if !ok || info == nil {
+	b, known := buildOf(info, ok)
+	if !known {
 		return "bolna-campaign (unknown version: the binary carries no build information)"
 	}
-	var rev, at string
-	dirty := false
+	line := "bolna-campaign " + b.version
+	switch {
+	case b.rev == "":
+		line += " (no VCS revision recorded: built outside a git checkout, or with -buildvcs=false)"
+	case b.dirty:
+		line += fmt.Sprintf(" (revision %.12s-dirty, committed %s)", b.rev, b.at)
+	default:
+		line += fmt.Sprintf(" (revision %.12s, committed %s)", b.rev, b.at)
+	}
+	return line + " " + b.goVersion
+}
+
+// version is the module version and the commit the binary was built from, for User-Agent
+// headers.
+func version() string {
+	b, known := buildOf(debug.ReadBuildInfo())
+	if !known {
+		return "(unknown)"
+	}
+	v := b.version
+	if b.rev != "" {
+		dirty := ""
+		if b.dirty {
+			dirty = ", with local changes"
+		}
+		v += fmt.Sprintf(" (commit %.12s, %s%s)", b.rev, b.at, dirty)
+	}
+	return v + " " + b.goVersion
+}
+
+// build is what the go command recorded of a binary's build.
+type build struct {
+	version, goVersion string
+	rev, at            string // the VCS revision and its time ("" when none was recorded)
+	dirty              bool   // the tree had changes not committed
+}
+
+// buildOf reads info (as debug.ReadBuildInfo returns it); known is false without it.
+func buildOf(info *debug.BuildInfo, ok bool) (b build, known bool) {
+	if !ok || info == nil {
+		return build{}, false
+	}
+	b = build{version: info.Main.Version, goVersion: info.GoVersion}
 	for _, s := range info.Settings {
 		switch s.Key {
 		case "vcs.revision":
-			rev = s.Value
+			b.rev = s.Value
 		case "vcs.time":
-			at = s.Value
+			b.at = s.Value
 		case "vcs.modified":
-			dirty = s.Value == "true"
+			b.dirty = s.Value == "true"
 		}
 	}
-	line := "bolna-campaign " + info.Main.Version
-	switch {
-	case rev == "":
-		line += " (no VCS revision recorded: built outside a git checkout, or with -buildvcs=false)"
-	case dirty:
-		line += fmt.Sprintf(" (revision %.12s-dirty, committed %s)", rev, at)
-	default:
-		line += fmt.Sprintf(" (revision %.12s, committed %s)", rev, at)
-	}
-	return line + " " + info.GoVersion
+	return b, true
 }
