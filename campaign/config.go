@@ -10,6 +10,7 @@ import (
 	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
+	"github.com/bolna-campaign/bolna-campaign/human"
 )
 
 // How a campaign runs (Config, its defaults) and what the runner needs from Bolna (Dialer).
@@ -219,7 +220,7 @@ func (c *Config) CheckCallerIDs() error {
 	}
 	numbers, calls := len(p.rank), len(p.rank)*c.PerNumber
 	return fmt.Errorf("--per-number-concurrency %d is split between the %d shards one caller id at a time, and the pool's %d %s at %d each %s %d %s at once between them: shard %d would have none; give --per-number-concurrency at least %d, more numbers, or fewer shards",
-		c.PerNumber, n, numbers, plural(numbers, "number", "numbers"), c.PerNumber, plural(numbers, "makes", "make"), calls, plural(calls, "call", "calls"),
+		c.PerNumber, n, numbers, human.Plural(numbers, "number", "numbers"), c.PerNumber, human.Plural(numbers, "makes", "make"), calls, human.Plural(calls, "call", "calls"),
 		c.Shard.K, (n+numbers-1)/numbers)
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/human"
 )
 
 // The account's guard: before every POST /call the runner asks it (Config.Guard) whether the
@@ -194,7 +195,7 @@ func (r *Runner) reconcile(ctx context.Context, st *journal.State) (known map[st
 		}
 	}
 	if n := len(refs) - len(known); n > 0 {
-		r.cfg.logf("the account's history had %d %s of this campaign unsettled (a run that ended before recording them): settled from the journal", n, plural(n, "attempt", "attempts"))
+		r.cfg.logf("the account's history had %d %s of this campaign unsettled (a run that ended before recording them): settled from the journal", n, human.Plural(n, "attempt", "attempts"))
 	}
 	return known, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
+	"github.com/bolna-campaign/bolna-campaign/human"
 )
 
 // The passes over the list: what each row needs (Plan, scan), the dry run, and the results
@@ -96,7 +97,7 @@ func anotherList(input string, st *journal.State, p Plan) error {
 	}
 	return &contacts.InputError{File: input, Err: fmt.Errorf("the results file belongs to another list: its journal has dialled %d %s, of which this list has %d; "+
 		"running would write over that list's results. Choose another --results (the default is beside the list), or run that file's own list",
-		dialled, plural(dialled, "contact", "contacts"), p.dialledBefore)}
+		dialled, human.Plural(dialled, "contact", "contacts"), p.dialledBefore)}
 }
 
 // nothingToDial is an *InputError for a list in which no row can ever be dialled: no rows at
@@ -116,14 +117,7 @@ func nothingToDial(input string, p Plan) error {
 		lines = append(lines, fmt.Sprintf("and %d more (--dry-run lists %d)", more, MaxBadRows))
 	}
 	return &contacts.InputError{File: input, Err: fmt.Errorf("no row can be dialled: all %d %s invalid; %s",
-		p.Rows, plural(p.Rows, "row is", "rows are"), strings.Join(lines, "; "))}
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
+		p.Rows, human.Plural(p.Rows, "row is", "rows are"), strings.Join(lines, "; "))}
 }
 
 // DryRun scans the list and hands emit the POST /call body of every row a run would dial now.

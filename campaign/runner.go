@@ -346,8 +346,8 @@ func (r *Runner) resume(ctx context.Context, input string, st *journal.State, tr
 	r.progress.sized(tr.ledger.pool) // the live status reads the slots from here
 	tr.start(slots)
 	r.cfg.logf("account: %d of %d concurrency slots in use, wallet %s (Bolna reports %s, in cents); %d %s to dial, %d %s to follow from earlier runs (%d holding a slot), up to %d at once",
-		acct.Concurrency.Current, acct.Concurrency.Max, human.Dollars(float64(acct.Wallet)), human.Grouped(float64(acct.Wallet)), plan.Dial, plural(plan.Dial, "row", "rows"),
-		resumed, plural(resumed, "call", "calls"), tr.holding(), slots)
+		acct.Concurrency.Current, acct.Concurrency.Max, human.Dollars(float64(acct.Wallet)), human.Grouped(float64(acct.Wallet)), plan.Dial, human.Plural(plan.Dial, "row", "rows"),
+		resumed, human.Plural(resumed, "call", "calls"), tr.holding(), slots)
 	return slots, nil
 }
 

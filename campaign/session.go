@@ -14,6 +14,7 @@ import (
 	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
+	"github.com/bolna-campaign/bolna-campaign/human"
 )
 
 // ResultsFormat is what a campaign needs of its results file's format. The results package
@@ -446,5 +447,5 @@ func (e *ShortJournalError) Error() string {
 		"not final in it, so it was cut, emptied or replaced. Nothing was dialled: on it, those people would be dialled again and "+
 		"their results lost. Restore the journal from a backup; or, if it is lost for good, move it aside (mv %s %s.damaged) "+
 		"and run again: a missing journal is rebuilt from %s (only calls placed after the results were last written are not in them)",
-		e.Journal, e.Results, e.Rows, plural(e.Rows, "row", "rows"), e.Line, plural(e.Rows, "is", "are"), e.Journal, e.Journal, e.Results)
+		e.Journal, e.Results, e.Rows, human.Plural(e.Rows, "row", "rows"), e.Line, human.Plural(e.Rows, "is", "are"), e.Journal, e.Journal, e.Results)
 }

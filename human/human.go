@@ -54,3 +54,11 @@ func ShortDuration(d time.Duration) string {
 	}
 	return s
 }
+
+// Plural is one when n is 1, else many: "1 row", "2 rows".
+func Plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

@@ -18,7 +18,7 @@ import (
 
 // WriteText writes the report as a terminal table.
 func (r *Report) WriteText(w io.Writer) error {
-	fmt.Fprintf(w, "%d %s from %s\n\n", r.Rows, plural(r.Rows, "row", "rows"), strings.Join(r.Files, ", "))
+	fmt.Fprintf(w, "%d %s from %s\n\n", r.Rows, human.Plural(r.Rows, "row", "rows"), strings.Join(r.Files, ", "))
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "note: %s\n\n", oneLine(n, 1000))
 	}
@@ -93,7 +93,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	if r.ChaseTotal > 0 {
 		fmt.Fprintf(w, "\n%d %s to chase (no-answer, busy, failed, unknown), with the voicemails and calls rejected at once; to see them:\n  %s report --html %s %s\n",
-			r.ChaseTotal, plural(r.ChaseTotal, "row", "rows"), cmp.Or(r.Command, "bolna-campaign"), shellQuote(ReportPath(r.Files)), shellQuoteAll(r.Files))
+			r.ChaseTotal, human.Plural(r.ChaseTotal, "row", "rows"), cmp.Or(r.Command, "bolna-campaign"), shellQuote(ReportPath(r.Files)), shellQuoteAll(r.Files))
 	}
 	return nil
 }
@@ -134,13 +134,6 @@ func orDash(s string) string {
 		return "(empty)"
 	}
 	return s
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // shellQuote quotes a path for a command line a user copies, when it needs it.

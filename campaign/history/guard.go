@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/bolna-campaign/bolna-campaign/human"
 )
 
 // Attempt is one dial of a person by a campaign, as the guard reserves it.
@@ -225,7 +227,7 @@ func (s *Store) capped(ctx context.Context, tx *sql.Tx, a Attempt, r Rules) (Dec
 	until := fromMillis(at).Add(r.Period)
 	return Decision{Kind: KindCapped, Until: until,
 		Reason: fmt.Sprintf("called %d %s within %s on the account (the cap); next possible after %s",
-			r.MaxCalls, plural(r.MaxCalls, "time", "times"), r.Period, until.Format(time.RFC3339))}, nil
+			r.MaxCalls, human.Plural(r.MaxCalls, "time", "times"), r.Period, until.Format(time.RFC3339))}, nil
 }
 
 func dncReason(since time.Time, why string) string {
@@ -234,11 +236,4 @@ func dncReason(since time.Time, why string) string {
 		s += " (" + why + ")"
 	}
 	return s
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

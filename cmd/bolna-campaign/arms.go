@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/human"
 	"github.com/bolna-campaign/bolna-campaign/results"
 )
 
@@ -119,7 +120,7 @@ func verdictLines(e *campaign.Experiment, goal string) []string {
 	lines := []string{"experiment as the run read it after every call, on the " + metric + ":"}
 	for _, a := range e.Arms {
 		lines = append(lines, fmt.Sprintf("  %s: %d dialled, %d finished, %d reached, %d %s, %s (95%%: %s to %s)",
-			a.Name, a.Dialled, a.Finished, a.Reached, a.Goals, plural(a.Goals, "goal", "goals"),
+			a.Name, a.Dialled, a.Finished, a.Reached, a.Goals, human.Plural(a.Goals, "goal", "goals"),
 			pct(a.Rate), pct(a.CI.Low), pct(a.CI.High)))
 	}
 	lines = append(lines, "  verdict: "+e.Text)

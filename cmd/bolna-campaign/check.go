@@ -98,10 +98,10 @@ func (o *checkOptions) verdict(w io.Writer, fatal, nothing bool, found listFindi
 		return said(usageErrorf("check: not ready: nothing to dial"))
 	case missing > 0 && !o.allowMissingVariables:
 		fmt.Fprintf(w, "not ready: the agent's prompt has %d {%s} no column fills; run refuses it (add the %s, fix the prompt, or pass --allow-missing-variables to both)\n",
-			missing, plural(missing, "variable", "variables"), plural(missing, "column", "columns"))
+			missing, human.Plural(missing, "variable", "variables"), human.Plural(missing, "column", "columns"))
 		return said(&fatalError{errors.New("check: not ready: variables no column fills")})
 	case warnings > 0:
-		fmt.Fprintf(w, "ready, with %d %s (run dials the good rows and reports the bad ones)\n", warnings, plural(warnings, "warning", "warnings"))
+		fmt.Fprintf(w, "ready, with %d %s (run dials the good rows and reports the bad ones)\n", warnings, human.Plural(warnings, "warning", "warnings"))
 		return nil
 	}
 	fmt.Fprintln(w, "ready")
@@ -200,7 +200,7 @@ func (o *checkOptions) checkList(w io.Writer, variables []string, acct *dialer.A
 	if missing := missingVariables(variables, header); len(missing) > 0 {
 		found.missing = len(missing)
 		fmt.Fprintf(w, "✗ %s: no column for %s: Bolna would speak {%s} as written; add %s to the list\n",
-			o.input, someNames(missing, ", "), someNames(missing, "}, {"), plural(len(missing), "that column", "those columns"))
+			o.input, someNames(missing, ", "), someNames(missing, "}, {"), human.Plural(len(missing), "that column", "those columns"))
 		for _, hint := range caseHints(missing, header) {
 			fmt.Fprintf(w, "    %s\n", hint)
 		}
@@ -222,7 +222,7 @@ func (o *checkOptions) checkList(w io.Writer, variables []string, acct *dialer.A
 		return found, err
 	}
 	fmt.Fprintf(w, "%s %s: %d %s, %d to dial now, %d invalid, %d %s, %d done earlier\n", mark(plan.Invalid == 0), o.input,
-		plan.Rows, plural(plan.Rows, "row", "rows"), plan.Dial, plan.Invalid, plan.Duplicates, plural(plan.Duplicates, "duplicate", "duplicates"), plan.Done)
+		plan.Rows, human.Plural(plan.Rows, "row", "rows"), plan.Dial, plan.Invalid, plan.Duplicates, human.Plural(plan.Duplicates, "duplicate", "duplicates"), plan.Done)
 	for _, b := range plan.Bad {
 		fmt.Fprintf(w, "    line %d: %s\n", b.Line, b.Problem)
 	}

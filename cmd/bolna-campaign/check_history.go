@@ -8,6 +8,7 @@ import (
 
 	"github.com/bolna-campaign/bolna-campaign/campaign/history"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
+	"github.com/bolna-campaign/bolna-campaign/human"
 )
 
 // checkHistory says how many of the rows a run would dial now the account's history would
@@ -37,10 +38,10 @@ func (o *checkOptions) checkHistory(w io.Writer, env Env, campaignID string, pho
 	skipped := a.Skipped[history.KindDoNotCall] + a.Skipped[history.KindRecent] + a.Skipped[history.KindCapped]
 	capped := "no --max-calls"
 	if o.rules.MaxCalls > 0 {
-		capped = fmt.Sprintf("called %d %s within %s", o.rules.MaxCalls, plural(o.rules.MaxCalls, "time", "times"), o.rules.Period)
+		capped = fmt.Sprintf("called %d %s within %s", o.rules.MaxCalls, human.Plural(o.rules.MaxCalls, "time", "times"), o.rules.Period)
 	}
 	fmt.Fprintf(w, "  the account's history %s: %d of the %d %s to dial would be skipped now: %d do-not-call, %d recent (another campaign within %s), %d capped (%s)\n",
-		store.Where(), skipped, a.Rows, plural(a.Rows, "row", "rows"), a.Skipped[history.KindDoNotCall],
+		store.Where(), skipped, a.Rows, human.Plural(a.Rows, "row", "rows"), a.Skipped[history.KindDoNotCall],
 		a.Skipped[history.KindRecent], o.rules.MinGap, a.Skipped[history.KindCapped], capped)
 	if p, err := store.Paused(ctx, campaignID); err == nil && p != nil {
 		what := o.resultsPath

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
+	"github.com/bolna-campaign/bolna-campaign/human"
 	"github.com/bolna-campaign/bolna-campaign/results/experiment"
 )
 
@@ -112,11 +113,11 @@ func (ap *armPlan) print(w io.Writer, input string, dialable int) (enough bool) 
 	}
 	need := sum(ap.sequential)
 	if dialable >= need {
-		fmt.Fprintf(w, "%s %s: %s %s can be dialled, enough for %s\n", mark(true), input, thousands(dialable), plural(dialable, "row", "rows"), thousands(need))
+		fmt.Fprintf(w, "%s %s: %s %s can be dialled, enough for %s\n", mark(true), input, thousands(dialable), human.Plural(dialable, "row", "rows"), thousands(need))
 		return true
 	}
 	fmt.Fprintf(w, "%s %s: %s %s can be dialled, the experiment needs %s finished (%s read once at the end): it would likely end too early to tell a difference of %.1f points\n",
-		mark(false), input, thousands(dialable), plural(dialable, "row", "rows"), thousands(need), thousands(sum(ap.fixed)), 100*ap.plan.Detect)
+		mark(false), input, thousands(dialable), human.Plural(dialable, "row", "rows"), thousands(need), thousands(sum(ap.fixed)), 100*ap.plan.Detect)
 	return false
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/human"
 )
 
 const usage = `bolna-campaign runs outbound AI phone-call campaigns on the Bolna Voice AI API.
@@ -103,7 +104,7 @@ func didYouMean(typed string) string {
 // rows need a decision, --retry unknown or the call found by hand: the campaign is not done).
 func runOutcome(summary *campaign.Summary, err error) error {
 	if err == nil && summary != nil && (summary.Unfinished() > 0 || summary.ByStatus[journal.StatusUnknown] > 0) {
-		return said(&workLeftError{fmt.Sprintf("%d %s work left", summary.Unfinished(), plural(summary.Unfinished(), "row has", "rows have"))})
+		return said(&workLeftError{fmt.Sprintf("%d %s work left", summary.Unfinished(), human.Plural(summary.Unfinished(), "row has", "rows have"))})
 	}
 	return err
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
 	"github.com/bolna-campaign/bolna-campaign/campaign/history"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
+	"github.com/bolna-campaign/bolna-campaign/human"
 )
 
 const dncSynopsis = `Usage: bolna-campaign dnc add [flags] PHONE…
@@ -74,13 +75,13 @@ func dncCommand(args []string, env Env) error {
 		if err != nil {
 			return failHistory("dnc "+verb, err)
 		}
-		fmt.Fprintf(env.Stdout, "%d %s added to the do-not-call list (%d already on it)\n", n, plural(n, "number", "numbers"), len(phones)-n)
+		fmt.Fprintf(env.Stdout, "%d %s added to the do-not-call list (%d already on it)\n", n, human.Plural(n, "number", "numbers"), len(phones)-n)
 	case "remove":
 		n, err := store.RemoveDoNotCall(ctx, phones...)
 		if err != nil {
 			return failHistory("dnc "+verb, err)
 		}
-		fmt.Fprintf(env.Stdout, "%d %s removed from the do-not-call list (%d were not on it)\n", n, plural(n, "number", "numbers"), len(phones)-n)
+		fmt.Fprintf(env.Stdout, "%d %s removed from the do-not-call list (%d were not on it)\n", n, human.Plural(n, "number", "numbers"), len(phones)-n)
 	default:
 		return listDoNotCall(ctx, env, store, *jsonOut)
 	}
@@ -102,7 +103,7 @@ func listDoNotCall(ctx context.Context, env Env, store *history.Store, jsonOut b
 		fmt.Fprintf(w, "%s\t%s\t%s\n", e.Phone, e.Added.Format(time.RFC3339), dialer.Printable(e.Reason))
 	}
 	w.Flush()
-	fmt.Fprintf(env.Stderr, "%d %s on the do-not-call list\n", len(list), plural(len(list), "number", "numbers"))
+	fmt.Fprintf(env.Stderr, "%d %s on the do-not-call list\n", len(list), human.Plural(len(list), "number", "numbers"))
 	return nil
 }
 

@@ -63,7 +63,7 @@ func (o *runOptions) dryRunEstimate(env Env, n, concurrency int) time.Duration {
 
 // printPlan writes what the dry run found of the list's rows.
 func printPlan(e io.Writer, plan campaign.Plan) {
-	fmt.Fprintf(e, "dry run: %d %s read, %d valid\n", plan.Rows, plural(plan.Rows, "row", "rows"), plan.Rows-plan.Invalid)
+	fmt.Fprintf(e, "dry run: %d %s read, %d valid\n", plan.Rows, human.Plural(plan.Rows, "row", "rows"), plan.Rows-plan.Invalid)
 	for _, reason := range sortedKeys(plan.Reasons) {
 		fmt.Fprintf(e, "  invalid        %7d  %s\n", plan.Reasons[reason], reason)
 	}
@@ -71,7 +71,7 @@ func printPlan(e io.Writer, plan campaign.Plan) {
 		fmt.Fprintf(e, "    line %d: %s\n", b.Line, b.Problem)
 	}
 	if more := plan.Invalid - len(plan.Bad); more > 0 {
-		fmt.Fprintf(e, "    and %d more invalid %s (the results file of a run lists them all)\n", more, plural(more, "row", "rows"))
+		fmt.Fprintf(e, "    and %d more invalid %s (the results file of a run lists them all)\n", more, human.Plural(more, "row", "rows"))
 	}
 	for _, line := range []struct {
 		name string
@@ -121,7 +121,7 @@ func (o *runOptions) printEstimate(env Env, acct *journal.Account, concurrency i
 // --log-format json, else (--json) the plan as one JSON object on stderr.
 func (o *runOptions) dryRunDoc(env Env, out *console, plan campaign.Plan, concurrency int, estimate time.Duration, acct *journal.Account) error {
 	if out.json {
-		out.log.Info(fmt.Sprintf("dry run: %d %s read, %d to dial now", plan.Rows, plural(plan.Rows, "row", "rows"), plan.Dial),
+		out.log.Info(fmt.Sprintf("dry run: %d %s read, %d to dial now", plan.Rows, human.Plural(plan.Rows, "row", "rows"), plan.Dial),
 			"plan", plan, "concurrency", concurrency, "estimated_seconds", estimate.Seconds(), "account", acct)
 		return nil
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/bolna-campaign/bolna-campaign/campaign/history"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
+	"github.com/bolna-campaign/bolna-campaign/human"
 	"github.com/bolna-campaign/bolna-campaign/results"
 )
 
@@ -101,7 +102,7 @@ func printPersonHistory(env Env, phone string, entries []history.Entry) {
 		fmt.Fprintf(env.Stdout, "%s: no call on the account\n", phone)
 		return
 	}
-	fmt.Fprintf(env.Stdout, "%s: %d %s on the account\n", phone, len(entries), plural(len(entries), "attempt", "attempts"))
+	fmt.Fprintf(env.Stdout, "%s: %d %s on the account\n", phone, len(entries), human.Plural(len(entries), "attempt", "attempts"))
 	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "reserved\tcampaign\tattempt\tstate\tstatus\toutcome\texecution_id\tcost\ttalk\tfrom\tagent\tresults")
 	for _, e := range entries {
@@ -150,9 +151,9 @@ func historyImportCommand(args []string, env Env) error {
 			return failHistory("history import", err)
 		}
 		fmt.Fprintf(env.Stdout, "%s: %d %s added to the history as campaign %s (%d already there)", path, added,
-			plural(added, "call", "calls"), campaignID, len(entries)-added)
+			human.Plural(added, "call", "calls"), campaignID, len(entries)-added)
 		if skipped > 0 {
-			fmt.Fprintf(env.Stdout, "; %d %s with no usable phone number skipped", skipped, plural(skipped, "row", "rows"))
+			fmt.Fprintf(env.Stdout, "; %d %s with no usable phone number skipped", skipped, human.Plural(skipped, "row", "rows"))
 		}
 		fmt.Fprintln(env.Stdout)
 	}

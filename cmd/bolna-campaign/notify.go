@@ -130,9 +130,9 @@ func endNotice(results, host string, s *campaign.Summary, rep *results.Report, r
 	fmt.Fprintf(&text, "bolna-campaign %s a run of %s on %s", verb, results, host)
 	if s != nil {
 		doc.Halted = s.Halted
-		fmt.Fprintf(&text, ": %d %s dialled this run", s.Dialled, plural(s.Dialled, "call", "calls"))
+		fmt.Fprintf(&text, ": %d %s dialled this run", s.Dialled, human.Plural(s.Dialled, "call", "calls"))
 		if rep != nil {
-			fmt.Fprintf(&text, "; of the %d rows, %d dialled, %d %s reached (%.0f%%)", rep.Rows, rep.Dialled, rep.Answered, plural(rep.Answered, "person", "people"), 100*rep.AnswerRate)
+			fmt.Fprintf(&text, "; of the %d rows, %d dialled, %d %s reached (%.0f%%)", rep.Rows, rep.Dialled, rep.Answered, human.Plural(rep.Answered, "person", "people"), 100*rep.AnswerRate)
 			if g := rep.Goal; g != nil {
 				fmt.Fprintf(&text, ", goal %s=%s %d (%.0f%% of those dialled)", g.Key, g.Value, g.Reached, 100*g.Rate)
 			}
@@ -148,7 +148,7 @@ func endNotice(results, host string, s *campaign.Summary, rep *results.Report, r
 			fmt.Fprintf(&text, " It halted: %s.", s.Halted)
 		}
 		if n := s.Unfinished(); n > 0 {
-			fmt.Fprintf(&text, " %d %s work to do: the next run goes on.", n, plural(n, "row still has", "rows still have"))
+			fmt.Fprintf(&text, " %d %s work to do: the next run goes on.", n, human.Plural(n, "row still has", "rows still have"))
 		}
 	} else {
 		text.WriteString(".")

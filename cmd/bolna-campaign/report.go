@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bolna-campaign/bolna-campaign/human"
 	"github.com/bolna-campaign/bolna-campaign/results"
 )
 
@@ -78,7 +79,7 @@ func reportCommand(args []string, env Env) error {
 		if err != nil {
 			return &fatalError{fmt.Errorf("report: %w", err)}
 		}
-		newConsole(env, "text").logf("report: %d %s to act on written to %s", n, plural(n, "row", "rows"), *csvOut)
+		newConsole(env, "text").logf("report: %d %s to act on written to %s", n, human.Plural(n, "row", "rows"), *csvOut)
 	}
 	if *jsonOut {
 		enc := json.NewEncoder(env.Stdout)

@@ -17,6 +17,7 @@ import (
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnasim"
 	"github.com/bolna-campaign/bolna-campaign/dialer/webhook"
+	"github.com/bolna-campaign/bolna-campaign/human"
 	"github.com/bolna-campaign/bolna-campaign/results"
 )
 
@@ -289,7 +290,7 @@ func (o *runOptions) run(env Env, out *console) (summary *campaign.Summary, err 
 	if n, err := importJournal(context.Background(), guard, sess.State(), o.input, o.resultsPath); err != nil {
 		return nil, &campaign.FatalError{Err: fmt.Errorf("the account's history could not take in the campaign's journal, so no call is placed: %w", err)}
 	} else if n > 0 {
-		out.logf("the account's history had no call of this campaign: took in the %d %s of its journal, which every campaign's guard now counts", n, plural(n, "attempt", "attempts"))
+		out.logf("the account's history had no call of this campaign: took in the %d %s of its journal, which every campaign's guard now counts", n, human.Plural(n, "attempt", "attempts"))
 	}
 	var ln net.Listener
 	if o.webhookListen != "" {

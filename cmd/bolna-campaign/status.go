@@ -126,13 +126,13 @@ func printStanding(w io.Writer, standing journal.Standing, rep *results.Report, 
 	if standing.Campaign != "" {
 		fmt.Fprintf(w, "campaign %s, agent %s on %s\n", standing.Campaign, standing.Agent, standing.API)
 	}
-	fmt.Fprintf(w, "journal: %d %s dialled (%d %s), %d in flight, spent %.2f cents\n", standing.Dialled, plural(standing.Dialled, "contact", "contacts"),
-		standing.Attempts, plural(standing.Attempts, "call", "calls"), standing.InFlight, standing.Spent)
+	fmt.Fprintf(w, "journal: %d %s dialled (%d %s), %d in flight, spent %.2f cents\n", standing.Dialled, human.Plural(standing.Dialled, "contact", "contacts"),
+		standing.Attempts, human.Plural(standing.Attempts, "call", "calls"), standing.InFlight, standing.Spent)
 	if len(standing.ByStatus) > 0 {
 		fmt.Fprintf(w, "  latest outcomes: %s\n", strings.TrimSuffix(strings.TrimPrefix(counts(standing.ByStatus), " ("), ")"))
 	}
 	if rep != nil {
-		fmt.Fprintf(w, "results (written %s): %d %s%s\n", written.UTC().Format(time.RFC3339), rep.Rows, plural(rep.Rows, "row", "rows"), counts(rep.ByStatus))
+		fmt.Fprintf(w, "results (written %s): %d %s%s\n", written.UTC().Format(time.RFC3339), rep.Rows, human.Plural(rep.Rows, "row", "rows"), counts(rep.ByStatus))
 	}
 	if a := standing.Account; a != nil {
 		fmt.Fprintf(w, "account (as of %s): wallet %s, concurrency %d of %d in use\n", a.At.Format(time.RFC3339), human.Dollars(a.Wallet), a.InUse, a.Concurrency)
@@ -158,9 +158,9 @@ func standingCode(standing journal.Standing, rep *results.Report, running bool) 
 	case rep == nil:
 		return exitUnfinished, "work left: no results file written yet (the run that made the journal did not finish): run again"
 	case left > 0 && broke:
-		return exitHalted, fmt.Sprintf("halted: %d %s work left, but a call ended balance-low (the wallet ran out): top it up, then run again", left, plural(left, "row has", "rows have"))
+		return exitHalted, fmt.Sprintf("halted: %d %s work left, but a call ended balance-low (the wallet ran out): top it up, then run again", left, human.Plural(left, "row has", "rows have"))
 	case left > 0:
-		return exitUnfinished, fmt.Sprintf("work left: %d %s pending, in flight, timed out or unknown: run again later", left, plural(left, "row is", "rows are"))
+		return exitUnfinished, fmt.Sprintf("work left: %d %s pending, in flight, timed out or unknown: run again later", left, human.Plural(left, "row is", "rows are"))
 	}
 	return exitOK, "done: every row has a final outcome"
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/bolna-campaign/bolna-campaign/campaign/history"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
+	"github.com/bolna-campaign/bolna-campaign/human"
 )
 
 // stopCommand is the emergency brake from another terminal. While a run holds the campaign,
@@ -110,20 +111,20 @@ func printStopReport(env Env, rep *campaign.StopReport, searched bool) {
 			how = "before the search failed, found"
 		}
 		fmt.Fprintf(env.Stdout, "looked for %d %s whose placement reply was lost: %s %d (their execution ids are recorded)\n",
-			rep.Searched, plural(rep.Searched, "call", "calls"), how, rep.Found)
+			rep.Searched, human.Plural(rep.Searched, "call", "calls"), how, rep.Found)
 	}
 	fmt.Fprintf(env.Stdout, "no run is going: stopped %d %s that had not rung; %d had started (the next run follows them)\n",
-		rep.Stopped, plural(rep.Stopped, "call", "calls"), rep.Started)
+		rep.Stopped, human.Plural(rep.Stopped, "call", "calls"), rep.Started)
 	if rep.Unresolved > 0 {
 		fmt.Fprintf(env.Stdout, "%d %s could not be looked for (see above): %s unknown, never taken for not dialled\n",
-			rep.Unresolved, plural(rep.Unresolved, "call", "calls"), plural(rep.Unresolved, "its row stays", "their rows stay"))
+			rep.Unresolved, human.Plural(rep.Unresolved, "call", "calls"), human.Plural(rep.Unresolved, "its row stays", "their rows stay"))
 	}
 	if rep.Unconfirmed > 0 {
 		fmt.Fprintf(env.Stdout, "%d %s acknowledged by Bolna, not confirmed: Bolna does not report %s stopped, so %s may ring yet\n",
-			rep.Unconfirmed, plural(rep.Unconfirmed, "stop", "stops"), plural(rep.Unconfirmed, "the call", "the calls"), plural(rep.Unconfirmed, "it", "they"))
+			rep.Unconfirmed, human.Plural(rep.Unconfirmed, "stop", "stops"), human.Plural(rep.Unconfirmed, "the call", "the calls"), human.Plural(rep.Unconfirmed, "it", "they"))
 	}
 	if rep.Failed > 0 {
-		fmt.Fprintf(env.Stdout, "%d %s could not be sent (see above)\n", rep.Failed, plural(rep.Failed, "stop", "stops"))
+		fmt.Fprintf(env.Stdout, "%d %s could not be sent (see above)\n", rep.Failed, human.Plural(rep.Failed, "stop", "stops"))
 	}
 }
 

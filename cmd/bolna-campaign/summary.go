@@ -98,17 +98,17 @@ func (o *runOptions) report(env Env, out *console, s *campaign.Summary, runErr e
 	}
 	if s.Stopped > 0 {
 		fmt.Fprintf(env.Stderr, "%d %s stopped before %s rang: %s pending again, the attempt given back\n",
-			s.Stopped, plural(s.Stopped, "call", "calls"), plural(s.Stopped, "it", "they"), plural(s.Stopped, "its row is", "their rows are"))
+			s.Stopped, human.Plural(s.Stopped, "call", "calls"), human.Plural(s.Stopped, "it", "they"), human.Plural(s.Stopped, "its row is", "their rows are"))
 	}
 	if n := s.ByStatus[journal.StatusUnknown]; n > 0 {
 		fmt.Fprintf(env.Stderr, "%d %s unknown: the reply to POST /call was lost and no call was found, so the person may or may not have been called; check, then re-dial with --retry unknown if they were not\n",
-			n, plural(n, "row is", "rows are"))
+			n, human.Plural(n, "row is", "rows are"))
 	}
 	if n := s.Unfinished(); n > 0 && s.Paused {
 		fmt.Fprintf(env.Stderr, "%d %s work to do: paused, no run places a call until it is resumed (%s resume %s, or resume --all for a pause of every campaign)",
-			n, plural(n, "row still has", "rows still have"), prog, o.resultsPath)
+			n, human.Plural(n, "row still has", "rows still have"), prog, o.resultsPath)
 	} else if n > 0 {
-		fmt.Fprintf(env.Stderr, "%d %s work to do: run the same command again later", n, plural(n, "row still has", "rows still have"))
+		fmt.Fprintf(env.Stderr, "%d %s work to do: run the same command again later", n, human.Plural(n, "row still has", "rows still have"))
 	}
 	if n := s.Unfinished(); n > 0 {
 		if exitCode(runOutcome(s, runErr)) == exitUnfinished {
@@ -125,13 +125,6 @@ func perCall(s *campaign.Summary) float64 {
 		return 0
 	}
 	return float64(s.Requests) / float64(s.Dialled)
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 func sortedKeys(m map[string]int) []string {

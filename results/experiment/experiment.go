@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/bolna-campaign/bolna-campaign/human"
 )
 
 // Z95 is the 95% two-sided normal quantile: intervals are 95%.
@@ -132,7 +134,7 @@ func compare(arms []Arm, o Options, least map[[2]string]float64) Result {
 		}
 	}
 	m := len(with) * (len(with) - 1) / 2
-	res.Method = fmt.Sprintf(Method, o.Tau, max(m, 1), plural(max(m, 1), "pair", "pairs"))
+	res.Method = fmt.Sprintf(Method, o.Tau, max(m, 1), human.Plural(max(m, 1), "pair", "pairs"))
 	if len(with) < 2 {
 		res.State, res.Text = TooEarly, TooEarly+": fewer than two arms have finished calls"
 		return res
@@ -283,13 +285,6 @@ func FormatP(p float64) string {
 		return "< 0.001"
 	}
 	return "= " + strconv.FormatFloat(p, 'f', 3, 64)
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // Monitor reads a campaign's arms again and again (after every call, say) and keeps, for each
