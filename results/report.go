@@ -225,6 +225,14 @@ func ReadReportBy(by string, paths ...string) (*Report, error) {
 
 // ReadReportWith is ReadReportBy with a goal (nil for none; see Goal).
 func ReadReportWith(by string, goal *Goal, paths ...string) (*Report, error) {
+	return ReadCampaigns(by, goal, nil, paths...)
+}
+
+// ReadCampaigns is ReadReportWith that also tells the files' campaigns apart by their journals
+// (see Report.Notes): campaignOf is the id of the campaign whose journal is beside the results
+// file at a path ("" when it has none, or it cannot be read). The package knows no journal's
+// path: the command gives it (nil: the files are told apart by their columns only).
+func ReadCampaigns(by string, goal *Goal, campaignOf func(results string) string, paths ...string) (*Report, error) {
 	r := NewReport()
 	r.By = by
 	if goal != nil {
@@ -242,7 +250,7 @@ func ReadReportWith(by string, goal *Goal, paths ...string) (*Report, error) {
 			return nil, err
 		}
 	}
-	r.Notes = campaignNotes(paths, r.columns)
+	r.Notes = campaignNotes(paths, r.columns, campaignOf)
 	r.Finish()
 	return r, nil
 }
@@ -251,13 +259,15 @@ func ReadReportWith(by string, goal *Goal, paths ...string) (*Report, error) {
 // input columns differ (two lists), or their journals are of two campaigns and the files are
 // not shards of one list (each shard has a journal of its own); or when one campaign is given
 // twice (its rows would count twice).
-func campaignNotes(paths []string, columns map[string][]string) []string {
+func campaignNotes(paths []string, columns map[string][]string, campaignOf func(string) string) []string {
 	if len(paths) < 2 {
 		return nil
 	}
 	ids := make([]string, len(paths))
 	for i, p := range paths {
-		ids[i] = journalCampaign(p)
+		if campaignOf != nil {
+			ids[i] = campaignOf(p)
+		}
 	}
 	var notes []string
 	seen := map[string]string{} // campaign id → the first file of it
@@ -288,16 +298,6 @@ var shardName = regexp.MustCompile(`^(.*)\.shard-\d+-of-(\d+)(\.results\.csv)$`)
 func sameShards(a, b string) bool {
 	ma, mb := shardName.FindStringSubmatch(a), shardName.FindStringSubmatch(b)
 	return ma != nil && mb != nil && ma[1] == mb[1] && ma[2] == mb[2]
-}
-
-// journalCampaign is the id of the campaign whose journal is beside the results file at path
-// ("" when it has none, or it cannot be read).
-func journalCampaign(path string) string {
-	st, err := journal.ReadState(journal.StatePath(path))
-	if err != nil {
-		return ""
-	}
-	return st.Standing().Campaign
 }
 
 // AddFile adds every row of one results file.

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/human"
 	"github.com/bolna-campaign/bolna-campaign/results"
 )
@@ -65,7 +66,7 @@ func reportCommand(args []string, env Env) error {
 	if strings.EqualFold(by, "agent") {
 		by = "agent_id"
 	}
-	r, err := results.ReadReportWith(by, goal, fs.Args()...)
+	r, err := results.ReadCampaigns(by, goal, journalCampaign, fs.Args()...)
 	if err != nil {
 		return &usageError{fmt.Errorf("report: %w", err)}
 	}
@@ -95,6 +96,17 @@ func reportCommand(args []string, env Env) error {
 		fmt.Fprintf(env.Stdout, "\nHTML report: %s\n", *htmlOut)
 	}
 	return nil
+}
+
+// journalCampaign is the id of the campaign whose journal is beside the results file at path
+// ("" when it has none, or it cannot be read): how a report tells merged files' campaigns
+// apart.
+func journalCampaign(path string) string {
+	st, err := journal.ReadState(journal.StatePath(path))
+	if err != nil {
+		return ""
+	}
+	return st.Standing().Campaign
 }
 
 // checkHTMLPath refuses an --html path that would destroy something: a file that is not a

@@ -83,7 +83,7 @@ func planBase(p *planFlags, files []string, goalText string) (base float64, from
 			return 0, "", 0, err
 		}
 	}
-	r, err := results.ReadReportWith("", goal, files...)
+	r, err := results.ReadCampaigns("", goal, journalCampaign, files...)
 	if err != nil {
 		return 0, "", 0, err
 	}
