@@ -10,6 +10,7 @@ import (
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/campaign/store"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnasim"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
@@ -196,7 +197,7 @@ func TestStopLosers(t *testing.T) {
 			t.Errorf("the losing agent placed %d of %d calls: it was not stopped well before the list ended", second, n)
 		}
 		// status reads the stop back from the journal (journal.State.StopArm).
-		st, err := journal.ReadState(journal.StatePath(tc.results))
+		st, err := journal.ReadState(store.At(tc.results).StatePath())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,9 +5,9 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/campaign/store"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 )
 
@@ -32,7 +32,7 @@ func TestAttemptsLog(t *testing.T) {
 	if err != nil || rows[0].Outcome.Attempts != 2 {
 		t.Fatalf("retry: %v, row 1 at attempt %d", err, rows[0].Outcome.Attempts)
 	}
-	f, err := os.Open(campaign.AttemptsPath(tc.results))
+	f, err := os.Open(store.At(tc.results).AttemptsPath())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func TestAttemptsLog(t *testing.T) {
 	if seen[tc.phones[0]] != 2 || len(seen) != 3 {
 		t.Errorf("attempts by number %v: want 2 for the retried row, 1 for the others", seen)
 	}
-	if st, err := os.Stat(campaign.AttemptsPath(tc.results)); err != nil || st.Mode().Perm() != 0o600 {
+	if st, err := os.Stat(store.At(tc.results).AttemptsPath()); err != nil || st.Mode().Perm() != 0o600 {
 		t.Errorf("the attempts log: %v, mode %v; want 0600 (personal data)", err, st.Mode().Perm())
 	}
 }

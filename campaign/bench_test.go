@@ -18,6 +18,7 @@ import (
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/campaign/store"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 	"github.com/bolna-campaign/bolna-campaign/dialer/webhook"
@@ -321,7 +322,7 @@ func runRunner(tb testing.TB, c *dialer.Client, phones []string, bc benchCase, h
 	if bc.share < 0 {
 		cfg.Limits = dialer.Limits{Call: -1, List: -1, Other: -1}
 	}
-	sess, err := campaign.Open(campaign.Files{Input: input, Results: out, Format: campaign.FormatOf(results.Format{})},
+	sess, err := store.At(out).Open(store.ContactFile(input), store.FormatOf(results.Format{}),
 		journal.Owner{Agent: bolnatest.DefaultAgentID, API: "bench"}, cfg)
 	if err != nil {
 		tb.Fatal(err)

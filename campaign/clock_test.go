@@ -9,6 +9,7 @@ import (
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/campaign/store"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 )
@@ -83,7 +84,7 @@ func TestSlowPostAcrossCrash(t *testing.T) {
 	cfg := baseConfig()
 	cfg.PlaceTimeout = 3 * time.Second
 	cfg.ListLag = 300 * time.Millisecond
-	st, err := journal.OpenState(journal.StatePath(tc.results), journal.Owner{Agent: cfg.AgentID, API: tc.srv.URL})
+	st, err := journal.OpenState(store.At(tc.results).StatePath(), journal.Owner{Agent: cfg.AgentID, API: tc.srv.URL})
 	if err != nil {
 		t.Fatal(err)
 	}

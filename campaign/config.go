@@ -151,6 +151,14 @@ type Config struct {
 	OnHalt func(reason string)
 }
 
+// WithDefaults is c with every field left unset at the default a [Runner] gives it: how the
+// campaign's files are read and dated when it is opened (see package store) is how the run
+// reads and dates them.
+func (c Config) WithDefaults() Config {
+	c.setDefaults()
+	return c
+}
+
 func (c *Config) setDefaults() {
 	if c.AgentID == "" && len(c.Arms) > 0 {
 		c.AgentID = c.Arms[0].AgentID

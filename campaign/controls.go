@@ -4,7 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"os"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -76,18 +76,13 @@ func (s *Suppression) Contains(e164 string) bool {
 	return ok
 }
 
-// LoadSuppression reads a do-not-call list: one number a line (blank lines and lines starting
-// with # are skipped), or a CSV whose header names a phone column as a contact list does. A
-// line that is not a number is an error: a do-not-call entry silently skipped would be a
-// person called against their wish.
-func LoadSuppression(path string, norm contacts.PhoneNormalizer) (*Suppression, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, &contacts.InputError{File: path, Err: unwrapPath(err)}
-	}
-	defer f.Close()
+// LoadSuppression reads a do-not-call list from r (the file path, which errors name, line by
+// line): one number a line (blank lines and lines starting with # are skipped), or a CSV whose
+// header names a phone column as a contact list does. A line that is not a number is an
+// error: a do-not-call entry silently skipped would be a person called against their wish.
+func LoadSuppression(r io.Reader, path string, norm contacts.PhoneNormalizer) (*Suppression, error) {
 	s := &Suppression{numbers: map[uint64]struct{}{}}
-	br := bufio.NewReader(f)
+	br := bufio.NewReader(r)
 	first, _ := br.Peek(4096)
 	firstLine, _, _ := strings.Cut(strings.TrimPrefix(string(first), "\ufeff"), "\n")
 	firstLine = strings.TrimSpace(firstLine)

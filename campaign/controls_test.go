@@ -14,6 +14,7 @@ import (
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/campaign/store"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 	"github.com/bolna-campaign/bolna-campaign/results"
 )
@@ -61,6 +62,17 @@ func TestWindow(t *testing.T) {
 	}
 }
 
+// loadSuppression reads the do-not-call list in the file at path, as the command does.
+func loadSuppression(t *testing.T, path string, norm contacts.PhoneNormalizer) (*campaign.Suppression, error) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	return campaign.LoadSuppression(f, path, norm)
+}
+
 func TestSuppression(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -70,7 +82,7 @@ func TestSuppression(t *testing.T) {
 		return p
 	}
 	plain := write("dnc.txt", "# do not call\n+91 98765 43210\n\n09812345678\n")
-	s, err := campaign.LoadSuppression(plain, contacts.PhoneNormalizer{Region: "IN"})
+	s, err := loadSuppression(t, plain, contacts.PhoneNormalizer{Region: "IN"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,11 +90,11 @@ func TestSuppression(t *testing.T) {
 		t.Errorf("plain list: %d numbers, contains %v %v", s.Len(), s.Contains("+919876543210"), s.Contains("+919812345678"))
 	}
 	csvList := write("dnc.csv", "\ufeffName,Mobile\nAsha,+919876543210\n")
-	if s, err := campaign.LoadSuppression(csvList, contacts.PhoneNormalizer{}); err != nil || !s.Contains("+919876543210") {
+	if s, err := loadSuppression(t, csvList, contacts.PhoneNormalizer{}); err != nil || !s.Contains("+919876543210") {
 		t.Errorf("CSV list: %v, %v", s, err)
 	}
 	bad := write("bad.txt", "+919876543210\nnot a number\n")
-	_, err = campaign.LoadSuppression(bad, contacts.PhoneNormalizer{})
+	_, err = loadSuppression(t, bad, contacts.PhoneNormalizer{})
 	var ie *contacts.InputError
 	if !errors.As(err, &ie) || ie.Line != 2 {
 		t.Errorf("bad line: error = %v, want an InputError on line 2", err)
@@ -142,7 +154,7 @@ func TestRunOpsControls(t *testing.T) {
 	os.WriteFile(input, []byte(strings.Join(rows, "\n")+"\n"), 0o600)
 	dnc := filepath.Join(dir, "dnc.txt")
 	os.WriteFile(dnc, []byte("+919876543211\n"), 0o600)
-	supp, err := campaign.LoadSuppression(dnc, contacts.PhoneNormalizer{})
+	supp, err := loadSuppression(t, dnc, contacts.PhoneNormalizer{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -328,7 +340,7 @@ func TestResultsReportTheDecision(t *testing.T) {
 	cfg.Load.TimezoneColumn = "tz"
 	cfg.Window = &window
 	cfg.Now = func() time.Time { return time.Date(2026, 12, 1, int(hour.Load()), 0, 0, 0, time.UTC) }
-	st, err := journal.OpenState(journal.StatePath(filepath.Join(dir, "r.csv")), journal.Owner{Agent: cfg.AgentID})
+	st, err := journal.OpenState(store.At(filepath.Join(dir, "r.csv")).StatePath(), journal.Owner{Agent: cfg.AgentID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -339,7 +351,7 @@ func TestResultsReportTheDecision(t *testing.T) {
 	}
 	defer w.Abort()
 	out := headerHook{ResultWriter: w, hook: func() { hour.Store(10) }} // the window opens
-	summary, err := campaign.NewRunner(srv.Client(), cfg).Run(t.Context(), campaign.ContactFile(input), st, out)
+	summary, err := campaign.NewRunner(srv.Client(), cfg).Run(t.Context(), store.ContactFile(input), st, out)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,10 +8,13 @@
 //
 // # A run
 //
-// [Open] takes a campaign for a run: it locks it, checks the results file, opens the journal
-// (rebuilding a lost one from the results). [Session.Run] runs a [Runner] and writes the results
-// whole; [Session.Close] syncs the journal and unlocks. [Inspect] opens one read-only for a dry
-// run. The command, the tests and the benchmarks all take this one path.
+// A [Runner] reads the contact list from a [ContactSource] and writes the results to a
+// [ResultWriter], recording every call in a journal it is handed (a journal.State): the package
+// opens, creates, renames and removes no file. Package store owns a campaign's files — the
+// journal and the files beside the results, the lock, the stop request, the record of
+// requests — and opens a campaign for a run (store.Campaign.Open: the lock taken, the results
+// checked, a lost journal rebuilt), runs a Runner over it, and writes the results whole; the
+// command, the tests and the benchmarks all take that one path.
 //
 // A run passes over the list three times: a first pass plans (and fails fast on a list that
 // cannot be read), the dispatching pass decides what each row needs and dials (keeping each

@@ -14,6 +14,7 @@ import (
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/campaign/history"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/campaign/store"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 	"github.com/bolna-campaign/bolna-campaign/results"
@@ -61,7 +62,7 @@ func guardConfig(s *history.Store, rules campaign.Rules) campaign.Config {
 // campaignID is the journal's campaign id of the results file at path.
 func campaignID(t *testing.T, path string) string {
 	t.Helper()
-	st, err := journal.ReadState(journal.StatePath(path))
+	st, err := journal.ReadState(store.At(path).StatePath())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/campaign/store"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 	"github.com/bolna-campaign/bolna-campaign/results"
@@ -159,10 +160,10 @@ func checkMatchesServer(t *testing.T, srv *bolnatest.Server, rows []results.Row)
 }
 
 // runWith runs the campaign of tc once through d, under ctx, as the command does: one
-// campaign.Open, one Session.Run.
+// store.Campaign.Open, one Session.Run.
 func (tc *testCampaign) runWith(t *testing.T, ctx context.Context, d campaign.Dialer, api string, cfg campaign.Config, hook func(*campaign.Runner)) (*campaign.Summary, []results.Row, error) {
 	t.Helper()
-	sess, err := campaign.Open(campaign.Files{Input: tc.input, Results: tc.results, Format: campaign.FormatOf(results.Format{})},
+	sess, err := store.At(tc.results).Open(store.ContactFile(tc.input), store.FormatOf(results.Format{}),
 		journal.Owner{Agent: cfg.AgentID, API: api}, cfg)
 	if err != nil {
 		t.Fatal(err)

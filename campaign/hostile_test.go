@@ -18,6 +18,7 @@ import (
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/campaign/store"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 )
@@ -303,7 +304,7 @@ func TestCrashedIntentListLag(t *testing.T) {
 // never recorded. before, when set, writes records ahead of the intent.
 func (tc *testCampaign) placedBeforeCrash(t *testing.T, cfg campaign.Config, phone string, before func(*journal.State)) {
 	t.Helper()
-	st, err := journal.OpenState(journal.StatePath(tc.results), journal.Owner{Agent: cfg.AgentID, API: tc.srv.URL})
+	st, err := journal.OpenState(store.At(tc.results).StatePath(), journal.Owner{Agent: cfg.AgentID, API: tc.srv.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -325,7 +326,7 @@ func TestTornIntentFound(t *testing.T) {
 	t.Parallel()
 	tc := newCampaign(t, bolnatest.Options{}, 2)
 	cfg := baseConfig()
-	path := journal.StatePath(tc.results)
+	path := store.At(tc.results).StatePath()
 	tc.placedBeforeCrash(t, cfg, tc.phones[1], func(st *journal.State) {
 		st.NoteAccount(journal.Account{Concurrency: 10, At: time.Now()}) // a record before the intent
 	})

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/campaign/store"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 	"github.com/bolna-campaign/bolna-campaign/results"
 )
@@ -337,7 +337,7 @@ func TestKeyingChanged(t *testing.T) {
 				t.Fatal(err)
 			}
 			cfg.Load.IDColumn = tt.then
-			sess, err := campaign.Open(campaign.Files{Input: tc.input, Results: tc.results, Format: campaign.FormatOf(results.Format{})},
+			sess, err := store.At(tc.results).Open(store.ContactFile(tc.input), store.FormatOf(results.Format{}),
 				journal.Owner{Agent: cfg.AgentID, API: tc.srv.URL}, cfg)
 			if err == nil {
 				sess.Close()

@@ -66,7 +66,7 @@ func TestLeakedSlotEndsRun(t *testing.T) {
 		defer cancel()
 		var out outcomes
 		start := time.Now()
-		summary, err := r.Run(ctx, ContactFile(input), st, &out)
+		summary, err := r.Run(ctx, listFile(input), st, &out)
 		var leak *invariantError
 		if !errors.As(err, &leak) || errors.Is(err, deadline) || time.Since(start) > 5*leakCheck {
 			t.Fatalf("Run() error = %v after %s (virtual), want the internal error of a leaked slot within seconds", err, time.Since(start))

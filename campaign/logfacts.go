@@ -138,6 +138,12 @@ func (c *Config) warnWith(f facts, format string, args ...any) {
 	logEvent(c.Logger, slog.LevelWarn, f, format, args...)
 }
 
+// WarnErr logs something that went wrong outside any call (a campaign's file not written, say),
+// with err as its fact, as the run's own warnings are logged.
+func (c *Config) WarnErr(err error, format string, args ...any) {
+	c.warnWith(facts{}.err(err), format, args...)
+}
+
 // logCall logs a notable event about the call of a, with its facts.
 func (c *Config) logCall(a *attempt, format string, args ...any) {
 	c.logWith(c.about(a), format, args...)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/campaign/store"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 )
@@ -25,7 +26,7 @@ func TestTornIntentSettled(t *testing.T) {
 	t.Parallel()
 	tc := newCampaign(t, bolnatest.Options{}, 2)
 	cfg := baseConfig()
-	path := journal.StatePath(tc.results)
+	path := store.At(tc.results).StatePath()
 	st, err := journal.OpenState(path, journal.Owner{Agent: cfg.AgentID, API: tc.srv.URL})
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/campaign/store"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 )
 
@@ -90,7 +91,7 @@ func TestPauseNoticedWhileWaitingForASlot(t *testing.T) {
 		ctx, cancel := context.WithTimeout(t.Context(), 2*time.Hour) // virtual time
 		defer cancel()
 		var out rowStatuses
-		summary, err := campaign.NewRunner(api.InProcessClient(), cfg).Run(ctx, campaign.ContactFile(input), st, &out)
+		summary, err := campaign.NewRunner(api.InProcessClient(), cfg).Run(ctx, store.ContactFile(input), st, &out)
 		if err != nil && !errors.Is(err, campaign.ErrStopped) {
 			t.Fatalf("Run() error = %v", err)
 		}

@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
@@ -43,6 +45,17 @@ func poolSize(cfg Config, maxSlots, current, active int) int {
 		n = maxSlots
 	}
 	return max(n, 1)
+}
+
+// PoolOn is the pool a run would have on acct (as the latest run recorded it, for a dry run):
+// the same sizing a run uses. Of an account recorded more than a minute ago (acct.At) it says
+// nothing as if it were current: the caller tells its age.
+func (c Config) PoolOn(acct journal.Account) int {
+	c.setDefaults()
+	if !acct.At.IsZero() && c.Now().Sub(acct.At) > time.Minute {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return poolSize(c, acct.Concurrency, acct.InUse, 0)
 }
 
 // dispatch streams the list a second time and places a call for every row that needs one. It

@@ -18,6 +18,7 @@ import (
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/campaign/store"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 )
@@ -26,7 +27,7 @@ import (
 // "void", "final:<status>" (the campaign's header, its keying and the account left out).
 func journalEvents(t *testing.T, results string) []string {
 	t.Helper()
-	f, err := os.Open(journal.StatePath(results))
+	f, err := os.Open(store.At(results).StatePath())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
@@ -228,14 +227,6 @@ func inFile(err error, file string) error {
 	var ie *contacts.InputError
 	if errors.As(err, &ie) && ie.File == "" {
 		ie.File = file
-	}
-	return err
-}
-
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
 	}
 	return err
 }

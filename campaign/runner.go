@@ -76,6 +76,9 @@ func NewRunner(d Dialer, cfg Config) *Runner {
 	return r
 }
 
+// Dialer is what the runner places its calls through (nil for a dry run's).
+func (r *Runner) Dialer() Dialer { return r.dialer }
+
 // Stopped is closed once the runner is stopped (see Stop): a gate for requests that should
 // not leave after a stop (dialer.SendGate).
 func (r *Runner) Stopped() <-chan struct{} { return r.stopped }

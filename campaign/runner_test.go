@@ -3,7 +3,6 @@ package campaign_test
 import (
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/campaign/store"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 )
@@ -219,7 +219,7 @@ func TestRunSettlesCrashedIntents(t *testing.T) {
 	t.Parallel()
 	tc := newCampaign(t, bolnatest.Options{}, 3)
 	cfg := baseConfig()
-	st, err := journal.OpenState(journal.StatePath(tc.results), journal.Owner{Agent: cfg.AgentID, API: tc.srv.URL})
+	st, err := journal.OpenState(store.At(tc.results).StatePath(), journal.Owner{Agent: cfg.AgentID, API: tc.srv.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -374,15 +374,5 @@ func TestRunFollowsRescheduledCalls(t *testing.T) {
 		if row.Outcome.FinishedAt.Before(opens.Truncate(time.Second)) { // the results keep whole seconds
 			t.Errorf("line %d finished at %s, before the agent's hours opened at %s", row.Line, row.Outcome.FinishedAt, opens)
 		}
-	}
-}
-
-func TestOpenWithoutFormat(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	_, err := campaign.Open(campaign.Files{Input: filepath.Join(dir, "c.csv"), Results: filepath.Join(dir, "r.csv")},
-		journal.Owner{Agent: "a", API: "b"}, campaign.Config{})
-	if err == nil || !strings.Contains(err.Error(), "Format") {
-		t.Errorf("Open without a results format: %v, want an error naming it", err)
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/campaign/store"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 	"github.com/bolna-campaign/bolna-campaign/results"
@@ -188,7 +189,7 @@ func twoCampaignsShareAnAccount(t *testing.T) {
 				}
 				cfg := campaign.Config{AgentID: bolnatest.DefaultAgentID, PollInterval: bc.poll, MaxWait: 30 * time.Minute,
 					Limits: each, Concurrency: bc.concurrency / 2}
-				sess, err := campaign.Open(campaign.Files{Input: input, Results: filepath.Join(dir, "results.csv"), Format: campaign.FormatOf(results.Format{})},
+				sess, err := store.At(filepath.Join(dir, "results.csv")).Open(store.ContactFile(input), store.FormatOf(results.Format{}),
 					journal.Owner{Agent: bolnatest.DefaultAgentID, API: fmt.Sprint("campaign-", i)}, cfg)
 				if err != nil {
 					t.Error(err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/campaign/store"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 	"github.com/bolna-campaign/bolna-campaign/results"
@@ -95,7 +96,7 @@ func TestRunFatal(t *testing.T) {
 			tc := newCampaign(t, bolnatest.Options{}, 5)
 			cfg := baseConfig()
 			cfg.AgentID = tt.agent
-			st, err := journal.OpenState(journal.StatePath(tc.results), journal.Owner{Agent: tt.agent})
+			st, err := journal.OpenState(store.At(tc.results).StatePath(), journal.Owner{Agent: tt.agent})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -106,7 +107,7 @@ func TestRunFatal(t *testing.T) {
 			if tt.key != "" {
 				d, _ = dialer.New(tt.key, dialer.WithBaseURL(tc.srv.URL))
 			}
-			_, err = campaign.NewRunner(d, cfg).Run(t.Context(), campaign.ContactFile(tc.input), st, w)
+			_, err = campaign.NewRunner(d, cfg).Run(t.Context(), store.ContactFile(tc.input), st, w)
 			var fatal *campaign.FatalError
 			if !errors.As(err, &fatal) || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("Run() error = %v, want a FatalError saying %q", err, tt.want)

@@ -14,6 +14,7 @@ import (
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/campaign/store"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 )
@@ -27,7 +28,7 @@ func TestStopCallsTornIntent(t *testing.T) {
 		Guardrails: func(now time.Time) time.Time { return now.Add(time.Hour) }}) // the call waits
 	t.Cleanup(srv.Close)
 	phone := "+919812345678"
-	path := journal.StatePath(filepath.Join(t.TempDir(), "contacts.results.csv"))
+	path := store.At(filepath.Join(t.TempDir(), "contacts.results.csv")).StatePath()
 	owner := journal.Owner{Agent: bolnatest.DefaultAgentID, API: srv.URL}
 	st, err := journal.OpenState(path, owner)
 	if err != nil {
@@ -88,7 +89,7 @@ func TestStopCallsSearchFails(t *testing.T) {
 			return bolnatest.NoFault
 		}}})
 	t.Cleanup(srv.Close)
-	st, err := journal.OpenState(journal.StatePath(filepath.Join(t.TempDir(), "contacts.results.csv")),
+	st, err := journal.OpenState(store.At(filepath.Join(t.TempDir(), "contacts.results.csv")).StatePath(),
 		journal.Owner{Agent: bolnatest.DefaultAgentID, API: srv.URL})
 	if err != nil {
 		t.Fatal(err)
@@ -125,7 +126,7 @@ func TestStopCallsCannotConclude(t *testing.T) {
 	t.Parallel()
 	srv := bolnatest.NewServer(bolnatest.Options{Timing: bolnatest.FastTiming})
 	t.Cleanup(srv.Close)
-	st, err := journal.OpenState(journal.StatePath(filepath.Join(t.TempDir(), "contacts.results.csv")),
+	st, err := journal.OpenState(store.At(filepath.Join(t.TempDir(), "contacts.results.csv")).StatePath(),
 		journal.Owner{Agent: bolnatest.DefaultAgentID, API: srv.URL})
 	if err != nil {
 		t.Fatal(err)

@@ -30,7 +30,7 @@ func BenchmarkStratify(b *testing.B) {
 	cfg := Config{AgentID: "a", Arms: []Arm{{AgentID: "a", Weight: 2}, {AgentID: "b", Weight: 1}}, Stratify: "region"}
 	var kept int
 	for b.Loop() {
-		r := &Runner{cfg: cfg, list: ContactFile(path)}
+		r := &Runner{cfg: cfg, list: listFile(path)}
 		r.arms = newArmBook(&r.cfg)
 		r.arms.of(path)
 		if err := r.stratify(path); err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/campaign/store"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 )
@@ -86,7 +87,7 @@ func TestUnknownClockAfterCrash(t *testing.T) {
 // phones[1:others+1], whose execution ids it recorded.
 func (tc *testCampaign) crashedWhilePlacing(t *testing.T, cfg campaign.Config, others int, created bool) {
 	t.Helper()
-	st, err := journal.OpenState(journal.StatePath(tc.results), journal.Owner{Agent: cfg.AgentID, API: tc.srv.URL})
+	st, err := journal.OpenState(store.At(tc.results).StatePath(), journal.Owner{Agent: cfg.AgentID, API: tc.srv.URL})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/campaign/store"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 	"github.com/bolna-campaign/bolna-campaign/results"
@@ -54,7 +54,7 @@ func TestTruncatedJournal(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			tc := finishedCampaign(t, 6)
-			statePath := journal.StatePath(tc.results)
+			statePath := store.At(tc.results).StatePath()
 			b, err := os.ReadFile(statePath)
 			if err != nil {
 				t.Fatal(err)
@@ -62,20 +62,20 @@ func TestTruncatedJournal(t *testing.T) {
 			os.WriteFile(statePath, tt.damage(b), 0o600)
 			before, _ := os.ReadFile(tc.results)
 			cfg := baseConfig()
-			files := campaign.Files{Input: tc.input, Results: tc.results, Format: campaign.FormatOf(results.Format{})}
+			c, list, format := store.At(tc.results), store.ContactFile(tc.input), store.FormatOf(results.Format{})
 			opens := map[string]func() error{
 				"Open": func() error {
-					sess, err := campaign.Open(files, journal.Owner{Agent: cfg.AgentID, API: tc.srv.URL}, cfg)
+					sess, err := c.Open(list, format, journal.Owner{Agent: cfg.AgentID, API: tc.srv.URL}, cfg)
 					if err == nil {
 						sess.Close()
 					}
 					return err
 				},
-				"Inspect": func() error { _, err := campaign.Inspect(files, cfg); return err },
+				"Inspect": func() error { _, err := c.Inspect(list, format, cfg); return err },
 			}
 			for name, open := range opens {
 				err := open()
-				var short *campaign.ShortJournalError
+				var short *store.ShortJournalError
 				switch {
 				case !tt.short && err != nil:
 					t.Errorf("%s: %v, want the journal taken", name, err)
@@ -102,7 +102,7 @@ func TestTruncatedJournal(t *testing.T) {
 func TestRebuildIsWholeOrNothing(t *testing.T) {
 	t.Parallel()
 	tc := finishedCampaign(t, 8)
-	statePath := journal.StatePath(tc.results)
+	statePath := store.At(tc.results).StatePath()
 	os.Remove(statePath)
 	seen, partial := 0, 0
 	format := observedFormat{Format: results.Format{}, each: func() {
@@ -112,7 +112,7 @@ func TestRebuildIsWholeOrNothing(t *testing.T) {
 		}
 	}}
 	cfg := baseConfig()
-	sess, err := campaign.Open(campaign.Files{Input: tc.input, Results: tc.results, Format: campaign.FormatOf(format)}, journal.Owner{Agent: cfg.AgentID, API: tc.srv.URL}, cfg)
+	sess, err := store.At(tc.results).Open(store.ContactFile(tc.input), store.FormatOf(format), journal.Owner{Agent: cfg.AgentID, API: tc.srv.URL}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,9 +147,9 @@ func (f observedFormat) Layout(header []string) (func([]string) (journal.Outcome
 func TestDryRunReadsTheRebuild(t *testing.T) {
 	t.Parallel()
 	tc := finishedCampaign(t, 5)
-	statePath := journal.StatePath(tc.results)
+	statePath := store.At(tc.results).StatePath()
 	os.Remove(statePath)
-	sess, err := campaign.Inspect(campaign.Files{Input: tc.input, Results: tc.results, Format: campaign.FormatOf(results.Format{})}, baseConfig())
+	sess, err := store.At(tc.results).Inspect(store.ContactFile(tc.input), store.FormatOf(results.Format{}), baseConfig())
 	if err != nil {
 		t.Fatal(err)
 	}

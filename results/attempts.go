@@ -7,7 +7,7 @@ import "github.com/bolna-campaign/bolna-campaign/campaign/journal"
 // attempt; a retry does not write over the attempt before it here.
 var AttemptColumns = []string{"line", "attempt", "from_number", "to_number", "execution_id", "dialed_at", "finished_at", "status", "outcome", "total_cost", "error"}
 
-// AttemptLog writes an attempts log (see AttemptColumns). It is a campaign.AttemptFile.
+// AttemptLog writes an attempts log (see AttemptColumns). It is a store.AttemptFile.
 type AttemptLog struct{ w *Writer }
 
 // CreateAttempts starts the attempts log at path, in the format's dialect: it replaces path

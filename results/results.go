@@ -167,7 +167,7 @@ func (l Layout) Outcome(record []string) (journal.Outcome, error) {
 }
 
 // Format is the results file format, as a campaign session needs it: a
-// campaign.TypedFormat[*Writer, *AttemptLog], wired in by the command.
+// store.TypedFormat[*Writer, *AttemptLog], wired in by the command.
 type Format struct {
 	// SafeInput neutralises input cells too (see [Writer.SafeInput]).
 	SafeInput bool
@@ -216,7 +216,7 @@ func (f Format) Create(path string) (*Writer, error) {
 	return w, nil
 }
 
-// Writer writes a results file: a campaign.ResultFile.
+// Writer writes a results file: a store.ResultFile.
 type Writer struct {
 	// SafeInput neutralises input cells that a spreadsheet would run as a formula too (see
 	// [NeutraliseInput]); by default they are written exactly as read. Outcome cells, which

@@ -29,10 +29,11 @@
 //
 // # Files beside the results
 //
-// The journal ([StatePath]), the run's lock ([AcquireLock], [LockPath]: an flock the kernel
-// drops when the holder dies) and the stop request ([StopPath], [RequestStop]) are opened
-// without following symbolic links and without blocking, and must be regular files
-// ([OpenNoFollow], [NotRegularError], [CheckFiles]).
+// The journal ([OpenState], [ReadState]), the run's lock ([AcquireLock]: an flock the kernel
+// drops when the holder dies) and the other files beside the results are opened without
+// following symbolic links and without blocking, and must be regular files ([OpenNoFollow],
+// [NotRegularError], [CheckFiles]). The package takes every path from its caller: package
+// store names a campaign's files.
 //
 // A new kind of record is a constant of records.go, a case of State.apply, and a method of
 // State that writes it; a new status is a line of the statuses table (status.go).

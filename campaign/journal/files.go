@@ -7,7 +7,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"time"
 )
 
 // NotRegularError says a campaign file's path holds something other than a regular file: a
@@ -69,21 +68,6 @@ func CheckFiles(paths ...string) error {
 		}
 	}
 	return nil
-}
-
-// RequestStop asks the run holding the campaign whose results file is results to stop (see
-// [StopPath]): the request is written without following a symbolic link at its path, into a
-// regular file only (a directory or a FIFO there is refused, naming it).
-func RequestStop(results string) error {
-	f, err := OpenNoFollow(StopPath(results), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	_, err = f.WriteString(time.Now().UTC().Format(time.RFC3339) + "\n")
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // MaxLine bounds a line of a campaign file as it is read: longer than any record or results

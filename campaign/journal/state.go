@@ -120,15 +120,6 @@ func statusOfCode(code uint8) Status {
 	return Status(all[code-1].Status)
 }
 
-// StatePath is where the journal of the campaign whose results file is results lives.
-func StatePath(results string) string { return results + ".state" }
-
-// StopPath is where bolna-campaign stop asks the run holding the campaign's lock to stop.
-func StopPath(results string) string { return results + ".stop" }
-
-// LockPath is the lock file of the campaign whose results file is results.
-func LockPath(results string) string { return results + ".lock" }
-
 // Owner is what a campaign dials through: its agent and API. A journal belongs to one owner,
 // so that a results file made against the sandbox (or another agent) never passes for the real
 // campaign's, which would skip rows that were never really called.

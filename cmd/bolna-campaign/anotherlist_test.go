@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/campaign/store"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 )
 
@@ -26,7 +26,7 @@ func TestResultsOfAnotherList(t *testing.T) {
 		t.Fatalf("campaign A: exit %d", code)
 	}
 	before := map[string][]byte{}
-	for _, p := range []string{results, journal.StatePath(results)} {
+	for _, p := range []string{results, store.At(results).StatePath()} {
 		before[p], _ = os.ReadFile(p)
 	}
 	listB := filepath.Join(t.TempDir(), "listB.csv")

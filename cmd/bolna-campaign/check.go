@@ -9,9 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/campaign/store"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnasim"
 	"github.com/bolna-campaign/bolna-campaign/human"
@@ -208,7 +208,7 @@ func (o *checkOptions) checkList(w io.Writer, variables []string, acct *dialer.A
 	}
 	cfg := o.config()
 	cfg.AgentID = o.agentID
-	sess, err := campaign.Inspect(campaign.Files{Input: o.input, Results: o.resultsPath, Format: campaign.FormatOf(results.Format{})}, cfg)
+	sess, err := o.files().Inspect(store.ContactFile(o.input), store.FormatOf(results.Format{}), cfg)
 	if err != nil {
 		return found, err
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/campaign/store"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnasim"
 	"github.com/bolna-campaign/bolna-campaign/human"
@@ -19,7 +20,7 @@ func (o *runOptions) dryRunList(env Env, out *console) error {
 	if o.agentID == "" {
 		o.agentID = bolnasim.DefaultAgentID
 	}
-	sess, err := campaign.Inspect(o.files(), o.config(out))
+	sess, err := o.files().Inspect(store.ContactFile(o.input), o.format(), o.config(out))
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/campaign/store"
 )
 
 // TestFilesThatAreNotFiles: a FIFO, a directory or a symbolic link where a campaign keeps a
@@ -51,7 +52,7 @@ func TestFilesThatAreNotFiles(t *testing.T) {
 			case "status": // it needs a results file or a journal
 				switch tt.suffix {
 				case ".lock":
-					st, err := journal.OpenState(journal.StatePath(results), journal.Owner{Agent: "a", API: "sandbox"})
+					st, err := journal.OpenState(store.At(results).StatePath(), journal.Owner{Agent: "a", API: "sandbox"})
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -61,7 +62,7 @@ func TestFilesThatAreNotFiles(t *testing.T) {
 					os.WriteFile(results, nil, 0o600)
 				}
 			case "stop":
-				lock, err := journal.AcquireLock(journal.LockPath(results)) // a run going on
+				lock, err := journal.AcquireLock(store.At(results).LockPath()) // a run going on
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -17,6 +17,7 @@ import (
 	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
 	"github.com/bolna-campaign/bolna-campaign/campaign/history"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/campaign/store"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/human"
 	"github.com/bolna-campaign/bolna-campaign/results"
@@ -202,8 +203,9 @@ func importEntries(path, phoneColumn string, norm contacts.PhoneNormalizer) (ent
 // path when it has none (so a second import of the file finds the same id). A journal that
 // cannot be read is an error: the campaign's runs record under its id.
 func importCampaign(abs string) (id, agent string, err error) {
-	if _, err := os.Stat(journal.StatePath(abs)); err == nil {
-		st, err := journal.ReadState(journal.StatePath(abs))
+	path := store.At(abs).StatePath()
+	if _, err := os.Stat(path); err == nil {
+		st, err := journal.ReadState(path)
 		if err != nil {
 			return "", "", err
 		}

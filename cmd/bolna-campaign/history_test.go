@@ -9,6 +9,7 @@ import (
 
 	"github.com/bolna-campaign/bolna-campaign/campaign/history"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/campaign/store"
 )
 
 // TestHistoryCommands: a campaign run before the history existed is imported (once: a second
@@ -65,7 +66,7 @@ func TestHistoryCommands(t *testing.T) {
 // checkHistoryStore looks into the history the commands wrote.
 func checkHistoryStore(t *testing.T, dsn, results string, phones []string) {
 	t.Helper()
-	st, err := journal.ReadState(journal.StatePath(results))
+	st, err := journal.ReadState(store.At(results).StatePath())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/bolna-campaign/bolna-campaign/campaign/history"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/campaign/store"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 )
 
@@ -219,7 +220,7 @@ func TestImportedAttemptsSettle(t *testing.T) {
 		t.Fatalf("a run whose calls time out: exit %d, want %d\n%s", code, exitUnfinished, inv.stderr.String())
 	}
 	results := strings.TrimSuffix(input, ".csv") + ".results.csv"
-	st, err := journal.ReadState(journal.StatePath(results))
+	st, err := journal.ReadState(store.At(results).StatePath())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/campaign/store"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnasim"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 )
@@ -62,14 +62,14 @@ func TestNewerJournal(t *testing.T) {
 	input, _ := writeContacts(t, 2)
 	results := strings.TrimSuffix(input, ".csv") + ".sandbox.results.csv"
 	line := `{"ev":"campaign","v":99,"campaign":"abc123","agent":"` + bolnasim.DefaultAgentID + `","api":"sandbox"}` + "\n"
-	if err := os.WriteFile(journal.StatePath(results), []byte(line), 0o600); err != nil {
+	if err := os.WriteFile(store.At(results).StatePath(), []byte(line), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	inv := newInvocation(nil)
 	if code := inv.run("run", "--sandbox", input); code != exitUsage || !strings.Contains(inv.stderr.String(), "newer bolna-campaign") {
 		t.Errorf("exit %d, want 2 saying a newer version wrote the journal:\n%s", code, inv.stderr.String())
 	}
-	if b, _ := os.ReadFile(journal.StatePath(results)); string(b) != line {
+	if b, _ := os.ReadFile(store.At(results).StatePath()); string(b) != line {
 		t.Errorf("the journal was changed: %q", b)
 	}
 }
@@ -102,7 +102,7 @@ func TestPushesRedacted(t *testing.T) {
 	if !strings.Contains(inv.stdout.String(), `"outcomes_pushed":`) || strings.Contains(inv.stdout.String(), `"outcomes_pushed":0`) {
 		t.Errorf("no outcome came by push, so the test proves nothing:\n%s", inv.stdout.String())
 	}
-	for _, f := range []string{results, journal.StatePath(results)} {
+	for _, f := range []string{results, store.At(results).StatePath()} {
 		if b, _ := os.ReadFile(f); strings.Contains(string(b), key) {
 			t.Errorf("the API key, pushed in a payload, is written in %s", f)
 		}

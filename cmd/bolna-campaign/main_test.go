@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/campaign/store"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 	"github.com/bolna-campaign/bolna-campaign/results"
@@ -198,7 +199,7 @@ func TestRunAgainstStandIn(t *testing.T) {
 	if err := json.Unmarshal([]byte(inv.stdout.String()), &summary); err != nil || summary.Limits == nil || *summary.Limits != (dialer.Limits{Call: 63, List: 63, Other: 125}) {
 		t.Errorf("shard 1/4 limits %+v (%v), want the first quarter of half of Bolna's (63 of 250, 125 of 500)", summary.Limits, err)
 	}
-	for _, f := range []string{out, journal.StatePath(out), journal.LockPath(out)} {
+	for _, f := range []string{out, store.At(out).StatePath(), store.At(out).LockPath()} {
 		if data, _ := os.ReadFile(f); bytes.Contains(data, []byte("bn-secret-key-123")) {
 			t.Errorf("the API key is written in %s", f)
 		}
@@ -384,7 +385,7 @@ func TestLockHeld(t *testing.T) {
 	t.Parallel()
 	input, _ := writeContacts(t, 1)
 	results := strings.TrimSuffix(input, ".csv") + ".results.csv"
-	lock, err := journal.AcquireLock(journal.LockPath(results))
+	lock, err := journal.AcquireLock(store.At(results).LockPath())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/campaign/store"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 )
 
@@ -223,7 +224,7 @@ func TestSandboxRealism(t *testing.T) {
 	os.WriteFile(input2, []byte(b.String()), 0o600)
 	inv := newInvocation(map[string]string{"BOLNA_SANDBOX_TIME_SCALE": "0.05"})
 	go func() {
-		journal := journal.StatePath(filepath.Join(dir, "list2.sandbox.results.csv"))
+		journal := store.At(filepath.Join(dir, "list2.sandbox.results.csv")).StatePath()
 		for {
 			data, _ := os.ReadFile(journal)
 			if strings.Count(string(data), `"ev":"placed"`) >= 5 {
@@ -313,12 +314,12 @@ func TestStatus(t *testing.T) {
 	env := map[string]string{"BOLNA_API_KEY": bolnatest.DefaultAPIKey, "BOLNA_BASE_URL": srv.URL, "BOLNA_AGENT_ID": bolnatest.DefaultAgentID}
 	newInvocation(env).run("run", "--poll-interval", "20ms", "--limit", "4", input)
 	results := strings.TrimSuffix(input, ".csv") + ".results.csv"
-	lock, err := journal.AcquireLock(journal.LockPath(results)) // a cron run going on
+	lock, err := journal.AcquireLock(store.At(results).LockPath()) // a cron run going on
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer lock.Release()
-	before, _ := os.ReadFile(journal.StatePath(results))
+	before, _ := os.ReadFile(store.At(results).StatePath())
 	inv := newInvocation(nil)
 	if code := inv.run("status", results); code != exitUnfinished { // work left: 2 rows pending, a run going on (#31.8: it was 0 whatever status found)
 		t.Fatalf("status: exit %d; stderr:\n%s", code, inv.stderr.String())
@@ -328,7 +329,7 @@ func TestStatus(t *testing.T) {
 			t.Errorf("status lacks %q:\n%s", want, inv.stdout.String())
 		}
 	}
-	if after, _ := os.ReadFile(journal.StatePath(results)); !bytes.Equal(before, after) {
+	if after, _ := os.ReadFile(store.At(results).StatePath()); !bytes.Equal(before, after) {
 		t.Error("status changed the journal")
 	}
 	if code := newInvocation(nil).run("status", filepath.Join(t.TempDir(), "none.csv")); code != exitUsage {

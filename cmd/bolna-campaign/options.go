@@ -12,6 +12,7 @@ import (
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/campaign/store"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/results"
 )
@@ -115,7 +116,7 @@ func (l *listOptions) validate(command string, args []string, sandbox bool) erro
 		return err
 	}
 	if l.suppress != "" {
-		s, err := campaign.LoadSuppression(l.suppress, contacts.PhoneNormalizer{Region: l.region})
+		s, err := store.LoadSuppression(l.suppress, contacts.PhoneNormalizer{Region: l.region})
 		if err != nil {
 			return err // an *InputError naming the file and line: exit 2
 		}
@@ -210,6 +211,9 @@ func (l *listOptions) delimiterRune() rune {
 	}
 	return []rune(l.delimiter)[0]
 }
+
+// files is the campaign's files, beside the results.
+func (l *listOptions) files() store.Campaign { return store.At(l.resultsPath) }
 
 // load is how the list is read.
 func (l *listOptions) load() contacts.LoadOptions {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/bolna-campaign/bolna-campaign/campaign/history"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/campaign/store"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 )
 
@@ -88,7 +89,7 @@ func resumeArg(args []string) string {
 // campaignOf is the campaign id of a results file, from its journal, and whether it runs in
 // the sandbox (whose runs consult the sandbox's history: its pause must be kept there).
 func campaignOf(results string) (id string, sandbox bool, err error) {
-	path := journal.StatePath(results)
+	path := store.At(results).StatePath()
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return "", false, usageErrorf("%s: no journal (%s): the campaign has not run, so there is nothing to pause; --all pauses every campaign", results, path)
 	}

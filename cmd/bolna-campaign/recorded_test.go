@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/campaign/store"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 )
 
@@ -20,7 +21,7 @@ func TestDryRunSaysHowOld(t *testing.T) {
 	t.Parallel()
 	list, _ := writeContacts(t, 4)
 	results := strings.TrimSuffix(list, ".csv") + ".results.csv"
-	st, err := journal.OpenState(journal.StatePath(results), journal.Owner{Agent: bolnatest.DefaultAgentID, API: "https://api.bolna.ai"})
+	st, err := journal.OpenState(store.At(results).StatePath(), journal.Owner{Agent: bolnatest.DefaultAgentID, API: "https://api.bolna.ai"})
 	if err != nil {
 		t.Fatal(err)
 	}

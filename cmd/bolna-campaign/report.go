@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/campaign/store"
 	"github.com/bolna-campaign/bolna-campaign/human"
 	"github.com/bolna-campaign/bolna-campaign/results"
 )
@@ -102,7 +103,7 @@ func reportCommand(args []string, env Env) error {
 // ("" when it has none, or it cannot be read): how a report tells merged files' campaigns
 // apart.
 func journalCampaign(path string) string {
-	st, err := journal.ReadState(journal.StatePath(path))
+	st, err := journal.ReadState(store.At(path).StatePath())
 	if err != nil {
 		return ""
 	}

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/campaign/store"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 	"github.com/bolna-campaign/bolna-campaign/results"
 )
@@ -88,7 +88,7 @@ func TestResultsFileSafety(t *testing.T) {
 	}
 
 	// The journal lost: rebuilt from the results, nobody dialled again.
-	os.Remove(journal.StatePath(resultsPath))
+	os.Remove(store.At(resultsPath).StatePath())
 	code, stderr := run(input)
 	if code != exitOK || !strings.Contains(stderr, "rebuilt it from the 8 dialled rows") {
 		t.Fatalf("rerun without a journal: exit %d\n%s", code, stderr)

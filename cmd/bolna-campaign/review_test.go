@@ -9,6 +9,7 @@ import (
 
 	"github.com/bolna-campaign/bolna-campaign/campaign/history"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/campaign/store"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 )
 
@@ -75,7 +76,7 @@ func TestSandboxPauseOneHistory(t *testing.T) {
 
 func campaignIDOf(t *testing.T, results string) string {
 	t.Helper()
-	st, err := journal.ReadState(journal.StatePath(results))
+	st, err := journal.ReadState(store.At(results).StatePath())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/campaign/store"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnasim"
 	"github.com/bolna-campaign/bolna-campaign/dialer/webhook"
@@ -202,12 +203,13 @@ func (o *runOptions) limits() dialer.Limits {
 	return campaign.ShareOfLimits(o.apiShare, o.parsedShard)
 }
 
-func (o *runOptions) files() campaign.Files {
+// format is how the run writes its results and attempts log.
+func (o *runOptions) format() store.ResultsFormat {
 	dialect := contacts.Dialect{Delimiter: ',', Encoding: "utf-8"}
 	if o.resultsFormat != "csv" { // the list's, so the Excel that made the list opens the results
 		dialect = results.ResultsDialect(contacts.ListDialect(o.input, o.load()))
 	}
-	return campaign.Files{Input: o.input, Results: o.resultsPath, Format: campaign.FormatOf(results.Format{SafeInput: o.safeCells, Dialect: dialect})}
+	return store.FormatOf(results.Format{SafeInput: o.safeCells, Dialect: dialect})
 }
 
 // sandboxDefaults sets what the sandbox changes: its agent, and the pace of calls that last
@@ -277,7 +279,7 @@ func (o *runOptions) run(env Env, out *console) (summary *campaign.Summary, err 
 	}
 	defer guard.Close()
 	cfg.Guard, cfg.Rules, cfg.MaxCostPerDay = guard, o.rules, o.maxCostPerDay
-	sess, err := campaign.Open(o.files(), o.owner(), cfg)
+	sess, err := o.files().Open(store.ContactFile(o.input), o.format(), o.owner(), cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -299,7 +301,7 @@ func (o *runOptions) run(env Env, out *console) (summary *campaign.Summary, err 
 		}
 		defer ln.Close()
 	}
-	copts := clientOptions{limits: o.limits(), resume: o.resultsPath + ".bolna.json", log: out, wrap: o.wrap()}
+	copts := clientOptions{limits: o.limits(), resume: o.files().SandboxPath(), log: out, wrap: o.wrap()}
 	if ln != nil {
 		copts.pushTo = "http://" + ln.Addr().String() + "/webhook/" + token
 	}
@@ -332,19 +334,19 @@ func (o *runOptions) run(env Env, out *console) (summary *campaign.Summary, err 
 }
 
 // sayRecovered says what opening the campaign had to mend.
-func (o *runOptions) sayRecovered(sess *campaign.Session, out *console) {
+func (o *runOptions) sayRecovered(sess *store.Session, out *console) {
 	if sess.Rebuilt > 0 {
 		out.logf("the journal %s was missing: rebuilt it from the %d dialled rows of %s, so none of them is dialled again",
-			journal.StatePath(o.resultsPath), sess.Rebuilt, o.resultsPath)
+			sess.Campaign().StatePath(), sess.Rebuilt, o.resultsPath)
 	}
 	if sess.State().Skipped() > 0 {
-		out.logf("the last line of %s was cut by a crash mid-write and is dropped (it held no intent to dial)", journal.StatePath(o.resultsPath))
+		out.logf("the last line of %s was cut by a crash mid-write and is dropped (it held no intent to dial)", sess.Campaign().StatePath())
 	}
 }
 
 // follow runs the campaign through client, with the receiver of pushes on ln (if any), the
 // signals and stop requests watched, and the progress shown.
-func (o *runOptions) follow(env Env, out *console, sess *campaign.Session, client *dialer.Client, cfg campaign.Config, ln net.Listener, token string) (*campaign.Summary, error) {
+func (o *runOptions) follow(env Env, out *console, sess *store.Session, client *dialer.Client, cfg campaign.Config, ln net.Listener, token string) (*campaign.Summary, error) {
 	runner := campaign.NewRunner(client, cfg)
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)

@@ -12,9 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
-	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/campaign/store"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 	"github.com/bolna-campaign/bolna-campaign/results"
 )
@@ -30,7 +29,7 @@ func TestSandboxManyFastCalls(t *testing.T) {
 		t.Fatalf("exit %d; stderr:\n%s", code, inv.stderr.String())
 	}
 	results := strings.TrimSuffix(input, ".csv") + ".sandbox.results.csv"
-	journal, err := os.ReadFile(journal.StatePath(results))
+	journal, err := os.ReadFile(store.At(results).StatePath())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +76,7 @@ func TestSamples(t *testing.T) {
 				}
 			}
 		case strings.HasSuffix(e.Name(), ".txt"):
-			if _, err := campaign.LoadSuppression(path, contacts.PhoneNormalizer{}); err != nil {
+			if _, err := store.LoadSuppression(path, contacts.PhoneNormalizer{}); err != nil {
 				t.Errorf("%s: %v", path, err)
 			}
 		case e.Name() == "crontab", strings.HasSuffix(e.Name(), ".yaml"):

@@ -11,6 +11,7 @@ import (
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/campaign/store"
 	"github.com/bolna-campaign/bolna-campaign/human"
 	"github.com/bolna-campaign/bolna-campaign/results"
 )
@@ -31,7 +32,8 @@ func statusCommand(args []string, env Env) error {
 		return usageErrorf("status: name one results file, e.g. %s status contacts.results.csv", prog)
 	}
 	path := fs.Arg(0)
-	statePath := journal.StatePath(path)
+	c := store.At(path)
+	statePath := c.StatePath()
 	if _, err := os.Stat(statePath); errors.Is(err, os.ErrNotExist) {
 		if _, rerr := os.Stat(path); rerr != nil {
 			return usageErrorf("status: %s: no such results file, and no journal %s", path, statePath)
@@ -50,7 +52,7 @@ func statusCommand(args []string, env Env) error {
 			return &usageError{fmt.Errorf("status: %w", err)}
 		}
 	}
-	holder := lockHolder(journal.LockPath(path))
+	holder := c.Holder()
 	code, verdict := standingCode(standing, rep, holder != "")
 	paused := ""
 	if standing.Campaign != "" {
@@ -163,17 +165,4 @@ func standingCode(standing journal.Standing, rep *results.Report, running bool) 
 		return exitUnfinished, fmt.Sprintf("work left: %d %s pending, in flight, timed out or unknown: run again later", left, human.Plural(left, "row is", "rows are"))
 	}
 	return exitOK, "done: every row has a final outcome"
-}
-
-// lockHolder is what the campaign's lock file says of the run holding it, when one is running
-// (a lock file left by a run that ended says nothing: the lock dies with its process).
-func lockHolder(path string) string {
-	if !journal.Locked(path) { // false for anything but a regular file: a FIFO is never read
-		return ""
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return ""
-	}
-	return strings.TrimSpace(string(b))
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/campaign/history"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/campaign/store"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/human"
 )
@@ -36,11 +37,12 @@ func stopCommand(args []string, env Env) error {
 // other run out). A pause that failed is an error (exit 1) after the stop's own, whose code
 // comes first.
 func stopCalls(env Env, results string, pause func() error) error {
-	lock, err := journal.AcquireLock(journal.LockPath(results))
+	c := store.At(results)
+	lock, err := c.Lock()
 	var locked *journal.LockedError
 	switch {
 	case errors.As(err, &locked):
-		if err := journal.RequestStop(results); err != nil {
+		if err := c.RequestStop(); err != nil {
 			return errors.Join(&fatalError{fmt.Errorf("stop: %w", err)}, pause())
 		}
 		fmt.Fprintf(env.Stdout, "asked the run holding %s (%s) to stop: it places no more calls and stops every call that has not rung\n", results, locked.Holder)
@@ -49,7 +51,7 @@ func stopCalls(env Env, results string, pause func() error) error {
 		return errors.Join(&fatalError{fmt.Errorf("stop: %w", err)}, pause())
 	}
 	defer lock.Release()
-	os.Remove(journal.StopPath(results)) // nothing is left to ask
+	c.ClearStop() // nothing is left to ask
 	pauseErr := pause()
 	return errors.Join(stopFromJournal(results, env), pauseErr)
 }
@@ -59,7 +61,7 @@ func stopCalls(env Env, results string, pause func() error) error {
 // would (see campaign.StopCalls). It fails when a call may still ring: a search that could not
 // conclude, a stop Bolna did not confirm or that could not be sent.
 func stopFromJournal(results string, env Env) error {
-	st, err := journal.ReadState(journal.StatePath(results))
+	st, err := journal.ReadState(store.At(results).StatePath())
 	if err != nil {
 		return &fatalError{fmt.Errorf("stop: %w", err)}
 	}
@@ -83,7 +85,7 @@ func stopFromJournal(results string, env Env) error {
 		return &usageError{fmt.Errorf("stop: %w", err)}
 	}
 	defer end()
-	state, err := journal.OpenState(journal.StatePath(results), journal.Owner{Agent: owner.Agent, API: owner.API})
+	state, err := journal.OpenState(store.At(results).StatePath(), journal.Owner{Agent: owner.Agent, API: owner.API})
 	if err != nil {
 		return &fatalError{fmt.Errorf("stop: %w", err)}
 	}
@@ -133,7 +135,7 @@ func printStopReport(env Env, rep *campaign.StopReport, searched bool) {
 // who stopped it and when, until 'resume'. A campaign with no journal has never run: there is
 // nothing to pause. Its error says why the stop does not last (exit 1).
 func pauseStopped(env Env, dsnFlag, results string) error {
-	path := journal.StatePath(results)
+	path := store.At(results).StatePath()
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
@@ -143,17 +145,17 @@ func pauseStopped(env Env, dsnFlag, results string) error {
 	}
 	ctx, cancel := commandContext(env)
 	defer cancel()
-	var store accountHistory
+	var hist accountHistory
 	if err == nil {
-		store, err = openAccountHistory(ctx, env, dsnFlag, st.Owner().API == "sandbox")
+		hist, err = openAccountHistory(ctx, env, dsnFlag, st.Owner().API == "sandbox")
 	}
 	if err == nil {
-		defer store.Close()
-		err = store.Pause(ctx, history.Pause{Campaign: st.Campaign(), By: whoAmI(env), Reason: "stopped by '" + prog + " stop'"})
+		defer hist.Close()
+		err = hist.Pause(ctx, history.Pause{Campaign: st.Campaign(), By: whoAmI(env), Reason: "stopped by '" + prog + " stop'"})
 	}
 	if err != nil {
 		return &fatalError{fmt.Errorf("stop: the campaign could not be paused in the account's history, so its next run would dial again: %w", err)}
 	}
-	fmt.Fprintf(env.Stdout, "paused campaign %s in the history %s: no run of it places a call until '%s resume %s'\n", st.Campaign(), store.Where(), prog, results)
+	fmt.Fprintf(env.Stdout, "paused campaign %s in the history %s: no run of it places a call until '%s resume %s'\n", st.Campaign(), hist.Where(), prog, results)
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/campaign/store"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 )
@@ -18,7 +19,7 @@ import (
 // with its reply lost (the call exists at Bolna, the journal has only the intent).
 func journalOf(t *testing.T, srv *bolnatest.Server, results string, phones []string, lost bool) {
 	t.Helper()
-	st, err := journal.OpenState(journal.StatePath(results), journal.Owner{Agent: bolnatest.DefaultAgentID, API: srv.URL})
+	st, err := journal.OpenState(store.At(results).StatePath(), journal.Owner{Agent: bolnatest.DefaultAgentID, API: srv.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +141,7 @@ func waitingServer(t *testing.T, opts bolnatest.Options, hook func(route string,
 // its execution id recorded when it was found.
 func checkStoppedJournal(t *testing.T, srv *bolnatest.Server, results string, given, found bool) {
 	t.Helper()
-	st, err := journal.ReadState(journal.StatePath(results))
+	st, err := journal.ReadState(store.At(results).StatePath())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +223,7 @@ func TestStopWithNoRun(t *testing.T) {
 	t.Cleanup(srv.Close)
 	input, phones := writeContacts(t, 1)
 	results := strings.TrimSuffix(input, ".csv") + ".results.csv"
-	st, err := journal.OpenState(journal.StatePath(results), journal.Owner{Agent: bolnatest.DefaultAgentID, API: srv.URL})
+	st, err := journal.OpenState(store.At(results).StatePath(), journal.Owner{Agent: bolnatest.DefaultAgentID, API: srv.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +245,7 @@ func TestStopWithNoRun(t *testing.T) {
 	if c := srv.Calls()[0]; c.Status != "stopped" && c.Status != "canceled" {
 		t.Errorf("the call is %s at Bolna, want stopped", c.Status)
 	}
-	again, err := journal.ReadState(journal.StatePath(results))
+	again, err := journal.ReadState(store.At(results).StatePath())
 	if err != nil {
 		t.Fatal(err)
 	}

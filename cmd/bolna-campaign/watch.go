@@ -4,13 +4,12 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
-	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/campaign/store"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/webhook"
 )
@@ -80,8 +79,8 @@ func (o *runOptions) checkOneAgent(ctx context.Context, id string, client *diale
 // then places no more calls and stops every call that has not rung (Runner.StopQueued). A
 // request left from before this run is dropped.
 func watchStopRequests(results string, runner *campaign.Runner, out *console) func() {
-	path := journal.StopPath(results)
-	os.Remove(path)
+	c := store.At(results)
+	c.ClearStop()
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
@@ -93,8 +92,8 @@ func watchStopRequests(results string, runner *campaign.Runner, out *console) fu
 			case <-done:
 				return
 			case <-t.C:
-				if _, err := os.Stat(path); err == nil {
-					os.Remove(path)
+				if c.StopRequested() {
+					c.ClearStop()
 					out.logf("stopping (bolna-campaign stop): no new calls; the calls that have not rung are stopped, the others followed to their end")
 					runner.StopQueued()
 				}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/campaign/store"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 )
 
@@ -38,7 +38,7 @@ func TestTruncatedJournalExit(t *testing.T) {
 				t.Fatalf("first run: exit %d\n%s", code, stderr)
 			}
 			resultsPath := strings.TrimSuffix(input, ".csv") + ".results.csv"
-			statePath := journal.StatePath(resultsPath)
+			statePath := store.At(resultsPath).StatePath()
 			want, _ := os.ReadFile(resultsPath)
 			b, _ := os.ReadFile(statePath)
 			os.WriteFile(statePath, cut.keep(b), 0o600)

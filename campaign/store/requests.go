@@ -1,4 +1,4 @@
-package campaign
+package store
 
 import (
 	"bufio"
@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/dialer"
 )
@@ -23,10 +24,6 @@ import (
 // rewritten with only the last minute's every second), and the record is loaded before the
 // next run sends anything. A record that cannot be read whole, or that is dated after now (a
 // clock stepped back), proves nothing: it is taken for a full minute of requests.
-
-// RequestsPath is where the requests of the last minute of the campaign whose results file is
-// results are kept.
-func RequestsPath(results string) string { return results + ".requests" }
 
 // requestsHeader opens the record of requests; each later line is a class's letter and the
 // request's instant in Unix nanoseconds ("c 1765100000000000000").
@@ -39,7 +36,7 @@ const maxRequestsFile = 4 << 20
 // requestClasses are the classes of Bolna's limits, by the letter the record gives them.
 var requestClasses = map[byte]string{'c': "call", 'l': "list", 'o': "other"}
 
-// requestLog is what a Dialer may keep of its recent requests (*dialer.Client does).
+// requestLog is what a campaign.Dialer may keep of its recent requests (*dialer.Client does).
 type requestLog interface {
 	Recent() dialer.Recent
 	Preload(dialer.Recent)
@@ -49,7 +46,7 @@ type requestLog interface {
 // keepRequests preloads d with the requests the record at path holds, then records each
 // request of d there before it is sent, compacting the record every interval until the
 // returned stop is called (which compacts it a last time).
-func keepRequests(d Dialer, path string, interval time.Duration) (stop func()) {
+func keepRequests(d campaign.Dialer, path string, interval time.Duration) (stop func()) {
 	log, ok := d.(requestLog)
 	if !ok {
 		return func() {}
