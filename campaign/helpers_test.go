@@ -25,6 +25,11 @@ type testCampaign struct {
 	phones  []string
 }
 
+// replyBody is what a reply may hold whole for the clients of the tests of hostile replies: a
+// mebibyte, not the 16 MiB in use (dialer.MaxBodySize, kept by dialer's TestBodyLimits), so
+// that a reply too large is not tens of megabytes read under -race.
+const replyBody = 1 << 20
+
 // newCampaign writes a list of n contacts (phone,name,city) plus extra raw lines.
 func newCampaign(t *testing.T, opts bolnatest.Options, n int, extra ...string) *testCampaign {
 	t.Helper()

@@ -53,8 +53,8 @@ func toNumber(ex map[string]any) string {
 }
 
 // hostileServer serves a fresh fake Bolna through handler(api) on loopback and returns the
-// fake and a client of it (fast retries, no pacing).
-func hostileServer(t *testing.T, opts bolnatest.Options, handler func(*bolnatest.API) http.Handler) (*bolnatest.API, *dialer.Client, string) {
+// fake and a client of it (fast retries, no pacing, and clientOpts).
+func hostileServer(t *testing.T, opts bolnatest.Options, handler func(*bolnatest.API) http.Handler, clientOpts ...dialer.Option) (*bolnatest.API, *dialer.Client, string) {
 	t.Helper()
 	if opts.Timing == (bolnatest.Timing{}) {
 		opts.Timing = bolnatest.FastTiming
@@ -64,7 +64,8 @@ func hostileServer(t *testing.T, opts bolnatest.Options, handler func(*bolnatest
 	ts := httptest.NewServer(handler(api))
 	t.Cleanup(ts.Close)
 	api.SetBaseURL(ts.URL)
-	client, err := dialer.New(bolnatest.DefaultAPIKey, append([]dialer.Option{dialer.WithBaseURL(ts.URL)}, bolnatest.FastClientOptions()...)...)
+	all := append([]dialer.Option{dialer.WithBaseURL(ts.URL)}, bolnatest.FastClientOptions()...)
+	client, err := dialer.New(bolnatest.DefaultAPIKey, append(all, clientOpts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,21 +144,19 @@ func bloater(api http.Handler, bloat func(w io.Writer, fields []byte)) http.Hand
 }
 
 // TestOversizedFinalPayload (#28.6): a completed call whose payload holds a transcript over
-// the 16 MiB a reply may hold, or extracted_data nested 10,001 levels, ends completed with
-// its cost, times and id (it ended timeout on every run), the field left out named in the
-// row's error; the payload is read once a call, never tried again.
+// what a reply may hold whole (the client's, lowered to replyBody), or extracted_data nested
+// 10,001 levels, ends completed with its cost, times and id (it ended timeout on every run),
+// the field left out named in the row's error; the payload is read once a call, never tried
+// again.
 func TestOversizedFinalPayload(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name, field string
 		bloat       func(w io.Writer, fields []byte)
 	}{
-		{"17 MiB transcript", "transcript", func(w io.Writer, fields []byte) {
+		{"transcript over the reply's bound", "transcript", func(w io.Writer, fields []byte) {
 			io.WriteString(w, `{"transcript":"`)
-			chunk := []byte(strings.Repeat("a", 1<<20))
-			for range 17 {
-				w.Write(chunk)
-			}
+			w.Write([]byte(strings.Repeat("a", replyBody+64<<10)))
 			io.WriteString(w, `",`)
 			w.Write(fields)
 		}},
@@ -178,9 +177,9 @@ func TestOversizedFinalPayload(t *testing.T) {
 						bloated.Add(1)
 						tt.bloat(w, fields)
 					})
-				})
+				}, dialer.WithReplyLimits(replyBody, 16*replyBody))
 			cfg := baseConfig()
-			cfg.MaxWait = time.Minute // reading 17 MiB under -race on a busy machine takes seconds: not a timeout
+			cfg.MaxWait = time.Minute // reading megabytes under -race on a busy machine takes seconds: not a timeout
 			summary, rows, err := tc.runWith(t, t.Context(), client, url, cfg, nil)
 			if err != nil || summary.ByStatus["completed"] != 3 {
 				t.Fatalf("Run() = %+v, %v; want the 3 calls completed", summary, err)

@@ -289,10 +289,13 @@ func TestRunHostileReplies(t *testing.T) {
 	} {
 		t.Run(fault.name, func(t *testing.T) {
 			t.Parallel()
+			// The client reads a mebibyte whole (not the 16 MiB in use: dialer's TestBodyLimits
+			// keeps those), so that a huge body is just over one, not 17 MiB a reply.
 			tc := newCampaign(t, bolnatest.Options{Concurrency: 4, Seed: 11, Faults: bolnatest.Faults{
 				ReadFault: fault.fault, ReadFaultRate: 0.25, TrickleEvery: 20 * time.Millisecond,
+				HugeBodySize: replyBody + 64<<10,
 			}}, 16)
-			client := tc.srv.Client(dialer.WithHTTPClient(&http.Client{Timeout: time.Second}))
+			client := tc.srv.Client(dialer.WithHTTPClient(&http.Client{Timeout: time.Second}), dialer.WithReplyLimits(replyBody, 16*replyBody))
 			summary, _, err := tc.runWith(t, t.Context(), client, "", baseConfig(), nil)
 			if err != nil {
 				t.Fatalf("Run() error = %v", err)

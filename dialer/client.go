@@ -65,8 +65,7 @@ type Client struct {
 }
 
 // sizes bound how much of a reply a client reads: whole (body) and field by field (scan).
-// Always MaxBodySize and MaxScanSize but in this package's tests, which shrink them so that
-// replies "too large" need not be tens of megabytes.
+// MaxBodySize and MaxScanSize unless [WithReplyLimits] lowered them.
 type sizes struct {
 	body int
 	scan int64
@@ -159,6 +158,22 @@ func (b Backoff) check() error {
 func WithLimits(l Limits) Option {
 	return func(c *Client) error {
 		c.limiters = [classes]*Limiter{NewLimiter(nil, PerMinute(l.Call)), NewLimiter(nil, PerMinute(l.List)), NewLimiter(nil, PerMinute(l.Other))}
+		return nil
+	}
+}
+
+// WithReplyLimits lowers how much of a reply the client reads: whole, body bytes (default
+// [MaxBodySize]), and, for a call's payload too large to read whole, field by field, scan
+// bytes (default [MaxScanSize]). A reply over them is handled as one over the defaults is (see
+// [BodyTooLargeError]). For a client that must hold less memory, and for tests whose replies
+// "too large" need not be tens of megabytes. The limits can only be lowered: 0 < body <=
+// MaxBodySize, body <= scan <= MaxScanSize.
+func WithReplyLimits(body int, scan int64) Option {
+	return func(c *Client) error {
+		if body <= 0 || body > MaxBodySize || scan < int64(body) || scan > MaxScanSize {
+			return fmt.Errorf("dialer: reply limits %d and %d: want 0 < body <= %d and body <= scan <= %d", body, scan, MaxBodySize, MaxScanSize)
+		}
+		c.sizes = sizes{body: body, scan: scan}
 		return nil
 	}
 }

@@ -59,7 +59,7 @@ func TestPartialPayload(t *testing.T) {
 				tt.body(w)
 			}))
 			t.Cleanup(ts.Close)
-			c, err := dialer.New(partialKey, dialer.WithBaseURL(ts.URL), dialer.WithLimits(dialer.Limits{}), dialer.WithReplySizes(replyBody, 16*replyBody),
+			c, err := dialer.New(partialKey, dialer.WithBaseURL(ts.URL), dialer.WithLimits(dialer.Limits{}), dialer.WithReplyLimits(replyBody, 16*replyBody),
 				dialer.WithBackoff(dialer.Backoff{Attempts: 2, Base: time.Millisecond, Max: time.Millisecond}))
 			if err != nil {
 				t.Fatal(err)
@@ -186,5 +186,31 @@ func partialCases() []partialCase {
 				t.Errorf("Account() of a reply too large: error = %v, want a *BodyTooLargeError", err)
 			}
 		}},
+	}
+}
+
+// TestReplyLimitsOnlyLower: WithReplyLimits can lower the bounds on a reply, never raise them
+// past MaxBodySize and MaxScanSize, nor read field by field less than it reads whole.
+func TestReplyLimitsOnlyLower(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		body int
+		scan int64
+		ok   bool
+	}{
+		{1 << 20, 16 << 20, true},
+		{dialer.MaxBodySize, dialer.MaxScanSize, true},
+		{1, 1, true},
+		{0, 1 << 20, false},
+		{-1, 1 << 20, false},
+		{dialer.MaxBodySize + 1, dialer.MaxScanSize, false},
+		{1 << 20, dialer.MaxScanSize + 1, false},
+		{2 << 20, 1 << 20, false},
+	}
+	for _, tt := range tests {
+		_, err := dialer.New(partialKey, dialer.WithReplyLimits(tt.body, tt.scan))
+		if (err == nil) != tt.ok {
+			t.Errorf("WithReplyLimits(%d, %d): error = %v, want ok %v", tt.body, tt.scan, err, tt.ok)
+		}
 	}
 }

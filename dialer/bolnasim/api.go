@@ -641,9 +641,13 @@ func (a *API) mangle(w http.ResponseWriter, r *http.Request, fault Fault) {
 	case HugeBody:
 		w.WriteHeader(rec.status())
 		w.Write([]byte(`{"padding":"`))
-		chunk := bytes.Repeat([]byte("x"), 1<<20)
-		for range 17 {
-			if _, err := w.Write(chunk); err != nil {
+		pad := a.opts.Faults.HugeBodySize
+		if pad <= 0 {
+			pad = 17 << 20
+		}
+		chunk := bytes.Repeat([]byte("x"), min(pad, 1<<20))
+		for left := pad; left > 0; left -= len(chunk) {
+			if _, err := w.Write(chunk[:min(left, len(chunk))]); err != nil {
 				return
 			}
 		}

@@ -168,7 +168,8 @@ const (
 	// SlowTrickle serves the request and sends the reply a few bytes at a time, slowly
 	// (Faults.TrickleEvery between writes).
 	SlowTrickle
-	// HugeBody serves the request and pads the JSON reply to more than 16 MiB.
+	// HugeBody serves the request and pads the JSON reply with a field of Faults.HugeBodySize
+	// bytes (default 17 MiB: more than a reply may hold whole, dialer.MaxBodySize).
 	HugeBody
 	// Revoked answers 403 as for a key that no longer exists, without serving the request.
 	Revoked
@@ -191,6 +192,10 @@ type Faults struct {
 	StopIgnored float64
 	// TrickleEvery is the pause between the writes of a SlowTrickle reply; default 100ms.
 	TrickleEvery time.Duration
+	// HugeBodySize is the padding of a HugeBody reply in bytes; default 17 MiB. A test whose client
+	// reads less (dialer.WithReplyLimits) pads less: a reply too large need not be tens of
+	// megabytes.
+	HugeBodySize int
 	// Hook, when set, is asked first for every authenticated request; a fault it returns
 	// replaces the random ones.
 	Hook func(r *http.Request) Fault
