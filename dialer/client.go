@@ -533,13 +533,21 @@ func (c *Client) decode(ctx context.Context, req request, body io.Reader, out an
 		return nil
 	}
 	b = c.redactJSON(b) // whatever the server does with the key it was sent, it goes no further
-	if err := json.Unmarshal(b, out); err != nil {
+	if err := unmarshal(b, out); err != nil {
 		// Nested too deep for encoding/json, say: a call's payload is read field by field.
 		// Cut short or mangled on the way, it is read again (a bounded number of times); a
 		// placement is not, and may have happened (see MaybePlaced).
 		return c.decodePartial(ctx, req, bytes.NewReader(b), out, err)
 	}
 	return nil
+}
+
+// unmarshal decodes a reply whole: a page of calls in one pass (see decodePage).
+func unmarshal(b []byte, out any) error {
+	if page, ok := out.(*ExecutionPage); ok {
+		return decodePage(b, page)
+	}
+	return json.Unmarshal(b, out)
 }
 
 // decodePartial reads into out, field by field (see readPartial), a reply that could not be

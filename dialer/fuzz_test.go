@@ -2,14 +2,15 @@ package dialer
 
 import (
 	"encoding/json"
+	"reflect"
 	"testing"
 	"time"
 	"unicode/utf8"
 )
 
 // FuzzDecodeExecution decodes arbitrary bytes as an execution payload, as GET
-// /executions/{id} and the list deliver them: no panic, and a decoded payload's numbers are
-// numbers.
+// /executions/{id} and the list deliver them: no panic, a decoded payload's numbers are
+// numbers, and a page decoded in one pass (decodePage) is the page decoded item by item.
 func FuzzDecodeExecution(f *testing.F) {
 	for _, seed := range []string{
 		`{"id":"b7140255-af33-4608-8e97-04dd944b8e48","status":"completed","conversation_duration":42.5,"total_cost":6.66,` +
@@ -29,8 +30,11 @@ func FuzzDecodeExecution(f *testing.F) {
 			_ = e.RecipientNumber()
 			_ = e.ContextDetails.RecipientValue("bolna_campaign_ref")
 		}
-		var page ExecutionPage
-		_ = json.Unmarshal(data, &page)
+		var page, onePass ExecutionPage
+		err := json.Unmarshal(data, &page)
+		if err1 := decodePage(data, &onePass); (err == nil) != (err1 == nil) || !reflect.DeepEqual(page, onePass) {
+			t.Fatalf("%q: decoded item by item %+v, %v; in one pass %+v, %v", data, page, err, onePass, err1)
+		}
 		msg := errorMessage(data)
 		if !utf8.ValidString(msg) && utf8.Valid(data) {
 			t.Fatalf("errorMessage(%q) = %q is not UTF-8", data, msg)
