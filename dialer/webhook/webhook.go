@@ -335,10 +335,10 @@ tries:
 		r.forwardDropped.Add(1) // the drain's time ran out while it was on its way
 		return
 	}
-	r.forwardFailed.Add(1)
 	cause := redactURL(last)
 	r.cfg.Logger.Warn(fmt.Sprintf("webhook: relaying a push to --webhook-forward failed after %d tries: %v", forwardTries, cause),
 		slog.String("event", "relay-failed"), slog.Int("try", forwardTries), slog.String("error", fmt.Sprint(cause)))
+	r.forwardFailed.Add(1) // counted once said: whoever reads the count can read the warning
 }
 
 // redactURL keeps a relay error from repeating the forward URL (which may carry a secret).
