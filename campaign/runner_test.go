@@ -18,7 +18,13 @@ import (
 
 func TestRunEndToEnd(t *testing.T) {
 	t.Parallel()
-	tc := newCampaign(t, bolnatest.Options{Concurrency: 4}, 40,
+	// Post-processing of half a second or more: the runner has that long to see a call
+	// disconnected and place the next one in its slot before the first completes (with the
+	// fast timing's 20-150 ms, a loaded machine's looks could see both at once, and the test
+	// read a slot held to the end).
+	timing := bolnatest.FastTiming
+	timing.PostProcess = bolnatest.Range{Min: 500 * time.Millisecond, Max: 800 * time.Millisecond}
+	tc := newCampaign(t, bolnatest.Options{Concurrency: 4, Timing: timing}, 40,
 		"98450 12345,Bad,City",       // invalid: no country code
 		"+919810000000,Again,City 0", // duplicate of the first row
 	)
