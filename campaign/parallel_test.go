@@ -10,9 +10,8 @@ import (
 // TestMain runs this package's parallel tests several at a time, not GOMAXPROCS at a time: many
 // of them wait on the simulator's clock rather than on the CPU, so on a 2-core machine two at a
 // time left the cores idle (94 s for the package; 56 s four at a time, the same CPU). The tests
-// that measure utilisation, which the simulator charges with the CPU time of serving, run
-// before the others, not beside them (TestSlotUtilisation, two campaigns sharing an account among its cases). An
-// explicit -parallel wins.
+// that measure utilisation run among the others: they measure in a synctest bubble's virtual
+// time, which a crowd does not stretch. An explicit -parallel wins.
 func TestMain(m *testing.M) {
 	flag.Parse()
 	if f := flag.Lookup("test.parallel"); f != nil && !flagSet("test.parallel") {
