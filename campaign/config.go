@@ -30,6 +30,8 @@ var _ Dialer = (*dialer.Client)(nil)
 // ResultWriter receives the results file, one row per input row in input order, once the run
 // is over. The results package implements it.
 type ResultWriter interface {
+	// Name names the results in the account's history: its path, for a file.
+	Name() string
 	WriteHeader(inputHeader []string) error
 	WriteRow(record []string, o journal.Outcome) error
 }

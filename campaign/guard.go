@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
@@ -102,7 +101,7 @@ func (r *Runner) guarded(ctx context.Context, led *ledger, a *attempt, st *journ
 		return true, nil
 	}
 	v, err := g.Reserve(ctx, GuardAttempt{Campaign: st.Campaign(), List: r.input,
-		Results: strings.TrimSuffix(st.Path(), ".state"), Agent: a.agent(&r.cfg),
+		Results: r.output, Agent: a.agent(&r.cfg),
 		Phone: a.Phone, From: a.From, Number: a.Attempt, Ref: a.Ref, At: a.DialedAt}, r.cfg.Rules)
 	if err != nil {
 		if _, verr := led.apply(a, event{kind: evUnsent, reason: stoppedReason}); verr != nil {

@@ -322,7 +322,8 @@ func (failingWrites) Void(context.Context, string) error                        
 
 // TestGuardRecordsEnds: every attempt a run reserves ends settled in the history with the
 // journal's execution id and status, a call whose placement reply was lost (found by the
-// search) too; nothing is left reserved or placed.
+// search) too, under the names of the run's list and results; nothing is left reserved or
+// placed.
 func TestGuardRecordsEnds(t *testing.T) {
 	t.Parallel()
 	var lost atomic.Bool
@@ -346,6 +347,9 @@ func TestGuardRecordsEnds(t *testing.T) {
 		if err != nil || len(entries) != 1 || entries[0].State != history.StateSettled || entries[0].ExecutionID == "" ||
 			entries[0].ExecutionID != rows[i].Outcome.ExecutionID || entries[0].Status != string(rows[i].Outcome.Status) {
 			t.Errorf("%s in the history: %+v, %v; want settled as the row: %+v", p, entries, err, rows[i].Outcome)
+		}
+		if len(entries) == 1 && (entries[0].List != tc.input || entries[0].Results != tc.results) {
+			t.Errorf("%s in the history under the list %q and the results %q, want %q and %q", p, entries[0].List, entries[0].Results, tc.input, tc.results)
 		}
 	}
 }

@@ -32,6 +32,8 @@ func (d *leakOnPlace) PlaceCall(ctx context.Context, req dialer.CallRequest, opt
 type outcomes []journal.Status
 
 func (*outcomes) WriteHeader([]string) error { return nil }
+func (o *outcomes) Name() string             { return "results kept in memory" }
+
 func (o *outcomes) WriteRow(_ []string, oc journal.Outcome) error {
 	*o = append(*o, oc.Status)
 	return nil

@@ -22,6 +22,8 @@ import (
 type rowStatuses []journal.Status
 
 func (*rowStatuses) WriteHeader([]string) error { return nil }
+func (o *rowStatuses) Name() string             { return "results kept in memory" }
+
 func (o *rowStatuses) WriteRow(_ []string, oc journal.Outcome) error {
 	*o = append(*o, oc.Status)
 	return nil

@@ -21,6 +21,7 @@ type Runner struct {
 	dialer Dialer
 	list   ContactSource // the contact list being run
 	input  string        // its name, in messages and the guard's record
+	output string        // the results' name, in the guard's record
 
 	stopOnce sync.Once
 	stopped  chan struct{}
@@ -171,7 +172,7 @@ func (s *Summary) Unfinished() int {
 // run follows them); [Runner.Stop] is the gentle way to end early.
 func (r *Runner) Run(ctx context.Context, list ContactSource, st *journal.State, out ResultWriter) (*Summary, error) {
 	start := r.cfg.Now()
-	r.list, r.input = list, list.Name()
+	r.list, r.input, r.output = list, list.Name(), out.Name()
 	input := r.input
 	if err := r.arms.seed(input, st); err != nil {
 		return nil, err

@@ -297,6 +297,9 @@ func (w *Writer) WriteHeader(input []string) error {
 	return w.write(append(append(w.cells[:0], input...), Columns...))
 }
 
+// Name is the path of the results file being written.
+func (w *Writer) Name() string { return w.path }
+
 // WriteRow writes one input row (unchanged) and its outcome.
 func (w *Writer) WriteRow(record []string, o journal.Outcome) error {
 	cells := append(w.cells[:0], record...)
