@@ -50,11 +50,11 @@ func (c Campaign) AttemptsPath() string {
 func (c Campaign) SandboxPath() string { return c.results + ".bolna.json" }
 
 // CheckFiles refuses a campaign one of whose files (the results, the journal, the lock, the
-// stop request, the record of requests) is something other than a regular file: a FIFO would
-// hang the run, a link would have it read or write elsewhere, a directory at the stop request
-// would read as a stop on every run.
+// stop request, the record of requests, the record of the history) is something other than a
+// regular file: a FIFO would hang the run, a link would have it read or write elsewhere, a
+// directory at the stop request would read as a stop on every run.
 func (c Campaign) CheckFiles() error {
-	return journal.CheckFiles(c.results, c.StatePath(), c.LockPath(), c.StopPath(), c.RequestsPath())
+	return journal.CheckFiles(c.results, c.StatePath(), c.LockPath(), c.StopPath(), c.RequestsPath(), c.HistoryPath())
 }
 
 // Lock takes the campaign's lock without waiting: a *journal.LockedError (saying who holds

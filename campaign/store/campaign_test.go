@@ -30,6 +30,7 @@ func TestPaths(t *testing.T) {
 		{"d/c.results.csv", store.Campaign.StopPath, "d/c.results.csv.stop"},
 		{"d/c.results.csv", store.Campaign.RequestsPath, "d/c.results.csv.requests"},
 		{"d/c.results.csv", store.Campaign.SandboxPath, "d/c.results.csv.bolna.json"},
+		{"d/c.results.csv", store.Campaign.HistoryPath, "d/c.results.csv.history"},
 		{"d/c.results.csv", store.Campaign.AttemptsPath, "d/c.results.attempts.csv"},
 		{"d/c.results.CSV", store.Campaign.AttemptsPath, "d/c.results.attempts.csv"},
 		{"d/out", store.Campaign.AttemptsPath, "d/out.attempts.csv"},

@@ -51,8 +51,9 @@ func failHistory(command string, err error) error {
 	var usageErr *usageError
 	var inputErr *contacts.InputError
 	var phoneErr *history.PhoneError
+	var mismatch *HistoryMismatchError
 	switch {
-	case errors.Is(err, context.Canceled), errors.As(err, &usageErr), errors.As(err, &inputErr), errors.As(err, &phoneErr):
+	case errors.Is(err, context.Canceled), errors.As(err, &usageErr), errors.As(err, &inputErr), errors.As(err, &phoneErr), errors.As(err, &mismatch):
 		return &commandError{command, err}
 	}
 	return &commandError{command, &fatalError{err}}

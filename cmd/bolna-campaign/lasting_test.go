@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"maps"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -238,5 +241,63 @@ func TestImportedAttemptsSettle(t *testing.T) {
 		if strings.Contains(e.Ref, e.Phone[3:]) {
 			t.Errorf("reference %q holds the phone number", e.Ref)
 		}
+	}
+}
+
+// TestStopNamesTheRunsHistory: a campaign whose runs consult the history their cron line names
+// (BOLNA_HISTORY) is not paused in the default history of an operator's shell: 'stop' stops
+// what it can and fails (exit 1) naming the runs' history, 'pause' and 'resume' refuse (exit
+// 2), and the default history is not even created; named, the runs' history is taken, and
+// another is taken with a warning. A run on another history says the earlier runs' was not it.
+func TestStopNamesTheRunsHistory(t *testing.T) {
+	t.Parallel()
+	srv := bolnatest.NewServer(bolnatest.Options{Timing: bolnatest.FastTiming})
+	t.Cleanup(srv.Close)
+	input, _ := writeContacts(t, 3)
+	results := strings.TrimSuffix(input, ".csv") + ".results.csv"
+	dir := t.TempDir()
+	cronDB, otherDB := filepath.Join(dir, "cron.db"), filepath.Join(dir, "other.db")
+	cron := guardEnv(srv, cronDB)
+	if code := newInvocation(cron).run("run", "--rate", "0", "--limit", "1", input); code != exitUnfinished {
+		t.Fatalf("the cron run: exit %d", code)
+	}
+	shell := maps.Clone(cron)
+	delete(shell, "BOLNA_HISTORY")
+	shell["XDG_STATE_HOME"] = t.TempDir()
+	steps := []struct {
+		args           []string
+		code           int
+		stdout, stderr string
+	}{
+		{[]string{"stop", results}, exitFatal, "nothing to stop", "consult the account's history " + cronDB + ", not "},
+		{[]string{"pause", results}, exitUsage, "", "consult the account's history " + cronDB},
+		{[]string{"resume", results}, exitUsage, "", "consult the account's history " + cronDB},
+		{[]string{"pause", "--history", cronDB, results}, exitOK, "paused campaign", ""},
+		{[]string{"pause", "--history", otherDB, results}, exitOK, "paused campaign", "warning: the runs of " + results + " consult the account's history " + cronDB + "; this is kept in " + otherDB},
+	}
+	for _, s := range steps {
+		inv := newInvocation(shell)
+		code := inv.run(s.args...)
+		if code != s.code || !strings.Contains(inv.stdout.String(), s.stdout) || !strings.Contains(inv.stderr.String(), s.stderr) ||
+			(s.stderr == "" && inv.stderr.String() != "") {
+			t.Errorf("%v: exit %d, want %d; stdout:\n%s\nstderr:\n%s", s.args, code, s.code, inv.stdout.String(), inv.stderr.String())
+		}
+	}
+	if _, err := os.Stat(filepath.Join(shell["XDG_STATE_HOME"], "bolna-campaign", "history.db")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the shell's default history: %v; want it never created", err)
+	}
+	again := newInvocation(cron)
+	if code := again.run("run", "--rate", "0", input); code != exitUnfinished || !strings.Contains(again.stderr.String(), "paused by") {
+		t.Errorf("the cron run after the pause: exit %d, want %d, paused; stderr:\n%s", code, exitUnfinished, again.stderr.String())
+	}
+	if code := newInvocation(shell).run("resume", "--history", otherDB, results); code != exitOK {
+		t.Fatalf("resume in the other history: exit %d", code)
+	}
+	moved := newInvocation(guardEnv(srv, otherDB))
+	if code := moved.run("run", "--rate", "0", input); code != exitOK || !strings.Contains(moved.stderr.String(), "earlier runs consulted the history "+cronDB) {
+		t.Errorf("a run on another history: exit %d; stderr:\n%s", code, moved.stderr.String())
+	}
+	if where, err := store.At(results).RecordedHistory(); err != nil || where != otherDB {
+		t.Errorf("recorded %q, %v; want the latest run's %s", where, err, otherDB)
 	}
 }

@@ -48,6 +48,9 @@ func pauseOrResume(command string, args []string, env Env) error {
 			return failHistory(command, err)
 		}
 		campaign, what, sandbox = id, fmt.Sprintf("campaign %s (%s)", id, fs.Arg(0)), inSandbox
+		if err := checkRunsHistoryOf(env, *dsn, fs.Arg(0), sandbox); err != nil {
+			return failHistory(command, err)
+		}
 	}
 	ctx, cancel := commandContext(env)
 	defer cancel()

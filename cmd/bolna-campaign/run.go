@@ -289,6 +289,7 @@ func (o *runOptions) run(env Env, out *console) (summary *campaign.Summary, err 
 		}
 	}()
 	o.sayRecovered(sess, out)
+	o.recordHistory(env, out)
 	if n, err := importJournal(context.Background(), guard, sess.State(), o.input, o.resultsPath); err != nil {
 		return nil, &campaign.FatalError{Err: fmt.Errorf("the account's history could not take in the campaign's journal, so no call is placed: %w", err)}
 	} else if n > 0 {

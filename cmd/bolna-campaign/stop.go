@@ -147,6 +147,9 @@ func pauseStopped(env Env, dsnFlag, results string) error {
 	defer cancel()
 	var hist accountHistory
 	if err == nil {
+		err = checkRunsHistoryOf(env, dsnFlag, results, st.Owner().API == "sandbox")
+	}
+	if err == nil {
 		hist, err = openAccountHistory(ctx, env, dsnFlag, st.Owner().API == "sandbox")
 	}
 	if err == nil {

@@ -171,7 +171,8 @@ func TestStopCommand(t *testing.T) {
 	t.Cleanup(srv.Close)
 	input, _ := writeContacts(t, 10)
 	results := strings.TrimSuffix(input, ".csv") + ".results.csv"
-	env := map[string]string{"BOLNA_API_KEY": bolnatest.DefaultAPIKey, "BOLNA_BASE_URL": srv.URL, "BOLNA_AGENT_ID": bolnatest.DefaultAgentID}
+	env := map[string]string{"BOLNA_API_KEY": bolnatest.DefaultAPIKey, "BOLNA_BASE_URL": srv.URL, "BOLNA_AGENT_ID": bolnatest.DefaultAgentID,
+		"XDG_STATE_HOME": t.TempDir()} // the run and the stop on one default history
 	done := make(chan int, 1)
 	run := newInvocation(env)
 	timedOut := run.deadline(20 * time.Second)
