@@ -85,6 +85,12 @@ func checkRunsHistoryOf(env Env, dsnFlag, results string, sandbox bool) error {
 	return err
 }
 
+// dsnOf is the history a command would consult ("" when it cannot say).
+func dsnOf(env Env, dsnFlag string, sandbox bool) string {
+	dsn, _ := historyDSN(dsnFlag, env, sandbox)
+	return dsn
+}
+
 // checkRunsHistory refuses dsn for a command that changes the campaign of results in the
 // history when its runs recorded another (see recordHistory); a campaign whose runs recorded
 // none (they predate the record) is taken as it is.

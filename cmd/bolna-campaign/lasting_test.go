@@ -247,8 +247,8 @@ func TestImportedAttemptsSettle(t *testing.T) {
 // TestStopNamesTheRunsHistory: a campaign whose runs consult the history their cron line names
 // (BOLNA_HISTORY) is not paused in the default history of an operator's shell: 'stop' stops
 // what it can and fails (exit 1) naming the runs' history, 'pause' and 'resume' refuse (exit
-// 2), and the default history is not even created; named, the runs' history is taken, and
-// another is taken with a warning. A run on another history says the earlier runs' was not it.
+// 2), status says the pause it shows is not the runs', and the default history is not even
+// created; named, the runs' history is taken, and another is taken with a warning. A run on another history says the earlier runs' was not it.
 func TestStopNamesTheRunsHistory(t *testing.T) {
 	t.Parallel()
 	srv := bolnatest.NewServer(bolnatest.Options{Timing: bolnatest.FastTiming})
@@ -272,6 +272,7 @@ func TestStopNamesTheRunsHistory(t *testing.T) {
 		{[]string{"stop", results}, exitFatal, "nothing to stop", "consult the account's history " + cronDB + ", not "},
 		{[]string{"pause", results}, exitUsage, "", "consult the account's history " + cronDB},
 		{[]string{"resume", results}, exitUsage, "", "consult the account's history " + cronDB},
+		{[]string{"status", results}, exitUnfinished, "", "status: the runs of " + results + " consult the account's history " + cronDB + ", not "},
 		{[]string{"pause", "--history", cronDB, results}, exitOK, "paused campaign", ""},
 		{[]string{"pause", "--history", otherDB, results}, exitOK, "paused campaign", "warning: the runs of " + results + " consult the account's history " + cronDB + "; this is kept in " + otherDB},
 	}

@@ -57,6 +57,11 @@ func statusCommand(args []string, env Env) error {
 	paused := ""
 	if standing.Campaign != "" {
 		paused = pauseOf(env, *dsn, standing.Campaign, standing.API == "sandbox")
+		var mismatch *HistoryMismatchError
+		if err := checkRunsHistory(path, dsnOf(env, *dsn, standing.API == "sandbox")); errors.As(err, &mismatch) {
+			fmt.Fprintf(env.Stderr, "bolna-campaign: status: the runs of %s consult the account's history %s, not %s, which this status read: a pause kept there is not shown (--history names it)\n",
+				path, mismatch.Runs, mismatch.This)
+		}
 	}
 	if paused != "" && code == exitUnfinished {
 		code, verdict = exitHalted, fmt.Sprintf("halted: work is left, but %s; to go on: %s resume %s", paused, prog, path)
