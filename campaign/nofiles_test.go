@@ -15,8 +15,11 @@ import (
 // ResultWriter and a journal handed to it. Package store owns a campaign's files.
 var fileOps = map[string][]string{
 	"os": {"Open", "OpenFile", "OpenRoot", "Create", "CreateTemp", "MkdirTemp", "Mkdir", "MkdirAll", "Remove", "RemoveAll",
-		"Rename", "WriteFile", "ReadFile", "ReadDir", "Lstat", "Stat", "Truncate", "Chmod", "Chtimes", "Symlink", "Link"},
-	"io/ioutil": {"ReadFile", "WriteFile", "ReadDir", "TempFile", "TempDir"},
+		"Rename", "WriteFile", "ReadFile", "ReadDir", "Lstat", "Stat", "Truncate", "Chmod", "Chtimes", "Symlink", "Link",
+		"Readlink", "DirFS", "CopyFS"},
+	"io/ioutil":     {"ReadFile", "WriteFile", "ReadDir", "TempFile", "TempDir"},
+	"path/filepath": {"Glob", "Walk", "WalkDir", "EvalSymlinks", "Abs"},
+	"github.com/bolna-campaign/bolna-campaign/campaign/contacts": {"ListDialect"},
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal": {"OpenNoFollow", "AcquireLock", "Locked", "CheckFiles",
 		"OpenState", "ReadState", "Rebuild"},
 }

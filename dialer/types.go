@@ -193,7 +193,8 @@ type ExecutionPage struct {
 
 // decodePage decodes a page in one pass when every item decodes as is (the usual page), and
 // item by item, each as [Execution.UnmarshalJSON] decodes one, when some item does not: the
-// same page either way (TestPageDecodesAsItemByItem). One pass, because encoding/json hands an
+// same page either way (TestPageDecodesAsItemByItem), but for a page that says "data" twice
+// (the second list decoded over the first), whose Dropped may differ. One pass, because encoding/json hands an
 // item with a method of its own to it only after scanning it, and the method's Unmarshal scans
 // it again (BenchmarkDecodePage).
 func decodePage(b []byte, p *ExecutionPage) error {

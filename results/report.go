@@ -223,7 +223,9 @@ func ReadReportBy(by string, paths ...string) (*Report, error) {
 	return ReadReportWith(by, nil, paths...)
 }
 
-// ReadReportWith is ReadReportBy with a goal (nil for none; see Goal).
+// ReadReportWith is ReadReportBy with a goal (nil for none; see Goal). It reads no journal: files
+// of two campaigns, or one given twice, are told apart by their columns only (ReadCampaigns
+// tells them apart by their campaigns).
 func ReadReportWith(by string, goal *Goal, paths ...string) (*Report, error) {
 	return ReadCampaigns(by, goal, nil, paths...)
 }
