@@ -2,9 +2,10 @@ package campaign_test
 
 import (
 	"flag"
-	"os"
 	"strconv"
 	"testing"
+
+	"github.com/bolna-campaign/bolna-campaign/internal/testmain"
 )
 
 // TestMain runs this package's parallel tests several at a time, not GOMAXPROCS at a time: many
@@ -17,7 +18,7 @@ func TestMain(m *testing.M) {
 	if f := flag.Lookup("test.parallel"); f != nil && !flagSet("test.parallel") {
 		f.Value.Set(strconv.Itoa(waitingParallelism))
 	}
-	os.Exit(m.Run())
+	testmain.Exit(m.Run()) // without the race detector's second of sleep at exit
 }
 
 // waitingParallelism is how many of this package's tests run at once.

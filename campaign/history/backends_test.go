@@ -2,19 +2,19 @@ package history_test
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign/history"
 	"github.com/bolna-campaign/bolna-campaign/campaign/history/historytest"
+	"github.com/bolna-campaign/bolna-campaign/internal/testmain"
 )
 
 // TestMain stops the PostgreSQL cluster the tests started, if they started one.
 func TestMain(m *testing.M) {
 	code := m.Run()
 	cluster.Stop()
-	os.Exit(code)
+	testmain.Exit(code) // without the race detector's second of sleep at exit
 }
 
 // backends are the databases every history test runs against: each returns the DSN of a fresh,

@@ -15,6 +15,7 @@ import (
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/campaign/history"
 	"github.com/bolna-campaign/bolna-campaign/campaign/history/historytest"
+	"github.com/bolna-campaign/bolna-campaign/internal/testmain"
 )
 
 // The tests' histories: never the user's. TestMain points XDG_STATE_HOME (the default
@@ -40,7 +41,7 @@ func TestMain(m *testing.M) {
 		pgCluster.Stop()
 		return code
 	}()
-	os.Exit(code)
+	testmain.Exit(code) // without the race detector's second of sleep at exit
 }
 
 // privateHistory is env (a copy) with, when it names no history, a state folder of its own.
