@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -61,8 +62,9 @@ func TestEndNotice(t *testing.T) {
 
 // TestNotify: --notify delivers one JSON notice when a run halts (at once, while its calls are
 // still followed) and one when it ends, through a receiver that fails each notice's first try;
-// the notice has the summary and a sentence for a chat, and never the key. A URL that is not
-// https nor loopback is refused.
+// the notice has the summary and a sentence for a chat, and never the key, nor a person's name
+// or whole number (a chat is no place for them: its rows to chase are named by their lines,
+// numbers masked). A URL that is not https nor loopback is refused.
 func TestNotify(t *testing.T) {
 	t.Parallel()
 	var (
@@ -87,10 +89,15 @@ func TestNotify(t *testing.T) {
 	}))
 	t.Cleanup(recv.Close)
 	const key = "bn-notify-secret-0123456789"
+	input, phones := writeContacts(t, 12)
 	srv := bolnatest.NewServer(bolnatest.Options{APIKey: key, Timing: bolnatest.FastTiming,
-		Outcome: func(string) bolnatest.Outcome { return bolnatest.Outcome{Status: "completed"} }})
+		Outcome: func(phone string) bolnatest.Outcome {
+			if phone == phones[0] || phone == phones[1] {
+				return bolnatest.Outcome{Status: "no-answer"} // rows to chase
+			}
+			return bolnatest.Outcome{Status: "completed"}
+		}})
 	t.Cleanup(srv.Close)
-	input, _ := writeContacts(t, 12)
 	env := map[string]string{"BOLNA_API_KEY": key, "BOLNA_BASE_URL": srv.URL, "BOLNA_AGENT_ID": bolnatest.DefaultAgentID}
 	inv := newInvocation(env)
 	inv.run("run", "--poll-interval", "20ms", "--concurrency", "2", "--max-cost", "1", "--notify", recv.URL+"/hook", input)
@@ -115,6 +122,15 @@ func TestNotify(t *testing.T) {
 		if strings.Contains(r, key) {
 			t.Error("a notice carried the API key")
 		}
+		for i, p := range phones {
+			if strings.Contains(r, p) || strings.Contains(r, fmt.Sprintf("Person %d", i)) {
+				t.Errorf("a notice carried %s or their name:\n%s", p, r)
+				break
+			}
+		}
+	}
+	if !strings.Contains(strings.Join(raw, ""), `"chase_total":2`) {
+		t.Errorf("the finished notice does not count the 2 rows to chase:\n%s", raw)
 	}
 	bad := newInvocation(env)
 	if code := bad.run("run", "--notify", "http://hooks.example.com/x", input); code != exitUsage {

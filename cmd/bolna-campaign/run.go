@@ -327,7 +327,8 @@ func (o *runOptions) run(env Env, out *console) (summary *campaign.Summary, err 
 			rep *results.Report
 		)
 		if summary != nil {
-			doc, rep = o.summaryDoc(summary), o.readReport()
+			rep = withoutPeople(o.readReport())
+			doc = o.summaryDocOf(summary, rep)
 		}
 		notice.finished(o.resultsPath, summary, doc, rep, err)
 	}
