@@ -87,7 +87,8 @@ type Pair struct {
 	// P is the always-valid p-value 1/Λ(0), multiplied by the pairs (Bonferroni), at most 1;
 	// a Monitor keeps the least of every read.
 	P float64 `json:"p"`
-	// CS is the confidence sequence of the difference at level 1 − α/pairs.
+	// CS is the confidence sequence of the difference at level 1 − α/pairs; a Monitor keeps
+	// the intersection of every read's.
 	CS      Interval `json:"diff_cs"`
 	Ahead   bool     `json:"ahead"` // P < α: the leader is ahead beyond chance
 	TooSoon bool     `json:"too_soon"`
@@ -123,7 +124,7 @@ func Compare(arms []Arm, o Options) Result {
 	return compare(arms, o.withDefaults(), nil)
 }
 
-func compare(arms []Arm, o Options, least map[[2]string]float64) Result {
+func compare(arms []Arm, o Options, seen *seen) Result {
 	var with []ArmStats
 	res := Result{Alpha: o.Alpha}
 	for _, a := range arms {
@@ -151,12 +152,8 @@ func compare(arms []Arm, o Options, least map[[2]string]float64) Result {
 			continue
 		}
 		p := pair(leader.Arm, a.Arm, m, o)
-		key := [2]string{leader.Name, a.Name}
-		if least != nil && !p.TooSoon {
-			if prev, ok := least[key]; ok && prev < p.P {
-				p.P = prev
-			}
-			least[key] = p.P
+		if seen != nil && !p.TooSoon {
+			seen.keep(&p)
 			p.Ahead = p.P < o.Alpha
 		}
 		res.Pairs = append(res.Pairs, p)
@@ -288,17 +285,54 @@ func FormatP(p float64) string {
 }
 
 // Monitor reads a campaign's arms again and again (after every call, say) and keeps, for each
-// pair, the least p-value any read has seen: the always-valid p-value of Johari et al. is the
-// running minimum, and an arm once behind beyond chance stays so. Not safe for concurrent use.
+// pair, the least p-value any read has seen and the intersection of the confidence sequences
+// all reads have given: the always-valid p-value of Johari et al. is the running minimum, its
+// confidence sequence the running intersection (each holds at every read at once), and an arm
+// once behind beyond chance stays so. Not safe for concurrent use.
 type Monitor struct {
-	opts  Options
-	least map[[2]string]float64
+	opts Options
+	seen seen
 }
 
 // NewMonitor returns a monitor that compares with o.
 func NewMonitor(o Options) *Monitor {
-	return &Monitor{opts: o.withDefaults(), least: map[[2]string]float64{}}
+	return &Monitor{opts: o.withDefaults(), seen: seen{least: map[[2]string]float64{}, cs: map[[2]string]Interval{}}}
 }
 
 // Read compares the arms at their counts now.
-func (m *Monitor) Read(arms []Arm) Result { return compare(arms, m.opts, m.least) }
+func (m *Monitor) Read(arms []Arm) Result { return compare(arms, m.opts, &m.seen) }
+
+// seen is what a Monitor keeps of each pair of arms.
+type seen struct {
+	// least is the least p-value of the pair with its leader first: a p-value says there is a
+	// difference, the leader which way (one arm's past lead lends the other nothing).
+	least map[[2]string]float64
+	// cs is the intersection of the confidence sequences of the first's rate less the
+	// second's, the names in order: whichever led, a read's sequence bounds the same difference.
+	cs map[[2]string]Interval
+}
+
+// keep folds a read of p into what was seen of its pair, and what was seen into p: the least
+// p-value, and the intersection of the sequences (this read's alone should the two not meet,
+// which happens with a chance below α).
+func (s *seen) keep(p *Pair) {
+	led := [2]string{p.Leader, p.Other}
+	if prev, ok := s.least[led]; ok {
+		p.P = min(p.P, prev)
+	}
+	s.least[led] = p.P
+	key, cs, flip := led, p.CS, p.Other < p.Leader
+	if flip {
+		key, cs = [2]string{p.Other, p.Leader}, Interval{-cs.High, -cs.Low}
+	}
+	if prev, ok := s.cs[key]; ok {
+		if both := (Interval{max(cs.Low, prev.Low), min(cs.High, prev.High)}); both.Low <= both.High {
+			cs = both
+		}
+	}
+	s.cs[key] = cs
+	if flip {
+		cs = Interval{-cs.High, -cs.Low}
+	}
+	p.CS = cs
+}

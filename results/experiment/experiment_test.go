@@ -115,6 +115,48 @@ func TestMonitorKeepsTheLeast(t *testing.T) {
 	}
 }
 
+// TestMonitorIntersectsSequences: a monitor's confidence sequence of a pair is the
+// intersection of its reads' (each holds at every read at once, so all of them do), in the
+// leader's orientation whichever arm led; a read whose sequence misses the kept one (a chance
+// below α) gives its own. Before, a later read's wider sequence replaced an earlier, narrower
+// one.
+func TestMonitorIntersectsSequences(t *testing.T) {
+	t.Parallel()
+	reads := [][]experiment.Arm{
+		{{Name: "A", Finished: 200, Goals: 120}, {Name: "B", Finished: 200, Goals: 80}},     // A leads by 20 points
+		{{Name: "A", Finished: 220, Goals: 122}, {Name: "B", Finished: 220, Goals: 100}},    // by 10
+		{{Name: "A", Finished: 400, Goals: 170}, {Name: "B", Finished: 400, Goals: 174}},    // B leads by 1
+		{{Name: "A", Finished: 5000, Goals: 500}, {Name: "B", Finished: 5000, Goals: 4500}}, // B by 80: misses
+	}
+	m := experiment.NewMonitor(experiment.Options{})
+	want := experiment.Interval{Low: -1, High: 1} // of A's rate less B's
+	var third experiment.Interval
+	for i, arms := range reads {
+		got := m.Read(arms).Pairs[0]
+		alone := experiment.Compare(arms, experiment.Options{}).Pairs[0].CS
+		if got.Leader == "B" {
+			alone = experiment.Interval{Low: -alone.High, High: -alone.Low}
+		}
+		both := experiment.Interval{Low: max(want.Low, alone.Low), High: min(want.High, alone.High)}
+		if both.Low > both.High {
+			both = alone
+		}
+		want = both
+		if got.Leader == "B" {
+			both = experiment.Interval{Low: -want.High, High: -want.Low}
+		}
+		if !near(got.CS.Low, both.Low) || !near(got.CS.High, both.High) {
+			t.Errorf("read %d (%s leads): sequence %+v, want %+v", i+1, got.Leader, got.CS, both)
+		}
+		if i == 2 {
+			third = want
+		}
+	}
+	if third.Low <= 0 || third.High >= 0.2 {
+		t.Errorf("after three reads, A less B kept within %+v: want it within (0, 0.2), as the first two reads bound it", third)
+	}
+}
+
 // TestVerdictEachPairItsOwnBound: with three arms, each pair's words carry its own confidence
 // sequence, not the widest of all. A 2050/5000, B 2000/5000, C 40/100, each pair at α/3: A
 // against B, d = 0.01, h = sqrt(2V(V+τ²)/τ² · (ln 60 + ½·ln((V+τ²)/V))) = 0.035348 with V =
