@@ -83,6 +83,21 @@ func TestPlan(t *testing.T) {
 	if plan := tr.plan(due[:2], now); plan.pages != 0 {
 		t.Errorf("two calls: %+v, want them read by id", plan)
 	}
+	// Two agents (an experiment's arms): each list is read on its own, a page each at least.
+	tr, due = tracker(8, 16, dialer.StatusInProgress)
+	for i := 1; i < len(due); i += 2 {
+		due[i].Agent = "agent-b"
+	}
+	if plan := tr.plan(due, now); plan.statuses != nil || plan.pages != 2 {
+		t.Errorf("concurrency 16, two agents: %+v, want one unfiltered page of each agent's list", plan)
+	}
+	tr, due = tracker(300, 500, dialer.StatusInProgress)
+	for i := 1; i < len(due); i += 2 {
+		due[i].Agent = "agent-b"
+	}
+	if plan := tr.plan(due, now); plan.pages != 11 {
+		t.Errorf("concurrency 500, two agents: %+v, want 11 pages (10 of calls in progress, one more for the second list)", plan)
+	}
 }
 
 func TestClockOffset(t *testing.T) {

@@ -45,9 +45,12 @@ func (t *tracker) plan(due []*attempt, now time.Time) sweepPlan {
 	if now.Sub(oldest) > maxListWindow {
 		return sweepPlan{}
 	}
+	// Each agent's list is read on its own (an experiment's arms): its last page half-empty
+	// at worst, one page more a list than the calls need in all.
+	lists := len(agentsOf(due, t.cfg))
 	// Unfiltered: every call of ours created since the oldest due one (other traffic comes on
 	// top of that), 50 a page.
-	best := sweepPlan{pages: pagesFor(t.created.since(oldest))}
+	best := sweepPlan{pages: pagesFor(t.created.since(oldest)) + lists - 1}
 	// By status: the calls of this run in each status a due call may be in now, by where
 	// each was last seen (at worst, a status read for one due call alone costs a page).
 	if statuses := possibleStatuses(due); statuses != nil && !t.lists.noStatusList {
@@ -57,7 +60,7 @@ func (t *tracker) plan(due []*attempt, now time.Time) sweepPlan {
 		}
 		pages := 0
 		for _, st := range statuses {
-			pages += pagesFor(in[st])
+			pages += pagesFor(in[st]) + lists - 1
 		}
 		if pages < best.pages {
 			best = sweepPlan{statuses: statuses, pages: pages}
