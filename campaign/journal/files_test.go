@@ -6,39 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"testing/iotest"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
+	"github.com/bolna-campaign/bolna-campaign/internal/notafile"
 )
-
-// plant puts something that is not a regular file at path: the victim of a link is returned,
-// to check it was left alone ("" when there is none).
-func plant(t *testing.T, kind, path string) (victim string) {
-	t.Helper()
-	var err error
-	switch kind {
-	case "fifo":
-		err = syscall.Mkfifo(path, 0o600)
-	case "directory":
-		err = os.Mkdir(path, 0o700)
-		if err == nil {
-			err = os.WriteFile(filepath.Join(path, "inside"), nil, 0o600) // not removable as an empty one
-		}
-	case "link to /dev/zero":
-		err = os.Symlink("/dev/zero", path)
-	case "link to a file":
-		victim = filepath.Join(t.TempDir(), "precious.txt")
-		if err = os.WriteFile(victim, []byte("precious\n"), 0o600); err == nil {
-			err = os.Symlink(victim, path)
-		}
-	}
-	if err != nil {
-		t.Skipf("cannot make a %s here: %v", kind, err)
-	}
-	return victim
-}
 
 // TestCampaignFilesAreRegular: every way a campaign file is opened here — the journal for a
 // run and read-only, the lock, a bounded read — refuses a FIFO (without hanging), a directory,
@@ -67,13 +40,13 @@ func TestCampaignFilesAreRegular(t *testing.T) {
 			return err
 		}},
 	}
-	for _, kind := range []string{"fifo", "directory", "link to /dev/zero", "link to a file"} {
+	for _, kind := range notafile.Kinds {
 		for _, op := range ops {
 			t.Run(kind+"/"+op.name, func(t *testing.T) {
 				t.Parallel()
 				results := filepath.Join(t.TempDir(), "r.csv")
 				path := op.path(results)
-				victim := plant(t, kind, path)
+				victim := notafile.Plant(t, kind, path)
 				err := op.open(results)
 				var nre *journal.NotRegularError
 				if !errors.As(err, &nre) || nre.Path != path {

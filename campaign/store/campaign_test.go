@@ -5,12 +5,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/campaign/store"
+	"github.com/bolna-campaign/bolna-campaign/internal/notafile"
 	"github.com/bolna-campaign/bolna-campaign/results"
 )
 
@@ -42,44 +42,17 @@ func TestPaths(t *testing.T) {
 	}
 }
 
-// plant puts something that is not a regular file at path: the victim of a link is returned,
-// to check it was left alone ("" when there is none).
-func plant(t *testing.T, kind, path string) (victim string) {
-	t.Helper()
-	var err error
-	switch kind {
-	case "fifo":
-		err = syscall.Mkfifo(path, 0o600)
-	case "directory":
-		err = os.Mkdir(path, 0o700)
-		if err == nil {
-			err = os.WriteFile(filepath.Join(path, "inside"), nil, 0o600) // not removable as an empty one
-		}
-	case "link to /dev/zero":
-		err = os.Symlink("/dev/zero", path)
-	case "link to a file":
-		victim = filepath.Join(t.TempDir(), "precious.txt")
-		if err = os.WriteFile(victim, []byte("precious\n"), 0o600); err == nil {
-			err = os.Symlink(victim, path)
-		}
-	}
-	if err != nil {
-		t.Skipf("cannot make a %s here: %v", kind, err)
-	}
-	return victim
-}
-
 // TestStopRequestIsRegular: the stop request is written into a regular file only: a FIFO
 // (without hanging), a directory, and a symbolic link (to /dev/zero or to another file, left
 // untouched) are refused, naming the file; CheckFiles refuses each of them too.
 func TestStopRequestIsRegular(t *testing.T) {
 	t.Parallel()
-	for _, kind := range []string{"fifo", "directory", "link to /dev/zero", "link to a file"} {
+	for _, kind := range notafile.Kinds {
 		t.Run(kind, func(t *testing.T) {
 			t.Parallel()
 			c := store.At(filepath.Join(t.TempDir(), "r.csv"))
 			path := c.StopPath()
-			victim := plant(t, kind, path)
+			victim := notafile.Plant(t, kind, path)
 			for name, err := range map[string]error{"RequestStop": c.RequestStop(), "CheckFiles": c.CheckFiles()} {
 				var nre *journal.NotRegularError
 				if !errors.As(err, &nre) || nre.Path != path {

@@ -2,14 +2,13 @@ package main
 
 import (
 	"os"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/campaign/store"
+	"github.com/bolna-campaign/bolna-campaign/internal/notafile"
 )
 
 // TestFilesThatAreNotFiles: a FIFO, a directory or a symbolic link where a campaign keeps a
@@ -44,7 +43,7 @@ func TestFilesThatAreNotFiles(t *testing.T) {
 			input, _ := writeContacts(t, 3)
 			results := strings.TrimSuffix(input, ".csv") + ".sandbox.results.csv"
 			path := results + tt.suffix
-			victim := plantNotAFile(t, tt.kind, path)
+			victim := notafile.Plant(t, tt.kind, path)
 			args := []string{tt.command, results}
 			switch tt.command {
 			case "run":
@@ -90,30 +89,4 @@ func TestFilesThatAreNotFiles(t *testing.T) {
 			}
 		})
 	}
-}
-
-// plantNotAFile puts something that is not a regular file at path; for a link to a file, it
-// returns the file, to check it was left alone.
-func plantNotAFile(t *testing.T, kind, path string) (victim string) {
-	t.Helper()
-	var err error
-	switch kind {
-	case "fifo":
-		err = syscall.Mkfifo(path, 0o600)
-	case "directory":
-		if err = os.Mkdir(path, 0o700); err == nil {
-			err = os.WriteFile(filepath.Join(path, "inside"), nil, 0o600) // not removed as an empty one
-		}
-	case "link to /dev/zero":
-		err = os.Symlink("/dev/zero", path)
-	case "link to a file":
-		victim = filepath.Join(t.TempDir(), "precious.txt")
-		if err = os.WriteFile(victim, []byte("precious\n"), 0o600); err == nil {
-			err = os.Symlink(victim, path)
-		}
-	}
-	if err != nil {
-		t.Skipf("cannot make a %s here: %v", kind, err)
-	}
-	return victim
 }

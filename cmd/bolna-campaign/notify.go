@@ -113,22 +113,6 @@ func (n *notifier) finished(results string, s *campaign.Summary, doc any, rep *r
 	n.wg.Wait()
 }
 
-// withoutPeople is rep as a notice carries it: a chat or a script's webhook is no place for
-// the people called, so its rows to chase keep their lines, statuses and masked numbers, not
-// their names nor whole numbers (the results file has them). nil for nil.
-func withoutPeople(rep *results.Report) *results.Report {
-	if rep == nil {
-		return nil
-	}
-	r := *rep
-	r.Chase = make([]results.Chase, len(rep.Chase))
-	for i, c := range rep.Chase {
-		c.Phone, c.Name = campaign.MaskPhone(c.Phone), ""
-		r.Chase[i] = c
-	}
-	return &r
-}
-
 // endNotice is the notice of a run's end: finished, halted along the way (and why), stopped on
 // purpose (bolna-campaign stop, a signal), or failed on an error; its text, for a chat, says
 // which campaign on which host, the rows dialled, the people reached, the goal's rate where

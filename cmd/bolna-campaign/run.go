@@ -327,7 +327,7 @@ func (o *runOptions) run(env Env, out *console) (summary *campaign.Summary, err 
 			rep *results.Report
 		)
 		if summary != nil {
-			rep = withoutPeople(o.readReport())
+			rep = maskedReport(o.readReport()) // a chat or a script's webhook is no place for the people called
 			doc = o.summaryDocOf(summary, rep)
 		}
 		notice.finished(o.resultsPath, summary, doc, rep, err)

@@ -136,8 +136,8 @@ func sortedKeys(m map[string]int) []string {
 	return keys
 }
 
-// maskedReport is rep as a log carries it: its rows to chase name their line and their number
-// masked (as every log event does), not the person; nil for nil.
+// maskedReport is rep as a log or a --notify notice carries it: its rows to chase name their
+// line and their number masked (as every log event does), not the person; nil for nil.
 func maskedReport(rep *results.Report) *results.Report {
 	if rep == nil {
 		return nil
