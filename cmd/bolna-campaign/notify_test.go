@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -135,5 +136,33 @@ func TestNotify(t *testing.T) {
 	bad := newInvocation(env)
 	if code := bad.run("run", "--notify", "http://hooks.example.com/x", input); code != exitUsage {
 		t.Errorf("--notify over plain http to a remote host: exit %d, want 2", code)
+	}
+}
+
+// TestMaskedReport: the report a log or a notice carries names no person: its rows to chase
+// keep their line and a masked number, and the values of extracted data fewer than three rows
+// share are counted under "(other)"; the report it is made from is left whole.
+func TestMaskedReport(t *testing.T) {
+	t.Parallel()
+	rep := &results.Report{
+		Chase: []results.Chase{{File: "r.csv", Line: 7, Phone: "+919812345678", Name: "Asha Rao", Status: "no-answer"}},
+		Extracted: map[string]map[string]int{
+			"confirmed": {"yes": 5, "no": 3, "maybe": 1},
+			"email":     {"asha@example.com": 1, "ravi@example.com": 1},
+		},
+	}
+	got := maskedReport(rep)
+	if c := got.Chase[0]; c.Line != 7 || c.Name != "" || c.Phone == rep.Chase[0].Phone || !strings.HasPrefix(c.Phone, "+9198") {
+		t.Errorf("row to chase %+v: want line 7, no name, the number masked", c)
+	}
+	want := map[string]map[string]int{"confirmed": {"yes": 5, "no": 3, "(other)": 1}, "email": {"(other)": 2}}
+	if !reflect.DeepEqual(got.Extracted, want) {
+		t.Errorf("extracted %v, want %v", got.Extracted, want)
+	}
+	if rep.Chase[0].Name != "Asha Rao" || rep.Extracted["email"]["asha@example.com"] != 1 {
+		t.Errorf("the report itself was changed: %+v", rep)
+	}
+	if maskedReport(nil) != nil {
+		t.Error("maskedReport(nil) is not nil")
 	}
 }

@@ -137,7 +137,10 @@ func sortedKeys(m map[string]int) []string {
 }
 
 // maskedReport is rep as a log or a --notify notice carries it: its rows to chase name their
-// line and their number masked (as every log event does), not the person; nil for nil.
+// line and their number masked (as every log event does), not the person, and the values of
+// extracted data fewer than minShared rows share are counted under "(other)", not named (a
+// value of one row — a name, an address the agent wrote down — may say whose it is); nil for
+// nil. The results file and 'report' have everything.
 func maskedReport(rep *results.Report) *results.Report {
 	if rep == nil {
 		return nil
@@ -148,5 +151,20 @@ func maskedReport(rep *results.Report) *results.Report {
 		c.Phone, c.Name = campaign.MaskPhone(c.Phone), ""
 		r.Chase[i] = c
 	}
+	r.Extracted = make(map[string]map[string]int, len(rep.Extracted))
+	for key, values := range rep.Extracted {
+		shared := map[string]int{}
+		for v, n := range values {
+			if n < minShared {
+				v = "(other)"
+			}
+			shared[v] += n
+		}
+		r.Extracted[key] = shared
+	}
 	return &r
 }
+
+// minShared is how many rows a value of extracted data must be shared by for a log or a notice
+// to name it (see maskedReport).
+const minShared = 3
