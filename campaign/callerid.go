@@ -109,7 +109,7 @@ func (p *callerIDs) acquire(ctx context.Context, phone, own string) (string, err
 				if !p.anyCountry {
 					why = "have no part of --per-number-concurrency in this shard"
 				}
-				p.logf(phoneFacts(phone).from(pick), "the call to %s goes out on %s: the pool's numbers of its country (%s) %s", maskPhone(phone), pick, countryCode(phone), why)
+				p.logf(phoneFacts(phone).from(pick), "the call to %s goes out on %s: the pool's numbers of its country (%s) %s", maskPhone(phone), maskPhone(pick), countryCode(phone), why)
 			}
 			return pick, nil
 		}

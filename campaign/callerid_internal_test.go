@@ -82,5 +82,10 @@ func TestCallerIDFallbackInShard(t *testing.T) {
 		if fallback := want != india; fallback != (len(said) == 1) || fallback && !strings.Contains(said[0], "no part") {
 			t.Errorf("shard %d: said %q; want one line of the fallback exactly when it is one", k, said)
 		}
+		for _, line := range said {
+			if strings.Contains(line, us) || strings.Contains(line, contact) || !strings.Contains(line, maskPhone(us)) {
+				t.Errorf("shard %d: said %q; want the caller id and the contact's number masked", k, line)
+			}
+		}
 	}
 }

@@ -134,7 +134,7 @@ func (t *tracker) outcome(c *attempt, ex *dialer.Execution, now time.Time) journ
 	}
 	if said := callerID(ex.CallerNumber()); c.From != "" && said != "" && said != c.From {
 		t.cfg.warnCall(c, "call %s to %s went out on %s, Bolna says, not on %s as asked: the results record Bolna's",
-			c.ExecutionID, maskPhone(c.Phone), said, c.From)
+			c.ExecutionID, maskPhone(c.Phone), maskPhone(said), maskPhone(c.From))
 		o.From = said
 	}
 	if len(ex.Dropped) > 0 {
