@@ -94,7 +94,9 @@ func (b *armBook) goal(o journal.Outcome) bool {
 }
 
 // note counts a row's latest attempt for its agent's arm (an agent that is no arm counts for
-// none): its intent (o nil) or its outcome. It returns the arms newly stopped.
+// none): its intent (o nil) or its outcome; an outcome with no call (the account's guard kept
+// the person off) takes the row out of every arm, as the report counts it. It returns the arms
+// newly stopped.
 func (b *armBook) note(key, agent string, o *journal.Outcome) []string {
 	arm := slices.Index(b.names, agent)
 	if arm < 0 {
@@ -109,6 +111,10 @@ func (b *armBook) note(key, agent string, o *journal.Outcome) []string {
 	h := journal.KeyHash(key)
 	if old, ok := b.rows[h]; ok {
 		b.add(old, -1)
+		delete(b.rows, h)
+	}
+	if o != nil && o.Status.NoCall() {
+		return nil // no call: the row counts for no arm (the guard kept the person off)
 	}
 	b.rows[h] = row
 	b.add(row, 1)

@@ -126,6 +126,10 @@ type Result struct {
 	Working bool
 	// Chase: a row the report lists to follow up by hand.
 	Chase bool
+	// NoCall: the row's latest attempt placed no call: the row was kept off (a bad number, a
+	// duplicate, the do-not-call list, the account's guard). Reports and experiments count it
+	// as not dialled, though the guard's skips are attempts in the journal.
+	NoCall bool
 }
 
 // results is every status a results row can hold, in the order summaries show them. The
@@ -144,12 +148,12 @@ var results = []Result{
 	{Status: Unknown, Settled: true, Retryable: true, Chase: true},
 	{Status: InFlight},
 	{Status: Pending},
-	{Status: Invalid, Settled: true},
-	{Status: Duplicate, Settled: true},
-	{Status: Suppressed, Settled: true},
-	{Status: Recent, Settled: true},
-	{Status: Capped, Settled: true},
-	{Status: DoNotCall, Settled: true},
+	{Status: Invalid, Settled: true, NoCall: true},
+	{Status: Duplicate, Settled: true, NoCall: true},
+	{Status: Suppressed, Settled: true, NoCall: true},
+	{Status: Recent, Settled: true, NoCall: true},
+	{Status: Capped, Settled: true, NoCall: true},
+	{Status: DoNotCall, Settled: true, NoCall: true},
 }
 
 var (

@@ -32,3 +32,26 @@ func TestRatesOfFinishedCalls(t *testing.T) {
 			r.Dialled, r.Finished, r.AnswerRate, r.Goal.Rate, g)
 	}
 }
+
+// TestGuardSkipsAreNotDialled: a row the account's guard kept off (recent, capped,
+// do-not-call) is an attempt in the journal with no call: the report counts it neither as
+// dialled nor among the calls, and the answer rate is of the rows called. On the earlier
+// commit a second campaign on the same people said "dialled 3 rows, 3 calls" and 0% answered
+// having placed no call.
+func TestGuardSkipsAreNotDialled(t *testing.T) {
+	t.Parallel()
+	r := NewReport()
+	for i, o := range []journal.Outcome{
+		{Status: journal.StatusCompleted, Attempts: 1, ExecutionID: "a", Duration: 40},
+		{Status: journal.StatusRecent, Attempts: 1, Error: "another campaign dialled the person 2h ago"},
+		{Status: journal.StatusCapped, Attempts: 1},
+		{Status: journal.StatusDoNotCall, Attempts: 1},
+	} {
+		r.Add("r.csv", Row{Line: i + 2, Input: map[string]string{"phone": "+91981000000" + string(rune('0'+i))}, Outcome: o})
+	}
+	r.Finish()
+	if r.Rows != 4 || r.Dialled != 1 || r.Attempts != 1 || r.Finished != 1 || r.AnswerRate != 1 || r.ByStatus[journal.StatusRecent] != 1 {
+		t.Errorf("rows %d, dialled %d, calls %d, finished %d, answer rate %.2f, recent %d; want 4, 1, 1, 1, 1.00, 1",
+			r.Rows, r.Dialled, r.Attempts, r.Finished, r.AnswerRate, r.ByStatus[journal.StatusRecent])
+	}
+}

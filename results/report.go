@@ -332,7 +332,7 @@ func (r *Report) Add(file string, row Row) {
 	goal := r.Goal != nil && r.Goal.reached(extracted)
 	r.Rows++
 	r.ByStatus[o.Status]++
-	dialled := o.ExecutionID != "" || o.Attempts > 0
+	dialled := (o.ExecutionID != "" || o.Attempts > 0) && !o.Status.NoCall() // a skip of the guard is an attempt with no call
 	finished := dialled && o.Status.Settled()
 	if r.people == nil {
 		r.people = map[string]int{}

@@ -49,6 +49,10 @@ func (s Status) Known() bool { _, ok := s.info(); return ok }
 // dialer.Status.Terminal; a timeout is neither, an invalid row was never a call.)
 func (s Status) Settled() bool { si, _ := s.info(); return si.Settled }
 
+// NoCall reports whether a row in status s had no call placed by its latest attempt (see
+// lifecycle.Result.NoCall).
+func (s Status) NoCall() bool { si, _ := s.info(); return si.NoCall }
+
 // Retryable reports whether --retry may name s.
 func (s Status) Retryable() bool { si, _ := s.info(); return si.Retryable }
 
