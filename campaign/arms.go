@@ -46,6 +46,7 @@ type armRow struct {
 	arm                     int
 	finished, reached, goal bool
 	cost                    float64
+	before                  *armRow // for an intent: what the row counted for until it (its earlier call's outcome)
 }
 
 // newArmBook is the experiment of cfg.Arms, nil without two arms or more. Its rows are
@@ -94,9 +95,9 @@ func (b *armBook) goal(o journal.Outcome) bool {
 }
 
 // note counts a row's latest attempt for its agent's arm (an agent that is no arm counts for
-// none): its intent (o nil) or its outcome; an outcome with no call (the account's guard kept
-// the person off) takes the row out of every arm, as the report counts it. It returns the arms
-// newly stopped.
+// none): its intent (o nil) or its outcome. An outcome with no call (the account's guard kept
+// the person off) counts for nothing: the row counts again for what its earlier call came to,
+// or for no arm when it had none. It returns the arms newly stopped.
 func (b *armBook) note(key, agent string, o *journal.Outcome) []string {
 	arm := slices.Index(b.names, agent)
 	if arm < 0 {
@@ -109,12 +110,22 @@ func (b *armBook) note(key, agent string, o *journal.Outcome) []string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	h := journal.KeyHash(key)
-	if old, ok := b.rows[h]; ok {
+	old, had := b.rows[h]
+	if had {
 		b.add(old, -1)
 		delete(b.rows, h)
 	}
-	if o != nil && o.Status.NoCall() {
-		return nil // no call: the row counts for no arm (the guard kept the person off)
+	switch {
+	case o == nil && had && old.before == nil && old.finished:
+		row.before = &old // a retry: the earlier call's outcome, should this attempt place none
+	case o == nil && had:
+		row.before = old.before
+	case o != nil && o.Status.NoCall():
+		if had && old.before != nil {
+			b.rows[h] = *old.before
+			b.add(*old.before, 1)
+		}
+		return nil
 	}
 	b.rows[h] = row
 	b.add(row, 1)

@@ -35,9 +35,10 @@ func TestRatesOfFinishedCalls(t *testing.T) {
 
 // TestGuardSkipsAreNotDialled: a row the account's guard kept off (recent, capped,
 // do-not-call) is an attempt in the journal with no call: the report counts it neither as
-// dialled nor among the calls, and the answer rate is of the rows called. On the earlier
-// commit a second campaign on the same people said "dialled 3 rows, 3 calls" and 0% answered
-// having placed no call.
+// dialled nor among the calls, and the answer rate is of the rows called; a row called once
+// and kept off on its retry was dialled, with one call. On the earlier commit a second
+// campaign on the same people said "dialled 3 rows, 3 calls" and 0% answered having placed no
+// call.
 func TestGuardSkipsAreNotDialled(t *testing.T) {
 	t.Parallel()
 	r := NewReport()
@@ -46,12 +47,13 @@ func TestGuardSkipsAreNotDialled(t *testing.T) {
 		{Status: journal.StatusRecent, Attempts: 1, Error: "another campaign dialled the person 2h ago"},
 		{Status: journal.StatusCapped, Attempts: 1},
 		{Status: journal.StatusDoNotCall, Attempts: 1},
+		{Status: journal.StatusCapped, Attempts: 2}, // no-answer, then kept off on its retry
 	} {
 		r.Add("r.csv", Row{Line: i + 2, Input: map[string]string{"phone": "+91981000000" + string(rune('0'+i))}, Outcome: o})
 	}
 	r.Finish()
-	if r.Rows != 4 || r.Dialled != 1 || r.Attempts != 1 || r.Finished != 1 || r.AnswerRate != 1 || r.ByStatus[journal.StatusRecent] != 1 {
-		t.Errorf("rows %d, dialled %d, calls %d, finished %d, answer rate %.2f, recent %d; want 4, 1, 1, 1, 1.00, 1",
+	if r.Rows != 5 || r.Dialled != 2 || r.Attempts != 2 || r.Finished != 2 || r.AnswerRate != 0.5 || r.ByStatus[journal.StatusRecent] != 1 {
+		t.Errorf("rows %d, dialled %d, calls %d, finished %d, answer rate %.2f, recent %d; want 5, 2, 2, 2, 0.50, 1",
 			r.Rows, r.Dialled, r.Attempts, r.Finished, r.AnswerRate, r.ByStatus[journal.StatusRecent])
 	}
 }

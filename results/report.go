@@ -332,7 +332,11 @@ func (r *Report) Add(file string, row Row) {
 	goal := r.Goal != nil && r.Goal.reached(extracted)
 	r.Rows++
 	r.ByStatus[o.Status]++
-	dialled := (o.ExecutionID != "" || o.Attempts > 0) && !o.Status.NoCall() // a skip of the guard is an attempt with no call
+	calls := o.Attempts
+	if o.Status.NoCall() && calls > 0 {
+		calls-- // its latest attempt placed no call: the account's guard kept the person off
+	}
+	dialled := o.ExecutionID != "" || calls > 0
 	finished := dialled && o.Status.Settled()
 	if r.people == nil {
 		r.people = map[string]int{}
@@ -353,7 +357,7 @@ func (r *Report) Add(file string, row Row) {
 	}
 	if dialled {
 		r.Dialled++
-		r.Attempts += o.Attempts
+		r.Attempts += calls
 		if r.ByAttempt[o.Attempts] == nil {
 			r.ByAttempt[o.Attempts] = map[journal.Status]int{}
 		}

@@ -181,8 +181,8 @@ type Standing struct {
 	Campaign string         `json:"campaign"`
 	Agent    string         `json:"agent"`
 	API      string         `json:"api"`
-	Dialled  int            `json:"dialled"`   // contacts dialled at least once
-	Attempts int            `json:"attempts"`  // calls placed, all attempts
+	Dialled  int            `json:"dialled"`   // contacts dialled at least once (a call placed)
+	Attempts int            `json:"attempts"`  // calls placed, all attempts (not those the guard kept off)
 	InFlight int            `json:"in_flight"` // calls placed and not final (or timed out)
 	ByStatus map[Status]int `json:"by_status"` // the latest outcome of each contact that has one
 	Spent    float64        `json:"spent"`     // summed total_cost (cents)
@@ -196,12 +196,17 @@ func (s *State) Standing() Standing {
 	st := Standing{Campaign: s.campaign, Agent: s.owner.Agent, API: s.owner.API, ByStatus: map[Status]int{},
 		InFlight: len(s.live), Spent: s.spent, Account: s.account}
 	for _, row := range s.rows {
-		if row.attempts() > 0 {
-			st.Dialled++
-			st.Attempts += row.attempts()
-		}
+		calls := row.attempts()
 		if code := row.status(); code != 0 {
-			st.ByStatus[statusOfCode(code)]++
+			status := statusOfCode(code)
+			st.ByStatus[status]++
+			if status.NoCall() && calls > 0 {
+				calls-- // its latest attempt placed no call: the account's guard kept the person off
+			}
+		}
+		if calls > 0 {
+			st.Dialled++
+			st.Attempts += calls
 		}
 	}
 	return st

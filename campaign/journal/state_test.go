@@ -218,3 +218,31 @@ func TestLock(t *testing.T) {
 	}
 	again.Release()
 }
+
+// TestStandingCountsCalls: the journal's standing counts a contact as dialled, and an attempt
+// as a call, only when a call was placed: an attempt the account's guard kept off (recent,
+// capped, do-not-call) is in the journal with no call behind it. A contact called once and
+// kept off on its retry was dialled, with one call.
+func TestStandingCountsCalls(t *testing.T) {
+	t.Parallel()
+	st, err := journal.OpenState(filepath.Join(t.TempDir(), "r.csv.state"), owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	st.Dial("+911", "+911", 1, st.Ref("+911", 1), at)
+	st.Placed("+911", 1, "exec-1", at)
+	st.Final("+911", 1, journal.Outcome{Status: journal.StatusCompleted, ExecutionID: "exec-1", FinishedAt: at})
+	st.Dial("+912", "+912", 1, st.Ref("+912", 1), at)
+	st.Final("+912", 1, journal.Outcome{Status: journal.StatusRecent, FinishedAt: at})
+	st.Dial("+913", "+913", 1, st.Ref("+913", 1), at)
+	st.Placed("+913", 1, "exec-3", at)
+	st.Final("+913", 1, journal.Outcome{Status: journal.StatusNoAnswer, ExecutionID: "exec-3", FinishedAt: at})
+	st.Dial("+913", "+913", 2, st.Ref("+913", 2), at)
+	st.Final("+913", 2, journal.Outcome{Status: journal.StatusCapped, FinishedAt: at})
+	s := st.Standing()
+	if s.Dialled != 2 || s.Attempts != 2 || s.ByStatus[journal.StatusRecent] != 1 || s.ByStatus[journal.StatusCapped] != 1 {
+		t.Errorf("standing %+v: want 2 contacts dialled, 2 calls, one recent and one capped", s)
+	}
+}
