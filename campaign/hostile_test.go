@@ -31,20 +31,41 @@ func TestRestartNeverOverfills(t *testing.T) {
 	timing := bolnatest.FastTiming
 	timing.Talk = bolnatest.Range{Min: 150 * time.Millisecond, Max: 250 * time.Millisecond}
 	timing.PostProcess = bolnatest.Range{Min: 3 * time.Second, Max: 4 * time.Second}
+	// The first run dies (its context ends at once, as with kill -9) at its ninth placement: 6
+	// of them in post-processing, 3 live. The stand-in takes the ninth and refuses (429) any
+	// POST of the dying run after it, as if its process were gone: a loaded machine's run
+	// placed two more before a watcher saw the ninth.
+	var (
+		posts atomic.Int32
+		dying atomic.Bool
+		ninth = make(chan struct{})
+	)
+	dying.Store(true)
 	tc := newCampaign(t, bolnatest.Options{Concurrency: 3, Timing: timing,
-		Outcome: func(string) bolnatest.Outcome { return bolnatest.Outcome{Status: "completed"} }}, 15)
+		Outcome: func(string) bolnatest.Outcome { return bolnatest.Outcome{Status: "completed"} },
+		Faults: bolnatest.Faults{Hook: func(r *http.Request) bolnatest.Fault {
+			if r.Method != http.MethodPost || r.URL.Path != "/call" || !dying.Load() {
+				return bolnatest.NoFault
+			}
+			switch n := posts.Add(1); {
+			case n == 9:
+				close(ninth)
+			case n > 9:
+				return bolnatest.TooMany
+			}
+			return bolnatest.NoFault
+		}}}, 15)
 	cfg := baseConfig()
-
-	// The first run dies (its context ends at once, as with kill -9) after 9 placements: 6 of
-	// them in post-processing, 3 live.
 	ctx, kill := context.WithCancel(t.Context())
 	go func() {
-		for len(tc.srv.Placements()) < 9 {
-			time.Sleep(time.Millisecond) // watching the stand-in, not assuming a timing
+		select {
+		case <-ninth:
+		case <-ctx.Done():
 		}
 		kill()
 	}()
 	tc.runWith(t, ctx, tc.srv.Client(), tc.srv.URL, cfg, nil)
+	dying.Store(false)
 	if n := len(tc.srv.Placements()); n < 9 || n > 10 {
 		t.Fatalf("the first run placed %d calls before it died, want 9", n)
 	}
