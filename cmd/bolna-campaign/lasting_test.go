@@ -302,3 +302,27 @@ func TestStopNamesTheRunsHistory(t *testing.T) {
 		t.Errorf("recorded %q, %v; want the latest run's %s", where, err, otherDB)
 	}
 }
+
+// TestHistoryLocation: what a run records of its history, and what stop, pause and resume
+// compare, never holds a password (the record sits beside the results, readable wherever they
+// are), and names a SQLite file by its absolute path (a cron line and a shell in other
+// folders name one file alike).
+func TestHistoryLocation(t *testing.T) {
+	t.Parallel()
+	abs, err := filepath.Abs("history.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ dsn, want string }{
+		{"history.db", abs},
+		{"sqlite:history.db", abs},
+		{"/var/lib/bolna/h.db", "/var/lib/bolna/h.db"},
+		{"postgres://ops:s3cret@db.internal:5432/bolna?sslmode=require", "postgres://ops:xxxxx@db.internal:5432/bolna?sslmode=require"},
+		{"postgresql://db.internal/bolna?user=ops&password=s3cret", "postgresql://db.internal/bolna?password=xxxxx&user=ops"},
+	} {
+		got, err := historyLocation(tt.dsn)
+		if err != nil || got != tt.want || strings.Contains(got, "s3cret") {
+			t.Errorf("historyLocation(%q) = %q, %v; want %q", tt.dsn, got, err, tt.want)
+		}
+	}
+}
