@@ -23,12 +23,7 @@ func TestAgentsOfAttempts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dial := func(key, agent string) {
-		t.Helper()
-		if err := st.DialRow(journal.LiveCall{Key: key, Phone: key, Attempt: 1, Ref: st.Ref(key, 1), DialedAt: integrityAt, Agent: agent}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dial := dialAs(t, st)
 	dial("+14155550301", owner.Agent)
 	dial("+14155550302", other)
 	if err := st.Final("+14155550302", 1, journal.Outcome{Status: journal.StatusCompleted, AgentID: other}); err != nil {
@@ -78,12 +73,7 @@ func TestArmsMarkTheJournal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dial := func(key, agent string) {
-		t.Helper()
-		if err := st.DialRow(journal.LiveCall{Key: key, Phone: key, Attempt: 1, Ref: st.Ref(key, 1), DialedAt: integrityAt, Agent: agent}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dial := dialAs(t, st)
 	versions := func() []string { // the versions of the campaign lines, and where the other agent first shows
 		t.Helper()
 		b, _ := os.ReadFile(path)
@@ -127,5 +117,15 @@ func TestArmsMarkTheJournal(t *testing.T) {
 	again.Close()
 	if got := versions(); !slices.Equal(got, []string{`"v":1`, `"v":2`, "agent-b", "agent-b", "agent-b"}) {
 		t.Errorf("after a second run: %q, want the version 2 line still once", got)
+	}
+}
+
+// dialAs records in st the intent to dial key through agent, as its first attempt.
+func dialAs(t *testing.T, st *journal.State) func(key, agent string) {
+	return func(key, agent string) {
+		t.Helper()
+		if err := st.DialRow(journal.LiveCall{Key: key, Phone: key, Attempt: 1, Ref: st.Ref(key, 1), DialedAt: integrityAt, Agent: agent}); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
