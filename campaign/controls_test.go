@@ -15,6 +15,7 @@ import (
 	"github.com/bolna-campaign/bolna-campaign/campaign/contacts"
 	"github.com/bolna-campaign/bolna-campaign/campaign/journal"
 	"github.com/bolna-campaign/bolna-campaign/campaign/store"
+	"github.com/bolna-campaign/bolna-campaign/dialer"
 	"github.com/bolna-campaign/bolna-campaign/dialer/bolnatest"
 	"github.com/bolna-campaign/bolna-campaign/results"
 )
@@ -167,6 +168,18 @@ func TestRunOpsControls(t *testing.T) {
 	cfg := baseConfig()
 	cfg.Load.TimezoneColumn = "tz"
 	cfg.Window, cfg.Suppress, cfg.Now = &window, supp, clockAt(10)
+
+	// The dry run lists the bad zone's row with its reason, as the results will give it (it
+	// listed line 8 with an empty one).
+	sess, err := store.At(tc.results).Inspect(store.ContactFile(tc.input), store.FormatOf(results.Format{}), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := sess.DryRun(func(dialer.CallRequest) error { return nil })
+	sess.Close()
+	if err != nil || len(plan.Bad) != 1 || plan.Bad[0].Line != 8 || !strings.Contains(plan.Bad[0].Problem, "Mars/Olympus") {
+		t.Errorf("dry run: bad rows %+v, %v; want line 8 with its zone's reason", plan.Bad, err)
+	}
 
 	summary, results, err := tc.run(t, cfg, nil)
 	if err != nil {

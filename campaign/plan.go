@@ -46,7 +46,10 @@ type BadRow struct {
 // MaxBadRows bounds the invalid rows a Plan lists; the results file has them all.
 const MaxBadRows = 20
 
-func (p *Plan) count(row contacts.Row, k kind) {
+// count counts a row decided c; an invalid one is listed with the reason of its decision (a
+// bad number's, a bad time zone's), as its results row will give it.
+func (p *Plan) count(row contacts.Row, c classification) {
+	k := c.kind
 	if k == kindOtherShard {
 		return
 	}
@@ -55,9 +58,9 @@ func (p *Plan) count(row contacts.Row, k kind) {
 	case kindInvalid:
 		p.Invalid++
 		if len(p.Bad) < MaxBadRows {
-			p.Bad = append(p.Bad, BadRow{Line: row.Line, Problem: row.Problem})
+			p.Bad = append(p.Bad, BadRow{Line: row.Line, Problem: c.reason})
 		}
-		reason, _, _ := strings.Cut(row.Problem, " (")
+		reason, _, _ := strings.Cut(c.reason, " (")
 		if p.Reasons == nil {
 			p.Reasons = map[string]int{}
 		}
@@ -182,7 +185,7 @@ func (r *Runner) pass(input string, st *journal.State, dial dialFunc, keep *deci
 		if err != nil {
 			return p, inFile(err, input)
 		}
-		p.count(row, c.kind)
+		p.count(row, c)
 		if c.entry.Attempts > 0 {
 			p.dialledBefore++
 		}
