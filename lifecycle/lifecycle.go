@@ -201,3 +201,13 @@ func BolnaStatuses() []Bolna { return append([]Bolna(nil), bolna...) }
 
 // Results is every results status, in display order.
 func Results() []Result { return append([]Result(nil), results...) }
+
+// ResultAt is the results status at place i of the display order (the journal packs a row's
+// status as its place, plus one); ok is false past the end. Unlike Results, it copies
+// nothing: the journal reads a row's status with it once a row a pass.
+func ResultAt(i int) (r Result, ok bool) {
+	if i < 0 || i >= len(results) {
+		return Result{}, false
+	}
+	return results[i], true
+}

@@ -113,11 +113,11 @@ func statusCode(s Status) uint8 {
 }
 
 func statusOfCode(code uint8) Status {
-	all := lifecycle.Results()
-	if code == 0 || int(code) > len(all) {
+	r, ok := lifecycle.ResultAt(int(code) - 1)
+	if !ok {
 		return ""
 	}
-	return Status(all[code-1].Status)
+	return Status(r.Status)
 }
 
 // Owner is what a campaign dials through: its agent and API. A journal belongs to one owner,
