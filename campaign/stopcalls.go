@@ -53,7 +53,8 @@ func StopCalls(ctx context.Context, d Dialer, st *journal.State, cfg Config) (*S
 		}
 		return nil, &FatalError{fmt.Errorf("reading the account: %w", err)}
 	}
-	t := newTracker(trackerDeps{cfg: &cfg, dialer: d, st: st, ledger: newLedger(ledgerDeps{st: st, now: cfg.Now, looks: newLimits(&cfg).looks, log: cfg.Logger, arm: cfg.AgentID}), looks: newLimits(&cfg).looks})
+	looks := newLimits(&cfg).looks // one pacer: the ledger gives slots' times to the one the tracker schedules by
+	t := newTracker(trackerDeps{cfg: &cfg, dialer: d, st: st, ledger: newLedger(ledgerDeps{st: st, now: cfg.Now, looks: looks, log: cfg.Logger, arm: cfg.AgentID}), looks: looks})
 	t.warnedRescheduled = true // (advice for a run: a stop has none to take)
 	rep := &StopReport{}
 	live := st.Live()

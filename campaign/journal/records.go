@@ -372,8 +372,6 @@ func unsealLine(line []byte, summed *bool) ([]byte, error) {
 	return js, nil
 }
 
-// append writes rec; when durable, it returns only once rec is on disk. Concurrent durable
-// appends share one fsync (group commit).
 // markArms writes, s.mu held, the campaign line of armsVersion (see there).
 func (s *State) markArms() error {
 	mark, err := json.Marshal(record{Ev: evCampaign, V: armsVersion, Campaign: s.campaign, At: s.clock().UTC()})
@@ -389,6 +387,8 @@ func (s *State) markArms() error {
 	return nil
 }
 
+// append writes rec; when durable, it returns only once rec is on disk. Concurrent durable
+// appends share one fsync (group commit).
 func (s *State) append(rec record, durable bool) error {
 	line, err := json.Marshal(rec)
 	if err != nil {
