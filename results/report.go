@@ -332,10 +332,7 @@ func (r *Report) Add(file string, row Row) {
 	goal := r.Goal != nil && r.Goal.reached(extracted)
 	r.Rows++
 	r.ByStatus[o.Status]++
-	calls := o.Attempts
-	if o.Status.NoCall() && calls > 0 {
-		calls-- // its latest attempt placed no call: the account's guard kept the person off
-	}
+	calls := o.Status.Calls(o.Attempts) // a skip of the account's guard is an attempt with no call
 	dialled := o.ExecutionID != "" || calls > 0
 	finished := dialled && o.Status.Settled()
 	if r.people == nil {

@@ -200,9 +200,7 @@ func (s *State) Standing() Standing {
 		if code := row.status(); code != 0 {
 			status := statusOfCode(code)
 			st.ByStatus[status]++
-			if status.NoCall() && calls > 0 {
-				calls-- // its latest attempt placed no call: the account's guard kept the person off
-			}
+			calls = status.Calls(calls)
 		}
 		if calls > 0 {
 			st.Dialled++

@@ -53,6 +53,15 @@ func (s Status) Settled() bool { si, _ := s.info(); return si.Settled }
 // lifecycle.Result.NoCall).
 func (s Status) NoCall() bool { si, _ := s.info(); return si.NoCall }
 
+// Calls is how many calls were placed for a row of attempts attempts whose latest status is s:
+// one fewer when its latest attempt placed none (the account's guard kept the person off).
+func (s Status) Calls(attempts int) int {
+	if s.NoCall() && attempts > 0 {
+		return attempts - 1
+	}
+	return attempts
+}
+
 // Retryable reports whether --retry may name s.
 func (s Status) Retryable() bool { si, _ := s.info(); return si.Retryable }
 
