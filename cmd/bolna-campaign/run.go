@@ -313,24 +313,24 @@ func (o *runOptions) run(env Env, out *console) (summary *campaign.Summary, err 
 	defer end()
 	defer sess.KeepRequests(client)() // before the agent is checked: every request is recorded
 	summary, err = o.follow(env, out, sess, client, cfg, ln, token)
+	var rep *results.Report // the results file's report, read once
 	if summary != nil {
 		summary.Requests = client.Requests()
 		if !o.unpaced {
 			peak, limits := client.PeakPerMinute(), o.limits()
 			summary.PeakPerMinute, summary.Limits = &peak, &limits
 		}
-		o.report(env, out, summary, err)
+		var readErr error
+		rep, readErr = o.readReport()
+		o.report(env, out, summary, rep, readErr, err)
 	}
 	if notice != nil {
-		var (
-			doc any
-			rep *results.Report
-		)
+		var doc any
+		masked := maskedReport(rep) // a chat or a script's webhook is no place for the people called
 		if summary != nil {
-			rep = maskedReport(o.readReport()) // a chat or a script's webhook is no place for the people called
-			doc = o.summaryDocOf(summary, rep)
+			doc = o.summaryDocOf(summary, masked)
 		}
-		notice.finished(o.resultsPath, summary, doc, rep, err)
+		notice.finished(o.resultsPath, summary, doc, masked, err)
 	}
 	return summary, err
 }

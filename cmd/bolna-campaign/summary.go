@@ -16,10 +16,8 @@ import (
 
 // What a run says when it ends: the summary (text, JSON on stdout, or a log record).
 
-// summaryDoc is the summary as --json prints it (and --notify sends it).
-func (o *runOptions) summaryDoc(s *campaign.Summary) any { return o.summaryDocOf(s, o.readReport()) }
-
-// summaryDocOf is the summary with the report rep.
+// summaryDocOf is the summary with the report rep, as --json prints it (and --notify sends it,
+// the report masked).
 func (o *runOptions) summaryDocOf(s *campaign.Summary, rep *results.Report) any {
 	return struct {
 		*campaign.Summary
@@ -31,13 +29,9 @@ func (o *runOptions) summaryDocOf(s *campaign.Summary, rep *results.Report) any 
 	}{s, math.Round(s.Elapsed.Seconds()*1000) / 1000, perCall(s), o.webhookStats, o.resultsPath, rep}
 }
 
-// readReport is the report of the results file, with the run's goal; nil when it cannot be read.
-func (o *runOptions) readReport() *results.Report {
-	rep, _ := o.readReportErr()
-	return rep
-}
-
-func (o *runOptions) readReportErr() (*results.Report, error) {
+// readReport reads the report of the results file, with the run's goal: once a run, for the
+// summary, the log and the notice alike.
+func (o *runOptions) readReport() (*results.Report, error) {
 	var goal *results.Goal
 	if o.goal != "" {
 		goal, _ = results.ParseGoal(o.goal) // checked with the flags
@@ -45,20 +39,20 @@ func (o *runOptions) readReportErr() (*results.Report, error) {
 	return results.ReadReportWith("", goal, o.resultsPath)
 }
 
-// report prints the final summary, with the numbers of `report` for the results file: text
-// on stderr, JSON on stdout with --json, or one log record with --log-format json.
-func (o *runOptions) report(env Env, out *console, s *campaign.Summary, runErr error) {
-	rep, err := o.readReportErr()
-	if err != nil {
-		out.errorf("reading the results back: %v", err)
+// report prints the final summary, with the numbers of `report` for the results file (rep,
+// read by readReport; nil when it could not be: readErr says why): text on stderr, JSON on
+// stdout with --json, or one log record with --log-format json.
+func (o *runOptions) report(env Env, out *console, s *campaign.Summary, rep *results.Report, readErr, runErr error) {
+	if readErr != nil {
+		out.errorf("reading the results back: %v", readErr)
 	}
 	switch {
 	case o.jsonOut:
-		json.NewEncoder(env.Stdout).Encode(o.summaryDoc(s))
+		json.NewEncoder(env.Stdout).Encode(o.summaryDocOf(s, rep))
 		return
 	case out.json: // the summary as one log record, for the same pipeline
 		out.log.Info(fmt.Sprintf("run ended: %d dialled, %d rows with work left; results: %s", s.Dialled, s.Unfinished(), o.resultsPath),
-			"summary", o.summaryDocOf(s, maskedReport(o.readReport())), "exit", exitCode(runOutcome(s, runErr)))
+			"summary", o.summaryDocOf(s, maskedReport(rep)), "exit", exitCode(runOutcome(s, runErr)))
 		return
 	}
 	fmt.Fprintf(env.Stderr, "\n%d dialled this run at concurrency %d, in %s\n", s.Dialled, s.Concurrency, human.ShortDuration(s.Elapsed.Round(100*time.Millisecond)))
