@@ -21,6 +21,7 @@ import (
 // printable; each error of a join is a message; an error already said, or -h, prints nothing.
 func TestExitMapsErrors(t *testing.T) {
 	t.Parallel()
+	newer := &journal.VersionError{Path: "j", Version: 99}
 	cases := []struct {
 		name   string
 		err    error
@@ -41,6 +42,8 @@ func TestExitMapsErrors(t *testing.T) {
 		{"stopped", campaign.ErrStopped, exitInterrupted, "bolna-campaign: " + campaign.ErrStopped.Error() + "\n"},
 		{"unreadable input", &contacts.InputError{File: "a.csv", Line: 3, Err: errors.New("bad quote")}, exitUsage, "bolna-campaign: a.csv:3: bad quote\n"},
 		{"a newer journal", &journal.VersionError{Path: "j", Version: 99}, exitUsage, ""},
+		{"a newer journal, to pause", failHistory("pause", newer), exitUsage, "bolna-campaign pause: " + newer.Error() + "\n"},
+		{"a history command's failure", failHistory("dnc list", errors.New("the disk is full")), exitFatal, "bolna-campaign dnc list: the disk is full\n"},
 		{"anything else", errors.New("the disk is full"), exitFatal, "bolna-campaign: the disk is full\n"},
 		{"server text", errors.New("agent \x1b]0;owned\x07 refused\nsecond \x9b2J line"), exitFatal, "bolna-campaign: agent  ]0;owned  refused\nsecond  2J line\n"},
 		{"joined: each a message, the first's code", errors.Join(usageErrorf("stop: set BOLNA_API_KEY"), &fatalError{errors.New("stop: not paused")}), exitUsage,

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -45,19 +44,11 @@ func commandContext(env Env) (context.Context, context.CancelFunc) {
 	return ctx, cancel
 }
 
-// failHistory is a history command's error, said after the command's name: exit 130 when
-// interrupted, 2 for a usage mistake or a number or file that cannot be used, else 1.
-func failHistory(command string, err error) error {
-	var usageErr *usageError
-	var inputErr *contacts.InputError
-	var phoneErr *history.PhoneError
-	var mismatch *HistoryMismatchError
-	switch {
-	case errors.Is(err, context.Canceled), errors.As(err, &usageErr), errors.As(err, &inputErr), errors.As(err, &phoneErr), errors.As(err, &mismatch):
-		return &commandError{command, err}
-	}
-	return &commandError{command, &fatalError{err}}
-}
+// failHistory is a history command's error, said after the command's name; its exit code is
+// exitCode's, as for any command (130 interrupted, 2 a usage mistake, a number, file or journal
+// that cannot be used, the wrong history; else 1). It decided codes of its own, and made a
+// newer journal exit 1 where the README says 2.
+func failHistory(command string, err error) error { return &commandError{command, err} }
 
 // historyCommand shows every call to a person across the account's campaigns, or (history
 // import) loads results files of campaigns run before the history existed.
