@@ -1,6 +1,7 @@
 package campaign
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -200,15 +201,8 @@ func (r *Runner) reconcile(ctx context.Context, st *journal.State) (known map[st
 }
 
 func settlementOf(executionID string, o journal.Outcome) Settlement {
-	return Settlement{ExecutionID: cmpOr(o.ExecutionID, executionID), Status: string(o.Status), Result: string(o.Result()),
+	return Settlement{ExecutionID: cmp.Or(o.ExecutionID, executionID), Status: string(o.Status), Result: string(o.Result()),
 		Cost: o.Cost, Talk: o.Duration, Ended: o.FinishedAt}
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // dayRoom says why placing must stop when the account's spend since midnight UTC (every

@@ -62,3 +62,6 @@ func Plural(n int, one, many string) string {
 	}
 	return many
 }
+
+// Percent is a share as a percentage to one decimal: 0.123 is "12.3%".
+func Percent(share float64) string { return strconv.FormatFloat(100*share, 'f', 1, 64) + "%" }

@@ -19,4 +19,9 @@ func TestMoneyAndDurations(t *testing.T) {
 			t.Errorf("ShortDuration(%v) = %q, want %q", d, got, want)
 		}
 	}
+	for share, want := range map[float64]string{0: "0.0%", 0.123: "12.3%", 1: "100.0%", 0.0005: "0.1%"} {
+		if got := human.Percent(share); got != want {
+			t.Errorf("Percent(%v) = %q, want %q", share, got, want)
+		}
+	}
 }

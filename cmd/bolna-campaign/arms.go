@@ -121,7 +121,7 @@ func verdictLines(e *campaign.Experiment, goal string) []string {
 	for _, a := range e.Arms {
 		lines = append(lines, fmt.Sprintf("  %s: %d dialled, %d finished, %d reached, %d %s, %s (95%%: %s to %s)",
 			a.Name, a.Dialled, a.Finished, a.Reached, a.Goals, human.Plural(a.Goals, "goal", "goals"),
-			pct(a.Rate), pct(a.CI.Low), pct(a.CI.High)))
+			human.Percent(a.Rate), human.Percent(a.CI.Low), human.Percent(a.CI.High)))
 	}
 	lines = append(lines, "  verdict: "+e.Text)
 	if len(e.Stopped) > 0 {
@@ -129,5 +129,3 @@ func verdictLines(e *campaign.Experiment, goal string) []string {
 	}
 	return append(lines, "  method: "+e.Method)
 }
-
-func pct(f float64) string { return strconv.FormatFloat(100*f, 'f', 1, 64) + "%" }

@@ -242,7 +242,7 @@ func verdict(res Result, o Options) (state string, within float64, text string) 
 		switch {
 		case p.Ahead:
 			s, part = Ahead, fmt.Sprintf("%s ahead of %s (%s against %s, p %s, by %.1f to %.1f points)", p.Leader, p.Other,
-				pct(rateOf(res, p.Leader)), pct(rateOf(res, p.Other)), FormatP(p.P), 100*max(0, p.CS.Low), 100*p.CS.High)
+				human.Percent(rateOf(res, p.Leader)), human.Percent(rateOf(res, p.Other)), FormatP(p.P), 100*max(0, p.CS.Low), 100*p.CS.High)
 		case p.TooSoon:
 			s, part = TooEarly, fmt.Sprintf("%s (each arm needs %d goals and %d misses expected)", TooEarly, MinExpected, MinExpected)
 		case bound <= o.Margin:
@@ -273,8 +273,6 @@ func rateOf(res Result, name string) float64 {
 	i := slices.IndexFunc(res.Arms, func(a ArmStats) bool { return a.Name == name })
 	return res.Arms[i].Rate
 }
-
-func pct(f float64) string { return strconv.FormatFloat(100*f, 'f', 1, 64) + "%" }
 
 // FormatP writes a p-value after a "p": "= 0.012", "< 0.001".
 func FormatP(p float64) string {
